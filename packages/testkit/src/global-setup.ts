@@ -1,0 +1,63 @@
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { findOnPath, findPostgresBin, startInfluxd, startPostgres, type RunningServer } from './servers.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of a throwaway PostgreSQL cluster, or '' when no PostgreSQL is installed. */
+    postgresUrl: string;
+    /** Base URL of a throwaway InfluxDB 1.x server, or '' when influxd is not installed. */
+    influxUrl: string;
+    /** Whether a Docker engine answers (testcontainers suites skip otherwise). */
+    hasDocker: boolean;
+  }
+}
+
+/**
+ * Starts the real servers the suites need once per `npm test` run, so a laptop
+ * and CI behave the same. A missing binary skips its suites with a message
+ * (CI installs them all); `HM_TEST_REQUIRE_SERVERS=1` turns that into a failure.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const running: RunningServer[] = [];
+  const required = process.env.HM_TEST_REQUIRE_SERVERS === '1';
+  const missing = (what: string, pkg: string) => {
+    const msg = `${what} not found: its suites are skipped (install Debian's \`${pkg}\` package)`;
+    if (required) throw new Error(msg);
+    console.warn(`[testkit] ${msg}`);
+  };
+
+  const start = async (name: string, binary: string | undefined, pkg: string, starter: (b: string) => Promise<RunningServer>) => {
+    if (!binary) {
+      missing(name, pkg);
+      return '';
+    }
+    const server = await starter(binary);
+    running.push(server);
+    return server.url;
+  };
+
+  const [postgresUrl, influxUrl, hasDocker] = await Promise.all([
+    process.env.HM_TEST_POSTGRES_URL ?? start('PostgreSQL', findPostgresBin(), 'postgresql', startPostgres),
+    process.env.HM_TEST_INFLUX_URL ?? start('influxd', findOnPath('influxd'), 'influxdb', startInfluxd),
+    probeDocker(),
+  ]);
+  project.provide('postgresUrl', postgresUrl);
+  project.provide('influxUrl', influxUrl);
+  project.provide('hasDocker', hasDocker);
+
+  return async () => {
+    await Promise.all(running.map((s) => s.stop()));
+  };
+}
+
+async function probeDocker(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    console.warn('[testkit] no Docker engine: InfluxDB 2 testcontainers suites are skipped');
+    return false;
+  }
+}
