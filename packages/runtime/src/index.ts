@@ -1,1 +1,5 @@
-export {};
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './shutdown.js';
+export * from './secrets.js';

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { idOf } from './ids.js';
+import { Currency, NonNegativeMoney } from './money.js';
+import { EpochMs, IsoDate } from './time.js';
+
+const Name = z.string().trim().min(1).max(200);
+const Code = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'letters, digits and . _ / - only');
+
+/** Fields every stored entity carries. */
+const Stored = { createdAt: EpochMs, updatedAt: EpochMs };
+
+// ---------------------------------------------------------------- customer
+
+/**
+ * Inputs of the customer value index, which orders the service queue when
+ * capacity is short (DOMAIN.md): revenue and on-time payment, loyalty, cost to
+ * serve, size and influence. The index itself is computed by work orders with
+ * configurable weights; only the raw inputs live on the customer.
+ */
+export const CustomerValueInputs = z.object({
+  annualRevenueMinor: z.int().nonnegative().default(0),
+  onTimePaymentRate: z.number().min(0).max(1).default(1),
+  /** Customer since (loyalty). */
+  customerSince: IsoDate.optional(),
+  annualCostToServeMinor: z.int().nonnegative().default(0),
+  size: z.enum(['small', 'medium', 'large', 'key-account']).default('medium'),
+  /** 0..1: reference customer, opinion leader in its market. */
+  influence: z.number().min(0).max(1).default(0),
+});
+export type CustomerValueInputs = z.infer<typeof CustomerValueInputs>;
+
+export const CustomerInput = z.object({
+  name: Name,
+  /** Currency the customer is billed in. */
+  currency: Currency,
+  externalRef: z.string().max(100).optional(),
+  value: CustomerValueInputs.default(CustomerValueInputs.parse({})),
+});
+export type CustomerInput = z.infer<typeof CustomerInput>;
+
+export const Customer = CustomerInput.extend({ id: idOf('customer'), ...Stored });
+export type Customer = z.infer<typeof Customer>;
+
+// ---------------------------------------------------------------- site
+
+export const GeoLocation = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
+export const SiteInput = z.object({
+  customerId: idOf('customer'),
+  name: Name,
+  address: z.string().max(500).optional(),
+  location: GeoLocation.optional(),
+  /** IANA zone, for shift calendars and daily totals in local time. */
+  timezone: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Berlin')
+    .default('UTC'),
+});
+export type SiteInput = z.infer<typeof SiteInput>;
+export const Site = SiteInput.extend({ id: idOf('site'), ...Stored });
+export type Site = z.infer<typeof Site>;
+
+// ---------------------------------------------------------------- asset model
+
+/** A metric name as devices publish it: `vibration_rms`, `bearing.temp_c`. */
+export const MetricName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_.]*$/, 'lower-case letters, digits, _ and . starting with a letter');
+
+/**
+ * How the hour meter tells that an asset of this model is running: a boolean
+ * metric, a numeric metric above a threshold (e.g. rpm > 100), or the device's
+ * own operating-hours counter.
+ */
+export const RunningRule = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('boolean'), metric: MetricName }),
+  z.object({ kind: z.literal('threshold'), metric: MetricName, above: z.number() }),
+  z.object({ kind: z.literal('counter'), metric: MetricName, unit: z.enum(['hours', 'seconds']).default('hours') }),
+]);
+export type RunningRule = z.infer<typeof RunningRule>;
+
+export const AssetModelInput = z.object({
+  code: Code,
+  name: Name,
+  manufacturer: z.string().max(200).optional(),
+  runningRule: RunningRule.default({ kind: 'boolean', metric: 'running' }),
+  /** Data gaps longer than this are not counted as running. */
+  maxGapSeconds: z.int().positive().max(86_400).default(900),
+  /** Standard warranty for new units, used when an asset gives no warranty end. */
+  warrantyMonths: z.int().nonnegative().max(240).default(24),
+  /** Parts lead time + travel + safety margin: how early a failure must be predicted. */
+  leadTimeHours: z.number().positive().max(10_000).default(72),
+});
+export type AssetModelInput = z.infer<typeof AssetModelInput>;
+export const AssetModel = AssetModelInput.extend({ id: idOf('assetModel'), ...Stored });
+export type AssetModel = z.infer<typeof AssetModel>;
+
+// ---------------------------------------------------------------- production batch
+
+export const ProductionBatchInput = z.object({
+  assetModelId: idOf('assetModel'),
+  code: Code,
+  producedOn: IsoDate,
+  unitCount: z.int().positive(),
+  /** Money set aside for warranty repairs caused by quality defects of this batch. */
+  qualityReserve: NonNegativeMoney,
+});
+export type ProductionBatchInput = z.infer<typeof ProductionBatchInput>;
+export const ProductionBatch = ProductionBatchInput.extend({ id: idOf('productionBatch'), ...Stored });
+export type ProductionBatch = z.infer<typeof ProductionBatch>;
+
+// ---------------------------------------------------------------- asset
+
+export const AssetStatus = z.enum(['active', 'decommissioned']);
+
+export const AssetInput = z.object({
+  serialNumber: Code,
+  assetModelId: idOf('assetModel'),
+  productionBatchId: idOf('productionBatch').optional(),
+  siteId: idOf('site'),
+  commissionedOn: IsoDate,
+  /** Last day covered by warranty; defaults to commissioning + the model's warranty months. */
+  warrantyEndsOn: IsoDate.optional(),
+  status: AssetStatus.default('active'),
+});
+export type AssetInput = z.infer<typeof AssetInput>;
+export const Asset = AssetInput.extend({ id: idOf('asset'), warrantyEndsOn: IsoDate, ...Stored });
+export type Asset = z.infer<typeof Asset>;
+
+// ---------------------------------------------------------------- device
+
+export const DeviceStatus = z.enum(['active', 'revoked']);
+
+export const DeviceInput = z.object({
+  assetId: idOf('asset'),
+  name: Name.optional(),
+});
+export type DeviceInput = z.infer<typeof DeviceInput>;
+
+/** A device as shown by the API: never carries its secret. */
+export const Device = DeviceInput.extend({
+  id: idOf('device'),
+  status: DeviceStatus,
+  revokedAt: EpochMs.nullable(),
+  ...Stored,
+});
+export type Device = z.infer<typeof Device>;
+
+/** MQTT credentials, shown exactly once when a device is created or its secret rotated. */
+export const DeviceCredentials = z.object({
+  username: idOf('device'),
+  password: z.string(),
+});
+export type DeviceCredentials = z.infer<typeof DeviceCredentials>;

@@ -1,0 +1,41 @@
+/**
+ * Expected failures are values with a stable code (clients and the HTTP layer
+ * switch on it), a message for people, and whether retrying can help (ingest
+ * uses that to choose retry vs dead-letter). Broken invariants throw plain Errors.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  NOT_FOUND: { status: 404, retryable: false },
+  CONFLICT: { status: 409, retryable: false },
+  REFERENCE_NOT_FOUND: { status: 422, retryable: false },
+  IN_USE: { status: 409, retryable: false },
+  ILLEGAL_TRANSITION: { status: 409, retryable: false },
+  RATE_LIMITED: { status: 429, retryable: true },
+  UNAVAILABLE: { status: 503, retryable: true },
+  INTERNAL: { status: 500, retryable: true },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly retryable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.retryable = ERROR_CODES[code].retryable;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export const notFound = (kind: string, id: string) => new AppError('NOT_FOUND', `${kind} ${id} not found`, { kind, id });
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
