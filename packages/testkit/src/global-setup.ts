@@ -1,17 +1,6 @@
-import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import './provided.js';
 import { findOnPath, findPostgresBin, startInfluxd, startPostgres, type RunningServer } from './servers.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Admin URL of a throwaway PostgreSQL cluster, or '' when no PostgreSQL is installed. */
-    postgresUrl: string;
-    /** Base URL of a throwaway InfluxDB 1.x server, or '' when influxd is not installed. */
-    influxUrl: string;
-    /** Whether a Docker engine answers (testcontainers suites skip otherwise). */
-    hasDocker: boolean;
-  }
-}
 
 /**
  * Starts the real servers the suites need once per `npm test` run, so a laptop

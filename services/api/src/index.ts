@@ -1,1 +1,4 @@
-export {};
+export { buildApi, API_PREFIX, type ApiDeps } from './app.js';
+export type { HealthCheck } from './routes/health.js';
+export { sendProblem, type Problem } from './plugins/problem.js';
+export { registerCrud, PageQuery, pageOf, IdParams } from './routes/crud.js';

@@ -1,0 +1,231 @@
+import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import { tempDir } from '@hourmeter/testkit';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from './app.js';
+
+let app: FastifyInstance;
+let db: Db;
+let repos: Repositories;
+let dir: ReturnType<typeof tempDir>;
+const keys: Record<string, string> = {};
+
+beforeAll(async () => {
+  dir = tempDir();
+  const logger = pino({ level: 'silent' });
+  db = await openDb({ dataDir: dir.path, logger });
+  repos = repositories(db);
+  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
+  for (const role of ['engineer', 'planner', 'account-manager'] as const) {
+    keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  }
+  app = await buildApi({ repos, logger, health: { database: () => db.ping() }, version: 'test' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+  dir?.cleanup();
+});
+
+type Role = 'admin' | 'engineer' | 'planner' | 'account-manager';
+async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, opts: { as?: Role | null; body?: unknown } = {}) {
+  const as = opts.as === undefined ? 'admin' : opts.as;
+  const res = await app.inject({
+    method,
+    url,
+    headers: as ? { authorization: `Bearer ${keys[as]}` } : {},
+    ...(opts.body === undefined ? {} : { payload: opts.body as object }),
+  });
+  return { status: res.statusCode, body: res.body ? res.json() : undefined, headers: res.headers };
+}
+
+function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.body.code).toBe(code);
+  expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+}
+
+let seq = 0;
+async function registry() {
+  seq++;
+  const customer = (await call('POST', '/api/v1/customers', { as: 'account-manager', body: { name: `Cust ${seq}`, currency: 'EUR' } })).body;
+  const site = (await call('POST', '/api/v1/sites', { as: 'planner', body: { customerId: customer.id, name: 'Plant' } })).body;
+  const model = (await call('POST', '/api/v1/asset-models', { as: 'engineer', body: { code: `CMP-${seq}`, name: 'Air compressor' } })).body;
+  const batch = (
+    await call('POST', '/api/v1/production-batches', {
+      as: 'engineer',
+      body: { assetModelId: model.id, code: 'B1', producedOn: '2026-01-02', unitCount: 10, qualityReserve: { amountMinor: 100_000, currency: 'EUR' } },
+    })
+  ).body;
+  const asset = (
+    await call('POST', '/api/v1/assets', {
+      as: 'planner',
+      body: { serialNumber: `SN-${seq}`, assetModelId: model.id, productionBatchId: batch.id, siteId: site.id, commissionedOn: '2026-02-01' },
+    })
+  ).body;
+  return { customer, site, model, batch, asset };
+}
+
+describe('health and docs', () => {
+  it('reports each component without auth', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ok', components: { database: { status: 'up' } } });
+  });
+
+  it('serves the OpenAPI document listing the registry routes', async () => {
+    const res = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const path of ['/api/v1/customers', '/api/v1/assets/{id}', '/api/v1/devices/{id}/revoke', '/api/v1/api-keys']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
+
+describe('authentication and roles', () => {
+  it('refuses a missing, malformed or unknown key with 401', async () => {
+    expectProblem(await call('GET', '/api/v1/customers', { as: null }), 401, 'UNAUTHENTICATED');
+    const malformed = await app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Basic abc' } });
+    expect(malformed.statusCode).toBe(401);
+    const unknown = await app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Bearer hm_nope' } });
+    expect(unknown.json().code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a role without the right with 403 and lets every role read', async () => {
+    expectProblem(await call('POST', '/api/v1/customers', { as: 'engineer', body: { name: 'X', currency: 'EUR' } }), 403, 'FORBIDDEN');
+    expectProblem(await call('POST', '/api/v1/asset-models', { as: 'planner', body: { code: 'X', name: 'X' } }), 403, 'FORBIDDEN');
+    expectProblem(await call('GET', '/api/v1/api-keys', { as: 'planner' }), 403, 'FORBIDDEN');
+    for (const role of ['engineer', 'planner', 'account-manager'] as const) {
+      expect((await call('GET', '/api/v1/assets', { as: role })).status).toBe(200);
+    }
+  });
+
+  it('creates keys shown once, then refuses a revoked key', async () => {
+    const created = await call('POST', '/api/v1/api-keys', { body: { name: 'ci bot', role: 'engineer' } });
+    expect(created.status).toBe(201);
+    const key: string = created.body.key;
+    const ok = await app.inject({ method: 'GET', url: '/api/v1/assets', headers: { authorization: `Bearer ${key}` } });
+    expect(ok.statusCode).toBe(200);
+    const list = await call('GET', '/api/v1/api-keys');
+    expect(JSON.stringify(list.body)).not.toContain(key);
+    expect((await call('POST', `/api/v1/api-keys/${created.body.apiKey.id}/revoke`)).body.revokedAt).toBeGreaterThan(0);
+    const after = await app.inject({ method: 'GET', url: '/api/v1/assets', headers: { authorization: `Bearer ${key}` } });
+    expect(after.statusCode).toBe(401);
+    expectProblem(await call('POST', '/api/v1/api-keys', { body: { name: 'x', role: 'superuser' } }), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('registry CRUD', () => {
+  it('creates, reads, lists, updates and deletes each entity', async () => {
+    const { customer, site, model, batch, asset } = await registry();
+    expect(customer.id).toMatch(/^cus_/);
+    expect(asset.warrantyEndsOn).toBe('2028-02-01');
+    for (const [path, entity] of [
+      ['customers', customer],
+      ['sites', site],
+      ['asset-models', model],
+      ['production-batches', batch],
+      ['assets', asset],
+    ] as const) {
+      const got = await call('GET', `/api/v1/${path}/${entity.id}`, { as: 'engineer' });
+      expect(got.status).toBe(200);
+      expect(got.body).toEqual(entity);
+    }
+    const patched = await call('PATCH', `/api/v1/customers/${customer.id}`, {
+      as: 'account-manager',
+      body: { value: { annualRevenueMinor: 5_000_000, onTimePaymentRate: 0.8 } },
+    });
+    expect(patched.body.value).toMatchObject({ annualRevenueMinor: 5_000_000, onTimePaymentRate: 0.8 });
+    expect(patched.body.name).toBe(customer.name);
+
+    // PATCH leaves unsent fields alone even where the schema has defaults.
+    const renamedModel = await call('PATCH', `/api/v1/asset-models/${model.id}`, { as: 'engineer', body: { name: 'Screw compressor' } });
+    expect(renamedModel.body).toMatchObject({ name: 'Screw compressor', leadTimeHours: model.leadTimeHours, runningRule: model.runningRule });
+
+    const listed = await call('GET', `/api/v1/assets?siteId=${site.id}`);
+    expect(listed.body.items.map((a: { id: string }) => a.id)).toEqual([asset.id]);
+    expect(listed.body.nextCursor).toBeNull();
+
+    expect((await call('DELETE', `/api/v1/assets/${asset.id}`, { as: 'planner' })).status).toBe(204);
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}`), 404, 'NOT_FOUND');
+  });
+
+  it('paginates with a cursor', async () => {
+    const { model, site, asset } = await registry();
+    const ids: string[] = [asset.id];
+    for (let i = 0; i < 5; i++) {
+      const res = await call('POST', '/api/v1/assets', {
+        as: 'planner',
+        body: { serialNumber: `PG-${i}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-02-01' },
+      });
+      ids.push(res.body.id);
+    }
+    const first = await call('GET', `/api/v1/assets?assetModelId=${model.id}&limit=2`);
+    const second = await call('GET', `/api/v1/assets?assetModelId=${model.id}&limit=2&cursor=${first.body.nextCursor}`);
+    const third = await call('GET', `/api/v1/assets?assetModelId=${model.id}&limit=2&cursor=${second.body.nextCursor}`);
+    expect(third.body.items).toHaveLength(2);
+    expect([...first.body.items, ...second.body.items, ...third.body.items].map((a: { id: string }) => a.id)).toEqual(ids);
+    expect(third.body.nextCursor).toBeNull();
+    expectProblem(await call('GET', '/api/v1/assets?limit=0'), 400, 'VALIDATION_FAILED');
+  });
+
+  it('gives precise problems for invalid bodies, duplicates, unknown ids and references', async () => {
+    const { model, site, asset, customer } = await registry();
+    const invalid = await call('POST', '/api/v1/customers', { body: { name: '', currency: 'euro' } });
+    expectProblem(invalid, 400, 'VALIDATION_FAILED');
+    expect(invalid.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.currency', 'body.name']);
+
+    const dup = await call('POST', '/api/v1/assets', {
+      body: { serialNumber: asset.serialNumber, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-02-01' },
+    });
+    expectProblem(dup, 409, 'CONFLICT');
+
+    const missing = await call('POST', '/api/v1/devices', { body: { assetId: 'ast_01JAAAAAAAAAAAAAAAAAAAAAAA' } });
+    expectProblem(missing, 422, 'REFERENCE_NOT_FOUND');
+    expect(missing.body.detail).toContain('assetId');
+
+    expectProblem(await call('GET', '/api/v1/sites/sit_01JAAAAAAAAAAAAAAAAAAAAAAA'), 404, 'NOT_FOUND');
+    expectProblem(await call('DELETE', `/api/v1/customers/${customer.id}`), 409, 'IN_USE');
+    expectProblem(await call('GET', '/api/v1/nothing-here'), 404, 'NOT_FOUND');
+
+    const badJson = await app.inject({
+      method: 'POST',
+      url: '/api/v1/customers',
+      headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('devices', () => {
+  it('returns credentials once, stores the secret hashed, rotates and revokes', async () => {
+    const { asset } = await registry();
+    const created = await call('POST', '/api/v1/devices', { as: 'engineer', body: { assetId: asset.id, name: 'edge gateway' } });
+    expect(created.status).toBe(201);
+    const { device, credentials } = created.body;
+    expect(credentials.username).toBe(device.id);
+    expect(credentials.password.length).toBeGreaterThanOrEqual(40);
+    const read = await call('GET', `/api/v1/devices/${device.id}`);
+    expect(JSON.stringify(read.body)).not.toContain(credentials.password);
+    expect((await repos.devices.findForAuth(device.id))?.secretHash).not.toContain(credentials.password);
+
+    const rotated = await call('POST', `/api/v1/devices/${device.id}/rotate-secret`, { as: 'planner' });
+    expect(rotated.body.credentials.password).not.toBe(credentials.password);
+
+    expectProblem(await call('POST', `/api/v1/devices/${device.id}/revoke`, { as: 'account-manager' }), 403, 'FORBIDDEN');
+    const revoked = await call('POST', `/api/v1/devices/${device.id}/revoke`, { as: 'engineer' });
+    expect(revoked.body.status).toBe('revoked');
+    expectProblem(await call('POST', `/api/v1/devices/${device.id}/rotate-secret`), 409, 'ILLEGAL_TRANSITION');
+    const byAsset = await call('GET', `/api/v1/devices?assetId=${asset.id}&status=revoked`);
+    expect(byAsset.body.items.map((d: { id: string }) => d.id)).toEqual([device.id]);
+  });
+});

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Repositories } from '@hourmeter/db';
+import type { Logger } from '@hourmeter/runtime';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { requireApiKey } from './plugins/auth.js';
+import { installProblemHandler } from './plugins/problem.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { deviceRoutes } from './routes/devices.js';
+import { healthRoute, type HealthCheck } from './routes/health.js';
+import { registryRoutes } from './routes/registry.js';
+
+export interface ApiDeps {
+  repos: Repositories;
+  logger: Logger;
+  /** Component probes reported by /health (database, telemetry store, broker...). */
+  health: Readonly<Record<string, HealthCheck>>;
+  version: string;
+  /** Extra route plugins mounted under /api/v1 behind auth, added by later services. */
+  apiPlugins?: readonly ((app: FastifyInstance) => void | Promise<void>)[];
+}
+
+export const API_PREFIX = '/api/v1';
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the HTTP edge: the only way clients reach Hourmeter's data. */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast only widens fastify's generic.
+    loggerInstance: deps.logger.child({ svc: 'api' }) as FastifyBaseLogger,
+    // Honour a caller's correlation id when it is sane, else make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Hourmeter API',
+        version: deps.version,
+        description: 'Predictive maintenance and uptime-based service contracts. Authenticate with `Authorization: Bearer <api key>`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  healthRoute(app, deps.health, deps.version);
+
+  await app.register(
+    async (api) => {
+      requireApiKey(api, deps.repos.apiKeys);
+      registryRoutes(api, deps.repos);
+      deviceRoutes(api, deps.repos.devices);
+      apiKeyRoutes(api, deps.repos.apiKeys);
+      for (const plugin of deps.apiPlugins ?? []) await plugin(api);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

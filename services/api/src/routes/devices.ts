@@ -1,0 +1,69 @@
+import { Device, DeviceCredentials, DeviceInput, DeviceStatus, idOf } from '@hourmeter/domain';
+import type { DeviceRepository } from '@hourmeter/db';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { IdParams, PageQuery, pageOf } from './crud.js';
+
+const WithCredentials = z.object({
+  device: Device,
+  credentials: DeviceCredentials.describe('MQTT username and password; the password is shown only in this response'),
+});
+
+/** Devices: the MQTT identities of assets. Secrets are returned once, stored hashed. */
+export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository): void {
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const tags = ['devices'];
+  const write = { allow: ['engineer', 'planner'] as const };
+
+  app.get('/devices', {
+    schema: {
+      tags,
+      summary: 'List devices',
+      querystring: PageQuery.extend({ assetId: idOf('asset').optional(), status: DeviceStatus.optional() }),
+      response: { 200: pageOf(Device) },
+    },
+    handler: async (req) => {
+      const { limit, cursor, ...filters } = req.query;
+      return devices.list({ limit, cursor, filters });
+    },
+  });
+
+  app.post('/devices', {
+    config: write,
+    schema: { tags, summary: 'Create a device and return its MQTT credentials (once)', body: DeviceInput, response: { 201: WithCredentials } },
+    handler: async (req, reply) => reply.status(201).send(await devices.create(req.body)),
+  });
+
+  app.get('/devices/:id', {
+    schema: { tags, summary: 'Read a device', params: IdParams, response: { 200: Device } },
+    handler: async (req) => devices.get(req.params.id),
+  });
+
+  app.patch('/devices/:id', {
+    config: write,
+    schema: { tags, summary: 'Rename a device', params: IdParams, body: z.object({ name: z.string().trim().min(1).max(200) }), response: { 200: Device } },
+    handler: async (req) => devices.update(req.params.id, req.body),
+  });
+
+  app.delete('/devices/:id', {
+    config: write,
+    schema: { tags, summary: 'Delete a device', params: IdParams },
+    handler: async (req, reply) => {
+      await devices.remove(req.params.id);
+      return reply.status(204).send();
+    },
+  });
+
+  app.post('/devices/:id/revoke', {
+    config: write,
+    schema: { tags, summary: 'Revoke a device for good: it can no longer connect', params: IdParams, response: { 200: Device } },
+    handler: async (req) => devices.revoke(req.params.id),
+  });
+
+  app.post('/devices/:id/rotate-secret', {
+    config: write,
+    schema: { tags, summary: 'Issue a new secret; the old one stops working', params: IdParams, response: { 200: WithCredentials } },
+    handler: async (req) => devices.rotateSecret(req.params.id),
+  });
+}
