@@ -1,1 +1,1 @@
-export {};
+export { loadDemoFleet, type DemoFleet } from './demo.js';
