@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { AssetInput, CustomerInput, idOf, Money, newId, RunningRule, TelemetryReading } from './index.js';
+
+describe('ids', () => {
+  it('are prefixed, valid for their kind only, and sort in creation order', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => newId('asset', 1_700_000_000_000 + Math.floor(i / 100)));
+    expect(ids.every((id) => idOf('asset').safeParse(id).success)).toBe(true);
+    expect(idOf('site').safeParse(ids[0]).success).toBe(false);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('sort by time across milliseconds', () => {
+    const early = newId('workOrder', Date.UTC(2026, 0, 1));
+    const late = newId('workOrder', Date.UTC(2026, 0, 2));
+    expect(early < late).toBe(true);
+    expect(early.startsWith('wo_')).toBe(true);
+  });
+});
+
+describe('money', () => {
+  it('accepts integer minor units with an ISO currency only', () => {
+    expect(Money.safeParse({ amountMinor: 1999, currency: 'EUR' }).success).toBe(true);
+    expect(Money.safeParse({ amountMinor: 19.99, currency: 'EUR' }).success).toBe(false);
+    expect(Money.safeParse({ amountMinor: 1999, currency: 'eur' }).success).toBe(false);
+    expect(Money.safeParse({ amountMinor: 2 ** 60, currency: 'EUR' }).success).toBe(false);
+  });
+});
+
+describe('registry schemas', () => {
+  it('fill customer value-index inputs with defaults and bound rates', () => {
+    const c = CustomerInput.parse({ name: 'Acme', currency: 'USD' });
+    expect(c.value).toMatchObject({ onTimePaymentRate: 1, size: 'medium' });
+    expect(CustomerInput.safeParse({ name: 'Acme', currency: 'USD', value: { onTimePaymentRate: 1.2 } }).success).toBe(false);
+  });
+
+  it('reject impossible dates and unknown running rules', () => {
+    const base = { serialNumber: 'SN-1', assetModelId: newId('assetModel'), siteId: newId('site'), commissionedOn: '2026-02-30' };
+    expect(AssetInput.safeParse(base).success).toBe(false);
+    expect(AssetInput.safeParse({ ...base, commissionedOn: '2026-02-28' }).success).toBe(true);
+    expect(RunningRule.safeParse({ kind: 'vibes', metric: 'x' }).success).toBe(false);
+    expect(RunningRule.parse({ kind: 'counter', metric: 'operating_hours' })).toEqual({ kind: 'counter', metric: 'operating_hours', unit: 'hours' });
+  });
+});
+
+describe('telemetry reading', () => {
+  it('normalises ISO timestamps to epoch ms', () => {
+    const r = TelemetryReading.parse({ ts: '2026-11-26T10:00:00.250+01:00', metrics: { temp_c: 41.5, running: true } });
+    expect(r.ts).toBe(Date.UTC(2026, 10, 26, 9, 0, 0, 250));
+  });
+
+  it('rejects bad metric names, non-finite values, empty metrics and unknown fields', () => {
+    const ts = Date.UTC(2026, 0, 1);
+    expect(TelemetryReading.safeParse({ ts, metrics: { 'Bad Name': 1 } }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts, metrics: { temp: Number.NaN } }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts, metrics: { temp: Number.POSITIVE_INFINITY } }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts, metrics: {} }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts, metrics: { temp: 1 }, extra: 1 }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts, metrics: { temp: '1' } }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts: 'yesterday', metrics: { temp: 1 } }).success).toBe(false);
+    expect(TelemetryReading.safeParse({ ts, seq: -1, metrics: { temp: 1 } }).success).toBe(false);
+  });
+});
