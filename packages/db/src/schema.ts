@@ -83,6 +83,21 @@ export interface ApiKeysTable {
   last_used_at: Nullable<number>;
 }
 
+export interface OperatingHoursTable {
+  asset_id: string;
+  day: string;
+  operating_ms: number;
+  samples: number;
+  gap_ms: number;
+  counter_resets: number;
+  first_sample_ts: Nullable<number>;
+  last_sample_ts: Nullable<number>;
+  /** JSON of the running rule and gap limit the total was computed with. */
+  settings: string;
+  version: number;
+  computed_at: number;
+}
+
 export interface Database {
   customers: CustomersTable;
   sites: SitesTable;
@@ -91,4 +106,6 @@ export interface Database {
   assets: AssetsTable;
   devices: DevicesTable;
   api_keys: ApiKeysTable;
+  operating_hours_daily: OperatingHoursTable;
+  operating_hours_versions: OperatingHoursTable;
 }
