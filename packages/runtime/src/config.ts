@@ -13,10 +13,30 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite store)')
     .optional(),
+  HM_TELEMETRY_STORE: z.enum(['embedded', 'influxdb']).default('embedded'),
+  INFLUX_URL: z.url().optional(),
+  /** 1 = InfluxDB 1.x (`/write`, database); 2 = 2.x, 3.x and Cloud (`/api/v2/write`, token, org, bucket). */
+  INFLUX_VERSION: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2)])).default(2),
+  INFLUX_TOKEN: z.string().min(1).optional(),
+  INFLUX_ORG: z.string().min(1).optional(),
+  INFLUX_BUCKET: z.string().min(1).default('hourmeter'),
+  INFLUX_USERNAME: z.string().min(1).optional(),
+  INFLUX_PASSWORD: z.string().min(1).optional(),
   HM_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   HM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-});
+  HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+})
+  .superRefine((c, ctx) => {
+    if (c.HM_TELEMETRY_STORE !== 'influxdb') return;
+    if (!c.INFLUX_URL) ctx.addIssue({ code: 'custom', path: ['INFLUX_URL'], message: 'required when HM_TELEMETRY_STORE=influxdb' });
+    if (c.INFLUX_VERSION === 2 && !c.INFLUX_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'required for InfluxDB 2.x/3.x (INFLUX_VERSION=2)' });
+    }
+    if (c.INFLUX_VERSION === 2 && !c.INFLUX_ORG) {
+      ctx.addIssue({ code: 'custom', path: ['INFLUX_ORG'], message: 'required for InfluxDB 2.x/3.x (INFLUX_VERSION=2)' });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 

@@ -89,3 +89,12 @@ describe('secrets and errors', () => {
     expect(new AppError('CONFLICT', 'dup').retryable).toBe(false);
   });
 });
+
+describe('telemetry store config', () => {
+  it('requires the InfluxDB connection when selected, naming what is missing', () => {
+    expect(() => loadConfig({ HM_TELEMETRY_STORE: 'influxdb' })).toThrow(/INFLUX_URL[\s\S]*INFLUX_TOKEN[\s\S]*INFLUX_ORG/);
+    const v1 = loadConfig({ HM_TELEMETRY_STORE: 'influxdb', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_VERSION: '1' });
+    expect(v1).toMatchObject({ INFLUX_VERSION: 1, INFLUX_BUCKET: 'hourmeter' });
+    expect(() => loadConfig({ INFLUX_VERSION: '3' })).toThrow(/INFLUX_VERSION/);
+  });
+});

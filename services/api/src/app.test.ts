@@ -1,4 +1,6 @@
 import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
+import { createDuckDbTelemetryStore, type TelemetryStore } from '@hourmeter/telemetry-store';
 import { tempDir } from '@hourmeter/testkit';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -9,6 +11,8 @@ let app: FastifyInstance;
 let db: Db;
 let repos: Repositories;
 let dir: ReturnType<typeof tempDir>;
+let store: TelemetryStore;
+let hourMeter: HourMeter;
 const keys: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -20,11 +24,29 @@ beforeAll(async () => {
   for (const role of ['engineer', 'planner', 'account-manager'] as const) {
     keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
   }
-  app = await buildApi({ repos, logger, health: { database: () => db.ping() }, version: 'test' });
+  store = await createDuckDbTelemetryStore({ dataDir: dir.path });
+  hourMeter = createHourMeter({
+    samples: store,
+    totals: repos.operatingHours,
+    logger,
+    settings: modelSettingsSource(repos),
+  });
+  app = await buildApi({
+    repos,
+    logger,
+    health: { database: () => db.ping(), telemetry: () => store.ping() },
+    version: 'test',
+    telemetry: store,
+    hourMeter,
+    // No broker or ingest runs in this process: every device reads as never connected.
+    deviceStatus: { get: () => undefined },
+    ingestCounters: { forDevice: () => undefined },
+  });
 });
 
 afterAll(async () => {
   await app?.close();
+  await store?.close();
   await db?.close();
   dir?.cleanup();
 });
@@ -227,5 +249,79 @@ describe('devices', () => {
     expectProblem(await call('POST', `/api/v1/devices/${device.id}/rotate-secret`), 409, 'ILLEGAL_TRANSITION');
     const byAsset = await call('GET', `/api/v1/devices?assetId=${asset.id}&status=revoked`);
     expect(byAsset.body.items.map((d: { id: string }) => d.id)).toEqual([device.id]);
+  });
+});
+
+describe('telemetry and operating hours', () => {
+  const H = 3_600_000;
+  const T0 = Date.UTC(2026, 7, 3);
+
+  async function assetWithReadings() {
+    const { asset } = await registry();
+    const readings = [];
+    // Running 06:00-18:00 with a reading every 10 minutes, temperature ramping up.
+    for (let t = T0; t < T0 + 24 * H; t += 600_000) {
+      readings.push({ assetId: asset.id, deviceId: 'dev_test', ts: t, metrics: { running: t >= T0 + 6 * H && t < T0 + 18 * H, temp_c: (t - T0) / H } });
+    }
+    await store.writeBatch(readings);
+    await hourMeter.onStored(readings);
+    await hourMeter.flush();
+    return { asset, readings };
+  }
+
+  it('returns raw and bucketed series and the latest values', async () => {
+    const { asset, readings } = await assetWithReadings();
+    const raw = await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=temp_c&from=${T0}&to=${new Date(T0 + H).toISOString()}`);
+    expect(raw.status).toBe(200);
+    expect(raw.body.series[0].points).toEqual(readings.slice(0, 6).map((r) => [r.ts, r.metrics.temp_c]));
+
+    const hourly = await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=temp_c,running&from=${T0}&to=${T0 + 24 * H}&step=1h&agg=max`);
+    const temp = hourly.body.series.find((s: { metric: string }) => s.metric === 'temp_c');
+    expect(temp.points).toHaveLength(24);
+    // The max of hour h is the reading at h:50.
+    expect(temp.points[5]).toEqual([T0 + 5 * H, 5 + 50 / 60]);
+    const running = hourly.body.series.find((s: { metric: string }) => s.metric === 'running');
+    expect(running.points.filter((p: [number, number]) => p[1] === 1)).toHaveLength(12);
+
+    const latest = await call('GET', `/api/v1/assets/${asset.id}/telemetry/latest?metrics=temp_c`);
+    expect(latest.body.values).toEqual([{ metric: 'temp_c', ts: readings.at(-1)!.ts, value: readings.at(-1)!.metrics.temp_c }]);
+  });
+
+  it('rejects bad telemetry queries precisely', async () => {
+    const { asset } = await registry();
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=Bad Name`), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=t&from=yesterday`), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=t&step=5x`), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=t&from=0&to=${T0}`), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/telemetry?metrics=t&from=${T0}&to=${T0 - 1}&step=1h`), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', '/api/v1/assets/ast_01JAAAAAAAAAAAAAAAAAAAAAAA/telemetry?metrics=t'), 404, 'NOT_FOUND');
+  });
+
+  it('shows daily operating hours, the lifetime reading and the audit trail', async () => {
+    const { asset } = await assetWithReadings();
+    const hours = await call('GET', `/api/v1/assets/${asset.id}/operating-hours?from=2026-08-01&to=2026-08-05`, { as: 'account-manager' });
+    expect(hours.status).toBe(200);
+    expect(hours.body.days.map((d: { day: string; hours: number }) => [d.day, d.hours])).toEqual([['2026-08-03', 12]]);
+    expect(hours.body.lifetimeHours).toBe(12);
+    expect(hours.body.periodHours).toBe(12);
+
+    const audit = await call('GET', `/api/v1/assets/${asset.id}/operating-hours/2026-08-03`);
+    expect(audit.body.versions).toHaveLength(1);
+    expect(audit.body.settings.rule).toEqual({ kind: 'boolean', metric: 'running' });
+    expect(audit.body.readings.points.filter((p: [number, number]) => p[1] === 1)).toHaveLength(72);
+
+    expectProblem(await call('POST', `/api/v1/assets/${asset.id}/operating-hours/recompute`, { as: 'planner', body: { from: '2026-08-03', to: '2026-08-03' } }), 403, 'FORBIDDEN');
+    const again = await call('POST', `/api/v1/assets/${asset.id}/operating-hours/recompute`, { as: 'engineer', body: { from: '2026-08-03', to: '2026-08-03' } });
+    expect(again.body.days[0].version).toBe(1);
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/operating-hours?from=2026-08-05&to=2026-08-01`), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', `/api/v1/assets/${asset.id}/operating-hours/2026-01-01`), 404, 'NOT_FOUND');
+  });
+
+  it('reports device status and counters for a known device only', async () => {
+    const { asset } = await registry();
+    const { device } = (await call('POST', '/api/v1/devices', { body: { assetId: asset.id } })).body;
+    expect((await call('GET', `/api/v1/devices/${device.id}/status`)).body).toMatchObject({ online: false, lastSeenAt: null });
+    expect((await call('GET', `/api/v1/devices/${device.id}/ingest`)).body).toEqual({ deviceId: device.id, accepted: 0, duplicates: 0, rejected: {} });
+    expectProblem(await call('GET', '/api/v1/devices/dev_01JAAAAAAAAAAAAAAAAAAAAAAA/status'), 404, 'NOT_FOUND');
   });
 });

@@ -10,7 +10,10 @@ import { installProblemHandler } from './plugins/problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
+import { operatingHoursRoutes } from './routes/operating-hours.js';
 import { registryRoutes } from './routes/registry.js';
+import { telemetryRoutes } from './routes/telemetry.js';
+import type { DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 
 export interface ApiDeps {
   repos: Repositories;
@@ -18,8 +21,10 @@ export interface ApiDeps {
   /** Component probes reported by /health (database, telemetry store, broker...). */
   health: Readonly<Record<string, HealthCheck>>;
   version: string;
-  /** Extra route plugins mounted under /api/v1 behind auth, added by later services. */
-  apiPlugins?: readonly ((app: FastifyInstance) => void | Promise<void>)[];
+  telemetry: TelemetryReader;
+  deviceStatus: DeviceStatusSource;
+  ingestCounters: IngestCounterSource;
+  hourMeter: HourMeterControl;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -66,7 +71,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices);
       apiKeyRoutes(api, deps.repos.apiKeys);
-      for (const plugin of deps.apiPlugins ?? []) await plugin(api);
+      telemetryRoutes(api, deps);
+      operatingHoursRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -2,3 +2,4 @@ export { createHourMeter, type HourMeter, type HourMeterDeps } from './hour-mete
 export { operatingTime, affectedRange, lookbackMs, COUNTER_LOOKBACK_MS, type MeterSettings, type Sample, type DayTotal } from './core/operating-time.js';
 export { dayOf, dayStartOf, daysBetween, DAY_MS } from './core/days.js';
 export type { DailyTotal, SampleSource, SettingsSource, TotalsStore } from './ports.js';
+export { modelSettingsSource } from './adapters/model-settings.js';

@@ -1,0 +1,142 @@
+import type { DailyOperatingTime, Repositories } from '@hourmeter/db';
+import { AppError } from '@hourmeter/runtime';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { HourMeterControl, TelemetryReader } from '../ports.js';
+import { IdParams } from './crud.js';
+import { IsoDay } from './query-params.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const MAX_DAYS = 400;
+
+const Day = z.object({
+  day: z.string(),
+  hours: z.number().describe('operatingMs / 3,600,000'),
+  operatingMs: z.number(),
+  samples: z.number(),
+  gapMs: z.number().describe('time between samples further apart than the gap limit: not counted'),
+  counterResets: z.number(),
+  firstSampleTs: z.number().nullable(),
+  lastSampleTs: z.number().nullable(),
+  version: z.number(),
+  computedAt: z.number(),
+});
+
+const toDay = (d: DailyOperatingTime) => ({
+  day: d.day,
+  hours: d.operatingMs / HOUR_MS,
+  operatingMs: d.operatingMs,
+  samples: d.samples,
+  gapMs: d.gapMs,
+  counterResets: d.counterResets,
+  firstSampleTs: d.firstSampleTs,
+  lastSampleTs: d.lastSampleTs,
+  version: d.version,
+  computedAt: d.computedAt,
+});
+
+const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
+const DayRange = z.object({ from: IsoDay, to: IsoDay });
+
+function checkRange(from: string, to: string): void {
+  if (from > to) throw new AppError('VALIDATION_FAILED', 'from must not be after to');
+  if ((dayMs(to) - dayMs(from)) / DAY_MS >= MAX_DAYS) throw new AppError('VALIDATION_FAILED', `at most ${MAX_DAYS} days per request`);
+}
+
+export interface OperatingHoursRouteDeps {
+  repos: Repositories;
+  telemetry: TelemetryReader;
+  hourMeter: HourMeterControl;
+}
+
+/** The hour meter: daily operating time per asset, the lifetime reading, and each day's audit trail. */
+export function operatingHoursRoutes(parent: FastifyInstance, deps: OperatingHoursRouteDeps): void {
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const tags = ['operating-hours'];
+
+  app.get('/assets/:id/operating-hours', {
+    schema: {
+      tags,
+      summary: 'Operating hours per UTC day, the period total and the lifetime meter reading',
+      params: IdParams,
+      querystring: z.object({ from: IsoDay.optional().describe('default: 30 days before `to`'), to: IsoDay.optional().describe('default: today (UTC)') }),
+      response: {
+        200: z.object({ assetId: z.string(), from: z.string(), to: z.string(), periodHours: z.number(), lifetimeHours: z.number(), days: z.array(Day) }),
+      },
+    },
+    handler: async (req) => {
+      await deps.repos.assets.get(req.params.id);
+      const to = req.query.to ?? new Date().toISOString().slice(0, 10);
+      const from = req.query.from ?? new Date(dayMs(to) - 30 * DAY_MS).toISOString().slice(0, 10);
+      checkRange(from, to);
+      const days = await deps.repos.operatingHours.days(req.params.id, from, to);
+      const lifetime = await deps.repos.operatingHours.totalMs(req.params.id);
+      return {
+        assetId: req.params.id,
+        from,
+        to,
+        periodHours: days.reduce((sum, d) => sum + d.operatingMs, 0) / HOUR_MS,
+        lifetimeHours: lifetime / HOUR_MS,
+        days: days.map(toDay),
+      };
+    },
+  });
+
+  app.get('/assets/:id/operating-hours/:day', {
+    schema: {
+      tags,
+      summary: "One day's audit trail: every version of its total, the rule used, and the readings it came from",
+      params: IdParams.extend({ day: IsoDay }),
+      response: {
+        200: z.object({
+          assetId: z.string(),
+          day: z.string(),
+          settings: z.unknown().describe('running rule and gap limit of the current version'),
+          versions: z.array(Day),
+          readings: z.object({ metric: z.string(), points: z.array(z.tuple([z.number(), z.number()])) }).nullable(),
+        }),
+      },
+    },
+    handler: async (req) => {
+      const { id, day } = req.params;
+      await deps.repos.assets.get(id);
+      const versions = await deps.repos.operatingHours.versions(id, day);
+      const current = versions.at(-1);
+      if (!current) throw new AppError('NOT_FOUND', `no operating time recorded for asset ${id} on ${day}`);
+      const settings = JSON.parse(current.settings) as { rule: { metric: string }; maxGapMs: number };
+      const [series] = await deps.telemetry.queryRange({
+        assetId: id,
+        metrics: [settings.rule.metric],
+        from: dayMs(day) - settings.maxGapMs,
+        to: dayMs(day) + DAY_MS + settings.maxGapMs,
+      });
+      return {
+        assetId: id,
+        day,
+        settings,
+        versions: versions.map(toDay),
+        readings: series ? { metric: series.metric, points: series.points.map((p) => [p.ts, p.value] as [number, number]) } : null,
+      };
+    },
+  });
+
+  app.post('/assets/:id/operating-hours/recompute', {
+    config: { allow: ['engineer'] },
+    schema: {
+      tags,
+      summary: 'Recompute days from the stored readings (after a rule change or a repair); unchanged days get no new version',
+      params: IdParams,
+      body: DayRange,
+      response: { 200: z.object({ assetId: z.string(), days: z.array(Day) }) },
+    },
+    handler: async (req) => {
+      await deps.repos.assets.get(req.params.id);
+      checkRange(req.body.from, req.body.to);
+      await deps.hourMeter.recompute(req.params.id, req.body.from, req.body.to);
+      const days = await deps.repos.operatingHours.days(req.params.id, req.body.from, req.body.to);
+      return { assetId: req.params.id, days: days.map(toDay) };
+    },
+  });
+}

@@ -1,0 +1,127 @@
+import type { Repositories } from '@hourmeter/db';
+import { AppError } from '@hourmeter/runtime';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { DeviceStatusSource, IngestCounterSource, TelemetryReader } from '../ports.js';
+import { IdParams } from './crud.js';
+import { MetricList, QueryDuration, QueryInstant } from './query-params.js';
+
+const DAY_MS = 86_400_000;
+/** Raw points over longer ranges would be megabytes; ask for buckets instead. */
+export const MAX_RAW_RANGE_MS = 2 * DAY_MS;
+export const MAX_BUCKETS = 10_000;
+
+const Series = z.object({ metric: z.string(), points: z.array(z.tuple([z.number(), z.number()])).describe('[ts, value] pairs') });
+const TelemetryResponse = z.object({
+  assetId: z.string(),
+  from: z.number(),
+  to: z.number(),
+  stepMs: z.number().nullable(),
+  agg: z.enum(['mean', 'min', 'max', 'last']).nullable(),
+  series: z.array(Series),
+});
+
+const ConnectionState = z.object({
+  deviceId: z.string(),
+  online: z.boolean(),
+  lastSeenAt: z.number().nullable(),
+  clientAddress: z.string().nullable(),
+  connectedSince: z.number().nullable(),
+});
+
+const IngestCounters = z.object({
+  deviceId: z.string(),
+  accepted: z.number(),
+  duplicates: z.number(),
+  rejected: z.record(z.string(), z.number()).describe('rejections by reason code'),
+});
+
+export interface TelemetryRouteDeps {
+  repos: Repositories;
+  telemetry: TelemetryReader;
+  deviceStatus: DeviceStatusSource;
+  ingestCounters: IngestCounterSource;
+}
+
+/** Telemetry of an asset (raw or bucketed), latest values, and each device's connection and ingest counters. */
+export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDeps): void {
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/assets/:id/telemetry', {
+    schema: {
+      tags: ['telemetry'],
+      summary: 'Time series of an asset: raw points, or per-step buckets (mean/min/max/last)',
+      params: IdParams,
+      querystring: z.object({
+        metrics: MetricList.describe('comma-separated metric names'),
+        from: QueryInstant.optional().describe('inclusive; default: `to` minus 24 h'),
+        to: QueryInstant.optional().describe('exclusive; default: now'),
+        step: QueryDuration.optional().describe('bucket width (30s, 5m, 1h, 1d); omit for raw points'),
+        agg: z.enum(['mean', 'min', 'max', 'last']).default('mean'),
+      }),
+      response: { 200: TelemetryResponse },
+    },
+    handler: async (req) => {
+      await deps.repos.assets.get(req.params.id);
+      const to = req.query.to ?? Date.now();
+      const from = req.query.from ?? to - DAY_MS;
+      const stepMs = req.query.step;
+      if (from >= to) throw new AppError('VALIDATION_FAILED', 'from must be before to');
+      if (stepMs === undefined && to - from > MAX_RAW_RANGE_MS) {
+        throw new AppError('VALIDATION_FAILED', `raw points are limited to ${MAX_RAW_RANGE_MS / DAY_MS} days; pass step (e.g. step=1h)`);
+      }
+      if (stepMs !== undefined && (to - from) / stepMs > MAX_BUCKETS) {
+        throw new AppError('VALIDATION_FAILED', `at most ${MAX_BUCKETS} buckets per series; use a larger step`);
+      }
+      const agg = stepMs === undefined ? undefined : req.query.agg;
+      const series = await deps.telemetry.queryRange({ assetId: req.params.id, metrics: req.query.metrics, from, to, stepMs, agg });
+      return {
+        assetId: req.params.id,
+        from,
+        to,
+        stepMs: stepMs ?? null,
+        agg: agg ?? null,
+        series: series.map((s) => ({ metric: s.metric, points: s.points.map((p) => [p.ts, p.value] as [number, number]) })),
+      };
+    },
+  });
+
+  app.get('/assets/:id/telemetry/latest', {
+    schema: {
+      tags: ['telemetry'],
+      summary: 'Latest value of each metric of an asset',
+      params: IdParams,
+      querystring: z.object({ metrics: MetricList.optional() }),
+      response: { 200: z.object({ assetId: z.string(), values: z.array(z.object({ metric: z.string(), ts: z.number(), value: z.number() })) }) },
+    },
+    handler: async (req) => {
+      await deps.repos.assets.get(req.params.id);
+      return { assetId: req.params.id, values: await deps.telemetry.latest(req.params.id, req.query.metrics) };
+    },
+  });
+
+  app.get('/devices/:id/status', {
+    schema: { tags: ['devices'], summary: 'Connection state of a device (online, last seen, address)', params: IdParams, response: { 200: ConnectionState } },
+    handler: async (req) => {
+      await deps.repos.devices.get(req.params.id);
+      const s = deps.deviceStatus.get(req.params.id);
+      return {
+        deviceId: req.params.id,
+        online: s?.online ?? false,
+        lastSeenAt: s?.lastSeenAt ?? null,
+        clientAddress: s?.clientAddress ?? null,
+        connectedSince: s?.connectedSince ?? null,
+      };
+    },
+  });
+
+  app.get('/devices/:id/ingest', {
+    schema: { tags: ['devices'], summary: 'Ingest counters of a device: accepted, duplicates, rejected by reason', params: IdParams, response: { 200: IngestCounters } },
+    handler: async (req) => {
+      await deps.repos.devices.get(req.params.id);
+      const c = deps.ingestCounters.forDevice(req.params.id);
+      return { deviceId: req.params.id, accepted: c?.accepted ?? 0, duplicates: c?.duplicates ?? 0, rejected: c?.rejected ?? {} };
+    },
+  });
+}

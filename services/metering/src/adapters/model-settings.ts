@@ -1,0 +1,25 @@
+import type { Repositories } from '@hourmeter/db';
+import type { MeterSettings } from '../core/operating-time.js';
+import type { SettingsSource } from '../ports.js';
+
+const CACHE_MS = 60_000;
+
+/**
+ * The hour meter's rule per asset comes from its asset model. Cached briefly:
+ * every stored batch asks, and a model edit shows within a minute (a recompute
+ * through the API applies it to past days).
+ */
+export function modelSettingsSource(repos: Repositories, now: () => number = Date.now): SettingsSource {
+  const cache = new Map<string, { at: number; settings: MeterSettings | undefined }>();
+  return {
+    async settingsFor(assetId) {
+      const hit = cache.get(assetId);
+      if (hit && now() - hit.at < CACHE_MS) return hit.settings;
+      const asset = await repos.assets.find(assetId);
+      const model = asset && (await repos.assetModels.find(asset.assetModelId));
+      const settings = model && { rule: model.runningRule, maxGapMs: model.maxGapSeconds * 1000 };
+      cache.set(assetId, { at: now(), settings });
+      return settings;
+    },
+  };
+}

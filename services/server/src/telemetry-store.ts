@@ -1,0 +1,23 @@
+import { createDuckDbTelemetryStore, createInfluxTelemetryStore, type TelemetryStore } from '@hourmeter/telemetry-store';
+import type { Config, Logger } from '@hourmeter/runtime';
+
+/** The embedded DuckDB file by default; InfluxDB when HM_TELEMETRY_STORE=influxdb. */
+export async function openTelemetryStore(config: Config, logger: Logger): Promise<{ store: TelemetryStore; location: string }> {
+  const log = logger.child({ svc: 'telemetry-store' });
+  if (config.HM_TELEMETRY_STORE === 'influxdb') {
+    const url = config.INFLUX_URL!;
+    const store = await createInfluxTelemetryStore({
+      url,
+      version: config.INFLUX_VERSION,
+      token: config.INFLUX_TOKEN,
+      org: config.INFLUX_ORG,
+      bucket: config.INFLUX_BUCKET,
+      username: config.INFLUX_USERNAME,
+      password: config.INFLUX_PASSWORD,
+      logger: log,
+    });
+    return { store, location: `${url} (${config.INFLUX_BUCKET})` };
+  }
+  const store = await createDuckDbTelemetryStore({ dataDir: config.HM_DATA_DIR, logger: log });
+  return { store, location: `${config.HM_DATA_DIR} (DuckDB)` };
+}
