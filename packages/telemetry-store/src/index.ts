@@ -1,1 +1,15 @@
-export {};
+export type {
+  Aggregation,
+  LatestValue,
+  MetricSeries,
+  RangeQuery,
+  SeriesPoint,
+  StoredReading,
+  TelemetryStore,
+} from './port.js';
+export type { StoreLogger } from './logger.js';
+export { createDuckDbTelemetryStore, type DuckDbTelemetryStoreOptions } from './duckdb/store.js';
+export { createInfluxTelemetryStore, type InfluxTelemetryStoreOptions } from './influx/store.js';
+export { InfluxWriteError } from './influx/write-error.js';
+// The contract suite lives behind `@hourmeter/telemetry-store/contract` so
+// production code never imports vitest.
