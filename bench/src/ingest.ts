@@ -1,0 +1,195 @@
+/**
+ * `npm run bench -- ingest [--devices 200] [--seconds 15] [--window 32]`
+ *
+ * The same load (a separate publisher process: N devices, each its own MQTT
+ * connection, readings of 8 metrics at QoS 1) goes through:
+ *   1. the reference: plain aedes with one wildcard subscriber, no ingest;
+ *   2. Hourmeter: the real broker (device auth, topic ACLs, validation),
+ *      ingest (durable spool, batching) and the embedded DuckDB store, at max rate;
+ *   3. Hourmeter again at half that rate, for latency.
+ * Prints readings/s stored, p50/p99 publish-to-stored latency, RSS, bytes on
+ * disk per stored value, and ends with the ratio line scripts read.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, type Server } from 'node:net';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBroker } from '@hourmeter/broker';
+import { newId } from '@hourmeter/domain';
+import { createIngest } from '@hourmeter/ingest';
+import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
+import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } from '@hourmeter/telemetry-store';
+import { tempDir } from '@hourmeter/testkit';
+import type * as AedesModule from 'aedes';
+import mqtt from 'mqtt';
+import { LatencyRecorder } from './latency.js';
+
+const METRICS_PER_READING = 8;
+const PUBLISHER = new URL('./load/publisher.ts', import.meta.url).pathname;
+
+interface PublisherResult {
+  sent: number;
+  acked: number;
+  errors: number;
+  cpuSeconds: number;
+  rssMb: number;
+}
+
+/** Runs the load generator; resolves with its final report. */
+function runPublisher(url: string, devicesFile: string, opts: { rate: number; seconds: number; window: number }): Promise<PublisherResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', PUBLISHER, '--url', url, '--devices', devicesFile, '--rate', String(opts.rate), '--seconds', String(opts.seconds), '--window', String(opts.window)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let done: PublisherResult | undefined;
+    let buffer = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffer.slice(0, nl)) as { event: string } & PublisherResult;
+        buffer = buffer.slice(nl + 1);
+        if (line.event === 'progress') process.stderr.write(`\r  sent ${line.sent}  acked ${line.acked}  errors ${line.errors}   `);
+        if (line.event === 'done') done = line;
+      }
+    });
+    child.on('exit', (code) => {
+      process.stderr.write('\n');
+      if (code === 0 && done) resolve(done);
+      else reject(new Error(`publisher exited with ${code}`));
+    });
+  });
+}
+
+/** Samples this process's RSS every 250 ms; `peak` is the largest seen. */
+function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+  return { stop: () => (clearInterval(timer), peak / 2 ** 20) };
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    const st = statSync(join(dir, name));
+    total += st.isDirectory() ? dirBytes(join(dir, name)) : st.size;
+  }
+  return total;
+}
+
+/** Phase 1: plain aedes, one wildcard QoS 1 subscriber, no ingest. */
+async function passThrough(devicesFile: string, count: number, opts: { seconds: number; window: number }) {
+  // aedes 1.2 has no default export; its factory comes through require (ENVIRONMENT.md).
+  const { Aedes } = createRequire(import.meta.url)('aedes') as typeof AedesModule;
+  const aedes = await Aedes.createBroker();
+  const server: Server = createServer(aedes.handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const latency = new LatencyRecorder();
+  let received = 0;
+  const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'bench-subscriber', clean: true });
+  sub.on('message', (_topic, payload) => {
+    received++;
+    latency.record(Date.now() - (JSON.parse(payload.toString()) as { ts: number }).ts);
+  });
+  await sub.subscribeAsync('hm/v1/+/telemetry', { qos: 1 });
+  const rss = rssSampler();
+  const started = Date.now();
+  const result = await runPublisher(`mqtt://127.0.0.1:${port}`, devicesFile, { rate: 0, ...opts });
+  const elapsed = (Date.now() - started) / 1000;
+  const deadline = Date.now() + 30_000;
+  while (received < result.acked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await sub.endAsync();
+  await new Promise<void>((r) => aedes.close(() => r()));
+  server.close();
+  return { rate: received / elapsed, received, result, rssMb: rss.stop(), latency, devices: count };
+}
+
+/** Phases 2 and 3: broker + ingest + DuckDB, measuring when each reading is in the store. */
+async function hourmeter(
+  devices: { id: string; assetId: string; secretHash: string }[],
+  devicesFile: string,
+  opts: { rate: number; seconds: number; window: number },
+) {
+  const dir = tempDir('hm-bench-ingest-');
+  const logger = createLogger({ level: 'warn' });
+  const inner = await createDuckDbTelemetryStore({ dataDir: join(dir.path, 'store') });
+  const latency = new LatencyRecorder();
+  let stored = 0;
+  // Measures, then delegates: the real store does all the work.
+  const store: TelemetryStore = {
+    ...inner,
+    writeBatch: async (readings: readonly StoredReading[]) => {
+      await inner.writeBatch(readings);
+      const now = Date.now();
+      for (const r of readings) latency.record(now - r.ts);
+      stored += readings.length;
+    },
+    queryRange: (q) => inner.queryRange(q),
+    latest: (a, m) => inner.latest(a, m),
+    deleteBefore: (b) => inner.deleteBefore(b),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+  const ingest = await createIngest({ logger, store, config: { spoolDir: join(dir.path, 'spool') } });
+  const byId = new Map(devices.map((d) => [d.id, { ...d, status: 'active' as const }]));
+  const broker = await createBroker({ logger, devices: { findForAuth: async (id) => byId.get(id) }, ingress: ingest, tcp: { port: 0, host: '127.0.0.1' } });
+  const rss = rssSampler();
+  const started = Date.now();
+  const result = await runPublisher(`mqtt://127.0.0.1:${broker.tcpPort}`, devicesFile, opts);
+  await ingest.drained(60_000);
+  const elapsed = (Date.now() - started) / 1000;
+  const peakRss = rss.stop();
+  await broker.close();
+  await ingest.close();
+  await store.close();
+  const bytes = dirBytes(join(dir.path, 'store'));
+  dir.cleanup();
+  return { rate: stored / elapsed, stored, result, rssMb: peakRss, latency, bytesPerValue: bytes / (stored * METRICS_PER_READING) };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      devices: { type: 'string', default: '200' },
+      seconds: { type: 'string', default: '15' },
+      window: { type: 'string', default: '32' },
+    },
+  });
+  const count = Number(values.devices);
+  const seconds = Number(values.seconds);
+  const window = Number(values.window);
+  const work = tempDir('hm-bench-devices-');
+  const devices = Array.from({ length: count }, () => {
+    const secret = newSecret();
+    return { id: newId('device'), assetId: newId('asset'), secret, secretHash: hashSecret(secret) };
+  });
+  const devicesFile = join(work.path, 'devices.json');
+  writeFileSync(devicesFile, JSON.stringify(devices.map((d) => ({ username: d.id, password: d.secret }))));
+
+  console.log(`ingest bench: ${count} devices, ${METRICS_PER_READING} metrics per reading, QoS 1, window ${window}, ${seconds} s per phase`);
+  console.log('1/3 reference: aedes pass-through, no ingest');
+  const ref = await passThrough(devicesFile, count, { seconds, window });
+  console.log(`  ${Math.round(ref.rate)} msg/s delivered, p50 ${ref.latency.p(50)} ms, p99 ${ref.latency.p(99)} ms, RSS ${ref.rssMb.toFixed(0)} MB`);
+
+  console.log('2/3 hourmeter: broker + ingest + DuckDB at max rate');
+  const max = await hourmeter(devices, devicesFile, { rate: 0, seconds, window });
+  console.log(
+    `  ${Math.round(max.rate)} readings/s stored (${max.stored} of ${max.result.acked} acked), p50 ${max.latency.p(50)} ms, p99 ${max.latency.p(99)} ms, ` +
+      `peak RSS ${max.rssMb.toFixed(0)} MB, ${max.bytesPerValue.toFixed(2)} bytes/value on disk, publisher CPU ${max.result.cpuSeconds.toFixed(1)} s`,
+  );
+
+  const half = Math.round(max.rate / 2);
+  console.log(`3/3 hourmeter at half the max rate (${half} readings/s) for latency`);
+  const paced = await hourmeter(devices, devicesFile, { rate: half, seconds, window });
+  console.log(`  ${Math.round(paced.rate)} readings/s stored, p50 ${paced.latency.p(50)} ms, p99 ${paced.latency.p(99)} ms, peak RSS ${paced.rssMb.toFixed(0)} MB`);
+
+  work.cleanup();
+  const ratio = max.rate / ref.rate;
+  console.log(`ingest: ${Math.round(max.rate)} readings/s stored, ratio ${ratio.toFixed(2)} vs broker pass-through`);
+}
