@@ -1,0 +1,208 @@
+import type { IngressOutcome, TelemetryIngress, TelemetryMessage } from '@hourmeter/messages';
+import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
+import { waitFor } from '@hourmeter/testkit';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBroker, type Broker } from './index.js';
+
+const logger = createLogger({ level: 'silent' });
+
+/** The ingress seam recorded: these tests are about the broker's security, not ingest. */
+class RecordingIngress implements TelemetryIngress {
+  readonly messages: TelemetryMessage[] = [];
+  async accept(m: TelemetryMessage): Promise<IngressOutcome> {
+    this.messages.push(m);
+    return { status: 'accepted', accepted: 1, duplicates: 0, rejections: [] };
+  }
+}
+
+const device = (id: string, status = 'active') => {
+  const secret = newSecret();
+  return { id, assetId: `ast_${id}`, secret, secretHash: hashSecret(secret), status };
+};
+const dev1 = device('dev_one');
+const dev2 = device('dev_two');
+const revoked = device('dev_gone', 'revoked');
+const svc = { username: 'svc-workorders', secret: newSecret(), publish: ['hm/v1/+/commands'], subscribe: ['hm/v1/+/errors'] };
+
+let broker: Broker;
+const ingress = new RecordingIngress();
+const clients: MqttClient[] = [];
+
+function url(port = broker.tcpPort) {
+  return `mqtt://127.0.0.1:${port}`;
+}
+
+async function connect(opts: IClientOptions, u = url()): Promise<MqttClient> {
+  const c = await connectAsync(u, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+  clients.push(c);
+  return c;
+}
+
+/** SUBACK return codes; mqtt.js rejects when any is 0x80, with the packet attached. */
+async function granted(c: MqttClient, topics: string[]): Promise<number[]> {
+  try {
+    return (await c.subscribeAsync(topics)).map((g) => g.qos);
+  } catch (err) {
+    return ((err as { packet: { granted: number[] } }).packet.granted);
+  }
+}
+
+const asDevice = (d: { id: string; secret: string }) => connect({ clientId: d.id, username: d.id, password: d.secret });
+
+beforeAll(async () => {
+  const byId = new Map([dev1, dev2, revoked].map((d) => [d.id, d]));
+  broker = await createBroker({
+    logger,
+    devices: { findForAuth: async (id) => byId.get(id) },
+    ingress,
+    services: [svc],
+    tcp: { port: 0 },
+    ws: { port: 0 },
+    authThrottle: { baseDelayMs: 60, maxDelayMs: 500 },
+  });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.end(true);
+  await broker.close();
+});
+
+describe('authentication', () => {
+  it('refuses an unknown device, a wrong secret and a revoked device', async () => {
+    await expect(connect({ clientId: 'dev_nobody', username: 'dev_nobody', password: 'x' })).rejects.toThrow(/Bad username or password/);
+    await expect(connect({ clientId: dev1.id, username: dev1.id, password: newSecret() })).rejects.toThrow(/Bad username or password/);
+    await expect(connect({ clientId: revoked.id, username: revoked.id, password: revoked.secret })).rejects.toThrow(/Not authorized/);
+    await expect(connect({ clientId: dev1.id })).rejects.toThrow(/Bad username or password/);
+    const s = broker.stats();
+    expect(s.authFailures.unknown_device).toBeGreaterThanOrEqual(1);
+    expect(s.authFailures.bad_secret).toBeGreaterThanOrEqual(1);
+    expect(s.authFailures.not_active).toBe(1);
+  });
+
+  it('refuses a device whose client id is not its device id (it could take over another session)', async () => {
+    await expect(connect({ clientId: dev2.id, username: dev1.id, password: dev1.secret })).rejects.toThrow(/Identifier rejected/);
+  });
+
+  it('slows down repeated failures from one address', async () => {
+    const before = broker.stats().authDelayedAttempts;
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) {
+      await expect(connect({ clientId: 'dev_x', username: 'dev_x', password: 'guess' })).rejects.toThrow();
+    }
+    expect(broker.stats().authDelayedAttempts - before).toBeGreaterThanOrEqual(3);
+    // At least 60 + 120 + 240 ms of delay on top of whatever the earlier tests accrued.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // A successful login resets the address.
+    await asDevice(dev2);
+  });
+});
+
+describe('device topics', () => {
+  it('lets a device publish telemetry to its own topic and hands it to ingest', async () => {
+    const c = await asDevice(dev1);
+    await c.publishAsync(`hm/v1/${dev1.id}/telemetry`, '{"ts":1,"metrics":{"a":1}}', { qos: 1 });
+    const m = ingress.messages.at(-1)!;
+    expect(m).toMatchObject({ deviceId: dev1.id, assetId: dev1.assetId, qos: 1 });
+    expect(Buffer.from(m.payload).toString()).toBe('{"ts":1,"metrics":{"a":1}}');
+    c.end(true);
+  });
+
+  it("closes the connection of a device that publishes to another device's topic, and counts it", async () => {
+    const c = await asDevice(dev1);
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.publish(`hm/v1/${dev2.id}/telemetry`, '{}', { qos: 1 });
+    await closed;
+    expect(broker.deviceSecurity(dev1.id).deniedPublishes).toBeGreaterThanOrEqual(1);
+    const c2 = await asDevice(dev1);
+    const closed2 = new Promise<void>((r) => c2.once('close', () => r()));
+    c2.publish(`hm/v1/${dev1.id}/commands`, 'fake command', { qos: 0 });
+    await closed2;
+    expect(broker.deviceSecurity(dev1.id).deniedPublishes).toBeGreaterThanOrEqual(2);
+  });
+
+  it('grants a device its own commands and errors topics and nothing else', async () => {
+    const c = await asDevice(dev1);
+    const codes = await granted(c, [
+      `hm/v1/${dev1.id}/commands`,
+      `hm/v1/${dev1.id}/errors`,
+      `hm/v1/${dev2.id}/commands`,
+      'hm/v1/+/commands',
+      '#',
+      `hm/v1/${dev1.id}/telemetry`,
+    ]);
+    expect(codes).toEqual([0, 0, 128, 128, 128, 128]);
+    expect(broker.deviceSecurity(dev1.id).deniedSubscribes).toBe(4);
+
+    const got = new Promise<string>((r) => c.once('message', (_t, p) => r(p.toString())));
+    await broker.publishCommand(dev1.id, { op: 'reboot' });
+    expect(JSON.parse(await got)).toEqual({ op: 'reboot' });
+    c.end(true);
+  });
+
+  it('keeps connection state per device', async () => {
+    const c = await asDevice(dev2);
+    await waitFor('dev2 online', () => broker.connections.get(dev2.id)?.online === true);
+    const s = broker.connections.get(dev2.id)!;
+    expect(s.clientAddress).toMatch(/127\.0\.0\.1/);
+    expect(s.connectedSince).toBeGreaterThan(0);
+    expect(broker.connections.list({ online: true }).map((x) => x.deviceId)).toContain(dev2.id);
+    await c.endAsync();
+    await waitFor('dev2 offline', () => broker.connections.get(dev2.id)?.online === false);
+    expect(broker.connections.get(dev2.id)!.disconnectedAt).toBeGreaterThan(0);
+  });
+});
+
+describe('service clients', () => {
+  it('may do what their role lists: send commands, watch errors; not publish telemetry', async () => {
+    await expect(connect({ clientId: `${svc.username}-1`, username: svc.username, password: 'nope' })).rejects.toThrow(/Bad username/);
+    const s = await connect({ clientId: `${svc.username}-1`, username: svc.username, password: svc.secret });
+    expect(await granted(s, ['hm/v1/+/errors', 'hm/v1/+/telemetry'])).toEqual([0, 128]);
+
+    const d = await asDevice(dev1);
+    await d.subscribeAsync(`hm/v1/${dev1.id}/commands`);
+    const got = new Promise<string>((r) => d.once('message', (_t, p) => r(p.toString())));
+    await s.publishAsync(`hm/v1/${dev1.id}/commands`, 'calibrate', { qos: 1 });
+    expect(await got).toBe('calibrate');
+
+    const closed = new Promise<void>((r) => s.once('close', () => r()));
+    s.publish(`hm/v1/${dev1.id}/telemetry`, '{}', { qos: 1 });
+    await closed;
+  });
+});
+
+describe('MQTT over WebSocket', () => {
+  it('authenticates and carries telemetry like TCP', async () => {
+    const before = ingress.messages.length;
+    const c = await connect({ clientId: dev2.id, username: dev2.id, password: dev2.secret }, `ws://127.0.0.1:${broker.wsPort}`);
+    await c.publishAsync(`hm/v1/${dev2.id}/telemetry`, '{"ts":2,"metrics":{"a":2}}', { qos: 1 });
+    expect(ingress.messages.length).toBe(before + 1);
+    await waitFor('ws state', () => broker.connections.get(dev2.id)?.transport === 'ws');
+    await expect(
+      connect({ clientId: dev2.id, username: dev2.id, password: 'bad' }, `ws://127.0.0.1:${broker.wsPort}`),
+    ).rejects.toThrow(/Bad username/);
+  });
+});
+
+describe('a subscriber that stops reading', () => {
+  it('does not take the broker down when it disconnects with a backlog', async () => {
+    const slow = await asDevice(dev1);
+    await slow.subscribeAsync(`hm/v1/${dev1.id}/commands`, { qos: 1 });
+    // Stop reading: the kernel buffers fill and aedes queues the rest.
+    (slow.stream as unknown as { pause(): void }).pause();
+    const payload = Buffer.alloc(4096, 0x61);
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 3000; i++) sends.push(broker.publishCommand(dev1.id, payload).catch(() => undefined));
+    // A backlog exists once deliveries stop completing.
+    await new Promise((r) => setTimeout(r, 0));
+    slow.stream.destroy();
+    await waitFor('slow subscriber gone', () => broker.connections.get(dev1.id)?.online === false);
+    await Promise.race([Promise.all(sends), new Promise((r) => setTimeout(r, 15_000))]);
+
+    // The broker still serves.
+    const before = ingress.messages.length;
+    const c = await asDevice(dev2);
+    await c.publishAsync(`hm/v1/${dev2.id}/telemetry`, '{"ts":3,"metrics":{"a":3}}', { qos: 1 });
+    expect(ingress.messages.length).toBe(before + 1);
+  });
+});

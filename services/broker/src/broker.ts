@@ -1,0 +1,342 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { commandsTopic, errorsTopic, type IngestErrorMessage, type TelemetryIngress } from '@hourmeter/messages';
+import { hashSecret, secretMatches } from '@hourmeter/runtime';
+import type { Aedes as AedesBroker, AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { SecurityCounters, type AuthFailureReason, type BrokerStats, type DeviceSecurityCounters } from './broker-counters.js';
+import { ConnectionRegistry, type ConnectionStateQuery } from './connection-registry.js';
+import { AuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from './core/auth-throttle.js';
+import { decidePublish, maySubscribe, type Principal } from './core/principal.js';
+import { ErrorNoticeLimiter } from './error-notice-limiter.js';
+import { stackSafeMq } from './stack-safe-mq.js';
+import type { DeviceAuthLookup, ServiceCredential } from './ports.js';
+
+// aedes 1.2 has no default export and its ESM entry needs the factory (ENVIRONMENT.md).
+const { Aedes } = createRequire(import.meta.url)('aedes') as { Aedes: typeof AedesBroker };
+
+export interface BrokerDeps {
+  readonly logger: Logger;
+  readonly devices: DeviceAuthLookup;
+  /** Where telemetry goes, awaited inside authorizePublish (before aedes writes the PUBACK). */
+  readonly ingress: TelemetryIngress;
+  readonly services?: readonly ServiceCredential[] | undefined;
+  /** Plain MQTT listener; port 0 picks a free one. `false` = none. */
+  readonly tcp?: { readonly port: number; readonly host?: string } | false | undefined;
+  /**
+   * MQTT over WebSocket on its own HTTP listener (port 0 = free port). Leave
+   * it out and use `broker.handleUpgrade` to attach to an existing HTTP server.
+   */
+  readonly ws?: { readonly port: number; readonly host?: string } | false | undefined;
+  readonly authThrottle?: Partial<AuthThrottleOptions> | undefined;
+  /** Rejection notices per device per second on its errors topic (default 20). */
+  readonly errorNoticesPerSecond?: number | undefined;
+  /** Disconnect a subscriber whose socket does not drain within this time (default 10 s). */
+  readonly drainTimeoutMs?: number | undefined;
+  readonly now?: (() => number) | undefined;
+}
+
+export interface CommandOptions {
+  readonly qos?: 0 | 1;
+}
+
+export interface Broker {
+  /** Bound TCP port (undefined without a TCP listener). */
+  readonly tcpPort: number | undefined;
+  /** Bound WebSocket port (undefined without its own WS listener). */
+  readonly wsPort: number | undefined;
+  readonly connections: ConnectionStateQuery;
+  /** Publishes to `hm/v1/<deviceId>/commands`; objects are sent as JSON. */
+  publishCommand(deviceId: string, payload: unknown, opts?: CommandOptions): Promise<void>;
+  /** Hand an HTTP upgrade request (e.g. fastify's server 'upgrade' event) to the MQTT-over-WS endpoint. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  deviceSecurity(deviceId: string): DeviceSecurityCounters;
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+class ConnectRefused extends Error {
+  readonly returnCode: AuthenticateError['returnCode'];
+  constructor(code: 2 | 3 | 4 | 5, message: string) {
+    super(message);
+    this.returnCode = code as AuthenticateError['returnCode'];
+  }
+}
+
+function addressOf(client: Client): string {
+  const viaWs = client.req?.socket?.remoteAddress;
+  return viaWs ?? (client.conn as Socket).remoteAddress ?? 'unknown';
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function createBroker(deps: BrokerDeps): Promise<Broker> {
+  const log = deps.logger.child({ svc: 'broker' });
+  const now = deps.now ?? Date.now;
+  const throttle = new AuthThrottle({ ...DEFAULT_AUTH_THROTTLE, ...deps.authThrottle }, now);
+  const registry = new ConnectionRegistry(now);
+  const security = new SecurityCounters();
+  const notices = new ErrorNoticeLimiter(deps.errorNoticesPerSecond ?? 20, now);
+  const services = new Map(
+    (deps.services ?? []).map((s) => [s.username, { ...s, secretHash: hashSecret(s.secret) }] as const),
+  );
+  // Principals live beside aedes' client objects, never on them, so nothing a
+  // client sends can overwrite its identity.
+  const principals = new WeakMap<Client, Principal>();
+  const authFailures: Record<AuthFailureReason, number> = {
+    unknown_device: 0,
+    bad_secret: 0,
+    not_active: 0,
+    client_id_mismatch: 0,
+    missing_credentials: 0,
+    throttled: 0,
+    lookup_failed: 0,
+  };
+  let ingestRefusals = 0;
+  let ingestErrors = 0;
+  let suppressedErrorNotices = 0;
+
+  async function identify(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
+    const fail = (reason: AuthFailureReason, code: 2 | 3 | 4 | 5): never => {
+      authFailures[reason]++;
+      throw new ConnectRefused(code, reason);
+    };
+    if (!username || !password) return fail('missing_credentials', 4);
+    const secret = password.toString('utf8');
+    const service = services.get(username);
+    if (service) {
+      if (!secretMatches(secret, service.secretHash)) return fail('bad_secret', 4);
+      if (!client.id.startsWith(service.username)) return fail('client_id_mismatch', 2);
+      return { kind: 'service', name: service.username, publish: service.publish, subscribe: service.subscribe };
+    }
+    let record;
+    try {
+      record = await deps.devices.findForAuth(username);
+    } catch (err) {
+      log.error({ err }, 'device lookup failed during authentication');
+      return fail('lookup_failed', 3);
+    }
+    if (!record) return fail('unknown_device', 4);
+    // Compare before looking at status so a revoked device's answer costs the same.
+    if (!secretMatches(secret, record.secretHash)) return fail('bad_secret', 4);
+    if (record.status !== 'active') return fail('not_active', 5);
+    // Another device using this id as client id would take over (and cut off) its session.
+    if (client.id !== record.id) return fail('client_id_mismatch', 2);
+    return { kind: 'device', deviceId: record.id, assetId: record.assetId };
+  }
+
+  const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
+    const address = addressOf(client);
+    const delay = throttle.admit(address);
+    if (delay === undefined) {
+      authFailures.throttled++;
+      done(new ConnectRefused(3, 'too many pending attempts from this address') as AuthenticateError, false);
+      return;
+    }
+    void (async () => {
+      if (delay > 0) {
+        await sleep(delay);
+        throttle.settled(address);
+      }
+      try {
+        const principal = await identify(client, username, password);
+        throttle.succeeded(address);
+        principals.set(client, principal);
+        done(null, true);
+      } catch (err) {
+        throttle.failed(address);
+        const e = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'authentication error');
+        log.warn({ address, username, reason: e.message }, 'connection refused');
+        done(e as AuthenticateError, false);
+      }
+    })();
+  };
+
+  function publishNotice(deviceId: string, notice: IngestErrorMessage): void {
+    if (!notices.take(deviceId)) {
+      suppressedErrorNotices++;
+      return;
+    }
+    // QoS 0: a notice is advice; it must never queue up for a device that does not read.
+    aedes.publish(
+      { cmd: 'publish', topic: errorsTopic(deviceId), payload: Buffer.from(JSON.stringify(notice)), qos: 0, retain: false, dup: false },
+      (err) => {
+        if (err) log.warn({ err, deviceId }, 'could not publish rejection notice');
+      },
+    );
+  }
+
+  const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, callback) => {
+    // client is null only for stored wills of clients gone from every broker.
+    const principal = client && principals.get(client);
+    if (!client || !principal) return callback(new Error('not authenticated'));
+    const decision = decidePublish(principal, packet.topic);
+    if (!decision.allowed) {
+      if (principal.kind === 'device') security.deniedPublish(principal.deviceId);
+      log.warn({ clientId: client.id, topic: packet.topic }, 'publish denied');
+      // MQTT-3.3.5-2: no error reaches the client; aedes closes the connection.
+      return callback(new Error(decision.reason));
+    }
+    if (principal.kind !== 'device') return callback(null);
+    registry.seen(principal.deviceId);
+    if (!decision.telemetry) return callback(null);
+
+    const receivedAt = now();
+    deps.ingress
+      .accept({
+        deviceId: principal.deviceId,
+        assetId: principal.assetId,
+        topic: packet.topic,
+        payload: packet.payload as Buffer,
+        qos: packet.qos,
+        receivedAt,
+      })
+      .then(
+        (outcome) => {
+          if (outcome.status === 'refused') {
+            ingestRefusals++;
+            // Not acknowledged: closing the connection makes the device retransmit later.
+            callback(new Error(`ingest refused: ${outcome.code}`));
+            return;
+          }
+          for (const r of outcome.rejections) {
+            publishNotice(principal.deviceId, { ...r, topic: packet.topic, at: receivedAt });
+          }
+          callback(null);
+        },
+        (err: unknown) => {
+          ingestErrors++;
+          log.error({ err, deviceId: principal.deviceId }, 'ingest failed; publish not acknowledged');
+          callback(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+  };
+
+  const authorizeSubscribe: AedesOptions['authorizeSubscribe'] = (client, sub: Subscription, callback) => {
+    const principal = principals.get(client);
+    if (principal && maySubscribe(principal, sub.topic)) return callback(null, sub);
+    if (principal?.kind === 'device') security.deniedSubscribe(principal.deviceId);
+    log.warn({ clientId: client.id, topic: sub.topic }, 'subscribe denied');
+    // A null subscription is answered with SUBACK 0x80 (failure), MQTT-3.9.3.
+    callback(null, null);
+  };
+
+  const aedes = await Aedes.createBroker({
+    authenticate,
+    authorizePublish,
+    authorizeSubscribe,
+    drainTimeout: deps.drainTimeoutMs ?? 10_000,
+    mq: stackSafeMq(),
+  });
+
+  aedes.on('client', (client) => {
+    const p = principals.get(client);
+    if (p?.kind === 'device') registry.connected(p.deviceId, client, addressOf(client), client.req ? 'ws' : 'tcp');
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const p = principals.get(client);
+    if (p?.kind === 'device') registry.disconnected(p.deviceId, client);
+  });
+  aedes.on('ping', (_packet, client) => {
+    const p = principals.get(client);
+    if (p?.kind === 'device') registry.seen(p.deviceId);
+  });
+  aedes.on('clientError', (client, err) => {
+    log.debug({ clientId: client.id, err: err.message }, 'client error');
+  });
+  aedes.on('connectionError', (_client, err) => {
+    log.debug({ err: err.message }, 'connection error');
+  });
+
+  let tcpServer: TcpServer | undefined;
+  let tcpPort: number | undefined;
+  if (deps.tcp !== false) {
+    const tcp = deps.tcp ?? { port: 1883 };
+    tcpServer = createTcpServer((socket) => aedes.handle(socket));
+    await listen(tcpServer, tcp.port, tcp.host ?? '127.0.0.1');
+    tcpPort = (tcpServer.address() as AddressInfo).port;
+  }
+
+  // mqtt.js and browsers ask for the `mqtt` subprotocol (MQTT over WebSocket, MQTT-6.0.0-3).
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
+  });
+  wss.on('connection', (socket, req) => {
+    const stream = createWebSocketStream(socket);
+    stream.on('error', () => socket.terminate());
+    aedes.handle(stream, req);
+  });
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  let httpServer: HttpServer | undefined;
+  let wsPort: number | undefined;
+  if (deps.ws) {
+    httpServer = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only'));
+    httpServer.on('upgrade', handleUpgrade);
+    await listen(httpServer, deps.ws.port, deps.ws.host ?? '127.0.0.1');
+    wsPort = (httpServer.address() as AddressInfo).port;
+  }
+
+  log.info({ tcpPort, wsPort }, 'broker listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    tcpPort,
+    wsPort,
+    connections: registry,
+    publishCommand(deviceId, payload, opts = {}) {
+      const body =
+        payload instanceof Uint8Array ? Buffer.from(payload) : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+      const packet: PublishPacket = {
+        cmd: 'publish',
+        topic: commandsTopic(deviceId),
+        payload: body,
+        qos: opts.qos ?? 1,
+        retain: false,
+        dup: false,
+      };
+      return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+    },
+    handleUpgrade,
+    deviceSecurity: (deviceId) => security.get(deviceId),
+    stats: () => ({
+      connectedClients: aedes.connectedClients,
+      onlineDevices: registry.onlineCount(),
+      authFailures: { ...authFailures },
+      authDelayedAttempts: throttle.stats().delayedAttempts,
+      ingestRefusals,
+      ingestErrors,
+      suppressedErrorNotices,
+    }),
+    close() {
+      closing ??= (async () => {
+        const stopped = [tcpServer, httpServer].filter((s) => s !== undefined).map((s) => closeServer(s));
+        for (const c of wss.clients) c.terminate();
+        await new Promise<void>((r) => aedes.close(() => r()));
+        await Promise.all(stopped);
+        wss.close();
+        log.info('broker closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: TcpServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

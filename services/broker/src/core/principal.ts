@@ -1,0 +1,39 @@
+import { deviceTopic, parseDeviceTopic } from '@hourmeter/messages';
+import { filterCovers, filterMatches } from './topic-filter.js';
+
+/** Who an authenticated MQTT connection is. */
+export type Principal =
+  | { readonly kind: 'device'; readonly deviceId: string; readonly assetId: string }
+  | {
+      readonly kind: 'service';
+      readonly name: string;
+      readonly publish: readonly string[];
+      readonly subscribe: readonly string[];
+    };
+
+export type PublishDecision =
+  | { readonly allowed: true; readonly telemetry: boolean }
+  | { readonly allowed: false; readonly reason: string };
+
+/**
+ * Deny by default. A device may publish only to its own telemetry and events
+ * topics; a service only to the filters its role lists.
+ */
+export function decidePublish(p: Principal, topic: string): PublishDecision {
+  if (p.kind === 'service') {
+    return p.publish.some((f) => filterMatches(f, topic))
+      ? { allowed: true, telemetry: false }
+      : { allowed: false, reason: `service ${p.name} may not publish to ${topic}` };
+  }
+  const parsed = parseDeviceTopic(topic);
+  if (!parsed || parsed.deviceId !== p.deviceId || (parsed.channel !== 'telemetry' && parsed.channel !== 'events')) {
+    return { allowed: false, reason: `device may publish only to its own telemetry and events topics, not ${topic}` };
+  }
+  return { allowed: true, telemetry: parsed.channel === 'telemetry' };
+}
+
+/** A device may subscribe to exactly its commands and errors topics; no wildcards. */
+export function maySubscribe(p: Principal, filter: string): boolean {
+  if (p.kind === 'service') return p.subscribe.some((allowed) => filterCovers(allowed, filter));
+  return filter === deviceTopic(p.deviceId, 'commands') || filter === deviceTopic(p.deviceId, 'errors');
+}

@@ -1,0 +1,90 @@
+import { MAX_FUTURE_SKEW_MS, TelemetryReading } from '@hourmeter/domain';
+import type { IngestRejectionCode, ReadingRejection } from '@hourmeter/messages';
+import type { StoredReading } from '@hourmeter/telemetry-store';
+import type { z } from 'zod';
+
+export interface ParseLimits {
+  readonly maxPayloadBytes: number;
+  readonly maxReadingsPerMessage: number;
+}
+
+export interface ParsedTelemetry {
+  readonly readings: StoredReading[];
+  readonly rejections: ReadingRejection[];
+}
+
+interface Source {
+  readonly deviceId: string;
+  readonly assetId: string;
+  /** Broker receive time; the future-skew check is against this clock, not the device's. */
+  readonly receivedAt: number;
+}
+
+const whole = (code: IngestRejectionCode, message: string): ParsedTelemetry => ({
+  readings: [],
+  rejections: [{ code, message }],
+});
+
+function codeFor(issue: z.core.$ZodIssue): IngestRejectionCode {
+  if (issue.path[0] === 'metrics') return 'INVALID_METRIC';
+  if (issue.path[0] === 'ts') return 'INVALID_TIMESTAMP';
+  return 'INVALID_READING';
+}
+
+function seqOf(raw: unknown): number | undefined {
+  const seq = (raw as { seq?: unknown } | null)?.seq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+}
+
+/**
+ * Applies the payload contract: one reading object or an array of them (an
+ * offline backlog). Whole-message problems reject everything; otherwise each
+ * reading stands alone, so one bad reading does not cost the good ones.
+ * Never throws on input.
+ */
+export function parseTelemetry(payload: Uint8Array, src: Source, limits: ParseLimits): ParsedTelemetry {
+  if (payload.byteLength > limits.maxPayloadBytes) {
+    return whole('PAYLOAD_TOO_LARGE', `payload is ${payload.byteLength} bytes; the maximum is ${limits.maxPayloadBytes}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (err) {
+    return whole('MALFORMED_JSON', `payload is not JSON: ${(err as Error).message}`);
+  }
+  const isBatch = Array.isArray(doc);
+  if (!isBatch && (typeof doc !== 'object' || doc === null)) {
+    return whole('INVALID_SHAPE', 'payload must be a reading object or an array of readings');
+  }
+  const items: unknown[] = isBatch ? (doc as unknown[]) : [doc];
+  if (items.length === 0) return whole('INVALID_SHAPE', 'empty batch');
+  if (items.length > limits.maxReadingsPerMessage) {
+    return whole('TOO_MANY_READINGS', `batch holds ${items.length} readings; the maximum is ${limits.maxReadingsPerMessage}`);
+  }
+
+  const readings: StoredReading[] = [];
+  const rejections: ReadingRejection[] = [];
+  const latestAllowed = src.receivedAt + MAX_FUTURE_SKEW_MS;
+  items.forEach((raw, i) => {
+    const index = isBatch ? i : undefined;
+    const parsed = TelemetryReading.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      rejections.push({ code: codeFor(issue), message: `${where}${issue.message}`, index, seq: seqOf(raw) });
+      return;
+    }
+    const r = parsed.data;
+    if (r.ts > latestAllowed) {
+      rejections.push({
+        code: 'FUTURE_TIMESTAMP',
+        message: `ts ${new Date(r.ts).toISOString()} is more than ${MAX_FUTURE_SKEW_MS} ms ahead of the platform clock`,
+        index,
+        seq: r.seq,
+      });
+      return;
+    }
+    readings.push({ assetId: src.assetId, deviceId: src.deviceId, ts: r.ts, seq: r.seq, metrics: r.metrics });
+  });
+  return { readings, rejections };
+}

@@ -1,0 +1,191 @@
+import type { IngressOutcome, TelemetryIngress, TelemetryMessage } from '@hourmeter/messages';
+import type { StoredReading, TelemetryStore } from '@hourmeter/telemetry-store';
+import type { Logger } from 'pino';
+import { DedupeWindow } from './core/dedupe-window.js';
+import { parseTelemetry } from './core/parse-telemetry.js';
+import { IngestCounters, type DeviceIngestCounters } from './ingest-counters.js';
+import { encodeRecord } from './spool/record-codec.js';
+import { Spool, type FsyncPolicy, type SpoolStats } from './spool/spool.js';
+import { StoreDrainer, type StoreWriteStats } from './store-drainer.js';
+
+export interface IngestConfig {
+  /** Directory of the durable spool (segment files and the dead-letter file). */
+  readonly spoolDir: string;
+  /** Spool bound; beyond it QoS >= 1 publishes are refused (not acknowledged). Default 256 MiB. */
+  readonly maxSpoolBytes?: number | undefined;
+  /** Segment file size. Default 8 MiB. */
+  readonly segmentBytes?: number | undefined;
+  /** See FsyncPolicy. Default 'group'. */
+  readonly fsync?: FsyncPolicy | undefined;
+  /** Group-commit window: appends within it share one write + fdatasync. Default 5 ms. */
+  readonly fsyncIntervalMs?: number | undefined;
+  /** Readings per store write. Default 5000. */
+  readonly batchSize?: number | undefined;
+  /** Longest a reading waits in the spool for a batch to fill. Default 200 ms. */
+  readonly flushIntervalMs?: number | undefined;
+  /** Default 256 KiB. */
+  readonly maxPayloadBytes?: number | undefined;
+  /** Default 1000. */
+  readonly maxReadingsPerMessage?: number | undefined;
+  /** Reading keys remembered for deduplication. Default 100,000. */
+  readonly dedupeWindow?: number | undefined;
+  readonly retryBaseMs?: number | undefined;
+  readonly retryMaxMs?: number | undefined;
+}
+
+export interface IngestDeps {
+  readonly logger: Logger;
+  readonly store: TelemetryStore;
+  readonly config: IngestConfig;
+  readonly now?: (() => number) | undefined;
+  /** Called with each batch after the store confirmed it (hour meter, prediction). */
+  readonly onStored?: ((readings: readonly StoredReading[]) => Promise<void> | void) | undefined;
+}
+
+export interface IngestHealth {
+  readonly accepting: boolean;
+  readonly spool: SpoolStats;
+  readonly store: StoreWriteStats;
+  readonly totals: DeviceIngestCounters;
+  readonly dedupeKeys: number;
+}
+
+/** What the API and the server read from ingest. */
+export interface IngestQuery {
+  deviceCounters(deviceId: string): DeviceIngestCounters | undefined;
+  health(): IngestHealth;
+}
+
+export interface Ingest extends TelemetryIngress, IngestQuery {
+  /** Resolves when every spooled reading has reached the store (tests, graceful drain). */
+  drained(timeoutMs?: number): Promise<void>;
+  /** Stops accepting, makes everything accepted durable, stops the drainer. The spool keeps the rest for the next start. */
+  close(): Promise<void>;
+}
+
+/**
+ * Telemetry ingest, called in-process from the broker's authorizePublish:
+ * validate -> dedupe -> durable spool (then the broker acknowledges) ->
+ * batched, backpressured writes to the TelemetryStore.
+ */
+export async function createIngest(deps: IngestDeps): Promise<Ingest> {
+  const log = deps.logger.child({ svc: 'ingest' });
+  const cfg = deps.config;
+  const now = deps.now ?? Date.now;
+  const limits = {
+    maxPayloadBytes: cfg.maxPayloadBytes ?? 256 * 1024,
+    maxReadingsPerMessage: cfg.maxReadingsPerMessage ?? 1000,
+  };
+  const counters = new IngestCounters();
+  const dedupe = new DedupeWindow(cfg.dedupeWindow ?? 100_000);
+
+  // Replayed readings refill the dedupe window, so a device resending what it
+  // published just before a crash is recognised here and not only by the store.
+  const spool = await Spool.open(
+    {
+      dir: cfg.spoolDir,
+      maxBytes: cfg.maxSpoolBytes ?? 256 * 1024 * 1024,
+      segmentBytes: cfg.segmentBytes ?? 8 * 1024 * 1024,
+      fsync: cfg.fsync ?? 'group',
+      commitIntervalMs: cfg.fsyncIntervalMs ?? 5,
+      log,
+    },
+    (readings) => {
+      for (const r of readings) dedupe.add(DedupeWindow.key(r.deviceId, r.ts, r.seq));
+    },
+  );
+  const drainer = new StoreDrainer(
+    spool,
+    deps.store,
+    {
+      batchSize: cfg.batchSize ?? 5000,
+      flushIntervalMs: cfg.flushIntervalMs ?? 200,
+      retryBaseMs: cfg.retryBaseMs ?? 100,
+      retryMaxMs: cfg.retryMaxMs ?? 5000,
+      deadLetterDir: cfg.spoolDir,
+      onStored: deps.onStored,
+    },
+    log,
+  );
+  drainer.start();
+  let accepting = true;
+
+  async function accept(msg: TelemetryMessage): Promise<IngressOutcome> {
+    if (!accepting) return { status: 'refused', code: 'SHUTTING_DOWN', message: 'ingest is shutting down' };
+    const parsed = parseTelemetry(msg.payload, msg, limits);
+    for (const r of parsed.rejections) counters.rejected(msg.deviceId, r.code);
+
+    const fresh = [];
+    const keys: string[] = [];
+    for (const r of parsed.readings) {
+      const key = DedupeWindow.key(r.deviceId, r.ts, r.seq);
+      if (dedupe.add(key)) {
+        fresh.push(r);
+        keys.push(key);
+      }
+    }
+    const duplicates = parsed.readings.length - fresh.length;
+    counters.duplicates(msg.deviceId, duplicates);
+    const done: IngressOutcome = { status: 'accepted', accepted: fresh.length, duplicates, rejections: parsed.rejections };
+    if (fresh.length === 0) return done;
+
+    const record = encodeRecord(fresh);
+    if (!spool.hasRoom(record.length)) {
+      dedupe.remove(keys);
+      counters.refused(msg.deviceId);
+      if (msg.qos === 0) {
+        // QoS 0 is best effort: drop, say so, keep the connection.
+        counters.rejected(msg.deviceId, 'OVERLOADED');
+        return { ...done, accepted: 0, rejections: [...parsed.rejections, { code: 'OVERLOADED', message: 'spool full; QoS 0 readings dropped' }] };
+      }
+      return { status: 'refused', code: 'OVERLOADED', message: 'spool full' };
+    }
+    const durable = spool.append(record, fresh.length);
+    if (msg.qos === 0) {
+      // Best effort: not awaited, so a crash within the commit window can lose it.
+      durable.then(
+        () => counters.accepted(msg.deviceId, fresh.length, now()),
+        (err: unknown) => {
+          dedupe.remove(keys);
+          log.warn({ err, deviceId: msg.deviceId }, 'QoS 0 readings lost: spool append failed');
+        },
+      );
+      return done;
+    }
+    try {
+      await durable;
+    } catch (err) {
+      dedupe.remove(keys);
+      counters.refused(msg.deviceId);
+      throw err;
+    }
+    counters.accepted(msg.deviceId, fresh.length, now());
+    return done;
+  }
+
+  return {
+    accept,
+    deviceCounters: (id) => counters.get(id),
+    health: () => ({
+      accepting,
+      spool: spool.stats(),
+      store: drainer.stats(),
+      totals: counters.total(),
+      dedupeKeys: dedupe.size,
+    }),
+    async drained(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (spool.stats().pendingReadings > 0) {
+        if (Date.now() > deadline) throw new Error(`spool not drained after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      accepting = false;
+      // Drainer first: it reads the spool files that close() shuts.
+      await drainer.stop();
+      await spool.close();
+      log.info(spool.stats(), 'ingest closed');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger } from '@hourmeter/runtime';
+import { tempDir } from '@hourmeter/testkit';
+import { describe, expect, it } from 'vitest';
+import { encodeRecord } from './record-codec.js';
+import { Spool } from './spool.js';
+
+const log = createLogger({ level: 'silent' });
+const reading = (i: number) => ({ assetId: 'ast_1', deviceId: 'dev_1', ts: 1_700_000_000_000 + i, seq: i, metrics: { v: i } });
+const opts = (dir: string) => ({ dir, maxBytes: 1 << 20, segmentBytes: 64 * 1024, fsync: 'group' as const, commitIntervalMs: 1, log });
+
+describe('Spool', () => {
+  it('replays committed records after a restart and truncates a torn tail', async () => {
+    const dir = tempDir('hm-spool-');
+    try {
+      const a = await Spool.open(opts(dir.path));
+      await Promise.all([0, 1, 2].map((i) => a.append(encodeRecord([reading(i)]), 1)));
+      await a.close();
+      const seg = readdirSync(dir.path).find((n) => n.startsWith('seg-'))!;
+      const good = statSync(join(dir.path, seg)).size;
+      // A write cut short by a crash: a header promising more bytes than follow.
+      appendFileSync(join(dir.path, seg), Buffer.from([0, 0, 1, 0, 1, 2, 3, 4, 9, 9]));
+
+      const replayed: number[] = [];
+      const b = await Spool.open(opts(dir.path), (rs) => replayed.push(...rs.map((r) => r.seq!)));
+      expect(replayed).toEqual([0, 1, 2]);
+      expect(statSync(join(dir.path, seg)).size).toBe(good);
+      const batch = (await b.readBatch(10))!;
+      expect(batch.readings.map((r) => r.seq)).toEqual([0, 1, 2]);
+      await b.confirm(batch.end);
+      // The old segment is deleted once confirmed; only the new active one stays.
+      expect(readdirSync(dir.path).filter((n) => n.startsWith('seg-'))).toHaveLength(1);
+      expect(b.stats().pendingReadings).toBe(0);
+      await b.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('reports no room beyond maxBytes', async () => {
+    const dir = tempDir('hm-spool-');
+    try {
+      const s = await Spool.open({ ...opts(dir.path), maxBytes: 256 * 1024 });
+      const rec = encodeRecord([{ ...reading(0), metrics: Object.fromEntries(Array.from({ length: 200 }, (_, k) => [`m${k}`, k])) }]);
+      let appended = 0;
+      while (s.hasRoom(rec.length)) {
+        await s.append(rec, 1);
+        appended++;
+      }
+      expect(appended * rec.length).toBeLessThanOrEqual(256 * 1024);
+      expect(s.stats().diskBytes).toBeGreaterThan(256 * 1024 - rec.length);
+      await s.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

@@ -1,0 +1,359 @@
+import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StoredReading } from '@hourmeter/telemetry-store';
+import type { Logger } from 'pino';
+import { decodeRecords } from './record-codec.js';
+
+/**
+ * - `group`: appends that arrive within `commitIntervalMs` share one write and
+ *   one fdatasync; each append resolves only after that fdatasync, so an
+ *   acknowledged reading survives kill -9 and power loss.
+ * - `none`: appends resolve after write(2) hands the bytes to the OS: they
+ *   survive kill -9 of the process but not a power cut or kernel crash.
+ */
+export type FsyncPolicy = 'group' | 'none';
+
+export interface SpoolOptions {
+  readonly dir: string;
+  /** Refuse appends beyond this many bytes on disk (drained bytes of live segments count until deleted). */
+  readonly maxBytes: number;
+  /** Start a new segment file once the current one reaches this size. */
+  readonly segmentBytes: number;
+  readonly fsync: FsyncPolicy;
+  readonly commitIntervalMs: number;
+  readonly log: Logger;
+}
+
+export interface SpoolPosition {
+  readonly segmentId: number;
+  readonly offset: number;
+  /** Readings of the segment before `offset` (for the depth figures). */
+  readonly readings: number;
+}
+
+export interface SpoolBatch {
+  readonly readings: StoredReading[];
+  readonly end: SpoolPosition;
+}
+
+export interface SpoolStats {
+  /** Bytes and readings accepted but not yet confirmed by the store. */
+  readonly pendingBytes: number;
+  readonly pendingReadings: number;
+  readonly diskBytes: number;
+  readonly maxBytes: number;
+  readonly segments: number;
+  readonly fsync: FsyncPolicy;
+  readonly commits: number;
+  readonly lastCommitMs: number | undefined;
+}
+
+interface Segment {
+  readonly id: number;
+  readonly path: string;
+  /** Committed bytes: everything before this offset is durable per the fsync policy. */
+  size: number;
+  readings: number;
+  /** Append handle, only on the active (last) segment. */
+  writer?: FileHandle | undefined;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+const SEGMENT_RE = /^seg-(\d{16})\.log$/;
+const segmentName = (id: number) => `seg-${String(id).padStart(16, '0')}.log`;
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * The durable local spool: append-only segment files in one directory. Ingest
+ * appends accepted readings and acknowledges the device once `append`
+ * resolves; the drainer reads them back in order, writes them to the store,
+ * and a segment is deleted only after the store confirmed everything in it.
+ * At start every segment left from a previous run is replayed (the store's
+ * idempotent write makes re-sending already-stored readings harmless).
+ */
+export class Spool {
+  private readonly segments: Segment[] = [];
+  private cursor: SpoolPosition = { segmentId: 0, offset: 0, readings: 0 };
+  private reader: { id: number; handle: FileHandle } | undefined;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private pendingReadings = 0;
+  private waiters: Waiter[] = [];
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private broken: Error | undefined;
+  private closed = false;
+  private dataListeners = new Set<() => void>();
+  private commits = 0;
+  private lastCommitMs: number | undefined;
+
+  private constructor(private readonly opts: SpoolOptions) {}
+
+  /** Opens (or creates) the spool; `onRecord` sees every record left from a previous run. */
+  static async open(opts: SpoolOptions, onRecord?: (readings: StoredReading[]) => void): Promise<Spool> {
+    const spool = new Spool({ ...opts, segmentBytes: Math.max(64 * 1024, Math.min(opts.segmentBytes, opts.maxBytes / 4)) });
+    await mkdir(opts.dir, { recursive: true });
+    await spool.recover(onRecord);
+    return spool;
+  }
+
+  private async recover(onRecord?: (readings: StoredReading[]) => void): Promise<void> {
+    const names = (await readdir(this.opts.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
+    let nextId = 1;
+    for (const name of names) {
+      const id = Number(SEGMENT_RE.exec(name)![1]);
+      nextId = Math.max(nextId, id + 1);
+      const path = join(this.opts.dir, name);
+      const buf = await readFile(path);
+      const decoded = decodeRecords(buf);
+      if (decoded.consumed < buf.length) {
+        // A torn tail: bytes of a write that never completed, so never acknowledged.
+        this.opts.log.warn({ segment: name, dropped: buf.length - decoded.consumed, corrupt: decoded.corrupt }, 'truncating spool segment tail');
+        await truncate(path, decoded.consumed);
+      }
+      if (decoded.records.length === 0) {
+        await unlink(path);
+        continue;
+      }
+      let readings = 0;
+      for (const r of decoded.records) {
+        readings += r.length;
+        onRecord?.(r);
+      }
+      this.segments.push({ id, path, size: decoded.consumed, readings });
+    }
+    if (this.segments.length > 0) {
+      const first = this.segments[0]!;
+      this.cursor = { segmentId: first.id, offset: 0, readings: 0 };
+      this.opts.log.info({ segments: this.segments.length, readings: this.pendingStoreReadings() }, 'replaying spool');
+    }
+    await this.startSegment(nextId);
+  }
+
+  private async startSegment(id: number): Promise<void> {
+    const path = join(this.opts.dir, segmentName(id));
+    const writer = await open(path, 'a');
+    // The new file's directory entry must be durable too, or a power cut could lose the whole file.
+    if (this.opts.fsync === 'group') {
+      const dir = await open(this.opts.dir, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    }
+    this.segments.push({ id, path, size: 0, readings: 0, writer });
+    if (this.segments.length === 1) this.cursor = { segmentId: id, offset: 0, readings: 0 };
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** Would `bytes` more fit under maxBytes? */
+  hasRoom(bytes: number): boolean {
+    return !this.broken && !this.closed && this.diskBytes() + this.pendingBytes + bytes <= this.opts.maxBytes;
+  }
+
+  /** Appends one encoded record; resolves when it is durable per the fsync policy. */
+  append(record: Buffer, readings: number): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.closed) return Promise.reject(new Error('spool closed'));
+    this.pending.push(record);
+    this.pendingBytes += record.length;
+    this.pendingReadings += readings;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.scheduleCommit();
+    return done;
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitTimer || this.committing || this.pending.length === 0) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      this.committing = this.commit().finally(() => {
+        this.committing = undefined;
+        this.scheduleCommit();
+      });
+    }, this.opts.commitIntervalMs);
+  }
+
+  private async commit(): Promise<void> {
+    const bufs = this.pending;
+    const waiters = this.waiters;
+    const bytes = this.pendingBytes;
+    const readings = this.pendingReadings;
+    this.pending = [];
+    this.waiters = [];
+    this.pendingBytes = 0;
+    this.pendingReadings = 0;
+    const t0 = performance.now();
+    try {
+      if (this.active.size >= this.opts.segmentBytes) await this.roll();
+      const seg = this.active;
+      const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, bytes);
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await seg.writer!.write(data, written, data.length - written);
+        written += bytesWritten;
+      }
+      if (this.opts.fsync === 'group') await seg.writer!.datasync();
+      seg.size += bytes;
+      seg.readings += readings;
+      this.commits++;
+      this.lastCommitMs = performance.now() - t0;
+      for (const w of waiters) w.resolve();
+      for (const l of this.dataListeners) l();
+    } catch (err) {
+      // The file may now hold part of this group: nothing more may be appended
+      // behind it, so the spool refuses from here on (ingest stops acknowledging).
+      this.broken = err instanceof Error ? err : new Error(String(err));
+      this.opts.log.error({ err }, 'spool write failed; refusing further appends');
+      for (const w of waiters) w.reject(this.broken);
+    }
+  }
+
+  private async roll(): Promise<void> {
+    const old = this.active;
+    await old.writer!.close();
+    old.writer = undefined;
+    await this.startSegment(old.id + 1);
+  }
+
+  /** Readings committed but not yet confirmed by the store. */
+  pendingStoreReadings(): number {
+    let n = -this.cursor.readings;
+    for (const s of this.segments) n += s.readings;
+    return n;
+  }
+
+  private diskBytes(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  /** Resolves when new data is committed, or after `timeoutMs`. */
+  waitForData(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.dataListeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.dataListeners.add(done);
+    });
+  }
+
+  /** Wakes every `waitForData` caller (used on shutdown). */
+  wake(): void {
+    for (const l of [...this.dataListeners]) l();
+  }
+
+  /**
+   * Reads the next committed records from the oldest segment, whole records
+   * only, until at least `maxReadings` readings (or the segment's committed
+   * end). Does not move the cursor: call `confirm(batch.end)` once the store
+   * has them.
+   */
+  async readBatch(maxReadings: number): Promise<SpoolBatch | undefined> {
+    for (;;) {
+      const seg = this.segments[0];
+      if (!seg) return undefined;
+      if (this.cursor.offset < seg.size) break;
+      if (seg.writer) return undefined; // the active segment is fully drained
+      await this.dropFirstSegment();
+    }
+    const seg = this.segments[0]!;
+    const handle = await this.readerFor(seg);
+    const readings: StoredReading[] = [];
+    let offset = this.cursor.offset;
+    let count = this.cursor.readings;
+    let want = Math.min(READ_CHUNK_BYTES, seg.size - offset);
+    while (readings.length < maxReadings && offset < seg.size) {
+      const chunkStart = offset;
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buf, 0, want, chunkStart);
+      const decoded = decodeRecords(buf.subarray(0, bytesRead));
+      if (decoded.corrupt) throw new Error(`spool segment ${seg.path} is corrupt at offset ${chunkStart + decoded.consumed}`);
+      if (decoded.records.length === 0) {
+        // One record larger than the chunk: read exactly that record next.
+        want = Math.min(decoded.needBytes ?? want * 2, seg.size - offset);
+        continue;
+      }
+      for (let i = 0; i < decoded.records.length && readings.length < maxReadings; i++) {
+        const rec = decoded.records[i]!;
+        for (const r of rec) readings.push(r);
+        count += rec.length;
+        offset = chunkStart + decoded.ends[i]!;
+      }
+      want = Math.min(READ_CHUNK_BYTES, seg.size - offset);
+    }
+    return { readings, end: { segmentId: seg.id, offset, readings: count } };
+  }
+
+  /** The store has every reading before `pos`: advance, and delete segments no longer needed. */
+  async confirm(pos: SpoolPosition): Promise<void> {
+    if (pos.segmentId !== this.cursor.segmentId) throw new Error('spool confirm out of order');
+    this.cursor = pos;
+    const seg = this.segments[0];
+    if (seg && !seg.writer && pos.offset >= seg.size) await this.dropFirstSegment();
+  }
+
+  private async dropFirstSegment(): Promise<void> {
+    const seg = this.segments.shift()!;
+    if (this.reader?.id === seg.id) {
+      await this.reader.handle.close();
+      this.reader = undefined;
+    }
+    await unlink(seg.path);
+    const next = this.segments[0];
+    this.cursor = { segmentId: next?.id ?? 0, offset: 0, readings: 0 };
+  }
+
+  private async readerFor(seg: Segment): Promise<FileHandle> {
+    if (this.reader?.id === seg.id) return this.reader.handle;
+    if (this.reader) await this.reader.handle.close();
+    this.reader = { id: seg.id, handle: await open(seg.path, 'r') };
+    return this.reader.handle;
+  }
+
+  stats(): SpoolStats {
+    const disk = this.diskBytes();
+    return {
+      pendingBytes: disk - this.cursor.offset + this.pendingBytes,
+      pendingReadings: this.pendingStoreReadings() + this.pendingReadings,
+      diskBytes: disk,
+      maxBytes: this.opts.maxBytes,
+      segments: this.segments.length,
+      fsync: this.opts.fsync,
+      commits: this.commits,
+      lastCommitMs: this.lastCommitMs,
+    };
+  }
+
+  /** Commits whatever is pending, then closes the files. The segments stay for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = undefined;
+      this.committing = this.commit();
+    }
+    while (this.committing) await this.committing;
+    if (this.pending.length > 0) await this.commit();
+    this.closed = true;
+    this.wake();
+    for (const s of this.segments) {
+      await s.writer?.close();
+      s.writer = undefined;
+    }
+    await this.reader?.handle.close();
+    this.reader = undefined;
+  }
+}
