@@ -15,7 +15,7 @@ interface Started {
 function start(env: Record<string, string>, args: string[] = []): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, HM_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HM_LOG_LEVEL: 'info', HM_MQTT_PORT: '0', HM_MQTT_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

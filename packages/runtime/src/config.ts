@@ -9,6 +9,13 @@ export const ConfigSchema = z.object({
   HM_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HM_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HM_DATA_DIR: z.string().min(1).default('./data'),
+  HM_MQTT_HOST: z.string().min(1).default('0.0.0.0'),
+  HM_MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  /** Largest the ingest spool may grow while the telemetry store is down or slow. */
+  HM_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+  /** `group`: a PUBACK waits for the group-committed fdatasync; `none`: for write(2) only (survives kill -9, not power loss). */
+  HM_SPOOL_FSYNC: z.enum(['group', 'none']).default('group'),
+  HM_SPOOL_FSYNC_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(5),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite store)')

@@ -321,7 +321,14 @@ describe('telemetry and operating hours', () => {
     const { asset } = await registry();
     const { device } = (await call('POST', '/api/v1/devices', { body: { assetId: asset.id } })).body;
     expect((await call('GET', `/api/v1/devices/${device.id}/status`)).body).toMatchObject({ online: false, lastSeenAt: null });
-    expect((await call('GET', `/api/v1/devices/${device.id}/ingest`)).body).toEqual({ deviceId: device.id, accepted: 0, duplicates: 0, rejected: {} });
+    expect((await call('GET', `/api/v1/devices/${device.id}/ingest`)).body).toEqual({
+      deviceId: device.id,
+      accepted: 0,
+      duplicates: 0,
+      rejected: {},
+      refused: 0,
+      lastAcceptedAt: null,
+    });
     expectProblem(await call('GET', '/api/v1/devices/dev_01JAAAAAAAAAAAAAAAAAAAAAAA/status'), 404, 'NOT_FOUND');
   });
 });

@@ -15,7 +15,15 @@ export interface DeviceStatusSource {
 
 /** Ingest's per-device counters. */
 export interface IngestCounterSource {
-  forDevice(deviceId: string): { accepted: number; duplicates: number; rejected: Readonly<Record<string, number>> } | undefined;
+  forDevice(deviceId: string):
+    | {
+        accepted: number;
+        duplicates: number;
+        rejected: Readonly<Partial<Record<string, number>>>;
+        refused: number;
+        lastAcceptedAt: number | undefined;
+      }
+    | undefined;
 }
 
 /** The hour meter's recompute, for repairs and audits. */

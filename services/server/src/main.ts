@@ -1,8 +1,13 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApi } from '@hourmeter/api';
+import { createBroker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
+import { createIngest } from '@hourmeter/ingest';
+import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
 import { ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
 import { loadDemoFleet } from './demo.js';
+import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: npm start [-- --demo]
@@ -11,6 +16,9 @@ Runs every Hourmeter service in one process on the embedded stores.
   --demo   also load a small demo fleet (idempotent)
   --help   show this text
 Configuration comes from environment variables (see README).`;
+
+/** Where MQTT over WebSocket is served on the HTTP port. */
+const MQTT_WS_PATH = '/mqtt';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
@@ -23,6 +31,7 @@ async function main(): Promise<void> {
   const shutdown = new Shutdown(logger, config.HM_SHUTDOWN_TIMEOUT_MS);
   shutdown.onSignals();
 
+  // Hooks close in reverse order: HTTP, broker, ingest, hour meter, stores.
   const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.HM_DATA_DIR, logger });
   shutdown.register('relational store', () => db.close());
   const repos = repositories(db);
@@ -37,13 +46,76 @@ async function main(): Promise<void> {
   } else if (bootstrap) {
     logger.info('admin API key installed from HM_ADMIN_KEY');
   }
-
   if (values.demo) await loadDemoFleet(repos, config.HM_DATA_DIR, logger);
 
-  const api = await buildApi({ repos, logger, version: VERSION, health: { database: () => db.ping() } });
+  const telemetry = await openTelemetryStore(config, logger);
+  shutdown.register('telemetry store', () => telemetry.store.close());
+
+  const hourMeter = createHourMeter({
+    samples: telemetry.store,
+    settings: modelSettingsSource(repos),
+    totals: repos.operatingHours,
+    logger,
+    recomputeIntervalMs: config.HM_HOUR_METER_INTERVAL_MS,
+  });
+  hourMeter.start();
+  shutdown.register('hour meter', () => hourMeter.stop());
+
+  const ingest = await createIngest({
+    logger,
+    store: telemetry.store,
+    config: {
+      spoolDir: join(config.HM_DATA_DIR, 'spool'),
+      maxSpoolBytes: config.HM_SPOOL_MAX_BYTES,
+      fsync: config.HM_SPOOL_FSYNC,
+      fsyncIntervalMs: config.HM_SPOOL_FSYNC_INTERVAL_MS,
+    },
+    onStored: (readings) => hourMeter.onStored(readings),
+  });
+  shutdown.register('ingest', () => ingest.close());
+
+  const broker = await createBroker({
+    logger,
+    devices: repos.devices,
+    ingress: ingest,
+    tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST },
+  });
+  shutdown.register('mqtt broker', () => broker.close());
+
+  const api = await buildApi({
+    repos,
+    logger,
+    version: VERSION,
+    telemetry: telemetry.store,
+    deviceStatus: broker.connections,
+    ingestCounters: { forDevice: (id) => ingest.deviceCounters(id) },
+    hourMeter,
+    health: {
+      database: () => db.ping(),
+      telemetryStore: () => telemetry.store.ping(),
+      ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
+      broker: async () => broker.tcpPort !== undefined,
+    },
+  });
+  api.server.on('upgrade', (req, socket, head) => {
+    if (req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
   shutdown.register('http server', () => api.close());
   const address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
-  logger.info({ address, docs: `${address}/docs`, dataDir: config.HM_DATA_DIR, database: db.dialect }, 'hourmeter listening');
+  logger.info(
+    {
+      address,
+      docs: `${address}/docs`,
+      mqtt: `mqtt://${config.HM_MQTT_HOST}:${broker.tcpPort}`,
+      mqttPort: broker.tcpPort,
+      mqttWebSocket: `${address.replace(/^http/, 'ws')}${MQTT_WS_PATH}`,
+      dataDir: config.HM_DATA_DIR,
+      database: db.dialect,
+      telemetryStore: telemetry.location,
+    },
+    'hourmeter listening',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -34,7 +34,9 @@ const IngestCounters = z.object({
   deviceId: z.string(),
   accepted: z.number(),
   duplicates: z.number(),
-  rejected: z.record(z.string(), z.number()).describe('rejections by reason code'),
+  rejected: z.record(z.string(), z.number()).describe('rejected readings by reason code'),
+  refused: z.number().describe('publishes refused unacknowledged (spool full, shutting down); the device resends them'),
+  lastAcceptedAt: z.number().nullable(),
 });
 
 export interface TelemetryRouteDeps {
@@ -121,7 +123,15 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
     handler: async (req) => {
       await deps.repos.devices.get(req.params.id);
       const c = deps.ingestCounters.forDevice(req.params.id);
-      return { deviceId: req.params.id, accepted: c?.accepted ?? 0, duplicates: c?.duplicates ?? 0, rejected: c?.rejected ?? {} };
+      const rejected = Object.fromEntries(Object.entries(c?.rejected ?? {}).filter((e): e is [string, number] => e[1] !== undefined));
+      return {
+        deviceId: req.params.id,
+        accepted: c?.accepted ?? 0,
+        duplicates: c?.duplicates ?? 0,
+        rejected,
+        refused: c?.refused ?? 0,
+        lastAcceptedAt: c?.lastAcceptedAt ?? null,
+      };
     },
   });
 }

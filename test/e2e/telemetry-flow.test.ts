@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, waitFor } from '@hourmeter/testkit';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const ADMIN_KEY = 'hm_e2e_flow_admin_key_0123456789';
+const H = 3_600_000;
+
+interface Listening {
+  address: string;
+  mqttPort: number;
+  mqttWebSocket: string;
+}
+
+/**
+ * The whole embedded process: a demo device connects over MQTT (TCP and
+ * WebSocket), publishes, and the API shows its status, counters, telemetry
+ * and operating hours.
+ */
+describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
+  const dir = tempDir();
+  let child: ReturnType<typeof spawn>;
+  let out = '';
+  let info: Listening;
+  let devices: { username: string; password: string; assetId: string; model: string }[];
+
+  const api = async (path: string) => {
+    const res = await fetch(`${info.address}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    return (await res.json()) as unknown;
+  };
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts', '--demo'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        HM_DATA_DIR: dir.path,
+        HM_HTTP_PORT: '0',
+        HM_HTTP_HOST: '127.0.0.1',
+        HM_MQTT_PORT: '0',
+        HM_MQTT_HOST: '127.0.0.1',
+        HM_ADMIN_KEY: ADMIN_KEY,
+        HM_HOUR_METER_INTERVAL_MS: '100',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the server to listen', () => out.includes('"hourmeter listening"'), { timeoutMs: 30_000 });
+    info = JSON.parse(out.split('\n').find((l) => l.includes('"hourmeter listening"'))!) as Listening;
+    devices = (JSON.parse(readFileSync(join(dir.path, 'demo-devices.json'), 'utf8')) as { devices: typeof devices }).devices;
+  });
+
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+    await new Promise((r) => child?.once('exit', r));
+    dir.cleanup();
+  });
+
+  it('stores readings, counts them, meters hours and reports rejections on the errors topic', async () => {
+    const pump = devices.find((d) => d.model === 'DEMO-PUMP-CP200')!;
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${info.mqttPort}`, {
+      username: pump.username,
+      password: pump.password,
+      clientId: pump.username,
+    });
+    const errors: unknown[] = [];
+    client.on('message', (_t, payload) => errors.push(JSON.parse(payload.toString())));
+    await client.subscribeAsync(`hm/v1/${pump.username}/errors`, { qos: 0 });
+
+    const status = (await api(`/api/v1/devices/${pump.username}/status`)) as { online: boolean };
+    expect(status.online).toBe(true);
+
+    // Two hours of one-minute readings from yesterday, sent as an offline backlog, running the first 90 minutes.
+    const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 6 * H;
+    const backlog = Array.from({ length: 120 }, (_, i) => ({ ts: start + i * 60_000, seq: i, metrics: { running: i < 90, vibration_rms: 1 + i / 100 } }));
+    await client.publishAsync(`hm/v1/${pump.username}/telemetry`, JSON.stringify(backlog), { qos: 1 });
+    await client.publishAsync(`hm/v1/${pump.username}/telemetry`, JSON.stringify({ ts: start, metrics: { 'Not Valid': 1 } }), { qos: 1 });
+    await client.publishAsync(`hm/v1/${pump.username}/telemetry`, JSON.stringify(backlog.slice(0, 10)), { qos: 1 });
+
+    await waitFor('the rejection notice', () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: expect.any(String) });
+
+    const counters = (await api(`/api/v1/devices/${pump.username}/ingest`)) as { accepted: number; duplicates: number; rejected: Record<string, number> };
+    expect(counters.accepted).toBe(120);
+    expect(counters.duplicates).toBe(10);
+    expect(Object.values(counters.rejected).reduce((a, b) => a + b, 0)).toBe(1);
+
+    const day = new Date(start).toISOString().slice(0, 10);
+    let hours: { days: { day: string; hours: number }[] } = { days: [] };
+    await waitFor('the hour meter', async () => {
+      hours = (await api(`/api/v1/assets/${pump.assetId}/operating-hours?from=${day}&to=${day}`)) as typeof hours;
+      return hours.days[0]?.hours === 1.5;
+    }, { timeoutMs: 15_000 });
+    expect(hours.days[0]).toMatchObject({ day, hours: 1.5 });
+
+    const series = (await api(`/api/v1/assets/${pump.assetId}/telemetry?metrics=vibration_rms&from=${start}&to=${start + 2 * H}&step=1h&agg=max`)) as {
+      series: { points: [number, number][] }[];
+    };
+    expect(series.series[0]!.points).toEqual([
+      [start, backlog[59]!.metrics.vibration_rms],
+      [start + H, backlog[119]!.metrics.vibration_rms],
+    ]);
+    await client.endAsync();
+    await waitFor('offline status', async () => ((await api(`/api/v1/devices/${pump.username}/status`)) as { online: boolean }).online === false);
+  });
+
+  it('accepts MQTT over WebSocket on /mqtt and refuses a wrong secret', async () => {
+    const gbx = devices.find((d) => d.model === 'DEMO-GBX-G40')!;
+    const ws = await mqtt.connectAsync(info.mqttWebSocket, { username: gbx.username, password: gbx.password, clientId: gbx.username });
+    await ws.publishAsync(`hm/v1/${gbx.username}/telemetry`, JSON.stringify({ ts: Date.now() - 1000, metrics: { operating_hours: 12.5 } }), { qos: 1 });
+    await waitFor('the reading via WebSocket', async () => ((await api(`/api/v1/devices/${gbx.username}/ingest`)) as { accepted: number }).accepted === 1);
+    await ws.endAsync();
+
+    const wrong = mqtt.connect(`mqtt://127.0.0.1:${info.mqttPort}`, { username: gbx.username, password: 'wrong', clientId: gbx.username, reconnectPeriod: 0 });
+    const refused = await new Promise<Error>((resolve) => wrong.once('error', resolve));
+    expect(refused.message).toMatch(/bad username or password/i);
+    wrong.end(true);
+  });
+});
