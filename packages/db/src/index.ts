@@ -9,13 +9,69 @@ export {
   type DailyOperatingTime,
   type DailyTotalInput,
 } from './repositories/operating-hours.js';
+export {
+  workOrderRepository,
+  ACTIVE_STATES,
+  type WorkOrderRepository,
+  type WorkOrderFilters,
+  type CompletionRecord,
+  type TransitionInput as WorkOrderTransitionInput,
+  type CreateOptions as WorkOrderCreateOptions,
+} from './repositories/work-orders.js';
+export {
+  partsRepository,
+  applyMovement,
+  type PartsRepository,
+  type StockLevel,
+  type MovementInput,
+  type SourcingPlan,
+  type PartRequestInput,
+} from './repositories/parts.js';
+export { serviceId } from './repositories/service-ids.js';
 export { apiKeyRepository, type ApiKeyRepository, type AuthenticatedKey } from './repositories/api-keys.js';
+export { alertRepository, type AlertRepository, type AlertFilters, type RaiseAlertInput, type TransitionInput } from './repositories/alerts.js';
+export { rulEstimateRepository, type RulEstimateRepository, type RulHistoryQuery } from './repositories/rul-estimates.js';
+export {
+  rulModelRepository,
+  type RulModelRepository,
+  type RulModelRecord,
+  type RulModelWithJson,
+  type RulModelMetrics,
+  type RulModelStatus,
+  type NewRulModel,
+} from './repositories/rul-models.js';
 
 import type { Db } from './connect.js';
+import { alertRepository } from './repositories/alerts.js';
 import { apiKeyRepository } from './repositories/api-keys.js';
+import { rulEstimateRepository } from './repositories/rul-estimates.js';
+import { rulModelRepository } from './repositories/rul-models.js';
 import { deviceRepository } from './repositories/devices.js';
 import { operatingHoursRepository } from './repositories/operating-hours.js';
 import { registryRepositories } from './repositories/registry.js';
+import { partsRepository } from './repositories/parts.js';
+import { workOrderRepository } from './repositories/work-orders.js';
+
+export {
+  contractRepository,
+  previousDay,
+  type ContractRepository,
+  type ContractFilters,
+} from './repositories/contracts.js';
+export {
+  billingRepository,
+  usageKey,
+  type BillingRepository,
+  type UsageDay,
+  type BilledUsage,
+  type DraftContext,
+  type DraftResult,
+  type DraftHeader,
+  type DraftOutcome,
+  type NewInvoiceLine,
+} from './repositories/billing.js';
+import { billingRepository } from './repositories/billing.js';
+import { contractRepository } from './repositories/contracts.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -24,6 +80,13 @@ export function repositories(db: Db) {
     devices: deviceRepository(db.kysely),
     apiKeys: apiKeyRepository(db.kysely),
     operatingHours: operatingHoursRepository(db.kysely),
+    workOrders: workOrderRepository(db.kysely),
+    spareParts: partsRepository(db.kysely),
+    alerts: alertRepository(db.kysely),
+    rulEstimates: rulEstimateRepository(db.kysely),
+    rulModels: rulModelRepository(db.kysely),
+    contracts: contractRepository(db.kysely),
+    billing: billingRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -109,3 +109,385 @@ export interface Database {
   operating_hours_daily: OperatingHoursTable;
   operating_hours_versions: OperatingHoursTable;
 }
+
+// ---------------------------------------------------------------- service operations (migration 0003)
+// Declared as a second `Database` block (interfaces merge) so other migrations
+// can append their tables without touching these lines.
+
+export interface WorkOrdersTable extends Timestamps {
+  id: string;
+  kind: string;
+  state: string;
+  asset_id: string;
+  failure_mode: Nullable<string>;
+  alert_id: Nullable<string>;
+  description: Nullable<string>;
+  reason: Nullable<string>;
+  source: Nullable<string>;
+  severity: Nullable<string>;
+  rul_hours: Nullable<number>;
+  /** JSON array of part numbers. */
+  suggested_part_numbers: Nullable<string>;
+  schedule_id: Nullable<string>;
+  technician: Nullable<string>;
+  window_from: Nullable<number>;
+  window_to: Nullable<number>;
+  sla_due_at: Nullable<number>;
+  repeat_of_id: Nullable<string>;
+  completed_at: Nullable<number>;
+  cancelled_at: Nullable<number>;
+}
+
+export interface WorkOrderEventsTable {
+  id: string;
+  work_order_id: string;
+  from_state: Nullable<string>;
+  to_state: string;
+  actor: string;
+  at: number;
+  note: Nullable<string>;
+}
+
+export interface WorkOrderCompletionsTable {
+  work_order_id: string;
+  failure_at: number;
+  symptom_code: string;
+  cause_code: string;
+  remedy_code: string;
+  responsible_department: string;
+  labour_hours: number;
+  travel_hours: number;
+  downtime_from: number;
+  downtime_to: number;
+  fixed_on_first_visit: number;
+  in_warranty: number;
+  charged_to: string;
+  contract_id: Nullable<string>;
+  production_batch_id: Nullable<string>;
+  parts_cost_minor: number;
+  labour_cost_minor: number;
+  travel_cost_minor: number;
+  total_cost_minor: number;
+  currency: string;
+  completed_by: string;
+  completed_at: number;
+}
+
+export interface WorkOrderPartsConsumedTable {
+  work_order_id: string;
+  part_id: string;
+  part_number: string;
+  quantity: number;
+  unit_cost_minor: number;
+  currency: string;
+}
+
+export interface FailureCodesTable {
+  asset_model_id: string;
+  kind: string;
+  code: string;
+  description: string;
+}
+
+export interface MaintenanceSchedulesTable extends Timestamps {
+  id: string;
+  asset_id: string;
+  failure_mode: string;
+  description: Nullable<string>;
+  interval_days: Nullable<number>;
+  interval_hours: Nullable<number>;
+  last_done_at: number;
+  last_done_hours: number;
+  active: number;
+}
+
+export interface PartsTable extends Timestamps {
+  id: string;
+  part_number: string;
+  description: string;
+  unit_cost_minor: number;
+  currency: string;
+  superseded_by: Nullable<string>;
+}
+
+export interface PartFitsTable {
+  part_id: string;
+  asset_model_id: string;
+}
+
+export interface WarehousesTable extends Timestamps {
+  id: string;
+  code: string;
+  name: string;
+  level: string;
+  parent_id: Nullable<string>;
+  lat: number;
+  lon: number;
+}
+
+export interface StockLevelsTable {
+  warehouse_id: string;
+  part_id: string;
+  on_hand: number;
+  reserved: number;
+  reorder_point: number;
+  reorder_quantity: number;
+  updated_at: number;
+}
+
+export interface StockMovementsTable {
+  id: string;
+  warehouse_id: string;
+  part_id: string;
+  kind: string;
+  quantity: number;
+  work_order_id: Nullable<string>;
+  transfer_id: Nullable<string>;
+  note: Nullable<string>;
+  at: number;
+}
+
+export interface PartRequestsTable {
+  id: string;
+  work_order_id: string;
+  part_id: string;
+  quantity: number;
+  warehouse_id: Nullable<string>;
+  state: string;
+  served_from_stock: number;
+  sourcing: string;
+  transfer_id: Nullable<string>;
+  requested_at: number;
+  updated_at: number;
+}
+
+export interface StockTransfersTable extends Timestamps {
+  id: string;
+  part_id: string;
+  quantity: number;
+  from_warehouse_id: Nullable<string>;
+  to_warehouse_id: string;
+  part_request_id: Nullable<string>;
+  state: string;
+}
+
+export interface Database {
+  work_orders: WorkOrdersTable;
+  work_order_events: WorkOrderEventsTable;
+  work_order_completions: WorkOrderCompletionsTable;
+  work_order_parts_consumed: WorkOrderPartsConsumedTable;
+  failure_codes: FailureCodesTable;
+  maintenance_schedules: MaintenanceSchedulesTable;
+  parts: PartsTable;
+  part_fits: PartFitsTable;
+  warehouses: WarehousesTable;
+  stock_levels: StockLevelsTable;
+  stock_movements: StockMovementsTable;
+  part_requests: PartRequestsTable;
+  stock_transfers: StockTransfersTable;
+}
+
+// ---------------------------------------------------------------- prediction (migration 0004)
+
+export interface AlertsTable extends Timestamps {
+  id: string;
+  asset_id: string;
+  failure_mode: string;
+  severity: string;
+  state: string;
+  /** JSON of the AlertEvidence. */
+  evidence: string;
+  /** Detector or RUL model version that raised it (precision is reported per version). */
+  model_version: string;
+  work_order_id: Nullable<string>;
+  raised_at: number;
+  last_detected_at: number;
+  closed_at: Nullable<number>;
+}
+
+export interface AlertTransitionsTable {
+  alert_id: string;
+  seq: number;
+  from_state: Nullable<string>;
+  to_state: string;
+  at: number;
+  actor: string;
+  reason: string;
+}
+
+export interface RulEstimatesTable {
+  asset_id: string;
+  ts: number;
+  model_version: string;
+  hours: number;
+  lower_hours: number;
+  upper_hours: number;
+  failure_mode: Nullable<string>;
+  created_at: number;
+}
+
+export interface Database {
+  alerts: AlertsTable;
+  alert_transitions: AlertTransitionsTable;
+  rul_estimates: RulEstimatesTable;
+}
+
+// ---------------------------------------------------------------- contracts and billing (migration 0005)
+
+export interface ContractsTable extends Timestamps {
+  id: string;
+  customer_id: string;
+  kind: string;
+  currency: string;
+  billing_period: string;
+  starts_on: string;
+  ends_on: string;
+  current_version: number;
+}
+
+export interface ContractVersionsTable {
+  contract_id: string;
+  version: number;
+  effective_from: string;
+  ends_on: string;
+  /** JSON array of asset ids. */
+  asset_ids: string;
+  /** JSON of the term set. */
+  terms: string;
+  reason: Nullable<string>;
+  created_at: number;
+}
+
+export interface ContractAssetsTable {
+  contract_id: string;
+  version: number;
+  asset_id: string;
+  kind: string;
+  from_day: string;
+  to_day: string;
+}
+
+export interface UsageRecordsTable {
+  id: string;
+  asset_id: string;
+  day: string;
+  operating_ms: number;
+  version: number;
+  /** Version of the hour meter's daily total it was taken from. */
+  source_version: number;
+  computed_at: number;
+}
+
+export interface InvoiceRunsTable {
+  id: string;
+  period: string;
+  status: string;
+  started_at: number;
+  finished_at: Nullable<number>;
+  result: Nullable<string>;
+}
+
+export interface InvoicesTable extends Timestamps {
+  id: string;
+  contract_id: string;
+  customer_id: string;
+  idempotency_key: string;
+  period_start: string;
+  period_end: string;
+  currency: string;
+  status: string;
+  number: Nullable<string>;
+  total_minor: number;
+  issued_at: Nullable<number>;
+  run_id: Nullable<string>;
+}
+
+export interface InvoiceLinesTable {
+  invoice_id: string;
+  line_no: number;
+  kind: string;
+  description: string;
+  asset_id: Nullable<string>;
+  work_order_id: Nullable<string>;
+  from_day: Nullable<string>;
+  to_day: Nullable<string>;
+  quantity: number;
+  unit_price_minor: number;
+  amount_minor: number;
+}
+
+export interface InvoiceUsageTable {
+  invoice_id: string;
+  contract_id: string;
+  asset_id: string;
+  day: string;
+  billed_ms: number;
+  usage_version: number;
+}
+
+export interface CreditNotesTable {
+  id: string;
+  invoice_id: string;
+  number: string;
+  reason: string;
+  amount_minor: number;
+  currency: string;
+  issued_at: number;
+}
+
+export interface DocumentCountersTable {
+  series: string;
+  year: number;
+  last_value: number;
+}
+
+export interface Database {
+  contracts: ContractsTable;
+  contract_versions: ContractVersionsTable;
+  contract_assets: ContractAssetsTable;
+  usage_records: UsageRecordsTable;
+  usage_record_versions: UsageRecordsTable;
+  invoice_runs: InvoiceRunsTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  invoice_usage: InvoiceUsageTable;
+  credit_notes: CreditNotesTable;
+  document_counters: DocumentCountersTable;
+}
+
+// ---------------------------------------------------------------- RUL model registry (migration 0006)
+
+export interface RulModelsTable {
+  id: string;
+  asset_model_id: string;
+  version: number;
+  /** 'active' (at most one per asset model) or 'inactive'. */
+  status: string;
+  /** Where the training data came from, e.g. `cmapss:FD001` or `telemetry`. */
+  source: string;
+  /** Time range of telemetry training data (null for file sources). */
+  training_from: Nullable<number>;
+  training_to: Nullable<number>;
+  training_units: number;
+  training_rows: number;
+  /** JSON: the model's training metadata plus the runs it was trained on. */
+  training: string;
+  /** JSON of the feature spec. */
+  feature_spec: string;
+  /** Held-out RMSE (degrading cycles, against true RUL), PHM08 score and band coverage. */
+  rmse: number;
+  score: number;
+  band_coverage: number;
+  /** JSON of the full validation metrics. */
+  metrics: string;
+  hours_per_cycle: number;
+  /** The serialised model (SerializedRulModel JSON); large text. */
+  model_json: string;
+  created_by: Nullable<string>;
+  created_at: number;
+  activated_at: Nullable<number>;
+}
+
+export interface Database {
+  rul_models: RulModelsTable;
+}

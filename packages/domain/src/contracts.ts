@@ -92,3 +92,156 @@ export const CreditNote = z.object({
   issuedAt: EpochMs,
 });
 export type CreditNote = z.infer<typeof CreditNote>;
+
+// ---------------------------------------------------------------- contracts: inputs, amendments, billing views
+// Additive refinements (issue "Contracts and billing"). Percentages are exact to
+// two decimals (they become basis points, integers, before any arithmetic) and
+// hour quantities to three (they become integer milliseconds).
+
+const twoDecimals = (n: number) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9;
+const threeDecimals = (n: number) => Math.abs(n * 1000 - Math.round(n * 1000)) < 1e-9;
+export const Percent = z.number().min(0).max(100).refine(twoDecimals, 'at most two decimals');
+
+/** Labour, travel and parts pricing of out-of-contract work. */
+export const ExtraWorkRates = z.object({
+  labourRatePerHourMinor: z.int().nonnegative(),
+  travelRatePerHourMinor: z.int().nonnegative(),
+  partsMarkupPercent: z.number().min(0).max(1000).refine(twoDecimals, 'at most two decimals'),
+});
+export type ExtraWorkRates = z.infer<typeof ExtraWorkRates>;
+
+/** PBH terms as the API accepts them: the draft above plus exactness rules and the extra-work rates. */
+export const PbhTermsInput = PbhTerms.extend({
+  annualEscalationPercent: Percent.default(0),
+  minimumHoursPerPeriod: z.number().nonnegative().max(1_000_000).refine(threeDecimals, 'at most three decimals').default(0),
+  availabilityGuaranteePercent: Percent,
+  creditSchedule: z
+    .object({
+      stepPoints: z.number().positive().max(100).refine(twoDecimals, 'at most two decimals').default(0.5),
+      percentPerStep: Percent.refine((n) => n > 0, 'must be positive'),
+      capPercent: Percent.refine((n) => n > 0, 'must be positive'),
+    })
+    .refine((s) => s.capPercent >= s.percentPerStep, { message: 'capPercent must be at least percentPerStep', path: ['capPercent'] }),
+  scheduledHoursPerPeriod: z.union([z.literal('24x7'), z.number().positive().max(100_000).refine(threeDecimals, 'at most three decimals')]).default('24x7'),
+  /** Prices downtime work excluded from availability (customer use, external damage): billed as extra work. */
+  extraWorkRates: ExtraWorkRates.optional(),
+});
+export type PbhTermsInput = z.infer<typeof PbhTermsInput>;
+
+export const TimeAndMaterialsTermsInput = TimeAndMaterialsTerms.extend({
+  partsMarkupPercent: z.number().min(0).max(1000).refine(twoDecimals, 'at most two decimals'),
+});
+
+export const ContractTermsInput = z.discriminatedUnion('kind', [PbhTermsInput, WarrantyTerms, TimeAndMaterialsTermsInput]);
+export type ContractTermsInput = z.infer<typeof ContractTermsInput>;
+
+export const BillingPeriod = z.enum(['monthly', 'quarterly']);
+
+export const ContractInput = z
+  .object({
+    customerId: idOf('customer'),
+    assetIds: z.array(idOf('asset')).min(1).max(1000),
+    startsOn: IsoDate,
+    endsOn: IsoDate,
+    currency: Currency,
+    billingPeriod: BillingPeriod.default('monthly'),
+    terms: ContractTermsInput,
+  })
+  .refine((c) => c.endsOn >= c.startsOn, { message: 'endsOn must not be before startsOn', path: ['endsOn'] })
+  .refine((c) => new Set(c.assetIds).size === c.assetIds.length, { message: 'assetIds must not repeat', path: ['assetIds'] });
+export type ContractInput = z.infer<typeof ContractInput>;
+
+/** An amendment: a new version effective from a date; omitted fields carry over. The kind cannot change. */
+export const AmendmentInput = z.object({
+  effectiveFrom: IsoDate,
+  assetIds: z.array(idOf('asset')).min(1).max(1000).optional(),
+  endsOn: IsoDate.optional(),
+  terms: ContractTermsInput.optional(),
+  reason: z.string().trim().min(1).max(1000).optional(),
+});
+export type AmendmentInput = z.infer<typeof AmendmentInput>;
+
+export const ContractVersion = z.object({
+  version: z.int().positive(),
+  effectiveFrom: IsoDate,
+  endsOn: IsoDate,
+  assetIds: z.array(z.string()),
+  terms: ContractTermsInput,
+  reason: z.string().nullable(),
+  createdAt: EpochMs,
+});
+export type ContractVersion = z.infer<typeof ContractVersion>;
+
+/** A contract with its full version history (the newest last). Header fields reflect the newest version. */
+export const ContractWithHistory = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  kind: z.enum(['pbh', 'warranty', 'time_and_materials']),
+  currency: Currency,
+  billingPeriod: BillingPeriod,
+  startsOn: IsoDate,
+  endsOn: IsoDate,
+  version: z.int().positive(),
+  versions: z.array(ContractVersion),
+  ...Stored,
+});
+export type ContractWithHistory = z.infer<typeof ContractWithHistory>;
+
+export const InvoiceLineKind = z.enum([
+  'usage',
+  'minimum_true_up',
+  'availability_credit',
+  'adjustment',
+  'time_and_materials',
+  'travel',
+  'parts',
+]);
+
+/** A stored invoice line: integer minor units, the quantity only for display. */
+export const StoredInvoiceLine = z.object({
+  lineNo: z.int().positive(),
+  kind: InvoiceLineKind,
+  description: z.string(),
+  assetId: z.string().nullable(),
+  workOrderId: z.string().nullable(),
+  fromDay: IsoDate.nullable(),
+  toDay: IsoDate.nullable(),
+  quantity: z.number(),
+  unitPriceMinor: z.int(),
+  amountMinor: z.int(),
+});
+export type StoredInvoiceLine = z.infer<typeof StoredInvoiceLine>;
+
+export const InvoiceView = z.object({
+  id: z.string(),
+  contractId: z.string(),
+  customerId: z.string(),
+  periodStart: IsoDate,
+  periodEnd: IsoDate,
+  currency: Currency,
+  status: z.enum(['draft', 'issued']),
+  number: z.string().nullable(),
+  totalMinor: z.int(),
+  creditedMinor: z.int().describe('sum of credit notes against it'),
+  issuedAt: EpochMs.nullable(),
+  lines: z.array(StoredInvoiceLine),
+  ...Stored,
+});
+export type InvoiceView = z.infer<typeof InvoiceView>;
+
+export const CreditNoteInput = z.object({
+  amountMinor: z.int().positive().refine(Number.isSafeInteger, 'must be a safe integer'),
+  reason: z.string().trim().min(1).max(1000),
+});
+export type CreditNoteInput = z.infer<typeof CreditNoteInput>;
+
+export const CreditNoteView = z.object({
+  id: z.string(),
+  invoiceId: z.string(),
+  number: z.string(),
+  reason: z.string(),
+  amountMinor: z.int(),
+  currency: Currency,
+  issuedAt: EpochMs,
+});
+export type CreditNoteView = z.infer<typeof CreditNoteView>;

@@ -1,6 +1,10 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-registry.js';
 import * as m0002 from './0002-operating-hours.js';
+import * as m0003 from './0003-service-operations.js';
+import * as m0004 from './0004-alerts.js';
+import * as m0005 from './0005-contracts.js';
+import * as m0006 from './0006-rul-models.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -9,6 +13,10 @@ import * as m0002 from './0002-operating-hours.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001-registry': m0001,
   '0002-operating-hours': m0002,
+  '0003-service-operations': m0003,
+  '0004-alerts': m0004,
+  '0005-contracts': m0005,
+  '0006-rul-models': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

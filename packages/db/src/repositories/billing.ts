@@ -1,0 +1,522 @@
+import type { CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoiceLine } from '@hourmeter/domain';
+import { newId } from '@hourmeter/domain';
+import { AppError, notFound } from '@hourmeter/runtime';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { translateDbError } from '../db-errors.js';
+import type { Database, InvoicesTable } from '../schema.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** One asset's metered operating time on one UTC day. */
+export interface UsageDay {
+  assetId: string;
+  day: string;
+  operatingMs: number;
+  version: number;
+}
+
+export interface MeterDay extends UsageDay {
+  /** For usage records: the hour-meter version it came from. */
+  sourceVersion?: number;
+}
+
+export type NewInvoiceLine = Omit<StoredInvoiceLine, 'lineNo'>;
+
+export interface BilledUsage {
+  assetId: string;
+  day: string;
+  billedMs: number;
+  usageVersion: number;
+}
+
+/** What the invoice computation sees inside the invoice's transaction. */
+export interface DraftContext {
+  invoiceId: string;
+  /** Usage records of the contract's assets over [usageFrom, periodEnd]. */
+  usage: UsageDay[];
+  /** Operating time billed per asset and day by the contract's other invoices (sum of their deltas). */
+  billed: Map<string, number>;
+  /** Periods of the contract's issued invoices, oldest first. */
+  issuedPeriods: { start: string; end: string }[];
+  /** Work orders already billed on another invoice of this contract. */
+  billedWorkOrders: Set<string>;
+}
+
+export interface DraftResult {
+  lines: NewInvoiceLine[];
+  usage: BilledUsage[];
+}
+
+export interface DraftHeader {
+  contractId: string;
+  customerId: string;
+  periodStart: string;
+  periodEnd: string;
+  currency: string;
+  runId: string | null;
+  assetIds: string[];
+  usageFrom: string;
+}
+
+export type DraftOutcome = { outcome: 'created' | 'refreshed' | 'already_issued'; invoiceId: string; totalMinor: number };
+
+const key = (assetId: string, day: string) => `${assetId}|${day}`;
+export const usageKey = key;
+
+function lineFromRow(r: Record<string, unknown>): StoredInvoiceLine {
+  return {
+    lineNo: Number(r.line_no),
+    kind: r.kind as StoredInvoiceLine['kind'],
+    description: String(r.description),
+    assetId: (r.asset_id as string | null) ?? null,
+    workOrderId: (r.work_order_id as string | null) ?? null,
+    fromDay: (r.from_day as string | null) ?? null,
+    toDay: (r.to_day as string | null) ?? null,
+    quantity: Number(r.quantity),
+    unitPriceMinor: Number(r.unit_price_minor),
+    amountMinor: Number(r.amount_minor),
+  };
+}
+
+function isImmutableError(err: unknown): boolean {
+  return /HM_IMMUTABLE/.test((err as { message?: string })?.message ?? '');
+}
+
+/**
+ * Usage records, invoices, credit notes and gapless numbering.
+ *
+ * Idempotency: an invoice is keyed `${contractId}:${periodStart}` (unique). A
+ * run inserts it with ON CONFLICT DO NOTHING, then locks the row and rebuilds a
+ * draft's lines; an issued one is left alone. Two runs at once therefore meet
+ * on the unique key and the row lock, and the second finds the first's invoice.
+ *
+ * Numbering: `document_counters(series, year)` is incremented inside the
+ * issuing transaction; the counter row lock orders concurrent issuers and a
+ * rollback gives the number back, so numbers are gapless per year.
+ */
+export function billingRepository(db: Kysely<Database>) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+
+  async function write<R>(fn: (tx: Transaction<Database>) => Promise<R>, what = 'invoice'): Promise<R> {
+    try {
+      return await db.transaction().execute(fn);
+    } catch (err) {
+      if (isImmutableError(err)) throw new AppError('ILLEGAL_TRANSITION', `an issued ${what} is immutable; correct it with a credit note`);
+      throw translateDbError(err, what);
+    }
+  }
+
+  async function nextNumber(tx: Transaction<Database>, series: string, year: number): Promise<number> {
+    await tx
+      .insertInto('document_counters')
+      .values({ series, year, last_value: 0 })
+      .onConflict((oc) => oc.columns(['series', 'year']).doNothing())
+      .execute();
+    const row = await tx
+      .updateTable('document_counters')
+      .set((eb) => ({ last_value: eb('last_value', '+', 1) }))
+      .where('series', '=', series)
+      .where('year', '=', year)
+      .returning('last_value')
+      .executeTakeFirstOrThrow();
+    return Number(row.last_value);
+  }
+
+  async function loadInvoice(ex: Executor, id: string): Promise<InvoiceView | undefined> {
+    const h = await ex.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!h) return undefined;
+    const [lines, credited] = await Promise.all([
+      ex.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', id).orderBy('line_no').execute(),
+      ex
+        .selectFrom('credit_notes')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('sum'))
+        .where('invoice_id', '=', id)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return invoiceView(h, lines.map((l) => lineFromRow(l)), Number(credited.sum));
+  }
+
+  function invoiceView(h: Selectable<InvoicesTable>, lines: StoredInvoiceLine[], creditedMinor: number): InvoiceView {
+    return {
+      id: h.id,
+      contractId: h.contract_id,
+      customerId: h.customer_id,
+      periodStart: h.period_start,
+      periodEnd: h.period_end,
+      currency: h.currency,
+      status: h.status as InvoiceView['status'],
+      number: h.number,
+      totalMinor: Number(h.total_minor),
+      creditedMinor,
+      issuedAt: h.issued_at === null ? null : Number(h.issued_at),
+      lines,
+      createdAt: Number(h.created_at),
+      updatedAt: Number(h.updated_at),
+    };
+  }
+
+  async function getInvoice(id: string, ex: Executor = db): Promise<InvoiceView> {
+    const found = await loadInvoice(ex, id);
+    if (!found) throw notFound('invoice', id);
+    return found;
+  }
+
+  async function usageOf(ex: Executor, assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> {
+    if (assetIds.length === 0) return [];
+    const rows = await ex
+      .selectFrom('usage_records')
+      .select(['asset_id', 'day', 'operating_ms', 'version'])
+      .where('asset_id', 'in', assetIds)
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .orderBy('asset_id')
+      .orderBy('day')
+      .execute();
+    return rows.map((r) => ({ assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) }));
+  }
+
+  return {
+    /** The hour meter's current daily totals for many assets at once (the metering source). */
+    async meterDays(assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> {
+      if (assetIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('operating_hours_daily')
+        .select(['asset_id', 'day', 'operating_ms', 'version'])
+        .where('asset_id', 'in', assetIds)
+        .where('day', '>=', fromDay)
+        .where('day', '<=', toDay)
+        .execute();
+      return rows.map((r) => ({ assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) }));
+    },
+
+    /**
+     * Makes usage records match the metered days: a new (asset, day) gets
+     * version 1, a changed one replaces its record with version n+1 (the old
+     * one stays in `usage_record_versions`), an unchanged one is left alone.
+     */
+    async syncUsage(days: UsageDay[], now = Date.now()): Promise<{ created: number; replaced: number }> {
+      if (days.length === 0) return { created: 0, replaced: 0 };
+      return write(async (tx) => {
+        const assetIds = [...new Set(days.map((d) => d.assetId))];
+        const from = days.reduce((m, d) => (d.day < m ? d.day : m), days[0]!.day);
+        const to = days.reduce((m, d) => (d.day > m ? d.day : m), days[0]!.day);
+        const existing = new Map<string, { ms: number; version: number }>();
+        for (let i = 0; i < assetIds.length; i += 500) {
+          const rows = await tx
+            .selectFrom('usage_records')
+            .select(['asset_id', 'day', 'operating_ms', 'version'])
+            .where('asset_id', 'in', assetIds.slice(i, i + 500))
+            .where('day', '>=', from)
+            .where('day', '<=', to)
+            .execute();
+          for (const r of rows) existing.set(key(r.asset_id, r.day), { ms: Number(r.operating_ms), version: Number(r.version) });
+        }
+        let created = 0;
+        let replaced = 0;
+        const inserts = [];
+        for (const d of days) {
+          const prev = existing.get(key(d.assetId, d.day));
+          if (prev && prev.ms === d.operatingMs) continue;
+          const row = {
+            id: newId('usageRecord', now),
+            asset_id: d.assetId,
+            day: d.day,
+            operating_ms: d.operatingMs,
+            version: (prev?.version ?? 0) + 1,
+            source_version: d.version,
+            computed_at: now,
+          };
+          inserts.push(row);
+          if (prev) replaced++;
+          else created++;
+        }
+        for (let i = 0; i < inserts.length; i += 400) {
+          const chunk = inserts.slice(i, i + 400);
+          // Two syncs of the same days at once (concurrent runs) compute the same
+          // version: the second one's rows are no-ops instead of key violations.
+          await tx
+            .insertInto('usage_record_versions')
+            .values(chunk)
+            .onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing())
+            .execute();
+          await tx
+            .insertInto('usage_records')
+            .values(chunk)
+            .onConflict((oc) =>
+              oc
+                .columns(['asset_id', 'day'])
+                .doUpdateSet((eb) => ({
+                  id: eb.ref('excluded.id'),
+                  operating_ms: eb.ref('excluded.operating_ms'),
+                  version: eb.ref('excluded.version'),
+                  source_version: eb.ref('excluded.source_version'),
+                  computed_at: eb.ref('excluded.computed_at'),
+                }))
+                .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
+            )
+            .execute();
+        }
+        return { created, replaced };
+      }, 'usage record');
+    },
+
+    usage: (assetIds: string[], fromDay: string, toDay: string) => usageOf(db, assetIds, fromDay, toDay),
+
+    async usageVersions(assetId: string, day: string) {
+      const rows = await db.selectFrom('usage_record_versions').selectAll().where('asset_id', '=', assetId).where('day', '=', day).orderBy('version').execute();
+      return rows.map((r) => ({ version: Number(r.version), operatingMs: Number(r.operating_ms), sourceVersion: Number(r.source_version), computedAt: Number(r.computed_at) }));
+    },
+
+    /**
+     * Creates or refreshes the one draft invoice of a contract and period,
+     * computing its lines with `compute` inside the same transaction. An issued
+     * invoice is returned untouched.
+     */
+    upsertDraft(header: DraftHeader, compute: (ctx: DraftContext) => DraftResult, now = Date.now()): Promise<DraftOutcome> {
+      return write(async (tx) => {
+        const idempotencyKey = `${header.contractId}:${header.periodStart}`;
+        const inserted = await tx
+          .insertInto('invoices')
+          .values({
+            id: newId('invoice', now),
+            contract_id: header.contractId,
+            customer_id: header.customerId,
+            idempotency_key: idempotencyKey,
+            period_start: header.periodStart,
+            period_end: header.periodEnd,
+            currency: header.currency,
+            status: 'draft',
+            number: null,
+            total_minor: 0,
+            issued_at: null,
+            run_id: header.runId,
+            created_at: now,
+            updated_at: now,
+          })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .executeTakeFirst();
+        const created = Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+        let q = tx.selectFrom('invoices').selectAll().where('idempotency_key', '=', idempotencyKey);
+        if (postgres) q = q.forUpdate();
+        const inv = await q.executeTakeFirstOrThrow();
+        if (inv.status === 'issued') return { outcome: 'already_issued', invoiceId: inv.id, totalMinor: Number(inv.total_minor) };
+
+        const usage = await usageOf(tx, header.assetIds, header.usageFrom, header.periodEnd);
+        const billedRows = await tx
+          .selectFrom('invoice_usage')
+          .select(['asset_id', 'day', (eb) => eb.fn.sum<number>('billed_ms').as('ms')])
+          .where('contract_id', '=', header.contractId)
+          .where('invoice_id', '!=', inv.id)
+          .groupBy(['asset_id', 'day'])
+          .execute();
+        const billed = new Map(billedRows.map((r) => [key(r.asset_id, r.day), Number(r.ms)]));
+        const issued = await tx
+          .selectFrom('invoices')
+          .select(['period_start', 'period_end'])
+          .where('contract_id', '=', header.contractId)
+          .where('status', '=', 'issued')
+          .orderBy('period_start')
+          .execute();
+        const woRows = await tx
+          .selectFrom('invoice_lines')
+          .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
+          .select('invoice_lines.work_order_id')
+          .where('invoices.contract_id', '=', header.contractId)
+          .where('invoices.id', '!=', inv.id)
+          .where('invoice_lines.work_order_id', 'is not', null)
+          .execute();
+        const result = compute({
+          invoiceId: inv.id,
+          usage,
+          billed,
+          issuedPeriods: issued.map((p) => ({ start: p.period_start, end: p.period_end })),
+          billedWorkOrders: new Set(woRows.map((r) => r.work_order_id!)),
+        });
+
+        await tx.deleteFrom('invoice_lines').where('invoice_id', '=', inv.id).execute();
+        await tx.deleteFrom('invoice_usage').where('invoice_id', '=', inv.id).execute();
+        const lines = result.lines.map((l, i) => ({
+          invoice_id: inv.id,
+          line_no: i + 1,
+          kind: l.kind,
+          description: l.description,
+          asset_id: l.assetId,
+          work_order_id: l.workOrderId,
+          from_day: l.fromDay,
+          to_day: l.toDay,
+          quantity: l.quantity,
+          unit_price_minor: l.unitPriceMinor,
+          amount_minor: l.amountMinor,
+        }));
+        for (let i = 0; i < lines.length; i += 300) await tx.insertInto('invoice_lines').values(lines.slice(i, i + 300)).execute();
+        const usageRows = result.usage
+          .filter((u) => u.billedMs !== 0)
+          .map((u) => ({ invoice_id: inv.id, contract_id: header.contractId, asset_id: u.assetId, day: u.day, billed_ms: u.billedMs, usage_version: u.usageVersion }));
+        for (let i = 0; i < usageRows.length; i += 300) await tx.insertInto('invoice_usage').values(usageRows.slice(i, i + 300)).execute();
+        const total = result.lines.reduce((s, l) => s + l.amountMinor, 0);
+        await tx.updateTable('invoices').set({ total_minor: total, updated_at: now, run_id: header.runId ?? inv.run_id }).where('id', '=', inv.id).execute();
+        return { outcome: created ? 'created' : 'refreshed', invoiceId: inv.id, totalMinor: total };
+      });
+    },
+
+    /** Periods of a contract's issued invoices, oldest first. */
+    async issuedPeriods(contractId: string): Promise<{ start: string; end: string }[]> {
+      const rows = await db
+        .selectFrom('invoices')
+        .select(['period_start', 'period_end'])
+        .where('contract_id', '=', contractId)
+        .where('status', '=', 'issued')
+        .orderBy('period_start')
+        .execute();
+      return rows.map((r) => ({ start: r.period_start, end: r.period_end }));
+    },
+
+    getInvoice,
+    findInvoice: (id: string) => loadInvoice(db, id),
+
+    async listInvoices(filters: { contractId?: string | undefined; customerId?: string | undefined; status?: string | undefined; periodStart?: string | undefined }, limit = 100, cursor?: string) {
+      let q = db.selectFrom('invoices').select('id').orderBy('id').limit(limit + 1);
+      if (cursor) q = q.where('id', '>', cursor);
+      if (filters.contractId) q = q.where('contract_id', '=', filters.contractId);
+      if (filters.customerId) q = q.where('customer_id', '=', filters.customerId);
+      if (filters.status) q = q.where('status', '=', filters.status);
+      if (filters.periodStart) q = q.where('period_start', '=', filters.periodStart);
+      const ids = await q.execute();
+      const page = ids.slice(0, limit);
+      const items = [];
+      for (const r of page) items.push(await getInvoice(r.id));
+      return { items, nextCursor: ids.length > limit ? page.at(-1)!.id : null };
+    },
+
+    /** Issues a draft: assigns the next number of the issue year (`2026-000001`) and freezes it. */
+    issue(id: string, now = Date.now()): Promise<InvoiceView> {
+      return write(async (tx) => {
+        const h = await tx.selectFrom('invoices').select(['status', 'number']).where('id', '=', id).executeTakeFirst();
+        if (!h) throw notFound('invoice', id);
+        if (h.status !== 'draft') throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued as ${h.number}`, { number: h.number });
+        const year = new Date(now).getUTCFullYear();
+        const n = await nextNumber(tx, 'invoice', year);
+        const number = `${year}-${String(n).padStart(6, '0')}`;
+        const res = await tx
+          .updateTable('invoices')
+          .set({ status: 'issued', number, issued_at: now, updated_at: now })
+          .where('id', '=', id)
+          .where('status', '=', 'draft')
+          .executeTakeFirst();
+        // A concurrent issue won the row after our read: roll back, giving the number back.
+        if (Number(res.numUpdatedRows) !== 1) throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued`);
+        return getInvoice(id, tx);
+      });
+    },
+
+    /** A credit note against an issued invoice, at most its remaining (total - credited) amount. */
+    creditNote(invoiceId: string, input: CreditNoteInput, now = Date.now()): Promise<CreditNoteView> {
+      return write(async (tx) => {
+        let q = tx.selectFrom('invoices').selectAll().where('id', '=', invoiceId);
+        if (postgres) q = q.forUpdate();
+        const inv = await q.executeTakeFirst();
+        if (!inv) throw notFound('invoice', invoiceId);
+        if (inv.status !== 'issued') throw new AppError('ILLEGAL_TRANSITION', `invoice ${invoiceId} is a draft: change it by re-running its period, not with a credit note`);
+        const credited = await tx
+          .selectFrom('credit_notes')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('sum'))
+          .where('invoice_id', '=', invoiceId)
+          .executeTakeFirstOrThrow();
+        const remaining = Number(inv.total_minor) - Number(credited.sum);
+        if (input.amountMinor > remaining) {
+          throw new AppError(
+            'CONFLICT',
+            `credit note of ${input.amountMinor} exceeds the remaining ${Math.max(remaining, 0)} (${inv.currency} minor units) of invoice ${inv.number}`,
+            { remainingMinor: Math.max(remaining, 0) },
+          );
+        }
+        const year = new Date(now).getUTCFullYear();
+        const n = await nextNumber(tx, 'credit_note', year);
+        const note = {
+          id: newId('creditNote', now),
+          invoice_id: invoiceId,
+          number: `CN-${year}-${String(n).padStart(6, '0')}`,
+          reason: input.reason,
+          amount_minor: input.amountMinor,
+          currency: inv.currency,
+          issued_at: now,
+        };
+        await tx.insertInto('credit_notes').values(note).execute();
+        return { id: note.id, invoiceId, number: note.number, reason: note.reason, amountMinor: note.amount_minor, currency: note.currency, issuedAt: now };
+      }, 'credit note');
+    },
+
+    async creditNotes(invoiceId: string): Promise<CreditNoteView[]> {
+      const rows = await db.selectFrom('credit_notes').selectAll().where('invoice_id', '=', invoiceId).orderBy('number').execute();
+      return rows.map((r) => ({ id: r.id, invoiceId: r.invoice_id, number: r.number, reason: r.reason, amountMinor: Number(r.amount_minor), currency: r.currency, issuedAt: Number(r.issued_at) }));
+    },
+
+    /** Issued invoice lines (and credit notes) for revenue reports. */
+    async revenueLines(filter: { from: string; to: string; contractIds?: string[] | undefined }) {
+      let q = db
+        .selectFrom('invoice_lines')
+        .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
+        .select([
+          'invoices.id as invoice_id',
+          'invoices.contract_id',
+          'invoices.customer_id',
+          'invoices.period_start',
+          'invoices.currency',
+          'invoice_lines.kind',
+          'invoice_lines.asset_id',
+          'invoice_lines.amount_minor',
+        ])
+        .where('invoices.status', '=', 'issued')
+        .where('invoices.period_start', '>=', filter.from)
+        .where('invoices.period_start', '<=', filter.to);
+      if (filter.contractIds) q = q.where('invoices.contract_id', 'in', filter.contractIds);
+      const lines = await q.execute();
+      let cq = db
+        .selectFrom('credit_notes')
+        .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
+        .select(['invoices.contract_id', 'invoices.customer_id', 'invoices.period_start', 'credit_notes.amount_minor', 'credit_notes.currency'])
+        .where('invoices.period_start', '>=', filter.from)
+        .where('invoices.period_start', '<=', filter.to);
+      if (filter.contractIds) cq = cq.where('invoices.contract_id', 'in', filter.contractIds);
+      const credits = await cq.execute();
+      return {
+        lines: lines.map((l) => ({
+          invoiceId: l.invoice_id,
+          contractId: l.contract_id,
+          customerId: l.customer_id,
+          periodStart: l.period_start,
+          currency: l.currency,
+          kind: l.kind,
+          assetId: l.asset_id,
+          amountMinor: Number(l.amount_minor),
+        })),
+        creditNotes: credits.map((c) => ({ contractId: c.contract_id, customerId: c.customer_id, periodStart: c.period_start, amountMinor: Number(c.amount_minor), currency: c.currency })),
+      };
+    },
+
+    // ------------------------------------------------------------ invoice runs
+
+    async createRun(period: string, now = Date.now()): Promise<string> {
+      const id = `run_${newId('invoice', now).slice(4)}`;
+      await db.insertInto('invoice_runs').values({ id, period, status: 'running', started_at: now, finished_at: null, result: null }).execute();
+      return id;
+    },
+    async finishRun(id: string, status: 'succeeded' | 'failed', result: unknown, now = Date.now()): Promise<void> {
+      await db.updateTable('invoice_runs').set({ status, finished_at: now, result: JSON.stringify(result) }).where('id', '=', id).execute();
+    },
+    async getRun(id: string) {
+      const r = await db.selectFrom('invoice_runs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!r) throw notFound('invoice run', id);
+      return {
+        id: r.id,
+        period: r.period,
+        status: r.status as 'running' | 'succeeded' | 'failed',
+        startedAt: Number(r.started_at),
+        finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+        result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+      };
+    },
+  };
+}
+
+export type BillingRepository = ReturnType<typeof billingRepository>;

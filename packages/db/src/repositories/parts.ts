@@ -1,0 +1,625 @@
+import {
+  newId,
+  PartInput,
+  WarehouseInput,
+  type Part,
+  type PartRequest,
+  type StockMovement,
+  type StockTransfer,
+  type Warehouse,
+} from '@hourmeter/domain';
+import { AppError, notFound } from '@hourmeter/runtime';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { translateDbError } from '../db-errors.js';
+import type { Database, PartRequestsTable, StockTransfersTable } from '../schema.js';
+import { crudRepository, DEFAULT_PAGE, MAX_PAGE, type EntitySpec, type Executor, type Page } from './crud.js';
+import { serviceId } from './service-ids.js';
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => Number(v);
+
+// ---------------------------------------------------------------- warehouses
+
+const LEVEL_RANK = { central: 0, regional: 1, station: 2 } as const;
+
+export const warehouseSpec: EntitySpec<Warehouse, WarehouseInput, { level: string; parentId: string }> = {
+  table: 'warehouses',
+  idKind: 'warehouse',
+  label: 'warehouse',
+  parseInput: (m) => WarehouseInput.parse(m),
+  references: (w) => [{ table: 'warehouses', id: w.parentId, field: 'parentId', label: 'warehouse' }],
+  toRow: async (w, tx) => {
+    if (w.level === 'central' && w.parentId) {
+      throw new AppError('VALIDATION_FAILED', 'parentId: a central warehouse has no parent', { field: 'parentId' });
+    }
+    if (w.level !== 'central' && !w.parentId) {
+      throw new AppError('VALIDATION_FAILED', `parentId: a ${w.level} location needs a parent one level up`, { field: 'parentId' });
+    }
+    if (w.parentId) {
+      const parent = await tx.selectFrom('warehouses').select('level').where('id', '=', w.parentId).executeTakeFirst();
+      if (parent && LEVEL_RANK[parent.level as Warehouse['level']] >= LEVEL_RANK[w.level]) {
+        throw new AppError('VALIDATION_FAILED', `parentId: a ${w.level} location cannot hang below a ${parent.level} one`, { field: 'parentId' });
+      }
+    }
+    return { code: w.code, name: w.name, level: w.level, parent_id: w.parentId ?? null, lat: w.location.lat, lon: w.location.lon };
+  },
+  fromRow: (r) => ({
+    id: String(r.id),
+    code: String(r.code),
+    name: String(r.name),
+    level: r.level as Warehouse['level'],
+    parentId: r.parent_id === null ? undefined : String(r.parent_id),
+    location: { lat: num(r.lat), lon: num(r.lon) },
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  }),
+  filters: { level: 'level', parentId: 'parent_id' },
+};
+
+// ---------------------------------------------------------------- stock ledger
+
+export type MovementKind = StockMovement['kind'];
+
+export interface MovementInput {
+  warehouseId: string;
+  partId: string;
+  kind: MovementKind;
+  /** Positive, except for adjustments, which are signed. */
+  quantity: number;
+  workOrderId?: string | undefined;
+  transferId?: string | undefined;
+  note?: string | undefined;
+  at: number;
+}
+
+export interface StockLevel {
+  warehouseId: string;
+  partId: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  reorderPoint: number;
+  reorderQuantity: number;
+}
+
+/** How each movement changes (on hand, reserved); the WHERE guard keeps both >= 0 and reserved <= on hand. */
+function deltas(kind: MovementKind, q: number): { onHand: number; reserved: number } {
+  switch (kind) {
+    case 'receipt':
+    case 'transfer_in':
+    case 'adjustment':
+      return { onHand: q, reserved: 0 };
+    case 'reservation':
+      return { onHand: 0, reserved: q };
+    case 'release':
+      return { onHand: 0, reserved: -q };
+    // Issues and shipments consume units that were reserved for them first.
+    case 'issue':
+    case 'transfer_out':
+      return { onHand: -q, reserved: -q };
+  }
+}
+
+/**
+ * Applies one ledger movement inside `tx`: a single conditional UPDATE, so two
+ * concurrent reservations can never both take the last unit (PostgreSQL
+ * re-checks the WHERE after the row lock; SQLite serialises writers). Returns
+ * false, writing nothing, when the stock is not there.
+ */
+export async function applyMovement(tx: Executor, m: MovementInput): Promise<boolean> {
+  if (!Number.isInteger(m.quantity) || (m.kind !== 'adjustment' && m.quantity <= 0) || m.quantity === 0) {
+    throw new AppError('VALIDATION_FAILED', `quantity: must be a ${m.kind === 'adjustment' ? 'non-zero' : 'positive'} integer`, { field: 'quantity' });
+  }
+  const d = deltas(m.kind, m.quantity);
+  if (d.onHand > 0) {
+    await tx
+      .insertInto('stock_levels')
+      .values({ warehouse_id: m.warehouseId, part_id: m.partId, on_hand: 0, reserved: 0, reorder_point: 0, reorder_quantity: 0, updated_at: m.at })
+      .onConflict((oc) => oc.columns(['warehouse_id', 'part_id']).doNothing())
+      .execute();
+  }
+  const res = await tx
+    .updateTable('stock_levels')
+    .set({
+      on_hand: sql<number>`on_hand + ${d.onHand}`,
+      reserved: sql<number>`reserved + ${d.reserved}`,
+      updated_at: m.at,
+    })
+    .where('warehouse_id', '=', m.warehouseId)
+    .where('part_id', '=', m.partId)
+    .where(sql<boolean>`on_hand + ${d.onHand} >= reserved + ${d.reserved}`)
+    .where(sql<boolean>`reserved + ${d.reserved} >= 0`)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) return false;
+  await tx
+    .insertInto('stock_movements')
+    .values({
+      id: serviceId('stm', m.at),
+      warehouse_id: m.warehouseId,
+      part_id: m.partId,
+      kind: m.kind,
+      quantity: m.quantity,
+      work_order_id: m.workOrderId ?? null,
+      transfer_id: m.transferId ?? null,
+      note: m.note ?? null,
+      at: m.at,
+    })
+    .execute();
+  return true;
+}
+
+async function mustMove(tx: Executor, m: MovementInput): Promise<void> {
+  if (await applyMovement(tx, m)) return;
+  const level = await tx
+    .selectFrom('stock_levels')
+    .select(['on_hand', 'reserved'])
+    .where('warehouse_id', '=', m.warehouseId)
+    .where('part_id', '=', m.partId)
+    .executeTakeFirst();
+  const onHand = Number(level?.on_hand ?? 0);
+  const reserved = Number(level?.reserved ?? 0);
+  throw new AppError(
+    'CONFLICT',
+    `insufficient stock for ${m.kind} of ${m.quantity}: warehouse ${m.warehouseId} holds ${onHand} of part ${m.partId}, ${reserved} reserved, ${onHand - reserved} available`,
+    { onHand, reserved },
+  );
+}
+
+function levelFromRow(r: Row): StockLevel {
+  const onHand = num(r.on_hand);
+  const reserved = num(r.reserved);
+  return {
+    warehouseId: String(r.warehouse_id),
+    partId: String(r.part_id),
+    onHand,
+    reserved,
+    available: onHand - reserved,
+    reorderPoint: num(r.reorder_point),
+    reorderQuantity: num(r.reorder_quantity),
+  };
+}
+
+function requestFromRow(r: Selectable<PartRequestsTable> & { part_number: string }): PartRequest {
+  return {
+    id: r.id,
+    workOrderId: r.work_order_id,
+    partId: r.part_id,
+    partNumber: r.part_number,
+    quantity: num(r.quantity),
+    warehouseId: r.warehouse_id,
+    state: r.state as PartRequest['state'],
+    servedFromStock: num(r.served_from_stock) === 1,
+    sourcing: r.sourcing as PartRequest['sourcing'],
+    transferId: r.transfer_id,
+    requestedAt: num(r.requested_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function transferFromRow(r: Selectable<StockTransfersTable>): StockTransfer {
+  return {
+    id: r.id,
+    partId: r.part_id,
+    quantity: num(r.quantity),
+    fromWarehouseId: r.from_warehouse_id,
+    toWarehouseId: r.to_warehouse_id,
+    partRequestId: r.part_request_id,
+    state: r.state as StockTransfer['state'],
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+/**
+ * Releases or issues every open part request of a work order inside `tx`
+ * (cancel releases; completion issues what was consumed, releases the rest).
+ * Transfers not yet shipped are cancelled and their source reservation released.
+ */
+export async function settlePartRequests(
+  tx: Executor,
+  workOrderId: string,
+  consumed: ReadonlyMap<string, number>,
+  at: number,
+): Promise<void> {
+  const open = await tx
+    .selectFrom('part_requests')
+    .selectAll()
+    .where('work_order_id', '=', workOrderId)
+    .where('state', 'in', ['reserved', 'in_transfer', 'backordered'])
+    .orderBy('id')
+    .execute();
+  const left = new Map(consumed);
+  for (const r of open) {
+    const q = num(r.quantity);
+    if (r.state === 'reserved' && r.warehouse_id) {
+      const use = Math.min(q, left.get(r.part_id) ?? 0);
+      if (use > 0) {
+        await mustMove(tx, { warehouseId: r.warehouse_id, partId: r.part_id, kind: 'issue', quantity: use, workOrderId, at });
+        left.set(r.part_id, (left.get(r.part_id) ?? 0) - use);
+      }
+      if (q - use > 0) {
+        await mustMove(tx, { warehouseId: r.warehouse_id, partId: r.part_id, kind: 'release', quantity: q - use, workOrderId, at });
+      }
+      await tx.updateTable('part_requests').set({ state: use > 0 ? 'issued' : 'released', updated_at: at }).where('id', '=', r.id).execute();
+      continue;
+    }
+    if (r.transfer_id) {
+      const t = await tx.selectFrom('stock_transfers').selectAll().where('id', '=', r.transfer_id).executeTakeFirst();
+      if (t && t.state === 'requested' && t.from_warehouse_id) {
+        await mustMove(tx, { warehouseId: t.from_warehouse_id, partId: t.part_id, kind: 'release', quantity: num(t.quantity), workOrderId, transferId: t.id, at });
+      }
+      if (t && (t.state === 'requested' || t.state === 'backordered')) {
+        await tx.updateTable('stock_transfers').set({ state: 'cancelled', updated_at: at }).where('id', '=', t.id).execute();
+      }
+    }
+    await tx.updateTable('part_requests').set({ state: 'released', updated_at: at }).where('id', '=', r.id).execute();
+  }
+}
+
+/** What the parts service decided for one request (see services/parts core/sourcing.ts). */
+export type SourcingPlan =
+  | { kind: 'direct'; warehouseId: string }
+  | { kind: 'transfer'; fromWarehouseId: string; toWarehouseId: string }
+  | { kind: 'backorder'; toWarehouseId: string | null };
+
+export interface PartRequestInput {
+  workOrderId: string;
+  partId: string;
+  quantity: number;
+  plan: SourcingPlan;
+  at: number;
+}
+
+// ---------------------------------------------------------------- repository
+
+export interface PartFilters {
+  assetModelId?: string | undefined;
+  partNumber?: string | undefined;
+}
+
+export function partsRepository(db: Kysely<Database>) {
+  const warehouses = crudRepository(db, warehouseSpec);
+
+  async function write<R>(what: string, fn: (tx: Transaction<Database>) => Promise<R>): Promise<R> {
+    try {
+      return await db.transaction().execute(fn);
+    } catch (err) {
+      throw translateDbError(err, what);
+    }
+  }
+
+  async function partFromRow(ex: Executor, r: Selectable<Database['parts']>): Promise<Part> {
+    const fits = await ex.selectFrom('part_fits').select('asset_model_id').where('part_id', '=', r.id).orderBy('asset_model_id').execute();
+    return {
+      id: r.id,
+      partNumber: r.part_number,
+      description: r.description,
+      unitCost: { amountMinor: num(r.unit_cost_minor), currency: r.currency },
+      fitsAssetModelIds: fits.map((f) => f.asset_model_id),
+      supersededBy: r.superseded_by ?? undefined,
+      createdAt: num(r.created_at),
+      updatedAt: num(r.updated_at),
+    };
+  }
+
+  async function findPart(id: string, ex: Executor = db): Promise<Part | undefined> {
+    const row = await ex.selectFrom('parts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? partFromRow(ex, row) : undefined;
+  }
+  async function getPart(id: string, ex: Executor = db): Promise<Part> {
+    const p = await findPart(id, ex);
+    if (!p) throw notFound('part', id);
+    return p;
+  }
+
+  async function writeFits(tx: Executor, partId: string, modelIds: readonly string[]): Promise<void> {
+    for (const modelId of new Set(modelIds)) {
+      const found = await tx.selectFrom('asset_models').select('id').where('id', '=', modelId).executeTakeFirst();
+      if (!found) {
+        throw new AppError('REFERENCE_NOT_FOUND', `fitsAssetModelIds: asset model ${modelId} does not exist`, { field: 'fitsAssetModelIds', id: modelId });
+      }
+      await tx.insertInto('part_fits').values({ part_id: partId, asset_model_id: modelId }).execute();
+    }
+  }
+
+  return {
+    warehouses,
+
+    parts: {
+      find: findPart,
+      get: getPart,
+      async findByNumber(partNumber: string, ex: Executor = db): Promise<Part | undefined> {
+        const row = await ex.selectFrom('parts').selectAll().where('part_number', '=', partNumber).executeTakeFirst();
+        return row ? partFromRow(ex, row) : undefined;
+      },
+      /** Every part number with the models it fits: the dictionary for "did you mean". */
+      async index(): Promise<{ id: string; partNumber: string; fitsAssetModelIds: string[] }[]> {
+        const rows = await db.selectFrom('parts').select(['id', 'part_number']).orderBy('part_number').execute();
+        const fits = await db.selectFrom('part_fits').selectAll().execute();
+        const byPart = new Map<string, string[]>();
+        for (const f of fits) byPart.set(f.part_id, [...(byPart.get(f.part_id) ?? []), f.asset_model_id]);
+        return rows.map((r) => ({ id: r.id, partNumber: r.part_number, fitsAssetModelIds: byPart.get(r.id) ?? [] }));
+      },
+      create(input: PartInput, now = Date.now()): Promise<Part> {
+        return write('part', async (tx) => {
+          const id = newId('part', now);
+          await tx
+            .insertInto('parts')
+            .values({
+              id,
+              part_number: input.partNumber,
+              description: input.description,
+              unit_cost_minor: input.unitCost.amountMinor,
+              currency: input.unitCost.currency,
+              superseded_by: input.supersededBy ?? null,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          await writeFits(tx, id, input.fitsAssetModelIds);
+          return getPart(id, tx);
+        });
+      },
+      async list(opts: { limit?: number | undefined; cursor?: string | undefined; filters?: PartFilters | undefined } = {}): Promise<Page<Part>> {
+        const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+        let q = db.selectFrom('parts').selectAll().orderBy('id').limit(limit + 1);
+        if (opts.cursor) q = q.where('id', '>', opts.cursor);
+        const f = opts.filters ?? {};
+        if (f.partNumber) q = q.where('part_number', '=', f.partNumber);
+        if (f.assetModelId) {
+          const modelId = f.assetModelId;
+          q = q.where('id', 'in', (eb) => eb.selectFrom('part_fits').select('part_id').where('asset_model_id', '=', modelId));
+        }
+        const rows = await q.execute();
+        const items = await Promise.all(rows.slice(0, limit).map((r) => partFromRow(db, r)));
+        return { items, nextCursor: rows.length > limit ? rows[limit - 1]!.id : null };
+      },
+      update(id: string, patch: Partial<PartInput>, now = Date.now()): Promise<Part> {
+        return write('part', async (tx) => {
+          const existing = await getPart(id, tx);
+          const input = PartInput.parse({ ...existing, ...patch });
+          await tx
+            .updateTable('parts')
+            .set({
+              part_number: input.partNumber,
+              description: input.description,
+              unit_cost_minor: input.unitCost.amountMinor,
+              currency: input.unitCost.currency,
+              superseded_by: input.supersededBy ?? null,
+              updated_at: now,
+            })
+            .where('id', '=', id)
+            .execute();
+          await tx.deleteFrom('part_fits').where('part_id', '=', id).execute();
+          await writeFits(tx, id, input.fitsAssetModelIds);
+          return getPart(id, tx);
+        });
+      },
+      remove(id: string): Promise<void> {
+        return write('part', async (tx) => {
+          const res = await tx.deleteFrom('parts').where('id', '=', id).executeTakeFirst();
+          if (Number(res.numDeletedRows) === 0) throw notFound('part', id);
+        });
+      },
+    },
+
+    stock: {
+      async level(warehouseId: string, partId: string, ex: Executor = db): Promise<StockLevel> {
+        const r = await ex.selectFrom('stock_levels').selectAll().where('warehouse_id', '=', warehouseId).where('part_id', '=', partId).executeTakeFirst();
+        return r
+          ? levelFromRow(r)
+          : { warehouseId, partId, onHand: 0, reserved: 0, available: 0, reorderPoint: 0, reorderQuantity: 0 };
+      },
+      async levels(filters: { warehouseId?: string | undefined; partId?: string | undefined } = {}): Promise<StockLevel[]> {
+        let q = db.selectFrom('stock_levels').selectAll().orderBy('warehouse_id').orderBy('part_id');
+        if (filters.warehouseId) q = q.where('warehouse_id', '=', filters.warehouseId);
+        if (filters.partId) q = q.where('part_id', '=', filters.partId);
+        return (await q.execute()).map(levelFromRow);
+      },
+      /** One movement in its own transaction; CONFLICT (nothing written) when the stock is not there. */
+      move(m: MovementInput): Promise<StockLevel> {
+        return write('stock movement', async (tx) => {
+          await assertExists(tx, m.warehouseId, m.partId);
+          await mustMove(tx, m);
+          return levelFromRow(
+            await tx.selectFrom('stock_levels').selectAll().where('warehouse_id', '=', m.warehouseId).where('part_id', '=', m.partId).executeTakeFirstOrThrow(),
+          );
+        });
+      },
+      setReorderPoint(warehouseId: string, partId: string, reorderPoint: number, reorderQuantity: number, now = Date.now()): Promise<StockLevel> {
+        return write('stock level', async (tx) => {
+          await assertExists(tx, warehouseId, partId);
+          await tx
+            .insertInto('stock_levels')
+            .values({ warehouse_id: warehouseId, part_id: partId, on_hand: 0, reserved: 0, reorder_point: reorderPoint, reorder_quantity: reorderQuantity, updated_at: now })
+            .onConflict((oc) => oc.columns(['warehouse_id', 'part_id']).doUpdateSet({ reorder_point: reorderPoint, reorder_quantity: reorderQuantity, updated_at: now }))
+            .execute();
+          return levelFromRow(
+            await tx.selectFrom('stock_levels').selectAll().where('warehouse_id', '=', warehouseId).where('part_id', '=', partId).executeTakeFirstOrThrow(),
+          );
+        });
+      },
+      async movements(filters: { warehouseId?: string | undefined; partId?: string | undefined; workOrderId?: string | undefined; from?: number; to?: number } = {}): Promise<StockMovement[]> {
+        let q = db.selectFrom('stock_movements').selectAll().orderBy('at').orderBy('id');
+        if (filters.warehouseId) q = q.where('warehouse_id', '=', filters.warehouseId);
+        if (filters.partId) q = q.where('part_id', '=', filters.partId);
+        if (filters.workOrderId) q = q.where('work_order_id', '=', filters.workOrderId);
+        if (filters.from !== undefined) q = q.where('at', '>=', filters.from);
+        if (filters.to !== undefined) q = q.where('at', '<', filters.to);
+        return (await q.execute()).map((r) => ({
+          id: r.id,
+          warehouseId: r.warehouse_id,
+          partId: r.part_id,
+          kind: r.kind as MovementKind,
+          quantity: num(r.quantity),
+          workOrderId: r.work_order_id ?? undefined,
+          at: num(r.at),
+        }));
+      },
+    },
+
+    requests: {
+      /**
+       * Records a part request and carries out its sourcing plan atomically.
+       * Returns undefined when the planned stock was taken meanwhile (a
+       * concurrent reservation won): the caller re-plans on fresh levels.
+       */
+      async create(input: PartRequestInput): Promise<PartRequest | undefined> {
+        const raced = Symbol('raced');
+        try {
+          return await write('part request', async (tx) => {
+            const id = serviceId('prq', input.at);
+            const p = input.plan;
+            let warehouseId: string | null;
+            let state: PartRequest['state'];
+            let transferId: string | null = null;
+            if (p.kind === 'direct') {
+              warehouseId = p.warehouseId;
+              state = 'reserved';
+              if (!(await applyMovement(tx, { warehouseId, partId: input.partId, kind: 'reservation', quantity: input.quantity, workOrderId: input.workOrderId, at: input.at }))) throw raced;
+            } else {
+              warehouseId = p.toWarehouseId;
+              state = p.kind === 'transfer' ? 'in_transfer' : 'backordered';
+              if (p.toWarehouseId) {
+                transferId = serviceId('trf', input.at);
+                if (p.kind === 'transfer') {
+                  const ok = await applyMovement(tx, {
+                    warehouseId: p.fromWarehouseId, partId: input.partId, kind: 'reservation', quantity: input.quantity, workOrderId: input.workOrderId, transferId, at: input.at,
+                  });
+                  if (!ok) throw raced;
+                }
+                await tx
+                  .insertInto('stock_transfers')
+                  .values({
+                    id: transferId,
+                    part_id: input.partId,
+                    quantity: input.quantity,
+                    from_warehouse_id: p.kind === 'transfer' ? p.fromWarehouseId : null,
+                    to_warehouse_id: p.toWarehouseId,
+                    part_request_id: id,
+                    state: p.kind === 'transfer' ? 'requested' : 'backordered',
+                    created_at: input.at,
+                    updated_at: input.at,
+                  })
+                  .execute();
+              }
+            }
+            await tx
+              .insertInto('part_requests')
+              .values({
+                id,
+                work_order_id: input.workOrderId,
+                part_id: input.partId,
+                quantity: input.quantity,
+                warehouse_id: warehouseId,
+                state,
+                served_from_stock: p.kind === 'direct' ? 1 : 0,
+                sourcing: p.kind,
+                transfer_id: transferId,
+                requested_at: input.at,
+                updated_at: input.at,
+              })
+              .execute();
+            return (await this.forWorkOrder(input.workOrderId, tx)).find((r) => r.id === id)!;
+          });
+        } catch (err) {
+          if (err === raced) return undefined;
+          throw err;
+        }
+      },
+      async forWorkOrder(workOrderId: string, ex: Executor = db): Promise<PartRequest[]> {
+        const rows = await ex
+          .selectFrom('part_requests')
+          .innerJoin('parts', 'parts.id', 'part_requests.part_id')
+          .selectAll('part_requests')
+          .select('parts.part_number')
+          .where('work_order_id', '=', workOrderId)
+          .orderBy('part_requests.id')
+          .execute();
+        return rows.map(requestFromRow);
+      },
+      async inPeriod(from: number, to: number): Promise<PartRequest[]> {
+        const rows = await db
+          .selectFrom('part_requests')
+          .innerJoin('parts', 'parts.id', 'part_requests.part_id')
+          .selectAll('part_requests')
+          .select('parts.part_number')
+          .where('requested_at', '>=', from)
+          .where('requested_at', '<', to)
+          .orderBy('part_requests.id')
+          .execute();
+        return rows.map(requestFromRow);
+      },
+    },
+
+    transfers: {
+      async list(filters: { state?: string | undefined; toWarehouseId?: string | undefined } = {}): Promise<StockTransfer[]> {
+        let q = db.selectFrom('stock_transfers').selectAll().orderBy('id');
+        if (filters.state) q = q.where('state', '=', filters.state);
+        if (filters.toWarehouseId) q = q.where('to_warehouse_id', '=', filters.toWarehouseId);
+        return (await q.execute()).map(transferFromRow);
+      },
+      async get(id: string, ex: Executor = db): Promise<StockTransfer> {
+        const r = await ex.selectFrom('stock_transfers').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!r) throw notFound('transfer', id);
+        return transferFromRow(r);
+      },
+      /** A planner's stock move between locations: reserves at the source now. */
+      request(partId: string, fromWarehouseId: string, toWarehouseId: string, quantity: number, at = Date.now()): Promise<StockTransfer> {
+        return write('transfer', async (tx) => {
+          await assertExists(tx, fromWarehouseId, partId);
+          await assertExists(tx, toWarehouseId, partId);
+          if (fromWarehouseId === toWarehouseId) throw new AppError('VALIDATION_FAILED', 'toWarehouseId: must differ from fromWarehouseId', { field: 'toWarehouseId' });
+          const id = serviceId('trf', at);
+          await mustMove(tx, { warehouseId: fromWarehouseId, partId, kind: 'reservation', quantity, transferId: id, at });
+          await tx
+            .insertInto('stock_transfers')
+            .values({ id, part_id: partId, quantity, from_warehouse_id: fromWarehouseId, to_warehouse_id: toWarehouseId, part_request_id: null, state: 'requested', created_at: at, updated_at: at })
+            .execute();
+          return this.get(id, tx);
+        });
+      },
+      /** requested -> shipped: the units leave the source (transfer_out of the reserved units). */
+      ship(id: string, at = Date.now()): Promise<StockTransfer> {
+        return write('transfer', async (tx) => {
+          const t = await this.get(id, tx);
+          if (t.state !== 'requested' || !t.fromWarehouseId) {
+            throw new AppError('ILLEGAL_TRANSITION', `transfer ${id} is ${t.state}; only a requested transfer with a source can ship`);
+          }
+          await mustMove(tx, { warehouseId: t.fromWarehouseId, partId: t.partId, kind: 'transfer_out', quantity: t.quantity, transferId: id, at });
+          await tx.updateTable('stock_transfers').set({ state: 'shipped', updated_at: at }).where('id', '=', id).where('state', '=', 'requested').execute();
+          return this.get(id, tx);
+        });
+      },
+      /**
+       * shipped -> received: transfer_in at the destination; when the transfer
+       * serves a work order's request, the units are reserved for it there.
+       */
+      receive(id: string, at = Date.now()): Promise<StockTransfer> {
+        return write('transfer', async (tx) => {
+          const t = await this.get(id, tx);
+          if (t.state !== 'shipped') throw new AppError('ILLEGAL_TRANSITION', `transfer ${id} is ${t.state}; only a shipped transfer can be received`);
+          await mustMove(tx, { warehouseId: t.toWarehouseId, partId: t.partId, kind: 'transfer_in', quantity: t.quantity, transferId: id, at });
+          if (t.partRequestId) {
+            const req = await tx.selectFrom('part_requests').selectAll().where('id', '=', t.partRequestId).executeTakeFirst();
+            if (req && req.state === 'in_transfer') {
+              await mustMove(tx, { warehouseId: t.toWarehouseId, partId: t.partId, kind: 'reservation', quantity: t.quantity, workOrderId: req.work_order_id, transferId: id, at });
+              await tx.updateTable('part_requests').set({ state: 'reserved', warehouse_id: t.toWarehouseId, updated_at: at }).where('id', '=', req.id).execute();
+            }
+          }
+          await tx.updateTable('stock_transfers').set({ state: 'received', updated_at: at }).where('id', '=', id).execute();
+          return this.get(id, tx);
+        });
+      },
+    },
+  };
+}
+
+async function assertExists(tx: Executor, warehouseId: string, partId: string): Promise<void> {
+  const w = await tx.selectFrom('warehouses').select('id').where('id', '=', warehouseId).executeTakeFirst();
+  if (!w) throw new AppError('REFERENCE_NOT_FOUND', `warehouseId: warehouse ${warehouseId} does not exist`, { field: 'warehouseId', id: warehouseId });
+  const p = await tx.selectFrom('parts').select('id').where('id', '=', partId).executeTakeFirst();
+  if (!p) throw new AppError('REFERENCE_NOT_FOUND', `partId: part ${partId} does not exist`, { field: 'partId', id: partId });
+}
+
+export type PartsRepository = ReturnType<typeof partsRepository>;

@@ -1,0 +1,59 @@
+import type { RulEstimateRecord } from '@hourmeter/domain';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, RulEstimatesTable } from '../schema.js';
+
+function fromRow(r: Selectable<RulEstimatesTable>): RulEstimateRecord {
+  return {
+    assetId: r.asset_id,
+    ts: Number(r.ts),
+    modelVersion: r.model_version,
+    hours: Number(r.hours),
+    lowerHours: Number(r.lower_hours),
+    upperHours: Number(r.upper_hours),
+    ...(r.failure_mode === null ? {} : { failureMode: r.failure_mode }),
+  };
+}
+
+export interface RulHistoryQuery {
+  from?: number | undefined;
+  to?: number | undefined;
+  limit?: number | undefined;
+}
+
+/** Every RUL estimate the prediction service received, per asset: the RUL history. */
+export function rulEstimateRepository(db: Kysely<Database>) {
+  return {
+    /** Stores an estimate; the same asset, time and model version again is ignored. */
+    async record(e: RulEstimateRecord, now = Date.now()): Promise<void> {
+      await db
+        .insertInto('rul_estimates')
+        .values({
+          asset_id: e.assetId,
+          ts: e.ts,
+          model_version: e.modelVersion,
+          hours: e.hours,
+          lower_hours: e.lowerHours,
+          upper_hours: e.upperHours,
+          failure_mode: e.failureMode ?? null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(['asset_id', 'ts', 'model_version']).doNothing())
+        .execute();
+    },
+
+    /** Estimates in [from, to), oldest first; at most `limit` (default 1000), the newest ones. */
+    async history(assetId: string, q: RulHistoryQuery = {}): Promise<RulEstimateRecord[]> {
+      let qb = db.selectFrom('rul_estimates').selectAll().where('asset_id', '=', assetId);
+      if (q.from !== undefined) qb = qb.where('ts', '>=', q.from);
+      if (q.to !== undefined) qb = qb.where('ts', '<', q.to);
+      const rows = await qb
+        .orderBy('ts', 'desc')
+        .orderBy('model_version')
+        .limit(Math.min(Math.max(q.limit ?? 1000, 1), 10_000))
+        .execute();
+      return rows.reverse().map(fromRow);
+    },
+  };
+}
+
+export type RulEstimateRepository = ReturnType<typeof rulEstimateRepository>;

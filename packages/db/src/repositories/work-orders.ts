@@ -1,0 +1,568 @@
+import {
+  newId,
+  type FailureCode,
+  type FailureCodeInput,
+  type MaintenanceSchedule,
+  type MaintenanceScheduleInput,
+  type WorkOrder,
+  type WorkOrderCompletion,
+  type WorkOrderEvent,
+  type WorkOrderInput,
+} from '@hourmeter/domain';
+import { AppError, notFound } from '@hourmeter/runtime';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { translateDbError } from '../db-errors.js';
+import type { Database, MaintenanceSchedulesTable, WorkOrderCompletionsTable, WorkOrdersTable } from '../schema.js';
+import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
+import { settlePartRequests } from './parts.js';
+import { serviceId } from './service-ids.js';
+
+type WorkOrderState = WorkOrder['state'];
+export const ACTIVE_STATES: readonly WorkOrderState[] = ['open', 'scheduled', 'in_progress'];
+
+const num = (v: unknown) => Number(v);
+const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
+const optStr = (v: string | null) => v ?? undefined;
+
+export function workOrderFromRow(r: Selectable<WorkOrdersTable>): WorkOrder {
+  const wo: WorkOrder = {
+    id: r.id,
+    kind: r.kind as WorkOrder['kind'],
+    state: r.state as WorkOrderState,
+    assetId: r.asset_id,
+    failureMode: optStr(r.failure_mode),
+    alertId: optStr(r.alert_id),
+    description: optStr(r.description),
+    technician: optStr(r.technician),
+    windowFrom: optNum(r.window_from),
+    windowTo: optNum(r.window_to),
+    slaDueAt: optNum(r.sla_due_at),
+    source: (r.source ?? undefined) as WorkOrder['source'],
+    severity: (r.severity ?? undefined) as WorkOrder['severity'],
+    rulHours: optNum(r.rul_hours),
+    reason: optStr(r.reason),
+    suggestedPartNumbers: r.suggested_part_numbers ? (JSON.parse(r.suggested_part_numbers) as string[]) : undefined,
+    scheduleId: optStr(r.schedule_id),
+    repeatOfId: optStr(r.repeat_of_id),
+    completedAt: optNum(r.completed_at),
+    cancelledAt: optNum(r.cancelled_at),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+  // Drop undefined keys so objects compare and serialise cleanly.
+  return Object.fromEntries(Object.entries(wo).filter(([, v]) => v !== undefined)) as WorkOrder;
+}
+
+export function completionFromRow(r: Selectable<WorkOrderCompletionsTable>, parts: WorkOrderCompletion['partsConsumed']): WorkOrderCompletion {
+  const m = (amountMinor: unknown) => ({ amountMinor: num(amountMinor), currency: r.currency });
+  return {
+    workOrderId: r.work_order_id,
+    failureAt: num(r.failure_at),
+    symptomCode: r.symptom_code,
+    causeCode: r.cause_code,
+    remedyCode: r.remedy_code,
+    responsibleDepartment: r.responsible_department as WorkOrderCompletion['responsibleDepartment'],
+    partsConsumed: parts,
+    labourHours: num(r.labour_hours),
+    travelHours: num(r.travel_hours),
+    downtimeFrom: num(r.downtime_from),
+    downtimeTo: num(r.downtime_to),
+    fixedOnFirstVisit: num(r.fixed_on_first_visit) === 1,
+    inWarranty: num(r.in_warranty) === 1,
+    chargedTo: r.charged_to as WorkOrderCompletion['chargedTo'],
+    ...(r.contract_id ? { contractId: r.contract_id } : {}),
+    ...(r.production_batch_id ? { productionBatchId: r.production_batch_id } : {}),
+    partsCost: m(r.parts_cost_minor),
+    labourCost: m(r.labour_cost_minor),
+    travelCost: m(r.travel_cost_minor),
+    totalCost: m(r.total_cost_minor),
+    completedBy: r.completed_by,
+    completedAt: num(r.completed_at),
+  };
+}
+
+function scheduleFromRow(r: Selectable<MaintenanceSchedulesTable>): MaintenanceSchedule {
+  return {
+    id: r.id,
+    assetId: r.asset_id,
+    failureMode: r.failure_mode,
+    ...(r.description ? { description: r.description } : {}),
+    ...(r.interval_days !== null ? { intervalDays: num(r.interval_days) } : {}),
+    ...(r.interval_hours !== null ? { intervalHours: num(r.interval_hours) } : {}),
+    lastDoneAt: num(r.last_done_at),
+    lastDoneHours: num(r.last_done_hours),
+    active: num(r.active) === 1,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export interface WorkOrderFilters {
+  state?: string | undefined;
+  kind?: string | undefined;
+  assetId?: string | undefined;
+  failureMode?: string | undefined;
+}
+
+export interface CreateOptions {
+  actor: string;
+  now: number;
+  source?: WorkOrder['source'];
+  scheduleId?: string | undefined;
+  suggestedPartNumbers?: readonly string[] | undefined;
+  /** A corrective order within this window after a completed one on the same asset and mode is a repeat. */
+  repeatWindowMs: number;
+}
+
+export interface CompletionRecord extends Omit<WorkOrderCompletion, 'workOrderId' | 'completedAt' | 'completedBy'> {
+  /** Part id -> quantity actually used: issued from the order's reservations, the rest released. */
+  consumedByPartId: ReadonlyMap<string, number>;
+}
+
+export interface TransitionInput {
+  /** The state the caller saw: the update only happens if the order is still in it. */
+  from: WorkOrderState;
+  to: WorkOrderState;
+  actor: string;
+  at: number;
+  note?: string | undefined;
+  schedule?: { technician: string; windowFrom: number; windowTo: number } | undefined;
+}
+
+export function workOrderRepository(db: Kysely<Database>) {
+  async function write<R>(fn: (tx: Transaction<Database>) => Promise<R>): Promise<R> {
+    try {
+      return await db.transaction().execute(fn);
+    } catch (err) {
+      throw translateDbError(err, 'work order');
+    }
+  }
+
+  async function find(id: string, ex: Executor = db): Promise<WorkOrder | undefined> {
+    const r = await ex.selectFrom('work_orders').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? workOrderFromRow(r) : undefined;
+  }
+  async function get(id: string, ex: Executor = db): Promise<WorkOrder> {
+    const wo = await find(id, ex);
+    if (!wo) throw notFound('work order', id);
+    return wo;
+  }
+
+  async function event(tx: Executor, workOrderId: string, from: WorkOrderState | null, to: WorkOrderState, actor: string, at: number, note?: string) {
+    await tx
+      .insertInto('work_order_events')
+      .values({ id: serviceId('woe', at), work_order_id: workOrderId, from_state: from, to_state: to, actor, at, note: note ?? null })
+      .execute();
+  }
+
+  async function checkAsset(tx: Executor, assetId: string): Promise<void> {
+    const a = await tx.selectFrom('assets').select('id').where('id', '=', assetId).executeTakeFirst();
+    if (!a) throw new AppError('REFERENCE_NOT_FOUND', `assetId: asset ${assetId} does not exist`, { field: 'assetId', id: assetId });
+  }
+
+  async function insert(tx: Executor, input: WorkOrderInput, o: CreateOptions): Promise<WorkOrder> {
+    await checkAsset(tx, input.assetId);
+    let repeatOf: string | null = null;
+    if (input.kind === 'corrective' && input.failureMode) {
+      const prev = await tx
+        .selectFrom('work_orders')
+        .select('id')
+        .where('asset_id', '=', input.assetId)
+        .where('failure_mode', '=', input.failureMode)
+        .where('state', '=', 'completed')
+        .where('completed_at', '>=', o.now - o.repeatWindowMs)
+        .where('completed_at', '<=', o.now)
+        .orderBy('completed_at', 'desc')
+        .executeTakeFirst();
+      repeatOf = prev?.id ?? null;
+    }
+    const id = newId('workOrder', o.now);
+    await tx
+      .insertInto('work_orders')
+      .values({
+        id,
+        kind: input.kind,
+        state: 'open',
+        asset_id: input.assetId,
+        failure_mode: input.failureMode ?? null,
+        alert_id: input.alertId ?? null,
+        description: input.description ?? null,
+        reason: input.reason ?? null,
+        source: o.source ?? 'manual',
+        severity: input.severity ?? null,
+        rul_hours: input.rulHours ?? null,
+        suggested_part_numbers: o.suggestedPartNumbers?.length ? JSON.stringify([...o.suggestedPartNumbers]) : null,
+        schedule_id: o.scheduleId ?? null,
+        technician: null,
+        window_from: null,
+        window_to: null,
+        sla_due_at: input.slaDueAt ?? null,
+        repeat_of_id: repeatOf,
+        completed_at: null,
+        cancelled_at: null,
+        created_at: o.now,
+        updated_at: o.now,
+      })
+      .execute();
+    await event(tx, id, null, 'open', o.actor, o.now, repeatOf ? `repeat failure of ${repeatOf}` : input.reason);
+    return get(id, tx);
+  }
+
+  async function openPreventiveOnce(input: WorkOrderInput & { failureMode: string }, o: CreateOptions) {
+    return db.transaction().execute(async (tx) => {
+      const found = await tx
+        .selectFrom('work_orders')
+        .select('id')
+        .where('asset_id', '=', input.assetId)
+        .where('failure_mode', '=', input.failureMode)
+        .where('kind', '=', 'preventive')
+        .where('state', 'in', ACTIVE_STATES)
+        .executeTakeFirst();
+      // Lock the row with a no-op UPDATE (portable stand-in for SELECT ... FOR
+      // UPDATE), then re-read: concurrent updates merge instead of overwriting.
+      if (found) await tx.updateTable('work_orders').set({ updated_at: o.now }).where('id', '=', found.id).execute();
+      const existing = found
+        ? await tx.selectFrom('work_orders').selectAll().where('id', '=', found.id).where('state', 'in', ACTIVE_STATES).executeTakeFirst()
+        : undefined;
+      if (found && !existing) throw new AppError('CONFLICT', 'preventive work order changed state meanwhile');
+      if (!existing) return { workOrder: await insert(tx, { ...input, kind: 'preventive' }, o), created: true };
+      // A second alert on the same problem updates the first order (DOMAIN.md).
+      const parts = new Set<string>(existing.suggested_part_numbers ? (JSON.parse(existing.suggested_part_numbers) as string[]) : []);
+      for (const p of o.suggestedPartNumbers ?? []) parts.add(p);
+      await tx
+        .updateTable('work_orders')
+        .set({
+          alert_id: input.alertId ?? existing.alert_id,
+          severity: input.severity ?? existing.severity,
+          rul_hours: input.rulHours ?? existing.rul_hours,
+          reason: input.reason ?? existing.reason,
+          sla_due_at: input.slaDueAt ?? existing.sla_due_at,
+          suggested_part_numbers: parts.size ? JSON.stringify([...parts]) : null,
+          updated_at: o.now,
+        })
+        .where('id', '=', existing.id)
+        .execute();
+      await event(tx, existing.id, existing.state as WorkOrderState, existing.state as WorkOrderState, o.actor, o.now, `updated by a new request: ${input.reason ?? ''}`.trim());
+      return { workOrder: await get(existing.id, tx), created: false };
+    });
+  }
+
+  return {
+    find,
+    get,
+
+    async list(opts: { limit?: number | undefined; cursor?: string | undefined; filters?: WorkOrderFilters | undefined } = {}): Promise<Page<WorkOrder>> {
+      const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+      let q = db.selectFrom('work_orders').selectAll().orderBy('id').limit(limit + 1);
+      if (opts.cursor) q = q.where('id', '>', opts.cursor);
+      const f = opts.filters ?? {};
+      if (f.state) q = q.where('state', '=', f.state);
+      if (f.kind) q = q.where('kind', '=', f.kind);
+      if (f.assetId) q = q.where('asset_id', '=', f.assetId);
+      if (f.failureMode) q = q.where('failure_mode', '=', f.failureMode);
+      const rows = await q.execute();
+      return { items: rows.slice(0, limit).map(workOrderFromRow), nextCursor: rows.length > limit ? rows[limit - 1]!.id : null };
+    },
+
+    /** Orders still to do (open, scheduled, in progress), oldest first. */
+    async active(): Promise<WorkOrder[]> {
+      const rows = await db.selectFrom('work_orders').selectAll().where('state', 'in', ACTIVE_STATES).orderBy('id').execute();
+      return rows.map(workOrderFromRow);
+    },
+
+    create(input: WorkOrderInput, o: CreateOptions): Promise<WorkOrder> {
+      if (input.kind === 'preventive' && input.failureMode) {
+        return this.openPreventive({ ...input, failureMode: input.failureMode }, o).then((r) => r.workOrder);
+      }
+      return write((tx) => insert(tx, input, o));
+    },
+
+    /**
+     * Opens a preventive order, or updates the active one for the same asset
+     * and failure mode. The partial unique index settles a race between two
+     * first requests: the loser's transaction fails, and its retry finds and
+     * updates the winner's order.
+     */
+    async openPreventive(input: WorkOrderInput & { failureMode: string }, o: CreateOptions): Promise<{ workOrder: WorkOrder; created: boolean }> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await openPreventiveOnce(input, o);
+        } catch (err) {
+          const e = translateDbError(err, 'preventive work order');
+          if (e instanceof AppError && e.code === 'CONFLICT' && attempt < 3) continue;
+          throw e;
+        }
+      }
+    },
+
+    /** Edits the planning fields of an active order (not its state, asset or kind). */
+    update(id: string, patch: { description?: string | undefined; slaDueAt?: number | undefined; severity?: WorkOrder['severity'] }, actor: string, at: number): Promise<WorkOrder> {
+      return write(async (tx) => {
+        const set = {
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.slaDueAt !== undefined ? { sla_due_at: patch.slaDueAt } : {}),
+          ...(patch.severity !== undefined ? { severity: patch.severity } : {}),
+          updated_at: at,
+        };
+        const res = await tx.updateTable('work_orders').set(set).where('id', '=', id).where('state', 'in', ACTIVE_STATES).executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          const wo = await get(id, tx);
+          throw new AppError('ILLEGAL_TRANSITION', `work order ${id} is ${wo.state}; only an active order can be edited`);
+        }
+        const wo = await get(id, tx);
+        await event(tx, id, wo.state, wo.state, actor, at, `edited: ${Object.keys(patch).join(', ')}`);
+        return wo;
+      });
+    },
+
+    /** Moves an order between states if it is still in `from`; records who and when. */
+    transition(id: string, t: TransitionInput): Promise<WorkOrder> {
+      return write(async (tx) => {
+        const extra =
+          t.to === 'cancelled'
+            ? { cancelled_at: t.at }
+            : t.schedule
+              ? { technician: t.schedule.technician, window_from: t.schedule.windowFrom, window_to: t.schedule.windowTo }
+              : {};
+        const res = await tx
+          .updateTable('work_orders')
+          .set({ state: t.to, updated_at: t.at, ...extra })
+          .where('id', '=', id)
+          .where('state', '=', t.from)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          const now = await get(id, tx);
+          throw new AppError('ILLEGAL_TRANSITION', `work order ${id} is ${now.state}, not ${t.from}; cannot move it to ${t.to}`);
+        }
+        // Cancelling gives back every reservation and stops pending transfers.
+        if (t.to === 'cancelled') await settlePartRequests(tx, id, new Map(), t.at);
+        await event(tx, id, t.from, t.to, t.actor, t.at, t.note);
+        return get(id, tx);
+      });
+    },
+
+    /** in_progress -> completed with its completion record, consumed parts issued, the rest released: one transaction. */
+    complete(id: string, c: CompletionRecord, actor: string, at: number): Promise<{ workOrder: WorkOrder; completion: WorkOrderCompletion }> {
+      return write(async (tx) => {
+        const res = await tx
+          .updateTable('work_orders')
+          .set({ state: 'completed', completed_at: at, updated_at: at })
+          .where('id', '=', id)
+          .where('state', '=', 'in_progress')
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          const now = await get(id, tx);
+          throw new AppError('ILLEGAL_TRANSITION', `work order ${id} is ${now.state}; only an in_progress order can be completed`);
+        }
+        await tx
+          .insertInto('work_order_completions')
+          .values({
+            work_order_id: id,
+            failure_at: c.failureAt,
+            symptom_code: c.symptomCode,
+            cause_code: c.causeCode,
+            remedy_code: c.remedyCode,
+            responsible_department: c.responsibleDepartment,
+            labour_hours: c.labourHours,
+            travel_hours: c.travelHours,
+            downtime_from: c.downtimeFrom,
+            downtime_to: c.downtimeTo,
+            fixed_on_first_visit: c.fixedOnFirstVisit ? 1 : 0,
+            in_warranty: c.inWarranty ? 1 : 0,
+            charged_to: c.chargedTo,
+            contract_id: c.contractId ?? null,
+            production_batch_id: c.productionBatchId ?? null,
+            parts_cost_minor: c.partsCost.amountMinor,
+            labour_cost_minor: c.labourCost.amountMinor,
+            travel_cost_minor: c.travelCost.amountMinor,
+            total_cost_minor: c.totalCost.amountMinor,
+            currency: c.totalCost.currency,
+            completed_by: actor,
+            completed_at: at,
+          })
+          .execute();
+        for (const p of c.partsConsumed) {
+          await tx
+            .insertInto('work_order_parts_consumed')
+            .values({ work_order_id: id, part_id: p.partId, part_number: p.partNumber, quantity: p.quantity, unit_cost_minor: p.unitCost.amountMinor, currency: p.unitCost.currency })
+            .execute();
+        }
+        await settlePartRequests(tx, id, c.consumedByPartId, at);
+        await event(tx, id, 'in_progress', 'completed', actor, at);
+        const workOrder = await get(id, tx);
+        const completion = await this.completion(id, tx);
+        return { workOrder, completion: completion! };
+      });
+    },
+
+    async completion(id: string, ex: Executor = db): Promise<WorkOrderCompletion | undefined> {
+      const r = await ex.selectFrom('work_order_completions').selectAll().where('work_order_id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const parts = await ex.selectFrom('work_order_parts_consumed').selectAll().where('work_order_id', '=', id).orderBy('part_number').execute();
+      return completionFromRow(
+        r,
+        parts.map((p) => ({ partId: p.part_id, partNumber: p.part_number, quantity: num(p.quantity), unitCost: { amountMinor: num(p.unit_cost_minor), currency: p.currency } })),
+      );
+    },
+
+    async events(id: string): Promise<WorkOrderEvent[]> {
+      await get(id);
+      const rows = await db.selectFrom('work_order_events').selectAll().where('work_order_id', '=', id).orderBy('at').orderBy('id').execute();
+      return rows.map((r) => ({
+        workOrderId: r.work_order_id,
+        fromState: (r.from_state ?? null) as WorkOrderState | null,
+        toState: r.to_state as WorkOrderState,
+        actor: r.actor,
+        at: num(r.at),
+        ...(r.note ? { note: r.note } : {}),
+      }));
+    },
+
+    failureCodes: {
+      async list(assetModelId: string): Promise<FailureCode[]> {
+        const rows = await db.selectFrom('failure_codes').selectAll().where('asset_model_id', '=', assetModelId).orderBy('kind').orderBy('code').execute();
+        return rows.map((r) => ({ assetModelId: r.asset_model_id, kind: r.kind as FailureCode['kind'], code: r.code, description: r.description }));
+      },
+      /** Creates or replaces one code of a model's catalogue. */
+      put(assetModelId: string, input: FailureCodeInput): Promise<FailureCode> {
+        return write(async (tx) => {
+          const m = await tx.selectFrom('asset_models').select('id').where('id', '=', assetModelId).executeTakeFirst();
+          if (!m) throw notFound('asset model', assetModelId);
+          await tx
+            .insertInto('failure_codes')
+            .values({ asset_model_id: assetModelId, kind: input.kind, code: input.code, description: input.description })
+            .onConflict((oc) => oc.columns(['asset_model_id', 'kind', 'code']).doUpdateSet({ description: input.description }))
+            .execute();
+          return { assetModelId, ...input };
+        });
+      },
+      async remove(assetModelId: string, kind: string, code: string): Promise<void> {
+        const res = await db.deleteFrom('failure_codes').where('asset_model_id', '=', assetModelId).where('kind', '=', kind).where('code', '=', code).executeTakeFirst();
+        if (Number(res.numDeletedRows) === 0) throw notFound('failure code', `${kind}/${code}`);
+      },
+    },
+
+    schedules: {
+      async create(input: MaintenanceScheduleInput & { lastDoneAt: number; lastDoneHours: number }, now = Date.now()): Promise<MaintenanceSchedule> {
+        return write(async (tx) => {
+          await checkAsset(tx, input.assetId);
+          const id = serviceId('sch', now);
+          await tx
+            .insertInto('maintenance_schedules')
+            .values({
+              id,
+              asset_id: input.assetId,
+              failure_mode: input.failureMode,
+              description: input.description ?? null,
+              interval_days: input.intervalDays ?? null,
+              interval_hours: input.intervalHours ?? null,
+              last_done_at: input.lastDoneAt,
+              last_done_hours: input.lastDoneHours,
+              active: input.active ? 1 : 0,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          return scheduleFromRow(await tx.selectFrom('maintenance_schedules').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+        });
+      },
+      async list(filters: { assetId?: string | undefined; active?: boolean | undefined } = {}): Promise<MaintenanceSchedule[]> {
+        let q = db.selectFrom('maintenance_schedules').selectAll().orderBy('id');
+        if (filters.assetId) q = q.where('asset_id', '=', filters.assetId);
+        if (filters.active !== undefined) q = q.where('active', '=', filters.active ? 1 : 0);
+        return (await q.execute()).map(scheduleFromRow);
+      },
+      async get(id: string): Promise<MaintenanceSchedule> {
+        const r = await db.selectFrom('maintenance_schedules').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!r) throw notFound('maintenance schedule', id);
+        return scheduleFromRow(r);
+      },
+      /** Restarts the intervals from a completed service. */
+      async markDone(assetId: string, failureMode: string, at: number, hours: number): Promise<void> {
+        await db
+          .updateTable('maintenance_schedules')
+          .set({ last_done_at: at, last_done_hours: hours, updated_at: at })
+          .where('asset_id', '=', assetId)
+          .where('failure_mode', '=', failureMode)
+          .execute();
+      },
+      async remove(id: string): Promise<void> {
+        const res = await db.deleteFrom('maintenance_schedules').where('id', '=', id).executeTakeFirst();
+        if (Number(res.numDeletedRows) === 0) throw notFound('maintenance schedule', id);
+      },
+    },
+
+    /** Rows the service reports are computed from (see services/work-orders core/reports.ts). */
+    reportData: {
+      async workOrders(from: number, to: number) {
+        // Orders created or completed in the period, plus every still-active one (backlog).
+        const rows = await db
+          .selectFrom('work_orders')
+          .innerJoin('assets', 'assets.id', 'work_orders.asset_id')
+          .selectAll('work_orders')
+          .select(['assets.asset_model_id', 'assets.production_batch_id'])
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('work_orders.created_at', '>=', from), eb('work_orders.created_at', '<', to)]),
+              eb.and([eb('work_orders.completed_at', '>=', from), eb('work_orders.completed_at', '<', to)]),
+              eb('work_orders.state', 'in', ACTIVE_STATES),
+            ]),
+          )
+          .orderBy('work_orders.id')
+          .execute();
+        return rows.map((r) => ({ ...workOrderFromRow(r), assetModelId: r.asset_model_id }));
+      },
+      async completions(from: number, to: number) {
+        const rows = await db
+          .selectFrom('work_order_completions')
+          .innerJoin('work_orders', 'work_orders.id', 'work_order_completions.work_order_id')
+          .innerJoin('assets', 'assets.id', 'work_orders.asset_id')
+          .selectAll('work_order_completions')
+          .select(['work_orders.kind', 'work_orders.asset_id', 'work_orders.failure_mode', 'assets.asset_model_id'])
+          .where('work_order_completions.completed_at', '>=', from)
+          .where('work_order_completions.completed_at', '<', to)
+          .orderBy('work_order_completions.work_order_id')
+          .execute();
+        return rows.map((r) => ({
+          ...completionFromRow(r, []),
+          kind: r.kind as WorkOrder['kind'],
+          assetId: r.asset_id,
+          failureMode: r.failure_mode ?? undefined,
+          assetModelId: r.asset_model_id,
+        }));
+      },
+      async partsConsumed(from: number, to: number) {
+        const rows = await db
+          .selectFrom('work_order_parts_consumed')
+          .innerJoin('work_order_completions', 'work_order_completions.work_order_id', 'work_order_parts_consumed.work_order_id')
+          .selectAll('work_order_parts_consumed')
+          .where('work_order_completions.completed_at', '>=', from)
+          .where('work_order_completions.completed_at', '<', to)
+          .execute();
+        return rows.map((r) => ({ workOrderId: r.work_order_id, partId: r.part_id, partNumber: r.part_number, quantity: num(r.quantity), unitCostMinor: num(r.unit_cost_minor), currency: r.currency }));
+      },
+      /** Quality-reserve charges per batch, all time: a reserve is consumed over the batch's life. */
+      async qualityReserveCharges() {
+        const rows = await db
+          .selectFrom('work_order_completions')
+          .select(['production_batch_id', 'total_cost_minor', 'currency', 'completed_at'])
+          .where('charged_to', '=', 'quality_reserve')
+          .execute();
+        return rows.map((r) => ({ productionBatchId: r.production_batch_id, totalCostMinor: num(r.total_cost_minor), currency: r.currency, completedAt: num(r.completed_at) }));
+      },
+      async operatingMsByModel(fromDay: string, toDay: string): Promise<Map<string, number>> {
+        const rows = await db
+          .selectFrom('operating_hours_daily')
+          .innerJoin('assets', 'assets.id', 'operating_hours_daily.asset_id')
+          .select((eb) => ['assets.asset_model_id', eb.fn.sum<number>('operating_hours_daily.operating_ms').as('ms')])
+          .where('operating_hours_daily.day', '>=', fromDay)
+          .where('operating_hours_daily.day', '<=', toDay)
+          .groupBy('assets.asset_model_id')
+          .execute();
+        return new Map(rows.map((r) => [r.asset_model_id, Number(r.ms)]));
+      },
+    },
+  };
+}
+
+export type WorkOrderRepository = ReturnType<typeof workOrderRepository>;
