@@ -1,0 +1,83 @@
+import type { SourcingPlan } from '@hourmeter/db';
+
+export interface GeoPoint {
+  lat: number;
+  lon: number;
+}
+
+const EARTH_RADIUS_KM = 6371.0088;
+
+/** Great-circle distance in km (haversine formula). */
+export function haversineKm(a: GeoPoint, b: GeoPoint): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+export interface Location {
+  id: string;
+  level: 'central' | 'regional' | 'station';
+  parentId?: string | undefined;
+  location: GeoPoint;
+}
+
+/**
+ * Where a work order's part comes from (DOMAIN.md): the nearest station that
+ * has it available; otherwise the nearest station receives a transfer from the
+ * first location up its chain (regional, then central) that has it; otherwise
+ * the request is backordered at that station. Ties in distance go to the
+ * lower id so the choice is deterministic. Without stations, every location
+ * counts as a station.
+ */
+export function planSourcing(
+  site: GeoPoint | undefined,
+  locations: readonly Location[],
+  available: ReadonlyMap<string, number>,
+  quantity: number,
+): SourcingPlan & { distanceKm?: number } {
+  const stations = locations.filter((l) => l.level === 'station');
+  const candidates = stations.length ? stations : locations;
+  if (!candidates.length) return { kind: 'backorder', toWarehouseId: null };
+  const dist = (l: Location) => (site ? haversineKm(site, l.location) : 0);
+  const byDistance = [...candidates].sort((a, b) => dist(a) - dist(b) || a.id.localeCompare(b.id));
+  const direct = byDistance.find((l) => (available.get(l.id) ?? 0) >= quantity);
+  if (direct) return { kind: 'direct', warehouseId: direct.id, distanceKm: dist(direct) };
+  const nearest = byDistance[0]!;
+  const byId = new Map(locations.map((l) => [l.id, l]));
+  const seen = new Set<string>([nearest.id]);
+  for (let up = nearest.parentId ? byId.get(nearest.parentId) : undefined; up && !seen.has(up.id); up = up.parentId ? byId.get(up.parentId) : undefined) {
+    seen.add(up.id);
+    if ((available.get(up.id) ?? 0) >= quantity) return { kind: 'transfer', fromWarehouseId: up.id, toWarehouseId: nearest.id };
+  }
+  return { kind: 'backorder', toWarehouseId: nearest.id };
+}
+
+export interface ReplenishmentSuggestion {
+  warehouseId: string;
+  partId: string;
+  available: number;
+  reorderPoint: number;
+  suggestedQuantity: number;
+  /** Where to order from: the parent location, or the supplier for a central warehouse. */
+  sourceWarehouseId: string | null;
+}
+
+/** Locations whose available stock fell to or below their reorder point. */
+export function replenishmentSuggestions(
+  levels: readonly { warehouseId: string; partId: string; available: number; reorderPoint: number; reorderQuantity: number }[],
+  parentOf: ReadonlyMap<string, string | undefined>,
+): ReplenishmentSuggestion[] {
+  return levels
+    .filter((l) => l.reorderPoint > 0 && l.available <= l.reorderPoint)
+    .map((l) => ({
+      warehouseId: l.warehouseId,
+      partId: l.partId,
+      available: l.available,
+      reorderPoint: l.reorderPoint,
+      // Enough to get back above the reorder point, at least the usual lot.
+      suggestedQuantity: Math.max(l.reorderQuantity, l.reorderPoint + 1 - l.available),
+      sourceWarehouseId: parentOf.get(l.warehouseId) ?? null,
+    }));
+}

@@ -1,0 +1,115 @@
+import type { Repositories, StockLevel } from '@hourmeter/db';
+import type { Part, PartRequest, Warehouse } from '@hourmeter/domain';
+import { AppError, type Logger } from '@hourmeter/runtime';
+import { closestPartNumbers } from './core/edit-distance.js';
+import { planSourcing, replenishmentSuggestions, type ReplenishmentSuggestion } from './core/sourcing.js';
+
+export type PartsRepos = Pick<Repositories, 'spareParts' | 'workOrders' | 'assets' | 'sites' | 'assetModels'>;
+
+export interface PartsServiceDeps {
+  repos: PartsRepos;
+  logger: Logger;
+  clock?: (() => number) | undefined;
+}
+
+export interface FitCheck {
+  fits: boolean;
+  part?: Part | undefined;
+  /** Closest part numbers (edit distance) that do fit the asset's model. */
+  suggestions: string[];
+  reason?: string | undefined;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function createPartsService(deps: PartsServiceDeps) {
+  const repo = deps.repos.spareParts;
+  const now = deps.clock ?? Date.now;
+  const log = deps.logger.child({ svc: 'parts' });
+
+  async function allWarehouses(): Promise<Warehouse[]> {
+    const out: Warehouse[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await repo.warehouses.list({ limit: 500, cursor });
+      out.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return out;
+  }
+
+  /**
+   * Catches a wrong part at request time (DOMAIN.md: one wrong letter once cost
+   * a customer 23 days without a fridge): unknown numbers and parts that do not
+   * fit the asset's model are answered with the closest numbers that do fit.
+   * A superseded part is replaced by its successor when that fits.
+   */
+  async function checkFit(assetModelId: string, partNumber: string): Promise<FitCheck> {
+    const index = await repo.parts.index();
+    const fitting = index.filter((p) => p.fitsAssetModelIds.includes(assetModelId)).map((p) => p.partNumber);
+    const suggest = () => closestPartNumbers(partNumber, fitting.filter((n) => n !== partNumber)).map((s) => s.partNumber);
+    let part = await repo.parts.findByNumber(partNumber);
+    if (!part) return { fits: false, suggestions: suggest(), reason: `part number ${partNumber} does not exist` };
+    for (let hops = 0; part.supersededBy && hops < 5; hops++) {
+      const next = await repo.parts.findByNumber(part.supersededBy);
+      if (!next) break;
+      part = next;
+    }
+    if (!part.fitsAssetModelIds.includes(assetModelId)) {
+      return { fits: false, part, suggestions: suggest(), reason: `part ${part.partNumber} does not fit asset model ${assetModelId}` };
+    }
+    return { fits: true, part, suggestions: [] };
+  }
+
+  function didYouMean(s: string[]): string {
+    return s.length ? `; parts that fit this asset, closest first: ${s.join(', ')}` : '; no part in the catalogue fitting this asset is close to it';
+  }
+
+  return {
+    checkFit,
+
+    async checkFitForAsset(assetId: string, partNumber: string): Promise<FitCheck> {
+      const asset = await deps.repos.assets.get(assetId);
+      return checkFit(asset.assetModelId, partNumber);
+    },
+
+    /**
+     * Reserves a part for a work order from the nearest station that has it,
+     * else requests a transfer from the next level up, else backorders it.
+     * A concurrent reservation that took the planned units makes it re-plan on
+     * fresh levels (bounded); stock never goes negative.
+     */
+    async reserveForWorkOrder(req: { workOrderId: string; partNumber: string; quantity: number }): Promise<PartRequest> {
+      const wo = await deps.repos.workOrders.get(req.workOrderId);
+      if (wo.state === 'completed' || wo.state === 'cancelled') {
+        throw new AppError('ILLEGAL_TRANSITION', `work order ${wo.id} is ${wo.state}; parts can only be requested for an active order`);
+      }
+      const asset = await deps.repos.assets.get(wo.assetId);
+      const fit = await checkFit(asset.assetModelId, req.partNumber);
+      if (!fit.part) throw new AppError('REFERENCE_NOT_FOUND', `partNumber: ${fit.reason}${didYouMean(fit.suggestions)}`, { field: 'partNumber', suggestions: fit.suggestions });
+      if (!fit.fits) throw new AppError('VALIDATION_FAILED', `partNumber: ${fit.reason}${didYouMean(fit.suggestions)}`, { field: 'partNumber', suggestions: fit.suggestions });
+      const part = fit.part;
+      const site = await deps.repos.sites.get(asset.siteId);
+      const warehouses = await allWarehouses();
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const levels = await repo.stock.levels({ partId: part.id });
+        const available = new Map(levels.map((l) => [l.warehouseId, l.available]));
+        const plan = planSourcing(site.location, warehouses, available, req.quantity);
+        const created = await repo.requests.create({ workOrderId: wo.id, partId: part.id, quantity: req.quantity, plan, at: now() });
+        if (created) {
+          log.info({ workOrderId: wo.id, partNumber: part.partNumber, plan: plan.kind }, 'part requested');
+          return created;
+        }
+      }
+      throw new AppError('CONFLICT', `stock of ${part.partNumber} kept changing under ${MAX_ATTEMPTS} attempts to reserve it; retry`);
+    },
+
+    async replenishment(): Promise<ReplenishmentSuggestion[]> {
+      const warehouses = await allWarehouses();
+      const levels: StockLevel[] = await repo.stock.levels();
+      return replenishmentSuggestions(levels, new Map(warehouses.map((w) => [w.id, w.parentId])));
+    },
+  };
+}
+
+export type PartsService = ReturnType<typeof createPartsService>;

@@ -1,0 +1,285 @@
+/**
+ * Service KPIs as pure functions over rows the repositories load, so each can
+ * be checked against a hand-computed fixture. Rates are 0..1 rounded to 4
+ * decimals; money stays in integer minor units with its currency.
+ */
+import type { WorkOrder } from '@hourmeter/domain';
+
+const HOUR_MS = 3_600_000;
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const rate = (num: number, den: number) => (den > 0 ? r4(num / den) : null);
+
+export interface CompletionFact {
+  workOrderId: string;
+  kind: WorkOrder['kind'];
+  assetModelId: string;
+  failureAt: number;
+  completedAt: number;
+  fixedOnFirstVisit: boolean;
+  downtimeFrom: number;
+  downtimeTo: number;
+  responsibleDepartment: string;
+  causeCode: string;
+  chargedTo: string;
+  productionBatchId?: string | undefined;
+  totalCost: { amountMinor: number; currency: string };
+}
+
+export interface WorkOrderFact {
+  id: string;
+  kind: WorkOrder['kind'];
+  state: WorkOrder['state'];
+  assetId: string;
+  assetModelId: string;
+  failureMode?: string | undefined;
+  repeatOfId?: string | undefined;
+  severity?: string | undefined;
+  slaDueAt?: number | undefined;
+  createdAt: number;
+}
+
+export interface Period {
+  from: number;
+  to: number;
+}
+const inPeriod = (t: number, p: Period) => t >= p.from && t < p.to;
+
+// ---------------------------------------------------------------- first-time fix, repeat failures
+
+/** Share of orders completed in the period that were fixed on the first visit. */
+export function firstTimeFixRate(completions: readonly CompletionFact[], p: Period) {
+  const done = completions.filter((c) => inPeriod(c.completedAt, p));
+  const fixed = done.filter((c) => c.fixedOnFirstVisit).length;
+  return { completed: done.length, fixedOnFirstVisit: fixed, rate: rate(fixed, done.length) };
+}
+
+/** Share of corrective orders opened in the period that repeat a completed order (same asset and failure mode, within the window). */
+export function repeatFailureRate(orders: readonly WorkOrderFact[], p: Period) {
+  const corrective = orders.filter((o) => o.kind === 'corrective' && inPeriod(o.createdAt, p));
+  const repeats = corrective.filter((o) => o.repeatOfId).length;
+  return { correctiveOrders: corrective.length, repeatFailures: repeats, rate: rate(repeats, corrective.length) };
+}
+
+// ---------------------------------------------------------------- MTBF / MTTR
+
+/**
+ * Per asset model: MTBF = operating hours of the model's assets in the period
+ * (hour meter) / corrective failures in the period; MTTR = mean downtime of
+ * those repairs. Null where there is nothing to divide by.
+ */
+export function mtbfMttr(completions: readonly CompletionFact[], operatingMsByModel: ReadonlyMap<string, number>, p: Period) {
+  const failures = completions.filter((c) => c.kind === 'corrective' && inPeriod(c.failureAt, p));
+  const models = new Set([...operatingMsByModel.keys(), ...failures.map((f) => f.assetModelId)]);
+  return [...models].sort().map((assetModelId) => {
+    const mine = failures.filter((f) => f.assetModelId === assetModelId);
+    const operatingHours = (operatingMsByModel.get(assetModelId) ?? 0) / HOUR_MS;
+    const downtime = mine.reduce((s, f) => s + (f.downtimeTo - f.downtimeFrom), 0) / HOUR_MS;
+    return {
+      assetModelId,
+      failures: mine.length,
+      operatingHours: r2(operatingHours),
+      mtbfHours: mine.length ? r2(operatingHours / mine.length) : null,
+      mttrHours: mine.length ? r2(downtime / mine.length) : null,
+    };
+  });
+}
+
+// ---------------------------------------------------------------- top failing parts
+
+export interface ConsumedFact {
+  workOrderId: string;
+  partNumber: string;
+  quantity: number;
+  unitCostMinor: number;
+  currency: string;
+}
+
+/**
+ * Parts replaced by corrective and preventive orders completed in the period
+ * (inspections excluded), ranked by units, then cost, then part number.
+ */
+export function topFailingParts(consumed: readonly ConsumedFact[], completions: readonly CompletionFact[], p: Period, limit = 10) {
+  const counted = new Set(completions.filter((c) => c.kind !== 'inspection' && inPeriod(c.completedAt, p)).map((c) => c.workOrderId));
+  const byPart = new Map<string, { partNumber: string; count: number; orders: Set<string>; costMinor: number; currency: string }>();
+  for (const c of consumed) {
+    if (!counted.has(c.workOrderId)) continue;
+    const e = byPart.get(c.partNumber) ?? { partNumber: c.partNumber, count: 0, orders: new Set<string>(), costMinor: 0, currency: c.currency };
+    e.count += c.quantity;
+    e.orders.add(c.workOrderId);
+    e.costMinor += c.quantity * c.unitCostMinor;
+    byPart.set(c.partNumber, e);
+  }
+  return [...byPart.values()]
+    .sort((a, b) => b.count - a.count || b.costMinor - a.costMinor || a.partNumber.localeCompare(b.partNumber))
+    .slice(0, limit)
+    .map((e, i) => ({ rank: i + 1, partNumber: e.partNumber, count: e.count, orders: e.orders.size, costMinor: e.costMinor, currency: e.currency }));
+}
+
+// ---------------------------------------------------------------- hazard report
+
+/** Calendar month (UTC) of an instant: `2026-03`. */
+export const monthOf = (t: number) => new Date(t).toISOString().slice(0, 7);
+
+/**
+ * Causes and cost by responsible department per month of completion: one row
+ * per (month, department, cause code), most costly first within a month.
+ */
+export function hazardReport(completions: readonly CompletionFact[], p: Period) {
+  const rows = new Map<string, { period: string; department: string; causeCode: string; orders: number; costMinor: number; currency: string }>();
+  for (const c of completions) {
+    if (!inPeriod(c.completedAt, p)) continue;
+    const period = monthOf(c.completedAt);
+    const key = `${period}|${c.responsibleDepartment}|${c.causeCode}|${c.totalCost.currency}`;
+    const r = rows.get(key) ?? { period, department: c.responsibleDepartment, causeCode: c.causeCode, orders: 0, costMinor: 0, currency: c.totalCost.currency };
+    r.orders++;
+    r.costMinor += c.totalCost.amountMinor;
+    rows.set(key, r);
+  }
+  const list = [...rows.values()].sort(
+    (a, b) => a.period.localeCompare(b.period) || b.costMinor - a.costMinor || a.department.localeCompare(b.department) || a.causeCode.localeCompare(b.causeCode),
+  );
+  const byDepartment = new Map<string, { department: string; orders: number; costMinor: number }>();
+  for (const r of list) {
+    const d = byDepartment.get(r.department) ?? { department: r.department, orders: 0, costMinor: 0 };
+    d.orders += r.orders;
+    d.costMinor += r.costMinor;
+    byDepartment.set(r.department, d);
+  }
+  return { rows: list, totals: [...byDepartment.values()].sort((a, b) => b.costMinor - a.costMinor || a.department.localeCompare(b.department)) };
+}
+
+// ---------------------------------------------------------------- warranty per batch
+
+export interface BatchFact {
+  id: string;
+  code: string;
+  assetModelId: string;
+  qualityReserve: { amountMinor: number; currency: string };
+}
+
+/** Each batch's quality reserve, what warranty repairs charged to it consumed (all time), and what remains. */
+export function warrantyByBatch(batches: readonly BatchFact[], charges: readonly { productionBatchId: string | null; totalCostMinor: number }[]) {
+  const consumed = new Map<string, { costMinor: number; orders: number }>();
+  for (const c of charges) {
+    if (!c.productionBatchId) continue;
+    const e = consumed.get(c.productionBatchId) ?? { costMinor: 0, orders: 0 };
+    e.costMinor += c.totalCostMinor;
+    e.orders++;
+    consumed.set(c.productionBatchId, e);
+  }
+  return batches.map((b) => {
+    const c = consumed.get(b.id) ?? { costMinor: 0, orders: 0 };
+    return {
+      productionBatchId: b.id,
+      code: b.code,
+      assetModelId: b.assetModelId,
+      currency: b.qualityReserve.currency,
+      reserveMinor: b.qualityReserve.amountMinor,
+      consumedMinor: c.costMinor,
+      remainingMinor: b.qualityReserve.amountMinor - c.costMinor,
+      orders: c.orders,
+      consumedShare: rate(c.costMinor, b.qualityReserve.amountMinor),
+    };
+  });
+}
+
+// ---------------------------------------------------------------- parts: fill rate, stock-outs, turnover
+
+/**
+ * Fill rate: part requests served at once from stock at a station; stock-out
+ * rate: requests no location in the chain could serve (backordered).
+ */
+export function fillAndStockOut(requests: readonly { sourcing: 'direct' | 'transfer' | 'backorder'; requestedAt: number }[], p: Period) {
+  const mine = requests.filter((r) => inPeriod(r.requestedAt, p));
+  const direct = mine.filter((r) => r.sourcing === 'direct').length;
+  const transfer = mine.filter((r) => r.sourcing === 'transfer').length;
+  const backorder = mine.filter((r) => r.sourcing === 'backorder').length;
+  return { requests: mine.length, servedFromStock: direct, servedByTransfer: transfer, stockOuts: backorder, fillRate: rate(direct, mine.length), stockOutRate: rate(backorder, mine.length) };
+}
+
+export interface MovementFact {
+  warehouseId: string;
+  partId: string;
+  kind: string;
+  quantity: number;
+  at: number;
+}
+
+const ON_HAND_DELTA: Record<string, number> = { receipt: 1, transfer_in: 1, adjustment: 1, issue: -1, transfer_out: -1, reservation: 0, release: 0 };
+
+/**
+ * Inventory turnover per location = cost of units issued in the period /
+ * average inventory value ((value at start + value at end) / 2), where the
+ * on-hand quantities at both ends are rolled back from the current levels
+ * through the ledger. `movements` must hold every movement since `p.from`.
+ */
+export function inventoryTurnover(
+  currentOnHand: readonly { warehouseId: string; partId: string; onHand: number }[],
+  movements: readonly MovementFact[],
+  unitCostMinor: ReadonlyMap<string, number>,
+  p: Period,
+) {
+  const atEnd = new Map<string, number>();
+  const atStart = new Map<string, number>();
+  const key = (w: string, part: string) => `${w}|${part}`;
+  for (const l of currentOnHand) {
+    atEnd.set(key(l.warehouseId, l.partId), l.onHand);
+    atStart.set(key(l.warehouseId, l.partId), l.onHand);
+  }
+  const issued = new Map<string, number>();
+  for (const m of movements) {
+    const d = (ON_HAND_DELTA[m.kind] ?? 0) * m.quantity;
+    const k = key(m.warehouseId, m.partId);
+    if (m.at >= p.to) atEnd.set(k, (atEnd.get(k) ?? 0) - d);
+    if (m.at >= p.from) atStart.set(k, (atStart.get(k) ?? 0) - d);
+    if (m.kind === 'issue' && inPeriod(m.at, p)) issued.set(m.warehouseId, (issued.get(m.warehouseId) ?? 0) + m.quantity * (unitCostMinor.get(m.partId) ?? 0));
+  }
+  const value = (map: Map<string, number>, w: string) => {
+    let v = 0;
+    for (const [k, q] of map) {
+      const [wh, part] = k.split('|') as [string, string];
+      if (wh === w) v += q * (unitCostMinor.get(part) ?? 0);
+    }
+    return v;
+  };
+  const locations = [...new Set([...atEnd.keys()].map((k) => k.split('|')[0]!))].sort();
+  return locations.map((warehouseId) => {
+    const startValueMinor = value(atStart, warehouseId);
+    const endValueMinor = value(atEnd, warehouseId);
+    const averageValueMinor = (startValueMinor + endValueMinor) / 2;
+    const issuedCostMinor = issued.get(warehouseId) ?? 0;
+    return { warehouseId, issuedCostMinor, startValueMinor, endValueMinor, turnover: averageValueMinor > 0 ? r4(issuedCostMinor / averageValueMinor) : null };
+  });
+}
+
+// ---------------------------------------------------------------- backlog
+
+/** Hours before the SLA due time when an order counts as at risk. */
+export const AT_RISK_HOURS = 24;
+
+export function slaStatus(slaDueAt: number | undefined, now: number): 'no_sla' | 'on_track' | 'at_risk' | 'breached' {
+  if (slaDueAt === undefined) return 'no_sla';
+  if (now > slaDueAt) return 'breached';
+  return slaDueAt - now <= AT_RISK_HOURS * HOUR_MS ? 'at_risk' : 'on_track';
+}
+
+/** Active orders (open, scheduled, in progress) with age and SLA status, most urgent SLA first. */
+export function backlog(orders: readonly WorkOrderFact[], now: number) {
+  const rank = { breached: 0, at_risk: 1, on_track: 2, no_sla: 3 } as const;
+  const rows = orders
+    .filter((o) => o.state === 'open' || o.state === 'scheduled' || o.state === 'in_progress')
+    .map((o) => ({
+      workOrderId: o.id,
+      kind: o.kind,
+      state: o.state,
+      assetId: o.assetId,
+      ageHours: r2((now - o.createdAt) / HOUR_MS),
+      slaDueAt: o.slaDueAt ?? null,
+      slaStatus: slaStatus(o.slaDueAt, now),
+    }))
+    .sort((a, b) => rank[a.slaStatus] - rank[b.slaStatus] || (a.slaDueAt ?? Infinity) - (b.slaDueAt ?? Infinity) || a.workOrderId.localeCompare(b.workOrderId));
+  const summary = { total: rows.length, breached: 0, at_risk: 0, on_track: 0, no_sla: 0 };
+  for (const r of rows) summary[r.slaStatus]++;
+  return { rows, summary };
+}

@@ -1,0 +1,19 @@
+export { createWorkOrderService, type WorkOrderService, type WorkOrderServiceDeps, type WorkOrderRepos, type QueueItem } from './service.js';
+export { createReportService, REPORT_NAMES, type ReportName, type ReportResult, type ReportService } from './report-service.js';
+export { workOrderRoutes, type WorkOrderRouteDeps } from './routes.js';
+export { DEFAULT_WORK_ORDER_CONFIG, type WorkOrderConfig } from './config.js';
+export type {
+  OpenPreventiveRequest,
+  PreventiveOrders,
+  MaintenanceCommandSender,
+  ContractCoverage,
+  PartsReservations,
+  CompletionListener,
+} from './ports.js';
+export { NO_CONTRACT_COVERAGE } from './ports.js';
+export * from './core/value-index.js';
+export * from './core/allocation.js';
+export * from './core/lifecycle.js';
+export * from './core/reports.js';
+export { scheduleDue } from './core/schedules.js';
+export { toCsv } from './core/csv.js';

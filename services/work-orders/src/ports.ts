@@ -1,0 +1,44 @@
+import type { PartRequest, Severity, WorkOrder, WorkOrderCompletion } from '@hourmeter/domain';
+import type { z } from 'zod';
+
+/** What the prediction service asks for: one preventive order per asset and failure mode. */
+export interface OpenPreventiveRequest {
+  assetId: string;
+  failureMode: string;
+  alertId?: string | undefined;
+  reason: string;
+  suggestedPartNumbers?: readonly string[] | undefined;
+  rulHours?: number | undefined;
+  severity?: z.infer<typeof Severity> | undefined;
+  slaDueAt?: number | undefined;
+}
+
+/** Port the prediction service calls (wired in-process or over the event bus). */
+export interface PreventiveOrders {
+  openPreventive(req: OpenPreventiveRequest): Promise<{ workOrderId: string; created: boolean }>;
+}
+
+/** Tells the device its maintenance was done (the wiring maps it to the broker's `publishCommand`). */
+export interface MaintenanceCommandSender {
+  maintenanceCompleted(command: {
+    assetId: string;
+    workOrderId: string;
+    failureMode?: string | undefined;
+    remedyCode: string;
+    completedAt: number;
+  }): Promise<void>;
+}
+
+/** Implemented by the contracts service: the contract covering an asset at an instant, if any. */
+export interface ContractCoverage {
+  coveringContract(assetId: string, at: number): Promise<string | undefined> | string | undefined;
+}
+
+export const NO_CONTRACT_COVERAGE: ContractCoverage = { coveringContract: () => undefined };
+
+/** Implemented by the parts service: reserve a part for a work order from the nearest location. */
+export interface PartsReservations {
+  reserveForWorkOrder(req: { workOrderId: string; partNumber: string; quantity: number }): Promise<PartRequest>;
+}
+
+export type CompletionListener = (workOrder: WorkOrder, completion: WorkOrderCompletion) => void | Promise<void>;

@@ -1,0 +1,108 @@
+import type { Repositories } from '@hourmeter/db';
+import type { ProductionBatch, Warehouse } from '@hourmeter/domain';
+import {
+  backlog,
+  fillAndStockOut,
+  firstTimeFixRate,
+  hazardReport,
+  inventoryTurnover,
+  mtbfMttr,
+  repeatFailureRate,
+  topFailingParts,
+  warrantyByBatch,
+  type Period,
+} from './core/reports.js';
+
+export const REPORT_NAMES = [
+  'first-time-fix',
+  'repeat-failures',
+  'mtbf-mttr',
+  'top-failing-parts',
+  'hazard',
+  'warranty-batches',
+  'fill-rate',
+  'inventory-turnover',
+  'backlog',
+] as const;
+export type ReportName = (typeof REPORT_NAMES)[number];
+
+export interface ReportResult {
+  report: ReportName;
+  from: number;
+  to: number;
+  generatedAt: number;
+  /** Flat rows: what the CSV form carries. */
+  rows: Record<string, unknown>[];
+  summary?: Record<string, unknown> | undefined;
+}
+
+type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches'>;
+
+async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const p = await page(cursor);
+    out.push(...p.items);
+    cursor = p.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/** Loads what a report needs and runs its pure computation (core/reports.ts). */
+export function createReportService(repos: ReportRepos, clock: () => number = Date.now) {
+  const wo = repos.workOrders.reportData;
+  return {
+    async run(name: ReportName, p: Period): Promise<ReportResult> {
+      const base = { report: name, from: p.from, to: p.to, generatedAt: clock() };
+      switch (name) {
+        case 'first-time-fix': {
+          const s = firstTimeFixRate(await wo.completions(p.from, p.to), p);
+          return { ...base, rows: [s], summary: s };
+        }
+        case 'repeat-failures': {
+          const s = repeatFailureRate(await wo.workOrders(p.from, p.to), p);
+          return { ...base, rows: [s], summary: s };
+        }
+        case 'mtbf-mttr': {
+          // operating_hours_daily is per UTC day: days overlapping [from, to).
+          const hours = await wo.operatingMsByModel(day(p.from), day(p.to - 1));
+          return { ...base, rows: mtbfMttr(await wo.completions(p.from, p.to), hours, p) };
+        }
+        case 'top-failing-parts':
+          return { ...base, rows: topFailingParts(await wo.partsConsumed(p.from, p.to), await wo.completions(p.from, p.to), p) };
+        case 'hazard': {
+          const h = hazardReport(await wo.completions(p.from, p.to), p);
+          return { ...base, rows: h.rows, summary: { byDepartment: h.totals } };
+        }
+        case 'warranty-batches': {
+          const batches: ProductionBatch[] = await allPages((cursor) => repos.productionBatches.list({ limit: 500, cursor }));
+          return { ...base, rows: warrantyByBatch(batches, await wo.qualityReserveCharges()) };
+        }
+        case 'fill-rate': {
+          const s = fillAndStockOut(await repos.spareParts.requests.inPeriod(p.from, p.to), p);
+          return { ...base, rows: [s], summary: s };
+        }
+        case 'inventory-turnover': {
+          const levels = await repos.spareParts.stock.levels();
+          const movements = await repos.spareParts.stock.movements({ from: p.from });
+          const parts = await allPages((cursor) => repos.spareParts.parts.list({ limit: 500, cursor }));
+          const cost = new Map(parts.map((x) => [x.id, x.unitCost.amountMinor]));
+          const warehouses: Warehouse[] = await allPages((cursor) => repos.spareParts.warehouses.list({ limit: 500, cursor }));
+          const codes = new Map(warehouses.map((w) => [w.id, w]));
+          const rows = inventoryTurnover(levels, movements, cost, p).map((r) => ({ ...r, code: codes.get(r.warehouseId)?.code, level: codes.get(r.warehouseId)?.level }));
+          return { ...base, rows };
+        }
+        case 'backlog': {
+          const active = (await repos.workOrders.active()).map((w) => ({ ...w, assetModelId: '' }));
+          const b = backlog(active, base.generatedAt);
+          return { ...base, rows: b.rows, summary: b.summary };
+        }
+      }
+    },
+  };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;

@@ -1,0 +1,234 @@
+import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import type { WorkOrder, WorkOrderCompletion } from '@hourmeter/domain';
+import { tempDir } from '@hourmeter/testkit';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReportService } from './report-service.js';
+import { workOrderRoutes } from './routes.js';
+import { createWorkOrderService, type WorkOrderService } from './service.js';
+import { apiHarness } from './testing/api-harness.js';
+
+let app: FastifyInstance;
+let db: Db;
+let repos: Repositories;
+let dir: ReturnType<typeof tempDir>;
+let svc: WorkOrderService;
+const keys: Record<string, string> = {};
+const commands: unknown[] = [];
+const completed: [WorkOrder, WorkOrderCompletion][] = [];
+let coveredAsset = '';
+
+beforeAll(async () => {
+  dir = tempDir();
+  const logger = pino({ level: 'silent' });
+  db = await openDb({ dataDir: dir.path, logger });
+  repos = repositories(db);
+  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
+  for (const role of ['engineer', 'planner', 'account-manager'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  svc = createWorkOrderService({
+    repos,
+    logger,
+    contracts: { coveringContract: (assetId) => (assetId === coveredAsset ? 'ctr_01JZZZZZZZZZZZZZZZZZZZZZZZ' : undefined) },
+    commands: { maintenanceCompleted: async (c) => void commands.push(c) },
+  });
+  svc.onCompleted((wo, c) => void completed.push([wo, c]));
+  app = await apiHarness(repos.apiKeys, (api) => workOrderRoutes(api, { workOrders: svc, reports: createReportService(repos), repos }));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+  dir?.cleanup();
+});
+
+type Role = 'admin' | 'engineer' | 'planner' | 'account-manager';
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts: { as?: Role; body?: unknown; headers?: Record<string, string> } = {}) {
+  const res = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[opts.as ?? 'admin']}`, ...opts.headers }, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
+  const json = res.headers['content-type']?.toString().includes('json');
+  return { status: res.statusCode, body: json && res.body ? res.json() : res.body, headers: res.headers };
+}
+function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.body.code).toBe(code);
+}
+
+let seq = 0;
+async function registry(opts: { warrantyEndsOn?: string } = {}) {
+  seq++;
+  const customer = await repos.customers.create({ name: `C${seq}`, currency: 'EUR', value: { annualRevenueMinor: 5_000_000_00, onTimePaymentRate: 0.95, annualCostToServeMinor: 0, size: 'large', influence: 0.3 } });
+  const site = await repos.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
+  const model = await repos.assetModels.create({ code: `CMP-${seq}`, name: 'Compressor', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
+  const batch = await repos.productionBatches.create({ assetModelId: model.id, code: `B${seq}`, producedOn: '2024-01-01', unitCount: 10, qualityReserve: { amountMinor: 1000_00, currency: 'EUR' } });
+  const asset = await repos.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.id, productionBatchId: batch.id, siteId: site.id, commissionedOn: '2024-02-01', warrantyEndsOn: opts.warrantyEndsOn ?? '2030-01-31', status: 'active' });
+  const part = await repos.spareParts.parts.create({ partNumber: `VLV-${seq}00`, description: 'Valve', unitCost: { amountMinor: 40_00, currency: 'EUR' }, fitsAssetModelIds: [model.id] });
+  for (const [kind, code] of [['symptom', 'NOISE'], ['cause', 'VALVE-WEAR'], ['remedy', 'REPLACE']] as const) {
+    const res = await call('PUT', `/asset-models/${model.id}/failure-codes`, { as: 'engineer', body: { kind, code, description: code } });
+    expect(res.status).toBe(200);
+  }
+  return { customer, site, model, batch, asset, part };
+}
+
+const T0 = Date.parse('2026-06-01T08:00:00Z');
+const completion = (partNumber: string, over: object = {}) => ({
+  failureAt: T0,
+  symptomCode: 'NOISE',
+  causeCode: 'VALVE-WEAR',
+  remedyCode: 'REPLACE',
+  responsibleDepartment: 'production',
+  partsConsumed: [{ partNumber, quantity: 2 }],
+  labourHours: 2,
+  travelHours: 1,
+  downtimeFrom: T0,
+  downtimeTo: T0 + 5 * 3_600_000,
+  fixedOnFirstVisit: true,
+  ...over,
+});
+
+async function inProgress(assetId: string, failureMode = 'valve') {
+  const wo = (await call('POST', '/work-orders', { as: 'planner', body: { kind: 'corrective', assetId, failureMode, severity: 'high' } })).body;
+  expect((await call('POST', `/work-orders/${wo.id}/schedule`, { as: 'planner', body: { technician: 'Ana', windowFrom: T0, windowTo: T0 + 3_600_000 } })).status).toBe(200);
+  expect((await call('POST', `/work-orders/${wo.id}/start`, { as: 'engineer' })).status).toBe(200);
+  return wo as WorkOrder;
+}
+
+describe('work orders over HTTP', () => {
+  it('runs the lifecycle with an audit trail, roles enforced', async () => {
+    const { asset } = await registry();
+    expectProblem(await call('POST', '/work-orders', { as: 'engineer', body: { kind: 'corrective', assetId: asset.id } }), 403, 'FORBIDDEN');
+    const wo = await inProgress(asset.id);
+    const events = (await call('GET', `/work-orders/${wo.id}/events`, { as: 'engineer' })).body.items;
+    expect(events.map((e: { toState: string; actor: string }) => [e.toState, e.actor.split(':')[0]])).toEqual([
+      ['open', 'planner'],
+      ['scheduled', 'planner'],
+      ['in_progress', 'engineer'],
+    ]);
+    const got = (await call('GET', `/work-orders/${wo.id}`, { as: 'engineer' })).body;
+    expect(got).toMatchObject({ state: 'in_progress', technician: 'Ana', windowFrom: T0 });
+    const edited = await app.inject({ method: 'PATCH', url: `/api/v1/work-orders/${wo.id}`, headers: { authorization: `Bearer ${keys.planner}` }, payload: { slaDueAt: T0 + 1000 } });
+    expect(edited.json()).toMatchObject({ slaDueAt: T0 + 1000, severity: 'high' });
+  });
+
+  it('rejects a transition out of order and changes nothing', async () => {
+    const { asset } = await registry();
+    const wo = (await call('POST', '/work-orders', { as: 'planner', body: { kind: 'inspection', assetId: asset.id } })).body;
+    expectProblem(await call('POST', `/work-orders/${wo.id}/start`, { as: 'planner' }), 409, 'ILLEGAL_TRANSITION');
+    expectProblem(await call('POST', `/work-orders/${wo.id}/complete`, { as: 'planner', body: completion('VLV-100') }), 409, 'ILLEGAL_TRANSITION');
+    expect((await call('GET', `/work-orders/${wo.id}`)).body.state).toBe('open');
+    expect((await call('GET', `/work-orders/${wo.id}/events`)).body.items).toHaveLength(1);
+  });
+
+  it('refuses a failure code outside the catalogue and an unknown part, writing nothing', async () => {
+    const { asset, part } = await registry();
+    const wo = await inProgress(asset.id);
+    const bad = await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber, { causeCode: 'GREMLINS' }) });
+    expectProblem(bad, 400, 'VALIDATION_FAILED');
+    expect(bad.body.detail).toContain('causeCode: GREMLINS is not a cause code');
+    expect(bad.body.detail).toContain('VALVE-WEAR');
+    expectProblem(await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion('VLV-999') }), 422, 'REFERENCE_NOT_FOUND');
+    expect((await call('GET', `/work-orders/${wo.id}`)).body.state).toBe('in_progress');
+    expectProblem(await call('GET', `/work-orders/${wo.id}/completion`), 404, 'NOT_FOUND');
+  });
+
+  it('completes with warranty allocation to the batch reserve, notifies listeners and the device, then refuses a second completion', async () => {
+    const { asset, part, batch } = await registry();
+    const wo = await inProgress(asset.id);
+    const res = await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // parts 2 x 40.00 = 80.00; labour 2 h x 85.00 = 170.00; travel 1 h x 60.00 = 60.00; total 310.00
+    expect(res.body.completion).toMatchObject({
+      inWarranty: true,
+      chargedTo: 'quality_reserve',
+      productionBatchId: batch.id,
+      partsCost: { amountMinor: 80_00, currency: 'EUR' },
+      labourCost: { amountMinor: 170_00 },
+      travelCost: { amountMinor: 60_00 },
+      totalCost: { amountMinor: 310_00 },
+    });
+    expect(completed.at(-1)![0].id).toBe(wo.id);
+    expect(commands.at(-1)).toMatchObject({ assetId: asset.id, workOrderId: wo.id, remedyCode: 'REPLACE' });
+    expectProblem(await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber) }), 409, 'ILLEGAL_TRANSITION');
+
+    const report = (await call('GET', '/reports/warranty-batches', { as: 'account-manager' })).body;
+    expect(report.rows.find((r: { productionBatchId: string }) => r.productionBatchId === batch.id)).toMatchObject({ reserveMinor: 1000_00, consumedMinor: 310_00, remainingMinor: 690_00 });
+
+    // A corrective order on the same problem within 30 days is a repeat failure.
+    const again = (await call('POST', '/work-orders', { as: 'planner', body: { kind: 'corrective', assetId: asset.id, failureMode: 'valve' } })).body;
+    expect(again.repeatOfId).toBe(wo.id);
+  });
+
+  it('charges out-of-warranty repairs to a covering contract, else to the customer', async () => {
+    const a = await registry({ warrantyEndsOn: '2026-01-31' });
+    const wo1 = await inProgress(a.asset.id);
+    expect((await call('POST', `/work-orders/${wo1.id}/complete`, { as: 'planner', body: completion(a.part.partNumber) })).body.completion).toMatchObject({ inWarranty: false, chargedTo: 'customer' });
+    const b = await registry({ warrantyEndsOn: '2026-01-31' });
+    coveredAsset = b.asset.id;
+    const wo2 = await inProgress(b.asset.id);
+    expect((await call('POST', `/work-orders/${wo2.id}/complete`, { as: 'planner', body: completion(b.part.partNumber) })).body.completion).toMatchObject({ chargedTo: 'contract', contractId: 'ctr_01JZZZZZZZZZZZZZZZZZZZZZZZ' });
+  });
+
+  it('refuses to complete a cancelled order', async () => {
+    const { asset, part } = await registry();
+    const wo = await inProgress(asset.id);
+    expect((await call('POST', `/work-orders/${wo.id}/cancel`, { as: 'planner', body: { reason: 'customer withdrew' } })).body.state).toBe('cancelled');
+    expectProblem(await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber) }), 409, 'ILLEGAL_TRANSITION');
+    expect((await call('GET', `/work-orders/${wo.id}`)).body.state).toBe('cancelled');
+  });
+
+  it('opens one preventive order per asset and failure mode; a second request updates it', async () => {
+    const { asset } = await registry();
+    const body = { assetId: asset.id, failureMode: 'bearing', reason: 'vibration trend', rulHours: 200, severity: 'medium' };
+    const first = await call('POST', '/work-orders/preventive', { as: 'engineer', body });
+    expect(first.status).toBe(201);
+    const second = await call('POST', '/work-orders/preventive', { as: 'engineer', body: { ...body, rulHours: 120, severity: 'high' } });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ created: false, workOrder: { id: first.body.workOrder.id, rulHours: 120, severity: 'high' } });
+    const port = await svc.preventivePort.openPreventive({ assetId: asset.id, failureMode: 'bearing', reason: 'third alert' });
+    expect(port).toEqual({ workOrderId: first.body.workOrder.id, created: false });
+    expect((await call('GET', `/work-orders?assetId=${asset.id}&kind=preventive`)).body.items).toHaveLength(1);
+  });
+
+  it('ranks the queue by urgency and customer value', async () => {
+    const { asset } = await registry();
+    const urgent = (await call('POST', '/work-orders', { as: 'planner', body: { kind: 'corrective', assetId: asset.id, failureMode: 'q1', severity: 'critical', slaDueAt: Date.now() - 1 } })).body;
+    const calm = (await call('POST', '/work-orders', { as: 'planner', body: { kind: 'inspection', assetId: asset.id, severity: 'low' } })).body;
+    const q = (await call('GET', '/work-orders/queue', { as: 'engineer' })).body.items as { workOrder: WorkOrder; priority: number; customerValue: number }[];
+    const ids = q.map((e) => e.workOrder.id);
+    expect(ids.indexOf(urgent.id)).toBeLessThan(ids.indexOf(calm.id));
+    expect(q[0]!.customerValue).toBeGreaterThan(0);
+  });
+
+  it('opens preventive orders from calendar and operating-hour schedules', async () => {
+    const { asset } = await registry();
+    const created = await call('POST', '/maintenance-schedules', { as: 'planner', body: { assetId: asset.id, failureMode: 'filter', intervalHours: 10, lastDoneHours: 0, lastDoneAt: Date.now() } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await call('POST', '/maintenance-schedules/run', { as: 'planner' })).body.items.filter((i: { scheduleId: string }) => i.scheduleId === created.body.id)).toEqual([]);
+    await repos.operatingHours.record({ assetId: asset.id, day: '2026-05-01', operatingMs: 11 * 3_600_000, samples: 10, gapMs: 0, counterResets: 0, firstSampleTs: null, lastSampleTs: null, settings: '{}' });
+    const run = (await call('POST', '/maintenance-schedules/run', { as: 'planner' })).body.items.filter((i: { scheduleId: string }) => i.scheduleId === created.body.id);
+    expect(run).toMatchObject([{ created: true, by: ['hours'] }]);
+    expect((await call('GET', `/work-orders/${run[0].workOrderId}`)).body).toMatchObject({ kind: 'preventive', source: 'schedule', failureMode: 'filter' });
+    expectProblem(await call('POST', '/maintenance-schedules', { as: 'planner', body: { assetId: asset.id, failureMode: 'x' } }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('serves reports as JSON and CSV', async () => {
+    const json = await call('GET', '/reports/first-time-fix?from=2026-01-01', { as: 'account-manager' });
+    expect(json.status).toBe(200);
+    expect(json.body.rows[0]).toHaveProperty('rate');
+    const csv = await call('GET', '/reports/hazard?from=2026-01-01&format=csv', { as: 'engineer' });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body).toMatch(/^period,department,causeCode,orders,costMinor,currency\r\n\d{4}-\d{2},production,VALVE-WEAR,3,93000,EUR\r\n/);
+    const accept = await call('GET', '/reports/backlog', { as: 'planner', headers: { accept: 'text/csv' } });
+    expect(accept.headers['content-type']).toContain('text/csv');
+    expectProblem(await call('GET', '/reports/nonsense'), 400, 'VALIDATION_FAILED');
+    expectProblem(await call('GET', '/reports/backlog?from=2026-02-01&to=2026-01-01'), 400, 'VALIDATION_FAILED');
+  });
+
+  it('keeps failure-code catalogues to engineers', async () => {
+    const { model } = await registry();
+    expectProblem(await call('PUT', `/asset-models/${model.id}/failure-codes`, { as: 'planner', body: { kind: 'cause', code: 'X', description: 'x' } }), 403, 'FORBIDDEN');
+    expect((await call('GET', `/asset-models/${model.id}/failure-codes`, { as: 'planner' })).body.items).toHaveLength(3);
+    expect((await call('DELETE', `/asset-models/${model.id}/failure-codes/cause/VALVE-WEAR`, { as: 'engineer' })).status).toBe(204);
+    expectProblem(await call('DELETE', `/asset-models/${model.id}/failure-codes/cause/VALVE-WEAR`, { as: 'engineer' }), 404, 'NOT_FOUND');
+  });
+});

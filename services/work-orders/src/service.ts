@@ -1,0 +1,287 @@
+import type { Repositories } from '@hourmeter/db';
+import type {
+  MaintenanceSchedule,
+  MaintenanceScheduleInput,
+  WorkOrder,
+  WorkOrderCompletion,
+  WorkOrderCompletionInput,
+  WorkOrderInput,
+  WorkOrderScheduleInput,
+} from '@hourmeter/domain';
+import { AppError, type Logger } from '@hourmeter/runtime';
+import { allocateCost } from './core/allocation.js';
+import { assertTransition } from './core/lifecycle.js';
+import { scheduleDue } from './core/schedules.js';
+import { customerValueIndex, rankQueue, type QueueEntry } from './core/value-index.js';
+import { DEFAULT_WORK_ORDER_CONFIG, type WorkOrderConfig } from './config.js';
+import {
+  NO_CONTRACT_COVERAGE,
+  type CompletionListener,
+  type ContractCoverage,
+  type MaintenanceCommandSender,
+  type OpenPreventiveRequest,
+  type PartsReservations,
+  type PreventiveOrders,
+} from './ports.js';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export type WorkOrderRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'assets' | 'sites' | 'customers' | 'productionBatches' | 'operatingHours'>;
+
+export interface WorkOrderServiceDeps {
+  repos: WorkOrderRepos;
+  logger: Logger;
+  config?: Partial<WorkOrderConfig> | undefined;
+  contracts?: ContractCoverage | undefined;
+  commands?: MaintenanceCommandSender | undefined;
+  parts?: PartsReservations | undefined;
+  clock?: (() => number) | undefined;
+}
+
+export interface QueueItem extends QueueEntry<WorkOrder> {
+  customerId: string;
+}
+
+export function createWorkOrderService(deps: WorkOrderServiceDeps) {
+  const cfg: WorkOrderConfig = { ...DEFAULT_WORK_ORDER_CONFIG, ...deps.config };
+  const repo = deps.repos.workOrders;
+  const now = deps.clock ?? Date.now;
+  const contracts = deps.contracts ?? NO_CONTRACT_COVERAGE;
+  const listeners = new Set<CompletionListener>();
+  const log = deps.logger.child({ svc: 'work-orders' });
+  const createOpts = (actor: string, at: number) => ({ actor, now: at, repeatWindowMs: cfg.repeatWindowDays * DAY_MS });
+
+  async function reserveSuggested(workOrderId: string, partNumbers: readonly string[]) {
+    if (!deps.parts) return;
+    for (const partNumber of partNumbers) {
+      try {
+        await deps.parts.reserveForWorkOrder({ workOrderId, partNumber, quantity: 1 });
+      } catch (err) {
+        // A bad suggestion must not lose the order; the planner sees it in the log and the order.
+        log.warn({ workOrderId, partNumber, err }, 'suggested part not reserved');
+      }
+    }
+  }
+
+  async function meterHours(assetId: string): Promise<number> {
+    return (await deps.repos.operatingHours.totalMs(assetId)) / HOUR_MS;
+  }
+
+  async function openPreventive(req: OpenPreventiveRequest, actor = 'prediction', source: WorkOrder['source'] = 'prediction', scheduleId?: string) {
+    const at = now();
+    const before = (await repo.list({ filters: { assetId: req.assetId, failureMode: req.failureMode, kind: 'preventive' }, limit: 500 })).items.find(
+      (w) => w.state === 'open' || w.state === 'scheduled' || w.state === 'in_progress',
+    );
+    const { workOrder, created } = await repo.openPreventive(
+      {
+        kind: 'preventive',
+        assetId: req.assetId,
+        failureMode: req.failureMode,
+        alertId: req.alertId,
+        reason: req.reason,
+        severity: req.severity,
+        rulHours: req.rulHours,
+        slaDueAt: req.slaDueAt,
+      },
+      { ...createOpts(actor, at), source, scheduleId, suggestedPartNumbers: req.suggestedPartNumbers },
+    );
+    const already = new Set(created ? [] : (before?.suggestedPartNumbers ?? []));
+    await reserveSuggested(workOrder.id, (req.suggestedPartNumbers ?? []).filter((p) => !already.has(p)));
+    log.info({ workOrderId: workOrder.id, assetId: req.assetId, failureMode: req.failureMode, created }, created ? 'preventive order opened' : 'preventive order updated');
+    return { workOrder, created };
+  }
+
+  async function checkCatalogue(assetModelId: string, c: WorkOrderCompletionInput) {
+    const codes = await repo.failureCodes.list(assetModelId);
+    for (const [field, kind, code] of [
+      ['symptomCode', 'symptom', c.symptomCode],
+      ['causeCode', 'cause', c.causeCode],
+      ['remedyCode', 'remedy', c.remedyCode],
+    ] as const) {
+      if (!codes.some((k) => k.kind === kind && k.code === code)) {
+        const known = codes.filter((k) => k.kind === kind).map((k) => k.code);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `${field}: ${code} is not a ${kind} code in the failure-code catalogue of asset model ${assetModelId} (known: ${known.length ? known.join(', ') : 'none, add them first'})`,
+          { field, known },
+        );
+      }
+    }
+  }
+
+  return {
+    config: cfg,
+
+    create(input: WorkOrderInput, actor: string): Promise<WorkOrder> {
+      return repo.create(input, createOpts(actor, now()));
+    },
+
+    /** The port for the prediction service. */
+    preventivePort: {
+      openPreventive: async (req) => {
+        const { workOrder, created } = await openPreventive(req);
+        return { workOrderId: workOrder.id, created };
+      },
+    } satisfies PreventiveOrders,
+
+    openPreventive,
+
+    async schedule(id: string, s: WorkOrderScheduleInput, actor: string): Promise<WorkOrder> {
+      const wo = await repo.get(id);
+      assertTransition(wo, 'scheduled');
+      return repo.transition(id, { from: wo.state, to: 'scheduled', actor, at: now(), schedule: s, note: `${s.technician} ${new Date(s.windowFrom).toISOString()}..${new Date(s.windowTo).toISOString()}` });
+    },
+
+    async start(id: string, actor: string): Promise<WorkOrder> {
+      const wo = await repo.get(id);
+      assertTransition(wo, 'in_progress');
+      return repo.transition(id, { from: wo.state, to: 'in_progress', actor, at: now() });
+    },
+
+    async cancel(id: string, actor: string, reason?: string): Promise<WorkOrder> {
+      const wo = await repo.get(id);
+      assertTransition(wo, 'cancelled');
+      return repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason });
+    },
+
+    /**
+     * Completes an in-progress order: checks the failure codes against the
+     * model's catalogue and the parts against the parts catalogue, allocates the
+     * cost, then writes completion, stock issues and the audit entry in one
+     * transaction. Listeners and the device command run after the commit.
+     */
+    async complete(id: string, input: WorkOrderCompletionInput, actor: string): Promise<{ workOrder: WorkOrder; completion: WorkOrderCompletion }> {
+      const wo = await repo.get(id);
+      assertTransition(wo, 'completed');
+      const asset = await deps.repos.assets.get(wo.assetId);
+      await checkCatalogue(asset.assetModelId, input);
+      const parts = [];
+      const consumed = new Map<string, number>();
+      for (const c of input.partsConsumed) {
+        const part = await deps.repos.spareParts.parts.findByNumber(c.partNumber);
+        if (!part) throw new AppError('REFERENCE_NOT_FOUND', `partsConsumed: part number ${c.partNumber} does not exist`, { field: 'partsConsumed' });
+        if (!part.fitsAssetModelIds.includes(asset.assetModelId)) {
+          throw new AppError('VALIDATION_FAILED', `partsConsumed: part ${c.partNumber} does not fit asset model ${asset.assetModelId}`, { field: 'partsConsumed' });
+        }
+        if (consumed.has(part.id)) throw new AppError('VALIDATION_FAILED', `partsConsumed: part ${c.partNumber} listed twice`, { field: 'partsConsumed' });
+        consumed.set(part.id, c.quantity);
+        parts.push({ partId: part.id, partNumber: part.partNumber, quantity: c.quantity, unitCost: part.unitCost });
+      }
+      const failureAt = input.failureAt ?? input.downtimeFrom;
+      const contractId = await contracts.coveringContract(asset.id, failureAt);
+      const allocation = allocateCost(
+        {
+          failureAt,
+          warrantyEndsOn: asset.warrantyEndsOn,
+          department: input.responsibleDepartment,
+          parts,
+          labourHours: input.labourHours,
+          travelHours: input.travelHours,
+          productionBatchId: asset.productionBatchId,
+          coveringContractId: contractId,
+        },
+        cfg.rates,
+      );
+      const at = now();
+      const result = await repo.complete(
+        id,
+        {
+          failureAt,
+          symptomCode: input.symptomCode,
+          causeCode: input.causeCode,
+          remedyCode: input.remedyCode,
+          responsibleDepartment: input.responsibleDepartment,
+          partsConsumed: parts,
+          labourHours: input.labourHours,
+          travelHours: input.travelHours,
+          downtimeFrom: input.downtimeFrom,
+          downtimeTo: input.downtimeTo,
+          fixedOnFirstVisit: input.fixedOnFirstVisit,
+          ...allocation,
+          consumedByPartId: consumed,
+        },
+        actor,
+        at,
+      );
+      if (wo.failureMode) {
+        try {
+          await repo.schedules.markDone(wo.assetId, wo.failureMode, at, await meterHours(wo.assetId));
+        } catch (err) {
+          log.error({ err, workOrderId: id }, 'schedule not restarted');
+        }
+      }
+      for (const l of listeners) {
+        try {
+          await l(result.workOrder, result.completion);
+        } catch (err) {
+          log.error({ err, workOrderId: id }, 'completion listener failed');
+        }
+      }
+      if (deps.commands) {
+        try {
+          await deps.commands.maintenanceCompleted({ assetId: wo.assetId, workOrderId: id, failureMode: wo.failureMode, remedyCode: input.remedyCode, completedAt: at });
+        } catch (err) {
+          log.error({ err, workOrderId: id }, 'maintenance command not sent');
+        }
+      }
+      return result;
+    },
+
+    /** Registers `onCompleted(workOrder, completion)`; returns the unsubscribe function. */
+    onCompleted(listener: CompletionListener): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    /** Active orders ranked by urgency and customer value. */
+    async queue(): Promise<QueueItem[]> {
+      const at = now();
+      const orders = await repo.active();
+      const customerOf = new Map<string, string>();
+      const valueOf = new Map<string, number>();
+      for (const wo of orders) {
+        if (customerOf.has(wo.assetId)) continue;
+        const asset = await deps.repos.assets.get(wo.assetId);
+        const site = await deps.repos.sites.get(asset.siteId);
+        customerOf.set(wo.assetId, site.customerId);
+        if (!valueOf.has(site.customerId)) {
+          const customer = await deps.repos.customers.get(site.customerId);
+          valueOf.set(site.customerId, customerValueIndex(customer.value, at, cfg.valueIndex));
+        }
+      }
+      return rankQueue(orders, (wo) => valueOf.get(customerOf.get(wo.assetId)!) ?? 0, at, cfg.urgency).map((e) => ({
+        ...e,
+        customerId: customerOf.get(e.item.assetId)!,
+      }));
+    },
+
+    async createSchedule(input: MaintenanceScheduleInput): Promise<MaintenanceSchedule> {
+      const at = now();
+      return repo.schedules.create(
+        { ...input, lastDoneAt: input.lastDoneAt ?? at, lastDoneHours: input.lastDoneHours ?? (await meterHours(input.assetId)) },
+        at,
+      );
+    },
+
+    /** Opens (or refreshes) a preventive order for every schedule whose calendar or hour interval has elapsed. */
+    async runSchedules(): Promise<{ scheduleId: string; workOrderId: string; created: boolean; by: string[] }[]> {
+      const at = now();
+      const out = [];
+      for (const s of await repo.schedules.list({ active: true })) {
+        const due = scheduleDue(s, at, await meterHours(s.assetId));
+        if (!due.due) continue;
+        const { workOrder, created } = await openPreventive(
+          { assetId: s.assetId, failureMode: s.failureMode, reason: `maintenance schedule ${s.id} due by ${due.by.join(' and ')}${s.description ? `: ${s.description}` : ''}` },
+          'scheduler',
+          'schedule',
+          s.id,
+        );
+        out.push({ scheduleId: s.id, workOrderId: workOrder.id, created, by: due.by });
+      }
+      return out;
+    },
+  };
+}
+
+export type WorkOrderService = ReturnType<typeof createWorkOrderService>;
