@@ -1,0 +1,28 @@
+import type { BillableWorkSource, CompletedWork, DowntimeEvent, DowntimeSource, ServiceCost, ServiceCostSource } from '../ports.js';
+
+/**
+ * Work-order facts held in memory: for tests, demos and deployments that run
+ * without the work-order service. Implements every port contracts reads from it.
+ */
+export function staticWorkOrderFacts(init: { downtime?: DowntimeEvent[]; work?: CompletedWork[]; costs?: ServiceCost[] } = {}) {
+  const downtime = [...(init.downtime ?? [])];
+  const work = [...(init.work ?? [])];
+  const costs = [...(init.costs ?? [])];
+  const source: DowntimeSource & BillableWorkSource & ServiceCostSource = {
+    async unplannedDowntime(assetIds, from, to) {
+      return downtime.filter((e) => assetIds.includes(e.assetId) && e.to > from && e.from < to);
+    },
+    async completedWork(assetIds, from, to) {
+      return work.filter((w) => assetIds.includes(w.assetId) && w.completedAt >= from && w.completedAt < to);
+    },
+    async costs(assetIds, from, to) {
+      return costs.filter((c) => (assetIds === 'all' || assetIds.includes(c.assetId)) && c.at >= from && c.at < to);
+    },
+  };
+  return {
+    ...source,
+    addDowntime: (e: DowntimeEvent) => void downtime.push(e),
+    addWork: (w: CompletedWork) => void work.push(w),
+    addCost: (c: ServiceCost) => void costs.push(c),
+  };
+}

@@ -1,0 +1,133 @@
+import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import { ERROR_CODES, isAppError } from '@hourmeter/runtime';
+import { tempDir } from '@hourmeter/testkit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticWorkOrderFacts } from './adapters/static.js';
+import { contractRoutes } from './routes.js';
+import { createContractsService } from './service.js';
+
+// services/api owns authentication and the problem handler; this stands in for
+// the scope it will register contractRoutes in (same compilers, same code -> status map).
+let app: FastifyInstance;
+let db: Db;
+let repos: Repositories;
+let dir: ReturnType<typeof tempDir>;
+let assetId: string;
+let customerId: string;
+const routes: { url: string; allow: unknown }[] = [];
+
+beforeAll(async () => {
+  dir = tempDir();
+  const logger = pino({ level: 'silent' });
+  db = await openDb({ dataDir: dir.path, logger });
+  repos = repositories(db);
+  const facts = staticWorkOrderFacts();
+  const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger });
+  app = Fastify();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, _req, reply) => {
+    if (isAppError(err)) return reply.status(ERROR_CODES[err.code].status).type('application/problem+json').send({ code: err.code, detail: err.message });
+    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).type('application/problem+json').send({ code: 'VALIDATION_FAILED', detail: err.message });
+    return reply.status(500).send({ code: 'INTERNAL', detail: String(err) });
+  });
+  app.addHook('onRoute', (r) => void routes.push({ url: r.url, allow: (r.config as { allow?: unknown } | undefined)?.allow }));
+  await app.register(async (api) => contractRoutes(api, { contracts }), { prefix: '/api/v1' });
+  customerId = (await repos.customers.create({ name: 'C', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'small', influence: 0 } })).id;
+  const site = await repos.sites.create({ customerId, name: 'S', timezone: 'UTC' });
+  const model = await repos.assetModels.create({ code: 'M-1', name: 'M', runningRule: { kind: 'threshold', metric: 'rpm', above: 1 }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 1 });
+  assetId = (await repos.assets.create({ serialNumber: 'S1', assetModelId: model.id, siteId: site.id, commissionedOn: '2025-01-01', status: 'active' })).id;
+  for (let d = 1; d <= 31; d++) {
+    const day = `2026-01-${String(d).padStart(2, '0')}`;
+    await repos.operatingHours.record({ assetId, day, operatingMs: 5 * 3_600_000, samples: 1, gapMs: 0, counterResets: 0, firstSampleTs: null, lastSampleTs: null, settings: '{}' });
+  }
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+  dir?.cleanup();
+});
+
+const call = (method: 'GET' | 'POST', url: string, body?: unknown) => app.inject({ method, url: `/api/v1${url}`, ...(body === undefined ? {} : { payload: body as object }) });
+
+describe('contract routes', () => {
+  it('declares every route for account managers', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(17);
+    for (const r of routes.filter((r) => !r.url.endsWith('*'))) expect(r.allow, r.url).toEqual(['account-manager']);
+  });
+
+  it('runs the whole flow: contract, run, invoice as JSON/HTML/CSV, issue, credit note', async () => {
+    const terms = { kind: 'pbh', ratePerHourMinor: 1_000, availabilityGuaranteePercent: 98, creditSchedule: { percentPerStep: 1, capPercent: 5 } };
+    const bad = await call('POST', '/contracts', { customerId, assetIds: [assetId], startsOn: '2026-01-01', endsOn: '2026-12-31', currency: 'EUR', terms: { ...terms, ratePerHourMinor: -1 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toMatch(/ratePerHourMinor/);
+
+    const created = await call('POST', '/contracts', { customerId, assetIds: [assetId], startsOn: '2026-01-01', endsOn: '2026-12-31', currency: 'EUR', terms });
+    expect(created.statusCode).toBe(201);
+    const contract = created.json();
+    expect(contract.version).toBe(1);
+
+    const overlap = await call('POST', '/contracts', { customerId, assetIds: [assetId], startsOn: '2026-06-01', endsOn: '2026-12-31', currency: 'EUR', terms });
+    expect([overlap.statusCode, overlap.json().code]).toEqual([409, 'CONFLICT']);
+
+    const usage = await call('GET', `/contracts/${contract.id}/usage?period=2026-01`);
+    expect(usage.json().totalMs).toBe(155 * 3_600_000);
+    const avail = await call('GET', `/contracts/${contract.id}/availability?period=2026-01`);
+    expect(avail.json().availabilityPercent).toBe(100);
+
+    const start = await call('POST', '/invoice-runs', { period: '2026-01' });
+    expect(start.statusCode).toBe(202);
+    let run = start.json();
+    const deadline = Date.now() + 10_000;
+    while (run.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      run = (await call('GET', `/invoice-runs/${run.id}`)).json();
+    }
+    expect(run.status).toBe('succeeded');
+    const invoiceId = run.result.outcomes[0].invoiceId as string;
+
+    const inv = (await call('GET', `/invoices/${invoiceId}`)).json();
+    // 31 x 5 h = 155 h x 10.00 = 1,550.00
+    expect([inv.status, inv.totalMinor]).toEqual(['draft', 155_000]);
+
+    const html = await call('GET', `/invoices/${invoiceId}/print`);
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    expect(html.body).toContain('1,550.00');
+    expect(html.body).not.toMatch(/<script/i);
+    const csv = await call('GET', `/invoices/${invoiceId}/lines.csv`);
+    expect(csv.body.split('\r\n')[0]).toBe('invoice,number,line,kind,description,asset_id,work_order_id,from_day,to_day,quantity,unit_price_minor,amount_minor,currency');
+    expect(csv.body).toContain(',155000,EUR');
+
+    const draftCredit = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 1, reason: 'x' });
+    expect([draftCredit.statusCode, draftCredit.json().code]).toEqual([409, 'ILLEGAL_TRANSITION']);
+
+    const issued = await call('POST', `/invoices/${invoiceId}/issue`);
+    expect(issued.statusCode).toBe(200);
+    expect(issued.json().number).toMatch(/^\d{4}-000001$/);
+    const twice = await call('POST', `/invoices/${invoiceId}/issue`);
+    expect([twice.statusCode, twice.json().code]).toEqual([409, 'ILLEGAL_TRANSITION']);
+
+    const tooMuch = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 155_001, reason: 'too much' });
+    expect([tooMuch.statusCode, tooMuch.json().code]).toEqual([409, 'CONFLICT']);
+    const note = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 5_000, reason: '<b>goodwill</b> & "thanks"' });
+    expect(note.statusCode).toBe(201);
+    const printed = await call('GET', `/invoices/${invoiceId}/print`);
+    expect(printed.body).toContain('&lt;b&gt;goodwill&lt;/b&gt; &amp; &quot;thanks&quot;');
+
+    const amendInvoiced = await call('POST', `/contracts/${contract.id}/amendments`, { effectiveFrom: '2026-01-15', terms: { ...terms, ratePerHourMinor: 2_000 } });
+    expect([amendInvoiced.statusCode, amendInvoiced.json().code]).toEqual([409, 'CONFLICT']);
+
+    const pnl = await call('GET', '/reports/service-pnl?groupBy=customer&from=2026-01-01&to=2026-01-31');
+    expect(pnl.json().rows[0].revenue.totalMinor).toBe(150_000);
+  });
+
+  it('escapes CSV text that a spreadsheet would evaluate', async () => {
+    const { csvField } = await import('./render.js');
+    expect(csvField('=HYPERLINK("x")', true)).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField(-5)).toBe('-5');
+  });
+});

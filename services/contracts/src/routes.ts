@@ -1,0 +1,275 @@
+import {
+  AmendmentInput,
+  ContractInput,
+  ContractWithHistory,
+  CreditNoteInput,
+  CreditNoteView,
+  InvoiceView,
+} from '@hourmeter/domain';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { invoiceCsv, invoiceHtml } from './render.js';
+import type { ContractsService } from './service.js';
+
+export interface ContractRouteDeps {
+  contracts: ContractsService;
+}
+
+const Id = z.object({ id: z.string().min(1).max(64) });
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
+const Day = z.iso.date();
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const allow = { allow: ['account-manager'] as const };
+
+const RunView = z.object({
+  id: z.string(),
+  period: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+  result: z.unknown(),
+});
+
+const AvailabilityView = z.object({
+  contractId: z.string(),
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  scheduledMs: z.number(),
+  downtimeMs: z.number(),
+  availabilityPercent: z.number(),
+  guaranteePercent: z.number(),
+  creditSteps: z.number(),
+  creditPercent: z.number(),
+  events: z.array(
+    z.object({
+      workOrderId: z.string(),
+      assetId: z.string(),
+      from: z.number(),
+      to: z.number(),
+      cause: z.string(),
+      planned: z.boolean(),
+      description: z.string().optional(),
+      counted: z.boolean(),
+      reason: z.string(),
+      countedMs: z.number(),
+    }),
+  ),
+});
+
+const Money4 = z.object({ pbhMinor: z.number(), timeAndMaterialsMinor: z.number(), partsMinor: z.number(), creditNotesMinor: z.number(), totalMinor: z.number() });
+const PnlRowView = z.object({
+  key: z.string(),
+  currency: z.string(),
+  revenue: Money4,
+  cost: z.object({ partsMinor: z.number(), labourMinor: z.number(), travelMinor: z.number(), totalMinor: z.number() }),
+  marginMinor: z.number(),
+});
+
+/**
+ * Contracts and billing under /api/v1 (register inside the authenticated scope).
+ * Every route is for account managers (and admin).
+ */
+export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps): void {
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const svc = deps.contracts;
+  const tags = ['contracts'];
+
+  app.get('/contracts', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'List contracts (newest version of each, with history)',
+      querystring: z.object({
+        customerId: z.string().max(64).optional(),
+        assetId: z.string().max(64).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        cursor: z.string().max(64).optional(),
+      }),
+      response: { 200: page(ContractWithHistory) },
+    },
+    handler: async (req) => svc.listContracts({ customerId: req.query.customerId, assetId: req.query.assetId }, req.query.limit, req.query.cursor),
+  });
+
+  app.post('/contracts', {
+    config: allow,
+    schema: { tags, summary: 'Create a contract (version 1)', body: ContractInput, response: { 201: ContractWithHistory } },
+    handler: async (req, reply) => reply.status(201).send(await svc.createContract(req.body)),
+  });
+
+  app.get('/contracts/:id', {
+    config: allow,
+    schema: { tags, summary: 'A contract with every version', params: Id, response: { 200: ContractWithHistory } },
+    handler: async (req) => svc.getContract(req.params.id),
+  });
+
+  app.post('/contracts/:id/amendments', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Amend: a new version effective from a date (not inside an invoiced period); history is kept',
+      params: Id,
+      body: AmendmentInput,
+      response: { 201: ContractWithHistory },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.amend(req.params.id, req.body)),
+  });
+
+  app.get('/contracts/:id/usage', {
+    config: allow,
+    schema: {
+      tags,
+      summary: "Metered usage per asset and day in a billing period (refreshed from the hour meter)",
+      params: Id,
+      querystring: z.object({ period: Month }),
+      response: {
+        200: z.object({
+          contractId: z.string(),
+          periodStart: z.string(),
+          periodEnd: z.string(),
+          totalMs: z.number(),
+          assets: z.array(z.object({ assetId: z.string(), operatingMs: z.number() })),
+          days: z.array(z.object({ assetId: z.string(), day: z.string(), operatingMs: z.number(), version: z.number() })),
+        }),
+      },
+    },
+    handler: async (req) => svc.usage(req.params.id, req.query.period),
+  });
+
+  app.get('/contracts/:id/availability', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Availability achieved vs guaranteed in a period, with the downtime events behind it',
+      params: Id,
+      querystring: z.object({ period: Month }),
+      response: { 200: AvailabilityView },
+    },
+    handler: async (req) => svc.availability(req.params.id, req.query.period),
+  });
+
+  app.post('/invoice-runs', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Start an invoice run: one draft invoice per active contract due in the period (idempotent)',
+      body: z.object({ period: Month }),
+      response: { 202: RunView },
+    },
+    handler: async (req, reply) => {
+      const id = await svc.startRun(req.body.period);
+      return reply.status(202).send(await svc.getRun(id));
+    },
+  });
+
+  app.get('/invoice-runs/:id', {
+    config: allow,
+    schema: { tags, summary: 'Status and result of an invoice run', params: Id, response: { 200: RunView } },
+    handler: async (req) => svc.getRun(req.params.id),
+  });
+
+  app.get('/invoices', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'List invoices',
+      querystring: z.object({
+        contractId: z.string().max(64).optional(),
+        customerId: z.string().max(64).optional(),
+        status: z.enum(['draft', 'issued']).optional(),
+        periodStart: Day.optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        cursor: z.string().max(64).optional(),
+      }),
+      response: { 200: page(InvoiceView) },
+    },
+    handler: async (req) => {
+      const { limit, cursor, ...filters } = req.query;
+      return svc.listInvoices(filters, limit, cursor);
+    },
+  });
+
+  app.get('/invoices/:id', {
+    config: allow,
+    schema: { tags, summary: 'An invoice as JSON', params: Id, response: { 200: InvoiceView } },
+    handler: async (req) => svc.getInvoice(req.params.id),
+  });
+
+  app.get('/invoices/:id/print', {
+    config: allow,
+    schema: { tags, summary: 'An invoice as a printable HTML page', params: Id },
+    handler: async (req, reply) => {
+      const inv = await svc.getInvoice(req.params.id);
+      const notes = await svc.creditNotes(inv.id);
+      return reply.type('text/html; charset=utf-8').send(invoiceHtml(inv, notes));
+    },
+  });
+
+  app.get('/invoices/:id/lines.csv', {
+    config: allow,
+    schema: { tags, summary: 'Invoice lines as CSV', params: Id },
+    handler: async (req, reply) => {
+      const inv = await svc.getInvoice(req.params.id);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${inv.number ?? inv.id}.csv"`)
+        .send(invoiceCsv(inv));
+    },
+  });
+
+  app.post('/invoices/:id/issue', {
+    config: allow,
+    schema: { tags, summary: 'Issue a draft: assigns the next number of the year and makes it immutable', params: Id, response: { 200: InvoiceView } },
+    handler: async (req) => svc.issue(req.params.id),
+  });
+
+  app.post('/invoices/:id/credit-notes', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Credit note against an issued invoice (at most its remaining amount)',
+      params: Id,
+      body: CreditNoteInput,
+      response: { 201: CreditNoteView },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.creditNote(req.params.id, req.body)),
+  });
+
+  app.get('/invoices/:id/credit-notes', {
+    config: allow,
+    schema: { tags, summary: 'Credit notes of an invoice', params: Id, response: { 200: z.array(CreditNoteView) } },
+    handler: async (req) => {
+      await svc.getInvoice(req.params.id);
+      return svc.creditNotes(req.params.id);
+    },
+  });
+
+  app.get('/reports/service-pnl', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Service P&L per contract, customer or asset model: invoiced revenue against work-order cost',
+      querystring: z.object({ groupBy: z.enum(['contract', 'customer', 'assetModel']).default('contract'), from: Day, to: Day }),
+      response: { 200: z.object({ groupBy: z.string(), from: z.string(), to: z.string(), rows: z.array(PnlRowView) }) },
+    },
+    handler: async (req) => ({ ...req.query, rows: await svc.reports.pnl(req.query.groupBy, req.query.from, req.query.to) }),
+  });
+
+  app.get('/reports/assets/:id/whole-life-cost', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Whole-life service cost of an asset since commissioning',
+      params: Id,
+      response: {
+        200: z.object({
+          assetId: z.string(),
+          commissionedOn: z.string(),
+          totals: z.array(z.object({ currency: z.string(), totalMinor: z.number() })),
+          workOrders: z.array(z.object({ workOrderId: z.string(), assetId: z.string(), at: z.number(), partsCostMinor: z.number(), labourCostMinor: z.number(), travelCostMinor: z.number(), currency: z.string() })),
+        }),
+      },
+    },
+    handler: async (req) => svc.reports.wholeLifeCost(req.params.id),
+  });
+}
