@@ -1,1 +1,36 @@
-export {};
+// ---------------------------------------------------------------- remaining-useful-life regression
+export * from './core/rul/index.js';
+
+// ---------------------------------------------------------------- anomaly detection, alerts, preventive orders
+export {
+  createAnomalyDetector,
+  newAssetState,
+  DEFAULT_DETECTOR_CONFIG,
+  type AnomalyDetector,
+  type AssetDetectorState,
+  type DetectorConfig,
+  type MetricScore,
+} from './anomaly/detector.js';
+export type { RegimeRule } from './anomaly/regime.js';
+export { TRANSITIONS as ALERT_TRANSITIONS, type AlertAction } from './alerts/lifecycle.js';
+export type { AlertStore, RulStore, AlertListFilters } from './alerts/ports.js';
+export { DEFAULT_PREDICTION_CONFIG, type PredictionConfig, type ModelPredictionConfig } from './scoring/config.js';
+export { DEFAULT_FAILURE_MODE_RULES, DEFAULT_SUGGESTED_PARTS, failureModeMapper, type FailureModeRule } from './scoring/failure-modes.js';
+export { severityFromAnomaly, severityFromRul } from './scoring/severity.js';
+export type {
+  AssetContext,
+  AssetContextSource,
+  OpenPreventiveInput,
+  PreventiveWorkOrders,
+  RulEstimation,
+  RulEstimator,
+} from './scoring/ports.js';
+export { registryAssetContext } from './scoring/asset-context.js';
+export { inMemoryPreventiveWorkOrders } from './scoring/in-memory-work-orders.js';
+export { createPredictionService, type PredictionDeps, type PredictionService, type AlertDetail } from './scoring/prediction-service.js';
+export { predictionRoutes, type PredictionRouteDeps } from './routes/prediction-routes.js';
+
+// ---------------------------------------------------------------- RUL model registry, training jobs, RulEstimator adapter
+export * from './registry/index.js';
+export * from './rul-adapter/index.js';
+export { rulModelRoutes, type RulModelRouteDeps } from './routes/rul-model-routes.js';

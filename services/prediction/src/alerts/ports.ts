@@ -1,0 +1,52 @@
+import type {
+  Alert,
+  AlertEvidence,
+  AlertState,
+  AlertTransition,
+  ModelPrecision,
+  RulEstimateRecord,
+  Severity,
+} from '@hourmeter/domain';
+
+export interface AlertListFilters {
+  severity?: Severity;
+  state?: AlertState;
+  assetId?: string;
+  assetModelId?: string;
+  siteId?: string;
+  failureMode?: string;
+}
+
+/** Persistence of alerts and their history (packages/db `alertRepository` implements it). */
+export interface AlertStore {
+  get(id: string): Promise<Alert>;
+  findActive(assetId: string, failureMode: string): Promise<Alert | undefined>;
+  lastClosedAt(assetId: string, failureMode: string): Promise<number | undefined>;
+  /** CONFLICT when an active alert exists for the asset and failure mode. */
+  raise(input: {
+    assetId: string;
+    failureMode: string;
+    severity: Severity;
+    evidence: AlertEvidence;
+    modelVersion: string;
+    at: number;
+    reason: string;
+  }): Promise<Alert>;
+  updateDetection(id: string, d: { severity: Severity; evidence: AlertEvidence; at: number }): Promise<Alert>;
+  linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert>;
+  /** ILLEGAL_TRANSITION when the alert's state is not in `allowedFrom`. */
+  transition(
+    id: string,
+    t: { to: AlertState; actor: string; reason: string; at: number; allowedFrom: readonly AlertState[] },
+  ): Promise<Alert>;
+  history(id: string): Promise<AlertTransition[]>;
+  findByWorkOrder(workOrderId: string): Promise<Alert[]>;
+  list(opts: { limit?: number; cursor?: string; filters?: AlertListFilters }): Promise<{ items: Alert[]; nextCursor: string | null }>;
+  precision(): Promise<ModelPrecision[]>;
+}
+
+/** Persistence of received RUL estimates (packages/db `rulEstimateRepository` implements it). */
+export interface RulStore {
+  record(e: RulEstimateRecord): Promise<void>;
+  history(assetId: string, q?: { from?: number; to?: number; limit?: number }): Promise<RulEstimateRecord[]>;
+}

@@ -1,0 +1,162 @@
+/**
+ * Trains a RUL model for an asset model and stores it in the model registry.
+ *
+ *   npm run train -- --asset-model <id|code> --cmapss FD001 [--data ../shared/cmapss]
+ *                    [--units 1-80] [--hours-per-cycle 1] [--seed 42] [--activate]
+ *
+ * Uses the relational store the server uses (DATABASE_URL, else SQLite in
+ * HM_DATA_DIR, default ./data). Progress goes to stderr; the last stdout line
+ * is the machine-readable summary.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName } from '@hourmeter/cmapss';
+import { openDb, repositories } from '@hourmeter/db';
+import { AppError, createLogger } from '@hourmeter/runtime';
+import type { TrainProgress } from '../core/rul/index.js';
+import { createRulModelRegistry } from '../registry/registry.js';
+
+const USAGE = `usage: npm run train -- --asset-model <id|code> --cmapss <${CMAPSS_SETS.join('|')}> [options]
+  --asset-model      asset model (product line) id or code the model is for
+  --cmapss           C-MAPSS subset whose training units (run to failure) are the data
+  --data             directory holding train_<set>.txt (default: ../shared/cmapss from the repo root)
+  --units            training unit numbers, e.g. 1-80 or 1,5,9 (default: all)
+  --hours-per-cycle  operating hours one cycle stands for (default 1)
+  --seed             seed of the unit split and boosting (default 42)
+  --ensemble         boosted models averaged (1-5, default 3)
+  --activate         make the new version the active one
+  --worker           train in a worker thread (as the API does)
+Environment: DATABASE_URL (PostgreSQL) or HM_DATA_DIR (SQLite, default ./data).`;
+
+class UsageError extends Error {}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+export function parseUnitList(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new UsageError(`--units: cannot read "${part}" (use e.g. 1-80 or 1,5,9)`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`--units: empty range ${part}`);
+    for (let u = a; u <= b; u++) out.push(u);
+  }
+  return out;
+}
+
+function parseCli(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'asset-model': { type: 'string' },
+        cmapss: { type: 'string' },
+        data: { type: 'string' },
+        units: { type: 'string' },
+        'hours-per-cycle': { type: 'string' },
+        seed: { type: 'string' },
+        ensemble: { type: 'string' },
+        activate: { type: 'boolean', default: false },
+        worker: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return { help: true } as const;
+  const assetModel = values['asset-model'];
+  if (!assetModel) throw new UsageError('--asset-model is required');
+  if (values.cmapss === undefined) throw new UsageError('--cmapss is required (the only training source of this CLI; the API also trains from telemetry)');
+  const set = values.cmapss.toUpperCase();
+  if (!isCmapssSetName(set)) throw new UsageError(`--cmapss must be one of ${CMAPSS_SETS.join(', ')}, got "${values.cmapss}"`);
+  const num = (name: string, v: string | undefined, ok: (n: number) => boolean) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!ok(n)) throw new UsageError(`--${name}: invalid value "${v}"`);
+    return n;
+  };
+  const hoursPerCycle = num('hours-per-cycle', values['hours-per-cycle'], (n) => Number.isFinite(n) && n > 0) ?? 1;
+  const seed = num('seed', values.seed, Number.isSafeInteger);
+  const ensemble = num('ensemble', values.ensemble, (n) => Number.isInteger(n) && n >= 1 && n <= 5);
+  const data = values.data === undefined ? resolve(repoRoot, '../shared/cmapss') : resolve(values.data);
+  if (!existsSync(cmapssFiles(data, set).train)) throw new UsageError(`missing ${cmapssFiles(data, set).train} (check --data)`);
+  const units = values.units === undefined ? undefined : parseUnitList(values.units);
+  return { help: false, assetModel, set, data, units, hoursPerCycle, seed, ensemble, activate: values.activate, worker: values.worker } as const;
+}
+
+function progressLine(p: TrainProgress): string {
+  const val = p.validationRmse === undefined ? '' : ` val_rmse=${p.validationRmse.toFixed(2)}`;
+  return `training [${p.stage} ${p.member}/${p.members}] round ${p.round}/${p.rounds}${val}`;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseCli(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const logger = createLogger({ level: process.env.HM_LOG_LEVEL ?? 'warn' });
+  const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.HM_DATA_DIR ?? './data', logger });
+  try {
+    const registry = createRulModelRegistry({ repos: repositories(db), logger, cmapssDir: args.data, inWorker: args.worker });
+    const tty = process.stderr.isTTY === true;
+    let lastAt = 0;
+    const record = await registry.train(
+      args.assetModel,
+      {
+        source: 'cmapss',
+        set: args.set,
+        hoursPerCycle: args.hoursPerCycle,
+        activate: args.activate,
+        ...(args.units ? { units: args.units } : {}),
+        ...(args.seed === undefined ? {} : { seed: args.seed }),
+        ...(args.ensemble === undefined ? {} : { ensemble: args.ensemble }),
+      },
+      {
+        createdBy: 'cli',
+        onProgress: (p) => {
+          if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K`);
+          else if (p.round === 1 || performance.now() - lastAt > 2000) {
+            lastAt = performance.now();
+            process.stderr.write(`${progressLine(p)}\n`);
+          }
+        },
+      },
+    );
+    if (tty) process.stderr.write('\n');
+    const m = record.metrics;
+    console.log(
+      `rul model ${record.assetModelId} v${record.version} (${record.status}): source=${record.source} units=${record.trainingUnits} rows=${record.trainingRows} rmse=${m.rmse.toFixed(2)} score=${m.score.toFixed(1)} band_coverage=${(m.bandCoverage * 100).toFixed(1)}% hours_per_cycle=${record.hoursPerCycle}`,
+    );
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CmapssParseError || err instanceof AppError) console.error(`error: ${err.message}`);
+    else console.error(err);
+    process.exitCode = 1;
+  },
+);

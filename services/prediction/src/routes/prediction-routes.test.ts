@@ -1,0 +1,146 @@
+import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import { CustomerInput } from '@hourmeter/domain';
+import { isAppError, ERROR_CODES } from '@hourmeter/runtime';
+import { tempDir } from '@hourmeter/testkit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryAssetContext } from '../scoring/asset-context.js';
+import { createPredictionService, type PredictionService } from '../scoring/prediction-service.js';
+import { predictionRoutes } from './prediction-routes.js';
+
+const logger = pino({ level: 'silent' });
+let db: Db;
+let repos: Repositories;
+let dir: ReturnType<typeof tempDir>;
+let app: FastifyInstance;
+let prediction: PredictionService;
+const keys: Record<string, string> = {};
+let assetId: string;
+let modelId: string;
+
+/** The API's scope as services/api builds it: zod compilers, bearer keys with roles, problem+json errors. */
+async function buildApp(): Promise<FastifyInstance> {
+  const a = Fastify();
+  a.setValidatorCompiler(validatorCompiler);
+  a.setSerializerCompiler(serializerCompiler);
+  const problem = (status: number, code: string, detail: string) => ({ status, code, detail });
+  a.setErrorHandler((err, _req, reply) => {
+    if (isAppError(err)) return reply.status(ERROR_CODES[err.code].status).type('application/problem+json').send(problem(err.status, err.code, err.message));
+    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).type('application/problem+json').send(problem(400, 'VALIDATION_FAILED', err.message));
+    return reply.status(500).send(problem(500, 'INTERNAL', String(err)));
+  });
+  await a.register(
+    async (api) => {
+      api.decorateRequest('principal', undefined);
+      api.addHook('onRequest', async (req, reply) => {
+        const key = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+        const p = key ? await repos.apiKeys.authenticate(key) : undefined;
+        if (!p) return reply.status(401).send(problem(401, 'UNAUTHENTICATED', 'no key'));
+        req.principal = { keyId: p.id, role: p.role };
+        const allow = req.routeOptions.config.allow;
+        if (p.role !== 'admin' && allow && !allow.includes(p.role)) return reply.status(403).send(problem(403, 'FORBIDDEN', 'role'));
+      });
+      predictionRoutes(api, { prediction });
+    },
+    { prefix: '/api/v1' },
+  );
+  return a;
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  db = await openDb({ dataDir: dir.path, logger });
+  repos = repositories(db);
+  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
+  for (const role of ['engineer', 'planner'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  const customer = await repos.customers.create(CustomerInput.parse({ name: 'C', currency: 'EUR' }));
+  const site = await repos.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
+  const model = await repos.assetModels.create({ code: 'CMP-R', name: 'Compressor', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 600, warrantyMonths: 24, leadTimeHours: 72 });
+  modelId = model.id;
+  assetId = (await repos.assets.create({ serialNumber: 'SN-R', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
+  prediction = createPredictionService({ alerts: repos.alerts, rulEstimates: repos.rulEstimates, assets: registryAssetContext(repos), logger });
+  app = await buildApp();
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+  dir?.cleanup();
+});
+
+async function call(method: 'GET' | 'POST', url: string, as: string, body?: unknown) {
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
+  return { status: res.statusCode, body: res.json() };
+}
+
+const raise = (failureMode: string, severity: 'low' | 'high' = 'low', modelVersion = 'anomaly-test') =>
+  repos.alerts.raise({ assetId, failureMode, severity, evidence: { signals: [{ metric: 'vibration_rms', score: 7, trendPerHour: 0.1 }], windowFrom: 1, windowTo: 2 }, modelVersion, at: Date.now(), reason: 'test' });
+
+describe('prediction routes', () => {
+  it('lists alerts with filters and cursor pages, and shows one with evidence and history', async () => {
+    const a = await raise('list_a', 'high');
+    const b = await raise('list_b');
+    const page1 = await call('GET', `/api/v1/alerts?assetModelId=${modelId}&limit=1`, 'planner');
+    expect(page1.status).toBe(200);
+    expect(page1.body.items.map((i: { id: string }) => i.id)).toEqual([b.id]);
+    const page2 = await call('GET', `/api/v1/alerts?assetModelId=${modelId}&limit=1&cursor=${page1.body.nextCursor}`, 'planner');
+    expect(page2.body.items.map((i: { id: string }) => i.id)).toEqual([a.id]);
+    expect((await call('GET', `/api/v1/alerts?severity=high&assetId=${assetId}`, 'planner')).body.items.map((i: { id: string }) => i.id)).toEqual([a.id]);
+    expect((await call('GET', '/api/v1/alerts?severity=urgent', 'planner')).status).toBe(400);
+    const detail = await call('GET', `/api/v1/alerts/${a.id}`, 'planner');
+    expect(detail.status).toBe(200);
+    expect(detail.body.alert.evidence.signals[0]).toEqual({ metric: 'vibration_rms', score: 7, trendPerHour: 0.1 });
+    expect(detail.body.history).toHaveLength(1);
+    expect((await call('GET', '/api/v1/alerts/alr_01JAAAAAAAAAAAAAAAAAAAAAAA', 'planner')).status).toBe(404);
+  });
+
+  it('lets engineers acknowledge, confirm and dismiss with a reason; planners get 403; illegal moves 409', async () => {
+    const a = await raise('life_a', 'low', 'v-life');
+    const b = await raise('life_b', 'low', 'v-life');
+    const c = await raise('life_c', 'low', 'v-life');
+    const forbidden = await call('POST', `/api/v1/alerts/${a.id}/acknowledge`, 'planner', { reason: 'x' });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.code).toBe('FORBIDDEN');
+    expect((await call('POST', `/api/v1/alerts/${a.id}/acknowledge`, 'engineer', {})).status).toBe(400);
+    const early = await call('POST', `/api/v1/alerts/${a.id}/confirm`, 'engineer', { reason: 'too early' });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('ILLEGAL_TRANSITION');
+
+    const ack = await call('POST', `/api/v1/alerts/${a.id}/acknowledge`, 'engineer', { reason: 'looking into it' });
+    expect(ack.status).toBe(200);
+    expect(ack.body.alert.state).toBe('acknowledged');
+    const confirmed = await call('POST', `/api/v1/alerts/${a.id}/confirm`, 'engineer', { reason: 'bearing noise on site' });
+    expect(confirmed.body.alert.state).toBe('confirmed');
+    const last = confirmed.body.history.at(-1);
+    expect(last).toMatchObject({ from: 'acknowledged', to: 'confirmed', reason: 'bearing noise on site' });
+    expect(last.actor).toMatch(/^key_/);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/dismiss`, 'engineer', { reason: 'changed mind' })).status).toBe(409);
+
+    // Admin is always allowed.
+    await call('POST', `/api/v1/alerts/${b.id}/acknowledge`, 'admin', { reason: 'r' });
+    expect((await call('POST', `/api/v1/alerts/${b.id}/dismiss`, 'admin', { reason: 'no fault found' })).body.alert.state).toBe('dismissed');
+    await call('POST', `/api/v1/alerts/${c.id}/acknowledge`, 'engineer', { reason: 'r' });
+    await call('POST', `/api/v1/alerts/${c.id}/confirm`, 'engineer', { reason: 'r' });
+
+    const precision = await call('GET', '/api/v1/alerts/precision', 'planner');
+    expect(precision.status).toBe(200);
+    expect(precision.body.items.find((p: { modelVersion: string }) => p.modelVersion === 'v-life')).toEqual({ modelVersion: 'v-life', confirmed: 2, dismissed: 1, precision: 2 / 3 });
+
+    // Resolution by work order.
+    await repos.alerts.linkWorkOrder(a.id, 'wo_01JAAAAAAAAAAAAAAAAAAAAAAA', Date.now());
+    const resolved = await prediction.resolveByWorkOrder({ workOrderId: 'wo_01JAAAAAAAAAAAAAAAAAAAAAAA' });
+    expect(resolved.map((r) => [r.id, r.state])).toEqual([[a.id, 'resolved']]);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/acknowledge`, 'engineer', { reason: 'r' })).status).toBe(409);
+  });
+
+  it('returns the RUL history of an asset', async () => {
+    for (const [ts, h] of [[1000, 50], [2000, 40]] as const) {
+      await repos.rulEstimates.record({ assetId, ts, modelVersion: 'rul-1', hours: h, lowerHours: h - 5, upperHours: h + 5, failureMode: 'bearing_wear' });
+    }
+    const res = await call('GET', `/api/v1/assets/${assetId}/rul?from=1500`, 'planner');
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([{ assetId, ts: 2000, modelVersion: 'rul-1', hours: 40, lowerHours: 35, upperHours: 45, failureMode: 'bearing_wear' }]);
+    expect((await call('GET', '/api/v1/assets/ast_01JAAAAAAAAAAAAAAAAAAAAAAA/rul', 'planner')).status).toBe(404);
+  });
+});

@@ -1,0 +1,111 @@
+import { Alert, AlertActionInput, AlertState, AlertTransition, ModelPrecision, RulEstimateRecord, Severity, type Role } from '@hourmeter/domain';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { PredictionService } from '../scoring/prediction-service.js';
+
+// The same augmentation services/api declares (identical, so they merge):
+// `config.allow` lists the roles besides admin that may call a route, and the
+// auth hook sets `request.principal`.
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    allow?: readonly Role[];
+  }
+  interface FastifyRequest {
+    principal?: { keyId: string; role: Role };
+  }
+}
+
+export interface PredictionRouteDeps {
+  prediction: Pick<PredictionService, 'listAlerts' | 'getAlert' | 'act' | 'precision' | 'rulHistory'>;
+}
+
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
+  cursor: z.string().max(64).optional().describe('nextCursor of the previous page'),
+});
+const QueryInstant = z.string().transform((s, ctx) => {
+  const ms = /^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date-time' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const AlertDetail = z.object({ alert: Alert, history: z.array(AlertTransition) });
+const actorOf = (req: FastifyRequest) => req.principal?.keyId ?? 'unknown';
+
+/**
+ * Alerts (list, detail with evidence and history, acknowledge / confirm /
+ * dismiss with a reason), precision per model version from that feedback, and
+ * each asset's RUL history. Register inside the authenticated /api/v1 scope.
+ */
+export function predictionRoutes(parent: FastifyInstance, deps: PredictionRouteDeps): void {
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const tags = ['prediction'];
+
+  app.get('/alerts', {
+    schema: {
+      tags,
+      summary: 'List alerts, newest first',
+      querystring: PageQuery.extend({
+        severity: Severity.optional(),
+        state: AlertState.optional(),
+        assetId: z.string().max(64).optional(),
+        assetModelId: z.string().max(64).optional(),
+        siteId: z.string().max(64).optional(),
+        failureMode: z.string().max(64).optional(),
+      }),
+      response: { 200: z.object({ items: z.array(Alert), nextCursor: z.string().nullable() }) },
+    },
+    handler: async (req) => {
+      const { limit, cursor, ...filters } = req.query;
+      return deps.prediction.listAlerts({ limit, ...(cursor ? { cursor } : {}), filters });
+    },
+  });
+
+  app.get('/alerts/precision', {
+    schema: {
+      tags,
+      summary: 'Precision per model version: confirmed / (confirmed + dismissed)',
+      response: { 200: z.object({ items: z.array(ModelPrecision) }) },
+    },
+    handler: async () => ({ items: await deps.prediction.precision() }),
+  });
+
+  app.get('/alerts/:id', {
+    schema: { tags, summary: 'One alert with its evidence and lifecycle history', params: IdParams, response: { 200: AlertDetail } },
+    handler: async (req) => deps.prediction.getAlert(req.params.id),
+  });
+
+  for (const action of ['acknowledge', 'confirm', 'dismiss'] as const) {
+    app.post(`/alerts/:id/${action}`, {
+      config: { allow: ['engineer'] },
+      schema: {
+        tags,
+        summary: `${action[0]!.toUpperCase()}${action.slice(1)} an alert, with a reason (recorded in its history)`,
+        params: IdParams,
+        body: AlertActionInput,
+        response: { 200: AlertDetail },
+      },
+      handler: async (req) => deps.prediction.act(req.params.id, action, { actor: actorOf(req), reason: req.body.reason }),
+    });
+  }
+
+  app.get('/assets/:id/rul', {
+    schema: {
+      tags,
+      summary: "The asset's RUL estimates, oldest first",
+      params: IdParams,
+      querystring: z.object({
+        from: QueryInstant.optional(),
+        to: QueryInstant.optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      }),
+      response: { 200: z.object({ assetId: z.string(), items: z.array(RulEstimateRecord) }) },
+    },
+    handler: async (req) => ({ assetId: req.params.id, items: await deps.prediction.rulHistory(req.params.id, req.query) }),
+  });
+}

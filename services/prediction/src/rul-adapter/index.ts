@@ -1,0 +1,1 @@
+export { createRulAdapter, type RulAdapter, type RulAdapterDeps } from './rul-adapter.js';

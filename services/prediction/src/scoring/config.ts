@@ -1,0 +1,63 @@
+import type { Severity } from '@hourmeter/domain';
+import type { DetectorConfig } from '../anomaly/detector.js';
+import type { RegimeRule } from '../anomaly/regime.js';
+import type { FailureModeRule } from './failure-modes.js';
+import { DEFAULT_ANOMALY_THRESHOLDS, type AnomalySeverityThresholds } from './severity.js';
+
+/** Per asset model settings (keyed by asset model id or code); everything optional. */
+export interface ModelPredictionConfig {
+  regime?: RegimeRule;
+  /** Tried before the default rules. */
+  failureModes?: FailureModeRule[];
+  /** Part numbers per failure mode for preventive orders (merged over the defaults). */
+  suggestedParts?: Record<string, string[]>;
+  /** Failure mode of RUL estimates that name none. */
+  rulFailureMode?: string;
+  /** Globs of metrics never monitored (added to the defaults). */
+  ignoreMetrics?: string[];
+  leadTimeSafetyMargin?: number;
+}
+
+export interface PredictionConfig {
+  detector: Partial<DetectorConfig>;
+  /** Recorded on anomaly-driven alerts; precision is reported per version. */
+  detectorVersion: string;
+  /** Evaluation window per asset (reading time): detections are aggregated per window and failure mode. */
+  windowMs: number;
+  /** An open alert (not acknowledged, no work order) is resolved after this many consecutive clean windows. */
+  clearAfterWindows: number;
+  /** After an alert of an asset and failure mode closes, none is raised again for this long. */
+  cooldownMs: number;
+  anomalyThresholds: AnomalySeverityThresholds;
+  /** A preventive order is opened when RUL <= lead time * (1 + margin). */
+  leadTimeSafetyMargin: number;
+  /** Without a RUL estimate, alerts of these severities open a preventive order. */
+  preventiveOnSeverities: Severity[];
+  /** How often (reading time) the RUL estimator is asked per asset. */
+  rulEveryMs: number;
+  /** Readings per asset kept for the RUL estimator. */
+  rulWindowReadings: number;
+  /** Readings waiting for processing beyond which new batches are dropped (and counted). */
+  maxPendingReadings: number;
+  /** Globs of metrics never monitored: counters and totals drift by design. */
+  ignoreMetrics: string[];
+  defaultRulFailureMode: string;
+  models: Record<string, ModelPredictionConfig>;
+}
+
+export const DEFAULT_PREDICTION_CONFIG: PredictionConfig = {
+  detector: {},
+  detectorVersion: 'anomaly-ewmad-cusum-1',
+  windowMs: 10 * 60_000,
+  clearAfterWindows: 6,
+  cooldownMs: 6 * 3_600_000,
+  anomalyThresholds: DEFAULT_ANOMALY_THRESHOLDS,
+  leadTimeSafetyMargin: 0.25,
+  preventiveOnSeverities: ['high', 'critical'],
+  rulEveryMs: 10 * 60_000,
+  rulWindowReadings: 500,
+  maxPendingReadings: 200_000,
+  ignoreMetrics: ['*hours*', '*_count', '*counter*', '*_total', 'seq', 'uptime*'],
+  defaultRulFailureMode: 'degradation',
+  models: {},
+};

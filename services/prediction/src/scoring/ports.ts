@@ -1,0 +1,58 @@
+import type { Severity } from '@hourmeter/domain';
+import type { StoredReading } from '@hourmeter/telemetry-store';
+
+export type { StoredReading };
+
+/** A RUL model behind a port (the C-MAPSS-trained regression gets adapted to it). */
+export interface RulEstimator {
+  /** Remaining useful life from the asset's recent readings (oldest first), or undefined when it cannot tell. */
+  estimate(
+    assetId: string,
+    window: readonly StoredReading[],
+  ):
+    | Promise<RulEstimation | undefined>
+    | RulEstimation
+    | undefined;
+}
+
+export interface RulEstimation {
+  hours: number;
+  lowerHours: number;
+  upperHours: number;
+  modelVersion: string;
+  /** The failure mode the model predicts; defaults to the asset model's configured one. */
+  failureMode?: string;
+}
+
+export interface OpenPreventiveInput {
+  assetId: string;
+  failureMode: string;
+  alertId: string;
+  reason: string;
+  rulHours?: number;
+  severity: Severity;
+  suggestedPartNumbers?: string[];
+}
+
+/**
+ * Opens preventive work orders (implemented by services/work-orders). Must be
+ * idempotent per asset and failure mode: while one is open, it returns that one
+ * with `created: false`.
+ */
+export interface PreventiveWorkOrders {
+  openPreventive(input: OpenPreventiveInput): Promise<{ workOrderId: string; created: boolean }>;
+}
+
+/** What prediction needs to know about an asset. */
+export interface AssetContext {
+  assetId: string;
+  assetModelId: string;
+  assetModelCode?: string;
+  leadTimeHours: number;
+  /** The hour meter's running metric; a counter rule's metric is never monitored. */
+  runningRule?: { kind: 'boolean' | 'threshold' | 'counter'; metric: string; above?: number };
+}
+
+export interface AssetContextSource {
+  contextFor(assetId: string): Promise<AssetContext | undefined>;
+}
