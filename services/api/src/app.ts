@@ -25,6 +25,12 @@ export interface ApiDeps {
   deviceStatus: DeviceStatusSource;
   ingestCounters: IngestCounterSource;
   hourMeter: HourMeterControl;
+  /**
+   * Route sets of the other services (work orders, parts, prediction,
+   * contracts), mounted under /api/v1 behind the same key check. The process
+   * that wires the services passes them, so this package depends on none.
+   */
+  serviceRoutes?: readonly ((api: FastifyInstance) => void)[];
 }
 
 export const API_PREFIX = '/api/v1';
@@ -73,6 +79,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       apiKeyRoutes(api, deps.repos.apiKeys);
       telemetryRoutes(api, deps);
       operatingHoursRoutes(api, deps);
+      for (const register of deps.serviceRoutes ?? []) register(api);
     },
     { prefix: API_PREFIX },
   );

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApi } from '@hourmeter/api';
-import { createBroker } from '@hourmeter/broker';
+import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createIngest } from '@hourmeter/ingest';
 import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
 import { ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
 import { loadDemoFleet } from './demo.js';
+import { createServices } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';
 
@@ -61,6 +62,20 @@ async function main(): Promise<void> {
   hourMeter.start();
   shutdown.register('hour meter', () => hourMeter.stop());
 
+  // The broker exists only once ingest does, and ingest feeds prediction:
+  // commands are sent through it when work orders complete, long after start-up.
+  const late: { broker?: Broker } = {};
+  const services = createServices({
+    db,
+    repos,
+    logger,
+    publishCommand: async (deviceId, payload) => {
+      if (!late.broker) throw new Error('broker not started');
+      await late.broker.publishCommand(deviceId, payload);
+    },
+  });
+  shutdown.register('prediction', () => services.prediction.flush());
+
   const ingest = await createIngest({
     logger,
     store: telemetry.store,
@@ -70,35 +85,40 @@ async function main(): Promise<void> {
       fsync: config.HM_SPOOL_FSYNC,
       fsyncIntervalMs: config.HM_SPOOL_FSYNC_INTERVAL_MS,
     },
-    onStored: (readings) => hourMeter.onStored(readings),
+    onStored: async (readings) => {
+      void services.prediction.onStored(readings);
+      await hourMeter.onStored(readings);
+    },
   });
   shutdown.register('ingest', () => ingest.close());
 
-  const broker = await createBroker({
+  const mqtt = await createBroker({
     logger,
     devices: repos.devices,
     ingress: ingest,
     tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST },
   });
-  shutdown.register('mqtt broker', () => broker.close());
+  late.broker = mqtt;
+  shutdown.register('mqtt broker', () => mqtt.close());
 
   const api = await buildApi({
     repos,
     logger,
     version: VERSION,
     telemetry: telemetry.store,
-    deviceStatus: broker.connections,
+    deviceStatus: mqtt.connections,
     ingestCounters: { forDevice: (id) => ingest.deviceCounters(id) },
     hourMeter,
+    serviceRoutes: services.routes,
     health: {
       database: () => db.ping(),
       telemetryStore: () => telemetry.store.ping(),
       ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
-      broker: async () => broker.tcpPort !== undefined,
+      broker: async () => mqtt.tcpPort !== undefined,
     },
   });
   api.server.on('upgrade', (req, socket, head) => {
-    if (req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
+    if (req.url?.split('?')[0] === MQTT_WS_PATH) mqtt.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   shutdown.register('http server', () => api.close());
@@ -107,8 +127,8 @@ async function main(): Promise<void> {
     {
       address,
       docs: `${address}/docs`,
-      mqtt: `mqtt://${config.HM_MQTT_HOST}:${broker.tcpPort}`,
-      mqttPort: broker.tcpPort,
+      mqtt: `mqtt://${config.HM_MQTT_HOST}:${mqtt.tcpPort}`,
+      mqttPort: mqtt.tcpPort,
       mqttWebSocket: `${address.replace(/^http/, 'ws')}${MQTT_WS_PATH}`,
       dataDir: config.HM_DATA_DIR,
       database: db.dialect,

@@ -1,0 +1,69 @@
+import { createContractsService, contractRoutes, workOrderFacts, type ContractsService } from '@hourmeter/contracts';
+import type { Db, Repositories } from '@hourmeter/db';
+import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
+import { createPredictionService, predictionRoutes, registryAssetContext, type PredictionService } from '@hourmeter/prediction';
+import type { Logger } from '@hourmeter/runtime';
+import { createReportService, createWorkOrderService, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The service layer of the embedded process: work orders, parts, prediction
+ * and contracts wired to each other through their ports, plus their API
+ * routes. Work orders send the maintenance command through the broker and
+ * resolve the alerts they addressed.
+ */
+export interface Services {
+  contracts: ContractsService;
+  parts: PartsService;
+  workOrders: WorkOrderService;
+  prediction: PredictionService;
+  routes: ((api: FastifyInstance) => void)[];
+}
+
+export interface ServiceDeps {
+  db: Db;
+  repos: Repositories;
+  logger: Logger;
+  /** Sends a command to a device (the broker's publishCommand). */
+  publishCommand: (deviceId: string, payload: unknown) => Promise<void>;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const { db, repos, logger } = deps;
+  const facts = workOrderFacts(db.kysely);
+  const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger });
+  const parts = createPartsService({ repos, logger });
+  const workOrders = createWorkOrderService({
+    repos,
+    logger,
+    parts,
+    contracts: contracts.coverage,
+    commands: {
+      // The device command contract of `hm/v1/<id>/commands` (see README).
+      async maintenanceCompleted(c) {
+        const devices = await repos.devices.list({ filters: { assetId: c.assetId, status: 'active' }, limit: 500 });
+        for (const d of devices.items) {
+          await deps.publishCommand(d.id, { type: 'maintenance.completed', workOrderId: c.workOrderId, failureMode: c.failureMode });
+        }
+      },
+    },
+  });
+  const prediction = createPredictionService({
+    alerts: repos.alerts,
+    rulEstimates: repos.rulEstimates,
+    assets: registryAssetContext(repos),
+    preventive: workOrders.preventivePort,
+    logger,
+  });
+  workOrders.onCompleted(async (wo) => {
+    await prediction.resolveByWorkOrder({ workOrderId: wo.id });
+  });
+
+  const routes: ((api: FastifyInstance) => void)[] = [
+    (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
+    (api) => partsRoutes(api, { parts, repos }),
+    (api) => predictionRoutes(api, { prediction }),
+    (api) => contractRoutes(api, { contracts }),
+  ];
+  return { contracts, parts, workOrders, prediction, routes };
+}
