@@ -5,6 +5,7 @@
  */
 const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   ingest: () => import('./ingest.js'),
+  prediction: () => import('./prediction.js'),
   // These live beside the code they measure.
   service: () => import('@hourmeter/work-orders/bench'),
   billing: () => import('@hourmeter/contracts/bench'),

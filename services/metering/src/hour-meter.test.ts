@@ -87,8 +87,10 @@ describe('hour meter over the real stores', () => {
     const assetId = await newAsset();
     const m = meter();
     const all = readings(assetId);
-    for (let i = 0; i < all.length; i += 97) await deliver(m, all.slice(i, i + 97));
-    await m.flush();
+    for (let i = 0; i < all.length; i += 97) {
+      await deliver(m, all.slice(i, i + 97));
+      await m.flush();
+    }
     const days = await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-03');
     expect(days.map((d) => [d.day, d.operatingMs])).toEqual([
       ['2026-07-01', 10 * H],
@@ -96,6 +98,8 @@ describe('hour meter over the real stores', () => {
     ]);
     expect(days[1]!.gapMs).toBe(1 * H);
     expect(await repos.operatingHours.totalMs(assetId)).toBe(14 * H);
+    // A day filling up in order is amended, not versioned at every pass.
+    expect(await repos.operatingHours.versions(assetId, '2026-07-01')).toHaveLength(1);
   });
 
   it('gives the same totals for shuffled, late and duplicated data, and versions what changed', async () => {

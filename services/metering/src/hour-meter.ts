@@ -66,7 +66,10 @@ export function createHourMeter(deps: HourMeterDeps): HourMeter {
       const total = await computeDay(assetId, settings, day);
       // A day merely bordering new data has nothing of its own: no record.
       if (total.samples === 0 && total.operatingMs === 0) continue;
-      const { changed } = await deps.totals.record(total);
+      // While in-order readings for the day can still arrive, its total is
+      // amended in place; a change after that (late data) is a new version.
+      const open = (newest.get(assetId) ?? Number.NEGATIVE_INFINITY) < dayStartOf(day) + DAY_MS + settings.maxGapMs;
+      const { changed } = await deps.totals.record(total, { amend: open });
       if (changed) log.debug({ assetId, day, operatingMs: total.operatingMs }, 'daily operating time updated');
       out.push(total);
     }

@@ -25,7 +25,8 @@ export interface DailyTotal {
 
 /** Persisted, versioned daily totals (the relational store's operating-hours repository fits). */
 export interface TotalsStore {
-  record(total: DailyTotal): Promise<{ changed: boolean }>;
+  /** `amend`: replace the current version (the day is still filling up) instead of adding one. */
+  record(total: DailyTotal, opts?: { amend?: boolean }): Promise<{ changed: boolean }>;
 }
 
 export type { StoredReading };

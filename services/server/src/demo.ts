@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { readDevicesFile } from '@hourmeter/sim-common';
+import { createFleet, defaultSimStart, devicesFromFile, type Fleet } from '@hourmeter/sim-fleet';
 import { join } from 'node:path';
 import type { Repositories } from '@hourmeter/db';
 import type { AssetModelInput, DeviceCredentials } from '@hourmeter/domain';
@@ -91,4 +93,25 @@ export async function loadDemoFleet(repos: Repositories, dataDir: string, logger
   writeFileSync(file, JSON.stringify({ customerId: customer.id, devices }, null, 2), { mode: 0o600 });
   log.info({ assets: devices.length, credentialsFile: file }, 'demo fleet loaded');
   return { customerId: customer.id, devices };
+}
+
+/**
+ * Runs the demo devices from `demo-devices.json` in-process: each connects
+ * over MQTT like a real device and publishes degrading telemetry, faster than
+ * real time, one reading per second, so gaps stay under the models' limits.
+ */
+export async function startDemoFleet(opts: { dataDir: string; mqttPort: number; speed: number; logger: Logger }): Promise<Fleet> {
+  const file = readDevicesFile(join(opts.dataDir, 'demo-devices.json'));
+  const fleet = createFleet({
+    mqttUrl: `mqtt://127.0.0.1:${opts.mqttPort}`,
+    devices: devicesFromFile(file),
+    seed: 7,
+    rate: 1,
+    speed: opts.speed,
+    simStartMs: defaultSimStart(opts.speed),
+    logger: opts.logger.child({ svc: 'demo-fleet' }),
+  });
+  await fleet.start();
+  opts.logger.info({ devices: file.devices.length, speed: opts.speed }, 'demo fleet running');
+  return fleet;
 }

@@ -6,23 +6,36 @@ import { openDb, repositories } from '@hourmeter/db';
 import { createIngest } from '@hourmeter/ingest';
 import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
 import { ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
-import { loadDemoFleet } from './demo.js';
+import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { createServices } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';
 
-const USAGE = `Usage: npm start [-- --demo]
+const USAGE = `Usage: npm start [-- --demo [--demo-speed 600]]
 
 Runs every Hourmeter service in one process on the embedded stores.
-  --demo   also load a small demo fleet (idempotent)
-  --help   show this text
+  --demo          also load a small demo fleet (idempotent) and run its
+                  simulated devices in-process over MQTT
+  --demo-speed N  simulated seconds per second for the demo fleet (default 600)
+  --help          show this text
 Configuration comes from environment variables (see README).`;
 
 /** Where MQTT over WebSocket is served on the HTTP port. */
 const MQTT_WS_PATH = '/mqtt';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      demo: { type: 'boolean', default: false },
+      'demo-speed': { type: 'string', default: '600' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const demoSpeed = Number(values['demo-speed']);
+  if (!(demoSpeed >= 1 && demoSpeed <= 86_400)) {
+    process.stderr.write(`--demo-speed must be a number from 1 to 86400, got ${values['demo-speed']}\n`);
+    process.exit(2);
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -69,12 +82,17 @@ async function main(): Promise<void> {
     db,
     repos,
     logger,
+    telemetry: telemetry.store,
+    cmapssDir: config.HM_CMAPSS_DIR,
     publishCommand: async (deviceId, payload) => {
       if (!late.broker) throw new Error('broker not started');
       await late.broker.publishCommand(deviceId, payload);
     },
   });
-  shutdown.register('prediction', () => services.prediction.flush());
+  shutdown.register('prediction', async () => {
+    await services.rulModels.idle();
+    await services.prediction.flush();
+  });
 
   const ingest = await createIngest({
     logger,
@@ -122,6 +140,10 @@ async function main(): Promise<void> {
     else socket.destroy();
   });
   shutdown.register('http server', () => api.close());
+  if (values.demo) {
+    const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: mqtt.tcpPort!, speed: demoSpeed, logger });
+    shutdown.register('demo fleet', () => fleet.stop());
+  }
   const address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   logger.info(
     {

@@ -1,7 +1,17 @@
 import { createContractsService, contractRoutes, workOrderFacts, type ContractsService } from '@hourmeter/contracts';
 import type { Db, Repositories } from '@hourmeter/db';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
-import { createPredictionService, predictionRoutes, registryAssetContext, type PredictionService } from '@hourmeter/prediction';
+import {
+  createPredictionService,
+  createRulAdapter,
+  createRulModelRegistry,
+  predictionRoutes,
+  registryAssetContext,
+  rulModelRoutes,
+  type PredictionService,
+  type RulModelRegistry,
+} from '@hourmeter/prediction';
+import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
 import { createReportService, createWorkOrderService, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +27,7 @@ export interface Services {
   parts: PartsService;
   workOrders: WorkOrderService;
   prediction: PredictionService;
+  rulModels: RulModelRegistry;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -24,6 +35,9 @@ export interface ServiceDeps {
   db: Db;
   repos: Repositories;
   logger: Logger;
+  telemetry: TelemetryStore;
+  /** Where C-MAPSS files are, for RUL training from them (optional). */
+  cmapssDir?: string | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
   publishCommand: (deviceId: string, payload: unknown) => Promise<void>;
 }
@@ -48,10 +62,13 @@ export function createServices(deps: ServiceDeps): Services {
       },
     },
   });
+  const rulModels = createRulModelRegistry({ repos, logger, telemetry: deps.telemetry, cmapssDir: deps.cmapssDir });
+  const assets = registryAssetContext(repos);
   const prediction = createPredictionService({
     alerts: repos.alerts,
     rulEstimates: repos.rulEstimates,
-    assets: registryAssetContext(repos),
+    assets,
+    rul: createRulAdapter({ registry: rulModels, assets }),
     preventive: workOrders.preventivePort,
     logger,
   });
@@ -63,7 +80,8 @@ export function createServices(deps: ServiceDeps): Services {
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
+    (api) => rulModelRoutes(api, { registry: rulModels }),
     (api) => contractRoutes(api, { contracts }),
   ];
-  return { contracts, parts, workOrders, prediction, routes };
+  return { contracts, parts, workOrders, prediction, rulModels, routes };
 }

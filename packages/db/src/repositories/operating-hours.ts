@@ -47,9 +47,15 @@ export function operatingHoursRepository(db: Kysely<Database>) {
     /**
      * Stores a recomputed day. An unchanged total is not a new version, so
      * recomputing is idempotent; a changed one becomes version n+1 and the
-     * previous versions stay in the history.
+     * previous versions stay in the history. With `amend`, a changed total
+     * replaces the current version instead: the hour meter amends a day that
+     * is still filling up in order, and versions what changes after it closed.
      */
-    async record(total: DailyTotalInput, now = Date.now()): Promise<{ changed: boolean; current: DailyOperatingTime }> {
+    async record(
+      total: DailyTotalInput,
+      opts: { amend?: boolean; now?: number } = {},
+    ): Promise<{ changed: boolean; current: DailyOperatingTime }> {
+      const now = opts.now ?? Date.now();
       return db.transaction().execute(async (tx) => {
         const existing = await tx
           .selectFrom('operating_hours_daily')
@@ -69,10 +75,20 @@ export function operatingHoursRepository(db: Kysely<Database>) {
           first_sample_ts: total.firstSampleTs,
           last_sample_ts: total.lastSampleTs,
           settings: total.settings,
-          version: (previous?.version ?? 0) + 1,
+          version: previous && opts.amend ? previous.version : (previous?.version ?? 0) + 1,
           computed_at: now,
         };
-        await tx.insertInto('operating_hours_versions').values(row).execute();
+        if (previous && opts.amend) {
+          await tx
+            .updateTable('operating_hours_versions')
+            .set(row)
+            .where('asset_id', '=', total.assetId)
+            .where('day', '=', total.day)
+            .where('version', '=', previous.version)
+            .execute();
+        } else {
+          await tx.insertInto('operating_hours_versions').values(row).execute();
+        }
         if (previous) {
           await tx.updateTable('operating_hours_daily').set(row).where('asset_id', '=', total.assetId).where('day', '=', total.day).execute();
         } else {

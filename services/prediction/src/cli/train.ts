@@ -34,7 +34,7 @@ class UsageError extends Error {}
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-export function parseUnitList(spec: string): number[] {
+function parseUnitList(spec: string): number[] {
   const out: number[] = [];
   for (const part of spec.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);

@@ -57,7 +57,7 @@ export const DEFAULT_PREDICTION_CONFIG: PredictionConfig = {
   rulEveryMs: 10 * 60_000,
   rulWindowReadings: 500,
   maxPendingReadings: 200_000,
-  ignoreMetrics: ['*hours*', '*_count', '*counter*', '*_total', 'seq', 'uptime*'],
+  ignoreMetrics: ['*hours*', '*_count', '*counter*', '*_total', 'seq', 'cycle', 'uptime*'],
   defaultRulFailureMode: 'degradation',
   models: {},
 };

@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import { isAppError, ERROR_CODES } from '@hourmeter/runtime';
+import { tempDir, waitFor } from '@hourmeter/testkit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRulModelRegistry, type RulModelRegistry } from '../registry/registry.js';
+import { rulModelRoutes } from './rul-model-routes.js';
+
+const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../shared/cmapss', import.meta.url));
+const haveData = existsSync(`${dataDir}/train_FD001.txt`);
+
+const logger = pino({ level: 'silent' });
+let db: Db;
+let repos: Repositories;
+let dir: ReturnType<typeof tempDir>;
+let app: FastifyInstance;
+let registry: RulModelRegistry;
+const keys: Record<string, string> = {};
+let modelId: string;
+
+/** The API's scope as services/api builds it: zod compilers, bearer keys with roles, problem+json errors. */
+async function buildApp(): Promise<FastifyInstance> {
+  const a = Fastify();
+  a.setValidatorCompiler(validatorCompiler);
+  a.setSerializerCompiler(serializerCompiler);
+  const problem = (status: number, code: string, detail: string) => ({ status, code, detail });
+  a.setErrorHandler((err, _req, reply) => {
+    if (isAppError(err)) return reply.status(ERROR_CODES[err.code].status).type('application/problem+json').send(problem(err.status, err.code, err.message));
+    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).type('application/problem+json').send(problem(400, 'VALIDATION_FAILED', err.message));
+    return reply.status(500).send(problem(500, 'INTERNAL', String(err)));
+  });
+  await a.register(
+    async (api) => {
+      api.decorateRequest('principal', undefined);
+      api.addHook('onRequest', async (req, reply) => {
+        const key = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+        const p = key ? await repos.apiKeys.authenticate(key) : undefined;
+        if (!p) return reply.status(401).send(problem(401, 'UNAUTHENTICATED', 'no key'));
+        req.principal = { keyId: p.id, role: p.role };
+        const allow = req.routeOptions.config.allow;
+        if (p.role !== 'admin' && allow && !allow.includes(p.role)) return reply.status(403).send(problem(403, 'FORBIDDEN', 'role'));
+      });
+      rulModelRoutes(api, { registry });
+    },
+    { prefix: '/api/v1' },
+  );
+  return a;
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  db = await openDb({ dataDir: dir.path, logger });
+  repos = repositories(db);
+  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
+  for (const role of ['engineer', 'planner'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  const model = await repos.assetModels.create({ code: 'TF-API', name: 'Turbofan', runningRule: { kind: 'counter', metric: 'operating_hours', unit: 'hours' }, maxGapSeconds: 86_400, warrantyMonths: 24, leadTimeHours: 72 });
+  modelId = model.id;
+  registry = createRulModelRegistry({ repos, logger, cmapssDir: dataDir });
+  app = await buildApp();
+});
+afterAll(async () => {
+  await registry?.idle();
+  await app?.close();
+  await db?.close();
+  dir?.cleanup();
+});
+
+async function call(method: 'GET' | 'POST', url: string, as: string, body?: unknown) {
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
+  return { status: res.statusCode, body: res.json(), headers: res.headers };
+}
+
+const trainBody = { source: 'cmapss', set: 'FD001', units: Array.from({ length: 20 }, (_, i) => i + 1), hoursPerCycle: 1, ensemble: 1, seed: 3 };
+
+describe('RUL model routes', () => {
+  it('validates bodies, answers 403 to planners and 404 for unknown asset models, jobs and versions', async () => {
+    expect((await call('POST', `/api/v1/asset-models/${modelId}/rul-models/train`, 'planner', trainBody)).status).toBe(403);
+    expect((await call('POST', `/api/v1/asset-models/${modelId}/rul-models/1/activate`, 'planner')).status).toBe(403);
+    expect((await call('GET', `/api/v1/asset-models/${modelId}/rul-models/train-jobs/job_x`, 'planner')).status).toBe(403);
+    const bad = await call('POST', `/api/v1/asset-models/${modelId}/rul-models/train`, 'engineer', { ...trainBody, set: 'FD009' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+    expect((await call('POST', `/api/v1/asset-models/${modelId}/rul-models/train`, 'engineer', { ...trainBody, units: [1, 2] })).status).toBe(400);
+    expect((await call('POST', `/api/v1/asset-models/${modelId}/rul-models/train`, 'engineer', { source: 'telemetry', runs: [] })).status).toBe(400);
+    // Valid shape, but this server has no telemetry store wired.
+    const runs = Array.from({ length: 5 }, (_, i) => ({ assetId: `ast_${i}`, failedAt: 1000 }));
+    const noStore = await call('POST', `/api/v1/asset-models/${modelId}/rul-models/train`, 'engineer', { source: 'telemetry', runs });
+    expect(noStore.status).toBe(400);
+    expect(noStore.body.detail).toMatch(/telemetry/);
+    expect((await call('POST', '/api/v1/asset-models/mdl_nope/rul-models/train', 'engineer', trainBody)).status).toBe(404);
+    expect((await call('GET', '/api/v1/asset-models/mdl_nope/rul-models', 'planner')).status).toBe(404);
+    expect((await call('GET', `/api/v1/asset-models/${modelId}/rul-models/train-jobs/job_nope`, 'engineer')).status).toBe(404);
+    expect((await call('POST', `/api/v1/asset-models/${modelId}/rul-models/9/activate`, 'engineer')).status).toBe(404);
+    expect((await call('POST', `/api/v1/asset-models/${modelId}/rul-models/zero/activate`, 'engineer')).status).toBe(400);
+    expect((await call('GET', `/api/v1/asset-models/${modelId}/rul-models`, 'planner')).body).toEqual({ items: [] });
+  });
+
+  it.skipIf(!haveData)('runs a training job to a stored version, lists it and activates versions', async () => {
+    const started = await call('POST', `/api/v1/asset-models/TF-API/rul-models/train`, 'engineer', { ...trainBody, activate: true });
+    expect(started.status).toBe(202);
+    expect(started.body.state).toMatch(/queued|running/);
+    expect(started.headers.location).toBe(started.body.statusUrl);
+    const jobUrl = `/api/v1/asset-models/${modelId}/rul-models/train-jobs/${started.body.id}`;
+    // The API answers while the worker trains.
+    const during = await call('GET', jobUrl, 'engineer');
+    expect(during.status).toBe(200);
+    expect(['queued', 'running', 'succeeded']).toContain(during.body.state);
+    let job = during.body;
+    await waitFor(
+      'the training job to finish',
+      async () => {
+        job = (await call('GET', jobUrl, 'engineer')).body;
+        return job.state === 'succeeded' || job.state === 'failed';
+      },
+      { timeoutMs: 90_000, intervalMs: 50 },
+    );
+    expect(job.error).toBeUndefined();
+    expect(job).toMatchObject({ state: 'succeeded', progress: 1, result: { version: 1, status: 'active', source: 'cmapss:FD001', trainingUnits: 20 } });
+
+    const second = await call('POST', `/api/v1/asset-models/${modelId}/rul-models/train`, 'admin', trainBody);
+    await registry.idle();
+    const done = (await call('GET', `/api/v1/asset-models/${modelId}/rul-models/train-jobs/${second.body.id}`, 'engineer')).body;
+    expect(done.result).toMatchObject({ version: 2, status: 'inactive' });
+
+    const list = await call('GET', `/api/v1/asset-models/${modelId}/rul-models`, 'planner');
+    expect(list.body.items.map((r: { version: number; status: string }) => [r.version, r.status])).toEqual([
+      [2, 'inactive'],
+      [1, 'active'],
+    ]);
+    expect(list.body.items[0].metrics.rmse).toBeGreaterThan(0);
+    const act = await call('POST', `/api/v1/asset-models/${modelId}/rul-models/2/activate`, 'engineer');
+    expect(act.status).toBe(200);
+    expect(act.body).toMatchObject({ version: 2, status: 'active' });
+    const restored = await call('POST', `/api/v1/asset-models/TF-API/rul-models/1/activate`, 'engineer');
+    expect(restored.body).toMatchObject({ version: 1, status: 'active' });
+    expect((await call('GET', `/api/v1/asset-models/${modelId}/rul-models`, 'planner')).body.items.map((r: { status: string }) => r.status)).toEqual(['inactive', 'active']);
+  }, 180_000);
+});
