@@ -141,15 +141,28 @@ async function hourmeter(
   const rss = rssSampler();
   const started = Date.now();
   const result = await runPublisher(`mqtt://127.0.0.1:${broker.tcpPort}`, devicesFile, opts);
-  await ingest.drained(60_000);
+  await ingest.drained(120_000);
   const elapsed = (Date.now() - started) / 1000;
+  const { totals, store: writes } = ingest.health();
   const peakRss = rss.stop();
   await broker.close();
   await ingest.close();
   await store.close();
   const bytes = dirBytes(join(dir.path, 'store'));
   dir.cleanup();
-  return { rate: stored / elapsed, stored, result, rssMb: peakRss, latency, bytesPerValue: bytes / (stored * METRICS_PER_READING) };
+  if (stored !== result.acked) {
+    // Every acknowledged reading must reach the store: say so loudly if not.
+    console.log(`  WARNING: ${result.acked} readings acknowledged but ${stored} stored; ingest counters ${JSON.stringify(totals)}`);
+  }
+  return {
+    rate: stored / elapsed,
+    stored,
+    result,
+    rssMb: peakRss,
+    latency,
+    bytesPerValue: bytes / (stored * METRICS_PER_READING),
+    maxWriteMs: writes.maxWriteMs ?? 0,
+  };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -181,7 +194,8 @@ export async function run(args: string[]): Promise<void> {
   const max = await hourmeter(devices, devicesFile, { rate: 0, seconds, window });
   console.log(
     `  ${Math.round(max.rate)} readings/s stored (${max.stored} of ${max.result.acked} acked), p50 ${max.latency.p(50)} ms, p99 ${max.latency.p(99)} ms, ` +
-      `peak RSS ${max.rssMb.toFixed(0)} MB, ${max.bytesPerValue.toFixed(2)} bytes/value on disk, publisher CPU ${max.result.cpuSeconds.toFixed(1)} s`,
+      `peak RSS ${max.rssMb.toFixed(0)} MB, ${max.bytesPerValue.toFixed(2)} bytes/value on disk, slowest store write ${Math.round(max.maxWriteMs)} ms, ` +
+      `publisher CPU ${max.result.cpuSeconds.toFixed(1)} s`,
   );
 
   const half = Math.round(max.rate / 2);
