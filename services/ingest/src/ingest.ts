@@ -29,6 +29,14 @@ export interface IngestConfig {
   readonly maxReadingsPerMessage?: number | undefined;
   /** Reading keys remembered for deduplication. Default 100,000. */
   readonly dedupeWindow?: number | undefined;
+  /**
+   * Backpressure: while more readings than this wait in the spool for a
+   * healthy store, a publish is held (aedes reads nothing more from that
+   * client meanwhile) so the drainer gets the CPU. Default 4 x batchSize.
+   */
+  readonly backlogHighWater?: number | undefined;
+  /** Longest a publish is held for backpressure; then it goes to the spool anyway. Default 1000 ms. */
+  readonly backlogMaxWaitMs?: number | undefined;
   readonly retryBaseMs?: number | undefined;
   readonly retryMaxMs?: number | undefined;
 }
@@ -94,21 +102,43 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
       for (const r of readings) dedupe.add(DedupeWindow.key(r.deviceId, r.ts, r.seq));
     },
   );
+  const batchSize = cfg.batchSize ?? 5000;
+  const highWater = cfg.backlogHighWater ?? 4 * batchSize;
+  const maxWaitMs = cfg.backlogMaxWaitMs ?? 1000;
+  const backlogWaiters = new Set<() => void>();
   const drainer = new StoreDrainer(
     spool,
     deps.store,
     {
-      batchSize: cfg.batchSize ?? 5000,
+      batchSize,
       flushIntervalMs: cfg.flushIntervalMs ?? 200,
       retryBaseMs: cfg.retryBaseMs ?? 100,
       retryMaxMs: cfg.retryMaxMs ?? 5000,
       deadLetterDir: cfg.spoolDir,
-      onStored: deps.onStored,
+      onStored: (readings) => {
+        for (const wake of backlogWaiters) wake();
+        backlogWaiters.clear();
+        return deps.onStored?.(readings);
+      },
     },
     log,
   );
   drainer.start();
   let accepting = true;
+
+
+  const backlogHigh = () => spool.stats().pendingReadings > highWater && !drainer.stats().storeFailing;
+  function drainProgress(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        backlogWaiters.delete(done);
+        resolve();
+      }
+      backlogWaiters.add(done);
+    });
+  }
 
   async function accept(msg: TelemetryMessage): Promise<IngressOutcome> {
     if (!accepting) return { status: 'refused', code: 'SHUTTING_DOWN', message: 'ingest is shutting down' };
@@ -128,6 +158,15 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
     counters.duplicates(msg.deviceId, duplicates);
     const done: IngressOutcome = { status: 'accepted', accepted: fresh.length, duplicates, rejections: parsed.rejections };
     if (fresh.length === 0) return done;
+
+    // Backpressure: while the store keeps up but the backlog is high, hold
+    // this publish (aedes reads nothing more from the client meanwhile) so the
+    // drainer gets the CPU; at full load the broker would otherwise take it
+    // all and the spool would grow. A failing store is not waited for: that is
+    // what the spool absorbs. The last check and the append below run in one
+    // synchronous step, so concurrent publishes cannot all slip past it.
+    const holdUntil = now() + maxWaitMs;
+    while (backlogHigh() && now() < holdUntil) await drainProgress(holdUntil - now());
 
     const record = encodeRecord(fresh);
     if (!spool.hasRoom(record.length)) {

@@ -188,3 +188,49 @@ describe('telemetry ingest through the broker', () => {
     for (const i of acked) expect(stored.has(i)).toBe(true);
   });
 });
+
+describe('backpressure', () => {
+  it('holds acknowledgements while a slow but healthy store has a backlog, and loses nothing', async () => {
+    const node = await startNode({ batchSize: 10, backlogHighWater: 20, backlogMaxWaitMs: 5_000, flushIntervalMs: 1 });
+    node.store.delayMs = 50;
+    const client = await node.connect();
+    const acks: number[] = [];
+    const backlogAtAck: number[] = [];
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        client
+          .publishAsync(topic(node), JSON.stringify(Array.from({ length: 5 }, (_, j) => ({ ts: T0 + i * 5 + j, metrics: { v: i * 5 + j } }))), { qos: 1 })
+          .then(() => {
+            acks.push(Date.now() - started);
+            backlogAtAck.push(node.ingest.health().spool.pendingReadings);
+          }),
+      ),
+    );
+    // 200 readings through a store taking 50 ms per batch of 10 cannot all be
+    // acknowledged at once: the backlog stays near the high-water mark.
+    expect(Math.max(...backlogAtAck)).toBeLessThanOrEqual(20 + 5);
+    expect(Math.max(...acks)).toBeGreaterThan(5 * 50);
+    await node.ingest.drained(10_000);
+    expect((await node.values()).map((p) => p.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, k) => k));
+  });
+
+  it('does not hold publishes while the store is failing: the spool absorbs them', async () => {
+    const node = await startNode({ batchSize: 10, backlogHighWater: 20, backlogMaxWaitMs: 5_000 });
+    node.store.down = true;
+    const client = await node.connect();
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) {
+      await client.publishAsync(topic(node), JSON.stringify(Array.from({ length: 5 }, (_, j) => ({ ts: T0 + i * 5 + j, metrics: { v: i } }))), { qos: 1 });
+    }
+    await waitFor('the store to be marked failing', () => node.ingest.health().store.storeFailing);
+    for (let i = 20; i < 40; i++) {
+      await client.publishAsync(topic(node), JSON.stringify(Array.from({ length: 5 }, (_, j) => ({ ts: T0 + i * 5 + j, metrics: { v: i } }))), { qos: 1 });
+    }
+    expect(node.ingest.health().spool.pendingReadings).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    node.store.down = false;
+    await node.ingest.drained(10_000);
+    expect(await node.values()).toHaveLength(200);
+  });
+});
