@@ -1,47 +1,9 @@
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { pgDatabase, tempDir } from '@hourmeter/testkit';
-import { AppError } from '@hourmeter/runtime';
-import { openDb, repositories, type Db, type Repositories } from './index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositories, type Db, type Repositories } from './index.js';
+import { dbTargets, expectAppError } from './testing.js';
 
-const logger = pino({ level: 'silent' });
 
-interface Target {
-  name: string;
-  open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>;
-  skip?: string;
-}
-
-const postgresUrl = inject('postgresUrl');
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const dir = tempDir();
-      const db = await openDb({ dataDir: dir.path, logger });
-      return { db, cleanup: async () => (await db.close(), dir.cleanup()) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: postgresUrl ? undefined : 'no PostgreSQL server (install Debian package `postgresql`)',
-    open: async () => {
-      const pg = await pgDatabase(postgresUrl);
-      const db = await openDb({ databaseUrl: pg.url, dataDir: '.', logger });
-      return { db, cleanup: async () => (await db.close(), await pg.drop()) };
-    },
-  },
-];
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(AppError);
-  expect((err as AppError).code).toBe(code);
-  return err as AppError;
-}
+const targets = dbTargets();
 
 describe.each(targets)('registry repositories on $name', (target) => {
   if (target.skip) {
@@ -109,7 +71,7 @@ describe.each(targets)('registry repositories on $name', (target) => {
     const { site, model } = await fixture();
     const base = { serialNumber: 'SN-DUP', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-02-01', status: 'active' as const };
     await repos.assets.create(base);
-    await expectCode(repos.assets.create(base), 'CONFLICT');
+    await expectAppError(repos.assets.create(base), 'CONFLICT');
     const other = await fixture();
     const again = await repos.assets.create({ ...base, assetModelId: other.model.id, siteId: other.site.id });
     expect(again.serialNumber).toBe('SN-DUP');
@@ -118,7 +80,7 @@ describe.each(targets)('registry repositories on $name', (target) => {
   it('names the missing reference and writes nothing', async () => {
     const { site } = await fixture();
     const before = await repos.assets.list({ filters: { siteId: site.id } });
-    const err = await expectCode(
+    const err = await expectAppError(
       repos.assets.create({
         serialNumber: 'SN-X',
         assetModelId: 'mdl_01JAAAAAAAAAAAAAAAAAAAAAAA',
@@ -130,13 +92,13 @@ describe.each(targets)('registry repositories on $name', (target) => {
     );
     expect(err.message).toContain('assetModelId');
     expect((await repos.assets.list({ filters: { siteId: site.id } })).items).toEqual(before.items);
-    await expectCode(repos.devices.create({ assetId: 'ast_01JAAAAAAAAAAAAAAAAAAAAAAA' }), 'REFERENCE_NOT_FOUND');
+    await expectAppError(repos.devices.create({ assetId: 'ast_01JAAAAAAAAAAAAAAAAAAAAAAA' }), 'REFERENCE_NOT_FOUND');
   });
 
   it('rejects a batch of another model', async () => {
     const a = await fixture();
     const b = await fixture();
-    await expectCode(
+    await expectAppError(
       repos.assets.create({
         serialNumber: 'SN-B',
         assetModelId: a.model.id,
@@ -176,9 +138,9 @@ describe.each(targets)('registry repositories on $name', (target) => {
     expect(renamed.name).toBe('Plant 2');
     expect(renamed.timezone).toBe('Europe/Berlin');
     expect(renamed.updatedAt).toBeGreaterThanOrEqual(site.updatedAt);
-    await expectCode(repos.customers.remove(customer.id), 'IN_USE');
+    await expectAppError(repos.customers.remove(customer.id), 'IN_USE');
     expect(await repos.customers.get(customer.id)).toEqual(customer);
-    await expectCode(repos.sites.get('sit_01JAAAAAAAAAAAAAAAAAAAAAAA'), 'NOT_FOUND');
+    await expectAppError(repos.sites.get('sit_01JAAAAAAAAAAAAAAAAAAAAAAA'), 'NOT_FOUND');
   });
 
   it('stores device secrets hashed, rotates and revokes', async () => {
@@ -201,7 +163,7 @@ describe.each(targets)('registry repositories on $name', (target) => {
     const revoked = await repos.devices.revoke(device.id);
     expect(revoked.status).toBe('revoked');
     expect((await repos.devices.findForAuth(device.id))?.status).toBe('revoked');
-    await expectCode(repos.devices.rotateSecret(device.id), 'ILLEGAL_TRANSITION');
+    await expectAppError(repos.devices.rotateSecret(device.id), 'ILLEGAL_TRANSITION');
   });
 
   it('authenticates API keys, refuses revoked ones, bootstraps the admin key once', async () => {

@@ -1,52 +1,18 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import { repositories, type Db, type Repositories } from '@hourmeter/db';
 import { ContractInput, type ContractInput as ContractInputT } from '@hourmeter/domain';
-import { AppError } from '@hourmeter/runtime';
-import { pgDatabase, tempDir } from '@hourmeter/testkit';
+import type { AppError } from '@hourmeter/runtime';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
 import { createContractsService, type ContractsService } from './service.js';
+import { dbTargets, expectAppError } from '@hourmeter/db/testing';
 
 const logger = pino({ level: 'silent' });
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 5, 15, 12); // issue date: numbers are 2026-xxxxxx
 
-interface Target {
-  name: string;
-  open: () => Promise<{ db: Db; cleanup: () => Promise<void> }>;
-  skip?: string | undefined;
-}
-const postgresUrl = inject('postgresUrl');
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const dir = tempDir();
-      const db = await openDb({ dataDir: dir.path, logger });
-      return { db, cleanup: async () => (await db.close(), dir.cleanup()) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: postgresUrl ? undefined : 'no PostgreSQL server (install Debian package `postgresql`)',
-    open: async () => {
-      const pg = await pgDatabase(postgresUrl);
-      const db = await openDb({ databaseUrl: pg.url, dataDir: '.', logger });
-      return { db, cleanup: async () => (await db.close(), await pg.drop()) };
-    },
-  },
-];
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(AppError);
-  expect((err as AppError).code).toBe(code);
-  return err as AppError;
-}
+const targets = dbTargets();
 
 const days = (from: string, to: string) => {
   const out: string[] = [];
@@ -294,7 +260,7 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(6);
     for (const r of results.filter((r) => r.status === 'rejected')) expect(((r as PromiseRejectedResult).reason as AppError).code).toBe('ILLEGAL_TRANSITION');
-    await expectCode(svc.issue(ids[0]!), 'ILLEGAL_TRANSITION');
+    await expectAppError(svc.issue(ids[0]!), 'ILLEGAL_TRANSITION');
     // Every number of 2026 issued in this database so far: 1..N, no gap, no repeat.
     const rows = await db.kysely.selectFrom('invoices').select('number').where('number', 'is not', null).execute();
     const seq = rows.map((r) => Number(r.number!.slice(5))).sort((x, y) => x - y);
@@ -304,18 +270,18 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     const inv = ids[0]!;
     const note = await svc.creditNote(inv, { amountMinor: 100_000, reason: 'goodwill' });
     expect(note.number).toBe('CN-2026-000001');
-    const err = await expectCode(svc.creditNote(inv, { amountMinor: 55_001, reason: 'too much' }), 'CONFLICT');
+    const err = await expectAppError(svc.creditNote(inv, { amountMinor: 55_001, reason: 'too much' }), 'CONFLICT');
     expect(err.message).toMatch(/remaining 55000/);
     expect((await svc.creditNote(inv, { amountMinor: 55_000, reason: 'rest' })).number).toBe('CN-2026-000002');
     expect((await svc.getInvoice(inv)).creditedMinor).toBe(155_000);
-    await expectCode(svc.creditNote(inv, { amountMinor: 1, reason: 'nothing left' }), 'CONFLICT');
+    await expectAppError(svc.creditNote(inv, { amountMinor: 1, reason: 'nothing left' }), 'CONFLICT');
     expect(await svc.creditNotes(inv)).toHaveLength(2);
   });
 
   it('refuses overlapping PBH coverage and amendments inside an invoiced period, writing nothing', async () => {
     const a = await asset();
     const c = await svc.createContract(pbh([a], {}, '2026-01-01', '2026-12-31'));
-    const err = await expectCode(svc.createContract(pbh([a], {}, '2026-06-01', '2027-05-31')), 'CONFLICT');
+    const err = await expectAppError(svc.createContract(pbh([a], {}, '2026-06-01', '2027-05-31')), 'CONFLICT');
     expect(err.message).toContain(c.id);
     expect((await svc.listContracts({ assetId: a })).items).toHaveLength(1);
     // Adjacent, not overlapping, is fine; warranty on the same asset is fine.
@@ -324,7 +290,7 @@ describe.each(targets)('contracts and billing on $name', (target) => {
 
     await meter(a, '2026-01-01', '2026-01-31', 10);
     await svc.issue((await svc.invoiceContract(c.id, '2026-01')).invoiceId!);
-    await expectCode(svc.amend(c.id, { effectiveFrom: '2026-01-20', terms: { ...(c.versions[0]!.terms as object), ratePerHourMinor: 6_000 } as never }), 'CONFLICT');
+    await expectAppError(svc.amend(c.id, { effectiveFrom: '2026-01-20', terms: { ...(c.versions[0]!.terms as object), ratePerHourMinor: 6_000 } as never }), 'CONFLICT');
     expect((await svc.getContract(c.id)).versions).toHaveLength(1);
     // From February: a new version; January's history is untouched.
     const amended = await svc.amend(c.id, { effectiveFrom: '2026-02-01', terms: { ...(c.versions[0]!.terms as object), ratePerHourMinor: 6_000 } as never, reason: 'renegotiated' });

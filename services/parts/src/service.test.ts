@@ -1,31 +1,11 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { pgDatabase, tempDir } from '@hourmeter/testkit';
+import { repositories, type Db, type Repositories } from '@hourmeter/db';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPartsService, type PartsService } from './service.js';
+import { dbTargets } from '@hourmeter/db/testing';
 
 const logger = pino({ level: 'silent' });
-const postgresUrl = inject('postgresUrl');
-const targets = [
-  {
-    name: 'sqlite',
-    skip: undefined as string | undefined,
-    open: async () => {
-      const dir = tempDir();
-      const db = await openDb({ dataDir: dir.path, logger });
-      return { db, cleanup: async () => (await db.close(), dir.cleanup()) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: postgresUrl ? undefined : 'no PostgreSQL server (install Debian package `postgresql`)',
-    open: async () => {
-      const pg = await pgDatabase(postgresUrl);
-      const db = await openDb({ databaseUrl: pg.url, dataDir: '.', logger });
-      return { db, cleanup: async () => (await db.close(), await pg.drop()) };
-    },
-  },
-];
+const targets = dbTargets();
 
 describe.each(targets)('part reservations for work orders on $name', (target) => {
   if (target.skip) {

@@ -1,31 +1,9 @@
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { pgDatabase, tempDir } from '@hourmeter/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@hourmeter/runtime';
-import { openDb, repositories, type Db, type Repositories } from '../index.js';
+import { repositories, type Db, type Repositories } from '../index.js';
+import { dbTargets } from '../testing.js';
 
-const logger = pino({ level: 'silent' });
-const postgresUrl = inject('postgresUrl');
-const targets = [
-  {
-    name: 'sqlite',
-    skip: undefined as string | undefined,
-    open: async () => {
-      const dir = tempDir();
-      const db = await openDb({ dataDir: dir.path, logger });
-      return { db, cleanup: async () => (await db.close(), dir.cleanup()) };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: postgresUrl ? undefined : 'no PostgreSQL server (install Debian package `postgresql`)',
-    open: async () => {
-      const pg = await pgDatabase(postgresUrl);
-      const db = await openDb({ databaseUrl: pg.url, dataDir: '.', logger });
-      return { db, cleanup: async () => (await db.close(), await pg.drop()) };
-    },
-  },
-];
+const targets = dbTargets();
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {
