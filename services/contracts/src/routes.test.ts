@@ -1,16 +1,13 @@
 import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { ERROR_CODES, isAppError } from '@hourmeter/runtime';
+import { testApi } from '@hourmeter/http/testing';
 import { tempDir } from '@hourmeter/testkit';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
 import { contractRoutes } from './routes.js';
 import { createContractsService } from './service.js';
 
-// services/api owns authentication and the problem handler; this stands in for
-// the scope it will register contractRoutes in (same compilers, same code -> status map).
 let app: FastifyInstance;
 let db: Db;
 let repos: Repositories;
@@ -18,6 +15,7 @@ let dir: ReturnType<typeof tempDir>;
 let assetId: string;
 let customerId: string;
 const routes: { url: string; allow: unknown }[] = [];
+const keys: Record<string, string> = {};
 
 beforeAll(async () => {
   dir = tempDir();
@@ -26,16 +24,12 @@ beforeAll(async () => {
   repos = repositories(db);
   const facts = staticWorkOrderFacts();
   const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger });
-  app = Fastify();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((err, _req, reply) => {
-    if (isAppError(err)) return reply.status(ERROR_CODES[err.code].status).type('application/problem+json').send({ code: err.code, detail: err.message });
-    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).type('application/problem+json').send({ code: 'VALIDATION_FAILED', detail: err.message });
-    return reply.status(500).send({ code: 'INTERNAL', detail: String(err) });
+  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
+  keys.planner = (await repos.apiKeys.create({ name: 'planner', role: 'planner' })).key;
+  app = await testApi(repos.apiKeys, (api) => {
+    api.addHook('onRoute', (r) => void routes.push({ url: r.url, allow: (r.config as { allow?: unknown } | undefined)?.allow }));
+    contractRoutes(api, { contracts });
   });
-  app.addHook('onRoute', (r) => void routes.push({ url: r.url, allow: (r.config as { allow?: unknown } | undefined)?.allow }));
-  await app.register(async (api) => contractRoutes(api, { contracts }), { prefix: '/api/v1' });
   customerId = (await repos.customers.create({ name: 'C', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'small', influence: 0 } })).id;
   const site = await repos.sites.create({ customerId, name: 'S', timezone: 'UTC' });
   const model = await repos.assetModels.create({ code: 'M-1', name: 'M', runningRule: { kind: 'threshold', metric: 'rpm', above: 1 }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 1 });
@@ -52,12 +46,14 @@ afterAll(async () => {
   dir?.cleanup();
 });
 
-const call = (method: 'GET' | 'POST', url: string, body?: unknown) => app.inject({ method, url: `/api/v1${url}`, ...(body === undefined ? {} : { payload: body as object }) });
+const call = (method: 'GET' | 'POST', url: string, body?: unknown, as: 'admin' | 'planner' = 'admin') =>
+  app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
 
 describe('contract routes', () => {
-  it('declares every route for account managers', () => {
+  it('declares every route for account managers', async () => {
     expect(routes.length).toBeGreaterThanOrEqual(17);
     for (const r of routes.filter((r) => !r.url.endsWith('*'))) expect(r.allow, r.url).toEqual(['account-manager']);
+    expect((await call('GET', '/contracts', undefined, 'planner')).statusCode).toBe(403);
   });
 
   it('runs the whole flow: contract, run, invoice as JSON/HTML/CSV, issue, credit note', async () => {

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsRoutes } from './routes.js';
 import { createPartsService } from './service.js';
-import { apiHarness } from './testing/api-harness.js';
+import { testApi } from '@hourmeter/http/testing';
 
 let app: FastifyInstance;
 let db: Db;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
   for (const role of ['engineer', 'planner', 'account-manager'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
   const parts = createPartsService({ repos, logger });
-  app = await apiHarness(repos.apiKeys, (api) => partsRoutes(api, { parts, repos }));
+  app = await testApi(repos.apiKeys, (api) => partsRoutes(api, { parts, repos }));
 });
 
 afterAll(async () => {

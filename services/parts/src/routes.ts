@@ -3,7 +3,7 @@ import { Part, PartInput, PartNumber, PartRequest, StockMovement, StockTransfer,
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from './fastify-augment.js';
+import { actorOf } from '@hourmeter/http';
 import type { PartsService } from './service.js';
 
 export interface PartsRouteDeps {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportService } from './report-service.js';
 import { workOrderRoutes } from './routes.js';
 import { createWorkOrderService, type WorkOrderService } from './service.js';
-import { apiHarness } from './testing/api-harness.js';
+import { testApi } from '@hourmeter/http/testing';
 
 let app: FastifyInstance;
 let db: Db;
@@ -33,7 +33,7 @@ beforeAll(async () => {
     commands: { maintenanceCompleted: async (c) => void commands.push(c) },
   });
   svc.onCompleted((wo, c) => void completed.push([wo, c]));
-  app = await apiHarness(repos.apiKeys, (api) => workOrderRoutes(api, { workOrders: svc, reports: createReportService(repos), repos }));
+  app = await testApi(repos.apiKeys, (api) => workOrderRoutes(api, { workOrders: svc, reports: createReportService(repos), repos }));
 });
 
 afterAll(async () => {

@@ -21,7 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCsv } from './core/csv.js';
-import { actorOf } from './fastify-augment.js';
+import { actorOf } from '@hourmeter/http';
 import { REPORT_NAMES, type ReportService } from './report-service.js';
 import type { WorkOrderService } from './service.js';
 

@@ -1,9 +1,8 @@
 import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
 import { CustomerInput } from '@hourmeter/domain';
-import { isAppError, ERROR_CODES } from '@hourmeter/runtime';
 import { tempDir } from '@hourmeter/testkit';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import { testApi } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryAssetContext } from '../scoring/asset-context.js';
@@ -20,35 +19,6 @@ const keys: Record<string, string> = {};
 let assetId: string;
 let modelId: string;
 
-/** The API's scope as services/api builds it: zod compilers, bearer keys with roles, problem+json errors. */
-async function buildApp(): Promise<FastifyInstance> {
-  const a = Fastify();
-  a.setValidatorCompiler(validatorCompiler);
-  a.setSerializerCompiler(serializerCompiler);
-  const problem = (status: number, code: string, detail: string) => ({ status, code, detail });
-  a.setErrorHandler((err, _req, reply) => {
-    if (isAppError(err)) return reply.status(ERROR_CODES[err.code].status).type('application/problem+json').send(problem(err.status, err.code, err.message));
-    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).type('application/problem+json').send(problem(400, 'VALIDATION_FAILED', err.message));
-    return reply.status(500).send(problem(500, 'INTERNAL', String(err)));
-  });
-  await a.register(
-    async (api) => {
-      api.decorateRequest('principal', undefined);
-      api.addHook('onRequest', async (req, reply) => {
-        const key = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-        const p = key ? await repos.apiKeys.authenticate(key) : undefined;
-        if (!p) return reply.status(401).send(problem(401, 'UNAUTHENTICATED', 'no key'));
-        req.principal = { keyId: p.id, role: p.role };
-        const allow = req.routeOptions.config.allow;
-        if (p.role !== 'admin' && allow && !allow.includes(p.role)) return reply.status(403).send(problem(403, 'FORBIDDEN', 'role'));
-      });
-      predictionRoutes(api, { prediction });
-    },
-    { prefix: '/api/v1' },
-  );
-  return a;
-}
-
 beforeAll(async () => {
   dir = tempDir();
   db = await openDb({ dataDir: dir.path, logger });
@@ -61,7 +31,7 @@ beforeAll(async () => {
   modelId = model.id;
   assetId = (await repos.assets.create({ serialNumber: 'SN-R', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
   prediction = createPredictionService({ alerts: repos.alerts, rulEstimates: repos.rulEstimates, assets: registryAssetContext(repos), logger });
-  app = await buildApp();
+  app = await testApi(repos.apiKeys, (api) => predictionRoutes(api, { prediction }));
 });
 afterAll(async () => {
   await app?.close();
@@ -114,7 +84,7 @@ describe('prediction routes', () => {
     expect(confirmed.body.alert.state).toBe('confirmed');
     const last = confirmed.body.history.at(-1);
     expect(last).toMatchObject({ from: 'acknowledged', to: 'confirmed', reason: 'bearing noise on site' });
-    expect(last.actor).toMatch(/^key_/);
+    expect(last.actor).toMatch(/^engineer:key_/);
     expect((await call('POST', `/api/v1/alerts/${a.id}/dismiss`, 'engineer', { reason: 'changed mind' })).status).toBe(409);
 
     // Admin is always allowed.

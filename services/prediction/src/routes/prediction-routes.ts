@@ -1,20 +1,9 @@
-import { Alert, AlertActionInput, AlertState, AlertTransition, ModelPrecision, RulEstimateRecord, Severity, type Role } from '@hourmeter/domain';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Alert, AlertActionInput, AlertState, AlertTransition, ModelPrecision, RulEstimateRecord, Severity } from '@hourmeter/domain';
+import { actorOf } from '@hourmeter/http';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PredictionService } from '../scoring/prediction-service.js';
-
-// The same augmentation services/api declares (identical, so they merge):
-// `config.allow` lists the roles besides admin that may call a route, and the
-// auth hook sets `request.principal`.
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    allow?: readonly Role[];
-  }
-  interface FastifyRequest {
-    principal?: { keyId: string; role: Role };
-  }
-}
 
 export interface PredictionRouteDeps {
   prediction: Pick<PredictionService, 'listAlerts' | 'getAlert' | 'act' | 'precision' | 'rulHistory'>;
@@ -35,7 +24,6 @@ const QueryInstant = z.string().transform((s, ctx) => {
 });
 
 const AlertDetail = z.object({ alert: Alert, history: z.array(AlertTransition) });
-const actorOf = (req: FastifyRequest) => req.principal?.keyId ?? 'unknown';
 
 /**
  * Alerts (list, detail with evidence and history, acknowledge / confirm /

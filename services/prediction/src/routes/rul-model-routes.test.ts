@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { isAppError, ERROR_CODES } from '@hourmeter/runtime';
 import { tempDir, waitFor } from '@hourmeter/testkit';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import { testApi } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRulModelRegistry, type RulModelRegistry } from '../registry/registry.js';
@@ -22,35 +21,6 @@ let registry: RulModelRegistry;
 const keys: Record<string, string> = {};
 let modelId: string;
 
-/** The API's scope as services/api builds it: zod compilers, bearer keys with roles, problem+json errors. */
-async function buildApp(): Promise<FastifyInstance> {
-  const a = Fastify();
-  a.setValidatorCompiler(validatorCompiler);
-  a.setSerializerCompiler(serializerCompiler);
-  const problem = (status: number, code: string, detail: string) => ({ status, code, detail });
-  a.setErrorHandler((err, _req, reply) => {
-    if (isAppError(err)) return reply.status(ERROR_CODES[err.code].status).type('application/problem+json').send(problem(err.status, err.code, err.message));
-    if (hasZodFastifySchemaValidationErrors(err)) return reply.status(400).type('application/problem+json').send(problem(400, 'VALIDATION_FAILED', err.message));
-    return reply.status(500).send(problem(500, 'INTERNAL', String(err)));
-  });
-  await a.register(
-    async (api) => {
-      api.decorateRequest('principal', undefined);
-      api.addHook('onRequest', async (req, reply) => {
-        const key = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-        const p = key ? await repos.apiKeys.authenticate(key) : undefined;
-        if (!p) return reply.status(401).send(problem(401, 'UNAUTHENTICATED', 'no key'));
-        req.principal = { keyId: p.id, role: p.role };
-        const allow = req.routeOptions.config.allow;
-        if (p.role !== 'admin' && allow && !allow.includes(p.role)) return reply.status(403).send(problem(403, 'FORBIDDEN', 'role'));
-      });
-      rulModelRoutes(api, { registry });
-    },
-    { prefix: '/api/v1' },
-  );
-  return a;
-}
-
 beforeAll(async () => {
   dir = tempDir();
   db = await openDb({ dataDir: dir.path, logger });
@@ -60,7 +30,7 @@ beforeAll(async () => {
   const model = await repos.assetModels.create({ code: 'TF-API', name: 'Turbofan', runningRule: { kind: 'counter', metric: 'operating_hours', unit: 'hours' }, maxGapSeconds: 86_400, warrantyMonths: 24, leadTimeHours: 72 });
   modelId = model.id;
   registry = createRulModelRegistry({ repos, logger, cmapssDir: dataDir });
-  app = await buildApp();
+  app = await testApi(repos.apiKeys, (api) => rulModelRoutes(api, { registry }));
 });
 afterAll(async () => {
   await registry?.idle();

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TrainRequest, type RulModelRegistry } from '../registry/registry.js';
 // Brings in the `config.allow` / `request.principal` augmentation of fastify.
-import './prediction-routes.js';
+import type {} from '@hourmeter/http';
 
 export interface RulModelRouteDeps {
   registry: Pick<RulModelRegistry, 'startTraining' | 'getJob' | 'list' | 'activate'>;

@@ -19,6 +19,11 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
+/** Who did it, for audit trails: role and API key id. */
+export function actorOf(request: FastifyRequest): string {
+  return request.principal ? `${request.principal.role}:${request.principal.keyId}` : 'anonymous';
+}
+
 /**
  * Every route in the scope needs `Authorization: Bearer <key>`. Admin may do
  * everything; other roles only what a route's `config.allow` lists. Unknown,

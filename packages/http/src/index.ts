@@ -1,0 +1,2 @@
+export { installProblemHandler, sendProblem, type Problem } from './problem.js';
+export { requireApiKey, actorOf, type KeyAuthenticator } from './auth.js';
