@@ -40,6 +40,8 @@ export interface AssetModelsTable extends Timestamps {
   max_gap_seconds: number;
   warranty_months: number;
   lead_time_hours: number;
+  /** JSON of PredictionSettings. */
+  prediction: ColumnType<string, string | undefined, string>;
 }
 
 export interface ProductionBatchesTable extends Timestamps {

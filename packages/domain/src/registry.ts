@@ -96,6 +96,31 @@ export const RunningRule = z.discriminatedUnion('kind', [
 ]);
 export type RunningRule = z.infer<typeof RunningRule>;
 
+/**
+ * How prediction reads this product line's signals, set by its reliability
+ * engineers: the operating regime a baseline is learned per (a load metric
+ * and its bin edges, the running state, or one regime), which metrics indicate
+ * which failure mode (glob patterns, first match wins, before the built-in
+ * defaults), the spare parts a preventive order for a failure mode suggests,
+ * and metrics never to monitor.
+ */
+export const PredictionSettings = z.object({
+  regime: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('single') }),
+      z.object({ kind: z.literal('metric'), metric: MetricName, edges: z.array(z.number()).min(1).max(50) }),
+      z.object({ kind: z.literal('running'), metric: MetricName, above: z.number().optional() }),
+    ])
+    .optional(),
+  failureModes: z
+    .array(z.object({ pattern: z.string().min(1).max(64).regex(/^[a-z0-9_.*]+$/), failureMode: z.string().min(1).max(64) }))
+    .max(100)
+    .optional(),
+  suggestedParts: z.record(z.string().min(1).max(64), z.array(z.string().min(1).max(40)).max(20)).optional(),
+  ignoreMetrics: z.array(z.string().min(1).max(64)).max(100).optional(),
+});
+export type PredictionSettings = z.infer<typeof PredictionSettings>;
+
 export const AssetModelInput = z.object({
   code: Code,
   name: Name,
@@ -107,6 +132,7 @@ export const AssetModelInput = z.object({
   warrantyMonths: z.int().nonnegative().max(240).default(24),
   /** Parts lead time + travel + safety margin: how early a failure must be predicted. */
   leadTimeHours: z.number().positive().max(10_000).default(72),
+  prediction: PredictionSettings.optional(),
 });
 export type AssetModelInput = z.infer<typeof AssetModelInput>;
 export const AssetModel = AssetModelInput.extend({ id: idOf('assetModel'), ...Stored });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { readDevicesFile } from '@hourmeter/sim-common';
-import { createFleet, defaultSimStart, devicesFromFile, type Fleet } from '@hourmeter/sim-fleet';
+import { COMPRESSOR, createFleet, defaultSimStart, devicesFromFile, GEARBOX, PUMP, type Fleet } from '@hourmeter/sim-fleet';
 import { join } from 'node:path';
 import type { Repositories } from '@hourmeter/db';
 import type { AssetModelInput, DeviceCredentials } from '@hourmeter/domain';
@@ -17,6 +17,8 @@ const MODELS: AssetModelInput[] = [
     maxGapSeconds: 900,
     warrantyMonths: 24,
     leadTimeHours: 72,
+    // The simulated devices' signals: which indicate which failure mode.
+    prediction: PUMP.asset.prediction,
   },
   {
     code: 'DEMO-COMP-AC75',
@@ -26,6 +28,7 @@ const MODELS: AssetModelInput[] = [
     maxGapSeconds: 900,
     warrantyMonths: 18,
     leadTimeHours: 96,
+    prediction: COMPRESSOR.asset.prediction,
   },
   {
     code: 'DEMO-GBX-G40',
@@ -35,6 +38,7 @@ const MODELS: AssetModelInput[] = [
     maxGapSeconds: 1800,
     warrantyMonths: 36,
     leadTimeHours: 120,
+    prediction: GEARBOX.asset.prediction,
   },
 ];
 

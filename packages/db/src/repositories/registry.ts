@@ -3,6 +3,7 @@ import {
   AssetModelInput,
   CustomerInput,
   ProductionBatchInput,
+  PredictionSettings,
   RunningRule,
   SiteInput,
   type Asset,
@@ -95,6 +96,7 @@ export const assetModelSpec: EntitySpec<AssetModel, AssetModelInput, { code: str
     max_gap_seconds: m.maxGapSeconds,
     warranty_months: m.warrantyMonths,
     lead_time_hours: m.leadTimeHours,
+    prediction: JSON.stringify(m.prediction ?? {}),
   }),
   fromRow: (r) => ({
     id: str(r.id),
@@ -105,6 +107,7 @@ export const assetModelSpec: EntitySpec<AssetModel, AssetModelInput, { code: str
     maxGapSeconds: num(r.max_gap_seconds),
     warrantyMonths: num(r.warranty_months),
     leadTimeHours: num(r.lead_time_hours),
+    prediction: PredictionSettings.parse(JSON.parse(str(r.prediction))),
     ...stamps(r),
   }),
   filters: { code: 'code' },

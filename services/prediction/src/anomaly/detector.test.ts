@@ -48,14 +48,14 @@ describe('anomaly detector', () => {
       const l = load(i);
       return { load_pct: l, discharge_temp_c: 60 + l * 0.4 + noise(), vibration_rms: 1 + l / 50 + 0.05 * noise() };
     }, 30_000, { regime: { kind: 'auto' } });
-    expect(r.state.regime).toEqual({ kind: 'metric', metric: 'load_pct', edges: [10, 40, 70] });
+    expect(r.state.regime).toEqual({ kind: 'metric', metric: 'load_pct', edges: [10, 20, 30, 40, 50, 60, 70, 80, 90] });
     expect(Object.keys(r.state.series).sort()).toEqual([
-      'discharge_temp_c|load_pct:1',
       'discharge_temp_c|load_pct:2',
-      'discharge_temp_c|load_pct:3',
-      'vibration_rms|load_pct:1',
+      'discharge_temp_c|load_pct:5',
+      'discharge_temp_c|load_pct:9',
       'vibration_rms|load_pct:2',
-      'vibration_rms|load_pct:3',
+      'vibration_rms|load_pct:5',
+      'vibration_rms|load_pct:9',
     ]);
     expect(r.flagged).toBe(0);
     // The same data with a single baseline is anomalous all the time: regimes matter.

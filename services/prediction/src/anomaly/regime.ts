@@ -16,8 +16,12 @@ export type RegimeRule =
 /** Metric names treated as the operating load by the `auto` rule. */
 export const LOAD_LIKE = /^(load|load_pct|load_percent|load_ratio|load_factor)$|(^|[._])load([._]|$)/;
 
-/** Bin edges of the `auto` rule, as fractions of full load. */
-export const AUTO_EDGES = [0.1, 0.4, 0.7] as const;
+/**
+ * Bin edges of the `auto` rule, as fractions of full load: 10 % steps, since
+ * flow, pressure and current move with load and coarser bins mix levels a
+ * CUSUM would flag as departures.
+ */
+export const AUTO_EDGES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] as const;
 
 /** A rule with `auto` resolved against an asset's first reading (kept in the serialised state). */
 export type ResolvedRegime = Exclude<RegimeRule, { kind: 'auto' }>;

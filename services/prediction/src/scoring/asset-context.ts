@@ -18,6 +18,7 @@ export function registryAssetContext(repos: Pick<Repositories, 'assets' | 'asset
         assetModelCode: model.code,
         leadTimeHours: model.leadTimeHours,
         runningRule: model.runningRule,
+        prediction: model.prediction,
       };
       cache.set(assetId, { at: now(), ctx });
       return ctx;

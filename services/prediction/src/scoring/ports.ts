@@ -1,5 +1,6 @@
 import type { Severity } from '@hourmeter/domain';
 import type { StoredReading } from '@hourmeter/telemetry-store';
+import type { ModelPredictionConfig } from './config.js';
 
 export type { StoredReading };
 
@@ -51,6 +52,8 @@ export interface AssetContext {
   leadTimeHours: number;
   /** The hour meter's running metric; a counter rule's metric is never monitored. */
   runningRule?: { kind: 'boolean' | 'threshold' | 'counter'; metric: string; above?: number };
+  /** The asset model's own prediction settings (registry); they take precedence over code config. */
+  prediction?: ModelPredictionConfig | undefined;
 }
 
 export interface AssetContextSource {

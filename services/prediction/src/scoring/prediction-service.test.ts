@@ -67,7 +67,8 @@ function readings(assetId: string, from: number, to: number, vib: (i: number) =>
       ts: T0 + i * MIN,
       metrics: {
         running: true,
-        load_pct: 60 + noise(),
+        // Inside one 10 % load bin, away from its edges.
+        load_pct: 65 + noise(),
         vibration_rms: 1 + 0.05 * noise() + vib(i),
         discharge_temp_c: 80 + 0.5 * noise(),
         operating_hours: 1000 + i / 60,

@@ -1,4 +1,5 @@
 import type { Alert, AlertTransition, ModelPrecision, RulEstimateRecord, Severity } from '@hourmeter/domain';
+import type { EventSink } from '@hourmeter/events';
 import { AppError, isAppError, type Logger } from '@hourmeter/runtime';
 import { createAnomalyDetector, newAssetState, type AssetDetectorState, type MetricScore } from '../anomaly/detector.js';
 import type { RegimeRule } from '../anomaly/regime.js';
@@ -21,6 +22,8 @@ export interface PredictionDeps {
   config?: Partial<PredictionConfig>;
   /** Wall clock for human transitions. */
   now?: () => number;
+  /** Absent: no events. Present: alert.raised / alert.updated / alert.transitioned after each store write. */
+  events?: EventSink;
 }
 
 export interface AlertDetail {
@@ -94,7 +97,8 @@ const isReading = (r: unknown): r is StoredReading => {
  * predicted failure. Readings are queued by `onStored` and processed in order
  * by one worker, so the ingest path only pays for a push.
  */
-export function createPredictionService(deps: PredictionDeps): PredictionService {
+export function createPredictionService(input: PredictionDeps): PredictionService {
+  const deps: PredictionDeps = input.events ? { ...input, alerts: alertStoreWithEvents(input.alerts, input.events) } : input;
   const cfg: PredictionConfig = { ...DEFAULT_PREDICTION_CONFIG, ...deps.config };
   const log = deps.logger.child({ svc: 'prediction' });
   const now = deps.now ?? Date.now;
@@ -113,8 +117,10 @@ export function createPredictionService(deps: PredictionDeps): PredictionService
   let lastDropLog = 0;
 
   const keyOf = (assetId: string, fm: string) => `${assetId}|${fm}`;
-  const modelConfig = (ctx: AssetContext): ModelPredictionConfig =>
-    cfg.models[ctx.assetModelId] ?? (ctx.assetModelCode ? cfg.models[ctx.assetModelCode] : undefined) ?? {};
+  const modelConfig = (ctx: AssetContext): ModelPredictionConfig => ({
+    ...(cfg.models[ctx.assetModelId] ?? (ctx.assetModelCode ? cfg.models[ctx.assetModelCode] : undefined) ?? {}),
+    ...ctx.prediction,
+  });
 
   async function runtimeFor(assetId: string): Promise<AssetRuntime | undefined> {
     const existing = runtimes.get(assetId);
@@ -478,5 +484,40 @@ export function createPredictionService(deps: PredictionDeps): PredictionService
     },
 
     stats: () => ({ ...counters, pending: pendingCount }),
+  };
+}
+
+/** Emits an event after each alert write succeeded, so every path (detection, RUL, humans, work orders) is covered. */
+function alertStoreWithEvents(store: AlertStore, events: EventSink): AlertStore {
+  return {
+    get: (id) => store.get(id),
+    findActive: (a, f) => store.findActive(a, f),
+    lastClosedAt: (a, f) => store.lastClosedAt(a, f),
+    history: (id) => store.history(id),
+    findByWorkOrder: (id) => store.findByWorkOrder(id),
+    list: (o) => store.list(o),
+    precision: () => store.precision(),
+    async raise(input) {
+      const alert = await store.raise(input);
+      events.emit('alert.raised', { alert });
+      return alert;
+    },
+    async updateDetection(id, d) {
+      const alert = await store.updateDetection(id, d);
+      events.emit('alert.updated', { alert, change: 'detection' });
+      return alert;
+    },
+    async linkWorkOrder(id, workOrderId, at) {
+      const alert = await store.linkWorkOrder(id, workOrderId, at);
+      events.emit('alert.updated', { alert, change: 'work_order_linked' });
+      return alert;
+    },
+    async transition(id, t) {
+      const alert = await store.transition(id, t);
+      // The store checked the state against allowedFrom; with one candidate that is the previous state.
+      const from = t.allowedFrom.length === 1 ? t.allowedFrom[0] : undefined;
+      events.emit('alert.transitioned', { alert, ...(from ? { from } : {}), to: t.to, actor: t.actor, reason: t.reason });
+      return alert;
+    },
   };
 }

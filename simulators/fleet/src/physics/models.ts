@@ -21,6 +21,17 @@ export const PUMP: ModelSpec = {
     maxGapSeconds: 900,
     warrantyMonths: 24,
     leadTimeHours: 72,
+    prediction: {
+      failureModes: [
+        { pattern: 'vibration*', failureMode: 'bearing_wear' },
+        { pattern: 'bearing*', failureMode: 'bearing_wear' },
+        { pattern: 'motor_current*', failureMode: 'bearing_wear' },
+        { pattern: 'discharge_pressure*', failureMode: 'seal_leak' },
+        { pattern: 'suction_pressure*', failureMode: 'seal_leak' },
+        { pattern: 'flow*', failureMode: 'seal_leak' },
+      ],
+      suggestedParts: { bearing_wear: ['CP200-BRG-KIT'], seal_leak: ['CP200-SEAL-KIT'] },
+    },
   },
   idleLoad: 0.15,
   regimes: [
@@ -43,6 +54,8 @@ export const PUMP: ModelSpec = {
     },
   ],
   signals: [
+    // The operating load, as PLCs report it: prediction learns a baseline per load level.
+    { name: 'load_pct', sensor: { noiseSd: 0, driftSd: 0 }, value: (s) => (isOn(s) ? 100 * s.load : 0), exact: true },
     { name: 'vibration_rms_mm_s', sensor: { noiseSd: 0.08, driftSd: 0.03, min: 0 }, value: pumpVibration },
     { name: 'bearing_temp_c', sensor: { noiseSd: 0.25, driftSd: 0.3 }, value: (s) => s.lag['bearing_temp'] ?? s.ambientC },
     {
@@ -79,6 +92,14 @@ export const COMPRESSOR: ModelSpec = {
     maxGapSeconds: 900,
     warrantyMonths: 18,
     leadTimeHours: 96,
+    prediction: {
+      failureModes: [
+        { pattern: 'discharge_*', failureMode: 'valve_wear' },
+        { pattern: 'oil_temp*', failureMode: 'valve_wear' },
+        { pattern: 'motor_current*', failureMode: 'valve_wear' },
+      ],
+      suggestedParts: { valve_wear: ['AC75-VALVE-KIT'] },
+    },
   },
   idleLoad: 0,
   regimes: [
@@ -111,6 +132,8 @@ export const COMPRESSOR: ModelSpec = {
     },
   ],
   signals: [
+    // The operating load, as PLCs report it: prediction learns a baseline per load level.
+    { name: 'load_pct', sensor: { noiseSd: 0, driftSd: 0 }, value: (s) => (isOn(s) ? 100 * s.load : 0), exact: true },
     {
       name: 'motor_current_a',
       sensor: { noiseSd: 0.2, driftSd: 0.1, min: 0 },
@@ -153,6 +176,16 @@ export const GEARBOX: ModelSpec = {
     maxGapSeconds: 1800,
     warrantyMonths: 36,
     leadTimeHours: 120,
+    prediction: {
+      failureModes: [
+        { pattern: 'vib_*', failureMode: 'misalignment' },
+        { pattern: 'vibration*', failureMode: 'misalignment' },
+        { pattern: 'winding_temp*', failureMode: 'winding_insulation' },
+        { pattern: 'oil_temp*', failureMode: 'winding_insulation' },
+        { pattern: 'motor_current*', failureMode: 'winding_insulation' },
+      ],
+      suggestedParts: { misalignment: ['G40-COUPLING-KIT'], winding_insulation: ['G40-MOTOR-REWIND'] },
+    },
   },
   idleLoad: 0.1,
   regimes: [
@@ -180,6 +213,8 @@ export const GEARBOX: ModelSpec = {
     },
   ],
   signals: [
+    // The operating load, as PLCs report it: prediction learns a baseline per load level.
+    { name: 'load_pct', sensor: { noiseSd: 0, driftSd: 0 }, value: (s) => (isOn(s) ? 100 * s.load : 0), exact: true },
     { name: 'operating_hours', sensor: { noiseSd: 0, driftSd: 0 }, value: (s) => s.operatingHours, exact: true },
     { name: 'shaft_speed_rpm', sensor: { noiseSd: 1, driftSd: 0.5, min: 0 }, value: (s) => (isOn(s) ? 1490 - 25 * s.load : 0) },
     { name: 'vib_1x_mm_s', sensor: { noiseSd: 0.05, driftSd: 0.02, min: 0 }, value: (s) => orders(s)[0] },
