@@ -31,7 +31,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 /** Opens the relational store and brings its schema to the latest migration. */
 export async function openDb(opts: OpenDbOptions): Promise<Db> {
   const log = opts.logger.child({ svc: 'db' });
-  const db = opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(opts.dataDir);
+  const db = opts.databaseUrl ? openPostgres(opts.databaseUrl, log) : openSqlite(opts.dataDir);
   try {
     await migrate(db.kysely, log);
   } catch (err) {
@@ -62,8 +62,11 @@ function openSqlite(dataDir: string): Db {
   };
 }
 
-function openPostgres(url: string): Db {
+function openPostgres(url: string, log: Logger): Db {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client dies when the server restarts or drops it: the pool replaces
+  // it on the next query. Unhandled, the 'error' event would end the process.
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection lost'));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return {

@@ -90,3 +90,11 @@ export function repositories(db: Db) {
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
+export {
+  readSqliteCatalog,
+  migrationCatalog,
+  foreignKeyOrder,
+  knownMigrations,
+  type CatalogTable,
+  type CatalogColumn,
+} from './catalog.js';

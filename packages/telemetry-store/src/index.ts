@@ -13,3 +13,11 @@ export { createInfluxTelemetryStore, type InfluxTelemetryStoreOptions } from './
 export { InfluxWriteError } from './influx/write-error.js';
 // The contract suite lives behind `@hourmeter/telemetry-store/contract` so
 // production code never imports vitest.
+export {
+  openDuckDbTelemetryExport,
+  type DuckDbExportOptions,
+  type DuckDbTelemetryExport,
+  type ExportRange,
+  type AssetTelemetryCounts,
+} from './duckdb/export.js';
+export { influxInspector, type InfluxInspector } from './influx/inspect.js';

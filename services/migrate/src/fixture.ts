@@ -1,0 +1,229 @@
+/**
+ * An embedded installation for the migration tests: every relational table
+ * populated (through the repositories where they make it easy, typed Kysely
+ * inserts elsewhere), one issued invoice with lines, usage and a credit note,
+ * and a DuckDB telemetry file.
+ */
+import { openDb, repositories } from '@hourmeter/db';
+import { createDuckDbTelemetryStore, type StoredReading } from '@hourmeter/telemetry-store';
+import { pino } from 'pino';
+
+const silent = pino({ level: 'silent' });
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+export interface FixtureSize {
+  /** Assets (each with a device, daily hours, telemetry). */
+  assets: number;
+  /** Days of operating hours per asset (each recomputed once: two versions). */
+  days: number;
+  /** Readings per asset (one per minute from T0). */
+  readingsPerAsset: number;
+  /** Extra stock movements (bulk rows for the throughput figure). */
+  movements: number;
+}
+
+export const SMALL: FixtureSize = { assets: 4, days: 20, readingsPerAsset: 1_500, movements: 200 };
+
+const day = (i: number) => new Date(T0 + i * 86_400_000).toISOString().slice(0, 10);
+
+export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSize = SMALL): Promise<{ readings: number; assetIds: string[] }> {
+  const db = await openDb({ dataDir, logger: silent });
+  const repos = repositories(db);
+  const k = db.kysely;
+  const now = T0 + 40 * 86_400_000;
+  try {
+    const customer = await repos.customers.create({
+      name: 'Acme "Foods" — Zürich',
+      currency: 'EUR',
+      value: { annualRevenueMinor: 12_345_600, onTimePaymentRate: 0.97, annualCostToServeMinor: 99_000, size: 'large', influence: 0.5 },
+    });
+    const site = await repos.sites.create({ customerId: customer.id, name: 'Plant 1', timezone: 'Europe/Zurich' });
+    const model = await repos.assetModels.create({
+      code: 'PUMP-1',
+      name: 'Pump',
+      runningRule: { kind: 'threshold', metric: 'rpm', above: 100 },
+      maxGapSeconds: 600,
+      warrantyMonths: 12,
+      leadTimeHours: 72,
+    });
+    await k
+      .insertInto('production_batches')
+      .values({ id: 'pb_1', asset_model_id: model.id, code: 'B-2025-07', produced_on: '2025-07-01', unit_count: 40, quality_reserve_minor: 250_000, currency: 'EUR', created_at: T0, updated_at: T0 })
+      .execute();
+    const assetIds: string[] = [];
+    for (let i = 0; i < size.assets; i++) {
+      const a = await repos.assets.create({ serialNumber: `SN-${i + 1}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2025-09-01', status: 'active' });
+      assetIds.push(a.id);
+      await repos.devices.create({ assetId: a.id, name: `gateway ${i + 1}` });
+    }
+    await k.updateTable('assets').set({ production_batch_id: 'pb_1' }).where('id', '=', assetIds[0]!).execute();
+    await repos.apiKeys.create({ name: 'admin', role: 'admin' }, T0);
+    await repos.apiKeys.create({ name: 'planner', role: 'planner' }, T0);
+
+    // Operating hours: every day recorded twice (the second is version 2 in the history).
+    for (const assetId of assetIds) {
+      for (let d = 0; d < size.days; d++) {
+        for (const hours of [8, 8 + (d % 3) / 2]) {
+          await repos.operatingHours.record({
+            assetId, day: day(d), operatingMs: hours * H, samples: 1440, gapMs: 60_000, counterResets: 0,
+            firstSampleTs: T0 + d * 86_400_000, lastSampleTs: T0 + d * 86_400_000 + 86_340_000, settings: '{"rule":"rpm>100"}',
+          });
+        }
+      }
+    }
+    const [a1, a2] = assetIds as [string, string];
+
+    // Service operations (migration 0003).
+    await k.insertInto('parts').values([
+      { id: 'prt_1', part_number: 'BRG-6204', description: 'Bearing', unit_cost_minor: 1_250, currency: 'EUR', superseded_by: null, created_at: T0, updated_at: T0 },
+      { id: 'prt_2', part_number: 'SEAL-40', description: 'Seal, 40 mm', unit_cost_minor: 830, currency: 'EUR', superseded_by: 'prt_1', created_at: T0, updated_at: T0 },
+    ]).execute();
+    await k.insertInto('part_fits').values([{ part_id: 'prt_1', asset_model_id: model.id }, { part_id: 'prt_2', asset_model_id: model.id }]).execute();
+    // Inserted child first in rowid order: the copy must not depend on it.
+    await k.insertInto('warehouses').values({ id: 'wh_2', code: 'ZRH', name: 'Zürich van', level: 'van', parent_id: null, lat: 47.37, lon: 8.54, created_at: T0, updated_at: T0 }).execute();
+    await k.insertInto('warehouses').values({ id: 'wh_1', code: 'CENTRAL', name: 'Central', level: 'central', parent_id: null, lat: 50.11, lon: 8.68, created_at: T0, updated_at: T0 }).execute();
+    await k.updateTable('warehouses').set({ parent_id: 'wh_1' }).where('id', '=', 'wh_2').execute();
+    await k.insertInto('stock_levels').values([
+      { warehouse_id: 'wh_1', part_id: 'prt_1', on_hand: 40, reserved: 2, reorder_point: 10, reorder_quantity: 50, updated_at: T0 },
+      { warehouse_id: 'wh_2', part_id: 'prt_2', on_hand: 3, reserved: 0, reorder_point: 1, reorder_quantity: 5, updated_at: T0 },
+    ]).execute();
+    await k.insertInto('failure_codes').values([
+      { asset_model_id: model.id, kind: 'symptom', code: 'VIB', description: 'Vibration' },
+      { asset_model_id: model.id, kind: 'cause', code: 'WEAR', description: 'Wear' },
+      { asset_model_id: model.id, kind: 'remedy', code: 'REPL', description: 'Replace' },
+    ]).execute();
+    await k.insertInto('maintenance_schedules').values({
+      id: 'ms_1', asset_id: a1, failure_mode: 'bearing', description: 'Annual bearing check', interval_days: 365, interval_hours: 4000,
+      last_done_at: T0, last_done_hours: 0, active: 1, created_at: T0, updated_at: T0,
+    }).execute();
+    const wo = (id: string, state: string, extra: Partial<{ repeat_of_id: string; completed_at: number }> = {}) => ({
+      id, kind: 'corrective', state, asset_id: a1, failure_mode: 'bearing', alert_id: null, description: 'Bearing noise', reason: null,
+      source: 'alert', severity: 'high', rul_hours: 120.5, suggested_part_numbers: '["BRG-6204"]', schedule_id: null, technician: 'tech-7',
+      window_from: T0 + 3 * H, window_to: T0 + 6 * H, sla_due_at: T0 + 48 * H, repeat_of_id: extra.repeat_of_id ?? null,
+      completed_at: extra.completed_at ?? null, cancelled_at: null, created_at: T0, updated_at: T0 + 5 * H,
+    });
+    await k.insertInto('work_orders').values(wo('wo_1', 'completed', { completed_at: T0 + 5 * H })).execute();
+    await k.insertInto('work_orders').values(wo('wo_2', 'open', { repeat_of_id: 'wo_1' })).execute();
+    await k.insertInto('work_order_events').values([
+      { id: 'woe_1', work_order_id: 'wo_1', from_state: null, to_state: 'open', actor: 'system', at: T0, note: null },
+      { id: 'woe_2', work_order_id: 'wo_1', from_state: 'open', to_state: 'completed', actor: 'tech-7', at: T0 + 5 * H, note: 'replaced bearing' },
+    ]).execute();
+    await k.insertInto('work_order_completions').values({
+      work_order_id: 'wo_1', failure_at: T0 + H, symptom_code: 'VIB', cause_code: 'WEAR', remedy_code: 'REPL', responsible_department: 'service',
+      labour_hours: 2.5, travel_hours: 1, downtime_from: T0 + H, downtime_to: T0 + 5 * H, fixed_on_first_visit: 1, in_warranty: 0,
+      charged_to: 'contract', contract_id: 'ctr_1', production_batch_id: 'pb_1', parts_cost_minor: 1_250, labour_cost_minor: 20_000,
+      travel_cost_minor: 4_000, total_cost_minor: 25_250, currency: 'EUR', completed_by: 'tech-7', completed_at: T0 + 5 * H,
+    }).execute();
+    await k.insertInto('work_order_parts_consumed').values({ work_order_id: 'wo_1', part_id: 'prt_1', part_number: 'BRG-6204', quantity: 1, unit_cost_minor: 1_250, currency: 'EUR' }).execute();
+    await k.insertInto('stock_transfers').values({ id: 'st_1', part_id: 'prt_1', quantity: 2, from_warehouse_id: 'wh_1', to_warehouse_id: 'wh_2', part_request_id: 'pr_1', state: 'received', created_at: T0, updated_at: T0 + H }).execute();
+    await k.insertInto('part_requests').values({
+      id: 'pr_1', work_order_id: 'wo_1', part_id: 'prt_1', quantity: 1, warehouse_id: 'wh_2', state: 'consumed', served_from_stock: 1,
+      sourcing: '{"plan":"transfer"}', transfer_id: 'st_1', requested_at: T0, updated_at: T0 + 5 * H,
+    }).execute();
+    const movements = Array.from({ length: size.movements }, (_, i) => ({
+      id: `sm_${String(i).padStart(6, '0')}`, warehouse_id: i % 2 ? 'wh_1' : 'wh_2', part_id: i % 3 ? 'prt_1' : 'prt_2', kind: i % 2 ? 'receipt' : 'issue',
+      quantity: i % 2 ? 5 : -1, work_order_id: i % 2 ? null : 'wo_1', transfer_id: null, note: i % 7 ? null : `note ${i} ‘quoted’`, at: T0 + i * 1000,
+    }));
+    for (let i = 0; i < movements.length; i += 500) await k.insertInto('stock_movements').values(movements.slice(i, i + 500)).execute();
+
+    // Prediction (0004) and models (0006).
+    await k.insertInto('alerts').values({
+      id: 'alr_1', asset_id: a1, failure_mode: 'bearing', severity: 'high', state: 'closed', evidence: '{"zScore":4.2}', model_version: 'det-1',
+      work_order_id: 'wo_1', raised_at: T0, last_detected_at: T0 + H, closed_at: T0 + 5 * H, created_at: T0, updated_at: T0 + 5 * H,
+    }).execute();
+    await k.insertInto('alert_transitions').values([
+      { alert_id: 'alr_1', seq: 1, from_state: null, to_state: 'open', at: T0, actor: 'detector', reason: 'raised' },
+      { alert_id: 'alr_1', seq: 2, from_state: 'open', to_state: 'closed', at: T0 + 5 * H, actor: 'tech-7', reason: 'fixed' },
+    ]).execute();
+    await k.insertInto('rul_estimates').values([
+      { asset_id: a1, ts: T0, model_version: 'rul-1', hours: 120.25, lower_hours: 80.5, upper_hours: 160.125, failure_mode: 'bearing', created_at: T0 },
+      { asset_id: a2, ts: T0, model_version: 'rul-1', hours: 1e6 / 3, lower_hours: 0.1 + 0.2, upper_hours: 1e300, failure_mode: null, created_at: T0 },
+    ]).execute();
+    await k.insertInto('rul_models').values({
+      id: 'rm_1', asset_model_id: model.id, version: 1, status: 'active', source: 'cmapss:FD001', training_from: null, training_to: null,
+      training_units: 100, training_rows: 20_631, training: '{"epochs":10}', feature_spec: '{"window":30}', rmse: 18.7, score: 512.3,
+      band_coverage: 0.91, metrics: '{"rmse":18.7}', hours_per_cycle: 1.5, model_json: JSON.stringify({ trees: Array.from({ length: 200 }, (_, i) => i / 7) }),
+      created_by: 'admin', created_at: T0, activated_at: T0,
+    }).execute();
+
+    // Contracts and billing (0005): one issued invoice with lines, usage and a credit note, one draft.
+    await k.insertInto('contracts').values({ id: 'ctr_1', customer_id: customer.id, kind: 'pbh', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2027-12-31', current_version: 2, created_at: T0, updated_at: T0 + H }).execute();
+    await k.insertInto('contract_versions').values([
+      { contract_id: 'ctr_1', version: 1, effective_from: '2026-01-01', ends_on: '2027-12-31', asset_ids: JSON.stringify([a1]), terms: '{"ratePerHourMinor":5000}', reason: null, created_at: T0 },
+      { contract_id: 'ctr_1', version: 2, effective_from: '2026-01-10', ends_on: '2027-12-31', asset_ids: JSON.stringify([a1, a2]), terms: '{"ratePerHourMinor":5000}', reason: 'added pump 2', created_at: T0 + H },
+    ]).execute();
+    await k.insertInto('contract_assets').values([
+      { contract_id: 'ctr_1', version: 2, asset_id: a1, kind: 'pbh', from_day: '2026-01-01', to_day: '2027-12-31' },
+      { contract_id: 'ctr_1', version: 2, asset_id: a2, kind: 'pbh', from_day: '2026-01-10', to_day: '2027-12-31' },
+    ]).execute();
+    for (const table of ['usage_records', 'usage_record_versions'] as const) {
+      await k.insertInto(table).values([
+        { id: 'ur_1', asset_id: a1, day: day(0), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 },
+        { id: 'ur_2', asset_id: a1, day: day(1), operating_ms: 9 * H, version: 2, source_version: 2, computed_at: T0 + H },
+      ]).execute();
+    }
+    await k.insertInto('usage_record_versions').values({ id: 'ur_2', asset_id: a1, day: day(1), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 }).execute();
+    await k.insertInto('invoice_runs').values({ id: 'run_1', period: '2026-01', status: 'succeeded', started_at: now, finished_at: now + 1000, result: '{"invoices":2}' }).execute();
+    const invoice = (id: string, period: string) => ({
+      id, contract_id: 'ctr_1', customer_id: customer.id, idempotency_key: `ctr_1:${period}-01`, period_start: `${period}-01`, period_end: `${period}-28`,
+      currency: 'EUR', status: 'draft', number: null, total_minor: 85_000, issued_at: null, run_id: 'run_1', created_at: now, updated_at: now,
+    });
+    await k.insertInto('invoices').values([invoice('inv_1', '2026-01'), invoice('inv_2', '2026-02')]).execute();
+    for (const id of ['inv_1', 'inv_2']) {
+      await k.insertInto('invoice_lines').values([
+        { invoice_id: id, line_no: 1, kind: 'usage', description: '17 h at 50.00', asset_id: a1, work_order_id: null, from_day: day(0), to_day: day(1), quantity: 17, unit_price_minor: 5_000, amount_minor: 85_000 },
+        { invoice_id: id, line_no: 2, kind: 'extra_work', description: 'wo_1', asset_id: a1, work_order_id: 'wo_1', from_day: null, to_day: null, quantity: 2.5, unit_price_minor: 0, amount_minor: 0 },
+      ]).execute();
+      await k.insertInto('invoice_usage').values([
+        { invoice_id: id, contract_id: 'ctr_1', asset_id: a1, day: day(0), billed_ms: 8 * H, usage_version: 1 },
+        { invoice_id: id, contract_id: 'ctr_1', asset_id: a1, day: day(1), billed_ms: 9 * H, usage_version: 2 },
+      ]).execute();
+    }
+    // Issue inv_1 as the application does (draft -> issued, numbered from the gapless counter).
+    await k.insertInto('document_counters').values([{ series: 'INV', year: 2026, last_value: 1 }, { series: 'CN', year: 2026, last_value: 1 }]).execute();
+    await k.updateTable('invoices').set({ status: 'issued', number: '2026-000001', issued_at: now, updated_at: now }).where('id', '=', 'inv_1').execute();
+    await k.insertInto('credit_notes').values({ id: 'cn_1', invoice_id: 'inv_1', number: 'CN-2026-000001', reason: 'availability credit', amount_minor: 1_700, currency: 'EUR', issued_at: now + H }).execute();
+  } finally {
+    await db.close();
+  }
+
+  // Telemetry: one reading a minute per asset; metric sets differ per asset; booleans; some without seq.
+  const store = await createDuckDbTelemetryStore({ dataDir, mergeThreshold: 50_000 });
+  const ids = (await listAssetIds(dataDir));
+  let readings = 0;
+  try {
+    for (let start = 0; start < size.readingsPerAsset; start += 2_000) {
+      const batch: StoredReading[] = [];
+      for (const [n, assetId] of ids.entries()) {
+        for (let i = start; i < Math.min(size.readingsPerAsset, start + 2_000); i++) {
+          const metrics: Record<string, number | boolean> = {
+            rpm: Math.round(1500 + 100 * Math.sin(i / 30 + n)),
+            temp: Math.round((60 + 5 * Math.cos(i / 50) + n) * 100) / 100,
+            running: i % 97 !== 0,
+          };
+          if (n % 2 === 0) metrics['vib.x mm/s'] = Math.round(Math.abs(Math.sin(i / 7)) * 1000) / 1000;
+          batch.push({ assetId, deviceId: `dev-${n}`, ts: T0 + i * 60_000, seq: n === 1 ? undefined : i, metrics });
+        }
+      }
+      await store.writeBatch(batch);
+      readings += batch.length;
+    }
+    // A duplicate re-delivery: stored once.
+    await store.writeBatch([{ assetId: ids[0]!, deviceId: 'dev-0', ts: T0, seq: 0, metrics: { rpm: 1, temp: 1, running: true } }]);
+  } finally {
+    await store.close();
+  }
+  return { readings, assetIds: ids };
+}
+
+async function listAssetIds(dataDir: string): Promise<string[]> {
+  const db = await openDb({ dataDir, logger: silent });
+  try {
+    return (await db.kysely.selectFrom('assets').select('id').orderBy('serial_number').execute()).map((r) => r.id);
+  } finally {
+    await db.close();
+  }
+}
+
+export const FIXTURE_T0 = T0;
