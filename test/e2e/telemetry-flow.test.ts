@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { tempDir, waitFor } from '@hourmeter/testkit';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +14,9 @@ interface Listening {
 }
 
 /**
- * The whole embedded process: a demo device connects over MQTT (TCP and
- * WebSocket), publishes, and the API shows its status, counters, telemetry
- * and operating hours.
+ * The whole embedded process: a device provisioned through the API connects
+ * over MQTT (TCP and WebSocket), publishes, and the API shows its status,
+ * counters, telemetry and operating hours.
  */
 describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   const dir = tempDir();
@@ -33,7 +31,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   };
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts', '--demo'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -51,8 +49,34 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor('the server to listen', () => out.includes('"hourmeter listening"'), { timeoutMs: 30_000 });
     info = JSON.parse(out.split('\n').find((l) => l.includes('"hourmeter listening"'))!) as Listening;
-    devices = (JSON.parse(readFileSync(join(dir.path, 'demo-devices.json'), 'utf8')) as { devices: typeof devices }).devices;
+    devices = await provision();
   });
+
+  /** A pump (running flag) and a gearbox (hours counter), each with a device, through the API. */
+  async function provision(): Promise<typeof devices> {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${info.address}/api/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string } & Record<string, unknown>;
+    };
+    const customer = await post('/customers', { name: 'Flow Foods', currency: 'EUR' });
+    const site = await post('/sites', { customerId: customer.id, name: 'Plant' });
+    const out: typeof devices = [];
+    for (const [code, runningRule] of [
+      ['FLOW-PUMP', { kind: 'boolean', metric: 'running' }],
+      ['FLOW-GBX', { kind: 'counter', metric: 'operating_hours', unit: 'hours' }],
+    ] as const) {
+      const model = await post('/asset-models', { code, name: code, runningRule, maxGapSeconds: 900 });
+      const asset = await post('/assets', { serialNumber: `${code}-1`, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-15' });
+      const { credentials } = (await post('/devices', { assetId: asset.id })) as unknown as { credentials: { username: string; password: string } };
+      out.push({ ...credentials, assetId: asset.id, model: code });
+    }
+    return out;
+  }
 
   afterAll(async () => {
     child?.kill('SIGTERM');
@@ -61,7 +85,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   });
 
   it('stores readings, counts them, meters hours and reports rejections on the errors topic', async () => {
-    const pump = devices.find((d) => d.model === 'DEMO-PUMP-CP200')!;
+    const pump = devices.find((d) => d.model === 'FLOW-PUMP')!;
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${info.mqttPort}`, {
       username: pump.username,
       password: pump.password,
@@ -109,7 +133,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   });
 
   it('accepts MQTT over WebSocket on /mqtt and refuses a wrong secret', async () => {
-    const gbx = devices.find((d) => d.model === 'DEMO-GBX-G40')!;
+    const gbx = devices.find((d) => d.model === 'FLOW-GBX')!;
     const ws = await mqtt.connectAsync(info.mqttWebSocket, { username: gbx.username, password: gbx.password, clientId: gbx.username });
     await ws.publishAsync(`hm/v1/${gbx.username}/telemetry`, JSON.stringify({ ts: Date.now() - 1000, metrics: { operating_hours: 12.5 } }), { qos: 1 });
     await waitFor('the reading via WebSocket', async () => ((await api(`/api/v1/devices/${gbx.username}/ingest`)) as { accepted: number }).accepted === 1);

@@ -35,6 +35,22 @@ export const ConfigSchema = z.object({
   HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   /** Directory with NASA C-MAPSS files, for training RUL models from them through the API. */
   HM_CMAPSS_DIR: z.string().min(1).optional(),
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  HM_METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * Broker cluster: every broker node given the same Redis shares subscriptions,
+   * sessions, retained messages and QoS 1 queues with the others. Unset = one
+   * node with in-memory state (docs/cluster.md).
+   */
+  HM_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave unset for a single broker node)')
+    .optional(),
+  /** Name of this broker node in logs and $SYS topics (default: the host name); a random suffix keeps restarts apart. */
+  HM_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" only (at most 64)')
+    .optional(),
 })
   .superRefine((c, ctx) => {
     if (c.HM_TELEMETRY_STORE !== 'influxdb') return;
@@ -70,5 +86,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 }
 
 function redactIfSecret(name: string, value: string): string {
-  return /KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL/.test(name) ? '[redacted]' : value;
+  return /KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL|REDIS_URL/.test(name) ? '[redacted]' : value;
 }

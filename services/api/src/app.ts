@@ -13,6 +13,10 @@ import { operatingHoursRoutes } from './routes/operating-hours.js';
 import { registryRoutes } from './routes/registry.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 import type { DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
+import type { EventSubscriber } from '@hourmeter/events';
+import type { Metrics } from '@hourmeter/metrics';
+import { eventRoutes } from './routes/events.js';
+import { metricsRoute } from './routes/metrics.js';
 
 export interface ApiDeps {
   repos: Repositories;
@@ -30,6 +34,12 @@ export interface ApiDeps {
    * that wires the services passes them, so this package depends on none.
    */
   serviceRoutes?: readonly ((api: FastifyInstance) => void)[];
+  /** Live updates at GET /api/v1/events (server-sent events). */
+  events?: EventSubscriber;
+  /** Prometheus metrics at GET /metrics and HTTP latency. */
+  metrics?: Metrics;
+  metricsToken?: string | undefined;
+  liveCounters?: { clients: number; dropped: number };
 }
 
 export const API_PREFIX = '/api/v1';
@@ -53,6 +63,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandler(app);
+  if (deps.metrics) app.addHook('onResponse', deps.metrics.onResponse);
 
   await app.register(swagger, {
     openapi: {
@@ -69,10 +80,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   healthRoute(app, deps.health, deps.version);
+  if (deps.metrics) metricsRoute(app, deps.metrics, { token: deps.metricsToken });
 
   await app.register(
     async (api) => {
       requireApiKey(api, deps.repos.apiKeys);
+      if (deps.events) eventRoutes(api, { events: deps.events, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices);
       apiKeyRoutes(api, deps.repos.apiKeys);

@@ -17,11 +17,22 @@ export interface DeviceConnectionState {
   readonly transport: 'tcp' | 'ws';
 }
 
+/** A device came online or went offline (a takeover by the same device reports `connected` again). */
+export type ConnectionChange =
+  | { readonly kind: 'connected'; readonly state: DeviceConnectionState }
+  | { readonly kind: 'disconnected'; readonly state: DeviceConnectionState; /** Start of the connection that ended. */ readonly connectedSince: number | undefined };
+
 /** What the API reads; the broker is the only writer. */
 export interface ConnectionStateQuery {
   get(deviceId: string): DeviceConnectionState | undefined;
   list(filter?: { online?: boolean }): DeviceConnectionState[];
   onlineCount(): number;
+  /**
+   * Called synchronously after each change (keep it cheap: e.g. emit on the
+   * event bus). A listener that throws is reported as a process warning and
+   * never disturbs the broker. Returns the unsubscribe function.
+   */
+  onChange(listener: (change: ConnectionChange) => void): () => void;
 }
 
 type MutableState = { -readonly [K in keyof DeviceConnectionState]: DeviceConnectionState[K] };
@@ -32,6 +43,7 @@ export class ConnectionRegistry implements ConnectionStateQuery {
   // disconnects the old connection after the new one registered, and that late
   // disconnect must not mark the device offline.
   private readonly owners = new Map<string, object>();
+  private readonly listeners = new Set<(change: ConnectionChange) => void>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -47,6 +59,7 @@ export class ConnectionRegistry implements ConnectionStateQuery {
       disconnectedAt: undefined,
       transport,
     });
+    this.notify({ kind: 'connected', state: { ...this.states.get(deviceId)! } });
   }
 
   seen(deviceId: string): void {
@@ -59,9 +72,11 @@ export class ConnectionRegistry implements ConnectionStateQuery {
     this.owners.delete(deviceId);
     const s = this.states.get(deviceId);
     if (!s) return;
+    const since = s.connectedSince;
     s.online = false;
     s.connectedSince = undefined;
     s.disconnectedAt = this.now();
+    this.notify({ kind: 'disconnected', state: { ...s }, connectedSince: since });
   }
 
   get(deviceId: string): DeviceConnectionState | undefined {
@@ -79,5 +94,21 @@ export class ConnectionRegistry implements ConnectionStateQuery {
 
   onlineCount(): number {
     return this.owners.size;
+  }
+
+  onChange(listener: (change: ConnectionChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private notify(change: ConnectionChange): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch (err) {
+        // The registry has no logger; a warning reaches the process log without touching connection handling.
+        process.emitWarning(`connection change listener failed: ${err instanceof Error ? err.message : String(err)}`, 'HourmeterWarning');
+      }
+    }
   }
 }

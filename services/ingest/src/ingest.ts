@@ -48,6 +48,8 @@ export interface IngestDeps {
   readonly now?: (() => number) | undefined;
   /** Called with each batch after the store confirmed it (hour meter, prediction). */
   readonly onStored?: ((readings: readonly StoredReading[]) => Promise<void> | void) | undefined;
+  /** Told the latency (ms) and size of each successful store write, e.g. for a metrics histogram. */
+  readonly onWrite?: ((ms: number, readings: number) => void) | undefined;
 }
 
 export interface IngestHealth {
@@ -115,6 +117,7 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
       retryBaseMs: cfg.retryBaseMs ?? 100,
       retryMaxMs: cfg.retryMaxMs ?? 5000,
       deadLetterDir: cfg.spoolDir,
+      onWrite: deps.onWrite,
       onStored: (readings) => {
         for (const wake of backlogWaiters) wake();
         backlogWaiters.clear();

@@ -18,6 +18,8 @@ export interface DrainerOptions {
    * Its failures are logged, never allowed to stall draining.
    */
   readonly onStored?: ((readings: readonly StoredReading[]) => Promise<void> | void) | undefined;
+  /** Told the latency of each successful store write (metrics histogram). Must be cheap; errors are ignored. */
+  readonly onWrite?: ((ms: number, readings: number) => void) | undefined;
 }
 
 export interface StoreWriteStats {
@@ -143,6 +145,11 @@ export class StoreDrainer {
         s.meanWriteMs = s.meanWriteMs === undefined ? ms : s.meanWriteMs * 0.8 + ms * 0.2;
         s.maxWriteMs = Math.max(s.maxWriteMs ?? 0, ms);
         s.lastSuccessAt = Date.now();
+        try {
+          this.opts.onWrite?.(ms, readings.length);
+        } catch {
+          // An observer must never stall draining.
+        }
         if (s.storeFailing) this.log.info({ attempts: attempt + 1 }, 'store writes recovered');
         s.storeFailing = false;
         return true;

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApi } from '@hourmeter/api';
+import { buildApi, dbCountSources } from '@hourmeter/api';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
+import { createEventBus, deviceConnectionEvents } from '@hourmeter/events';
 import { createIngest } from '@hourmeter/ingest';
+import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
 import { ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
@@ -77,11 +79,13 @@ async function main(): Promise<void> {
 
   // The broker exists only once ingest does, and ingest feeds prediction:
   // commands are sent through it when work orders complete, long after start-up.
-  const late: { broker?: Broker } = {};
+  const late: { broker?: Broker; metrics?: Metrics } = {};
+  const events = createEventBus({ logger: logger.child({ svc: 'events' }), source: 'hourmeter' });
   const services = createServices({
     db,
     repos,
     logger,
+    events,
     telemetry: telemetry.store,
     cmapssDir: config.HM_CMAPSS_DIR,
     publishCommand: async (deviceId, payload) => {
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
       fsync: config.HM_SPOOL_FSYNC,
       fsyncIntervalMs: config.HM_SPOOL_FSYNC_INTERVAL_MS,
     },
+    onWrite: (ms, readings) => late.metrics?.observeStoreWrite(ms, readings),
     onStored: async (readings) => {
       void services.prediction.onStored(readings);
       await hourMeter.onStored(readings);
@@ -117,6 +122,14 @@ async function main(): Promise<void> {
     tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST },
   });
   late.broker = mqtt;
+  mqtt.connections.onChange(deviceConnectionEvents(events));
+  const liveCounters = { clients: 0, dropped: 0 };
+  const metrics = createMetrics(
+    { ingest: () => ingest.health(), broker: () => mqtt.stats(), events, live: () => liveCounters, ...dbCountSources(db) },
+    { logger },
+  );
+  late.metrics = metrics;
+  shutdown.register('metrics', () => metrics.close());
   shutdown.register('mqtt broker', () => mqtt.close());
 
   const api = await buildApi({
@@ -128,6 +141,10 @@ async function main(): Promise<void> {
     ingestCounters: { forDevice: (id) => ingest.deviceCounters(id) },
     hourMeter,
     serviceRoutes: services.routes,
+    events,
+    metrics,
+    metricsToken: config.HM_METRICS_TOKEN,
+    liveCounters,
     health: {
       database: () => db.ping(),
       telemetryStore: () => telemetry.store.ping(),

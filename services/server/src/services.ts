@@ -1,5 +1,6 @@
 import { createContractsService, contractRoutes, workOrderFacts, type ContractsService } from '@hourmeter/contracts';
 import type { Db, Repositories } from '@hourmeter/db';
+import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
 import {
   createPredictionService,
@@ -38,6 +39,8 @@ export interface ServiceDeps {
   telemetry: TelemetryStore;
   /** Where C-MAPSS files are, for RUL training from them (optional). */
   cmapssDir?: string | undefined;
+  /** Where alert and work-order events go (live updates, metrics). */
+  events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
   publishCommand: (deviceId: string, payload: unknown) => Promise<void>;
 }
@@ -50,6 +53,7 @@ export function createServices(deps: ServiceDeps): Services {
   const workOrders = createWorkOrderService({
     repos,
     logger,
+    events: deps.events,
     parts,
     contracts: contracts.coverage,
     commands: {
@@ -71,6 +75,7 @@ export function createServices(deps: ServiceDeps): Services {
     rul: createRulAdapter({ registry: rulModels, assets }),
     preventive: workOrders.preventivePort,
     logger,
+    events: deps.events,
   });
   workOrders.onCompleted(async (wo) => {
     await prediction.resolveByWorkOrder({ workOrderId: wo.id });

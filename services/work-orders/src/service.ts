@@ -8,6 +8,7 @@ import type {
   WorkOrderInput,
   WorkOrderScheduleInput,
 } from '@hourmeter/domain';
+import type { EventSink } from '@hourmeter/events';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import { allocateCost } from './core/allocation.js';
 import { assertTransition } from './core/lifecycle.js';
@@ -37,6 +38,8 @@ export interface WorkOrderServiceDeps {
   commands?: MaintenanceCommandSender | undefined;
   parts?: PartsReservations | undefined;
   clock?: (() => number) | undefined;
+  /** Absent: no events. Present: workorder.created / updated / completed after each commit. */
+  events?: EventSink | undefined;
 }
 
 export interface QueueItem extends QueueEntry<WorkOrder> {
@@ -51,6 +54,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const listeners = new Set<CompletionListener>();
   const log = deps.logger.child({ svc: 'work-orders' });
   const createOpts = (actor: string, at: number) => ({ actor, now: at, repeatWindowMs: cfg.repeatWindowDays * DAY_MS });
+  const transitioned = (workOrder: WorkOrder, from: WorkOrder['state'], actor: string): WorkOrder => {
+    deps.events?.emit('workorder.updated', { workOrder, change: 'transition', from, to: workOrder.state, actor });
+    return workOrder;
+  };
 
   async function reserveSuggested(workOrderId: string, partNumbers: readonly string[]) {
     if (!deps.parts) return;
@@ -88,6 +95,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     );
     const already = new Set(created ? [] : (before?.suggestedPartNumbers ?? []));
     await reserveSuggested(workOrder.id, (req.suggestedPartNumbers ?? []).filter((p) => !already.has(p)));
+    if (created) deps.events?.emit('workorder.created', { workOrder });
+    else deps.events?.emit('workorder.updated', { workOrder, change: 'refreshed', to: workOrder.state, actor });
     log.info({ workOrderId: workOrder.id, assetId: req.assetId, failureMode: req.failureMode, created }, created ? 'preventive order opened' : 'preventive order updated');
     return { workOrder, created };
   }
@@ -113,8 +122,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   return {
     config: cfg,
 
-    create(input: WorkOrderInput, actor: string): Promise<WorkOrder> {
-      return repo.create(input, createOpts(actor, now()));
+    async create(input: WorkOrderInput, actor: string): Promise<WorkOrder> {
+      const workOrder = await repo.create(input, createOpts(actor, now()));
+      deps.events?.emit('workorder.created', { workOrder });
+      return workOrder;
     },
 
     /** The port for the prediction service. */
@@ -130,19 +141,19 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     async schedule(id: string, s: WorkOrderScheduleInput, actor: string): Promise<WorkOrder> {
       const wo = await repo.get(id);
       assertTransition(wo, 'scheduled');
-      return repo.transition(id, { from: wo.state, to: 'scheduled', actor, at: now(), schedule: s, note: `${s.technician} ${new Date(s.windowFrom).toISOString()}..${new Date(s.windowTo).toISOString()}` });
+      return transitioned(await repo.transition(id, { from: wo.state, to: 'scheduled', actor, at: now(), schedule: s, note: `${s.technician} ${new Date(s.windowFrom).toISOString()}..${new Date(s.windowTo).toISOString()}` }), wo.state, actor);
     },
 
     async start(id: string, actor: string): Promise<WorkOrder> {
       const wo = await repo.get(id);
       assertTransition(wo, 'in_progress');
-      return repo.transition(id, { from: wo.state, to: 'in_progress', actor, at: now() });
+      return transitioned(await repo.transition(id, { from: wo.state, to: 'in_progress', actor, at: now() }), wo.state, actor);
     },
 
     async cancel(id: string, actor: string, reason?: string): Promise<WorkOrder> {
       const wo = await repo.get(id);
       assertTransition(wo, 'cancelled');
-      return repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason });
+      return transitioned(await repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason }), wo.state, actor);
     },
 
     /**
@@ -211,6 +222,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           log.error({ err, workOrderId: id }, 'schedule not restarted');
         }
       }
+      deps.events?.emit('workorder.completed', { workOrder: result.workOrder, completion: result.completion });
       for (const l of listeners) {
         try {
           await l(result.workOrder, result.completion);

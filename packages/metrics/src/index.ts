@@ -1,0 +1,15 @@
+export {
+  createMetrics,
+  METRIC_PREFIX,
+  type AlertCount,
+  type BrokerMetricsSnapshot,
+  type HttpReplyLike,
+  type HttpRequestLike,
+  type IngestMetricsSnapshot,
+  type LiveStreamSnapshot,
+  type Metrics,
+  type MetricSources,
+  type MetricsLogger,
+  type MetricsOptions,
+  type WorkOrderCount,
+} from './metrics.js';
