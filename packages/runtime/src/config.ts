@@ -46,6 +46,12 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave unset for a single broker node)')
     .optional(),
+  /**
+   * Require a PROXY protocol v1/v2 header (HAProxy `send-proxy-v2`) on every
+   * MQTT TCP connection and use the client address it carries. Only behind a
+   * load balancer that sends it: connections without one are dropped.
+   */
+  HM_MQTT_PROXY_PROTOCOL: z.stringbool().default(false),
   /** Name of this broker node in logs and $SYS topics (default: the host name); a random suffix keeps restarts apart. */
   HM_NODE_ID: z
     .string()

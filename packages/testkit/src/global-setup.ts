@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import './provided.js';
-import { findOnPath, findPostgresBin, startInfluxd, startPostgres, type RunningServer } from './servers.js';
+import { findOnPath, findPostgresBin, startInfluxd, startPostgres, startRedis, type RunningServer } from './servers.js';
 
 /**
  * Starts the real servers the suites need once per `npm test` run, so a laptop
@@ -26,13 +26,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return server.url;
   };
 
-  const [postgresUrl, influxUrl, hasDocker] = await Promise.all([
+  const [postgresUrl, influxUrl, redisUrl, hasDocker] = await Promise.all([
     process.env.HM_TEST_POSTGRES_URL ?? start('PostgreSQL', findPostgresBin(), 'postgresql', startPostgres),
     process.env.HM_TEST_INFLUX_URL ?? start('influxd', findOnPath('influxd'), 'influxdb', startInfluxd),
+    process.env.HM_TEST_REDIS_URL ?? start('redis-server', findOnPath('redis-server'), 'redis-server', startRedis),
     probeDocker(),
   ]);
   project.provide('postgresUrl', postgresUrl);
   project.provide('influxUrl', influxUrl);
+  project.provide('redisUrl', redisUrl);
   project.provide('hasDocker', hasDocker);
 
   return async () => {

@@ -7,6 +7,8 @@ declare module 'vitest' {
     postgresUrl: string;
     /** Base URL of a throwaway InfluxDB 1.x server, or '' when influxd is not installed. */
     influxUrl: string;
+    /** URL of a throwaway redis-server 7 (empty keyspace), or '' when redis-server is not installed. */
+    redisUrl: string;
     /** Whether a Docker engine answers (testcontainers suites skip otherwise). */
     hasDocker: boolean;
   }

@@ -153,3 +153,36 @@ export async function startInfluxd(binary: string): Promise<RunningServer> {
     },
   };
 }
+
+/**
+ * Debian's redis-server 7 in the foreground on 127.0.0.1, nothing persisted
+ * (`--save ''`, no AOF): every test run starts from an empty keyspace.
+ */
+export async function startRedis(binary: string): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'hm-redis-'));
+  const port = await freePort();
+  const server = spawn(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  let ready = false;
+  const collect = (d: Buffer) => {
+    log = (log + d.toString()).slice(-4000);
+    ready ||= log.includes('Ready to accept connections');
+  };
+  server.stdout?.on('data', collect);
+  server.stderr?.on('data', collect);
+  await waitFor('redis-server to accept connections', () => {
+    if (server.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
+    return ready;
+  }, { timeoutMs: 30_000 });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await stopProcess(server);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
@@ -9,14 +10,18 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { SecurityCounters, type AuthFailureReason, type BrokerStats, type DeviceSecurityCounters } from './broker-counters.js';
 import { ConnectionRegistry, type ConnectionStateQuery } from './connection-registry.js';
+import { openClusterBackend, type ClusterBackend, type ClusterOptions } from './cluster.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from './core/auth-throttle.js';
 import { decidePublish, maySubscribe, type Principal } from './core/principal.js';
 import { ErrorNoticeLimiter } from './error-notice-limiter.js';
+import { readProxyHeader } from './proxy-protocol.js';
 import { stackSafeMq } from './stack-safe-mq.js';
 import type { DeviceAuthLookup, ServiceCredential } from './ports.js';
 
 // aedes 1.2 has no default export and its ESM entry needs the factory (ENVIRONMENT.md).
 const { Aedes } = createRequire(import.meta.url)('aedes') as { Aedes: typeof AedesBroker };
+
+export type { ClusterOptions } from './cluster.js';
 
 export interface BrokerDeps {
   readonly logger: Logger;
@@ -25,7 +30,20 @@ export interface BrokerDeps {
   readonly ingress: TelemetryIngress;
   readonly services?: readonly ServiceCredential[] | undefined;
   /** Plain MQTT listener; port 0 picks a free one. `false` = none. */
-  readonly tcp?: { readonly port: number; readonly host?: string } | false | undefined;
+  readonly tcp?:
+    | {
+        readonly port: number;
+        readonly host?: string;
+        /**
+         * Require a PROXY protocol v1/v2 header on every TCP connection (the
+         * load balancer's `send-proxy-v2`) and use the client address it
+         * carries for throttling and connection state. Connections without
+         * one are dropped. Default false.
+         */
+        readonly proxyProtocol?: boolean;
+      }
+    | false
+    | undefined;
   /**
    * MQTT over WebSocket on its own HTTP listener (port 0 = free port). Leave
    * it out and use `broker.handleUpgrade` to attach to an existing HTTP server.
@@ -37,6 +55,14 @@ export interface BrokerDeps {
   /** Disconnect a subscriber whose socket does not drain within this time (default 10 s). */
   readonly drainTimeoutMs?: number | undefined;
   readonly now?: (() => number) | undefined;
+  /**
+   * Join a broker cluster: subscriptions, sessions, retained messages and
+   * QoS 1 queues live in Redis and messages travel between nodes through
+   * Redis pub/sub, so a device may connect to any node. Telemetry is still
+   * handed to this node's `ingress` (docs/cluster.md). Unset = one node with
+   * in-memory state.
+   */
+  readonly cluster?: ClusterOptions | undefined;
 }
 
 export interface CommandOptions {
@@ -48,6 +74,10 @@ export interface Broker {
   readonly tcpPort: number | undefined;
   /** Bound WebSocket port (undefined without its own WS listener). */
   readonly wsPort: number | undefined;
+  /** aedes broker id: `<nodeId>_<random>` in a cluster, a UUID otherwise. */
+  readonly brokerId: string;
+  /** False while a cluster node has lost Redis (always true for a single node). */
+  clusterHealthy(): boolean;
   readonly connections: ConnectionStateQuery;
   /** Publishes to `hm/v1/<deviceId>/commands`; objects are sent as JSON. */
   publishCommand(deviceId: string, payload: unknown, opts?: CommandOptions): Promise<void>;
@@ -66,9 +96,12 @@ class ConnectRefused extends Error {
   }
 }
 
+/** Client addresses carried by PROXY protocol headers, by the connection they arrived on. */
+const proxiedAddresses = new WeakMap<object, string>();
+
 function addressOf(client: Client): string {
   const viaWs = client.req?.socket?.remoteAddress;
-  return viaWs ?? (client.conn as Socket).remoteAddress ?? 'unknown';
+  return viaWs ?? proxiedAddresses.get(client.conn) ?? (client.conn as Socket).remoteAddress ?? 'unknown';
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -224,13 +257,24 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     callback(null, null);
   };
 
-  const aedes = await Aedes.createBroker({
-    authenticate,
-    authorizePublish,
-    authorizeSubscribe,
-    drainTimeout: deps.drainTimeoutMs ?? 10_000,
-    mq: stackSafeMq(),
-  });
+  let cluster: ClusterBackend | undefined;
+  if (deps.cluster) {
+    cluster = await openClusterBackend(deps.cluster, log);
+    log.info({ brokerId: cluster.brokerId }, 'joining broker cluster through redis');
+  }
+  let aedes: AedesBroker;
+  try {
+    aedes = await Aedes.createBroker({
+      authenticate,
+      authorizePublish,
+      authorizeSubscribe,
+      drainTimeout: deps.drainTimeoutMs ?? 10_000,
+      ...(cluster ? { id: cluster.brokerId, mq: cluster.mq, persistence: cluster.persistence } : { mq: stackSafeMq() }),
+    });
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
 
   aedes.on('client', (client) => {
     const p = principals.get(client);
@@ -247,6 +291,11 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   aedes.on('clientError', (client, err) => {
     log.debug({ clientId: client.id, err: err.message }, 'client error');
   });
+  // aedes emits 'error' when its persistence fails (e.g. a QoS 1 enqueue while
+  // Redis is unreachable); unheard, EventEmitter would throw and end the process.
+  (aedes as unknown as EventEmitter).on('error', (err: Error) => {
+    log.error({ err }, 'broker persistence error');
+  });
   aedes.on('connectionError', (_client, err) => {
     log.debug({ err: err.message }, 'connection error');
   });
@@ -255,7 +304,17 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   let tcpPort: number | undefined;
   if (deps.tcp !== false) {
     const tcp = deps.tcp ?? { port: 1883 };
-    tcpServer = createTcpServer((socket) => aedes.handle(socket));
+    tcpServer = tcp.proxyProtocol
+      ? createTcpServer((socket) => {
+          readProxyHeader(socket).then(
+            (header) => {
+              if (header.kind === 'proxied') proxiedAddresses.set(socket, header.sourceAddress);
+              aedes.handle(socket);
+            },
+            (err: Error) => log.debug({ err: err.message, from: socket.remoteAddress }, 'connection dropped'),
+          );
+        })
+      : createTcpServer((socket) => aedes.handle(socket));
     await listen(tcpServer, tcp.port, tcp.host ?? '127.0.0.1');
     tcpPort = (tcpServer.address() as AddressInfo).port;
   }
@@ -282,12 +341,17 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     wsPort = (httpServer.address() as AddressInfo).port;
   }
 
-  log.info({ tcpPort, wsPort }, 'broker listening');
+  log.info(
+    { tcpPort, wsPort, brokerId: aedes.id, cluster: cluster !== undefined, proxyProtocol: deps.tcp ? deps.tcp.proxyProtocol === true : false },
+    'broker listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {
     tcpPort,
     wsPort,
+    brokerId: aedes.id,
+    clusterHealthy: () => cluster?.healthy() ?? true,
     connections: registry,
     publishCommand(deviceId, payload, opts = {}) {
       const body =
@@ -318,6 +382,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         const stopped = [tcpServer, httpServer].filter((s) => s !== undefined).map((s) => closeServer(s));
         for (const c of wss.clients) c.terminate();
         await new Promise<void>((r) => aedes.close(() => r()));
+        await cluster?.close();
         await Promise.all(stopped);
         wss.close();
         log.info('broker closed');

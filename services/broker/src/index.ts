@@ -1,4 +1,4 @@
-export { createBroker, type Broker, type BrokerDeps, type CommandOptions } from './broker.js';
+export { createBroker, type Broker, type BrokerDeps, type ClusterOptions, type CommandOptions } from './broker.js';
 export type { DeviceAuthLookup, ServiceCredential } from './ports.js';
 export type { ConnectionChange, ConnectionStateQuery, DeviceConnectionState } from './connection-registry.js';
 export type { AuthFailureReason, BrokerStats, DeviceSecurityCounters } from './broker-counters.js';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApi, dbCountSources } from '@hourmeter/api';
@@ -119,7 +120,11 @@ async function main(): Promise<void> {
     logger,
     devices: repos.devices,
     ingress: ingest,
-    tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST },
+    tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST, proxyProtocol: config.HM_MQTT_PROXY_PROTOCOL },
+    // One Redis shared by every broker node makes them one cluster (docs/cluster.md).
+    cluster: config.HM_REDIS_URL
+      ? { redisUrl: config.HM_REDIS_URL, nodeId: config.HM_NODE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) }
+      : undefined,
   });
   late.broker = mqtt;
   mqtt.connections.onChange(deviceConnectionEvents(events));
@@ -149,7 +154,7 @@ async function main(): Promise<void> {
       database: () => db.ping(),
       telemetryStore: () => telemetry.store.ping(),
       ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
-      broker: async () => mqtt.tcpPort !== undefined,
+      broker: async () => mqtt.tcpPort !== undefined && mqtt.clusterHealthy(),
     },
   });
   api.server.on('upgrade', (req, socket, head) => {
