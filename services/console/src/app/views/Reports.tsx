@@ -1,0 +1,127 @@
+import type { Role } from '@hourmeter/domain';
+import { useState } from 'react';
+import { get } from '../api';
+import { loadRegistry } from '../data';
+import { Bars, ErrorNote, Loading, fmtMoney, isoDay, label, useAsync } from '../ui';
+
+interface Report {
+  rows: Record<string, unknown>[];
+  summary?: Record<string, unknown>;
+}
+
+const D = 86_400_000;
+const KPI_REPORTS = ['first-time-fix', 'repeat-failures', 'fill-rate'] as const;
+const TABLE_REPORTS = ['mtbf-mttr', 'top-failing-parts', 'warranty-batches', 'backlog'] as const;
+
+const fmtCell = (k: string, v: unknown) =>
+  typeof v === 'number'
+    ? /rate|share|ratio/i.test(k) && v <= 1
+      ? `${(v * 100).toFixed(1)} %`
+      : v.toLocaleString(undefined, { maximumFractionDigits: 2 })
+    : v == null
+      ? '–'
+      : String(v);
+
+function RowsTable({ title, rows, names }: { title: string; rows: Record<string, unknown>[]; names: (v: unknown) => string }) {
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 8);
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>{title}</caption>
+        <thead>
+          <tr>
+            {cols.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              {cols.map((c) => (
+                <td key={c}>{/Id$/.test(c) ? names(r[c]) : fmtCell(c, r[c])}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length === 0 ? <p className="muted">No data in this period.</p> : null}
+    </div>
+  );
+}
+
+export function ReportsView({ role: _role }: { role: Role }) {
+  const [range, setRange] = useState({ from: isoDay(Date.now() - 365 * D), to: isoDay(Date.now() + D) });
+  const reg = useAsync(loadRegistry, []);
+  const data = useAsync(async () => {
+    const names = [...KPI_REPORTS, ...TABLE_REPORTS, 'hazard'] as const;
+    const results = await Promise.all(names.map((n) => get<Report>(`/reports/${n}`, range).catch((e: Error) => e)));
+    return Object.fromEntries(names.map((n, i) => [n, results[i]!])) as Record<(typeof names)[number], Report | Error>;
+  }, [range.from, range.to]);
+  const names = (v: unknown) => {
+    const id = String(v ?? '');
+    return reg.data?.models.get(id)?.code ?? reg.data?.assetById.get(id)?.serialNumber ?? id;
+  };
+  const d = data.data;
+  const hazard = d && !(d.hazard instanceof Error) ? d.hazard : undefined;
+  const byDept = (hazard?.summary?.byDepartment ?? []) as { department: string; orders: number; costMinor: number }[];
+  const currency = (hazard?.rows[0]?.currency as string | undefined) ?? 'EUR';
+  return (
+    <section aria-labelledby="reports-h">
+      <h1 id="reports-h">Reports</h1>
+      <form className="filters" aria-label="Report period" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          From
+          <input type="date" value={range.from} onChange={(e) => e.target.value && setRange({ ...range, from: e.target.value })} />
+        </label>
+        <label>
+          To
+          <input type="date" value={range.to} onChange={(e) => e.target.value && setRange({ ...range, to: e.target.value })} />
+        </label>
+        <a className="small" href="/docs">
+          API reference (CSV with format=csv)
+        </a>
+      </form>
+      <ErrorNote error={data.error} />
+      <Loading when={data.loading && !d} />
+      {d ? (
+        <>
+          <h2>Service KPIs</h2>
+          <div className="cards">
+            {KPI_REPORTS.map((n) => {
+              const r = d[n];
+              const s = r instanceof Error ? undefined : (r.summary ?? r.rows[0]);
+              return (
+                <article key={n} className="card" aria-labelledby={`kpi-${n}`}>
+                  <h3 id={`kpi-${n}`}>{label(n.replaceAll('-', ' '))}</h3>
+                  {r instanceof Error ? <ErrorNote error={r} /> : null}
+                  <dl className="facts">
+                    {Object.entries(s ?? {})
+                      .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+                      .slice(0, 6)
+                      .map(([k, v]) => (
+                        <div key={k}>
+                          <dt>{k}</dt>
+                          <dd>{fmtCell(k, v)}</dd>
+                        </div>
+                      ))}
+                  </dl>
+                </article>
+              );
+            })}
+          </div>
+          <h2>Hazard report</h2>
+          {d.hazard instanceof Error ? <ErrorNote error={d.hazard} /> : null}
+          <Bars caption="Failure cost by responsible department" rows={byDept.map((b) => ({ label: label(b.department), value: b.costMinor }))} format={(v) => fmtMoney(v, currency)} />
+          {hazard ? <RowsTable title="Causes by month and department" rows={hazard.rows} names={names} /> : null}
+          {TABLE_REPORTS.map((n) => {
+            const r = d[n];
+            return r instanceof Error ? <ErrorNote key={n} error={r} /> : <RowsTable key={n} title={label(n.replaceAll('-', ' '))} rows={r.rows} names={names} />;
+          })}
+        </>
+      ) : null}
+    </section>
+  );
+}

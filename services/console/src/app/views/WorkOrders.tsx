@@ -1,0 +1,385 @@
+import type { FailureCode, Part, PartRequest, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
+import { useState } from 'react';
+import { all, get, post } from '../api';
+import { assetName, loadRegistry, type Registry } from '../data';
+import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, label, useAsync, useLive } from '../ui';
+
+interface QueueItem {
+  workOrder: WorkOrder;
+  customerId: string;
+  urgency: number;
+  customerValue: number;
+  priority: number;
+}
+interface Level {
+  warehouseId: string;
+  partId: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+const DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation', 'customer_use', 'none'] as const;
+const H = 3_600_000;
+const toInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+const fromInput = (s: string) => Date.parse(`${s}:00Z`);
+
+/** Stock of the suggested parts per warehouse. */
+function Availability({ partNumbers }: { partNumbers: readonly string[] }) {
+  const data = useAsync(async () => {
+    const warehouses = await all<Warehouse>('/warehouses');
+    const parts = (await Promise.all(partNumbers.map((pn) => get<{ items: Part[] }>('/parts', { partNumber: pn })))).flatMap((r) => r.items);
+    const levels = (await Promise.all(parts.map((p) => get<{ items: Level[] }>('/stock', { partId: p.id })))).flatMap((r) => r.items);
+    return { warehouses: new Map(warehouses.map((w) => [w.id, w])), parts, levels };
+  }, [partNumbers.join(',')]);
+  if (partNumbers.length === 0) return <p className="muted">No suggested parts.</p>;
+  if (data.error) return <ErrorNote error={data.error} />;
+  if (!data.data) return <Loading when />;
+  return (
+    <table>
+      <caption>Availability of suggested parts per warehouse</caption>
+      <thead>
+        <tr>
+          <th scope="col">Part</th>
+          <th scope="col">Warehouse</th>
+          <th scope="col">Available</th>
+          <th scope="col">On hand</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.data.parts.flatMap((p) => {
+          const lv = data.data!.levels.filter((l) => l.partId === p.id);
+          if (lv.length === 0)
+            return [
+              <tr key={p.id}>
+                <td>{p.partNumber}</td>
+                <td colSpan={3}>not stocked anywhere</td>
+              </tr>,
+            ];
+          return lv.map((l) => (
+            <tr key={`${p.id}-${l.warehouseId}`}>
+              <td>{p.partNumber}</td>
+              <td>{data.data!.warehouses.get(l.warehouseId)?.name ?? l.warehouseId}</td>
+              <td>{l.available}</td>
+              <td>{l.onHand}</td>
+            </tr>
+          ));
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | undefined; onDone: () => void }) {
+  const modelId = reg?.assetById.get(order.assetId)?.assetModelId;
+  const codes = useAsync(async () => (modelId ? (await get<{ items: FailureCode[] }>(`/asset-models/${modelId}/failure-codes`)).items : []), [modelId]);
+  const now = Date.now();
+  const [f, setF] = useState({
+    symptomCode: '',
+    causeCode: '',
+    remedyCode: '',
+    responsibleDepartment: 'none' as (typeof DEPARTMENTS)[number],
+    labourHours: '2',
+    travelHours: '0',
+    downtimeFrom: toInput(order.windowFrom ?? now - 2 * H),
+    downtimeTo: toInput(now),
+    fixedOnFirstVisit: true,
+    partNumber: '',
+    quantity: '1',
+  });
+  const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
+  const codeInput = (kind: 'symptom' | 'cause' | 'remedy', key: 'symptomCode' | 'causeCode' | 'remedyCode', text: string) => (
+    <label>
+      {text}
+      <input required list={`codes-${kind}`} value={f[key]} onChange={(e) => set({ [key]: e.target.value.toUpperCase() })} />
+      <datalist id={`codes-${kind}`}>
+        {(codes.data ?? [])
+          .filter((c) => c.kind === kind)
+          .map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.description}
+            </option>
+          ))}
+      </datalist>
+    </label>
+  );
+  return (
+    <ActionForm
+      label="Complete the work order"
+      submit="Complete work order"
+      className="action-form grid-form"
+      action={async () => {
+        await post(`/work-orders/${order.id}/complete`, {
+          symptomCode: f.symptomCode,
+          causeCode: f.causeCode,
+          remedyCode: f.remedyCode,
+          responsibleDepartment: f.responsibleDepartment,
+          labourHours: Number(f.labourHours),
+          travelHours: Number(f.travelHours),
+          downtimeFrom: fromInput(f.downtimeFrom),
+          downtimeTo: fromInput(f.downtimeTo),
+          fixedOnFirstVisit: f.fixedOnFirstVisit,
+          partsConsumed: f.partNumber ? [{ partNumber: f.partNumber.toUpperCase(), quantity: Number(f.quantity) }] : [],
+        });
+        onDone();
+      }}
+    >
+      {codeInput('symptom', 'symptomCode', 'Symptom code')}
+      {codeInput('cause', 'causeCode', 'Cause code')}
+      {codeInput('remedy', 'remedyCode', 'Remedy code')}
+      <label>
+        Responsible department
+        <select value={f.responsibleDepartment} onChange={(e) => set({ responsibleDepartment: e.target.value as (typeof DEPARTMENTS)[number] })}>
+          {DEPARTMENTS.map((d) => (
+            <option key={d} value={d}>
+              {label(d)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Labour hours
+        <input type="number" min="0" step="0.25" required value={f.labourHours} onChange={(e) => set({ labourHours: e.target.value })} />
+      </label>
+      <label>
+        Travel hours
+        <input type="number" min="0" step="0.25" value={f.travelHours} onChange={(e) => set({ travelHours: e.target.value })} />
+      </label>
+      <label>
+        Downtime from (UTC)
+        <input type="datetime-local" required value={f.downtimeFrom} onChange={(e) => set({ downtimeFrom: e.target.value })} />
+      </label>
+      <label>
+        Downtime to (UTC)
+        <input type="datetime-local" required value={f.downtimeTo} onChange={(e) => set({ downtimeTo: e.target.value })} />
+      </label>
+      <label>
+        Part consumed (optional)
+        <input value={f.partNumber} onChange={(e) => set({ partNumber: e.target.value })} placeholder="part number" />
+      </label>
+      <label>
+        Quantity
+        <input type="number" min="1" value={f.quantity} onChange={(e) => set({ quantity: e.target.value })} />
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={f.fixedOnFirstVisit} onChange={(e) => set({ fixedOnFirstVisit: e.target.checked })} /> Fixed on the first visit
+      </label>
+    </ActionForm>
+  );
+}
+
+function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Registry | undefined; onChanged: () => void }) {
+  const order = useAsync(() => get<WorkOrder>(`/work-orders/${id}`), [id]);
+  const events = useAsync(() => get<{ items: WorkOrderEvent[] }>(`/work-orders/${id}/events`), [id, order.data?.updatedAt]);
+  const parts = useAsync(() => get<{ items: PartRequest[] }>(`/work-orders/${id}/parts`), [id, order.data?.updatedAt]);
+  useLive(['workorder.'], order.reload);
+  const [tech, setTech] = useState({ technician: '', from: toInput(Date.now() + H), to: toInput(Date.now() + 5 * H) });
+  const [partNumber, setPartNumber] = useState('');
+  const done = () => {
+    order.reload();
+    onChanged();
+  };
+  const w = order.data;
+  if (order.error) return <ErrorNote error={order.error} />;
+  if (!w) return <Loading when />;
+  const planner = role === 'admin' || role === 'planner';
+  const active = w.state !== 'completed' && w.state !== 'cancelled';
+  return (
+    <article className="panel" aria-labelledby="wo-h">
+      <h2 id="wo-h">
+        {label(w.kind)} order {w.failureMode ? `— ${label(w.failureMode)}` : ''} <Badge kind={w.state}>{label(w.state)}</Badge>
+      </h2>
+      <dl className="facts">
+        <dt>Asset</dt>
+        <dd>
+          <Link to={`/assets/${w.assetId}`}>{assetName(reg, w.assetId)}</Link>
+        </dd>
+        <dt>Severity</dt>
+        <dd>{w.severity ? <Badge kind={w.severity}>{w.severity}</Badge> : '–'}</dd>
+        <dt>RUL when opened</dt>
+        <dd>{fmtHours(w.rulHours, 0)}</dd>
+        <dt>Alert</dt>
+        <dd>{w.alertId ? <Link to={`/alerts/${w.alertId}`}>{w.alertId}</Link> : '–'}</dd>
+        <dt>Reason</dt>
+        <dd>{w.reason ?? w.description ?? '–'}</dd>
+        <dt>Technician</dt>
+        <dd>
+          {w.technician ?? '–'} {w.windowFrom ? `${fmtTime(w.windowFrom)} – ${fmtTime(w.windowTo)}` : ''}
+        </dd>
+        <dt>SLA due</dt>
+        <dd>{fmtTime(w.slaDueAt)}</dd>
+        <dt>Suggested parts</dt>
+        <dd>{w.suggestedPartNumbers?.join(', ') || '–'}</dd>
+      </dl>
+      <Availability partNumbers={w.suggestedPartNumbers ?? []} />
+      {(parts.data?.items.length ?? 0) > 0 ? (
+        <table>
+          <caption>Part requests</caption>
+          <thead>
+            <tr>
+              <th scope="col">Part</th>
+              <th scope="col">Qty</th>
+              <th scope="col">State</th>
+              <th scope="col">Sourcing</th>
+            </tr>
+          </thead>
+          <tbody>
+            {parts.data!.items.map((p) => (
+              <tr key={p.id}>
+                <td>{p.partNumber}</td>
+                <td>{p.quantity}</td>
+                <td>{label(p.state)}</td>
+                <td>{p.sourcing}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {planner && active && (w.state === 'open' || w.state === 'scheduled') ? (
+        <ActionForm
+          label="Schedule and assign"
+          submit={w.state === 'scheduled' ? 'Reschedule' : 'Schedule'}
+          action={async () => {
+            await post(`/work-orders/${w.id}/schedule`, { technician: tech.technician, windowFrom: fromInput(tech.from), windowTo: fromInput(tech.to) });
+            done();
+          }}
+        >
+          <label>
+            Technician
+            <input required value={tech.technician} onChange={(e) => setTech({ ...tech, technician: e.target.value })} />
+          </label>
+          <label>
+            Window from (UTC)
+            <input type="datetime-local" required value={tech.from} onChange={(e) => setTech({ ...tech, from: e.target.value })} />
+          </label>
+          <label>
+            Window to (UTC)
+            <input type="datetime-local" required value={tech.to} onChange={(e) => setTech({ ...tech, to: e.target.value })} />
+          </label>
+        </ActionForm>
+      ) : null}
+      {planner && active ? (
+        <ActionForm
+          label="Reserve a part"
+          submit="Reserve part"
+          action={async () => {
+            await post(`/work-orders/${w.id}/parts`, { partNumber, quantity: 1 });
+            setPartNumber('');
+            parts.reload();
+          }}
+        >
+          <label>
+            Part number
+            <input required value={partNumber} onChange={(e) => setPartNumber(e.target.value)} />
+          </label>
+        </ActionForm>
+      ) : null}
+      {w.state === 'scheduled' && role !== 'account-manager' ? (
+        <ActionForm
+          label="Start the work"
+          submit="Start work"
+          action={async () => {
+            await post(`/work-orders/${w.id}/start`);
+            done();
+          }}
+        >
+          <span className="muted">Technician on site?</span>
+        </ActionForm>
+      ) : null}
+      {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
+      {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
+      <h3>Events</h3>
+      <ol className="history">
+        {(events.data?.items ?? []).map((e, i) => (
+          <li key={i}>
+            {fmtTime(e.at)}: {e.fromState ? label(e.fromState) : '–'} → <strong>{label(e.toState)}</strong> by {e.actor}
+            {e.note ? ` — ${e.note}` : ''}
+          </li>
+        ))}
+      </ol>
+    </article>
+  );
+}
+
+export function WorkOrdersView({ selectedId, role }: { selectedId: string | undefined; role: Role }) {
+  const reg = useAsync(loadRegistry, []);
+  const queue = useAsync(() => get<{ items: QueueItem[] }>('/work-orders/queue'), []);
+  const recent = useAsync(() => get<{ items: WorkOrder[] }>('/work-orders', { state: 'completed', limit: 20 }), []);
+  const reload = () => {
+    queue.reload();
+    recent.reload();
+  };
+  useLive(['workorder.', 'alert.'], reload);
+  if (role === 'account-manager') return <p role="alert">Work orders are for planners and engineers.</p>;
+  return (
+    <section aria-labelledby="wo-list-h">
+      <h1 id="wo-list-h">Work orders</h1>
+      <ErrorNote error={queue.error} />
+      <Loading when={queue.loading && !queue.data} />
+      <div className={selectedId ? 'split' : ''}>
+        <div>
+          <div className="table-wrap">
+            <table>
+              <caption>Queue by priority (urgency × customer value)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Order</th>
+                  <th scope="col">Asset</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Priority</th>
+                  <th scope="col">Customer</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(queue.data?.items ?? []).map((q, i) => (
+                  <tr key={q.workOrder.id} className={q.workOrder.id === selectedId ? 'selected' : ''}>
+                    <td>{i + 1}</td>
+                    <td>
+                      <Link to={`/work-orders/${q.workOrder.id}`} aria-current={q.workOrder.id === selectedId ? 'page' : undefined}>
+                        {label(q.workOrder.kind)} {q.workOrder.failureMode ? label(q.workOrder.failureMode) : ''}
+                      </Link>
+                    </td>
+                    <td>{assetName(reg.data, q.workOrder.assetId)}</td>
+                    <td>
+                      <Badge kind={q.workOrder.state}>{label(q.workOrder.state)}</Badge>
+                    </td>
+                    <td title={`urgency ${q.urgency.toFixed(2)}, customer value ${q.customerValue.toFixed(2)}`}>{q.priority.toFixed(2)}</td>
+                    <td>{reg.data?.customers.get(q.customerId)?.name ?? q.customerId}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {queue.data?.items.length === 0 ? <p className="muted">The queue is empty.</p> : null}
+          </div>
+          <div className="table-wrap">
+            <table>
+              <caption>Recently completed</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Order</th>
+                  <th scope="col">Asset</th>
+                  <th scope="col">Completed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(recent.data?.items ?? []).map((w) => (
+                  <tr key={w.id}>
+                    <td>
+                      <Link to={`/work-orders/${w.id}`}>
+                        {label(w.kind)} {w.failureMode ? label(w.failureMode) : ''}
+                      </Link>
+                    </td>
+                    <td>{assetName(reg.data, w.assetId)}</td>
+                    <td>{fmtTime(w.completedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+        {selectedId ? <Detail id={selectedId} role={role} reg={reg.data} onChanged={reload} /> : null}
+      </div>
+    </section>
+  );
+}
