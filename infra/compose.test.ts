@@ -71,13 +71,13 @@ const dependencies = (s: Service) => (Array.isArray(s.depends_on) ? s.depends_on
 const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
 const isHourmeter = (s: Service) => commandOf(s).includes('services/server/src/main.ts');
 const hourmeter = services.filter(([, s]) => isHourmeter(s));
-const brokers = hourmeter.filter(([, s]) => envOf(s).HM_ROLE === 'broker');
+// Broker nodes run the edge role (broker + ingest + hour meter + prediction).
+const brokers = hourmeter.filter(([, s]) => envOf(s).HM_ROLE === 'edge');
 const containerPort = (p: string | number) => Number(String(p).split('/')[0]!.split(':').at(-1));
 
 const schemaKeys = new Set(Object.keys(ConfigSchema.shape));
-// HM_ROLE comes with the role split, built separately; accepted whether or not the schema has it yet.
-const ROLE_KEYS = new Set(['HM_ROLE']);
-const ROLES = ['broker', 'ingest', 'prediction', 'api'];
+// The split roles (README "Process roles"); `all` is the single-process default.
+const ROLES = ['edge', 'api'];
 
 describe('docker-compose.yml', () => {
   it('has the stores, the load balancer, two broker nodes and every role', () => {
@@ -135,14 +135,15 @@ describe('docker-compose.yml', () => {
 
   it.each(hourmeter)('%s sets only configuration variables, with values the schema accepts', (name, s) => {
     const env = envOf(s);
-    const unknown = Object.keys(env).filter((k) => !schemaKeys.has(k) && !ROLE_KEYS.has(k));
+    const unknown = Object.keys(env).filter((k) => !schemaKeys.has(k));
     expect(unknown, `${name} sets variables the config schema does not know`).toEqual([]);
     expect(ROLES).toContain(env.HM_ROLE);
     // Values too: what the container would parse at start-up, with .env.example filled in.
-    const schemaOnly = Object.fromEntries(Object.entries(env).filter(([k]) => schemaKeys.has(k)));
-    const config = loadConfig(schemaOnly);
+    const config = loadConfig(env);
+    expect(config.HM_ROLE).toBe(env.HM_ROLE);
     expect(config.HM_TELEMETRY_STORE).toBe('influxdb');
     expect(config.DATABASE_URL).toMatch(/@postgres:5432\//);
+    expect(config.HM_SERVICE_SECRET).toBe(envExample.HM_SERVICE_SECRET);
   });
 
   it('runs the broker nodes as one cluster: same Redis, distinct node ids, MQTT exposed', () => {
@@ -162,6 +163,17 @@ describe('docker-compose.yml', () => {
     expect(required).toContain('INFLUX_TOKEN');
     expect(required).toContain('POSTGRES_PASSWORD');
     expect(required).toContain('HM_ADMIN_KEY');
+    expect(required).toContain('HM_SERVICE_SECRET');
+  });
+
+  it('lets the api publish device commands through the load balancer with the secret the edge nodes accept', () => {
+    const api = hourmeter.filter(([, s]) => envOf(s).HM_ROLE === 'api');
+    expect(api).toHaveLength(1);
+    const [, apiService] = api[0]!;
+    const apiEnv = envOf(apiService);
+    expect(apiEnv.HM_MQTT_URL).toBe(`mqtt://mqtt-lb:${containerPort(compose.services['mqtt-lb']!.ports![0]!)}`);
+    expect(dependencies(apiService)).toContain('mqtt-lb');
+    for (const [name, s] of brokers) expect(envOf(s).HM_SERVICE_SECRET, name).toBe(apiEnv.HM_SERVICE_SECRET);
   });
 });
 
@@ -227,7 +239,7 @@ describe('k8s/hourmeter.yaml', () => {
   const docs = parseAllDocuments(read('k8s/hourmeter.yaml')).map((d) => d.toJS() as Doc);
   const workloads = docs.filter((d) => d.spec?.template);
   // Names the Secret must hold (see the file's header); the ConfigMap holds the rest.
-  const SECRET_KEYS = ['DATABASE_URL', 'INFLUX_TOKEN', 'HM_ADMIN_KEY', 'HM_REDIS_URL'];
+  const SECRET_KEYS = ['DATABASE_URL', 'INFLUX_TOKEN', 'HM_ADMIN_KEY', 'HM_REDIS_URL', 'HM_SERVICE_SECRET'];
 
   it('sets only configuration variables, and runs every role', () => {
     const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
@@ -242,7 +254,7 @@ describe('k8s/hourmeter.yaml', () => {
         }
       }
     }
-    expect(names.filter((n) => !schemaKeys.has(n) && !ROLE_KEYS.has(n))).toEqual([]);
+    expect(names.filter((n) => !schemaKeys.has(n))).toEqual([]);
     expect(roles).toEqual(new Set(ROLES));
   });
 

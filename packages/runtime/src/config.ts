@@ -5,6 +5,10 @@ import { z } from 'zod';
  * a main.ts and frozen; the README's configuration table mirrors this schema.
  * Defaults run the embedded mode (SQLite + DuckDB under HM_DATA_DIR).
  */
+/** What one process runs; see HM_ROLE. */
+export const HM_ROLES = ['all', 'edge', 'api'] as const;
+export type Role = (typeof HM_ROLES)[number];
+
 export const ConfigSchema = z.object({
   HM_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HM_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -57,8 +61,38 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" only (at most 64)')
     .optional(),
+  /**
+   * What this process runs (README "Process roles"): `all` = every service in
+   * one process (the default); `edge` = MQTT broker node + ingest + hour meter +
+   * prediction, HTTP only for /health and /metrics; `api` = the HTTP API
+   * without a broker, sending device commands through HM_MQTT_URL. Split
+   * roles need the shared stores (PostgreSQL and InfluxDB).
+   */
+  HM_ROLE: z.enum(HM_ROLES).default('all'),
+  /** `api` role: the broker (or its load balancer) maintenance commands are published through, as an internal service client. */
+  HM_MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+    .optional(),
+  /** Secret of the internal MQTT service client the `api` role connects as; `edge` and `all` accept it. */
+  HM_SERVICE_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
 })
   .superRefine((c, ctx) => {
+    if (c.HM_ROLE !== 'all') {
+      // Separate processes must share one relational and one telemetry store;
+      // the embedded SQLite and DuckDB files are owned by a single process.
+      const why = `required when HM_ROLE=${c.HM_ROLE}: the embedded store files cannot be shared between processes`;
+      if (!c.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: `${why} (set a postgres:// URL)` });
+      if (c.HM_TELEMETRY_STORE !== 'influxdb') {
+        ctx.addIssue({ code: 'custom', path: ['HM_TELEMETRY_STORE'], message: `must be influxdb when HM_ROLE=${c.HM_ROLE}: the embedded store files cannot be shared between processes` });
+      }
+      if (!c.HM_SERVICE_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['HM_SERVICE_SECRET'], message: `required when HM_ROLE=${c.HM_ROLE}: the api role publishes device commands to the edge nodes with it` });
+      }
+      if (c.HM_ROLE === 'api' && !c.HM_MQTT_URL) {
+        ctx.addIssue({ code: 'custom', path: ['HM_MQTT_URL'], message: 'required when HM_ROLE=api: the broker (load balancer) device commands are published through' });
+      }
+    }
     if (c.HM_TELEMETRY_STORE !== 'influxdb') return;
     if (!c.INFLUX_URL) ctx.addIssue({ code: 'custom', path: ['INFLUX_URL'], message: 'required when HM_TELEMETRY_STORE=influxdb' });
     if (c.INFLUX_VERSION === 2 && !c.INFLUX_TOKEN) {

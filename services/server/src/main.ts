@@ -1,22 +1,26 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApi, dbCountSources } from '@hourmeter/api';
+import { registerConsole } from '@hourmeter/console';
+import { buildApi, dbCountSources, type DeviceStatusSource, type IngestCounterSource } from '@hourmeter/api';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents } from '@hourmeter/events';
-import { createIngest } from '@hourmeter/ingest';
+import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
-import { ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
+import { AppError, ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
+import { COMMAND_SERVICE, connectCommandLink, type CommandLink } from './command-link.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
+import { startEdgeHttp } from './edge-http.js';
 import { createServices } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: npm start [-- --demo [--demo-speed 600]]
 
-Runs every Hourmeter service in one process on the embedded stores.
+Runs every Hourmeter service in one process on the embedded stores, or the
+part HM_ROLE selects (all | edge | api, see README "Process roles").
   --demo          also load a small demo fleet (idempotent) and run its
                   simulated devices in-process over MQTT
   --demo-speed N  simulated seconds per second for the demo fleet (default 600)
@@ -44,7 +48,16 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger({ level: config.HM_LOG_LEVEL });
+  const role = config.HM_ROLE;
+  if (values.demo && role !== 'all') {
+    process.stderr.write(`--demo runs only with HM_ROLE=all (got HM_ROLE=${role})\n`);
+    process.exit(2);
+  }
+  // What this process runs: `all` both halves, `edge` the MQTT side, `api` the HTTP side.
+  const runsBroker = role !== 'api';
+  const servesApi = role !== 'edge';
+  const nodeId = config.HM_NODE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  const logger = createLogger({ level: config.HM_LOG_LEVEL }).child({ role });
   const shutdown = new Shutdown(logger, config.HM_SHUTDOWN_TIMEOUT_MS);
   shutdown.onSignals();
 
@@ -53,7 +66,9 @@ async function main(): Promise<void> {
   shutdown.register('relational store', () => db.close());
   const repos = repositories(db);
 
-  const bootstrap = await repos.apiKeys.bootstrapAdmin(config.HM_ADMIN_KEY);
+  // The admin key is installed by the processes that serve the API only, so
+  // edge nodes starting at the same time never race for the empty key table.
+  const bootstrap = servesApi ? await repos.apiKeys.bootstrapAdmin(config.HM_ADMIN_KEY) : undefined;
   if (bootstrap?.generated) {
     // Deliberately not through the logger: a secret must not travel to log
     // aggregation. It is shown to the operator once, on the first start.
@@ -68,6 +83,8 @@ async function main(): Promise<void> {
   const telemetry = await openTelemetryStore(config, logger);
   shutdown.register('telemetry store', () => telemetry.store.close());
 
+  // Every role can recompute on request (the API's repair route); only the
+  // processes that ingest run the periodic recompute of the days readings touched.
   const hourMeter = createHourMeter({
     samples: telemetry.store,
     settings: modelSettingsSource(repos),
@@ -75,12 +92,20 @@ async function main(): Promise<void> {
     logger,
     recomputeIntervalMs: config.HM_HOUR_METER_INTERVAL_MS,
   });
-  hourMeter.start();
-  shutdown.register('hour meter', () => hourMeter.stop());
+  if (runsBroker) {
+    hourMeter.start();
+    shutdown.register('hour meter', () => hourMeter.stop());
+  }
 
   // The broker exists only once ingest does, and ingest feeds prediction:
   // commands are sent through it when work orders complete, long after start-up.
+  // Without a broker in this process (api role) they go over MQTT as a service client.
   const late: { broker?: Broker; metrics?: Metrics } = {};
+  let commandLink: CommandLink | undefined;
+  if (!runsBroker) {
+    commandLink = connectCommandLink({ url: config.HM_MQTT_URL!, secret: config.HM_SERVICE_SECRET!, nodeId, logger });
+    shutdown.register('command link', () => commandLink!.close());
+  }
   const events = createEventBus({ logger: logger.child({ svc: 'events' }), source: 'hourmeter' });
   const services = createServices({
     db,
@@ -90,6 +115,7 @@ async function main(): Promise<void> {
     telemetry: telemetry.store,
     cmapssDir: config.HM_CMAPSS_DIR,
     publishCommand: async (deviceId, payload) => {
+      if (commandLink) return commandLink.publishCommand(deviceId, payload);
       if (!late.broker) throw new Error('broker not started');
       await late.broker.publishCommand(deviceId, payload);
     },
@@ -99,87 +125,159 @@ async function main(): Promise<void> {
     await services.prediction.flush();
   });
 
-  const ingest = await createIngest({
-    logger,
-    store: telemetry.store,
-    config: {
-      spoolDir: join(config.HM_DATA_DIR, 'spool'),
-      maxSpoolBytes: config.HM_SPOOL_MAX_BYTES,
-      fsync: config.HM_SPOOL_FSYNC,
-      fsyncIntervalMs: config.HM_SPOOL_FSYNC_INTERVAL_MS,
-    },
-    onWrite: (ms, readings) => late.metrics?.observeStoreWrite(ms, readings),
-    onStored: async (readings) => {
-      void services.prediction.onStored(readings);
-      await hourMeter.onStored(readings);
-    },
-  });
-  shutdown.register('ingest', () => ingest.close());
+  let ingest: Ingest | undefined;
+  let mqtt: Broker | undefined;
+  if (runsBroker) {
+    const ing = await createIngest({
+      logger,
+      store: telemetry.store,
+      config: {
+        spoolDir: join(config.HM_DATA_DIR, 'spool'),
+        maxSpoolBytes: config.HM_SPOOL_MAX_BYTES,
+        fsync: config.HM_SPOOL_FSYNC,
+        fsyncIntervalMs: config.HM_SPOOL_FSYNC_INTERVAL_MS,
+      },
+      onWrite: (ms, readings) => late.metrics?.observeStoreWrite(ms, readings),
+      onStored: async (readings) => {
+        void services.prediction.onStored(readings);
+        await hourMeter.onStored(readings);
+      },
+    });
+    ingest = ing;
+    shutdown.register('ingest', () => ing.close());
 
-  const mqtt = await createBroker({
-    logger,
-    devices: repos.devices,
-    ingress: ingest,
-    tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST, proxyProtocol: config.HM_MQTT_PROXY_PROTOCOL },
-    // One Redis shared by every broker node makes them one cluster (docs/cluster.md).
-    cluster: config.HM_REDIS_URL
-      ? { redisUrl: config.HM_REDIS_URL, nodeId: config.HM_NODE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) }
-      : undefined,
-  });
-  late.broker = mqtt;
-  mqtt.connections.onChange(deviceConnectionEvents(events));
+    mqtt = await createBroker({
+      logger,
+      devices: repos.devices,
+      ingress: ing,
+      // The api role's command client (HM_SERVICE_SECRET): may publish device commands only.
+      services: config.HM_SERVICE_SECRET ? [{ ...COMMAND_SERVICE, secret: config.HM_SERVICE_SECRET }] : undefined,
+      tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST, proxyProtocol: config.HM_MQTT_PROXY_PROTOCOL },
+      // One Redis shared by every broker node makes them one cluster (docs/cluster.md).
+      cluster: config.HM_REDIS_URL ? { redisUrl: config.HM_REDIS_URL, nodeId } : undefined,
+    });
+    late.broker = mqtt;
+    mqtt.connections.onChange(deviceConnectionEvents(events));
+  }
+  const broker = mqtt;
   const liveCounters = { clients: 0, dropped: 0 };
   const metrics = createMetrics(
-    { ingest: () => ingest.health(), broker: () => mqtt.stats(), events, live: () => liveCounters, ...dbCountSources(db) },
+    {
+      ingest: ingest ? () => ingest.health() : undefined,
+      broker: broker ? () => broker.stats() : undefined,
+      events,
+      live: () => liveCounters,
+      ...dbCountSources(db),
+    },
     { logger },
   );
   late.metrics = metrics;
   shutdown.register('metrics', () => metrics.close());
-  shutdown.register('mqtt broker', () => mqtt.close());
+  if (broker) shutdown.register('mqtt broker', () => broker.close());
 
-  const api = await buildApi({
-    repos,
-    logger,
-    version: VERSION,
-    telemetry: telemetry.store,
-    deviceStatus: mqtt.connections,
-    ingestCounters: { forDevice: (id) => ingest.deviceCounters(id) },
-    hourMeter,
-    serviceRoutes: services.routes,
-    events,
-    metrics,
-    metricsToken: config.HM_METRICS_TOKEN,
-    liveCounters,
-    health: {
-      database: () => db.ping(),
-      telemetryStore: () => telemetry.store.ping(),
-      ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
-      broker: async () => mqtt.tcpPort !== undefined && mqtt.clusterHealthy(),
-    },
-  });
-  api.server.on('upgrade', (req, socket, head) => {
-    if (req.url?.split('?')[0] === MQTT_WS_PATH) mqtt.handleUpgrade(req, socket, head);
-    else socket.destroy();
-  });
-  shutdown.register('http server', () => api.close());
-  if (values.demo) {
-    const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: mqtt.tcpPort!, speed: demoSpeed, logger });
-    shutdown.register('demo fleet', () => fleet.stop());
+  const health = {
+    database: () => db.ping(),
+    telemetryStore: () => telemetry.store.ping(),
+    ...(ingest && broker
+      ? {
+          ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
+          broker: async () => broker.tcpPort !== undefined && broker.clusterHealthy(),
+        }
+      : {}),
+    ...(commandLink ? { commandLink: async () => commandLink.connected() } : {}),
+  };
+
+  let address: string;
+  if (servesApi) {
+    const api = await buildApi({
+      repos,
+      logger,
+      version: VERSION,
+      telemetry: telemetry.store,
+      deviceStatus: broker ? broker.connections : unavailable.deviceStatus,
+      ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
+      hourMeter,
+      serviceRoutes: services.routes,
+      events,
+      metrics,
+      metricsToken: config.HM_METRICS_TOKEN,
+      liveCounters,
+      health,
+    });
+    // The web console at `/`, beside the API it uses.
+    await registerConsole(api);
+    api.server.on('upgrade', (req, socket, head) => {
+      if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+    shutdown.register('http server', () => api.close());
+    if (values.demo) {
+      const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: broker!.tcpPort!, speed: demoSpeed, logger });
+      shutdown.register('demo fleet', () => fleet.stop());
+    }
+    address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
+  } else {
+    const http = await startEdgeHttp({
+      host: config.HM_HTTP_HOST,
+      port: config.HM_HTTP_PORT,
+      version: VERSION,
+      health,
+      metrics,
+      metricsToken: config.HM_METRICS_TOKEN,
+      wsPath: MQTT_WS_PATH,
+      handleUpgrade: (req, socket, head) => broker!.handleUpgrade(req, socket, head),
+      logger,
+    });
+    shutdown.register('http server', () => http.close());
+    address = http.address;
   }
-  const address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   logger.info(
     {
+      role,
       address,
-      docs: `${address}/docs`,
-      mqtt: `mqtt://${config.HM_MQTT_HOST}:${mqtt.tcpPort}`,
-      mqttPort: mqtt.tcpPort,
-      mqttWebSocket: `${address.replace(/^http/, 'ws')}${MQTT_WS_PATH}`,
+      ...(servesApi ? { docs: `${address}/docs` } : {}),
+      ...(broker
+        ? {
+            mqtt: `mqtt://${config.HM_MQTT_HOST}:${broker.tcpPort}`,
+            mqttPort: broker.tcpPort,
+            mqttWebSocket: `${address.replace(/^http/, 'ws')}${MQTT_WS_PATH}`,
+          }
+        : { commandsVia: redactedUrl(config.HM_MQTT_URL) }),
       dataDir: config.HM_DATA_DIR,
       database: db.dialect,
       telemetryStore: telemetry.location,
     },
     'hourmeter listening',
   );
+}
+
+/**
+ * Device connection state and ingest counters live in the memory of the edge
+ * node a device is connected to; a process without a broker cannot answer
+ * for them, and says so (503 UNAVAILABLE) instead of reporting "offline, 0".
+ */
+const unavailable: { deviceStatus: DeviceStatusSource; ingestCounters: IngestCounterSource } = {
+  deviceStatus: {
+    get() {
+      throw new AppError('UNAVAILABLE', 'device connection state is kept by the edge node the device is connected to and is not available from an api process (HM_ROLE=api); see the hourmeter_broker_* metrics of the edge nodes');
+    },
+  },
+  ingestCounters: {
+    forDevice() {
+      throw new AppError('UNAVAILABLE', 'ingest counters are kept by the edge node the device is connected to and are not available from an api process (HM_ROLE=api); see the hourmeter_ingest_* metrics of the edge nodes');
+    },
+  },
+};
+
+function redactedUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((err: unknown) => {

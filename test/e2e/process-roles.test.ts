@@ -1,0 +1,238 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { pgDatabase, tempDir, waitFor } from '@hourmeter/testkit';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const ADMIN_KEY = 'hm_e2e_roles_admin_key_0123456789';
+const SERVICE_SECRET = 'hm_e2e_roles_service_secret_0123456789';
+const H = 3_600_000;
+
+const postgresUrl = inject('postgresUrl');
+const influxUrl = inject('influxUrl');
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HM_LOG_LEVEL: 'info',
+      HM_HTTP_PORT: '0',
+      HM_HTTP_HOST: '127.0.0.1',
+      HM_MQTT_PORT: '0',
+      HM_MQTT_HOST: '127.0.0.1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function listening(p: Proc): Promise<{ address: string; mqttPort?: number; role: string }> {
+  let line: string | undefined;
+  await waitFor(
+    'the listening log line',
+    () => {
+      line = p.output().split('\n').find((l) => l.includes('"hourmeter listening"'));
+      if (!line && p.child.exitCode !== null) throw new Error(`exited with ${p.child.exitCode}:\n${p.output()}`);
+      return line !== undefined;
+    },
+    { timeoutMs: 40_000 },
+  );
+  return JSON.parse(line!) as { address: string; mqttPort?: number; role: string };
+}
+
+describe('HM_ROLE validation', () => {
+  it('refuses a split role on the embedded stores, naming the variables (exit 2)', async () => {
+    const p = start({ HM_ROLE: 'edge', HM_SERVICE_SECRET: SERVICE_SECRET });
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain('DATABASE_URL');
+    expect(p.output()).toContain('HM_TELEMETRY_STORE');
+    expect(p.output()).toMatch(/cannot be shared between processes/);
+  });
+
+  it('refuses an unknown role (exit 2)', async () => {
+    const p = start({ HM_ROLE: 'broker' });
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain('HM_ROLE');
+  });
+});
+
+/**
+ * An `edge` process (broker, ingest, hour meter, prediction) and an `api`
+ * process against one PostgreSQL database and one InfluxDB database: a device
+ * provisioned through the api process sends telemetry to the edge process,
+ * the api process shows it, and completing a work order there delivers the
+ * maintenance command to the device on the edge process.
+ */
+describe.skipIf(!postgresUrl || !influxUrl)(
+  'edge + api processes on the shared stores (PostgreSQL + influxd from the test run; skipped without Debian packages `postgresql`, `influxdb`)',
+  () => {
+    const edgeDir = tempDir();
+    const apiDir = tempDir();
+    const influxDb = `hm_${randomBytes(6).toString('hex')}`;
+    let database: { url: string; drop: () => Promise<void> };
+    let edge: Proc;
+    let api: Proc;
+    let edgeInfo: { address: string; mqttPort?: number };
+    let apiAddress = '';
+
+    const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, expected = 200): Promise<T> => {
+      const res = await fetch(`${apiAddress}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (res.status !== expected) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+
+    beforeAll(async () => {
+      database = await pgDatabase(postgresUrl);
+      const q = await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${influxDb}` }) });
+      expect(q.ok).toBe(true);
+      const shared = {
+        DATABASE_URL: database.url,
+        HM_TELEMETRY_STORE: 'influxdb',
+        INFLUX_URL: influxUrl,
+        INFLUX_VERSION: '1',
+        INFLUX_BUCKET: influxDb,
+        HM_SERVICE_SECRET: SERVICE_SECRET,
+        HM_HOUR_METER_INTERVAL_MS: '100',
+      };
+      // The edge first: it migrates the empty database; the api then finds it current.
+      edge = start({ ...shared, HM_ROLE: 'edge', HM_DATA_DIR: edgeDir.path, HM_NODE_ID: 'edge-1' });
+      edgeInfo = await listening(edge);
+      api = start({
+        ...shared,
+        HM_ROLE: 'api',
+        HM_DATA_DIR: apiDir.path,
+        HM_ADMIN_KEY: ADMIN_KEY,
+        HM_MQTT_URL: `mqtt://127.0.0.1:${edgeInfo.mqttPort}`,
+      });
+      apiAddress = (await listening(api)).address;
+      await waitFor('the api process healthy (command link up)', async () => (await fetch(`${apiAddress}/health`)).status === 200, { timeoutMs: 15_000 });
+    }, 90_000);
+
+    afterAll(async () => {
+      for (const p of [api, edge]) {
+        if (!p || p.child.exitCode !== null) continue;
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+      await database?.drop();
+      if (influxUrl) await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE ${influxDb}` }) });
+      edgeDir.cleanup();
+      apiDir.cleanup();
+    });
+
+    it('each process serves only its part over HTTP', async () => {
+      const health = await fetch(`${edgeInfo.address}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', components: { database: { status: 'up' }, broker: { status: 'up' }, ingest: { status: 'up' } } });
+      expect((await fetch(`${edgeInfo.address}/metrics`)).status).toBe(200);
+      expect((await fetch(`${edgeInfo.address}/api/v1/assets`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
+
+      const apiHealth = (await (await fetch(`${apiAddress}/health`)).json()) as { components: Record<string, unknown> };
+      expect(apiHealth.components).toMatchObject({ commandLink: { status: 'up' } });
+      expect(apiHealth.components.broker).toBeUndefined();
+      expect(api.output()).not.toContain(SERVICE_SECRET);
+      expect(edge.output()).not.toContain(SERVICE_SECRET);
+    });
+
+    it('provisions through api, ingests on edge, reads back through api, and delivers the completion command', async () => {
+      const customer = await call('POST', '/customers', { name: 'Roles Foods', currency: 'EUR' }, 201);
+      const site = await call('POST', '/sites', { customerId: customer.id, name: 'Plant' }, 201);
+      const model = await call(
+        'POST',
+        '/asset-models',
+        { code: 'ROLE-PUMP', name: 'Role pump', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900 },
+        201,
+      );
+      const asset = await call('POST', '/assets', { serialNumber: 'ROLE-PUMP-1', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-15' }, 201);
+      const { credentials } = await call<{ credentials: { username: string; password: string } }>('POST', '/devices', { assetId: asset.id }, 201);
+      const deviceId = credentials.username;
+
+      // The device connects to the edge process.
+      const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${edgeInfo.mqttPort}`, {
+        username: deviceId,
+        password: credentials.password,
+        clientId: deviceId,
+      });
+      const commands: Record<string, unknown>[] = [];
+      device.on('message', (topic, payload) => {
+        if (topic === `hm/v1/${deviceId}/commands`) commands.push(JSON.parse(payload.toString()) as Record<string, unknown>);
+      });
+      await device.subscribeAsync(`hm/v1/${deviceId}/commands`, { qos: 1 });
+
+      // Two hours of one-minute readings from yesterday, running the first 90 minutes.
+      const from = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 6 * H;
+      const backlog = Array.from({ length: 120 }, (_, i) => ({ ts: from + i * 60_000, seq: i, metrics: { running: i < 90, vibration_rms: 1 + i / 100 } }));
+      await device.publishAsync(`hm/v1/${deviceId}/telemetry`, JSON.stringify(backlog), { qos: 1 });
+
+      // Connection state and ingest counters live on the edge node: the api process says so.
+      const status = await fetch(`${apiAddress}/api/v1/devices/${deviceId}/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(status.status).toBe(503);
+      expect(await status.json()).toMatchObject({ code: 'UNAVAILABLE' });
+      expect((await fetch(`${apiAddress}/api/v1/devices/${deviceId}/ingest`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(503);
+
+      const day = new Date(from).toISOString().slice(0, 10);
+      let hours: { days: { day: string; hours: number }[] } = { days: [] };
+      await waitFor(
+        'operating hours through the api process',
+        async () => {
+          hours = await call('GET', `/assets/${asset.id}/operating-hours?from=${day}&to=${day}`);
+          return hours.days[0]?.hours === 1.5;
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(hours.days[0]).toMatchObject({ day, hours: 1.5 });
+      const series = await call<{ series: { points: [number, number][] }[] }>(
+        'GET',
+        `/assets/${asset.id}/telemetry?metrics=vibration_rms&from=${from}&to=${from + 2 * H}&step=1h&agg=max`,
+      );
+      expect(series.series[0]!.points).toEqual([
+        [from, backlog[59]!.metrics.vibration_rms],
+        [from + H, backlog[119]!.metrics.vibration_rms],
+      ]);
+
+      // A work order completed through the api process reaches the device on the edge process.
+      for (const c of [
+        { kind: 'symptom', code: 'VIB-HIGH', description: 'High vibration' },
+        { kind: 'cause', code: 'BRG-WEAR', description: 'Bearing wear' },
+        { kind: 'remedy', code: 'BRG-REPLACE', description: 'Bearing replaced' },
+      ]) {
+        await call('PUT', `/asset-models/${model.id}/failure-codes`, c);
+      }
+      const order = await call<{ id: string }>('POST', '/work-orders', { kind: 'corrective', assetId: asset.id, failureMode: 'bearing_wear' }, 201);
+      const now = Date.now();
+      await call('POST', `/work-orders/${order.id}/schedule`, { technician: 'Kari Nordmann', windowFrom: now, windowTo: now + 4 * H });
+      await call('POST', `/work-orders/${order.id}/start`);
+      const completed = await call<{ workOrder: { state: string } }>('POST', `/work-orders/${order.id}/complete`, {
+        symptomCode: 'VIB-HIGH',
+        causeCode: 'BRG-WEAR',
+        remedyCode: 'BRG-REPLACE',
+        responsibleDepartment: 'customer_use',
+        labourHours: 1,
+        downtimeFrom: now - H,
+        downtimeTo: now,
+        fixedOnFirstVisit: true,
+      });
+      expect(completed.workOrder.state).toBe('completed');
+      await waitFor('the maintenance command on the device', () => commands.length > 0, { timeoutMs: 10_000 });
+      expect(commands[0]).toEqual({ type: 'maintenance.completed', workOrderId: order.id, failureMode: 'bearing_wear' });
+      await device.endAsync();
+    }, 60_000);
+  },
+);
