@@ -6,7 +6,8 @@ import { waitFor } from '@hourmeter/testkit';
 import { Redis } from 'ioredis';
 import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { brokerIdFor, guardDispatchDepth } from './cluster.js';
+import { brokerIdFor } from './cluster.js';
+import { guardDispatchDepth } from './stack-safe-mq.js';
 import { createBroker, type Broker } from './index.js';
 
 const redisUrl = inject('redisUrl');

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { guardDispatchDepth } from './stack-safe-mq.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,39 +41,6 @@ interface MqLike {
   _do(message: unknown, callback: unknown): unknown;
   emit(message: object, done?: (err?: Error) => void): void;
   close(cb: () => void): void;
-}
-
-/** Synchronous re-entries of the dispatch loop allowed before the next hop is deferred. */
-const MAX_SYNC_DEPTH = 64;
-
-/**
- * The guard of `stack-safe-mq.ts`, applied to an existing emitter. mqemitter-redis
- * inherits mqemitter's local dispatch (`_do`, `released`): a message arriving
- * from Redis is delivered to this node's subscribers through the same queue,
- * so a slow subscriber that disconnects with a backlog recurses exactly as in
- * the single-node case. Same fix: past a fixed depth the next dispatch moves
- * to a fresh stack, its slot still counted in `current` so order is kept.
- */
-export function guardDispatchDepth<T extends MqLike>(mq: T): T {
-  const dispatch = mq._do.bind(mq);
-  let depth = 0;
-  mq._do = (message, callback) => {
-    if (depth >= MAX_SYNC_DEPTH) {
-      mq.current++;
-      setImmediate(() => {
-        mq.current--;
-        dispatch(message, callback);
-      });
-      return mq;
-    }
-    depth++;
-    try {
-      return dispatch(message, callback);
-    } finally {
-      depth--;
-    }
-  };
-  return mq;
 }
 
 type RedisEmitterCtor = (opts: { concurrency: number; subConn: Redis; pubConn: Redis }) => MqLike & {

@@ -26,7 +26,14 @@ const MAX_SYNC_DEPTH = 64;
  * order is kept.
  */
 export function stackSafeMq(concurrency = 100): MQEmitterLike {
-  const mq = new MQEmitter({ concurrency });
+  return guardDispatchDepth(new MQEmitter({ concurrency }));
+}
+
+/**
+ * The same guard applied to an existing emitter: mqemitter-redis inherits
+ * mqemitter's local dispatch, so a cluster node needs it too (cluster.ts).
+ */
+export function guardDispatchDepth<T extends MQEmitterLike>(mq: T): T {
   const dispatch = mq._do.bind(mq);
   let depth = 0;
   mq._do = (message, callback) => {
