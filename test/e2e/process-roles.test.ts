@@ -113,7 +113,9 @@ describe.skipIf(!postgresUrl || !influxUrl)(
       };
       // The edge first: it migrates the empty database; the api then finds it current.
       edge = start({ ...shared, HM_ROLE: 'edge', HM_DATA_DIR: edgeDir.path, HM_NODE_ID: 'edge-1' });
-      edgeInfo = await listening(edge);
+      edgeInfo = await listening(edge).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n--- edge output ---\n${edge.output().slice(-3000)}`);
+      });
       api = start({
         ...shared,
         HM_ROLE: 'api',

@@ -53,7 +53,7 @@ export function sendProblem(
  * schema validation with every failing field, fastify's own 4xx by status,
  * anything else a 500 whose detail never carries a stack or message.
  */
-export function installProblemHandler(app: FastifyInstance): void {
+export function installProblemHandler(app: FastifyInstance, opts: { notFoundHint?: string } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) {
       return sendProblem(reply, request, ERROR_CODES[error.code].status, error.code, error.message);
@@ -84,6 +84,6 @@ export function installProblemHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
+    sendProblem(reply, request, 404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}${opts.notFoundHint ? `: ${opts.notFoundHint}` : ''}`),
   );
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerConsole } from '@hourmeter/console';
-import { buildApi, dbCountSources, type DeviceStatusSource, type IngestCounterSource } from '@hourmeter/api';
+import { buildApi, buildOpsApi, dbCountSources, type DeviceStatusSource, type IngestCounterSource } from '@hourmeter/api';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents } from '@hourmeter/events';
@@ -12,7 +12,6 @@ import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
 import { AppError, ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
 import { COMMAND_SERVICE, connectCommandLink, type CommandLink } from './command-link.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
-import { startEdgeHttp } from './edge-http.js';
 import { createServices } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';
@@ -217,19 +216,13 @@ async function main(): Promise<void> {
     }
     address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   } else {
-    const http = await startEdgeHttp({
-      host: config.HM_HTTP_HOST,
-      port: config.HM_HTTP_PORT,
-      version: VERSION,
-      health,
-      metrics,
-      metricsToken: config.HM_METRICS_TOKEN,
-      wsPath: MQTT_WS_PATH,
-      handleUpgrade: (req, socket, head) => broker!.handleUpgrade(req, socket, head),
-      logger,
+    const http = await buildOpsApi({ logger, version: VERSION, health, metrics, metricsToken: config.HM_METRICS_TOKEN });
+    http.server.on('upgrade', (req, socket, head) => {
+      if (req.url?.split('?')[0] === MQTT_WS_PATH) broker!.handleUpgrade(req, socket, head);
+      else socket.destroy();
     });
     shutdown.register('http server', () => http.close());
-    address = http.address;
+    address = await http.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   }
   logger.info(
     {

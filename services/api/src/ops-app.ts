@@ -1,0 +1,29 @@
+import type { Metrics } from '@hourmeter/metrics';
+import { installProblemHandler } from '@hourmeter/http';
+import type { Logger } from '@hourmeter/runtime';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { healthRoute, type HealthCheck } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
+
+export interface OpsApiDeps {
+  logger: Logger;
+  version: string;
+  health: Readonly<Record<string, HealthCheck>>;
+  metrics: Pick<Metrics, 'scrape' | 'contentType'>;
+  metricsToken?: string | undefined;
+}
+
+/**
+ * The HTTP side of a process without the API (HM_ROLE=edge): the same /health
+ * and /metrics as the API server, and nothing else.
+ */
+export async function buildOpsApi(deps: OpsApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger.child({ svc: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installProblemHandler(app, { notFoundHint: 'this process serves only /health and /metrics; the API runs in the api role (HM_ROLE=api)' });
+  healthRoute(app, deps.health, deps.version);
+  metricsRoute(app, deps.metrics, { token: deps.metricsToken });
+  return app;
+}
