@@ -5,6 +5,11 @@
  * paced to `rate` readings/s in total (0: as fast as acknowledgements allow).
  * `ts` is the send time, so the receiving side measures publish-to-stored
  * latency on the same machine clock. Reports JSON lines on stdout.
+ *
+ * `--urls a,b` (instead of `--url`) is failover mode: each client reconnects
+ * on failure, trying the URLs in turn, and mqtt.js resends its unacknowledged
+ * QoS 1 publishes (same payload, so the same ts and seq) after reconnecting.
+ * `--per-device` adds the acknowledged count of each device to the final report.
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -17,6 +22,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '0' }, // total readings/s; 0 = as fast as acks allow
     seconds: { type: 'string', default: '10' },
     window: { type: 'string', default: '16' },
+    urls: { type: 'string' }, // comma-separated: failover mode (see above)
+    'per-device': { type: 'boolean', default: false },
   },
 });
 
@@ -34,6 +41,9 @@ const METRICS = ['vibration_rms', 'bearing_temp_c', 'pressure_bar', 'flow_m3h', 
 let sent = 0;
 let acked = 0;
 let errors = 0;
+let reconnects = 0;
+const ackedBy: number[] = devices.map(() => 0);
+const failover = values.urls?.split(',').map((u) => new URL(u));
 
 function reading(seq: number): string {
   const metrics: Record<string, number> = {};
@@ -42,19 +52,28 @@ function reading(seq: number): string {
 }
 
 async function connect(c: Credentials): Promise<MqttClient> {
-  const client = mqtt.connect(values.url!, {
+  const options = {
     username: c.username,
     password: c.password,
     clientId: c.username,
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: 30_000,
-  });
+  };
+  const client = failover
+    ? mqtt.connect({
+        ...options,
+        servers: failover.map((u) => ({ host: u.hostname, port: Number(u.port) })),
+        reconnectPeriod: 250,
+        connectTimeout: 5_000,
+      })
+    : mqtt.connect(values.url!, options);
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
   });
   client.on('error', () => errors++);
+  client.on('reconnect', () => reconnects++);
   return client;
 }
 
@@ -79,7 +98,10 @@ function drive(client: MqttClient, index: number, deadline: number, intervalMs: 
         client.publish(topic, reading(seq++), { qos: 1 }, (err) => {
           inFlight--;
           if (err) errors++;
-          else acked++;
+          else {
+            acked++;
+            ackedBy[index]!++;
+          }
           pump();
         });
       }
@@ -103,13 +125,22 @@ async function main(): Promise<void> {
 
   const deadline = Date.now() + seconds * 1000;
   const perDeviceInterval = rate > 0 ? (devices.length * 1000) / rate : 0;
-  const progress = setInterval(() => process.stdout.write(`${JSON.stringify({ event: 'progress', sent, acked, errors })}\n`), 1000);
+  const progress = setInterval(() => process.stdout.write(`${JSON.stringify({ event: 'progress', sent, acked, errors, reconnects })}\n`), 1000);
 
   await Promise.all(clients.map((client, d) => drive(client, d, deadline, perDeviceInterval)));
   clearInterval(progress);
   const cpu = process.cpuUsage();
   process.stdout.write(
-    `${JSON.stringify({ event: 'done', sent, acked, errors, cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMb: process.memoryUsage().rss / 2 ** 20 })}\n`,
+    `${JSON.stringify({
+      event: 'done',
+      sent,
+      acked,
+      errors,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      rssMb: process.memoryUsage().rss / 2 ** 20,
+      ...(failover ? { reconnects } : {}),
+      ...(values['per-device'] ? { perDevice: Object.fromEntries(devices.map((d, i) => [d.username, ackedBy[i]])) } : {}),
+    })}\n`,
   );
   await Promise.all(clients.map((c) => c.endAsync()));
 }
