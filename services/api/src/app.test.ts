@@ -129,6 +129,13 @@ describe('authentication and roles', () => {
     }
   });
 
+  it('tells each key its own role at /me', async () => {
+    for (const role of ['admin', 'engineer', 'planner', 'account-manager'] as const) {
+      expect((await call('GET', '/api/v1/me', { as: role })).body).toMatchObject({ role });
+    }
+    expectProblem(await call('GET', '/api/v1/me', { as: null }), 401, 'UNAUTHENTICATED');
+  });
+
   it('creates keys shown once, then refuses a revoked key', async () => {
     const created = await call('POST', '/api/v1/api-keys', { body: { name: 'ci bot', role: 'engineer' } });
     expect(created.status).toBe(201);

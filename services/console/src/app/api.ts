@@ -88,21 +88,10 @@ export async function all<T>(path: string, query: Query = {}): Promise<T[]> {
   return items;
 }
 
-/**
- * The role of the signed-in key. The API has no "who am I" route: an admin
- * may list API keys; any other role is refused with a problem naming it.
- */
+/** The role of the signed-in key (`GET /api/v1/me`). */
 export async function whoAmI(): Promise<Role> {
-  try {
-    await get('/api-keys');
-    return 'admin';
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 403) {
-      const role = /role ([a-z-]+) may not/.exec(err.message)?.[1];
-      if (role === 'engineer' || role === 'planner' || role === 'account-manager') return role;
-    }
-    throw err;
-  }
+  const me = await get<{ role: Role }>('/me');
+  return me.role;
 }
 
 // ---------------------------------------------------------------- live updates
