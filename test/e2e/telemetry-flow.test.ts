@@ -42,6 +42,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
         HM_MQTT_HOST: '127.0.0.1',
         HM_ADMIN_KEY: ADMIN_KEY,
         HM_HOUR_METER_INTERVAL_MS: '100',
+        HM_SCHEDULE_INTERVAL_MS: '200',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -143,5 +144,22 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
     const refused = await new Promise<Error>((resolve) => wrong.once('error', resolve));
     expect(refused.message).toMatch(/bad username or password/i);
     wrong.end(true);
+  });
+
+  it('opens the preventive order of a due maintenance schedule by itself', async () => {
+    const pump = devices.find((d) => d.model === 'FLOW-PUMP')!;
+    const res = await fetch(`${info.address}/api/v1/maintenance-schedules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      // Last done 40 days ago, due every 30 days: due now.
+      body: JSON.stringify({ assetId: pump.assetId, failureMode: 'lubrication', intervalDays: 30, lastDoneAt: Date.now() - 40 * 86_400_000 }),
+    });
+    expect(res.status).toBe(201);
+    let orders: { kind: string; failureMode?: string; state: string }[] = [];
+    await waitFor('the scheduler to open the order', async () => {
+      orders = ((await api(`/api/v1/work-orders?assetId=${pump.assetId}`)) as { items: typeof orders }).items;
+      return orders.length > 0;
+    });
+    expect(orders).toEqual([expect.objectContaining({ kind: 'preventive', failureMode: 'lubrication', state: 'open' })]);
   });
 });

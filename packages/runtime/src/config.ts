@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
   HM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** How often maintenance schedules (calendar, operating hours) are checked for due preventive orders. */
+  HM_SCHEDULE_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
   /** Directory with NASA C-MAPSS files, for training RUL models from them through the API. */
   HM_CMAPSS_DIR: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

@@ -123,6 +123,16 @@ async function main(): Promise<void> {
     await services.rulModels.idle();
     await services.prediction.flush();
   });
+  if (runsBroker) {
+    // Calendar and operating-hours schedules open their preventive orders
+    // without anyone asking; several edge nodes doing it at once is harmless
+    // (one open preventive order per asset and failure mode).
+    const schedules = setInterval(() => {
+      services.workOrders.runSchedules().catch((err: unknown) => logger.warn({ err }, 'maintenance schedules run failed'));
+    }, config.HM_SCHEDULE_INTERVAL_MS);
+    schedules.unref();
+    shutdown.register('maintenance schedules', () => clearInterval(schedules));
+  }
 
   let ingest: Ingest | undefined;
   let mqtt: Broker | undefined;
