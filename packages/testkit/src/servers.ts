@@ -23,20 +23,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it resolves true or the deadline passes. */
+/**
+ * Polls `check` until it resolves true or the deadline passes. A check that
+ * throws counts as "not yet" (a server still starting refuses connections);
+ * the last error is part of the timeout message, so a failure says why.
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
   { timeoutMs = 10_000, intervalMs = 25 } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
-      // not ready yet: keep polling until the deadline
+    } catch (err) {
+      lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const why = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
