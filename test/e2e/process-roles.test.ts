@@ -166,6 +166,19 @@ describe.skipIf(!postgresUrl || !influxUrl)(
       const { credentials } = await call<{ credentials: { username: string; password: string } }>('POST', '/devices', { assetId: asset.id }, 201);
       const deviceId = credentials.username;
 
+      // The api's live stream shows what happens on the edge (events travel over MQTT).
+      const live = await fetch(`${apiAddress}/api/v1/events?types=device.connected`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(live.status).toBe(200);
+      const reader = live.body!.getReader();
+      let stream = '';
+      const pumpStream = (async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          stream += new TextDecoder().decode(value);
+        }
+      })();
+
       // The device connects to the edge process.
       const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${edgeInfo.mqttPort}`, {
         username: deviceId,
@@ -177,6 +190,10 @@ describe.skipIf(!postgresUrl || !influxUrl)(
         if (topic === `hm/v1/${deviceId}/commands`) commands.push(JSON.parse(payload.toString()) as Record<string, unknown>);
       });
       await device.subscribeAsync(`hm/v1/${deviceId}/commands`, { qos: 1 });
+      await waitFor('the edge device.connected event on the api stream', () => stream.includes(deviceId));
+      expect(stream).toMatch(/event: device\.connected/);
+      await reader.cancel();
+      await pumpStream.catch(() => undefined);
 
       // Two hours of one-minute readings from yesterday, running the first 90 minutes.
       const from = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 + 6 * H;

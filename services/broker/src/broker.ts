@@ -81,6 +81,8 @@ export interface Broker {
   readonly connections: ConnectionStateQuery;
   /** Publishes to `hm/v1/<deviceId>/commands`; objects are sent as JSON. */
   publishCommand(deviceId: string, payload: unknown, opts?: CommandOptions): Promise<void>;
+  /** Publishes on any topic as the broker itself (internal events between processes). */
+  publish(topic: string, payload: unknown, opts?: CommandOptions): Promise<void>;
   /** Hand an HTTP upgrade request (e.g. fastify's server 'upgrade' event) to the MQTT-over-WS endpoint. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   deviceSecurity(deviceId: string): DeviceSecurityCounters;
@@ -346,6 +348,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     'broker listening',
   );
 
+  const publish = (topic: string, payload: unknown, opts: CommandOptions = {}): Promise<void> => {
+    const body =
+      payload instanceof Uint8Array ? Buffer.from(payload) : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const packet: PublishPacket = { cmd: 'publish', topic, payload: body, qos: opts.qos ?? 1, retain: false, dup: false };
+    return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+  };
+
   let closing: Promise<void> | undefined;
   return {
     tcpPort,
@@ -353,19 +362,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     brokerId: aedes.id,
     clusterHealthy: () => cluster?.healthy() ?? true,
     connections: registry,
-    publishCommand(deviceId, payload, opts = {}) {
-      const body =
-        payload instanceof Uint8Array ? Buffer.from(payload) : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
-      const packet: PublishPacket = {
-        cmd: 'publish',
-        topic: commandsTopic(deviceId),
-        payload: body,
-        qos: opts.qos ?? 1,
-        retain: false,
-        dup: false,
-      };
-      return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
-    },
+    publishCommand: (deviceId, payload, opts) => publish(commandsTopic(deviceId), payload, opts),
+    publish,
     handleUpgrade,
     deviceSecurity: (deviceId) => security.get(deviceId),
     stats: () => ({

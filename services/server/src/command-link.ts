@@ -11,7 +11,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 export const COMMAND_SERVICE = {
   username: 'hm-api',
   publish: ['hm/v1/+/commands'],
-  subscribe: [] as string[],
+  // The edge nodes' events (alerts raised, devices connecting), for the API's live updates.
+  subscribe: ['hm/v1/events/#'],
 } as const;
 
 /** Longest a completion waits for the broker to acknowledge a command. */
@@ -28,7 +29,14 @@ export interface CommandLink {
  * and keeps reconnecting. Start-up does not wait for it: the API is useful
  * while the brokers are down, and /health reports the link.
  */
-export function connectCommandLink(opts: { url: string; secret: string; nodeId: string; logger: Logger }): CommandLink {
+export function connectCommandLink(opts: {
+  url: string;
+  secret: string;
+  nodeId: string;
+  logger: Logger;
+  /** Receives each event envelope the edge nodes publish (unparsed JSON). */
+  onEvent?: (envelope: unknown) => void;
+}): CommandLink {
   const log = opts.logger.child({ svc: 'command-link' });
   const client: MqttClient = mqtt.connect(opts.url, {
     username: COMMAND_SERVICE.username,
@@ -43,6 +51,15 @@ export function connectCommandLink(opts: { url: string; secret: string; nodeId: 
   client.on('connect', () => {
     lastError = '';
     log.info({ url: redactUrl(opts.url) }, 'command link connected');
+    // A clean session forgets subscriptions: subscribe again on every connect.
+    if (opts.onEvent) client.subscribe(COMMAND_SERVICE.subscribe[0], { qos: 0 });
+  });
+  client.on('message', (_topic, payload) => {
+    try {
+      opts.onEvent?.(JSON.parse(payload.toString('utf8')));
+    } catch (err) {
+      log.warn({ err }, 'unreadable event from the brokers dropped');
+    }
   });
   client.on('error', (err) => {
     // Logged once per distinct message: a broker outage would repeat it every second.

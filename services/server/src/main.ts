@@ -5,7 +5,7 @@ import { registerConsole } from '@hourmeter/console';
 import { buildApi, buildOpsApi, dbCountSources, type DeviceStatusSource, type IngestCounterSource } from '@hourmeter/api';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
-import { createEventBus, deviceConnectionEvents } from '@hourmeter/events';
+import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
@@ -101,11 +101,18 @@ async function main(): Promise<void> {
   // Without a broker in this process (api role) they go over MQTT as a service client.
   const late: { broker?: Broker; metrics?: Metrics } = {};
   let commandLink: CommandLink | undefined;
+  const events = createEventBus({ logger: logger.child({ svc: 'events' }), source: `${role}@${nodeId}` });
   if (!runsBroker) {
-    commandLink = connectCommandLink({ url: config.HM_MQTT_URL!, secret: config.HM_SERVICE_SECRET!, nodeId, logger });
+    commandLink = connectCommandLink({
+      url: config.HM_MQTT_URL!,
+      secret: config.HM_SERVICE_SECRET!,
+      nodeId,
+      logger,
+      // The edge nodes' events join this process's bus, so its live updates show them.
+      onEvent: (raw) => events.publish(parseEnvelope(raw)),
+    });
     shutdown.register('command link', () => commandLink!.close());
   }
-  const events = createEventBus({ logger: logger.child({ svc: 'events' }), source: 'hourmeter' });
   const services = createServices({
     db,
     repos,
@@ -167,6 +174,14 @@ async function main(): Promise<void> {
     });
     late.broker = mqtt;
     mqtt.connections.onChange(deviceConnectionEvents(events));
+    if (role === 'edge') {
+      // Best effort (QoS 0), like the live stream they feed: api processes
+      // subscribe to these to show alerts and device status from every edge.
+      const edge = mqtt;
+      events.onAny((envelope) => {
+        edge.publish(eventTopic(envelope.type), envelope, { qos: 0 }).catch((err: unknown) => logger.warn({ err }, 'event not forwarded'));
+      });
+    }
   }
   const broker = mqtt;
   const liveCounters = { clients: 0, dropped: 0 };
