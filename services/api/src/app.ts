@@ -2,21 +2,21 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
+import type { EventSubscriber } from '@hourmeter/events';
+import { installProblemHandler, requireApiKey } from '@hourmeter/http';
+import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { installProblemHandler, requireApiKey } from '@hourmeter/http';
+import type { DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
 import { operatingHoursRoutes } from './routes/operating-hours.js';
 import { registryRoutes } from './routes/registry.js';
 import { telemetryRoutes } from './routes/telemetry.js';
-import type { DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
-import type { EventSubscriber } from '@hourmeter/events';
-import type { Metrics } from '@hourmeter/metrics';
-import { eventRoutes } from './routes/events.js';
-import { metricsRoute } from './routes/metrics.js';
 
 export interface ApiDeps {
   repos: Repositories;
