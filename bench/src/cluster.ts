@@ -16,12 +16,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newId } from '@hourmeter/domain';
 import { hashSecret, newSecret } from '@hourmeter/runtime';
+import { findOnPath, startInfluxd, startRedis } from '@hourmeter/testkit';
 
 const NODE = new URL('./cluster/node.ts', import.meta.url).pathname;
 const PUBLISHER = new URL('./load/publisher.ts', import.meta.url).pathname;
@@ -44,30 +44,6 @@ interface Drained {
   rssMb: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -77,34 +53,13 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** redis-server and influxd 1.x (as in @hourmeter/testkit's servers, which it does not export). */
-async function startServers(dir: string) {
-  const [redisPort, influxPort, bindPort] = [await freePort(), await freePort(), await freePort()];
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  const conf = join(dir, 'influxdb.conf');
-  writeFileSync(
-    conf,
-    [
-      'reporting-enabled = false',
-      `bind-address = "127.0.0.1:${bindPort}"`,
-      '[meta]', `  dir = "${join(dir, 'meta')}"`,
-      '[data]', `  dir = "${join(dir, 'data')}"`, `  wal-dir = "${join(dir, 'wal')}"`, '  query-log-enabled = false',
-      '[http]', `  bind-address = "127.0.0.1:${influxPort}"`, '  log-enabled = false',
-      '[monitor]', '  store-enabled = false',
-      '',
-    ].join('\n'),
-  );
-  const influxd = spawn('influxd', ['-config', conf], { stdio: 'ignore' });
-  const influxUrl = `http://127.0.0.1:${influxPort}`;
-  await waitUntil('influxd', async () => (await fetch(`${influxUrl}/ping`)).status === 204);
-  await waitUntil('redis-server', () => new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(true)); // port taken: redis listens
-    s.listen(redisPort, '127.0.0.1', () => s.close(() => resolve(false)));
-  }));
-  return { redisUrl: `redis://127.0.0.1:${redisPort}`, influxUrl, stop: () => Promise.all([stop(redis), stop(influxd)]) };
+/** Debian's redis-server and influxd 1.x on free ports, started as the test run starts them. */
+async function startServers() {
+  const redisBin = findOnPath('redis-server');
+  const influxBin = findOnPath('influxd');
+  if (!redisBin || !influxBin) throw new Error('the cluster bench needs Debian packages `redis-server` and `influxdb`');
+  const [redis, influx] = await Promise.all([startRedis(redisBin), startInfluxd(influxBin)]);
+  return { redisUrl: redis.url, influxUrl: influx.url, stop: () => Promise.all([redis.stop(), influx.stop()]) };
 }
 
 async function influxQl(url: string, db: string, q: string) {
@@ -285,8 +240,7 @@ export async function run(args: string[]): Promise<void> {
     return dir;
   };
 
-  mkdirSync(join(work, 'servers'));
-  const servers = await startServers(join(work, 'servers'));
+  const servers = await startServers();
   const { influxUrl, redisUrl } = servers;
   const nodes: BenchNode[] = [];
   try {
