@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName, loadTestUnits, loadTrainUnits } from '@hourmeter/cmapss';
 import { phm08Score, rmse, trainRulModel, type TrainProgress } from '../core/rul/index.js';
+import { trainingProgressLine } from './progress-line.js';
 
 const USAGE = `usage: npm run eval:cmapss -- [--data <dir>] --set <${CMAPSS_SETS.join('|')}> [--seed <int>] [--save <model.json>]
   --data  directory holding train_<set>.txt, test_<set>.txt, RUL_<set>.txt (default: ../shared/cmapss from the repo root)
@@ -61,8 +62,7 @@ function progressReporter(set: string) {
   let lastLine = 0;
   return {
     update(p: TrainProgress) {
-      const val = p.validationRmse === undefined ? '' : ` val_rmse=${p.validationRmse.toFixed(2)}`;
-      const line = `training ${set} [${p.stage} ${p.member}/${p.members}] round ${p.round}/${p.rounds}${val}`;
+      const line = trainingProgressLine(p, set);
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       // Without a terminal, a line every 50 rounds keeps CI logs readable.
       else if (p.round === 1 || p.round - lastLine >= 100) {

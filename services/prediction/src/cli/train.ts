@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName } from '@hourmeter/cmapss';
 import { openDb, repositories } from '@hourmeter/db';
 import { AppError, createLogger } from '@hourmeter/runtime';
-import type { TrainProgress } from '../core/rul/index.js';
 import { createRulModelRegistry } from '../registry/registry.js';
+import { trainingProgressLine } from './progress-line.js';
 
 const USAGE = `usage: npm run train -- --asset-model <id|code> --cmapss <${CMAPSS_SETS.join('|')}> [options]
   --asset-model      asset model (product line) id or code the model is for
@@ -91,10 +91,6 @@ function parseCli(argv: string[]) {
   return { help: false, assetModel, set, data, units, hoursPerCycle, seed, ensemble, activate: values.activate, worker: values.worker } as const;
 }
 
-function progressLine(p: TrainProgress): string {
-  const val = p.validationRmse === undefined ? '' : ` val_rmse=${p.validationRmse.toFixed(2)}`;
-  return `training [${p.stage} ${p.member}/${p.members}] round ${p.round}/${p.rounds}${val}`;
-}
 
 async function main(): Promise<number> {
   let args;
@@ -131,10 +127,10 @@ async function main(): Promise<number> {
       {
         createdBy: 'cli',
         onProgress: (p) => {
-          if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K`);
+          if (tty) process.stderr.write(`\r${trainingProgressLine(p)}\x1b[K`);
           else if (p.round === 1 || performance.now() - lastAt > 2000) {
             lastAt = performance.now();
-            process.stderr.write(`${progressLine(p)}\n`);
+            process.stderr.write(`${trainingProgressLine(p)}\n`);
           }
         },
       },
