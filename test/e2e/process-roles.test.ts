@@ -1,57 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { pgDatabase, tempDir, waitFor } from '@hourmeter/testkit';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { listening, startServer as start, stopServers, type ServerProcess as Proc } from './server-process.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const ADMIN_KEY = 'hm_e2e_roles_admin_key_0123456789';
 const SERVICE_SECRET = 'hm_e2e_roles_service_secret_0123456789';
 const H = 3_600_000;
 
 const postgresUrl = inject('postgresUrl');
 const influxUrl = inject('influxUrl');
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HM_LOG_LEVEL: 'info',
-      HM_HTTP_PORT: '0',
-      HM_HTTP_HOST: '127.0.0.1',
-      HM_MQTT_PORT: '0',
-      HM_MQTT_HOST: '127.0.0.1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function listening(p: Proc): Promise<{ address: string; mqttPort?: number; role: string }> {
-  let line: string | undefined;
-  await waitFor(
-    'the listening log line',
-    () => {
-      line = p.output().split('\n').find((l) => l.includes('"hourmeter listening"'));
-      if (!line && p.child.exitCode !== null) throw new Error(`exited with ${p.child.exitCode}:\n${p.output()}`);
-      return line !== undefined;
-    },
-    { timeoutMs: 40_000 },
-  );
-  return JSON.parse(line!) as { address: string; mqttPort?: number; role: string };
-}
 
 describe('HM_ROLE validation', () => {
   it('refuses a split role on the embedded stores, naming the variables (exit 2)', async () => {
@@ -63,7 +21,7 @@ describe('HM_ROLE validation', () => {
   });
 
   it('refuses an unknown role (exit 2)', async () => {
-    const p = start({ HM_ROLE: 'broker' });
+    const p = start({ HM_ROLE: 'worker' });
     expect(await p.exited).toBe(2);
     expect(p.output()).toContain('HM_ROLE');
   });
@@ -124,15 +82,11 @@ describe.skipIf(!postgresUrl || !influxUrl)(
         HM_MQTT_URL: `mqtt://127.0.0.1:${edgeInfo.mqttPort}`,
       });
       apiAddress = (await listening(api)).address;
-      await waitFor('the api process healthy (command link up)', async () => (await fetch(`${apiAddress}/health`)).status === 200, { timeoutMs: 15_000 });
+      await waitFor('the api process healthy (service link up)', async () => (await fetch(`${apiAddress}/health`)).status === 200, { timeoutMs: 15_000 });
     }, 90_000);
 
     afterAll(async () => {
-      for (const p of [api, edge]) {
-        if (!p || p.child.exitCode !== null) continue;
-        p.child.kill('SIGTERM');
-        await p.exited;
-      }
+      await stopServers(api, edge);
       await database?.drop();
       if (influxUrl) await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE ${influxDb}` }) });
       edgeDir.cleanup();
@@ -147,7 +101,7 @@ describe.skipIf(!postgresUrl || !influxUrl)(
       expect((await fetch(`${edgeInfo.address}/api/v1/assets`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(404);
 
       const apiHealth = (await (await fetch(`${apiAddress}/health`)).json()) as { components: Record<string, unknown> };
-      expect(apiHealth.components).toMatchObject({ commandLink: { status: 'up' } });
+      expect(apiHealth.components).toMatchObject({ serviceLink: { status: 'up' } });
       expect(apiHealth.components.broker).toBeUndefined();
       expect(api.output()).not.toContain(SERVICE_SECRET);
       expect(edge.output()).not.toContain(SERVICE_SECRET);

@@ -71,6 +71,7 @@ export {
   type NewInvoiceLine,
 } from './repositories/billing.js';
 import { billingRepository } from './repositories/billing.js';
+import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { contractRepository } from './repositories/contracts.js';
 
 /** Every repository over one open store. */
@@ -87,9 +88,11 @@ export function repositories(db: Db) {
     rulModels: rulModelRepository(db.kysely),
     contracts: contractRepository(db.kysely),
     billing: billingRepository(db.kysely),
+    partitionLeases: partitionLeaseRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
+export { partitionLeaseRepository, type PartitionLeaseRepository } from './repositories/partition-leases.js';
 export {
   readSqliteCatalog,
   migrationCatalog,

@@ -493,3 +493,23 @@ export interface RulModelsTable {
 export interface Database {
   rul_models: RulModelsTable;
 }
+
+// ---------------------------------------------------------------- partition leases (migration 0008)
+
+export interface PartitionLeasesTable {
+  group_name: string;
+  partition: number;
+  owner: string;
+  expires_at: number;
+}
+
+export interface PartitionMembersTable {
+  group_name: string;
+  member: string;
+  expires_at: number;
+}
+
+export interface Database {
+  partition_leases: PartitionLeasesTable;
+  partition_members: PartitionMembersTable;
+}

@@ -11,5 +11,6 @@ export {
   type MetricSources,
   type MetricsLogger,
   type MetricsOptions,
+  type PartitionMetricsSnapshot,
   type WorkOrderCount,
 } from './metrics.js';

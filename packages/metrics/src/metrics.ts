@@ -32,6 +32,14 @@ export interface BrokerMetricsSnapshot {
   readonly ingestRefusals: number;
 }
 
+/** A scaled-out ingest or prediction worker's partitions (HM_ROLE=ingest|prediction). */
+export interface PartitionMetricsSnapshot {
+  readonly group: string;
+  readonly owned: number;
+  /** Partition stream messages processed and acknowledged. */
+  readonly processed: number;
+}
+
 /** The live-updates endpoint (`GET /api/v1/events`). */
 export interface LiveStreamSnapshot {
   readonly clients: number;
@@ -58,6 +66,7 @@ export interface MetricSources {
   /** Work orders by state: one cheap GROUP BY per scrape. */
   readonly workOrders?: (() => Promise<readonly WorkOrderCount[]>) | undefined;
   readonly live?: (() => LiveStreamSnapshot) | undefined;
+  readonly partitions?: (() => PartitionMetricsSnapshot) | undefined;
   /** Counted per event type as events happen (the only push-fed family). */
   readonly events?: EventSubscriber | undefined;
 }
@@ -244,6 +253,19 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     setCounter(brokerRefusals, s.ingestRefusals);
   }
 
+  const partitionsOwned = gauge('partitions_owned', 'Partitions this worker holds a lease on', ['group']);
+  const partitionMessages = counter('partition_messages_total', 'Partition stream messages processed and acknowledged', ['group']);
+  function readPartitions() {
+    if (!sources.partitions) return;
+    try {
+      const s = sources.partitions();
+      partitionsOwned.set({ group: s.group }, s.owned);
+      setCounter(partitionMessages, s.processed, { group: s.group });
+    } catch (err) {
+      failed('partitions', err);
+    }
+  }
+
   function readLive() {
     if (!sources.live) return;
     try {
@@ -286,6 +308,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
       readIngest();
       readBroker();
       readLive();
+      readPartitions();
       await Promise.all([readAlerts(), readWorkOrders()]);
       return registry.metrics();
     },

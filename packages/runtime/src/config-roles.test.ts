@@ -25,17 +25,29 @@ describe('HM_ROLE', () => {
     expect(loadConfig({ HM_ROLE: 'all' }).DATABASE_URL).toBeUndefined();
   });
 
-  it('accepts edge and api on the shared stores', () => {
+  it('accepts every split role on the shared stores', () => {
     expect(loadConfig({ ...SHARED, HM_ROLE: 'edge' }).HM_ROLE).toBe('edge');
     expect(loadConfig({ ...SHARED, HM_ROLE: 'api', HM_MQTT_URL: 'mqtt://mqtt-lb:1883' }).HM_MQTT_URL).toBe('mqtt://mqtt-lb:1883');
+    expect(loadConfig({ ...SHARED, HM_ROLE: 'broker', HM_REDIS_URL: 'redis://redis:6379' }).HM_PARTITIONS).toBe(16);
+    const worker = loadConfig({ ...SHARED, HM_ROLE: 'ingest', HM_MQTT_URL: 'mqtt://lb:1883', HM_PARTITIONS: '32', HM_PARTITION_LEASE_MS: '5000' });
+    expect([worker.HM_PARTITIONS, worker.HM_PARTITION_LEASE_MS]).toEqual([32, 5000]);
+    expect(loadConfig({ ...SHARED, HM_ROLE: 'prediction', HM_MQTT_URL: 'mqtt://lb:1883' }).HM_PARTITION_LEASE_MS).toBe(15_000);
   });
 
-  it('refuses unknown roles', () => {
-    expect(message({ HM_ROLE: 'broker' })).toMatch(/HM_ROLE/);
+  it('refuses unknown roles and partition counts out of range', () => {
+    expect(message({ HM_ROLE: 'worker' })).toMatch(/HM_ROLE/);
+    expect(message({ HM_PARTITIONS: '0' })).toMatch(/HM_PARTITIONS/);
+    expect(message({ HM_PARTITIONS: '2000' })).toMatch(/HM_PARTITIONS/);
   });
 
-  it.each(['edge', 'api'])('refuses %s on the embedded stores, naming the variables', (role) => {
-    const m = message({ HM_ROLE: role, HM_SERVICE_SECRET: SHARED.HM_SERVICE_SECRET, HM_MQTT_URL: 'mqtt://lb:1883' });
+  it('needs Redis for broker nodes and a broker URL for the worker roles', () => {
+    expect(message({ ...SHARED, HM_ROLE: 'broker' })).toMatch(/HM_REDIS_URL: required when HM_ROLE=broker/);
+    expect(message({ ...SHARED, HM_ROLE: 'ingest' })).toMatch(/HM_MQTT_URL: required when HM_ROLE=ingest/);
+    expect(message({ ...SHARED, HM_ROLE: 'prediction' })).toMatch(/HM_MQTT_URL: required when HM_ROLE=prediction/);
+  });
+
+  it.each(['edge', 'api', 'broker', 'ingest', 'prediction'])('refuses %s on the embedded stores, naming the variables', (role) => {
+    const m = message({ HM_ROLE: role, HM_SERVICE_SECRET: SHARED.HM_SERVICE_SECRET, HM_MQTT_URL: 'mqtt://lb:1883', HM_REDIS_URL: 'redis://r:6379' });
     expect(m).toMatch(/DATABASE_URL: required when HM_ROLE=\w+: the embedded store files cannot be shared between processes/);
     expect(m).toMatch(/HM_TELEMETRY_STORE: must be influxdb when HM_ROLE=/);
     expect(m).not.toContain('HM_SERVICE_SECRET');

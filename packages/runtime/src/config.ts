@@ -6,8 +6,10 @@ import { z } from 'zod';
  * Defaults run the embedded mode (SQLite + DuckDB under HM_DATA_DIR).
  */
 /** What one process runs; see HM_ROLE. */
-export const HM_ROLES = ['all', 'edge', 'api'] as const;
+export const HM_ROLES = ['all', 'edge', 'api', 'broker', 'ingest', 'prediction'] as const;
 export type Role = (typeof HM_ROLES)[number];
+/** Roles without a broker of their own: they reach one through HM_MQTT_URL. */
+const CLIENT_ROLES: ReadonlySet<Role> = new Set(['api', 'ingest', 'prediction']);
 
 export const ConfigSchema = z.object({
   HM_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
@@ -65,18 +67,30 @@ export const ConfigSchema = z.object({
     .optional(),
   /**
    * What this process runs (README "Process roles"): `all` = every service in
-   * one process (the default); `edge` = MQTT broker node + ingest + hour meter +
-   * prediction, HTTP only for /health and /metrics; `api` = the HTTP API
-   * without a broker, sending device commands through HM_MQTT_URL. Split
-   * roles need the shared stores (PostgreSQL and InfluxDB).
+   * one process (the default); `broker` = MQTT broker node that validates and
+   * spools telemetry and forwards it to the asset's partition; `ingest` =
+   * stores the partitions it holds a lease on, hour meter; `prediction` =
+   * scores its partitions, raises alerts and preventive orders, runs
+   * maintenance schedules; `api` = the HTTP API without a broker; `edge` =
+   * broker node + ingest + hour meter + prediction in one process, no
+   * partitions. Every role but `all` needs the shared stores (PostgreSQL and
+   * InfluxDB).
    */
   HM_ROLE: z.enum(HM_ROLES).default('all'),
-  /** `api` role: the broker (or its load balancer) maintenance commands are published through, as an internal service client. */
+  /**
+   * Partitions of the split roles' streams (assets hash onto them); every
+   * broker, ingest and prediction process of a cluster must use the same.
+   * More partitions than ingest or prediction processes let them scale out.
+   */
+  HM_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  /** How long an ingest/prediction worker that stopped renewing keeps its partitions: the takeover time. */
+  HM_PARTITION_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
+  /** The broker (or its load balancer) the `api`, `ingest` and `prediction` roles connect to as internal service clients. */
   HM_MQTT_URL: z
     .string()
     .regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
     .optional(),
-  /** Secret of the internal MQTT service client the `api` role connects as; `edge` and `all` accept it. */
+  /** Secret of the internal MQTT service clients (`api`, `ingest`, `prediction` roles); broker nodes accept it. */
   HM_SERVICE_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
 })
   .superRefine((c, ctx) => {
@@ -89,10 +103,17 @@ export const ConfigSchema = z.object({
         ctx.addIssue({ code: 'custom', path: ['HM_TELEMETRY_STORE'], message: `must be influxdb when HM_ROLE=${c.HM_ROLE}: the embedded store files cannot be shared between processes` });
       }
       if (!c.HM_SERVICE_SECRET) {
-        ctx.addIssue({ code: 'custom', path: ['HM_SERVICE_SECRET'], message: `required when HM_ROLE=${c.HM_ROLE}: the api role publishes device commands to the edge nodes with it` });
+        ctx.addIssue({ code: 'custom', path: ['HM_SERVICE_SECRET'], message: `required when HM_ROLE=${c.HM_ROLE}: the processes of a cluster authenticate to the brokers with it` });
       }
-      if (c.HM_ROLE === 'api' && !c.HM_MQTT_URL) {
-        ctx.addIssue({ code: 'custom', path: ['HM_MQTT_URL'], message: 'required when HM_ROLE=api: the broker (load balancer) device commands are published through' });
+      if (CLIENT_ROLES.has(c.HM_ROLE) && !c.HM_MQTT_URL) {
+        ctx.addIssue({ code: 'custom', path: ['HM_MQTT_URL'], message: `required when HM_ROLE=${c.HM_ROLE}: the broker (load balancer) this process connects to` });
+      }
+      if (c.HM_ROLE === 'broker' && !c.HM_REDIS_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HM_REDIS_URL'],
+          message: 'required when HM_ROLE=broker: the partition queues the ingest workers consume must outlive a broker node (docs/cluster.md)',
+        });
       }
     }
     if (c.HM_TELEMETRY_STORE !== 'influxdb') return;

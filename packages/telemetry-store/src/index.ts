@@ -6,6 +6,7 @@ export type {
   SeriesPoint,
   StoredReading,
   TelemetryStore,
+  TelemetrySink,
 } from './port.js';
 export type { StoreLogger } from './logger.js';
 export { createDuckDbTelemetryStore, type DuckDbTelemetryStoreOptions } from './duckdb/store.js';

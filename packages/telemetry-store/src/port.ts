@@ -69,3 +69,6 @@ export interface TelemetryStore {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** The write side alone: what ingest drains its spool into (a store, or the broker role's partition forwarder). */
+export type TelemetrySink = Pick<TelemetryStore, 'writeBatch'>;

@@ -81,8 +81,18 @@ export interface Broker {
   readonly connections: ConnectionStateQuery;
   /** Publishes to `hm/v1/<deviceId>/commands`; objects are sent as JSON. */
   publishCommand(deviceId: string, payload: unknown, opts?: CommandOptions): Promise<void>;
-  /** Publishes on any topic as the broker itself (internal events between processes). */
+  /**
+   * Publishes on any topic as the broker itself (internal events between
+   * processes). Resolves once aedes has queued a QoS 1 message for every
+   * persistent session subscribed to the topic (in Redis, in a cluster).
+   */
   publish(topic: string, payload: unknown, opts?: CommandOptions): Promise<void>;
+  /**
+   * Persistent sessions (clean = false) subscribed to the topic at QoS >= 1,
+   * cluster-wide: the sessions a QoS 1 publish is queued for even while
+   * their client is offline.
+   */
+  durableSubscribers(topic: string): Promise<number>;
   /** Hand an HTTP upgrade request (e.g. fastify's server 'upgrade' event) to the MQTT-over-WS endpoint. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   deviceSecurity(deviceId: string): DeviceSecurityCounters;
@@ -364,6 +374,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     connections: registry,
     publishCommand: (deviceId, payload, opts) => publish(commandsTopic(deviceId), payload, opts),
     publish,
+    async durableSubscribers(topic) {
+      // aedes' typings leave its persistence out; subscriptionsByTopic is the async persistence API.
+      const { persistence } = aedes as unknown as { persistence: { subscriptionsByTopic(t: string): Promise<{ qos: number }[]> } };
+      const subs = await persistence.subscriptionsByTopic(topic);
+      return subs.filter((sub) => sub.qos > 0).length;
+    },
     handleUpgrade,
     deviceSecurity: (deviceId) => security.get(deviceId),
     stats: () => ({

@@ -1,5 +1,5 @@
 import type { IngressOutcome, TelemetryIngress, TelemetryMessage } from '@hourmeter/messages';
-import type { StoredReading, TelemetryStore } from '@hourmeter/telemetry-store';
+import type { StoredReading, TelemetrySink } from '@hourmeter/telemetry-store';
 import type { Logger } from 'pino';
 import { DedupeWindow } from './core/dedupe-window.js';
 import { parseTelemetry } from './core/parse-telemetry.js';
@@ -43,7 +43,8 @@ export interface IngestConfig {
 
 export interface IngestDeps {
   readonly logger: Logger;
-  readonly store: TelemetryStore;
+  /** Where spooled readings are drained to. */
+  readonly store: TelemetrySink;
   readonly config: IngestConfig;
   readonly now?: (() => number) | undefined;
   /** Called with each batch after the store confirmed it (hour meter, prediction). */

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAppError } from '@hourmeter/runtime';
-import type { StoredReading, TelemetryStore } from '@hourmeter/telemetry-store';
+import type { StoredReading, TelemetrySink } from '@hourmeter/telemetry-store';
 import type { Logger } from 'pino';
 import type { Spool } from './spool/spool.js';
 
@@ -67,7 +67,7 @@ export class StoreDrainer {
 
   constructor(
     private readonly spool: Spool,
-    private readonly store: TelemetryStore,
+    private readonly store: TelemetrySink,
     private readonly opts: DrainerOptions,
     private readonly log: Logger,
   ) {}
@@ -132,7 +132,7 @@ export class StoreDrainer {
   }
 
   /** True once the batch is in the store (or dead-lettered); false if stopped first. */
-  private async write(readings: Parameters<TelemetryStore['writeBatch']>[0]): Promise<boolean> {
+  private async write(readings: Parameters<TelemetrySink['writeBatch']>[0]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now();
       try {
@@ -170,7 +170,7 @@ export class StoreDrainer {
     }
   }
 
-  private async deadLetter(readings: Parameters<TelemetryStore['writeBatch']>[0], reason: string): Promise<void> {
+  private async deadLetter(readings: Parameters<TelemetrySink['writeBatch']>[0], reason: string): Promise<void> {
     const at = Date.now();
     const lines = readings.map((r) => JSON.stringify({ at, reason, reading: r })).join('\n') + '\n';
     await appendFile(join(this.opts.deadLetterDir, 'dead-letter.jsonl'), lines);

@@ -8,18 +8,24 @@ import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
-import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
+import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
+import { partitionTopic } from '@hourmeter/partitions';
 import { AppError, ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
-import { COMMAND_SERVICE, connectCommandLink, type CommandLink } from './command-link.js';
+import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
-import { createServices } from './services.js';
+import { partitionForwarder } from './roles/partition-forwarder.js';
+import { startPartitionWorker, type PartitionWorker } from './roles/partition-worker.js';
+import { ROLE_PLANS } from './roles/plan.js';
+import { connectServiceLink, redactUrl, SERVICE_ACCOUNTS, type ServiceLink } from './service-link.js';
+import { createServices, type Services } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: npm start [-- --demo [--demo-speed 600]]
 
 Runs every Hourmeter service in one process on the embedded stores, or the
-part HM_ROLE selects (all | edge | api, see README "Process roles").
+part HM_ROLE selects (all | broker | ingest | prediction | api | edge, see
+README "Process roles").
   --demo          also load a small demo fleet (idempotent) and run its
                   simulated devices in-process over MQTT
   --demo-speed N  simulated seconds per second for the demo fleet (default 600)
@@ -52,22 +58,20 @@ async function main(): Promise<void> {
     process.stderr.write(`--demo runs only with HM_ROLE=all (got HM_ROLE=${role})\n`);
     process.exit(2);
   }
-  // What this process runs: `all` both halves, `edge` the MQTT side, `api` the HTTP side.
-  const runsBroker = role !== 'api';
-  const servesApi = role !== 'edge';
+  const plan = ROLE_PLANS[role];
   const nodeId = config.HM_NODE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
   const logger = createLogger({ level: config.HM_LOG_LEVEL }).child({ role });
   const shutdown = new Shutdown(logger, config.HM_SHUTDOWN_TIMEOUT_MS);
   shutdown.onSignals();
 
-  // Hooks close in reverse order: HTTP, broker, ingest, hour meter, stores.
+  // Hooks close in reverse order of registration: HTTP, broker, ingest, workers, services, stores.
   const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.HM_DATA_DIR, logger });
   shutdown.register('relational store', () => db.close());
   const repos = repositories(db);
 
   // The admin key is installed by the processes that serve the API only, so
-  // edge nodes starting at the same time never race for the empty key table.
-  const bootstrap = servesApi ? await repos.apiKeys.bootstrapAdmin(config.HM_ADMIN_KEY) : undefined;
+  // other processes starting at the same time never race for the empty key table.
+  const bootstrap = plan.api ? await repos.apiKeys.bootstrapAdmin(config.HM_ADMIN_KEY) : undefined;
   if (bootstrap?.generated) {
     // Deliberately not through the logger: a secret must not travel to log
     // aggregation. It is shown to the operator once, on the first start.
@@ -79,74 +83,136 @@ async function main(): Promise<void> {
   }
   if (values.demo) await loadDemoFleet(repos, config.HM_DATA_DIR, logger);
 
-  const telemetry = await openTelemetryStore(config, logger);
-  shutdown.register('telemetry store', () => telemetry.store.close());
+  let telemetry: { store: TelemetryStore; location: string } | undefined;
+  let hourMeter: HourMeter | undefined;
+  if (plan.telemetryStore) {
+    const opened = await openTelemetryStore(config, logger);
+    telemetry = opened;
+    shutdown.register('telemetry store', () => opened.store.close());
+    // Every such role can recompute on request (the API's repair route); the
+    // ones that store readings also recompute the days new readings touched.
+    const meter = createHourMeter({
+      samples: opened.store,
+      settings: modelSettingsSource(repos),
+      totals: repos.operatingHours,
+      logger,
+      recomputeIntervalMs: config.HM_HOUR_METER_INTERVAL_MS,
+    });
+    hourMeter = meter;
+    if (plan.hourMeter) {
+      meter.start();
+      shutdown.register('hour meter', () => meter.stop());
+    }
+  }
 
-  // Every role can recompute on request (the API's repair route); only the
-  // processes that ingest run the periodic recompute of the days readings touched.
-  const hourMeter = createHourMeter({
-    samples: telemetry.store,
-    settings: modelSettingsSource(repos),
-    totals: repos.operatingHours,
-    logger,
-    recomputeIntervalMs: config.HM_HOUR_METER_INTERVAL_MS,
-  });
-  if (runsBroker) {
-    hourMeter.start();
-    shutdown.register('hour meter', () => hourMeter.stop());
+  const events = createEventBus({ logger: logger.child({ svc: 'events' }), source: `${role}@${nodeId}` });
+  // Processes without a broker reach the brokers as an internal service; the
+  // api processes also hear every other process's events, for the live stream.
+  let link: ServiceLink | undefined;
+  if (plan.account) {
+    const connected = connectServiceLink({
+      url: config.HM_MQTT_URL!,
+      account: plan.account,
+      secret: config.HM_SERVICE_SECRET!,
+      nodeId,
+      logger,
+      onEvent: plan.api ? (raw) => events.publish(parseEnvelope(raw)) : undefined,
+    });
+    link = connected;
+    shutdown.register('service link', () => connected.close());
   }
 
   // The broker exists only once ingest does, and ingest feeds prediction:
   // commands are sent through it when work orders complete, long after start-up.
-  // Without a broker in this process (api role) they go over MQTT as a service client.
   const late: { broker?: Broker; metrics?: Metrics } = {};
-  let commandLink: CommandLink | undefined;
-  const events = createEventBus({ logger: logger.child({ svc: 'events' }), source: `${role}@${nodeId}` });
-  if (!runsBroker) {
-    commandLink = connectCommandLink({
-      url: config.HM_MQTT_URL!,
-      secret: config.HM_SERVICE_SECRET!,
-      nodeId,
+  let services: Services | undefined;
+  if (plan.services) {
+    const s = createServices({
+      db,
+      repos,
       logger,
-      // The edge nodes' events join this process's bus, so its live updates show them.
-      onEvent: (raw) => events.publish(parseEnvelope(raw)),
+      events,
+      telemetry: telemetry!.store,
+      cmapssDir: config.HM_CMAPSS_DIR,
+      publishCommand: async (deviceId, payload) => {
+        if (late.broker) return late.broker.publishCommand(deviceId, payload);
+        if (link && plan.account === SERVICE_ACCOUNTS.api) return link.publishCommand(deviceId, payload);
+        throw new AppError('UNAVAILABLE', `device commands are sent by processes with HM_ROLE=all, edge or api, not ${role}`);
+      },
     });
-    shutdown.register('command link', () => commandLink!.close());
+    services = s;
+    shutdown.register('prediction', async () => {
+      await s.rulModels.idle();
+      await s.prediction.flush();
+    });
   }
-  const services = createServices({
-    db,
-    repos,
-    logger,
-    events,
-    telemetry: telemetry.store,
-    cmapssDir: config.HM_CMAPSS_DIR,
-    publishCommand: async (deviceId, payload) => {
-      if (commandLink) return commandLink.publishCommand(deviceId, payload);
-      if (!late.broker) throw new Error('broker not started');
-      await late.broker.publishCommand(deviceId, payload);
-    },
-  });
-  shutdown.register('prediction', async () => {
-    await services.rulModels.idle();
-    await services.prediction.flush();
-  });
-  if (runsBroker) {
+  if (plan.schedules) {
     // Calendar and operating-hours schedules open their preventive orders
-    // without anyone asking; several edge nodes doing it at once is harmless
+    // without anyone asking; several processes doing it at once is harmless
     // (one open preventive order per asset and failure mode).
+    const workOrders = services!.workOrders;
     const schedules = setInterval(() => {
-      services.workOrders.runSchedules().catch((err: unknown) => logger.warn({ err }, 'maintenance schedules run failed'));
+      workOrders.runSchedules().catch((err: unknown) => logger.warn({ err }, 'maintenance schedules run failed'));
     }, config.HM_SCHEDULE_INTERVAL_MS);
     schedules.unref();
     shutdown.register('maintenance schedules', () => clearInterval(schedules));
   }
 
+  let worker: PartitionWorker | undefined;
+  if (plan.worker) {
+    const group = plan.worker;
+    const base = {
+      group,
+      account: plan.account!,
+      mqttUrl: config.HM_MQTT_URL!,
+      secret: config.HM_SERVICE_SECRET!,
+      nodeId,
+      partitions: config.HM_PARTITIONS,
+      leaseMs: config.HM_PARTITION_LEASE_MS,
+      leases: repos.partitionLeases,
+      logger,
+    };
+    const store = telemetry!.store;
+    const meter = hourMeter!;
+    const serviceLink = link!;
+    const prediction = services?.prediction;
+    worker = await startPartitionWorker(
+      group === 'ingest'
+        ? {
+            ...base,
+            stream: 'telemetry',
+            // Store, then pass on to prediction: the broker redelivers the
+            // message if either fails, and a repeated write is harmless.
+            handle: async (readings, partition, payload) => {
+              const t0 = performance.now();
+              await store.writeBatch(readings);
+              late.metrics?.observeStoreWrite(performance.now() - t0, readings.length);
+              await meter.onStored(readings);
+              await serviceLink.publish(partitionTopic(partition, 'stored'), payload);
+            },
+          }
+        : {
+            ...base,
+            stream: 'stored',
+            handle: async (readings) => {
+              await prediction!.onStored(readings);
+              await prediction!.flush();
+            },
+          },
+    );
+    const running = worker;
+    shutdown.register(`${group} worker`, () => running.stop());
+  }
+
   let ingest: Ingest | undefined;
   let mqtt: Broker | undefined;
-  if (runsBroker) {
+  if (plan.broker) {
+    const meter = hourMeter;
+    const prediction = services?.prediction;
     const ing = await createIngest({
       logger,
-      store: telemetry.store,
+      // The broker role drains its spool into the asset partitions, through the broker itself.
+      store: plan.drain === 'store' ? telemetry!.store : partitionForwarder(() => late.broker, config.HM_PARTITIONS),
       config: {
         spoolDir: join(config.HM_DATA_DIR, 'spool'),
         maxSpoolBytes: config.HM_SPOOL_MAX_BYTES,
@@ -154,10 +220,13 @@ async function main(): Promise<void> {
         fsyncIntervalMs: config.HM_SPOOL_FSYNC_INTERVAL_MS,
       },
       onWrite: (ms, readings) => late.metrics?.observeStoreWrite(ms, readings),
-      onStored: async (readings) => {
-        void services.prediction.onStored(readings);
-        await hourMeter.onStored(readings);
-      },
+      onStored:
+        plan.drain === 'store'
+          ? async (readings) => {
+              void prediction?.onStored(readings);
+              await meter?.onStored(readings);
+            }
+          : undefined,
     });
     ingest = ing;
     shutdown.register('ingest', () => ing.close());
@@ -166,24 +235,30 @@ async function main(): Promise<void> {
       logger,
       devices: repos.devices,
       ingress: ing,
-      // The api role's command client (HM_SERVICE_SECRET): may publish device commands only.
-      services: config.HM_SERVICE_SECRET ? [{ ...COMMAND_SERVICE, secret: config.HM_SERVICE_SECRET }] : undefined,
+      // The other roles' service accounts (HM_SERVICE_SECRET), each limited to its topics.
+      services: config.HM_SERVICE_SECRET
+        ? Object.values(SERVICE_ACCOUNTS).map((account) => ({ ...account, secret: config.HM_SERVICE_SECRET! }))
+        : undefined,
       tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST, proxyProtocol: config.HM_MQTT_PROXY_PROTOCOL },
       // One Redis shared by every broker node makes them one cluster (docs/cluster.md).
       cluster: config.HM_REDIS_URL ? { redisUrl: config.HM_REDIS_URL, nodeId } : undefined,
     });
     late.broker = mqtt;
     mqtt.connections.onChange(deviceConnectionEvents(events));
-    if (role === 'edge') {
-      // Best effort (QoS 0), like the live stream they feed: api processes
-      // subscribe to these to show alerts and device status from every edge.
-      const edge = mqtt;
-      events.onAny((envelope) => {
-        edge.publish(eventTopic(envelope.type), envelope, { qos: 0 }).catch((err: unknown) => logger.warn({ err }, 'event not forwarded'));
-      });
-    }
   }
+  if (plan.forwardsEvents) {
+    // The api processes subscribe to these to show alerts and device status
+    // from every process. A process that cannot publish logs and goes on.
+    const viaBroker = mqtt;
+    events.onAny((envelope) => {
+      const topic = eventTopic(envelope.type);
+      const sent = viaBroker ? viaBroker.publish(topic, envelope, { qos: 1 }) : link!.publish(topic, envelope);
+      sent.catch((err: unknown) => logger.warn({ err, type: envelope.type }, 'event not forwarded'));
+    });
+  }
+
   const broker = mqtt;
+  const partitionWorker = worker;
   const liveCounters = { clients: 0, dropped: 0 };
   const metrics = createMetrics(
     {
@@ -191,6 +266,9 @@ async function main(): Promise<void> {
       broker: broker ? () => broker.stats() : undefined,
       events,
       live: () => liveCounters,
+      partitions: partitionWorker
+        ? () => ({ group: plan.worker!, owned: partitionWorker.ownedPartitions().length, processed: partitionWorker.processed() })
+        : undefined,
       ...dbCountSources(db),
     },
     { logger },
@@ -201,27 +279,28 @@ async function main(): Promise<void> {
 
   const health = {
     database: () => db.ping(),
-    telemetryStore: () => telemetry.store.ping(),
+    ...(telemetry ? { telemetryStore: () => telemetry.store.ping() } : {}),
     ...(ingest && broker
       ? {
           ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
           broker: async () => broker.tcpPort !== undefined && broker.clusterHealthy(),
         }
       : {}),
-    ...(commandLink ? { commandLink: async () => commandLink.connected() } : {}),
+    ...(link ? { serviceLink: async () => link.connected() } : {}),
+    ...(partitionWorker ? { partitions: async () => partitionWorker.connected() } : {}),
   };
 
   let address: string;
-  if (servesApi) {
+  if (plan.api) {
     const api = await buildApi({
       repos,
       logger,
       version: VERSION,
-      telemetry: telemetry.store,
+      telemetry: telemetry!.store,
       deviceStatus: broker ? broker.connections : unavailable.deviceStatus,
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
-      hourMeter,
-      serviceRoutes: services.routes,
+      hourMeter: hourMeter!,
+      serviceRoutes: services!.routes,
       events,
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
@@ -243,7 +322,7 @@ async function main(): Promise<void> {
   } else {
     const http = await buildOpsApi({ logger, version: VERSION, health, metrics, metricsToken: config.HM_METRICS_TOKEN });
     http.server.on('upgrade', (req, socket, head) => {
-      if (req.url?.split('?')[0] === MQTT_WS_PATH) broker!.handleUpgrade(req, socket, head);
+      if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
     shutdown.register('http server', () => http.close());
@@ -253,50 +332,40 @@ async function main(): Promise<void> {
     {
       role,
       address,
-      ...(servesApi ? { docs: `${address}/docs` } : {}),
+      ...(plan.api ? { docs: `${address}/docs` } : {}),
       ...(broker
         ? {
             mqtt: `mqtt://${config.HM_MQTT_HOST}:${broker.tcpPort}`,
             mqttPort: broker.tcpPort,
             mqttWebSocket: `${address.replace(/^http/, 'ws')}${MQTT_WS_PATH}`,
           }
-        : { commandsVia: redactedUrl(config.HM_MQTT_URL) }),
+        : { brokers: redactUrl(config.HM_MQTT_URL!) }),
+      ...(partitionWorker ? { member: partitionWorker.member, partitions: partitionWorker.ownedPartitions() } : {}),
       dataDir: config.HM_DATA_DIR,
       database: db.dialect,
-      telemetryStore: telemetry.location,
+      ...(telemetry ? { telemetryStore: telemetry.location } : {}),
     },
     'hourmeter listening',
   );
 }
 
 /**
- * Device connection state and ingest counters live in the memory of the edge
- * node a device is connected to; a process without a broker cannot answer
- * for them, and says so (503 UNAVAILABLE) instead of reporting "offline, 0".
+ * Device connection state and ingest counters live in the memory of the
+ * broker node a device is connected to; a process without a broker cannot
+ * answer for them, and says so (503 UNAVAILABLE) instead of reporting "offline, 0".
  */
 const unavailable: { deviceStatus: DeviceStatusSource; ingestCounters: IngestCounterSource } = {
   deviceStatus: {
     get() {
-      throw new AppError('UNAVAILABLE', 'device connection state is kept by the edge node the device is connected to and is not available from an api process (HM_ROLE=api); see the hourmeter_broker_* metrics of the edge nodes');
+      throw new AppError('UNAVAILABLE', 'device connection state is kept by the broker node the device is connected to and is not available from an api process (HM_ROLE=api); see the hourmeter_broker_* metrics of the broker nodes');
     },
   },
   ingestCounters: {
     forDevice() {
-      throw new AppError('UNAVAILABLE', 'ingest counters are kept by the edge node the device is connected to and are not available from an api process (HM_ROLE=api); see the hourmeter_ingest_* metrics of the edge nodes');
+      throw new AppError('UNAVAILABLE', 'ingest counters are kept by the broker node the device is connected to and are not available from an api process (HM_ROLE=api); see the hourmeter_ingest_* metrics of the broker nodes');
     },
   },
 };
-
-function redactedUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return undefined;
-  }
-}
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -6,6 +6,7 @@ import * as m0004 from './0004-alerts.js';
 import * as m0005 from './0005-contracts.js';
 import * as m0006 from './0006-rul-models.js';
 import * as m0007 from './0007-model-prediction-settings.js';
+import * as m0008 from './0008-partition-leases.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-contracts': m0005,
   '0006-rul-models': m0006,
   '0007-model-prediction-settings': m0007,
+  '0008-partition-leases': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {
