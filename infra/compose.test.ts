@@ -2,7 +2,10 @@
  * No Docker engine runs where the tests run, so the deployment files are
  * checked statically: the compose file's structure, every Hourmeter variable
  * against the configuration schema (values included, after interpolating
- * .env.example), and the load balancer against the broker services.
+ * .env.example, and the role rules of its superRefine), the split topology
+ * (brokers with their own spools, workers and api reaching them through the
+ * load balancer, one partition count), and the load balancer against the
+ * broker services; the Kubernetes sketch likewise.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,14 +27,29 @@ interface Service {
   expose?: (string | number)[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] | string; disable?: boolean };
-  volumes?: (string | { source?: string })[];
+  volumes?: (string | { type?: string; source?: string; target?: string })[];
+  deploy?: { replicas?: number };
+  hostname?: string;
+  container_name?: string;
 }
 interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
 }
 
-const compose = parse(read('docker-compose.yml'), { merge: true }) as Compose;
+// The split roles (README "Process roles"); `all` and `edge` are not part of this topology.
+const ROLES = ['broker', 'ingest', 'prediction', 'api'];
+/** Roles that hash assets onto the partitions: they must agree on HM_PARTITIONS. */
+const PARTITIONED = ['broker', 'ingest', 'prediction'];
+/** Roles without a broker of their own: they reach the brokers through HM_MQTT_URL. */
+const CLIENTS = ['api', 'ingest', 'prediction'];
+
+const schemaKeys = new Set(Object.keys(ConfigSchema.shape));
+const containerPort = (p: string | number) => Number(String(p).split('/')[0]!.split(':').at(-1));
+const distinct = <T>(xs: readonly T[]) => [...new Set(xs)];
+
+const composeText = read('docker-compose.yml');
+const compose = parse(composeText, { merge: true }) as Compose;
 const services = Object.entries(compose.services);
 const envExample = Object.fromEntries(
   read('.env.example')
@@ -60,34 +78,54 @@ function requiredVariables(text: string): Set<string> {
   return out;
 }
 
-function envOf(s: Service): Record<string, string> {
+/** The environment as written, before interpolation. */
+function rawEnvOf(s: Service): Record<string, string> {
   const env = s.environment ?? {};
-  const entries = Array.isArray(env)
-    ? env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const)
-    : Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)] as const);
-  return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(v, envExample)]));
+  return Object.fromEntries(
+    Array.isArray(env)
+      ? env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const)
+      : Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)] as const),
+  );
+}
+/** What the container gets, with .env.example filled in. */
+function envOf(s: Service): Record<string, string> {
+  return Object.fromEntries(Object.entries(rawEnvOf(s)).map(([k, v]) => [k, interpolate(v, envExample)]));
 }
 const dependencies = (s: Service) => (Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}));
 const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
+const replicasOf = (s: Service) => s.deploy?.replicas ?? 1;
+const mountsOf = (s: Service) =>
+  (s.volumes ?? []).map((v) =>
+    typeof v === 'string' ? { source: v.split(':')[0]!, target: v.split(':')[1] ?? '' } : { source: v.source ?? '', target: v.target ?? '' },
+  );
+const isNamedVolume = (source: string) => source !== '' && !source.startsWith('.') && !source.startsWith('/');
+
 const isHourmeter = (s: Service) => commandOf(s).includes('services/server/src/main.ts');
 const hourmeter = services.filter(([, s]) => isHourmeter(s));
-// Broker nodes run the edge role (broker + ingest + hour meter + prediction).
-const brokers = hourmeter.filter(([, s]) => envOf(s).HM_ROLE === 'edge');
-const containerPort = (p: string | number) => Number(String(p).split('/')[0]!.split(':').at(-1));
+const withRole = (...roles: string[]) => hourmeter.filter(([, s]) => roles.includes(envOf(s).HM_ROLE ?? ''));
+const brokers = withRole('broker');
+const brokerNames = brokers.map(([n]) => n).sort();
 
-const schemaKeys = new Set(Object.keys(ConfigSchema.shape));
-// The split roles (README "Process roles"); `all` is the single-process default.
-const ROLES = ['edge', 'api'];
+const haproxyCfg = read('haproxy/haproxy.cfg');
+const lb = compose.services['mqtt-lb']!;
+/** The port HAProxy listens on inside its container: where internal clients connect. */
+const lbPort = Number(/^\s*bind\s+[^:\s]*:(\d+)/m.exec(haproxyCfg)?.[1]);
 
 describe('docker-compose.yml', () => {
-  it('has the stores, the load balancer, two broker nodes and every role', () => {
+  it('has the stores, the load balancer, two broker nodes, two ingest workers, one prediction worker and the api', () => {
     const images = Object.fromEntries(services.map(([n, s]) => [n, s.image ?? '']));
     expect(images.influxdb).toMatch(/^influxdb:2\.7/);
     expect(images.postgres).toMatch(/^postgres:16/);
     expect(images.redis).toMatch(/^redis:7/);
     expect(images['mqtt-lb']).toMatch(/^haproxy:/);
-    expect(brokers.map(([n]) => n).sort()).toEqual(['broker-1', 'broker-2']);
+    expect(brokerNames).toEqual(['broker-1', 'broker-2']);
     expect(new Set(hourmeter.map(([, s]) => envOf(s).HM_ROLE))).toEqual(new Set(ROLES));
+    // Containers per role, counting replicas.
+    const containers = (role: string) => withRole(role).reduce((n, [, s]) => n + replicasOf(s), 0);
+    expect(containers('broker')).toBe(2);
+    expect(containers('ingest')).toBe(2);
+    expect(containers('prediction')).toBe(1);
+    expect(containers('api')).toBe(1);
   });
 
   it.each(services)('%s has an image or a build whose Dockerfile exists', (_name, s) => {
@@ -114,100 +152,130 @@ describe('docker-compose.yml', () => {
     expect(s.healthcheck?.test, 'every long-running service has a healthcheck').toBeTruthy();
   });
 
-  it('declares every named volume it mounts, and gives each Hourmeter container its own data volume', () => {
-    const declared = new Set(Object.keys(compose.volumes ?? {}));
-    const dataVolumes: string[] = [];
-    for (const [name, s] of services) {
-      for (const v of s.volumes ?? []) {
-        const source = typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '');
-        if (source.startsWith('.') || source.startsWith('/')) {
-          expect(existsSync(join(INFRA, source)), `${name} mounts missing ${source}`).toBe(true);
-        } else {
-          expect(declared, `${name} mounts undeclared volume ${source}`).toContain(source);
-        }
-        if (isHourmeter(s) && typeof v === 'string' && v.endsWith(':/data')) dataVolumes.push(source);
-      }
-    }
-    // The spool is per node: two nodes appending to one spool would corrupt it.
-    expect(dataVolumes).toHaveLength(hourmeter.length);
-    expect(new Set(dataVolumes).size).toBe(dataVolumes.length);
+  it.each(services.filter(([, s]) => replicasOf(s) > 1))('%s can run as several replicas', (_name, s) => {
+    // Fixed host ports, container names and host names would collide (or, for
+    // the host name, give every replica the same default HM_NODE_ID).
+    expect(s.ports ?? []).toEqual([]);
+    expect(s.container_name).toBeUndefined();
+    expect(s.hostname).toBeUndefined();
   });
 
-  it.each(hourmeter)('%s sets only configuration variables, with values the schema accepts', (name, s) => {
+  it('declares every named volume it mounts, and gives each broker node a spool volume of its own', () => {
+    const declared = new Set(Object.keys(compose.volumes ?? {}));
+    const mountedBy = new Map<string, number>();
+    for (const [name, s] of services) {
+      for (const { source } of mountsOf(s)) {
+        if (isNamedVolume(source)) {
+          expect(declared, `${name} mounts undeclared volume ${source}`).toContain(source);
+          mountedBy.set(source, (mountedBy.get(source) ?? 0) + replicasOf(s));
+        } else {
+          expect(existsSync(join(INFRA, source)), `${name} mounts missing ${source}`).toBe(true);
+        }
+      }
+    }
+    for (const [name, s] of brokers) {
+      // The spool is HM_DATA_DIR/spool: it must be on a volume, or a restart loses acknowledged readings.
+      const dataDir = loadConfig(envOf(s)).HM_DATA_DIR;
+      const spool = mountsOf(s).filter((m) => isNamedVolume(m.source) && m.target === dataDir);
+      expect(spool, `${name} mounts a named volume at HM_DATA_DIR (${dataDir})`).toHaveLength(1);
+      // Two processes appending to one spool would corrupt it: one container per volume.
+      expect(mountedBy.get(spool[0]!.source), `${spool[0]!.source} is mounted by one container only`).toBe(1);
+    }
+  });
+
+  it.each(hourmeter)('%s sets only configuration variables, with values the schema (and its role rules) accepts', (name, s) => {
     const env = envOf(s);
     const unknown = Object.keys(env).filter((k) => !schemaKeys.has(k));
     expect(unknown, `${name} sets variables the config schema does not know`).toEqual([]);
     expect(ROLES).toContain(env.HM_ROLE);
-    // Values too: what the container would parse at start-up, with .env.example filled in.
+    // What the container would parse at start-up, with .env.example filled in;
+    // loadConfig throws naming every variable the role is missing.
     const config = loadConfig(env);
     expect(config.HM_ROLE).toBe(env.HM_ROLE);
     expect(config.HM_TELEMETRY_STORE).toBe('influxdb');
+    expect(config.INFLUX_URL).toBe('http://influxdb:8086');
     expect(config.DATABASE_URL).toMatch(/@postgres:5432\//);
     expect(config.HM_SERVICE_SECRET).toBe(envExample.HM_SERVICE_SECRET);
   });
 
-  it('runs the broker nodes as one cluster: same Redis, distinct node ids, MQTT exposed', () => {
+  it('runs the broker nodes as one cluster: same Redis, distinct node ids, MQTT exposed only inside', () => {
     const envs = brokers.map(([, s]) => envOf(s));
-    expect(new Set(envs.map((e) => e.HM_REDIS_URL))).toEqual(new Set(['redis://redis:6379']));
-    expect(new Set(envs.map((e) => e.HM_NODE_ID)).size).toBe(brokers.length);
+    expect(compose.services.redis).toBeDefined();
+    expect(distinct(envs.map((e) => e.HM_REDIS_URL))).toEqual(['redis://redis:6379']);
+    expect(distinct(envs.map((e) => e.HM_NODE_ID))).toHaveLength(brokers.length);
     for (const [name, s] of brokers) {
       expect(dependencies(s), name).toContain('redis');
+      expect(replicasOf(s), `${name}: one container per spool volume`).toBe(1);
       expect((s.expose ?? []).map(containerPort)).toContain(loadConfig(envOf(s)).HM_MQTT_PORT);
       expect(s.ports ?? [], 'broker nodes are reached through the load balancer only').toEqual([]);
     }
   });
 
-  it('.env.example provides every variable the compose file requires', () => {
-    const required = requiredVariables(read('docker-compose.yml'));
+  it('connects the api and the workers to the brokers through the load balancer', () => {
+    const clients = withRole(...CLIENTS);
+    expect(clients.length).toBeGreaterThan(0);
+    for (const [name, s] of clients) {
+      expect(envOf(s).HM_MQTT_URL, name).toBe(`mqtt://mqtt-lb:${lbPort}`);
+      expect(dependencies(s), name).toContain('mqtt-lb');
+    }
+    // The brokers accept the internal clients with the one secret they all share.
+    expect(distinct(hourmeter.map(([, s]) => envOf(s).HM_SERVICE_SECRET))).toHaveLength(1);
+    // Only the api installs the admin key.
+    const api = withRole('api');
+    expect(api).toHaveLength(1);
+    expect(loadConfig(envOf(api[0]![1])).HM_ADMIN_KEY).toBe(envExample.HM_ADMIN_KEY);
+  });
+
+  it('gives every broker, ingest and prediction service the same HM_PARTITIONS, set once', () => {
+    const partitioned = withRole(...PARTITIONED);
+    // Written out, not left to the default, and the same text before
+    // interpolation: an .env override then changes all of them together.
+    const raw = partitioned.map(([, s]) => rawEnvOf(s).HM_PARTITIONS);
+    expect(raw.every((v) => v !== undefined)).toBe(true);
+    expect(distinct(raw)).toHaveLength(1);
+    expect(distinct(partitioned.map(([, s]) => loadConfig(envOf(s)).HM_PARTITIONS))).toEqual([Number(envExample.HM_PARTITIONS)]);
+    // The workers of a group share the takeover time.
+    expect(distinct(withRole('ingest', 'prediction').map(([, s]) => rawEnvOf(s).HM_PARTITION_LEASE_MS))).toHaveLength(1);
+  });
+
+  it('.env.example provides every variable the compose file requires, and only variables it uses', () => {
+    const required = requiredVariables(composeText);
     expect([...required].filter((v) => !(v in envExample))).toEqual([]);
     expect(required).toContain('INFLUX_TOKEN');
     expect(required).toContain('POSTGRES_PASSWORD');
     expect(required).toContain('HM_ADMIN_KEY');
     expect(required).toContain('HM_SERVICE_SECRET');
-  });
-
-  it('lets the api publish device commands through the load balancer with the secret the edge nodes accept', () => {
-    const api = hourmeter.filter(([, s]) => envOf(s).HM_ROLE === 'api');
-    expect(api).toHaveLength(1);
-    const [, apiService] = api[0]!;
-    const apiEnv = envOf(apiService);
-    expect(apiEnv.HM_MQTT_URL).toBe(`mqtt://mqtt-lb:${containerPort(compose.services['mqtt-lb']!.ports![0]!)}`);
-    expect(dependencies(apiService)).toContain('mqtt-lb');
-    for (const [name, s] of brokers) expect(envOf(s).HM_SERVICE_SECRET, name).toBe(apiEnv.HM_SERVICE_SECRET);
+    const referenced = new Set([...composeText.matchAll(INTERPOLATION)].map((m) => m[1]!));
+    expect(Object.keys(envExample).filter((v) => !referenced.has(v))).toEqual([]);
   });
 });
 
 describe('haproxy.cfg', () => {
-  const cfg = read('haproxy/haproxy.cfg');
-  const lb = compose.services['mqtt-lb']!;
-
   it('is mounted by the load balancer service', () => {
     expect(lb.volumes).toContain('./haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
   });
 
   it('targets exactly the broker services on their MQTT port, with health checks', () => {
-    const servers = [...cfg.matchAll(/^\s*server\s+(\S+)\s+([^\s:]+):(\d+)(.*)$/gm)].map((m) => ({
+    const servers = [...haproxyCfg.matchAll(/^\s*server\s+(\S+)\s+([^\s:]+):(\d+)(.*)$/gm)].map((m) => ({
       host: m[2]!,
       port: Number(m[3]),
-      line: m[0],
     }));
-    expect(servers.map((s) => s.host).sort()).toEqual(brokers.map(([n]) => n).sort());
+    expect(servers.map((s) => s.host).sort()).toEqual(brokerNames);
     for (const s of servers) {
       const broker = compose.services[s.host]!;
       expect(s.port).toBe(loadConfig(envOf(broker)).HM_MQTT_PORT);
     }
-    expect(cfg).toMatch(/default-server[^\n]*\bcheck\b/);
+    expect(haproxyCfg).toMatch(/default-server[^\n]*\bcheck\b/);
     // PROXY headers on exactly when the brokers expect them: either side alone drops every connection.
-    const sendsProxy = /^\s*(default-server|server)\s[^\n]*\bsend-proxy(-v2)?\b/m.test(cfg);
+    const sendsProxy = /^\s*(default-server|server)\s[^\n]*\bsend-proxy(-v2)?\b/m.test(haproxyCfg);
     for (const [name, s] of brokers) expect(loadConfig(envOf(s)).HM_MQTT_PROXY_PROTOCOL, name).toBe(sendsProxy);
-    expect(dependencies(lb).sort()).toEqual(brokers.map(([n]) => n).sort());
+    expect(dependencies(lb).sort()).toEqual(brokerNames);
   });
 
   it('balances TCP on the port the service publishes', () => {
-    expect(cfg).toMatch(/^\s*mode tcp$/m);
-    const bind = /^\s*bind\s+[^:\s]*:(\d+)/m.exec(cfg);
-    expect(bind).not.toBeNull();
-    expect((lb.ports ?? []).map(containerPort)).toContain(Number(bind![1]));
+    expect(haproxyCfg).toMatch(/^\s*mode tcp$/m);
+    expect(lbPort).toBeGreaterThan(0);
+    expect((lb.ports ?? []).map(containerPort)).toContain(lbPort);
   });
 });
 
@@ -227,39 +295,119 @@ describe('Dockerfile', () => {
 describe('k8s/hourmeter.yaml', () => {
   interface Container {
     command?: string[];
-    env?: { name: string; value?: string; valueFrom?: unknown }[];
+    env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
     envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+    ports?: { name?: string; containerPort: number }[];
+    volumeMounts?: { name: string; mountPath: string }[];
   }
   interface Doc {
     kind: string;
-    metadata: { name: string };
+    metadata: { name: string; labels?: Record<string, string> };
     data?: Record<string, string>;
-    spec?: { template?: { spec: { containers: Container[] } }; volumeClaimTemplates?: unknown[] };
+    spec?: {
+      replicas?: number;
+      selector?: Record<string, string> | { matchLabels?: Record<string, string> };
+      template?: { metadata?: { labels?: Record<string, string> }; spec: { containers: Container[]; volumes?: unknown[] } };
+      volumeClaimTemplates?: { metadata: { name: string } }[];
+      ports?: { name?: string; port: number; targetPort?: number | string }[];
+    };
   }
-  const docs = parseAllDocuments(read('k8s/hourmeter.yaml')).map((d) => d.toJS() as Doc);
+  const text = read('k8s/hourmeter.yaml');
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Doc);
   const workloads = docs.filter((d) => d.spec?.template);
-  // Names the Secret must hold (see the file's header); the ConfigMap holds the rest.
-  const SECRET_KEYS = ['DATABASE_URL', 'INFLUX_TOKEN', 'HM_ADMIN_KEY', 'HM_REDIS_URL', 'HM_SERVICE_SECRET'];
+  const configMaps = new Map(docs.filter((d) => d.kind === 'ConfigMap').map((d) => [d.metadata.name, d.data ?? {}]));
+  // What the Secret must hold (see the file's header), with stand-in values of the right shape.
+  const SECRET: Record<string, string> = {
+    DATABASE_URL: 'postgres://hourmeter:secret@postgres:5432/hourmeter',
+    INFLUX_TOKEN: 'influx-token',
+    HM_ADMIN_KEY: 'admin-key-0123456789abcdefgh',
+    HM_REDIS_URL: 'redis://redis:6379',
+    HM_SERVICE_SECRET: 'service-secret-0123456789abc',
+  };
 
-  it('sets only configuration variables, and runs every role', () => {
-    const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
-    const names = [...Object.keys(configMap.data ?? {}), ...SECRET_KEYS];
-    const roles = new Set<string>();
-    for (const w of workloads) {
-      for (const c of w.spec!.template!.spec.containers) {
-        expect(c.command?.join(' ')).toContain('services/server/src/main.ts');
-        for (const e of c.env ?? []) {
-          names.push(e.name);
-          if (e.name === 'HM_ROLE') roles.add(String(e.value));
-        }
-      }
+  /** The environment the first container of a workload gets: ConfigMaps, the Secret, then its own env. */
+  function podEnv(w: Doc): Record<string, string> {
+    const c = w.spec!.template!.spec.containers[0]!;
+    const env: Record<string, string> = {};
+    for (const from of c.envFrom ?? []) {
+      if (from.configMapRef) Object.assign(env, configMaps.get(from.configMapRef.name) ?? {});
+      if (from.secretRef?.name === 'hourmeter') Object.assign(env, SECRET);
     }
-    expect(names.filter((n) => !schemaKeys.has(n))).toEqual([]);
-    expect(roles).toEqual(new Set(ROLES));
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = `${w.metadata.name}-0`;
+    }
+    return env;
+  }
+  const roleOf = (w: Doc) => podEnv(w).HM_ROLE ?? '';
+  const byRole = (role: string) => workloads.filter((w) => roleOf(w) === role);
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  it('documents exactly the Secret keys the manifests rely on', () => {
+    const documented = [...text.matchAll(/--from-literal=([A-Z0-9_]+)=/g)].map((m) => m[1]!);
+    expect(documented.sort()).toEqual(Object.keys(SECRET).sort());
   });
 
-  it('keeps a spool volume per broker pod (StatefulSet volume claim template)', () => {
-    const broker = docs.find((d) => d.kind === 'StatefulSet' && d.metadata.name === 'hourmeter-broker');
-    expect(broker?.spec?.volumeClaimTemplates).toHaveLength(1);
+  it.each(workloads.map((w) => [w.metadata.name, w] as const))('%s sets only configuration variables the schema (and its role rules) accepts', (name, w) => {
+    for (const c of w.spec!.template!.spec.containers) expect(c.command?.join(' ')).toContain('services/server/src/main.ts');
+    const env = podEnv(w);
+    expect(Object.keys(env).filter((k) => !schemaKeys.has(k)), name).toEqual([]);
+    expect(ROLES).toContain(env.HM_ROLE);
+    expect(loadConfig(env).HM_ROLE).toBe(env.HM_ROLE);
+  });
+
+  it('runs every role: brokers as a StatefulSet, ingest x2, prediction x1 and the api as Deployments', () => {
+    expect(new Set(workloads.map(roleOf))).toEqual(new Set(ROLES));
+    expect(byRole('broker').map((w) => w.kind)).toEqual(['StatefulSet']);
+    for (const role of ['ingest', 'prediction', 'api']) expect(byRole(role).map((w) => w.kind), role).toEqual(['Deployment']);
+    expect(byRole('ingest')[0]!.spec!.replicas).toBe(2);
+    expect(byRole('prediction')[0]!.spec!.replicas).toBe(1);
+  });
+
+  it('keeps a spool volume per broker pod (StatefulSet volume claim template at HM_DATA_DIR) and a shared Redis', () => {
+    const [broker] = byRole('broker');
+    const claims = broker!.spec!.volumeClaimTemplates ?? [];
+    expect(claims).toHaveLength(1);
+    const env = podEnv(broker!);
+    const mounts = broker!.spec!.template!.spec.containers[0]!.volumeMounts ?? [];
+    expect(mounts).toContainEqual({ name: claims[0]!.metadata.name, mountPath: loadConfig(env).HM_DATA_DIR });
+    expect(env.HM_REDIS_URL).toMatch(/^rediss?:\/\//);
+  });
+
+  it('gives every broker, ingest and prediction pod the same HM_PARTITIONS, from one ConfigMap', () => {
+    const partitioned = workloads.filter((w) => PARTITIONED.includes(roleOf(w)));
+    expect(distinct(partitioned.map((w) => loadConfig(podEnv(w)).HM_PARTITIONS))).toHaveLength(1);
+    for (const w of partitioned) {
+      const c = w.spec!.template!.spec.containers[0]!;
+      expect((c.env ?? []).map((e) => e.name), `${w.metadata.name} must not override it`).not.toContain('HM_PARTITIONS');
+      expect(podEnv(w).HM_PARTITIONS, `${w.metadata.name} sets it explicitly`).toBeDefined();
+    }
+  });
+
+  it('connects the api and the workers to a Service in front of the broker pods', () => {
+    const [broker] = byRole('broker');
+    const brokerLabels = broker!.spec!.template!.metadata!.labels!;
+    const brokerConfig = loadConfig(podEnv(broker!));
+    const brokerPorts = broker!.spec!.template!.spec.containers[0]!.ports ?? [];
+    for (const w of workloads.filter((x) => CLIENTS.includes(roleOf(x)))) {
+      const url = new URL(podEnv(w).HM_MQTT_URL ?? '');
+      const service = docs.find((d) => d.kind === 'Service' && d.metadata.name === url.hostname.split('.')[0]);
+      expect(service, `${w.metadata.name}: ${url.hostname} is a Service of this file`).toBeDefined();
+      expect(matches(service!.spec!.selector as Record<string, string>, brokerLabels), `${url.hostname} selects the broker pods`).toBe(true);
+      const websocket = url.protocol === 'ws:' || url.protocol === 'wss:';
+      const port = Number(url.port || (websocket ? 80 : 1883));
+      const target = service!.spec!.ports!.find((p) => p.port === port)?.targetPort;
+      const containerPortNumber = typeof target === 'number' ? target : brokerPorts.find((p) => p.name === target)?.containerPort;
+      if (websocket) {
+        // MQTT over WebSocket is served at /mqtt on the brokers' HTTP port.
+        expect(containerPortNumber).toBe(brokerConfig.HM_HTTP_PORT);
+        expect(url.pathname).toBe('/mqtt');
+      } else {
+        // A Service adds no PROXY header: plain TCP works only if the brokers do not require one.
+        expect(containerPortNumber).toBe(brokerConfig.HM_MQTT_PORT);
+        expect(brokerConfig.HM_MQTT_PROXY_PROTOCOL).toBe(false);
+      }
+    }
   });
 });
