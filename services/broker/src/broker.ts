@@ -11,6 +11,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { SecurityCounters, type AuthFailureReason, type BrokerStats, type DeviceSecurityCounters } from './broker-counters.js';
 import { ConnectionRegistry, type ConnectionStateQuery } from './connection-registry.js';
 import { openClusterBackend, type ClusterBackend, type ClusterOptions } from './cluster.js';
+import { connackFirst } from './connack-first.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from './core/auth-throttle.js';
 import { decidePublish, maySubscribe, type Principal } from './core/principal.js';
 import { ErrorNoticeLimiter } from './error-notice-limiter.js';
@@ -275,8 +276,11 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     log.info({ brokerId: cluster.brokerId }, 'joining broker cluster through redis');
   }
   let aedes: AedesBroker;
+  // Set once aedes exists; aedes calls preConnect only for connections, long after.
+  let preConnect: NonNullable<AedesOptions['preConnect']> = (_client, _packet, callback) => callback(null, true);
   try {
     aedes = await Aedes.createBroker({
+      preConnect: (client, packet, callback) => preConnect(client, packet, callback),
       authenticate,
       authorizePublish,
       authorizeSubscribe,
@@ -288,6 +292,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     throw err;
   }
 
+  preConnect = connackFirst(aedes);
   aedes.on('client', (client) => {
     const p = principals.get(client);
     if (p?.kind === 'device') registry.connected(p.deviceId, client, addressOf(client), client.req ? 'ws' : 'tcp');
