@@ -1,7 +1,7 @@
 import type { Metrics } from '@hourmeter/metrics';
 import { installProblemHandler } from '@hourmeter/http';
 import type { Logger } from '@hourmeter/runtime';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -15,11 +15,16 @@ export interface OpsApiDeps {
 }
 
 /**
- * The HTTP side of a process without the API (HM_ROLE=edge): the same /health
+ * The HTTP side of a process without the API (HM_ROLE broker, ingest,
+ * prediction, edge): the same /health
  * and /metrics as the API server, and nothing else.
  */
 export async function buildOpsApi(deps: OpsApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger.child({ svc: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // Probes and scrapes every few seconds would drown the log: no per-request lines.
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ svc: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandler(app, { notFoundHint: 'this process serves only /health and /metrics; the API runs in the api role (HM_ROLE=api)' });
