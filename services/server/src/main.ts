@@ -9,11 +9,11 @@ import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } fro
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
-import { partitionTopic } from '@hourmeter/partitions';
 import { AppError, ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
+import { ingestHandler, predictionHandler } from './roles/partition-handlers.js';
 import { startPartitionWorker, type PartitionWorker } from './roles/partition-worker.js';
 import { ROLE_PLANS } from './roles/plan.js';
 import { connectServiceLink, redactUrl, SERVICE_ACCOUNTS, type ServiceLink } from './service-link.js';
@@ -172,33 +172,19 @@ async function main(): Promise<void> {
       leases: repos.partitionLeases,
       logger,
     };
-    const store = telemetry!.store;
-    const meter = hourMeter!;
-    const serviceLink = link!;
-    const prediction = services?.prediction;
     worker = await startPartitionWorker(
       group === 'ingest'
         ? {
             ...base,
             stream: 'telemetry',
-            // Store, then pass on to prediction: the broker redelivers the
-            // message if either fails, and a repeated write is harmless.
-            handle: async (readings, partition, payload) => {
-              const t0 = performance.now();
-              await store.writeBatch(readings);
-              late.metrics?.observeStoreWrite(performance.now() - t0, readings.length);
-              await meter.onStored(readings);
-              await serviceLink.publish(partitionTopic(partition, 'stored'), payload);
-            },
+            handle: ingestHandler({
+              store: telemetry!.store,
+              hourMeter: hourMeter!,
+              link: link!,
+              observeWrite: (ms, readings) => late.metrics?.observeStoreWrite(ms, readings),
+            }),
           }
-        : {
-            ...base,
-            stream: 'stored',
-            handle: async (readings) => {
-              await prediction!.onStored(readings);
-              await prediction!.flush();
-            },
-          },
+        : { ...base, stream: 'stored', handle: predictionHandler(services!.prediction) },
     );
     const running = worker;
     shutdown.register(`${group} worker`, () => running.stop());
