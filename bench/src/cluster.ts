@@ -1,212 +1,641 @@
 /**
  * `npm run bench -- cluster [--devices 200] [--seconds 15] [--window 32]`
  *
- * Everything as separate processes on this machine: Debian's redis-server and
- * influxd (1.x) on free ports, broker nodes (`cluster/node.ts`: broker + ingest
- * + its own spool, writing to InfluxDB) and two load generators
- * (`load/publisher.ts`, one per half of the devices). Three phases, each into
- * its own InfluxDB database, readings counted there (COUNT per device):
- *   1. reference: one node, no Redis, both publishers on it;
- *   2. cluster: two nodes sharing Redis, one publisher per node;
- *   3. failover: as 2, publishers in failover mode; a third of the way in one
- *      node is SIGKILLed (its devices reconnect to the other), restarted on the
- *      same spool two seconds later (it replays what it had acknowledged but not
- *      yet written), then every acknowledged reading is looked for in InfluxDB.
- * Readings/s = readings in InfluxDB / (first publish .. every spool drained).
+ * The real server (`services/server/src/main.ts`, one process per HM_ROLE)
+ * on this machine, on Debian's PostgreSQL, redis-server and influxd (1.x)
+ * started on free ports. The devices (one per asset) are provisioned into
+ * PostgreSQL first; two load generators (`load/publisher.ts`, one per half of
+ * the devices) publish at QoS 1 as fast as acknowledgements allow. Three
+ * phases, each into its own InfluxDB database (and, for the split roles, its
+ * own Redis logical database), every process of a phase stopped before the
+ * next:
+ *   1. reference: one process HM_ROLE=all (broker, ingest, prediction in one),
+ *      both publishers on it;
+ *   2. cluster: `broker` x2 sharing Redis, `ingest` x2 (one per broker node),
+ *      `prediction` x1, each its own process; one publisher per broker node;
+ *      publishing starts once the ingest workers hold half the
+ *      HM_PARTITIONS partitions each and the prediction worker all of them;
+ *   3. failover: as 2, a third of the way in ingest-1 is SIGKILLed; the
+ *      takeover is timed until ingest-2 owns every partition and until it
+ *      consumes them all (every session connected), and at the end
+ *      every acknowledged reading is looked for in InfluxDB, per device.
+ * Readings/s = readings in InfluxDB / (first publish .. every acknowledged
+ * reading counted in InfluxDB).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { newId } from '@hourmeter/domain';
-import { hashSecret, newSecret } from '@hourmeter/runtime';
-import { findOnPath, startInfluxd, startRedis } from '@hourmeter/testkit';
+import { openDb, repositories } from '@hourmeter/db';
+import { AssetInput, AssetModelInput, CustomerInput, SiteInput } from '@hourmeter/domain';
+import { createLogger } from '@hourmeter/runtime';
+import {
+  findOnPath,
+  findPostgresBin,
+  freePort,
+  metricValue,
+  pgDatabase,
+  startInfluxd,
+  startPostgres,
+  startRedis,
+  startServer,
+  stopServers,
+  tempDir,
+  waitFor,
+  type RunningServer,
+  type ServerProcess,
+} from '@hourmeter/testkit';
 
-const NODE = new URL('./cluster/node.ts', import.meta.url).pathname;
 const PUBLISHER = new URL('./load/publisher.ts', import.meta.url).pathname;
+const PARTITIONS = 16;
+const LEASE_MS = 3_000;
+const SERVICE_SECRET = 'hm_bench_cluster_service_secret_';
+const ADMIN_KEY = 'hm_bench_cluster_admin_key_0123456789';
+/** One of the 8 metrics in every reading of load/publisher.ts: its count is the reading count. */
+const COUNTED_METRIC = 'rpm';
+/** Waiting for InfluxDB gives up after this long without one more reading counted. */
+const STALL_MS = 120_000;
+/** Log lines shown per process; the rest are only counted. */
+const SHOWN_LOG_LINES = 3;
+const OWNED_INGEST = 'hourmeter_partitions_owned{group="ingest"}';
+const OWNED_PREDICTION = 'hourmeter_partitions_owned{group="prediction"}';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- terminal output
+
+/**
+ * One status line: rewritten in place on a terminal; elsewhere (CI logs, a
+ * pipe) printed at most every 5 s so a long wait still shows it is alive.
+ */
+const status = {
+  shown: '',
+  printedAt: 0,
+  show(text: string): void {
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r\x1b[2K  ${text}`);
+      this.shown = text;
+    } else if (Date.now() - this.printedAt >= 5_000) {
+      process.stderr.write(`  ${text}\n`);
+      this.printedAt = Date.now();
+    }
+  },
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[2K');
+    this.shown = '';
+  },
+};
+
+function say(line: string): void {
+  status.clear();
+  console.log(line);
+}
+
+// ---------------------------------------------------------------- stores and fleet
+
+/** PostgreSQL, redis-server and influxd on free ports, as the test run starts them. */
+async function startStores(): Promise<{ postgres: RunningServer; redis: RunningServer; influx: RunningServer; stop: () => Promise<void> }> {
+  const pgBin = findPostgresBin();
+  const redisBin = findOnPath('redis-server');
+  const influxBin = findOnPath('influxd');
+  if (!pgBin || !redisBin || !influxBin) {
+    throw new Error('the cluster bench needs Debian packages `postgresql`, `redis-server` and `influxdb`');
+  }
+  const started = await Promise.allSettled([startPostgres(pgBin), startRedis(redisBin), startInfluxd(influxBin)]);
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stop = async () => void (await Promise.all(running.map((s) => s.stop())));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const [postgres, redis, influx] = running as [RunningServer, RunningServer, RunningServer];
+  return { postgres, redis, influx, stop };
+}
+
+interface Credentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * One customer, site and asset model, and `count` assets with one device
+ * each, written straight into PostgreSQL (openDb migrates the empty
+ * database). The device secrets are only seen here, at creation.
+ */
+async function provisionFleet(databaseUrl: string, dataDir: string, count: number): Promise<Credentials[]> {
+  const db = await openDb({ databaseUrl, dataDir, logger: createLogger({ level: 'warn' }) });
+  try {
+    const repos = repositories(db);
+    const customer = await repos.customers.create(CustomerInput.parse({ name: 'Bench Foods', currency: 'EUR' }));
+    const site = await repos.sites.create(SiteInput.parse({ customerId: customer.id, name: 'Bench plant' }));
+    const model = await repos.assetModels.create(AssetModelInput.parse({ code: 'BENCH-PUMP', name: 'Bench pump' }));
+    const credentials: Credentials[] = [];
+    for (let i = 0; i < count; i++) {
+      const asset = await repos.assets.create(
+        AssetInput.parse({ serialNumber: `BENCH-${i}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-15' }),
+      );
+      credentials.push((await repos.devices.create({ assetId: asset.id })).credentials);
+    }
+    return credentials;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The publishers' device files, one per half of the fleet. */
+function writeDeviceFiles(dir: string, devices: Credentials[]): [string, string] {
+  const half = Math.ceil(devices.length / 2);
+  const files = [devices.slice(0, half), devices.slice(half)].map((part, i) => {
+    const file = join(dir, `devices-${i + 1}.json`);
+    writeFileSync(file, JSON.stringify(part));
+    return file;
+  });
+  return files as [string, string];
+}
+
+async function influxQl(url: string, q: string, db?: string) {
+  const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q, ...(db ? { db } : {}) }) });
+  if (!res.ok) throw new Error(`influx ${q}: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { results: { series?: { tags?: Record<string, string>; values: [string, number][] }[]; error?: string }[] };
+  const error = body.results.find((r) => r.error)?.error;
+  if (error) throw new Error(`influx ${q}: ${error}`);
+  return body;
+}
+
+/** Readings per device in `db`: InfluxDB keeps one point per (device, ts, seq), so a rewrite is not counted twice. */
+async function storedPerDevice(url: string, db: string): Promise<Map<string, number>> {
+  const out = await influxQl(url, `SELECT COUNT("${COUNTED_METRIC}") FROM "telemetry" GROUP BY "device_id"`, db);
+  return new Map((out.results[0]?.series ?? []).map((s) => [s.tags!['device_id']!, s.values[0]![1]]));
+}
+
+const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
+
+// ---------------------------------------------------------------- server processes
+
+/** A server process of a phase, by the name it has in the output. */
+interface Member {
+  name: string;
+  proc: ServerProcess;
+  address: string;
+  mqttUrl?: string;
+  /** Log lines not shown (beyond SHOWN_LOG_LINES). */
+  hiddenLines: () => number;
+  /** CPU and peak RSS, read just before the process was stopped. */
+  usage?: Usage;
+}
+
+/** What each process of a phase shares: the stores, its databases, the partitioning. */
+interface PhaseEnv {
+  env: Record<string, string>;
+  dataDir: string;
+  /** Every process started, for the cleanup. */
+  running: Member[];
+}
+
+function phaseEnv(base: { databaseUrl: string; influxUrl: string; work: string; running: Member[] }, influxDb: string, redisUrl?: string): PhaseEnv {
+  return {
+    env: {
+      DATABASE_URL: base.databaseUrl,
+      HM_TELEMETRY_STORE: 'influxdb',
+      INFLUX_URL: base.influxUrl,
+      INFLUX_VERSION: '1',
+      INFLUX_BUCKET: influxDb,
+      HM_SERVICE_SECRET: SERVICE_SECRET,
+      HM_PARTITIONS: String(PARTITIONS),
+      HM_PARTITION_LEASE_MS: String(LEASE_MS),
+      HM_LOG_LEVEL: 'warn',
+      ...(redisUrl ? { HM_REDIS_URL: redisUrl } : {}),
+    },
+    dataDir: join(base.work, influxDb),
+    running: base.running,
+  };
+}
+
+/** Log lines already shown, without the pid Node puts in its own warnings. */
+const shownLogLines = new Set<string>();
+
+/**
+ * Prints the first few log lines of a process prefixed with its name (at
+ * HM_LOG_LEVEL=warn these are warnings and errors) and counts the rest. A
+ * line shown already (Node's deprecation warnings, the same in every process;
+ * pino lines never repeat, they carry a time) is skipped, so it does not
+ * crowd out the others.
+ */
+function echoLogs(name: string, child: ChildProcess): () => number {
+  let shown = 0;
+  let hidden = 0;
+  let partial = '';
+  const onData = (d: Buffer) => {
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts.filter(Boolean)) {
+      const text = line.replace(/^\(node:\d+\) /, '');
+      if (shownLogLines.has(text)) continue;
+      if (shown >= SHOWN_LOG_LINES) hidden++;
+      else {
+        shown++;
+        shownLogLines.add(text);
+        say(`  [${name}] ${line.slice(0, 300)}`);
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return () => hidden;
+}
+
+/** A free port not handed to another process of this run yet (a port is only taken once the process binds it). */
+const handedOut = new Set<number>();
+async function unusedPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/**
+ * Starts one server process and waits until it serves HTTP. At
+ * HM_LOG_LEVEL=warn the "hourmeter listening" line is not logged, so the
+ * ports are chosen here and the process counts as up once its HTTP port
+ * answers (main.ts listens last, after everything else has started).
+ */
+async function startMember(phase: PhaseEnv, name: string, env: Record<string, string>): Promise<Member> {
+  const hasBroker = env['HM_ROLE'] === 'all' || env['HM_ROLE'] === 'broker';
+  const httpPort = await unusedPort();
+  const mqttPort = hasBroker ? await unusedPort() : 0;
+  const dataDir = join(phase.dataDir, name);
+  mkdirSync(dataDir, { recursive: true });
+  const proc = startServer({
+    ...phase.env,
+    ...env,
+    HM_NODE_ID: name,
+    HM_DATA_DIR: dataDir,
+    HM_HTTP_PORT: String(httpPort),
+    HM_MQTT_PORT: String(mqttPort),
+  });
+  const member: Member = { name, proc, address: `http://127.0.0.1:${httpPort}`, hiddenLines: echoLogs(name, proc.child) };
+  phase.running.push(member);
+  await waitFor(
+    `${name} to serve HTTP`,
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited with ${proc.child.exitCode}:\n${proc.output().slice(-3000)}`);
+      await fetch(`${member.address}/health`);
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+  if (hasBroker) member.mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  return member;
+}
+
+interface Usage {
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** CPU (utime + stime) and peak RSS (VmHWM) of a running process, from /proc. */
+function usageOf(pid: number): Usage {
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+function recordUsage(member: Member): void {
+  member.usage = usageOf(member.proc.child.pid!);
+}
+
+/**
+ * Records the usage of every process of a phase, then stops them (SIGTERM,
+ * wait): the workers before the brokers they are connected to, so their
+ * shutdown is not cluttered with "connection lost" warnings.
+ */
+async function stopPhase(members: Member[]): Promise<void> {
+  for (const m of members) if (m.proc.child.exitCode === null && m.proc.child.signalCode === null) recordUsage(m);
+  await stopServers(...members.filter((m) => !m.mqttUrl).map((m) => m.proc));
+  await stopServers(...members.filter((m) => m.mqttUrl).map((m) => m.proc));
+  for (const m of members) if (m.hiddenLines() > 0) say(`  [${m.name}] ${m.hiddenLines()} more log lines not shown`);
+}
+
+interface SplitTopology {
+  brokerA: Member;
+  brokerB: Member;
+  ingest1: Member;
+  ingest2: Member;
+  prediction: Member;
+  all: Member[];
+}
+
+/**
+ * broker x2, ingest x2 (one on each broker node), prediction x1; returns once
+ * the ingest workers hold half the partitions each and the prediction worker
+ * all of them, so no phase measures the initial lease shuffle.
+ */
+async function startSplitTopology(phase: PhaseEnv): Promise<SplitTopology> {
+  const [brokerA, brokerB] = await Promise.all([
+    startMember(phase, 'broker-a', { HM_ROLE: 'broker' }),
+    startMember(phase, 'broker-b', { HM_ROLE: 'broker' }),
+  ]);
+  const [ingest1, ingest2, prediction] = await Promise.all([
+    startMember(phase, 'ingest-1', { HM_ROLE: 'ingest', HM_MQTT_URL: brokerA.mqttUrl! }),
+    startMember(phase, 'ingest-2', { HM_ROLE: 'ingest', HM_MQTT_URL: brokerB.mqttUrl! }),
+    startMember(phase, 'prediction', { HM_ROLE: 'prediction', HM_MQTT_URL: brokerB.mqttUrl! }),
+  ]);
+  const started = Date.now();
+  await waitFor(
+    'the partitions shared out (ingest-1 and ingest-2 half each, prediction all)',
+    async () => {
+      const owned = await Promise.all([
+        metricValue(ingest1.address, OWNED_INGEST),
+        metricValue(ingest2.address, OWNED_INGEST),
+        metricValue(prediction.address, OWNED_PREDICTION),
+      ]);
+      status.show(`partitions owned: ingest-1 ${owned[0]}, ingest-2 ${owned[1]}, prediction ${owned[2]}`);
+      return owned[0] === PARTITIONS / 2 && owned[1] === PARTITIONS / 2 && owned[2] === PARTITIONS;
+    },
+    { timeoutMs: 20 * LEASE_MS, intervalMs: 200 },
+  );
+  say(`  partitions shared out ${((Date.now() - started) / 1000).toFixed(1)} s after the workers started: ingest-1 ${PARTITIONS / 2}, ingest-2 ${PARTITIONS / 2}, prediction ${PARTITIONS}`);
+  return { brokerA, brokerB, ingest1, ingest2, prediction, all: [brokerA, brokerB, ingest1, ingest2, prediction] };
+}
+
+// ---------------------------------------------------------------- load
 
 interface PublisherResult {
   sent: number;
   acked: number;
   errors: number;
-  reconnects?: number;
   cpuSeconds: number;
   perDevice?: Record<string, number>;
 }
 
-interface Drained {
-  event: 'drained';
-  drainMs: number;
-  store: { readingsWritten: number; failedWrites: number; deadLetteredReadings: number; maxWriteMs?: number };
-  cpu: { user: number; system: number };
-  rssMb: number;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => (clearTimeout(timer), resolve()));
-    child.kill('SIGTERM');
-  });
-}
-
-/** Debian's redis-server and influxd 1.x on free ports, started as the test run starts them. */
-async function startServers() {
-  const redisBin = findOnPath('redis-server');
-  const influxBin = findOnPath('influxd');
-  if (!redisBin || !influxBin) throw new Error('the cluster bench needs Debian packages `redis-server` and `influxdb`');
-  const [redis, influx] = await Promise.all([startRedis(redisBin), startInfluxd(influxBin)]);
-  return { redisUrl: redis.url, influxUrl: influx.url, stop: () => Promise.all([redis.stop(), influx.stop()]) };
-}
-
-async function influxQl(url: string, db: string, q: string) {
-  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q })}`, { method: 'POST' });
-  if (!res.ok) throw new Error(`influx ${q}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { results: { series?: { tags?: Record<string, string>; values: [string, number][] }[]; error?: string }[] };
-}
-
-/** Points (distinct device, ts, seq) per device in `db`. */
-async function storedPerDevice(url: string, db: string): Promise<Map<string, number>> {
-  const out = await influxQl(url, db, 'SELECT COUNT("rpm") FROM "telemetry" GROUP BY "device_id"');
-  const counts = new Map<string, number>();
-  for (const s of out.results[0]?.series ?? []) counts.set(s.tags!['device_id']!, s.values[0]![1]);
-  return counts;
-}
-
-interface BenchNode {
-  port: number;
-  /** Readings found in the spool at start (a restarted node replays them). */
-  pendingAtStart: number;
+interface Publisher {
   child: ChildProcess;
-  drain(): Promise<Drained>;
-  close(): Promise<void>;
+  /** When it started publishing (all its devices connected). */
+  connected: Promise<number>;
+  done: Promise<PublisherResult>;
 }
 
-async function startNode(args: { devicesFile: string; spool: string; influxUrl: string; db: string; redisUrl?: string; nodeId: string; port?: number }): Promise<BenchNode> {
+function startPublisher(label: string, url: string, devicesFile: string, opts: LoadOptions, progress: Map<string, string>): Publisher {
   const child = spawn(
     process.execPath,
     [
-      '--import', 'tsx', NODE,
-      '--devices', args.devicesFile, '--spool', args.spool, '--influx', args.influxUrl, '--database', args.db,
-      '--node-id', args.nodeId, '--port', String(args.port ?? 0),
-      ...(args.redisUrl ? ['--redis', args.redisUrl] : []),
+      '--import', 'tsx', PUBLISHER,
+      '--url', url, '--devices', devicesFile, '--rate', '0', '--seconds', String(opts.seconds), '--window', String(opts.window),
+      ...(opts.perDevice ? ['--per-device'] : []),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  // Broker/ingest warnings (pino JSON): show a few, count the rest.
-  let logLines = 0;
-  child.stdout!.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n').filter(Boolean)) {
-      if (++logLines <= 3) console.log(`  [${args.nodeId}] ${line.slice(0, 200)}`);
-    }
-  });
-  const next = (event: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onMsg = (m: Record<string, unknown>) => {
-        if (m['event'] === event) {
-          child.off('message', onMsg);
-          child.off('exit', onExit);
-          resolve(m);
-        }
-      };
-      const onExit = (code: number | null) => reject(new Error(`node ${args.nodeId} exited (${code}) before ${event}`));
-      child.on('message', onMsg);
-      child.once('exit', onExit);
-    });
-  const ready = await next('ready');
-  return {
-    port: ready['port'] as number,
-    pendingAtStart: ready['replaying'] as number,
-    child,
-    async drain() {
-      const p = next('drained');
-      child.send({ cmd: 'drain' });
-      return (await p) as unknown as Drained;
-    },
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ cmd: 'close' });
-      await exited;
-    },
-  };
-}
-
-function runPublisher(
-  label: string,
-  target: { url: string } | { urls: string[] },
-  devicesFile: string,
-  opts: { seconds: number; window: number; perDevice?: boolean },
-  progress: Map<string, string>,
-): Promise<PublisherResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import', 'tsx', PUBLISHER,
-        ...('url' in target ? ['--url', target.url] : ['--urls', target.urls.join(',')]),
-        '--devices', devicesFile, '--rate', '0', '--seconds', String(opts.seconds), '--window', String(opts.window),
-        ...(opts.perDevice ? ['--per-device'] : []),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+  let onConnected: (at: number) => void = () => undefined;
+  let failedEarly: (err: Error) => void = () => undefined;
+  const connected = new Promise<number>((resolve, reject) => ([onConnected, failedEarly] = [resolve, reject]));
+  const done = new Promise<PublisherResult>((resolve, reject) => {
     const watchdog = setTimeout(() => child.kill('SIGKILL'), (opts.seconds + 180) * 1000);
-    let done: PublisherResult | undefined;
+    let result: PublisherResult | undefined;
     let buffer = '';
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = JSON.parse(buffer.slice(0, nl)) as { event: string } & PublisherResult;
         buffer = buffer.slice(nl + 1);
+        if (line.event === 'connected') onConnected(Date.now());
         if (line.event === 'progress') {
-          progress.set(label, `${label}: acked ${line.acked} errors ${line.errors}${line.reconnects ? ` reconnects ${line.reconnects}` : ''}`);
-          if (process.stderr.isTTY) process.stderr.write(`\r  ${[...progress.values()].join('  |  ')}   `);
+          progress.set(label, `${label}: acked ${line.acked}${line.errors ? ` errors ${line.errors}` : ''}`);
+          status.show([...progress.values()].join('  |  '));
         }
-        if (line.event === 'done') done = line;
+        if (line.event === 'done') result = line;
       }
     });
     child.on('exit', (code) => {
       clearTimeout(watchdog);
-      if (code === 0 && done) resolve(done);
-      else reject(new Error(`publisher ${label} exited with ${code}`));
+      if (code === 0 && result) return resolve(result);
+      const err = new Error(`publisher ${label} exited with ${code}`);
+      failedEarly(err); // a publisher that never connected must not leave the phase waiting
+      reject(err);
     });
   });
+  return { child, connected, done };
 }
+
+interface LoadOptions {
+  seconds: number;
+  window: number;
+  perDevice?: boolean;
+}
+
+/**
+ * Both publishers, one per half of the devices, each on its broker URL.
+ * `during` runs beside them from the first publish on (the failover's kill).
+ */
+async function runLoad(
+  urls: [string, string],
+  files: [string, string],
+  opts: LoadOptions,
+  running: ChildProcess[],
+  during?: (firstPublish: number) => Promise<void>,
+): Promise<{ firstPublish: number; results: PublisherResult[] }> {
+  const progress = new Map<string, string>();
+  const publishers = urls.map((url, i) => startPublisher(`pub${i + 1}`, url, files[i]!, opts, progress));
+  running.push(...publishers.map((p) => p.child));
+  const firstPublish = await Promise.race(publishers.map((p) => p.connected));
+  const [results] = await Promise.all([Promise.all(publishers.map((p) => p.done)), during?.(firstPublish)]);
+  status.clear();
+  return { firstPublish, results };
+}
+
+/**
+ * Polls InfluxDB (every 250 ms) until `complete` holds for the per-device
+ * counts; `at` is the moment that was first seen. Gives up after STALL_MS
+ * without progress and says so (`complete: false`), so the phase still
+ * reports what did arrive.
+ */
+async function waitStored(
+  influxUrl: string,
+  db: string,
+  acked: number,
+  complete: (stored: Map<string, number>) => boolean,
+): Promise<{ at: number; stored: Map<string, number>; complete: boolean }> {
+  let lastTotal = -1;
+  let lastProgress = Date.now();
+  for (;;) {
+    const stored = await storedPerDevice(influxUrl, db);
+    const total = sum(stored.values());
+    if (complete(stored)) return { at: Date.now(), stored, complete: true };
+    if (total !== lastTotal) [lastTotal, lastProgress] = [total, Date.now()];
+    if (Date.now() - lastProgress > STALL_MS) return { at: lastProgress, stored, complete: false };
+    status.show(`in InfluxDB ${total} of ${acked} acknowledged readings`);
+    await sleep(250);
+  }
+}
+
+// ---------------------------------------------------------------- phases
 
 interface PhaseResult {
   rate: number;
   stored: number;
   acked: number;
   elapsed: number;
-  drains: Drained[];
+  members: Member[];
   publishers: PublisherResult[];
-  perDeviceStored: Map<string, number>;
 }
 
-async function finishPhase(influxUrl: string, db: string, started: number, nodes: BenchNode[], publishers: PublisherResult[]): Promise<PhaseResult> {
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  const drains = await Promise.all(nodes.map((n) => n.drain()));
-  const elapsed = (Date.now() - started) / 1000;
-  const perDeviceStored = await storedPerDevice(influxUrl, db);
-  const stored = [...perDeviceStored.values()].reduce((a, b) => a + b, 0);
-  await Promise.all(nodes.map((n) => n.close()));
-  const acked = publishers.reduce((a, p) => a + p.acked, 0);
-  return { rate: stored / elapsed, stored, acked, elapsed, drains, publishers, perDeviceStored };
+interface Context {
+  base: { databaseUrl: string; influxUrl: string; work: string; running: Member[] };
+  redisUrl: string;
+  files: [string, string];
+  load: LoadOptions;
+  publishers: ChildProcess[];
+}
+
+/** Both publishers, then the wait until InfluxDB has as many readings as were acknowledged. */
+async function measure(ctx: Context, db: string, urls: [string, string], members: Member[]): Promise<PhaseResult> {
+  const { firstPublish, results } = await runLoad(urls, ctx.files, ctx.load, ctx.publishers);
+  const acked = sum(results.map((r) => r.acked));
+  const done = await waitStored(ctx.base.influxUrl, db, acked, (stored) => sum(stored.values()) >= acked);
+  const stored = sum(done.stored.values());
+  if (!done.complete) say(`  WARNING: gave up after ${STALL_MS / 1000} s without progress: ${acked - stored} acknowledged readings not in InfluxDB`);
+  await stopPhase(members);
+  const elapsed = (done.at - firstPublish) / 1000;
+  return { rate: stored / elapsed, stored, acked, elapsed, members, publishers: results };
 }
 
 function describe(r: PhaseResult): string {
-  const nodeCpu = r.drains.map((d) => ((d.cpu.user + d.cpu.system) / 1e6).toFixed(1)).join(' + ');
-  const rss = r.drains.map((d) => d.rssMb.toFixed(0)).join(' + ');
-  const slowest = Math.max(...r.drains.map((d) => d.store.maxWriteMs ?? 0));
+  const usage = r.members
+    .map((m) => `${m.name} ${m.usage ? `${m.usage.cpuSeconds.toFixed(1)} s ${m.usage.peakRssMb.toFixed(0)} MB` : 'n/a'}`)
+    .join(', ');
   return (
-    `  ${Math.round(r.rate)} readings/s stored (${r.stored} in InfluxDB, ${r.acked} acked, ${r.elapsed.toFixed(1)} s incl. drain), ` +
-    `node CPU ${nodeCpu} s, node RSS ${rss} MB, slowest InfluxDB write ${Math.round(slowest)} ms, ` +
-    `publisher CPU ${r.publishers.map((p) => p.cpuSeconds.toFixed(1)).join(' + ')} s\n` +
-    `  ingest store writes per node: ${r.drains.map((d) => `${d.store.readingsWritten} readings, ${d.store.failedWrites} failed writes, ${d.store.deadLetteredReadings} dead-lettered`).join('; ')}`
+    `  ${Math.round(r.rate)} readings/s stored: ${r.stored} in InfluxDB, ${r.acked} acknowledged, ${r.elapsed.toFixed(1)} s from the first publish until all were counted\n` +
+    `  CPU and peak RSS per process: ${usage}; publisher CPU ${r.publishers.map((p) => p.cpuSeconds.toFixed(1)).join(' + ')} s`
+  );
+}
+
+async function referencePhase(ctx: Context): Promise<PhaseResult> {
+  const db = 'reference';
+  await influxQl(ctx.base.influxUrl, `CREATE DATABASE "${db}"`);
+  const single = await startMember(phaseEnv(ctx.base, db), 'single', { HM_ROLE: 'all', HM_ADMIN_KEY: ADMIN_KEY });
+  return measure(ctx, db, [single.mqttUrl!, single.mqttUrl!], [single]);
+}
+
+async function clusterPhase(ctx: Context): Promise<PhaseResult> {
+  const db = 'cluster';
+  await influxQl(ctx.base.influxUrl, `CREATE DATABASE "${db}"`);
+  const t = await startSplitTopology(phaseEnv(ctx.base, db, `${ctx.redisUrl}/1`));
+  return measure(ctx, db, [t.brokerA.mqttUrl!, t.brokerB.mqttUrl!], t.all);
+}
+
+interface FailoverResult extends PhaseResult {
+  killedAfter: number;
+  takeover: Takeover;
+  lost: number;
+  lostDevices: number;
+  extra: number;
+  complete: boolean;
+}
+
+/** Kill until ingest-2 owned every partition, and until it consumed them all; ms, undefined when it never did. */
+interface Takeover {
+  ownedMs?: number;
+  consumingMs?: number;
+}
+
+const TAKEOVER_TIMEOUT_MS = 20 * LEASE_MS;
+
+/** Polls until `check` holds; the ms since `since`, undefined after TAKEOVER_TIMEOUT_MS. */
+async function timeUntil(what: string, since: number, check: () => Promise<boolean>): Promise<number | undefined> {
+  try {
+    await waitFor(what, check, { timeoutMs: TAKEOVER_TIMEOUT_MS, intervalMs: 100 });
+    return Date.now() - since;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The takeover from the kill on, in two steps: ingest-2 holds every lease
+ * (at most HM_PARTITION_LEASE_MS after ingest-1's last renewal), then every
+ * partition session it took over is connected (its /health `partitions`
+ * component), which is when the dead worker's partitions are consumed again.
+ */
+async function measureTakeover(survivor: Member, killedAt: number): Promise<Takeover> {
+  const ownedMs = await timeUntil('ingest-2 owning every partition', killedAt, async () => (await metricValue(survivor.address, OWNED_INGEST)) === PARTITIONS);
+  if (ownedMs === undefined) return {};
+  const consumingMs = await timeUntil('every partition session of ingest-2 connected', killedAt, async () => {
+    const health = (await (await fetch(`${survivor.address}/health`)).json()) as { components: Record<string, { status: string }> };
+    return health.components['partitions']?.status === 'up';
+  });
+  return { ownedMs, ...(consumingMs === undefined ? {} : { consumingMs }) };
+}
+
+async function failoverPhase(ctx: Context): Promise<FailoverResult> {
+  const db = 'failover';
+  await influxQl(ctx.base.influxUrl, `CREATE DATABASE "${db}"`);
+  const t = await startSplitTopology(phaseEnv(ctx.base, db, `${ctx.redisUrl}/2`));
+  let killedAfter = 0;
+  let takeover: Takeover = {};
+  const { firstPublish, results } = await runLoad(
+    [t.brokerA.mqttUrl!, t.brokerB.mqttUrl!],
+    ctx.files,
+    { ...ctx.load, perDevice: true },
+    ctx.publishers,
+    async (start) => {
+      await sleep(start + (ctx.load.seconds * 1000) / 3 - Date.now());
+      recordUsage(t.ingest1);
+      t.ingest1.proc.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      killedAfter = (killedAt - start) / 1000;
+      takeover = await measureTakeover(t.ingest2, killedAt);
+    },
+  );
+  const acked = new Map(results.flatMap((r) => Object.entries(r.perDevice ?? {})));
+  const ackedTotal = sum(acked.values());
+  // Per device: a reading stored twice elsewhere must not hide one lost here.
+  const done = await waitStored(ctx.base.influxUrl, db, ackedTotal, (stored) => [...acked].every(([d, n]) => (stored.get(d) ?? 0) >= n));
+  await stopPhase(t.all);
+  let [lost, lostDevices, extra] = [0, 0, 0];
+  for (const [device, n] of acked) {
+    const stored = done.stored.get(device) ?? 0;
+    if (stored < n) [lost, lostDevices] = [lost + n - stored, lostDevices + 1];
+    else extra += stored - n;
+  }
+  const stored = sum(done.stored.values());
+  const elapsed = (done.at - firstPublish) / 1000;
+  return {
+    rate: stored / elapsed,
+    stored,
+    acked: ackedTotal,
+    elapsed,
+    members: t.all,
+    publishers: results,
+    killedAfter,
+    takeover,
+    lost,
+    lostDevices,
+    extra,
+    complete: done.complete,
+  };
+}
+
+function describeTakeover({ ownedMs, consumingMs }: Takeover): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const limit = seconds(TAKEOVER_TIMEOUT_MS);
+  if (ownedMs === undefined) return `did not own all ${PARTITIONS} partitions within ${limit}`;
+  const consuming = consumingMs === undefined ? `not consuming all of them within ${limit}` : `consuming all of them ${seconds(consumingMs)} after the kill`;
+  return `owned all ${PARTITIONS} partitions ${seconds(ownedMs)} later (lease ${seconds(LEASE_MS)}), ${consuming}`;
+}
+
+function describeFailover(r: FailoverResult): string {
+  return (
+    `  ingest-1 SIGKILLed ${r.killedAfter.toFixed(1)} s after the first publish; ingest-2 ${describeTakeover(r.takeover)}\n` +
+    `${describe(r)}\n` +
+    `  acknowledged ${r.acked}, in InfluxDB ${r.stored}: ${r.lost} acknowledged readings missing (${r.lostDevices} devices), ` +
+    `${r.extra} stored but never acknowledged${r.complete ? '' : `; gave up after ${STALL_MS / 1000} s without progress`}`
   );
 }
 
@@ -220,111 +649,46 @@ export async function run(args: string[]): Promise<void> {
     },
   });
   const count = Number(values.devices);
-  const seconds = Number(values.seconds);
-  const window = Number(values.window);
-  const work = mkdtempSync(join(tmpdir(), 'hm-bench-cluster-'));
-  const devices = Array.from({ length: count }, () => {
-    const secret = newSecret();
-    return { id: newId('device'), assetId: newId('asset'), secret, secretHash: hashSecret(secret) };
-  });
-  const recordsFile = join(work, 'records.json');
-  writeFileSync(recordsFile, JSON.stringify(devices.map(({ id, assetId, secretHash }) => ({ id, assetId, secretHash }))));
-  const halves = [devices.slice(0, Math.ceil(count / 2)), devices.slice(Math.ceil(count / 2))].map((half, i) => {
-    const file = join(work, `devices-${i}.json`);
-    writeFileSync(file, JSON.stringify(half.map((d) => ({ username: d.id, password: d.secret }))));
-    return file;
-  });
-  const spool = (name: string) => {
-    const dir = join(work, name);
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  };
-
-  const servers = await startServers();
-  const { influxUrl, redisUrl } = servers;
-  const nodes: BenchNode[] = [];
+  const load = { seconds: Number(values.seconds), window: Number(values.window) };
+  const stores = await startStores();
+  const work = tempDir('hm-bench-cluster-');
+  const running: Member[] = [];
+  const publishers: ChildProcess[] = [];
   try {
-    for (const db of ['single', 'cluster', 'failover']) await influxQl(influxUrl, db, `CREATE DATABASE "${db}"`);
-    const common = { devicesFile: recordsFile, influxUrl };
-    console.log(`cluster bench: ${count} devices, 8 metrics per reading, QoS 1, window ${window}, ${seconds} s per phase, 2 cores shared by everything`);
-    console.log(`  redis-server at ${redisUrl}, influxd 1.x at ${influxUrl}, each node its own spool`);
-
-    console.log('1/3 reference: one node (no Redis) -> ingest -> InfluxDB, both publishers on it');
-    const single = await startNode({ ...common, db: 'single', spool: spool('single'), nodeId: 'single' });
-    nodes.push(single);
-    let progress = new Map<string, string>();
-    let started = Date.now();
-    let pubs = await Promise.all(
-      halves.map((file, i) => runPublisher(`pub${i + 1}`, { url: `mqtt://127.0.0.1:${single.port}` }, file, { seconds, window }, progress)),
+    const database = await pgDatabase(stores.postgres.url);
+    const devices = await provisionFleet(database.url, work.path, count);
+    const ctx: Context = {
+      base: { databaseUrl: database.url, influxUrl: stores.influx.url, work: work.path, running },
+      redisUrl: stores.redis.url,
+      files: writeDeviceFiles(work.path, devices),
+      load,
+      publishers,
+    };
+    console.log(
+      `cluster bench: ${count} devices (one asset each), 8 metrics per reading, QoS 1, window ${load.window}, ${load.seconds} s per phase, ` +
+        `HM_PARTITIONS=${PARTITIONS}, HM_PARTITION_LEASE_MS=${LEASE_MS}, 2 cores shared by everything`,
     );
-    const ref = await finishPhase(influxUrl, 'single', started, [single], pubs);
+    console.log(`  PostgreSQL at ${stores.postgres.url}, redis-server at ${stores.redis.url}, influxd 1.x at ${stores.influx.url}`);
+
+    console.log('1/3 reference: one process HM_ROLE=all (broker, ingest, prediction) -> InfluxDB, both publishers on it');
+    const ref = await referencePhase(ctx);
     console.log(describe(ref));
 
-    console.log('2/3 cluster: two nodes sharing Redis -> ingest -> InfluxDB, one publisher per node');
-    const a = await startNode({ ...common, db: 'cluster', spool: spool('cluster-a'), nodeId: 'node-a', redisUrl });
-    const b = await startNode({ ...common, db: 'cluster', spool: spool('cluster-b'), nodeId: 'node-b', redisUrl });
-    nodes.push(a, b);
-    progress = new Map();
-    started = Date.now();
-    pubs = await Promise.all([a, b].map((n, i) => runPublisher(`pub${i + 1}`, { url: `mqtt://127.0.0.1:${n.port}` }, halves[i]!, { seconds, window }, progress)));
-    const cl = await finishPhase(influxUrl, 'cluster', started, [a, b], pubs);
+    console.log('2/3 cluster: broker x2 (Redis /1) -> ingest x2 -> InfluxDB, prediction x1, one publisher per broker node');
+    const cl = await clusterPhase(ctx);
     console.log(describe(cl));
 
-    console.log(`3/3 failover: two nodes, node-a SIGKILLed at ${Math.round(seconds / 3)} s, restarted on its spool 2 s later`);
-    const spoolA = spool('failover-a');
-    const fa = await startNode({ ...common, db: 'failover', spool: spoolA, nodeId: 'node-a', redisUrl });
-    const fb = await startNode({ ...common, db: 'failover', spool: spool('failover-b'), nodeId: 'node-b', redisUrl });
-    nodes.push(fa, fb);
-    const urlA = `mqtt://127.0.0.1:${fa.port}`;
-    const urlB = `mqtt://127.0.0.1:${fb.port}`;
-    progress = new Map();
-    started = Date.now();
-    const running = Promise.all([
-      runPublisher('pub1', { urls: [urlA, urlB] }, halves[0]!, { seconds, window, perDevice: true }, progress),
-      runPublisher('pub2', { urls: [urlB, urlA] }, halves[1]!, { seconds, window, perDevice: true }, progress),
-    ]);
-    await sleep((seconds * 1000) / 3);
-    fa.child.kill('SIGKILL');
-    const killedAt = (Date.now() - started) / 1000;
-    await sleep(2_000);
-    const ra = await startNode({ ...common, db: 'failover', spool: spoolA, nodeId: 'node-a', redisUrl, port: fa.port });
-    nodes.push(ra);
-    const restartedAt = (Date.now() - started) / 1000;
-    pubs = await running;
-    const fo = await finishPhase(influxUrl, 'failover', started, [ra, fb], pubs);
-    console.log(`  node-a killed at ${killedAt.toFixed(1)} s, back at ${restartedAt.toFixed(1)} s with ${ra.pendingAtStart} readings in its spool to replay; publisher reconnects ${pubs.map((p) => p.reconnects ?? 0).join(' + ')}`);
-    console.log(describe(fo));
-    const missing = () => pubs.reduce((n, p) => n + Object.entries(p.perDevice ?? {}).reduce((m, [d, a]) => m + Math.max(0, a - (fo.perDeviceStored.get(d) ?? 0)), 0), 0);
-    if (missing() > 0) {
-      // Once seen (one run of several): fewer points right after the drain than
-      // the nodes wrote. Count again after 5 s and report both.
-      console.log(`  WARNING: ${missing()} acknowledged readings not counted right after the drain; counting again in 5 s`);
-      await sleep(5_000);
-      fo.perDeviceStored = await storedPerDevice(influxUrl, 'failover');
-      fo.stored = [...fo.perDeviceStored.values()].reduce((a, b) => a + b, 0);
-    }
-    let lost = 0;
-    let lostDevices = 0;
-    let extra = 0;
-    for (const p of pubs) {
-      for (const [device, acked] of Object.entries(p.perDevice ?? {})) {
-        const stored = fo.perDeviceStored.get(device) ?? 0;
-        if (stored < acked) {
-          lost += acked - stored;
-          lostDevices++;
-        } else extra += stored - acked;
-      }
-    }
-    console.log(
-      `  acknowledged ${fo.acked}, distinct (device, seq) in InfluxDB ${fo.stored}: ${lost} acknowledged readings missing (${lostDevices} devices), ` +
-        `${extra} stored but never acknowledged (sent before a deadline/kill, no PUBACK seen)`,
-    );
+    console.log(`3/3 failover: as 2 (Redis /2), ingest-1 SIGKILLed a third of the way in`);
+    const fo = await failoverPhase(ctx);
+    console.log(describeFailover(fo));
 
     const ratio = cl.rate / ref.rate;
-    console.log(`cluster: ${Math.round(cl.rate)} readings/s stored on 2 nodes, ratio ${ratio.toFixed(2)} vs single node, failover lost ${lost} acknowledged readings`);
+    console.log(`cluster: ${Math.round(cl.rate)} readings/s stored on 2 nodes, ratio ${ratio.toFixed(2)} vs single node, failover lost ${fo.lost} acknowledged readings`);
   } finally {
-    await Promise.all(nodes.map((n) => stop(n.child)));
-    await servers.stop();
-    rmSync(work, { recursive: true, force: true });
+    status.clear();
+    for (const p of publishers) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await stopServers(...running.map((m) => m.proc));
+    await stores.stop();
+    work.cleanup();
   }
 }

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { partitionOf } from '@hourmeter/partitions';
-import { pgDatabase, tempDir, waitFor } from '@hourmeter/testkit';
+import {
+  listening,
+  metricValue,
+  pgDatabase,
+  startServer,
+  stopServers,
+  tempDir,
+  waitFor,
+  type Listening,
+  type ServerProcess,
+} from '@hourmeter/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { listening, metricValue, startServer, stopServers, type Listening, type ServerProcess } from './server-process.js';
 
 const ADMIN_KEY = 'hm_e2e_split_admin_key_0123456789';
 const SERVICE_SECRET = 'hm_e2e_split_service_secret_0123456789';

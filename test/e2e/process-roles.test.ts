@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pgDatabase, tempDir, waitFor } from '@hourmeter/testkit';
+import { listening, pgDatabase, startServer as start, stopServers, tempDir, waitFor, type ServerProcess as Proc } from '@hourmeter/testkit';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { listening, startServer as start, stopServers, type ServerProcess as Proc } from './server-process.js';
 
 const ADMIN_KEY = 'hm_e2e_roles_admin_key_0123456789';
 const SERVICE_SECRET = 'hm_e2e_roles_service_secret_0123456789';

@@ -1,4 +1,14 @@
 import './provided.js';
-export { freePort, waitFor, findOnPath, startInfluxd, startRedis, type RunningServer } from './servers.js';
+export {
+  freePort,
+  waitFor,
+  findOnPath,
+  findPostgresBin,
+  startInfluxd,
+  startPostgres,
+  startRedis,
+  type RunningServer,
+} from './servers.js';
 export { tempDir } from './temp-dir.js';
 export { pgDatabase } from './pg-database.js';
+export { startServer, listening, stopServers, metricValue, type ServerProcess, type Listening } from './server-process.js';

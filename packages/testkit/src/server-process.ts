@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitFor } from '@hourmeter/testkit';
+import { waitFor } from './servers.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+/** The repository root (this file is packages/testkit/src/server-process.ts): the server runs from there. */
+const ROOT = new URL('../../../', import.meta.url).pathname;
 
 /** `npm start` as a child process, with its output kept for assertions and failure messages. */
 export interface ServerProcess {
