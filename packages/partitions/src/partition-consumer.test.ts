@@ -44,7 +44,7 @@ describe('partition consumer (real aedes over TCP, mqtt.js)', () => {
     consumers.push(c);
     return c;
   }
-  const subscribed = () => waitFor('the partition session subscribed', async () => (await broker.durableSubscribers(TOPIC)) === 1);
+  const subscribed = () => waitFor('the partition session subscribed', async () => (await broker.durableSubscribers(TOPIC)).length === 1);
 
   it('hands messages over in order and retries a failing one until it succeeds', async () => {
     const seen: number[] = [];

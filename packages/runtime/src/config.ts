@@ -83,6 +83,12 @@ export const ConfigSchema = z.object({
    * More partitions than ingest or prediction processes let them scale out.
    */
   HM_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  /**
+   * `broker` role: most messages one partition session may have queued in Redis
+   * (its ingest worker down or behind) before the node stops forwarding and
+   * keeps the backlog in its spool on disk instead of in Redis' memory.
+   */
+  HM_PARTITION_MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(500),
   /** How long an ingest/prediction worker that stopped renewing keeps its partitions: the takeover time. */
   HM_PARTITION_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   /** The broker (or its load balancer) the `api`, `ingest` and `prediction` roles connect to as internal service clients. */

@@ -91,9 +91,10 @@ export interface Broker {
   /**
    * Persistent sessions (clean = false) subscribed to the topic at QoS >= 1,
    * cluster-wide: the sessions a QoS 1 publish is queued for even while
-   * their client is offline.
+   * their client is offline. In a cluster, with the messages queued for each
+   * in Redis (undefined on a single node, whose queues are in memory).
    */
-  durableSubscribers(topic: string): Promise<number>;
+  durableSubscribers(topic: string): Promise<{ clientId: string; queued: number | undefined }[]>;
   /** Hand an HTTP upgrade request (e.g. fastify's server 'upgrade' event) to the MQTT-over-WS endpoint. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   deviceSecurity(deviceId: string): DeviceSecurityCounters;
@@ -381,9 +382,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     publish,
     async durableSubscribers(topic) {
       // aedes' typings leave its persistence out; subscriptionsByTopic is the async persistence API.
-      const { persistence } = aedes as unknown as { persistence: { subscriptionsByTopic(t: string): Promise<{ qos: number }[]> } };
-      const subs = await persistence.subscriptionsByTopic(topic);
-      return subs.filter((sub) => sub.qos > 0).length;
+      const { persistence } = aedes as unknown as { persistence: { subscriptionsByTopic(t: string): Promise<{ clientId: string; qos: number }[]> } };
+      const subs = (await persistence.subscriptionsByTopic(topic)).filter((sub) => sub.qos > 0);
+      return Promise.all(subs.map(async (sub) => ({ clientId: sub.clientId, queued: await cluster?.queuedFor(sub.clientId) })));
     },
     handleUpgrade,
     deviceSecurity: (deviceId) => security.get(deviceId),

@@ -56,6 +56,8 @@ export interface ClusterBackend {
   readonly brokerId: string;
   readonly mq: NonNullable<AedesOptions['mq']>;
   readonly persistence: NonNullable<AedesOptions['persistence']>;
+  /** QoS 1 messages queued in Redis for a persistent session (sent but unacknowledged ones included). */
+  queuedFor(clientId: string): Promise<number>;
   /** Whether all three Redis connections are ready now (for health checks). */
   healthy(): boolean;
   /** After aedes.close(): lets pending commands finish, then quits every connection. */
@@ -140,6 +142,9 @@ export async function openClusterBackend(opts: ClusterOptions, logger: Logger): 
       brokerId,
       mq: mq as unknown as ClusterBackend['mq'],
       persistence: persistence as unknown as ClusterBackend['persistence'],
+      // aedes-persistence-redis keeps a session's queue in the list `outgoing:<client id>`
+      // (its outgoingKey()); services/server/src/roles/partition-forwarder.test.ts notices a change.
+      queuedFor: (clientId) => persistenceConn.llen(`outgoing:${encodeURIComponent(clientId)}`),
       healthy: () => conns.every((c) => c.status === 'ready'),
       close() {
         closing ??= (async () => {

@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     const ing = await createIngest({
       logger,
       // The broker role drains its spool into the asset partitions, through the broker itself.
-      store: plan.drain === 'store' ? telemetry!.store : partitionForwarder(() => late.broker, config.HM_PARTITIONS),
+      store: plan.drain === 'store' ? telemetry!.store : partitionForwarder(() => late.broker, { partitions: config.HM_PARTITIONS, maxQueued: config.HM_PARTITION_MAX_QUEUED }),
       config: {
         spoolDir: join(config.HM_DATA_DIR, 'spool'),
         maxSpoolBytes: config.HM_SPOOL_MAX_BYTES,
