@@ -18,6 +18,8 @@ const ADMIN_KEY = 'hm_e2e_split_admin_key_0123456789';
 const SERVICE_SECRET = 'hm_e2e_split_service_secret_0123456789';
 const PARTITIONS = 4;
 const LEASE_MS = 1_500;
+/** Small, so that a stopped prediction worker's queues fill within seconds; large enough for a running one never to. */
+const MAX_QUEUED = 50;
 
 const postgresUrl = inject('postgresUrl');
 const influxUrl = inject('influxUrl');
@@ -87,6 +89,7 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
         HM_REDIS_URL: redisUrl!,
         HM_PARTITIONS: String(PARTITIONS),
         HM_PARTITION_LEASE_MS: String(LEASE_MS),
+        HM_PARTITION_MAX_QUEUED: String(MAX_QUEUED),
       };
       // The first process migrates the empty database; the others find it current.
       await run('broker-a', { HM_ROLE: 'broker' });
@@ -143,6 +146,28 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
       );
     }
 
+    /** A sample summed over the ingest workers still running. */
+    async function liveIngestSum(sample: string): Promise<number> {
+      const live = ['ingest-1', 'ingest-2'].filter((n) => procs[n]!.child.exitCode === null && procs[n]!.child.signalCode === null);
+      return (await Promise.all(live.map((n) => metricValue(info[n]!.address, sample)))).reduce((a, b) => a + b, 0);
+    }
+
+    /** Waits until InfluxDB holds exactly `expected` readings per asset. */
+    async function storedToReach(expected: Map<string, number>): Promise<void> {
+      let now = new Map<string, number>();
+      await waitFor(
+        'every acknowledged reading in InfluxDB',
+        async () => {
+          now = await storedPerAsset();
+          return devices.every((d) => now.get(d.assetId) === expected.get(d.assetId));
+        },
+        { timeoutMs: 30_000 },
+      ).catch((err: unknown) => {
+        const rows = devices.map((d) => `${d.assetId}: expected ${expected.get(d.assetId)}, stored ${now.get(d.assetId)}`);
+        throw new Error(`${String(err)}\n${rows.join('\n')}`);
+      });
+    }
+
     it('kill -9 of an ingest worker mid-run: the other takes its partitions over and every acknowledged reading is stored', async () => {
       const clients = await connectDevices();
       const acked = new Map<string, number>();
@@ -197,13 +222,27 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
     }, 120_000);
 
     it('the prediction worker receives every batch the ingest workers stored', async () => {
-      const ingested = async () =>
-        (await Promise.all(['ingest-1', 'ingest-2'].filter((n) => procs[n]!.child.exitCode === null && procs[n]!.child.signalCode === null)
-          .map((n) => metricValue(info[n]!.address, 'hourmeter_partition_messages_total{group="ingest"}')))).reduce((a, b) => a + b, 0);
-      // The killed worker's count died with it; restart the topology's view by
-      // sending a fresh burst and comparing increments.
-      const ingestBefore = await ingested();
-      const predictionBefore = await metricValue(info.prediction!.address, 'hourmeter_partition_messages_total{group="prediction"}');
+      // The killed worker's count died with it: compare increments over a fresh
+      // burst, counted from a moment when nothing is in flight (an ingest worker
+      // counts a message only after prediction may already have counted its batch).
+      const counters = async () =>
+        [
+          await liveIngestSum('hourmeter_partition_messages_total{group="ingest"}'),
+          await metricValue(info.prediction!.address, 'hourmeter_partition_messages_total{group="prediction"}'),
+        ] as const;
+      let settled = await counters();
+      await waitFor(
+        'the earlier traffic to settle',
+        async () => {
+          const previous = settled;
+          settled = await counters();
+          return settled[0] === previous[0] && settled[1] === previous[1];
+        },
+        { intervalMs: 500 },
+      );
+      const [ingestBefore, predictionBefore] = settled;
+      const skippedBefore = await liveIngestSum('hourmeter_partition_prediction_skipped_readings_total');
+      const stored = await storedPerAsset();
       const clients = await connectDevices();
       for (const [i, client] of clients.entries()) {
         const d = devices[i]!;
@@ -211,18 +250,48 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
           const ts = Date.now() - 60_000 + m * 1000 + i;
           await client.publishAsync(`hm/v1/${d.deviceId}/telemetry`, JSON.stringify({ ts, metrics: { v: m, running: true } }), { qos: 1 });
         }
+        stored.set(d.assetId, (stored.get(d.assetId) ?? 0) + 5);
       }
       await Promise.all(clients.map((c) => c.endAsync()));
+      await storedToReach(stored);
+      let counts = '';
       await waitFor(
         'prediction to have processed as many new messages as ingest stored',
         async () => {
-          const ingestNew = (await ingested()) - ingestBefore;
+          const ingestNew = (await liveIngestSum('hourmeter_partition_messages_total{group="ingest"}')) - ingestBefore;
           const predictionNew = (await metricValue(info.prediction!.address, 'hourmeter_partition_messages_total{group="prediction"}')) - predictionBefore;
+          counts = `ingest ${ingestNew} new messages, prediction ${predictionNew}, skipped readings ${await liveIngestSum('hourmeter_partition_prediction_skipped_readings_total')} (before ${skippedBefore})`;
           return ingestNew > 0 && predictionNew === ingestNew;
         },
         { timeoutMs: 30_000 },
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}: ${counts}`);
+      });
       expect(await metricValue(info.prediction!.address, 'hourmeter_partitions_owned{group="prediction"}')).toBe(PARTITIONS);
+      // Every batch went on to prediction: none was held back for a full queue.
+      expect(await liveIngestSum('hourmeter_partition_prediction_skipped_readings_total')).toBe(skippedBefore);
     }, 60_000);
+
+    it('with the prediction worker stopped, ingest keeps storing and stops queueing batches for it', async () => {
+      await stopServers(procs.prediction);
+      const skipped = () => liveIngestSum('hourmeter_partition_prediction_skipped_readings_total');
+      const expected = await storedPerAsset();
+      const clients = await connectDevices();
+      const t0 = Date.now() - 7_200_000;
+      // One reading per device per round, until the prediction queues are full
+      // and ingest has skipped passing batches on.
+      for (let round = 0; round < 2_000 && (await skipped()) === 0; round++) {
+        await Promise.all(
+          clients.map(async (client, i) => {
+            const d = devices[i]!;
+            await client.publishAsync(`hm/v1/${d.deviceId}/telemetry`, JSON.stringify({ ts: t0 + round, metrics: { v: round, running: true } }), { qos: 1 });
+            expected.set(d.assetId, (expected.get(d.assetId) ?? 0) + 1);
+          }),
+        );
+      }
+      await Promise.all(clients.map((c) => c.endAsync()));
+      expect(await skipped()).toBeGreaterThan(0);
+      await storedToReach(expected);
+    }, 120_000);
   },
 );

@@ -38,6 +38,8 @@ export interface PartitionMetricsSnapshot {
   readonly owned: number;
   /** Partition stream messages processed and acknowledged. */
   readonly processed: number;
+  /** Ingest: readings stored but not passed on to prediction, its queue being full. */
+  readonly skippedForPrediction?: number | undefined;
 }
 
 /** The live-updates endpoint (`GET /api/v1/events`). */
@@ -255,12 +257,14 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
 
   const partitionsOwned = gauge('partitions_owned', 'Partitions this worker holds a lease on', ['group']);
   const partitionMessages = counter('partition_messages_total', 'Partition stream messages processed and acknowledged', ['group']);
+  const predictionSkipped = counter('partition_prediction_skipped_readings_total', 'Readings an ingest worker stored but did not pass on to prediction, its queue being full');
   function readPartitions() {
     if (!sources.partitions) return;
     try {
       const s = sources.partitions();
       partitionsOwned.set({ group: s.group }, s.owned);
       setCounter(partitionMessages, s.processed, { group: s.group });
+      if (s.skippedForPrediction !== undefined) setCounter(predictionSkipped, s.skippedForPrediction);
     } catch (err) {
       failed('partitions', err);
     }

@@ -29,7 +29,7 @@ describe('HM_ROLE', () => {
     expect(loadConfig({ ...SHARED, HM_ROLE: 'edge' }).HM_ROLE).toBe('edge');
     expect(loadConfig({ ...SHARED, HM_ROLE: 'api', HM_MQTT_URL: 'mqtt://mqtt-lb:1883' }).HM_MQTT_URL).toBe('mqtt://mqtt-lb:1883');
     expect(loadConfig({ ...SHARED, HM_ROLE: 'broker', HM_REDIS_URL: 'redis://redis:6379' }).HM_PARTITIONS).toBe(16);
-    const worker = loadConfig({ ...SHARED, HM_ROLE: 'ingest', HM_MQTT_URL: 'mqtt://lb:1883', HM_PARTITIONS: '32', HM_PARTITION_LEASE_MS: '5000' });
+    const worker = loadConfig({ ...SHARED, HM_ROLE: 'ingest', HM_MQTT_URL: 'mqtt://lb:1883', HM_REDIS_URL: 'redis://redis:6379', HM_PARTITIONS: '32', HM_PARTITION_LEASE_MS: '5000' });
     expect([worker.HM_PARTITIONS, worker.HM_PARTITION_LEASE_MS]).toEqual([32, 5000]);
     expect(loadConfig({ ...SHARED, HM_ROLE: 'prediction', HM_MQTT_URL: 'mqtt://lb:1883' }).HM_PARTITION_LEASE_MS).toBe(15_000);
   });
@@ -40,9 +40,10 @@ describe('HM_ROLE', () => {
     expect(message({ HM_PARTITIONS: '2000' })).toMatch(/HM_PARTITIONS/);
   });
 
-  it('needs Redis for broker nodes and a broker URL for the worker roles', () => {
+  it('needs Redis for broker nodes and ingest workers, and a broker URL for the worker roles', () => {
     expect(message({ ...SHARED, HM_ROLE: 'broker' })).toMatch(/HM_REDIS_URL: required when HM_ROLE=broker/);
     expect(message({ ...SHARED, HM_ROLE: 'ingest' })).toMatch(/HM_MQTT_URL: required when HM_ROLE=ingest/);
+    expect(message({ ...SHARED, HM_ROLE: 'ingest', HM_MQTT_URL: 'mqtt://lb:1883' })).toMatch(/HM_REDIS_URL: required when HM_ROLE=ingest/);
     expect(message({ ...SHARED, HM_ROLE: 'prediction' })).toMatch(/HM_MQTT_URL: required when HM_ROLE=prediction/);
   });
 

@@ -114,6 +114,13 @@ export const ConfigSchema = z.object({
       if (CLIENT_ROLES.has(c.HM_ROLE) && !c.HM_MQTT_URL) {
         ctx.addIssue({ code: 'custom', path: ['HM_MQTT_URL'], message: `required when HM_ROLE=${c.HM_ROLE}: the broker (load balancer) this process connects to` });
       }
+      if (c.HM_ROLE === 'ingest' && !c.HM_REDIS_URL) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HM_REDIS_URL'],
+          message: "required when HM_ROLE=ingest: the brokers' Redis, where it checks the prediction queues before adding to them",
+        });
+      }
       if (c.HM_ROLE === 'broker' && !c.HM_REDIS_URL) {
         ctx.addIssue({
           code: 'custom',

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { sessionQueueKey } from './session-queues.js';
 import { guardDispatchDepth } from './stack-safe-mq.js';
 
 const require = createRequire(import.meta.url);
@@ -142,9 +143,7 @@ export async function openClusterBackend(opts: ClusterOptions, logger: Logger): 
       brokerId,
       mq: mq as unknown as ClusterBackend['mq'],
       persistence: persistence as unknown as ClusterBackend['persistence'],
-      // aedes-persistence-redis keeps a session's queue in the list `outgoing:<client id>`
-      // (its outgoingKey()); services/server/src/roles/partition-forwarder.test.ts notices a change.
-      queuedFor: (clientId) => persistenceConn.llen(`outgoing:${encodeURIComponent(clientId)}`),
+      queuedFor: (clientId) => persistenceConn.llen(sessionQueueKey(clientId)),
       healthy: () => conns.every((c) => c.status === 'ready'),
       close() {
         closing ??= (async () => {

@@ -4,3 +4,4 @@ export type { ConnectionChange, ConnectionStateQuery, DeviceConnectionState } fr
 export type { AuthFailureReason, BrokerStats, DeviceSecurityCounters } from './broker-counters.js';
 export { DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from './core/auth-throttle.js';
 export type { Principal } from './core/principal.js';
+export { openSessionQueueProbe, sessionQueueKey, type SessionQueueProbe } from './session-queues.js';

@@ -13,9 +13,8 @@ import { AppError, ConfigError, createLogger, loadConfig, Shutdown } from '@hour
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
-import { ingestHandler, predictionHandler } from './roles/partition-handlers.js';
-import { startPartitionWorker, type PartitionWorker } from './roles/partition-worker.js';
 import { ROLE_PLANS } from './roles/plan.js';
+import { startRoleWorker } from './roles/workers.js';
 import { connectServiceLink, redactUrl, SERVICE_ACCOUNTS, type ServiceLink } from './service-link.js';
 import { createServices, type Services } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
@@ -158,37 +157,25 @@ async function main(): Promise<void> {
     shutdown.register('maintenance schedules', () => clearInterval(schedules));
   }
 
-  let worker: PartitionWorker | undefined;
-  if (plan.worker) {
-    const group = plan.worker;
-    const base = {
-      group,
-      account: plan.account!,
-      mqttUrl: config.HM_MQTT_URL!,
-      secret: config.HM_SERVICE_SECRET!,
-      nodeId,
-      partitions: config.HM_PARTITIONS,
-      leaseMs: config.HM_PARTITION_LEASE_MS,
-      leases: repos.partitionLeases,
-      logger,
-    };
-    worker = await startPartitionWorker(
-      group === 'ingest'
-        ? {
-            ...base,
-            stream: 'telemetry',
-            handle: ingestHandler({
+  // Started after the service link it passes batches on through, so it stops before it.
+  const roleWorker = plan.worker
+    ? await startRoleWorker({
+        config,
+        nodeId,
+        leases: repos.partitionLeases,
+        logger,
+        shutdown,
+        ...(plan.worker === 'ingest'
+          ? {
+              group: 'ingest' as const,
               store: telemetry!.store,
               hourMeter: hourMeter!,
               link: link!,
-              observeWrite: (ms, readings) => late.metrics?.observeStoreWrite(ms, readings),
-            }),
-          }
-        : { ...base, stream: 'stored', handle: predictionHandler(services!.prediction) },
-    );
-    const running = worker;
-    shutdown.register(`${group} worker`, () => running.stop());
-  }
+              observeWrite: (ms: number, readings: number) => late.metrics?.observeStoreWrite(ms, readings),
+            }
+          : { group: 'prediction' as const, prediction: services!.prediction }),
+      })
+    : undefined;
 
   let ingest: Ingest | undefined;
   let mqtt: Broker | undefined;
@@ -244,7 +231,7 @@ async function main(): Promise<void> {
   }
 
   const broker = mqtt;
-  const partitionWorker = worker;
+  const partitionWorker = roleWorker?.worker;
   const liveCounters = { clients: 0, dropped: 0 };
   const metrics = createMetrics(
     {
@@ -252,9 +239,7 @@ async function main(): Promise<void> {
       broker: broker ? () => broker.stats() : undefined,
       events,
       live: () => liveCounters,
-      partitions: partitionWorker
-        ? () => ({ group: plan.worker!, owned: partitionWorker.ownedPartitions().length, processed: partitionWorker.processed() })
-        : undefined,
+      partitions: roleWorker?.metrics,
       ...dbCountSources(db),
     },
     { logger },

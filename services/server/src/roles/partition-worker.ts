@@ -12,6 +12,9 @@ import {
 import type { Logger } from '@hourmeter/runtime';
 import type { ServiceAccount } from '../service-link.js';
 
+/** The MQTT session of a role's partition, the same whichever member consumes it. */
+export const partitionSessionId = (account: ServiceAccount, partition: number): string => `${account.username}-p${partition}`;
+
 export interface PartitionWorkerOptions {
   /** The role, also the lease group (`ingest`, `prediction`). */
   readonly group: string;
@@ -66,7 +69,7 @@ export async function startPartitionWorker(opts: PartitionWorkerOptions): Promis
             url: opts.mqttUrl,
             username: opts.account.username,
             password: opts.secret,
-            clientId: `${opts.account.username}-p${partition}`,
+            clientId: partitionSessionId(opts.account, partition),
             topic: partitionTopic(partition, opts.stream),
             logger: log,
             handle: (payload) => opts.handle(decodeReadingBatch(payload), partition, payload),
