@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { partitionOf } from '@hourmeter/partitions';
 import {
+  findOnPath,
   listening,
   metricValue,
   pgDatabase,
   startServer,
+  startRedis,
   stopServers,
   tempDir,
   waitFor,
   type Listening,
+  type RunningServer,
   type ServerProcess,
 } from '@hourmeter/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -23,7 +26,8 @@ const MAX_QUEUED = 50;
 
 const postgresUrl = inject('postgresUrl');
 const influxUrl = inject('influxUrl');
-const redisUrl = inject('redisUrl');
+/** Whether redis-server is installed; the suite runs its own (partition topics are fixed names other suites use too). */
+const redisInstalled = inject('redisUrl');
 
 interface Device {
   assetId: string;
@@ -36,7 +40,7 @@ interface Device {
  * nodes sharing Redis, two ingest workers, one prediction worker and an api
  * process, all on one PostgreSQL and one InfluxDB database.
  */
-describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
+describe.skipIf(!postgresUrl || !influxUrl || !redisInstalled)(
   'broker x2 + ingest x2 + prediction + api processes (Redis, PostgreSQL, influxd from the test run; skipped without Debian packages `redis-server`, `postgresql`, `influxdb`)',
   () => {
     const dirs: ReturnType<typeof tempDir>[] = [];
@@ -75,7 +79,9 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
       return new Map((body.results[0]?.series ?? []).map((s) => [s.tags.asset_id, s.values[0]![1]]));
     };
 
+    let redis: RunningServer;
     beforeAll(async () => {
+      redis = await startRedis(findOnPath('redis-server')!);
       database = await pgDatabase(postgresUrl);
       const q = await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${influxDb}` }) });
       expect(q.ok).toBe(true);
@@ -86,7 +92,7 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
         INFLUX_VERSION: '1',
         INFLUX_BUCKET: influxDb,
         HM_SERVICE_SECRET: SERVICE_SECRET,
-        HM_REDIS_URL: redisUrl!,
+        HM_REDIS_URL: redis.url,
         HM_PARTITIONS: String(PARTITIONS),
         HM_PARTITION_LEASE_MS: String(LEASE_MS),
         HM_PARTITION_MAX_QUEUED: String(MAX_QUEUED),
@@ -127,6 +133,7 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisUrl)(
 
     afterAll(async () => {
       await stopServers(...Object.values(procs));
+      await redis?.stop();
       await database?.drop();
       if (influxUrl) await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE ${influxDb}` }) });
       for (const d of dirs) d.cleanup();

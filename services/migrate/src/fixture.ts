@@ -146,6 +146,10 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       band_coverage: 0.91, metrics: '{"rmse":18.7}', hours_per_cycle: 1.5, model_json: JSON.stringify({ trees: Array.from({ length: 200 }, (_, i) => i / 7) }),
       created_by: 'admin', created_at: T0, activated_at: T0,
     }).execute();
+    // Partition leases (0008): runtime state of the split roles; an embedded
+    // installation has none, but the copy treats every table alike.
+    await k.insertInto('partition_leases').values({ group_name: 'ingest', partition: 3, owner: 'ingest-1-abcd', expires_at: T0 + H }).execute();
+    await k.insertInto('partition_members').values({ group_name: 'ingest', member: 'ingest-1-abcd', expires_at: T0 + H }).execute();
 
     // Contracts and billing (0005): one issued invoice with lines, usage and a credit note, one draft.
     await k.insertInto('contracts').values({ id: 'ctr_1', customer_id: customer.id, kind: 'pbh', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2027-12-31', current_version: 2, created_at: T0, updated_at: T0 + H }).execute();

@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { decodeReadingBatch, partitionOf, partitionTopic } from '@hourmeter/partitions';
 import { AppError, createLogger, newSecret } from '@hourmeter/runtime';
-import '@hourmeter/testkit';
+import { findOnPath, startRedis, type RunningServer } from '@hourmeter/testkit';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { partitionForwarder } from './partition-forwarder.js';
 
-const redisUrl = inject('redisUrl');
+// The shared test Redis says whether redis-server is installed; this suite
+// starts its own, because partition topics are fixed names other suites use too.
+const redisInstalled = inject('redisUrl');
 const PARTITIONS = 2;
-// Partition topics and sessions are cluster-wide state in the shared Redis: unique per run.
 const run = randomBytes(3).toString('hex');
 const service = { username: 'hm-ingest', secret: newSecret(), publish: [], subscribe: ['hm/v1/partitions/+/telemetry'] };
 
@@ -19,19 +20,24 @@ function assetOn(partition: number): string {
 }
 const reading = (assetId: string, ts: number) => ({ assetId, deviceId: `dev_${assetId}`, ts, metrics: { v: ts } });
 
-describe.skipIf(!redisUrl)("partition forwarder (broker node through Redis; skipped: install Debian's `redis-server`)", () => {
+describe.skipIf(!redisInstalled)("partition forwarder (broker node through Redis; skipped: install Debian's `redis-server`)", () => {
   let broker: Broker;
+  let redis: RunningServer;
   beforeAll(async () => {
+    redis = await startRedis(findOnPath('redis-server')!);
     broker = await createBroker({
       logger: createLogger({ level: 'silent' }),
       devices: { findForAuth: async () => undefined },
       ingress: { accept: async () => ({ status: 'accepted', accepted: 0, duplicates: 0, rejections: [] }) },
       services: [service],
       tcp: { port: 0, host: '127.0.0.1' },
-      cluster: { redisUrl, nodeId: `fwd-${run}` },
+      cluster: { redisUrl: redis.url, nodeId: `fwd-${run}` },
     });
   });
-  afterAll(() => broker?.close());
+  afterAll(async () => {
+    await broker?.close();
+    await redis?.stop();
+  });
 
   it('holds batches back without a session and beyond the queue limit, and splits them by partition', async () => {
     const forwarder = partitionForwarder(() => broker, { partitions: PARTITIONS, maxQueued: 2 });
