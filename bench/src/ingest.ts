@@ -143,7 +143,8 @@ async function hourmeter(
   const result = await runPublisher(`mqtt://127.0.0.1:${broker.tcpPort}`, devicesFile, opts);
   await ingest.drained(120_000);
   const elapsed = (Date.now() - started) / 1000;
-  const { totals, store: writes } = ingest.health();
+  const health = ingest.health();
+  const { store: writes } = health;
   const peakRss = rss.stop();
   await broker.close();
   await ingest.close();
@@ -152,7 +153,10 @@ async function hourmeter(
   dir.cleanup();
   if (stored !== result.acked) {
     // Every acknowledged reading must reach the store: say so loudly if not.
-    console.log(`  WARNING: ${result.acked} readings acknowledged but ${stored} stored; ingest counters ${JSON.stringify(totals)}`);
+    console.log(
+      `  WARNING: ${result.acked} readings acknowledged but ${stored} stored; ingest counters ${JSON.stringify(health.totals)}, ` +
+        `store writes ${JSON.stringify(health.store)}, spool ${JSON.stringify(health.spool)}`,
+    );
   }
   return {
     rate: stored / elapsed,
