@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AppError, ConfigError, createLogger, hashSecret, loadConfig, newSecret, secretMatches, Shutdown } from './index.js';
+import { AppError, ConfigError, createLogger, hashSecret, loadConfig, newSecret, redactUrl, secretMatches, Shutdown } from './index.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -96,5 +96,13 @@ describe('telemetry store config', () => {
     const v1 = loadConfig({ HM_TELEMETRY_STORE: 'influxdb', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_VERSION: '1' });
     expect(v1).toMatchObject({ INFLUX_VERSION: 1, INFLUX_BUCKET: 'hourmeter' });
     expect(() => loadConfig({ INFLUX_VERSION: '3' })).toThrow(/INFLUX_VERSION/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password of a connection URL and keeps the rest', () => {
+    expect(redactUrl('redis://hm:s3cret@redis:6379/1')).toBe('redis://hm:***@redis:6379/1');
+    expect(redactUrl('mqtt://lb:1883')).toBe('mqtt://lb:1883');
+    expect(redactUrl('not a url s3cret')).toBe('[unparsable url]');
   });
 });

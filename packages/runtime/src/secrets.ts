@@ -19,3 +19,14 @@ export function secretMatches(secret: string, storedHash: string): boolean {
   const expected = Buffer.from(storedHash, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+/** A connection URL fit for logs and messages: its password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparsable url]';
+  }
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
+import { redactUrl } from '@hourmeter/runtime';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { sessionQueueKey } from './session-queues.js';
@@ -161,16 +162,5 @@ export async function openClusterBackend(opts: ClusterOptions, logger: Logger): 
   } catch (err) {
     await quitAll();
     throw err;
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '[unparsable url]';
   }
 }

@@ -9,13 +9,13 @@ import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } fro
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
-import { AppError, ConfigError, createLogger, loadConfig, Shutdown } from '@hourmeter/runtime';
+import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { ROLE_PLANS } from './roles/plan.js';
 import { startRoleWorker } from './roles/workers.js';
-import { connectServiceLink, redactUrl, SERVICE_ACCOUNTS, type ServiceLink } from './service-link.js';
+import { connectServiceLink, SERVICE_ACCOUNTS, type ServiceLink } from './service-link.js';
 import { createServices, type Services } from './services.js';
 import { openTelemetryStore } from './telemetry-store.js';
 import { VERSION } from './version.js';

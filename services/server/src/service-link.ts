@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { allPartitionsFilter } from '@hourmeter/partitions';
-import { AppError, type Logger } from '@hourmeter/runtime';
+import { AppError, redactUrl, type Logger } from '@hourmeter/runtime';
 import mqtt, { type MqttClient } from 'mqtt';
 
 /** Where every process's events travel between processes (`eventTopic` of @hourmeter/events). */
@@ -107,14 +107,4 @@ export function connectServiceLink(opts: {
       await client.endAsync();
     },
   };
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '[invalid url]';
-  }
 }
