@@ -90,6 +90,8 @@ export class Spool {
   private dataListeners = new Set<() => void>();
   private commits = 0;
   private lastCommitMs: number | undefined;
+  /** The last segment and cursor moves, logged if the cursor is ever found off its segment. */
+  private readonly recentMoves: string[] = [];
 
   private constructor(private readonly opts: SpoolOptions) {}
 
@@ -148,6 +150,31 @@ export class Spool {
     }
     this.segments.push({ id, path, size: 0, readings: 0, writer });
     if (this.segments.length === 1) this.cursor = { segmentId: id, offset: 0, readings: 0 };
+    this.moved(`start segment ${id}`);
+  }
+
+  private moved(what: string): void {
+    this.recentMoves.push(`${what}; cursor ${this.cursor.segmentId}@${this.cursor.offset}/${this.cursor.readings}; segments ${this.segments.map((s) => `${s.id}:${s.size}${s.writer ? 'w' : ''}`).join(',')}`);
+    if (this.recentMoves.length > 20) this.recentMoves.shift();
+  }
+
+  /**
+   * The cursor always points into the oldest segment (the drainer reads and
+   * deletes segments in order). A benchmark run once ended with the cursor
+   * still at the end of a deleted segment, the segment after it unread, the
+   * cause not found: if that state ever appears again it is logged with the
+   * recent moves, and reading restarts at the oldest segment's start. That
+   * may send already-stored readings again (harmless: store writes are
+   * idempotent); it never skips any.
+   */
+  private cursorOnOldestSegment(): void {
+    const oldest = this.segments[0];
+    if (!oldest || this.cursor.segmentId === oldest.id) return;
+    this.opts.log.error(
+      { cursor: this.cursor, segments: this.segments.map((s) => ({ id: s.id, size: s.size, readings: s.readings, active: !!s.writer })), recent: this.recentMoves },
+      'spool cursor off the oldest segment; re-reading that segment from its start',
+    );
+    this.cursor = { segmentId: oldest.id, offset: 0, readings: 0 };
   }
 
   private get active(): Segment {
@@ -221,11 +248,13 @@ export class Spool {
     const old = this.active;
     await old.writer!.close();
     old.writer = undefined;
+    this.moved(`closed segment ${old.id}`);
     await this.startSegment(old.id + 1);
   }
 
   /** Readings committed but not yet confirmed by the store. */
   pendingStoreReadings(): number {
+    this.cursorOnOldestSegment();
     let n = -this.cursor.readings;
     for (const s of this.segments) n += s.readings;
     return n;
@@ -265,6 +294,7 @@ export class Spool {
     for (;;) {
       const seg = this.segments[0];
       if (!seg) return undefined;
+      this.cursorOnOldestSegment();
       if (this.cursor.offset < seg.size) break;
       if (seg.writer) return undefined; // the active segment is fully drained
       await this.dropFirstSegment();
@@ -301,19 +331,24 @@ export class Spool {
   async confirm(pos: SpoolPosition): Promise<void> {
     if (pos.segmentId !== this.cursor.segmentId) throw new Error('spool confirm out of order');
     this.cursor = pos;
+    this.moved(`confirmed ${pos.segmentId}@${pos.offset}`);
     const seg = this.segments[0];
-    if (seg && !seg.writer && pos.offset >= seg.size) await this.dropFirstSegment();
+    // Only the segment the position is in may be deleted for being read to its end.
+    if (seg && seg.id === pos.segmentId && !seg.writer && pos.offset >= seg.size) await this.dropFirstSegment();
   }
 
   private async dropFirstSegment(): Promise<void> {
     const seg = this.segments.shift()!;
+    // The cursor moves with the shift, in the same synchronous step, so no
+    // one ever sees it on a segment that is gone.
+    const next = this.segments[0];
+    this.cursor = { segmentId: next?.id ?? 0, offset: 0, readings: 0 };
+    this.moved(`deleting segment ${seg.id}`);
     if (this.reader?.id === seg.id) {
       await this.reader.handle.close();
       this.reader = undefined;
     }
     await unlink(seg.path);
-    const next = this.segments[0];
-    this.cursor = { segmentId: next?.id ?? 0, offset: 0, readings: 0 };
   }
 
   private async readerFor(seg: Segment): Promise<FileHandle> {
@@ -324,10 +359,11 @@ export class Spool {
   }
 
   stats(): SpoolStats {
+    const pendingStore = this.pendingStoreReadings();
     const disk = this.diskBytes();
     return {
       pendingBytes: disk - this.cursor.offset + this.pendingBytes,
-      pendingReadings: this.pendingStoreReadings() + this.pendingReadings,
+      pendingReadings: pendingStore + this.pendingReadings,
       diskBytes: disk,
       maxBytes: this.opts.maxBytes,
       segments: this.segments.length,
