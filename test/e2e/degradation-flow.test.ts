@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { AssetSim, createFleet, PUMP, type Fleet } from '@hourmeter/sim-fleet';
-import { tempDir, waitFor } from '@hourmeter/testkit';
+import { listening, startServer, stopServers, tempDir, waitFor, type Listening, type ServerProcess } from '@hourmeter/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const ADMIN_KEY = 'hm_e2e_degradation_admin_key_0123456789';
 const H = 3_600_000;
 const DAY = 86_400_000;
@@ -24,11 +22,6 @@ const INTERVAL_S = SPEED / RATE;
 const MAX_GAP_S = 900;
 const LEAD_TIME_H = 72;
 const FAILING_MODE = 'bearing_wear';
-
-interface Listening {
-  address: string;
-  mqttPort: number;
-}
 
 interface Alert {
   id: string;
@@ -75,9 +68,7 @@ function predictedFailure(simStartMs: number): { mode: string; atMs: number } {
  */
 describe('degradation -> alert -> preventive order -> repair -> invoice', () => {
   const dir = tempDir();
-  let child: ReturnType<typeof spawn> | undefined;
-  let exited: Promise<unknown> = Promise.resolve();
-  let out = '';
+  let server: ServerProcess | undefined;
   let info: Listening;
   let fleet: Fleet | undefined;
   const t0 = Date.now();
@@ -96,34 +87,13 @@ describe('degradation -> alert -> preventive order -> repair -> invoice', () => 
   const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
 
   beforeAll(async () => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HM_DATA_DIR: dir.path,
-        HM_HTTP_PORT: '0',
-        HM_HTTP_HOST: '127.0.0.1',
-        HM_MQTT_PORT: '0',
-        HM_MQTT_HOST: '127.0.0.1',
-        HM_ADMIN_KEY: ADMIN_KEY,
-        HM_HOUR_METER_INTERVAL_MS: '200',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor('the server to listen', () => out.includes('"hourmeter listening"'), { timeoutMs: 30_000 });
-    info = JSON.parse(out.split('\n').find((l) => l.includes('"hourmeter listening"'))!) as Listening;
+    server = startServer({ HM_DATA_DIR: dir.path, HM_ADMIN_KEY: ADMIN_KEY, HM_HOUR_METER_INTERVAL_MS: '200' });
+    info = await listening(server, 30_000);
   }, 40_000);
 
   afterAll(async () => {
     await fleet?.stop();
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServers(server);
     dir.cleanup();
   }, 20_000);
 

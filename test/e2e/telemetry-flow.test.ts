@@ -1,17 +1,9 @@
-import { spawn } from 'node:child_process';
-import { tempDir, waitFor } from '@hourmeter/testkit';
+import { listening, startServer, stopServers, tempDir, waitFor, type Listening, type ServerProcess } from '@hourmeter/testkit';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const ADMIN_KEY = 'hm_e2e_flow_admin_key_0123456789';
 const H = 3_600_000;
-
-interface Listening {
-  address: string;
-  mqttPort: number;
-  mqttWebSocket: string;
-}
 
 /**
  * The whole embedded process: a device provisioned through the API connects
@@ -20,8 +12,7 @@ interface Listening {
  */
 describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   const dir = tempDir();
-  let child: ReturnType<typeof spawn>;
-  let out = '';
+  let server: ServerProcess;
   let info: Listening;
   let devices: { username: string; password: string; assetId: string; model: string }[];
 
@@ -31,25 +22,13 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   };
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HM_DATA_DIR: dir.path,
-        HM_HTTP_PORT: '0',
-        HM_HTTP_HOST: '127.0.0.1',
-        HM_MQTT_PORT: '0',
-        HM_MQTT_HOST: '127.0.0.1',
-        HM_ADMIN_KEY: ADMIN_KEY,
-        HM_HOUR_METER_INTERVAL_MS: '100',
-        HM_SCHEDULE_INTERVAL_MS: '200',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    server = startServer({
+      HM_DATA_DIR: dir.path,
+      HM_ADMIN_KEY: ADMIN_KEY,
+      HM_HOUR_METER_INTERVAL_MS: '100',
+      HM_SCHEDULE_INTERVAL_MS: '200',
     });
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor('the server to listen', () => out.includes('"hourmeter listening"'), { timeoutMs: 30_000 });
-    info = JSON.parse(out.split('\n').find((l) => l.includes('"hourmeter listening"'))!) as Listening;
+    info = await listening(server, 30_000);
     devices = await provision();
   });
 
@@ -80,8 +59,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   }
 
   afterAll(async () => {
-    child?.kill('SIGTERM');
-    await new Promise((r) => child?.once('exit', r));
+    await stopServers(server);
     dir.cleanup();
   });
 
@@ -135,7 +113,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
 
   it('accepts MQTT over WebSocket on /mqtt and refuses a wrong secret', async () => {
     const gbx = devices.find((d) => d.model === 'FLOW-GBX')!;
-    const ws = await mqtt.connectAsync(info.mqttWebSocket, { username: gbx.username, password: gbx.password, clientId: gbx.username });
+    const ws = await mqtt.connectAsync(info.mqttWebSocket!, { username: gbx.username, password: gbx.password, clientId: gbx.username });
     await ws.publishAsync(`hm/v1/${gbx.username}/telemetry`, JSON.stringify({ ts: Date.now() - 1000, metrics: { operating_hours: 12.5 } }), { qos: 1 });
     await waitFor('the reading via WebSocket', async () => ((await api(`/api/v1/devices/${gbx.username}/ingest`)) as { accepted: number }).accepted === 1);
     await ws.endAsync();

@@ -16,6 +16,7 @@ export interface Listening {
   role: string;
   address: string;
   mqttPort?: number;
+  mqttWebSocket?: string;
   member?: string;
   partitions?: number[];
 }
