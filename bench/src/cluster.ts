@@ -25,7 +25,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDb, repositories } from '@hourmeter/db';
 import { AssetInput, AssetModelInput, CustomerInput, SiteInput } from '@hourmeter/domain';
 import { createLogger } from '@hourmeter/runtime';
@@ -45,6 +44,7 @@ import {
   type RunningServer,
   type ServerProcess,
 } from '@hourmeter/testkit';
+import { parseLoadArgs } from './load/args.js';
 
 const PUBLISHER = new URL('./load/publisher.ts', import.meta.url).pathname;
 const PARTITIONS = 16;
@@ -640,16 +640,8 @@ function describeFailover(r: FailoverResult): string {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      devices: { type: 'string', default: '200' },
-      seconds: { type: 'string', default: '15' },
-      window: { type: 'string', default: '32' },
-    },
-  });
-  const count = Number(values.devices);
-  const load = { seconds: Number(values.seconds), window: Number(values.window) };
+  const { devices: count, seconds, window } = parseLoadArgs(args);
+  const load = { seconds, window };
   const stores = await startStores();
   const work = tempDir('hm-bench-cluster-');
   const running: Member[] = [];

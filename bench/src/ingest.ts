@@ -15,7 +15,6 @@ import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createBroker } from '@hourmeter/broker';
 import { newId } from '@hourmeter/domain';
 import { createIngest } from '@hourmeter/ingest';
@@ -25,6 +24,7 @@ import { tempDir } from '@hourmeter/testkit';
 import type * as AedesModule from 'aedes';
 import mqtt from 'mqtt';
 import { LatencyRecorder } from './latency.js';
+import { parseLoadArgs } from './load/args.js';
 
 const METRICS_PER_READING = 8;
 const PUBLISHER = new URL('./load/publisher.ts', import.meta.url).pathname;
@@ -170,17 +170,7 @@ async function hourmeter(
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      devices: { type: 'string', default: '200' },
-      seconds: { type: 'string', default: '15' },
-      window: { type: 'string', default: '32' },
-    },
-  });
-  const count = Number(values.devices);
-  const seconds = Number(values.seconds);
-  const window = Number(values.window);
+  const { devices: count, seconds, window } = parseLoadArgs(args);
   const work = tempDir('hm-bench-devices-');
   const devices = Array.from({ length: count }, () => {
     const secret = newSecret();
