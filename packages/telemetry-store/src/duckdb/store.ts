@@ -5,6 +5,7 @@ import type { StoreLogger } from '../logger.js';
 import type { LatestValue, MetricSeries, RangeQuery, SeriesPoint, StoredReading, TelemetryStore } from '../port.js';
 import { assertEpochMs, assertRangeQuery, assertReading, metricValue } from '../query-checks.js';
 import { SerialQueue } from '../serial-queue.js';
+import { appendRows } from './append-rows.js';
 import { NameDictionary, NameKind } from './dictionary.js';
 import { addMetricColumnSql, KEY_COLUMNS, METRIC_COLUMNS_SQL, metricColumn, SCHEMA_SQL } from './schema.js';
 
@@ -294,29 +295,19 @@ class DuckDbTelemetryStore implements TelemetryStore {
     };
   }
 
-  private async append(rows: readonly PendingRow[]): Promise<void> {
-    const appender = await this.conn.createAppender('staging');
-    try {
-      for (const row of rows) {
-        appender.appendInteger(row.asset);
-        appender.appendInteger(row.device);
-        appender.appendBigInt(row.ts);
-        if (row.seq === undefined) appender.appendNull();
-        else appender.appendBigInt(row.seq);
-        for (const id of this.metricIds) {
-          const v = row.values.get(id);
-          if (v === undefined) appender.appendNull();
-          else appender.appendDouble(v);
-        }
-        appender.endRow();
+  private append(rows: readonly PendingRow[]): Promise<void> {
+    return appendRows(this.conn, 'staging', rows, (appender, row) => {
+      appender.appendInteger(row.asset);
+      appender.appendInteger(row.device);
+      appender.appendBigInt(row.ts);
+      if (row.seq === undefined) appender.appendNull();
+      else appender.appendBigInt(row.seq);
+      for (const id of this.metricIds) {
+        const v = row.values.get(id);
+        if (v === undefined) appender.appendNull();
+        else appender.appendDouble(v);
       }
-      // Closing flushes the rows into the open transaction.
-      appender.closeSync();
-    } catch (err) {
-      appender.clear();
-      appender.closeSync();
-      throw err;
-    }
+    });
   }
 
   /** Reads go through the queue behind a merge, so they see deduplicated data. */
