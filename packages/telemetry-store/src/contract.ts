@@ -261,6 +261,19 @@ export function telemetryStoreContract(name: string, factory: ContractStoreFacto
       expect(other!.points).toEqual([]);
     });
 
+    it('keeps a metric named like an object member apart from a missing value', async () => {
+      // "constructor" is a valid metric name; a reading without it must not
+      // pick up what every JavaScript object inherits under that name.
+      await store().writeBatch([
+        { assetId: 'ast_o', deviceId: 'dev_o', ts: first, metrics: { constructor: 1.5, temp: 20 } },
+        { assetId: 'ast_o', deviceId: 'dev_o', ts: first + 1000, metrics: { temp: 21 } },
+        { assetId: 'ast_o', deviceId: 'dev_o', ts: first + 2000, metrics: { constructor: 2.5 } },
+      ]);
+      const [ctor, temp] = await store().queryRange({ assetId: 'ast_o', metrics: ['constructor', 'temp'], from: first, to: end });
+      expect(ctor!.points).toEqual([{ ts: first, value: 1.5 }, { ts: first + 2000, value: 2.5 }]);
+      expect(temp!.points).toEqual([{ ts: first, value: 20 }, { ts: first + 1000, value: 21 }]);
+    });
+
     it('round-trips 2-decimal values exactly', async () => {
       const values = [0, 0.01, 0.1, 0.29, -0.07, 1.1, 19.99, 123.45, -987.65, 4567.89, 99999.99, 1234567.01];
       const readings = values.map((v, i) => ({

@@ -16,8 +16,11 @@ export type NameKind = (typeof NameKind)[keyof typeof NameKind];
  * cannot leave the cache pointing at ids the file does not have.
  */
 export class NameDictionary {
-  private readonly ids = new Map<string, number>();
-  private readonly names = new Map<string, string>();
+  // One map per kind, indexed by NameKind, so a lookup hashes the name as it
+  // is (JSON.parse interns keys, their hash is cached) instead of building a
+  // "kind:name" string for every value of every reading.
+  private readonly ids: Map<string, number>[] = [new Map(), new Map(), new Map()];
+  private readonly names: Map<number, string>[] = [new Map(), new Map(), new Map()];
   private readonly nextId = new Map<NameKind, number>();
   private pending: { kind: NameKind; name: string; id: number }[] = [];
 
@@ -32,18 +35,18 @@ export class NameDictionary {
 
   /** The id of a known name, or undefined (reads never create names). */
   find(kind: NameKind, name: string): number | undefined {
-    return this.ids.get(key(kind, name));
+    return this.ids[kind]!.get(name);
   }
 
   nameOf(kind: NameKind, id: number): string {
-    const name = this.names.get(`${kind}:${id}`);
+    const name = this.names[kind]!.get(id);
     if (name === undefined) throw new Error(`dictionary has no ${kind}:${id}`);
     return name;
   }
 
   /** The id of `name`, assigning a provisional one if it is new. */
   idFor(kind: NameKind, name: string): number {
-    const known = this.ids.get(key(kind, name));
+    const known = this.ids[kind]!.get(name);
     if (known !== undefined) return known;
     const id = this.nextId.get(kind) ?? 1;
     this.remember(kind, name, id);
@@ -74,8 +77,8 @@ export class NameDictionary {
 
   rollback(): void {
     for (const p of this.pending) {
-      this.ids.delete(key(p.kind, p.name));
-      this.names.delete(`${p.kind}:${p.id}`);
+      this.ids[p.kind]!.delete(p.name);
+      this.names[p.kind]!.delete(p.id);
       // Pending ids are the highest of their kind: hand the lowest out again.
       this.nextId.set(p.kind, Math.min(this.nextId.get(p.kind) ?? 1, p.id));
     }
@@ -83,12 +86,10 @@ export class NameDictionary {
   }
 
   private remember(kind: NameKind, name: string, id: number): void {
-    this.ids.set(key(kind, name), id);
-    this.names.set(`${kind}:${id}`, name);
+    const ids = this.ids[kind];
+    if (!ids) throw new Error(`names table holds an unknown kind ${kind} (${name})`);
+    ids.set(name, id);
+    this.names[kind]!.set(id, name);
     this.nextId.set(kind, Math.max(this.nextId.get(kind) ?? 1, id + 1));
   }
-}
-
-function key(kind: NameKind, name: string): string {
-  return `${kind}:${name}`;
 }

@@ -39,12 +39,10 @@ function aggSql(agg: Agg, col: string): string {
   }
 }
 
-interface PendingRow {
+/** Dictionary ids of one reading's asset and device, resolved before its transaction appends it. */
+interface RowKeys {
   readonly asset: number;
   readonly device: number;
-  readonly ts: bigint;
-  readonly seq: bigint | undefined;
-  readonly values: ReadonlyMap<number, number>;
 }
 
 /**
@@ -167,13 +165,13 @@ class DuckDbTelemetryStore implements TelemetryStore {
     const columnsBefore = this.metricIds.length;
     try {
       await this.inTransaction(async () => {
-        const rows = readings.map((r) => this.toRow(r));
+        const keys = readings.map((r) => this.rowKeys(r));
         for (const id of this.dict.pendingIds(NameKind.metric)) {
           await this.conn.run(addMetricColumnSql(id));
           this.metricIds.push(id);
         }
         await this.dict.persistPending(this.conn);
-        await this.append(rows);
+        await this.append(readings, keys);
       });
     } catch (err) {
       this.metricIds.length = columnsBefore; // the ALTERs were rolled back too
@@ -281,31 +279,31 @@ class DuckDbTelemetryStore implements TelemetryStore {
     });
   }
 
-  private toRow(r: StoredReading): PendingRow {
-    const values = new Map<number, number>();
-    for (const [metric, v] of Object.entries(r.metrics)) {
-      values.set(this.dict.idFor(NameKind.metric, metric), metricValue(v));
-    }
-    return {
-      asset: this.dict.idFor(NameKind.asset, r.assetId),
-      device: this.dict.idFor(NameKind.device, r.deviceId),
-      ts: BigInt(r.ts),
-      seq: r.seq === undefined ? undefined : BigInt(r.seq),
-      values,
-    };
+  /** Resolves (or assigns) the ids of the reading's asset, device and metrics. */
+  private rowKeys(r: StoredReading): RowKeys {
+    for (const metric in r.metrics) this.dict.idFor(NameKind.metric, metric);
+    return { asset: this.dict.idFor(NameKind.asset, r.assetId), device: this.dict.idFor(NameKind.device, r.deviceId) };
   }
 
-  private append(rows: readonly PendingRow[]): Promise<void> {
-    return appendRows(this.conn, 'staging', rows, (appender, row) => {
-      appender.appendInteger(row.asset);
-      appender.appendInteger(row.device);
-      appender.appendBigInt(row.ts);
-      if (row.seq === undefined) appender.appendNull();
-      else appender.appendBigInt(row.seq);
-      for (const id of this.metricIds) {
-        const v = row.values.get(id);
-        if (v === undefined) appender.appendNull();
-        else appender.appendDouble(v);
+  private append(readings: readonly StoredReading[], keys: readonly RowKeys[]): Promise<void> {
+    // Values are looked up by name straight from each reading: no per-row map.
+    const columns = this.metricIds.map((id) => this.dict.nameOf(NameKind.metric, id));
+    let i = 0;
+    return appendRows(this.conn, 'staging', readings, (appender, r) => {
+      const k = keys[i++]!;
+      appender.appendInteger(k.asset);
+      appender.appendInteger(k.device);
+      appender.appendBigInt(BigInt(r.ts));
+      if (r.seq === undefined) appender.appendNull();
+      else appender.appendBigInt(BigInt(r.seq));
+      const metrics = r.metrics;
+      for (const name of columns) {
+        // Own values only are numbers or booleans; a name such as "constructor"
+        // that this reading lacks resolves to an inherited function: NULL.
+        const v = metrics[name];
+        if (typeof v === 'number') appender.appendDouble(v);
+        else if (typeof v === 'boolean') appender.appendDouble(metricValue(v));
+        else appender.appendNull();
       }
     });
   }
