@@ -17,18 +17,21 @@ type Row = [number, number | null, Record<string, number | boolean>];
 export function encodeRecord(readings: readonly StoredReading[]): Buffer {
   const first = readings[0];
   if (!first) throw new Error('encodeRecord: empty record');
-  const body = Buffer.from(
-    JSON.stringify({
-      d: first.deviceId,
-      a: first.assetId,
-      r: readings.map((r): Row => [r.ts, r.seq ?? null, r.metrics as Record<string, number | boolean>]),
-    }),
-    'utf8',
-  );
-  const header = Buffer.allocUnsafe(HEADER_BYTES);
-  header.writeUInt32BE(body.length, 0);
-  header.writeUInt32BE(crc32(body), 4);
-  return Buffer.concat([header, body]);
+  // Written out by hand (same JSON as stringifying the body object): this
+  // runs for every accepted publish, and skipping the intermediate arrays and
+  // the header + body concatenation is measurably less garbage.
+  let body = `{"d":${JSON.stringify(first.deviceId)},"a":${JSON.stringify(first.assetId)},"r":[`;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i]!;
+    body += `${i === 0 ? '' : ','}[${r.ts},${r.seq ?? 'null'},${JSON.stringify(r.metrics)}]`;
+  }
+  body += ']}';
+  const length = Buffer.byteLength(body, 'utf8');
+  const record = Buffer.allocUnsafe(HEADER_BYTES + length);
+  record.write(body, HEADER_BYTES, 'utf8');
+  record.writeUInt32BE(length, 0);
+  record.writeUInt32BE(crc32(record.subarray(HEADER_BYTES)), 4);
+  return record;
 }
 
 export interface DecodedChunk {
