@@ -21,6 +21,12 @@ export interface IngestConfig {
   readonly fsyncIntervalMs?: number | undefined;
   /** Readings per store write. Default 5000. */
   readonly batchSize?: number | undefined;
+  /**
+   * Readings of the latest spooled records also kept in memory, so the
+   * drainer need not read and decode them back from disk while it keeps up.
+   * Default 10 x batchSize.
+   */
+  readonly spoolMemoryReadings?: number | undefined;
   /** Longest a reading waits in the spool for a batch to fill. Default 200 ms. */
   readonly flushIntervalMs?: number | undefined;
   /** Default 256 KiB. */
@@ -89,6 +95,7 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
   };
   const counters = new IngestCounters();
   const dedupe = new DedupeWindow(cfg.dedupeWindow ?? 100_000);
+  const batchSize = cfg.batchSize ?? 5000;
 
   // Replayed readings refill the dedupe window, so a device resending what it
   // published just before a crash is recognised here and not only by the store.
@@ -99,13 +106,13 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
       segmentBytes: cfg.segmentBytes ?? 8 * 1024 * 1024,
       fsync: cfg.fsync ?? 'group',
       commitIntervalMs: cfg.fsyncIntervalMs ?? 5,
+      memoryReadings: cfg.spoolMemoryReadings ?? 10 * batchSize,
       log,
     },
     (readings) => {
       for (const r of readings) dedupe.add(DedupeWindow.key(r.deviceId, r.ts, r.seq));
     },
   );
-  const batchSize = cfg.batchSize ?? 5000;
   const highWater = cfg.backlogHighWater ?? 4 * batchSize;
   const maxWaitMs = cfg.backlogMaxWaitMs ?? 1000;
   const backlogWaiters = new Set<() => void>();
@@ -183,7 +190,7 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
       }
       return { status: 'refused', code: 'OVERLOADED', message: 'spool full' };
     }
-    const durable = spool.append(record, fresh.length);
+    const durable = spool.append(record, fresh);
     if (msg.qos === 0) {
       // Best effort: not awaited, so a crash within the commit window can lose it.
       durable.then(

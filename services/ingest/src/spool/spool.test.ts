@@ -2,6 +2,7 @@ import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@hourmeter/runtime';
 import { tempDir } from '@hourmeter/testkit';
+import type { StoredReading } from '@hourmeter/telemetry-store';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord } from './record-codec.js';
 import { Spool } from './spool.js';
@@ -9,13 +10,15 @@ import { Spool } from './spool.js';
 const log = createLogger({ level: 'silent' });
 const reading = (i: number) => ({ assetId: 'ast_1', deviceId: 'dev_1', ts: 1_700_000_000_000 + i, seq: i, metrics: { v: i } });
 const opts = (dir: string) => ({ dir, maxBytes: 1 << 20, segmentBytes: 64 * 1024, fsync: 'group' as const, commitIntervalMs: 1, log });
+/** Appends one record of `readings`, encoded as ingest does. */
+const put = (s: Spool, ...readings: StoredReading[]) => s.append(encodeRecord(readings), readings);
 
 describe('Spool', () => {
   it('replays committed records after a restart and truncates a torn tail', async () => {
     const dir = tempDir('hm-spool-');
     try {
       const a = await Spool.open(opts(dir.path));
-      await Promise.all([0, 1, 2].map((i) => a.append(encodeRecord([reading(i)]), 1)));
+      await Promise.all([0, 1, 2].map((i) => put(a, reading(i))));
       await a.close();
       const seg = readdirSync(dir.path).find((n) => n.startsWith('seg-'))!;
       const good = statSync(join(dir.path, seg)).size;
@@ -42,10 +45,11 @@ describe('Spool', () => {
     const dir = tempDir('hm-spool-');
     try {
       const s = await Spool.open({ ...opts(dir.path), maxBytes: 256 * 1024 });
-      const rec = encodeRecord([{ ...reading(0), metrics: Object.fromEntries(Array.from({ length: 200 }, (_, k) => [`m${k}`, k])) }]);
+      const big = { ...reading(0), metrics: Object.fromEntries(Array.from({ length: 200 }, (_, k) => [`m${k}`, k])) };
+      const rec = encodeRecord([big]);
       let appended = 0;
       while (s.hasRoom(rec.length)) {
-        await s.append(rec, 1);
+        await s.append(rec, [big]);
         appended++;
       }
       expect(appended * rec.length).toBeLessThanOrEqual(256 * 1024);
@@ -56,31 +60,59 @@ describe('Spool', () => {
     }
   });
 
-  it('hands every appended reading to the reader exactly once across many segment rolls, with appends and reads interleaved', async () => {
+  // memoryReadings 0: every batch from the file; 150: a drainer falling
+  // behind switches between file and memory; 100,000: all from memory.
+  for (const memoryReadings of [0, 150, 100_000]) {
+    it(`hands every appended reading to the reader exactly once across many segment rolls, with appends and reads interleaved (${memoryReadings} readings in memory)`, async () => {
+      const dir = tempDir('hm-spool-');
+      try {
+        const s = await Spool.open({ ...opts(dir.path), memoryReadings });
+        const total = 6_000; // ~100 bytes a record: about ten 64 KiB segments
+        const writing = (async () => {
+          for (let i = 0; i < total; i += 40) {
+            await Promise.all(Array.from({ length: 40 }, (_, k) => put(s, reading(i + k))));
+          }
+        })();
+        const seen: number[] = [];
+        let done = false;
+        void writing.then(() => (done = true));
+        while (!done || s.stats().pendingReadings > 0) {
+          const batch = await s.readBatch(97);
+          if (!batch) {
+            await s.waitForData(5);
+            continue;
+          }
+          // A store write takes a while; the writer rolls segments meanwhile.
+          await new Promise((r) => setTimeout(r, 1));
+          await s.confirm(batch.end);
+          seen.push(...batch.readings.map((r) => r.seq!));
+        }
+        expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+        expect(s.stats().pendingReadings).toBe(0);
+        await s.close();
+      } finally {
+        dir.cleanup();
+      }
+    });
+  }
+
+  it('serves records still in memory from there and older ones from the file, at the same positions', async () => {
     const dir = tempDir('hm-spool-');
     try {
-      const s = await Spool.open(opts(dir.path));
-      const total = 6_000; // ~100 bytes a record: about ten 64 KiB segments
-      const writing = (async () => {
-        for (let i = 0; i < total; i += 40) {
-          await Promise.all(Array.from({ length: 40 }, (_, k) => s.append(encodeRecord([reading(i + k)]), 1)));
-        }
-      })();
-      const seen: number[] = [];
-      let done = false;
-      void writing.then(() => (done = true));
-      while (!done || s.stats().pendingReadings > 0) {
-        const batch = await s.readBatch(97);
-        if (!batch) {
-          await s.waitForData(5);
-          continue;
-        }
-        // A store write takes a while; the writer rolls segments meanwhile.
-        await new Promise((r) => setTimeout(r, 1));
-        await s.confirm(batch.end);
-        seen.push(...batch.readings.map((r) => r.seq!));
-      }
-      expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+      const s = await Spool.open({ ...opts(dir.path), memoryReadings: 4 });
+      const appended = Array.from({ length: 10 }, (_, i) => reading(i));
+      for (const r of appended) await put(s, r);
+      // Records 0-5 were dropped from memory: decoded from the file (equal, not the same objects).
+      const fromFile = (await s.readBatch(6))!;
+      expect(fromFile.readings).toEqual(appended.slice(0, 6));
+      expect(fromFile.readings[0]).not.toBe(appended[0]);
+      await s.confirm(fromFile.end);
+      // Records 6-9 are still held: the very objects appended, ending where the file does.
+      const fromMemory = (await s.readBatch(10))!;
+      expect(fromMemory.readings).toHaveLength(4);
+      fromMemory.readings.forEach((r, i) => expect(r).toBe(appended[6 + i]));
+      expect(fromMemory.end).toEqual({ segmentId: fromFile.end.segmentId, offset: s.stats().diskBytes, readings: 10 });
+      await s.confirm(fromMemory.end);
       expect(s.stats().pendingReadings).toBe(0);
       await s.close();
     } finally {
@@ -92,7 +124,7 @@ describe('Spool', () => {
     const dir = tempDir('hm-spool-');
     try {
       const s = await Spool.open(opts(dir.path));
-      await Promise.all([0, 1, 2].map((i) => s.append(encodeRecord([reading(i)]), 1)));
+      await Promise.all([0, 1, 2].map((i) => put(s, reading(i))));
       // The state one benchmark run ended in (cause not found): the cursor at
       // the end of a deleted segment, so the drainer saw nothing to read.
       (s as unknown as { cursor: object }).cursor = { segmentId: 0, offset: 9_560_599, readings: 36_043 };

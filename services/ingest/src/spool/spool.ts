@@ -21,6 +21,12 @@ export interface SpoolOptions {
   readonly segmentBytes: number;
   readonly fsync: FsyncPolicy;
   readonly commitIntervalMs: number;
+  /**
+   * Readings of the most recent committed records kept in memory as well, so
+   * a drainer that keeps up reads them from there instead of reading and
+   * decoding the file again. Oldest dropped first beyond this; 0 = none.
+   */
+  readonly memoryReadings?: number | undefined;
   readonly log: Logger;
 }
 
@@ -63,6 +69,14 @@ interface Waiter {
   reject(err: Error): void;
 }
 
+/** A committed record still held in memory: bytes [start, end) of its segment. */
+interface RecentRecord {
+  readonly segmentId: number;
+  readonly start: number;
+  readonly end: number;
+  readonly readings: readonly StoredReading[];
+}
+
 const SEGMENT_RE = /^seg-(\d{16})\.log$/;
 const segmentName = (id: number) => `seg-${String(id).padStart(16, '0')}.log`;
 const READ_CHUNK_BYTES = 1 << 20;
@@ -80,6 +94,11 @@ export class Spool {
   private cursor: SpoolPosition = { segmentId: 0, offset: 0, readings: 0 };
   private reader: { id: number; handle: FileHandle } | undefined;
   private pending: Buffer[] = [];
+  private pendingRecords: (readonly StoredReading[])[] = [];
+  /** Committed records in file order, oldest first from `recentHead`. */
+  private recent: (RecentRecord | undefined)[] = [];
+  private recentHead = 0;
+  private recentReadings = 0;
   private pendingBytes = 0;
   private pendingReadings = 0;
   private waiters: Waiter[] = [];
@@ -186,13 +205,17 @@ export class Spool {
     return !this.broken && !this.closed && this.diskBytes() + this.pendingBytes + bytes <= this.opts.maxBytes;
   }
 
-  /** Appends one encoded record; resolves when it is durable per the fsync policy. */
-  append(record: Buffer, readings: number): Promise<void> {
+  /**
+   * Appends one encoded record (`readings` is what it encodes, and must not
+   * be changed afterwards); resolves when it is durable per the fsync policy.
+   */
+  append(record: Buffer, readings: readonly StoredReading[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Error('spool closed'));
     this.pending.push(record);
+    this.pendingRecords.push(readings);
     this.pendingBytes += record.length;
-    this.pendingReadings += readings;
+    this.pendingReadings += readings.length;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.scheduleCommit();
     return done;
@@ -211,10 +234,12 @@ export class Spool {
 
   private async commit(): Promise<void> {
     const bufs = this.pending;
+    const records = this.pendingRecords;
     const waiters = this.waiters;
     const bytes = this.pendingBytes;
     const readings = this.pendingReadings;
     this.pending = [];
+    this.pendingRecords = [];
     this.waiters = [];
     this.pendingBytes = 0;
     this.pendingReadings = 0;
@@ -229,6 +254,7 @@ export class Spool {
         written += bytesWritten;
       }
       if (this.opts.fsync === 'group') await seg.writer!.datasync();
+      this.remember(seg.id, seg.size, bufs, records);
       seg.size += bytes;
       seg.readings += readings;
       this.commits++;
@@ -250,6 +276,56 @@ export class Spool {
     old.writer = undefined;
     this.moved(`closed segment ${old.id}`);
     await this.startSegment(old.id + 1);
+  }
+
+  /** Keeps just-committed records in memory, dropping the oldest beyond `memoryReadings`. */
+  private remember(segmentId: number, start: number, bufs: readonly Buffer[], records: readonly (readonly StoredReading[])[]): void {
+    const limit = this.opts.memoryReadings ?? 0;
+    if (limit <= 0) return;
+    let offset = start;
+    for (let i = 0; i < bufs.length; i++) {
+      const end = offset + bufs[i]!.length;
+      this.recent.push({ segmentId, start: offset, end, readings: records[i]! });
+      this.recentReadings += records[i]!.length;
+      offset = end;
+    }
+    while (this.recentReadings > limit) this.forgetOldestRecent();
+  }
+
+  private forgetOldestRecent(): void {
+    const oldest = this.recent[this.recentHead]!;
+    this.recent[this.recentHead++] = undefined;
+    this.recentReadings -= oldest.readings.length;
+    // Compact now and then instead of shifting the array on every record.
+    if (this.recentHead > 1024 && this.recentHead * 2 > this.recent.length) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+  }
+
+  /**
+   * The next batch from memory when the cursor is exactly at the start of
+   * the oldest record still held there (records before the cursor are
+   * dropped first); undefined when the batch must come from the file.
+   */
+  private recentBatch(seg: Segment, maxReadings: number): SpoolBatch | undefined {
+    const cursor = this.cursor;
+    while (this.recentHead < this.recent.length) {
+      const r = this.recent[this.recentHead]!;
+      if (r.segmentId > cursor.segmentId || (r.segmentId === cursor.segmentId && r.end > cursor.offset)) break;
+      this.forgetOldestRecent();
+    }
+    const first = this.recent[this.recentHead];
+    if (!first || first.segmentId !== seg.id || first.start !== cursor.offset) return undefined;
+    const readings: StoredReading[] = [];
+    let end = cursor.offset;
+    for (let i = this.recentHead; i < this.recent.length && readings.length < maxReadings; i++) {
+      const r = this.recent[i]!;
+      if (r.segmentId !== seg.id || r.start !== end) break;
+      for (const reading of r.readings) readings.push(reading);
+      end = r.end;
+    }
+    return { readings, end: { segmentId: seg.id, offset: end, readings: cursor.readings + readings.length } };
   }
 
   /** Readings committed but not yet confirmed by the store. */
@@ -287,8 +363,9 @@ export class Spool {
   /**
    * Reads the next committed records from the oldest segment, whole records
    * only, until at least `maxReadings` readings (or the segment's committed
-   * end). Does not move the cursor: call `confirm(batch.end)` once the store
-   * has them.
+   * end): from memory while they are still held there, else from the file.
+   * Does not move the cursor: call `confirm(batch.end)` once the store has
+   * them.
    */
   async readBatch(maxReadings: number): Promise<SpoolBatch | undefined> {
     for (;;) {
@@ -300,6 +377,8 @@ export class Spool {
       await this.dropFirstSegment();
     }
     const seg = this.segments[0]!;
+    const fromMemory = this.recentBatch(seg, maxReadings);
+    if (fromMemory) return fromMemory;
     const handle = await this.readerFor(seg);
     const readings: StoredReading[] = [];
     let offset = this.cursor.offset;
