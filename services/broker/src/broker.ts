@@ -15,6 +15,7 @@ import { connackFirst } from './connack-first.js';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from './core/auth-throttle.js';
 import { decidePublish, maySubscribe, type Principal } from './core/principal.js';
 import { ErrorNoticeLimiter } from './error-notice-limiter.js';
+import { endIngestedTelemetryAtBroker } from './ingested-telemetry.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import { stackSafeMq } from './stack-safe-mq.js';
 import type { DeviceAuthLookup, ServiceCredential } from './ports.js';
@@ -216,6 +217,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     );
   }
 
+  // Set once aedes exists (as preConnect below); publishes arrive only after that.
+  let markIngested: (packet: PublishPacket) => void = () => {};
+
   const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, callback) => {
     // client is null only for stored wills of clients gone from every broker.
     const principal = client && principals.get(client);
@@ -252,6 +256,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
           for (const r of outcome.rejections) {
             publishNotice(principal.deviceId, { ...r, topic: packet.topic, at: receivedAt });
           }
+          markIngested(packet);
           callback(null);
         },
         (err: unknown) => {
@@ -294,6 +299,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   }
 
   preConnect = connackFirst(aedes);
+  ({ markIngested } = endIngestedTelemetryAtBroker(aedes));
   aedes.on('client', (client) => {
     const p = principals.get(client);
     if (p?.kind === 'device') registry.connected(p.deviceId, client, addressOf(client), client.req ? 'ws' : 'tcp');

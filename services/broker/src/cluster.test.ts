@@ -119,6 +119,27 @@ describe.skipIf(!redisUrl)('broker cluster through redis (skipped: install Debia
     d.end(true);
   });
 
+  it('does not broadcast ingested telemetry to the other nodes (no Redis PUBLISH per reading)', async () => {
+    // mqemitter-redis publishes each message on a Redis channel named after its topic.
+    const probe = new Redis(redisUrl!);
+    const seen: string[] = [];
+    probe.on('pmessage', (_pattern, channel) => seen.push(channel));
+    await probe.psubscribe(`hm/v1/${dev2.id}/*`);
+    try {
+      const d = await asDevice(b, dev2);
+      await d.publishAsync(`hm/v1/${dev2.id}/telemetry`, '{"ts":2,"metrics":{"a":2}}', { qos: 1 });
+      // A command from the same node takes the same Redis connection, so it
+      // arrives after the telemetry would have.
+      await b.publishCommand(dev2.id, 'after-telemetry');
+      await waitFor('the command on the probe', () => seen.includes(`hm/v1/${dev2.id}/commands`));
+      expect(seen).toEqual([`hm/v1/${dev2.id}/commands`]);
+      expect(ingressB.messages.at(-1)?.payload.toString()).toBe('{"ts":2,"metrics":{"a":2}}');
+      d.end(true);
+    } finally {
+      probe.disconnect();
+    }
+  });
+
   it('keeps a QoS 1 session across nodes: commands queued while offline arrive after reconnecting to the other node', async () => {
     const first = await asDevice(a, dev3, { clean: false });
     await first.subscribeAsync(`hm/v1/${dev3.id}/commands`, { qos: 1 });
