@@ -8,7 +8,10 @@
  *      ingest (durable spool, batching) and the embedded DuckDB store, at max rate;
  *   3. Hourmeter again at half that rate, for latency.
  * Prints readings/s stored, p50/p99 publish-to-stored latency, RSS, bytes on
- * disk per stored value, and ends with the ratio line scripts read.
+ * disk per stored value, and ends with the ratio line scripts read. Both
+ * rates run from the first publish (every device connected) to the moment
+ * the last acknowledged reading arrived (delivered, or in the store), so the
+ * load generator's start-up counts against neither.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -30,6 +33,8 @@ const METRICS_PER_READING = 8;
 const PUBLISHER = new URL('./load/publisher.ts', import.meta.url).pathname;
 
 interface PublisherResult {
+  /** When the publisher had every device connected and began publishing (this process's clock). */
+  connectedAt: number;
   sent: number;
   acked: number;
   errors: number;
@@ -46,6 +51,7 @@ function runPublisher(url: string, devicesFile: string, opts: { rate: number; se
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let done: PublisherResult | undefined;
+    let connectedAt: number | undefined;
     let buffer = '';
     child.stdout.on('data', (d: Buffer) => {
       buffer += d.toString();
@@ -54,12 +60,13 @@ function runPublisher(url: string, devicesFile: string, opts: { rate: number; se
         const line = JSON.parse(buffer.slice(0, nl)) as { event: string } & PublisherResult;
         buffer = buffer.slice(nl + 1);
         if (line.event === 'progress') process.stderr.write(`\r  sent ${line.sent}  acked ${line.acked}  errors ${line.errors}   `);
+        if (line.event === 'connected') connectedAt = Date.now();
         if (line.event === 'done') done = line;
       }
     });
     child.on('exit', (code) => {
       process.stderr.write('\n');
-      if (code === 0 && done) resolve(done);
+      if (code === 0 && done && connectedAt !== undefined) resolve({ ...done, connectedAt });
       else reject(new Error(`publisher exited with ${code}`));
     });
   });
@@ -91,18 +98,19 @@ async function passThrough(devicesFile: string, count: number, opts: { seconds: 
   const port = (server.address() as { port: number }).port;
   const latency = new LatencyRecorder();
   let received = 0;
+  let lastReceivedAt = 0;
   const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'bench-subscriber', clean: true });
   sub.on('message', (_topic, payload) => {
     received++;
+    lastReceivedAt = Date.now();
     latency.record(Date.now() - (JSON.parse(payload.toString()) as { ts: number }).ts);
   });
   await sub.subscribeAsync('hm/v1/+/telemetry', { qos: 1 });
   const rss = rssSampler();
-  const started = Date.now();
   const result = await runPublisher(`mqtt://127.0.0.1:${port}`, devicesFile, { rate: 0, ...opts });
-  const elapsed = (Date.now() - started) / 1000;
   const deadline = Date.now() + 30_000;
   while (received < result.acked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const elapsed = Math.max(1, lastReceivedAt - result.connectedAt) / 1000;
   await sub.endAsync();
   await new Promise<void>((r) => aedes.close(() => r()));
   server.close();
@@ -120,6 +128,7 @@ async function hourmeter(
   const inner = await createDuckDbTelemetryStore({ dataDir: join(dir.path, 'store') });
   const latency = new LatencyRecorder();
   let stored = 0;
+  let lastStoredAt = 0;
   // Measures, then delegates: the real store does all the work.
   const store: TelemetryStore = {
     ...inner,
@@ -128,6 +137,7 @@ async function hourmeter(
       const now = Date.now();
       for (const r of readings) latency.record(now - r.ts);
       stored += readings.length;
+      lastStoredAt = now;
     },
     queryRange: (q) => inner.queryRange(q),
     latest: (a, m) => inner.latest(a, m),
@@ -139,10 +149,9 @@ async function hourmeter(
   const byId = new Map(devices.map((d) => [d.id, { ...d, status: 'active' as const }]));
   const broker = await createBroker({ logger, devices: { findForAuth: async (id) => byId.get(id) }, ingress: ingest, tcp: { port: 0, host: '127.0.0.1' } });
   const rss = rssSampler();
-  const started = Date.now();
   const result = await runPublisher(`mqtt://127.0.0.1:${broker.tcpPort}`, devicesFile, opts);
   await ingest.drained(120_000);
-  const elapsed = (Date.now() - started) / 1000;
+  const elapsed = Math.max(1, lastStoredAt - result.connectedAt) / 1000;
   const health = ingest.health();
   const { store: writes } = health;
   const peakRss = rss.stop();
