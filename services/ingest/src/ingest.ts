@@ -137,8 +137,7 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
   drainer.start();
   let accepting = true;
 
-
-  const backlogHigh = () => spool.stats().pendingReadings > highWater && !drainer.stats().storeFailing;
+  const backlogHigh = () => spool.backlogReadings() > highWater && !drainer.storeFailing;
   function drainProgress(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);

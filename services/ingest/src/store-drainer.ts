@@ -99,6 +99,11 @@ export class StoreDrainer {
     return { ...this.stats_ };
   }
 
+  /** True while the last write failed and the drainer is retrying (cheap: read per publish). */
+  get storeFailing(): boolean {
+    return this.stats_.storeFailing;
+  }
+
   private async run(): Promise<void> {
     let firstSeenAt: number | undefined;
     while (this.running) {

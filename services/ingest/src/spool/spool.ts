@@ -336,6 +336,11 @@ export class Spool {
     return n;
   }
 
+  /** Readings accepted but not yet confirmed by the store: `stats().pendingReadings` without building the stats. */
+  backlogReadings(): number {
+    return this.pendingStoreReadings() + this.pendingReadings;
+  }
+
   private diskBytes(): number {
     let n = 0;
     for (const s of this.segments) n += s.size;
@@ -438,11 +443,11 @@ export class Spool {
   }
 
   stats(): SpoolStats {
-    const pendingStore = this.pendingStoreReadings();
+    const pendingReadings = this.backlogReadings();
     const disk = this.diskBytes();
     return {
       pendingBytes: disk - this.cursor.offset + this.pendingBytes,
-      pendingReadings: pendingStore + this.pendingReadings,
+      pendingReadings,
       diskBytes: disk,
       maxBytes: this.opts.maxBytes,
       segments: this.segments.length,
