@@ -59,5 +59,24 @@ describe('telemetry reading', () => {
     expect(TelemetryReading.safeParse({ ts, metrics: { temp: '1' } }).success).toBe(false);
     expect(TelemetryReading.safeParse({ ts: 'yesterday', metrics: { temp: 1 } }).success).toBe(false);
     expect(TelemetryReading.safeParse({ ts, seq: -1, metrics: { temp: 1 } }).success).toBe(false);
+    const tooMany = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`m${i}`, i]));
+    expect(TelemetryReading.safeParse({ ts, metrics: tooMany }).error?.issues[0]?.message).toBe('at most 256 metrics');
+  });
+
+  it('says why a metric is refused, for a name seen valid before as for a new one', () => {
+    const ts = Date.UTC(2026, 0, 1);
+    const issueOf = (metrics: Record<string, unknown>) => TelemetryReading.safeParse({ ts, metrics }).error?.issues[0];
+    expect(TelemetryReading.safeParse({ ts, metrics: { temp: 1 } }).success).toBe(true);
+    // "temp" is known valid now; its value is still checked every time.
+    expect(issueOf({ temp: Number.POSITIVE_INFINITY })).toMatchObject({ path: ['metrics', 'temp'], message: 'must be a finite number or a boolean' });
+    expect(issueOf({ temp: 'hot' })).toMatchObject({ path: ['metrics', 'temp'], message: 'must be a finite number or a boolean' });
+    const badName = issueOf({ 'Bad Name': 1 }) as { path: unknown; issues?: { message: string }[] };
+    expect(badName.path).toEqual(['metrics', 'Bad Name']);
+    expect(badName.issues?.[0]?.message).toBe('lower-case letters, digits, _ and . starting with a letter');
+    expect(issueOf({})).toMatchObject({ path: ['metrics'], message: 'must hold at least one metric' });
+    // zod drops a "__proto__" key before any check: it never reaches the metrics or their prototype.
+    const proto = TelemetryReading.parse(JSON.parse(`{"ts":${ts},"metrics":{"__proto__":{"polluted":1},"temp":2}}`));
+    expect(proto.metrics).toEqual({ temp: 2 });
+    expect(Object.getPrototypeOf(proto.metrics)).toBe(Object.prototype);
   });
 });
