@@ -36,6 +36,11 @@ function seqOf(raw: unknown): number | undefined {
   return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
 }
 
+function hasProtoMetric(raw: unknown): boolean {
+  const metrics = (raw as { metrics?: unknown } | null)?.metrics;
+  return typeof metrics === 'object' && metrics !== null && Object.hasOwn(metrics, '__proto__');
+}
+
 /**
  * Applies the payload contract: one reading object or an array of them (an
  * offline backlog). Whole-message problems reject everything; otherwise each
@@ -67,6 +72,11 @@ export function parseTelemetry(payload: Uint8Array, src: Source, limits: ParseLi
   const latestAllowed = src.receivedAt + MAX_FUTURE_SKEW_MS;
   items.forEach((raw, i) => {
     const index = isBatch ? i : undefined;
+    if (hasProtoMetric(raw)) {
+      // zod drops this key unseen; say so rather than store the reading without it.
+      rejections.push({ code: 'INVALID_METRIC', message: 'metrics.__proto__: not a valid metric name', index, seq: seqOf(raw) });
+      return;
+    }
     const parsed = TelemetryReading.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
