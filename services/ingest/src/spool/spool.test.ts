@@ -10,8 +10,8 @@ import { Spool } from './spool.js';
 const log = createLogger({ level: 'silent' });
 const reading = (i: number) => ({ assetId: 'ast_1', deviceId: 'dev_1', ts: 1_700_000_000_000 + i, seq: i, metrics: { v: i } });
 const opts = (dir: string) => ({ dir, maxBytes: 1 << 20, segmentBytes: 64 * 1024, fsync: 'group' as const, commitIntervalMs: 1, log });
-/** Runs `fn` with a fresh spool directory, removed afterwards. */
 
+/** Runs `fn` with a fresh spool directory, removed afterwards. */
 async function inSpoolDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = tempDir('hm-spool-');
   try {
