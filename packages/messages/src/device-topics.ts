@@ -6,7 +6,7 @@
 export const TOPIC_ROOT = 'hm/v1';
 
 /** Device -> platform. */
-export const DEVICE_PUBLISH_CHANNELS = ['telemetry', 'events'] as const;
+export const DEVICE_PUBLISH_CHANNELS = ['telemetry'] as const;
 /** Platform -> device. */
 export const DEVICE_SUBSCRIBE_CHANNELS = ['commands', 'errors'] as const;
 
@@ -19,11 +19,5 @@ export function deviceTopic(deviceId: string, channel: DeviceChannel): string {
 }
 
 export const telemetryTopic = (deviceId: string) => deviceTopic(deviceId, 'telemetry');
-export const eventsTopic = (deviceId: string) => deviceTopic(deviceId, 'events');
 export const commandsTopic = (deviceId: string) => deviceTopic(deviceId, 'commands');
 export const errorsTopic = (deviceId: string) => deviceTopic(deviceId, 'errors');
-
-/** `hm/v1/+/<channel>`: what a platform service subscribes to for all devices. */
-export function allDevicesFilter(channel: DeviceChannel): string {
-  return `${TOPIC_ROOT}/+/${channel}`;
-}

@@ -119,6 +119,12 @@ describe('device topics', () => {
     c2.publish(`hm/v1/${dev1.id}/commands`, 'fake command', { qos: 0 });
     await closed2;
     expect(broker.deviceSecurity(dev1.id).deniedPublishes).toBeGreaterThanOrEqual(2);
+    // No device-events channel exists: nothing would consume what is published there.
+    const c3 = await asDevice(dev1);
+    const closed3 = new Promise<void>((r) => c3.once('close', () => r()));
+    c3.publish(`hm/v1/${dev1.id}/events`, '{}', { qos: 1 });
+    await closed3;
+    expect(broker.deviceSecurity(dev1.id).deniedPublishes).toBeGreaterThanOrEqual(3);
   });
 
   it('grants a device its own commands and errors topics and nothing else', async () => {

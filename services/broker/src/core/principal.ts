@@ -16,8 +16,8 @@ export type PublishDecision =
   | { readonly allowed: false; readonly reason: string };
 
 /**
- * Deny by default. A device may publish only to its own telemetry and events
- * topics; a service only to the filters its role lists.
+ * Deny by default. A device may publish only to its own telemetry topic; a
+ * service only to the filters its role lists.
  */
 export function decidePublish(p: Principal, topic: string): PublishDecision {
   if (p.kind === 'service') {
@@ -27,12 +27,10 @@ export function decidePublish(p: Principal, topic: string): PublishDecision {
   }
   // Compared as whole strings: this runs for every reading a device sends.
   if (topic === deviceTopic(p.deviceId, 'telemetry')) return TELEMETRY;
-  if (topic === deviceTopic(p.deviceId, 'events')) return EVENT;
-  return { allowed: false, reason: `device may publish only to its own telemetry and events topics, not ${topic}` };
+  return { allowed: false, reason: `device may publish only to its own telemetry topic, not ${topic}` };
 }
 
 const TELEMETRY: PublishDecision = { allowed: true, telemetry: true };
-const EVENT: PublishDecision = { allowed: true, telemetry: false };
 
 /** A device may subscribe to exactly its commands and errors topics; no wildcards. */
 export function maySubscribe(p: Principal, filter: string): boolean {
