@@ -3,7 +3,8 @@ import type { Logger } from '@hourmeter/runtime';
 import { MAX_FUTURE_SKEW_MS } from '@hourmeter/domain';
 import { emptyFaultCounts, malformedPayload, type FaultCounts, type FaultPlanner } from './faults.js';
 import type { Prng } from './prng.js';
-import { commandsTopic, errorsTopic, telemetryTopic, type ReadingSource, type SimReading } from './source.js';
+import { commandsTopic, errorsTopic, telemetryTopic } from '@hourmeter/messages';
+import type { ReadingSource, SimReading } from './source.js';
 
 /** A reading as it leaves the device: with its sequence number and (possibly skewed) clock. */
 interface OutReading {

@@ -13,7 +13,7 @@ export {
   type FaultKind,
   type ReadingPlan,
 } from './faults.js';
-export { commandsTopic, errorsTopic, telemetryTopic, type CommandOutcome, type ReadingSource, type SimReading } from './source.js';
+export { type CommandOutcome, type ReadingSource, type SimReading } from './source.js';
 export { DeviceLink, emptyCounters, type DeviceCounters, type DeviceLinkOptions } from './device-link.js';
 export { createDeviceRunner, type Runner, type RunnerDevice, type RunnerOptions, type RunnerStats } from './runner.js';
 export { cpuPercentBetween, usageMeter, type ProcessUsage, type UsageMeter } from './process-usage.js';

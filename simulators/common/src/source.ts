@@ -25,6 +25,3 @@ export interface ReadingSource {
   readonly failures?: number;
 }
 
-export const telemetryTopic = (deviceId: string): string => `hm/v1/${deviceId}/telemetry`;
-export const commandsTopic = (deviceId: string): string => `hm/v1/${deviceId}/commands`;
-export const errorsTopic = (deviceId: string): string => `hm/v1/${deviceId}/errors`;
