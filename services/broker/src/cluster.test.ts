@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { IngressOutcome, TelemetryIngress, TelemetryMessage } from '@hourmeter/messages';
 import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
-import { waitFor } from '@hourmeter/testkit';
+import { suiteTitle, waitFor } from '@hourmeter/testkit';
 import { Redis } from 'ioredis';
 import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -57,7 +57,7 @@ function collect(c: MqttClient): string[] {
   return got;
 }
 
-describe.skipIf(!redisUrl)('broker cluster through redis (skipped: install Debian\'s `redis-server` package)', () => {
+describe.skipIf(!redisUrl)(suiteTitle('broker cluster through redis', !redisUrl, "install Debian's `redis-server` package"), () => {
   const ingressA = new RecordingIngress();
   const ingressB = new RecordingIngress();
   let a: Broker;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, newSecret } from '@hourmeter/runtime';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { suiteTitle } from '@hourmeter/testkit';
 import { createBroker, type Broker } from './index.js';
 
 const redisUrl = inject('redisUrl');
@@ -10,7 +11,7 @@ const run = randomBytes(3).toString('hex');
 const TOPIC = `hm/v1/partitions/${run}/telemetry`;
 const service = { username: 'hm-ingest', secret: newSecret(), publish: [], subscribe: [TOPIC] };
 
-describe.skipIf(!redisUrl)("resuming a persistent session while its topic is busy (two nodes through Redis; skipped: install Debian's `redis-server`)", () => {
+describe.skipIf(!redisUrl)(suiteTitle('resuming a persistent session while its topic is busy (two nodes through Redis)', !redisUrl, "install Debian's `redis-server`"), () => {
   let a: Broker;
   let b: Broker;
   const node = (nodeId: string) =>

@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { migrationCatalog, type CatalogTable, type Database } from '@hourmeter/db';
 import { createDuckDbTelemetryStore, createInfluxTelemetryStore, type InfluxTelemetryStoreOptions } from '@hourmeter/telemetry-store';
-import { freePort, pgDatabase, tempDir } from '@hourmeter/testkit';
+import { freePort, pgDatabase, suiteTitle, tempDir } from '@hourmeter/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseMigrateArgs, type MigrateOptions } from './args.js';
 import { MigrateError } from './errors.js';
@@ -89,7 +89,7 @@ describe('arguments', () => {
   });
 });
 
-describe.skipIf(!postgresUrl || !influxUrl)('migration of an embedded installation (PostgreSQL + influxd from the test run; skipped without Debian packages `postgresql`, `influxdb`)', () => {
+describe.skipIf(!postgresUrl || !influxUrl)(suiteTitle('migration of an embedded installation (PostgreSQL + influxd from the test run)', !postgresUrl || !influxUrl, 'install Debian packages `postgresql`, `influxdb`'), () => {
   const dir = tempDir('hm-migrate-');
   let target: { url: string; drop: () => Promise<void> };
   let catalog: CatalogTable[];

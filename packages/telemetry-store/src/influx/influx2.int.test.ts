@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { suiteTitle } from '@hourmeter/testkit';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { telemetryStoreContract } from '../contract.js';
 import { createInfluxTelemetryStore } from './store.js';
@@ -7,7 +8,7 @@ import { createInfluxTelemetryStore } from './store.js';
 const TOKEN = 'hourmeter-test-token';
 const ORG = 'hourmeter';
 
-describe.skipIf(!inject('hasDocker'))('InfluxDB 2.7 (testcontainers; skipped without a Docker engine)', () => {
+describe.skipIf(!inject('hasDocker'))(suiteTitle('InfluxDB 2.7 (testcontainers)', !inject('hasDocker'), 'no Docker engine answers'), () => {
   let container: StartedTestContainer | undefined;
   let url = '';
   let orgId = '';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { freePort } from '@hourmeter/testkit';
+import { freePort, suiteTitle } from '@hourmeter/testkit';
 import { describe, expect, inject, it } from 'vitest';
 import { telemetryStoreContract } from '../contract.js';
 import { createInfluxTelemetryStore } from './store.js';
@@ -14,7 +14,7 @@ async function influxQl(q: string): Promise<void> {
   if (!res.ok || error) throw new Error(`${q}: ${res.status} ${error ?? ''}`);
 }
 
-describe.skipIf(!influxUrl)('InfluxDB 1.x (influxd from the test run; skipped without Debian package `influxdb`)', () => {
+describe.skipIf(!influxUrl)(suiteTitle('InfluxDB 1.x (influxd from the test run)', !influxUrl, 'install Debian package `influxdb`'), () => {
   // A database per store, so tests never see each other's points.
   telemetryStoreContract('InfluxDB 1.x', async () => {
     const database = `hm_${randomBytes(6).toString('hex')}`;

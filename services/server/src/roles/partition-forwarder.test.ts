@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { decodeReadingBatch, partitionOf, partitionTopic } from '@hourmeter/partitions';
 import { AppError, createLogger, newSecret } from '@hourmeter/runtime';
-import { findOnPath, startRedis, type RunningServer } from '@hourmeter/testkit';
+import { findOnPath, startRedis, suiteTitle, type RunningServer } from '@hourmeter/testkit';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { partitionForwarder } from './partition-forwarder.js';
@@ -20,7 +20,7 @@ function assetOn(partition: number): string {
 }
 const reading = (assetId: string, ts: number) => ({ assetId, deviceId: `dev_${assetId}`, ts, metrics: { v: ts } });
 
-describe.skipIf(!redisInstalled)("partition forwarder (broker node through Redis; skipped: install Debian's `redis-server`)", () => {
+describe.skipIf(!redisInstalled)(suiteTitle('partition forwarder (broker node through Redis)', !redisInstalled, "install Debian's `redis-server`"), () => {
   let broker: Broker;
   let redis: RunningServer;
   beforeAll(async () => {
