@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBroker } from '@hourmeter/broker';
+import { createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { newId } from '@hourmeter/domain';
 import { createIngest } from '@hourmeter/ingest';
 import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
@@ -147,7 +147,7 @@ async function hourmeter(
   };
   const ingest = await createIngest({ logger, store, config: { spoolDir: join(dir.path, 'spool') } });
   const byId = new Map(devices.map((d) => [d.id, { ...d, status: 'active' as const }]));
-  const broker = await createBroker({ logger, devices: { findForAuth: async (id) => byId.get(id) }, ingress: ingest, tcp: { port: 0, host: '127.0.0.1' } });
+  const broker = await createBroker({ logger, devices: inMemoryDevices(byId.values()), ingress: ingest, tcp: { port: 0, host: '127.0.0.1' } });
   const rss = rssSampler();
   const cpuBefore = process.cpuUsage();
   const result = await runPublisher(`mqtt://127.0.0.1:${broker.tcpPort}`, devicesFile, opts);

@@ -124,6 +124,37 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
     wrong.end(true);
   });
 
+  it('closes a live connection at once when its secret is rotated or the device revoked through the API', async () => {
+    const pump = devices.find((d) => d.model === 'FLOW-PUMP')!;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${info.address}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      expect(res.status).toBeLessThan(300);
+      return (await res.json()) as { device: { id: string }; credentials: { username: string; password: string } };
+    };
+    const { credentials } = await call('POST', '/devices', { assetId: pump.assetId });
+    const connectWith = async (password: string) => {
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${info.mqttPort}`, { username: credentials.username, password, clientId: credentials.username, reconnectPeriod: 0 });
+      const state = { closed: false };
+      c.once('close', () => (state.closed = true));
+      return { c, state };
+    };
+    // Sooner than the broker's periodic re-check (10 s): the API tells the broker in the same process.
+    const promptly = { timeoutMs: 5_000 };
+
+    const first = await connectWith(credentials.password);
+    const rotated = await call('POST', `/devices/${credentials.username}/rotate-secret`);
+    await waitFor('the connection made with the old secret closed', () => first.state.closed, promptly);
+
+    const second = await connectWith(rotated.credentials.password);
+    await call('POST', `/devices/${credentials.username}/revoke`);
+    await waitFor('the revoked device disconnected', () => second.state.closed, promptly);
+    await expect(connectWith(rotated.credentials.password)).rejects.toThrow(/not authorized/i);
+  });
+
   it('opens the preventive order of a due maintenance schedule by itself', async () => {
     const pump = devices.find((d) => d.model === 'FLOW-PUMP')!;
     const res = await fetch(`${info.address}/api/v1/maintenance-schedules`, {

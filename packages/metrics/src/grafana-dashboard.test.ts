@@ -44,7 +44,7 @@ const metrics = createMetrics({
     store: { batchesWritten: 1, readingsWritten: 1, failedWrites: 0, deadLetteredReadings: 0, storeFailing: false },
     totals: { accepted: 1, duplicates: 0, rejected: { INVALID_METRIC: 1 }, refused: 0 },
   }),
-  broker: () => ({ connectedClients: 1, onlineDevices: 1, authFailures: { bad_secret: 1 }, ingestRefusals: 0 }),
+  broker: () => ({ connectedClients: 1, onlineDevices: 1, authFailures: { bad_secret: 1 }, ingestRefusals: 0, denied: { publish: 0, subscribe: 0, oversized_packet: 0 } }),
   alerts: async () => [],
   workOrders: async () => [],
   live: () => ({ clients: 0, dropped: 0 }),

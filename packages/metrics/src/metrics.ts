@@ -30,6 +30,8 @@ export interface BrokerMetricsSnapshot {
   readonly onlineDevices: number;
   readonly authFailures: Readonly<Partial<Record<string, number>>>;
   readonly ingestRefusals: number;
+  /** What device clients were refused after connecting, by kind (connections closed or SUBACK 0x80). */
+  readonly denied: Readonly<Record<'publish' | 'subscribe' | 'oversized_packet', number>>;
 }
 
 /** A scaled-out ingest or prediction worker's partitions (HM_ROLE=ingest|prediction). */
@@ -165,6 +167,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
   const connectedClients = gauge('broker_connected_clients', 'MQTT clients connected (devices and services)');
   const authFailures = counter('broker_auth_failures_total', 'Refused MQTT connects, by reason', ['reason']);
   const brokerRefusals = counter('broker_ingest_refusals_total', 'Publishes the broker could not hand to ingest (connection closed, no ack)');
+  const brokerDenied = counter('broker_denied_total', 'Refused after connecting: publishes and subscribes outside the client\'s topics, oversized packets', ['kind']);
 
   // Alerts and work orders (current counts) and events (as they happen)
   const alerts = gauge('alerts', 'Alerts by severity and state', ['severity', 'state']);
@@ -253,6 +256,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     connectedClients.set(s.connectedClients);
     for (const [reason, n] of Object.entries(s.authFailures)) setCounter(authFailures, n ?? 0, { reason });
     setCounter(brokerRefusals, s.ingestRefusals);
+    for (const [kind, n] of Object.entries(s.denied)) setCounter(brokerDenied, n, { kind });
   }
 
   const partitionsOwned = gauge('partitions_owned', 'Partitions this worker holds a lease on', ['group']);

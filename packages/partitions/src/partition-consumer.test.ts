@@ -1,4 +1,4 @@
-import { createBroker, type Broker } from '@hourmeter/broker';
+import { type Broker, createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { waitFor } from '@hourmeter/testkit';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ describe('partition consumer (real aedes over TCP, mqtt.js)', () => {
   beforeEach(async () => {
     broker = await createBroker({
       logger: silent,
-      devices: { findForAuth: async () => undefined },
+      devices: inMemoryDevices([]),
       ingress: { accept: async () => ({ status: 'accepted', accepted: 0, duplicates: 0, rejections: [] }) },
       services: [{ username: 'hm-ingest', secret: SECRET, publish: [], subscribe: [allPartitionsFilter('telemetry')] }],
       tcp: { port: 0, host: '127.0.0.1' },

@@ -8,7 +8,7 @@ import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
+import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -26,6 +26,8 @@ export interface ApiDeps {
   version: string;
   telemetry: TelemetryReader;
   deviceStatus: DeviceStatusSource;
+  /** Ends a device's connection when its credentials change; absent where no broker runs in the process. */
+  deviceSessions?: DeviceSessionControl | undefined;
   ingestCounters: IngestCounterSource;
   hourMeter: HourMeterControl;
   /**
@@ -87,7 +89,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       requireApiKey(api, deps.repos.apiKeys);
       if (deps.events) eventRoutes(api, { events: deps.events, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
-      deviceRoutes(api, deps.repos.devices);
+      deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);
       telemetryRoutes(api, deps);
       operatingHoursRoutes(api, deps);

@@ -13,6 +13,16 @@ export interface DeviceStatusSource {
     | undefined;
 }
 
+/**
+ * The broker's hold on connected devices: told when a device's credentials
+ * change (revoked, deleted, secret rotated), it ends that device's connection
+ * at once. Without one in the process (HM_ROLE=api), broker nodes notice on
+ * their periodic re-check.
+ */
+export interface DeviceSessionControl {
+  credentialsChanged(deviceId: string): void;
+}
+
 /** Ingest's per-device counters. */
 export interface IngestCounterSource {
   forDevice(deviceId: string):

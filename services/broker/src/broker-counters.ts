@@ -23,17 +23,29 @@ export interface BrokerStats {
   readonly ingestErrors: number;
   /** Rejection notices not published because the device exceeded its notice rate. */
   readonly suppressedErrorNotices: number;
+  /** Refused after connecting: device publishes and subscribes outside its topics, packets over the size limit. */
+  readonly denied: Readonly<Record<'publish' | 'subscribe' | 'oversized_packet', number>>;
+  /** Connected devices disconnected because they were revoked, deleted or re-keyed. */
+  readonly withdrawnDisconnects: number;
 }
 
 export class SecurityCounters {
   private readonly perDevice = new Map<string, { deniedPublishes: number; deniedSubscribes: number }>();
+  private deniedPublishes = 0;
+  private deniedSubscribes = 0;
 
   deniedPublish(deviceId: string): void {
     this.entry(deviceId).deniedPublishes++;
+    this.deniedPublishes++;
   }
 
   deniedSubscribe(deviceId: string): void {
     this.entry(deviceId).deniedSubscribes++;
+    this.deniedSubscribes++;
+  }
+
+  totals(): { publish: number; subscribe: number } {
+    return { publish: this.deniedPublishes, subscribe: this.deniedSubscribes };
   }
 
   get(deviceId: string): DeviceSecurityCounters {

@@ -1,9 +1,10 @@
+import { connect as tcpConnect } from 'node:net';
 import type { IngressOutcome, TelemetryIngress, TelemetryMessage } from '@hourmeter/messages';
 import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
 import { waitFor } from '@hourmeter/testkit';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBroker, type Broker } from './index.js';
+import { type Broker, createBroker, inMemoryDevices } from './index.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -23,6 +24,9 @@ const device = (id: string, status = 'active') => {
 const dev1 = device('dev_one');
 const dev2 = device('dev_two');
 const revoked = device('dev_gone', 'revoked');
+// Their records change during the tests (revoked, re-keyed).
+const dev3 = device('dev_three');
+const dev4 = device('dev_four');
 const svc = { username: 'svc-workorders', secret: newSecret(), publish: ['hm/v1/+/commands'], subscribe: ['hm/v1/+/errors'] };
 
 let broker: Broker;
@@ -48,18 +52,21 @@ async function granted(c: MqttClient, topics: string[]): Promise<number[]> {
   }
 }
 
+const closedOf = (c: MqttClient) => new Promise<void>((r) => c.once('close', () => r()));
+
 const asDevice = (d: { id: string; secret: string }) => connect({ clientId: d.id, username: d.id, password: d.secret });
 
 beforeAll(async () => {
-  const byId = new Map([dev1, dev2, revoked].map((d) => [d.id, d]));
+  const byId = new Map([dev1, dev2, revoked, dev3, dev4].map((d) => [d.id, d]));
   broker = await createBroker({
     logger,
-    devices: { findForAuth: async (id) => byId.get(id) },
+    devices: inMemoryDevices(byId.values()),
     ingress,
     services: [svc],
     tcp: { port: 0 },
     ws: { port: 0 },
     authThrottle: { baseDelayMs: 60, maxDelayMs: 500 },
+    credentialRecheckMs: 100,
   });
 });
 
@@ -80,21 +87,30 @@ describe('authentication', () => {
     expect(s.authFailures.not_active).toBe(1);
   });
 
+  it('lets a device in over MQTT 3.1 (whose client ids were once bounded to 23 characters)', async () => {
+    const c = await connect({ clientId: dev2.id, username: dev2.id, password: dev2.secret, protocolId: 'MQIsdp', protocolVersion: 3 });
+    expect(c.connected).toBe(true);
+    c.end(true);
+  });
+
   it('refuses a device whose client id is not its device id (it could take over another session)', async () => {
     await expect(connect({ clientId: dev2.id, username: dev1.id, password: dev1.secret })).rejects.toThrow(/Identifier rejected/);
   });
 
-  it('slows down repeated failures from one address', async () => {
+  it('slows down repeated failures of one username from one address', async () => {
     const before = broker.stats().authDelayedAttempts;
     const started = Date.now();
-    for (let i = 0; i < 3; i++) {
+    // The first failure is checked at once; the next three wait 60, 120, 240 ms.
+    for (let i = 0; i < 4; i++) {
       await expect(connect({ clientId: 'dev_x', username: 'dev_x', password: 'guess' })).rejects.toThrow();
     }
     expect(broker.stats().authDelayedAttempts - before).toBeGreaterThanOrEqual(3);
     // At least 60 + 120 + 240 ms of delay on top of whatever the earlier tests accrued.
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-    // A successful login resets the address.
+    // Another device on the same address is not delayed by them.
+    const delayed = broker.stats().authDelayedAttempts;
     await asDevice(dev2);
+    expect(broker.stats().authDelayedAttempts).toBe(delayed);
   });
 });
 
@@ -156,6 +172,56 @@ describe('device topics', () => {
     await c.endAsync();
     await waitFor('dev2 offline', () => broker.connections.get(dev2.id)?.online === false);
     expect(broker.connections.get(dev2.id)!.disconnectedAt).toBeGreaterThan(0);
+  });
+});
+
+describe('credentials withdrawn while connected', () => {
+  it('disconnects a device revoked by any process, by the periodic re-check', async () => {
+    const c = await asDevice(dev3);
+    const closed = closedOf(c);
+    const before = broker.stats().withdrawnDisconnects;
+    dev3.status = 'revoked';
+    await closed;
+    expect(broker.stats().withdrawnDisconnects).toBe(before + 1);
+    await expect(asDevice(dev3)).rejects.toThrow(/Not authorized/);
+  });
+
+  it('disconnects a device whose secret was rotated at once on request, and lets the new secret in', async () => {
+    const c = await asDevice(dev4);
+    // Nothing changed yet: the connection stays.
+    expect(await broker.recheckCredentials([dev4.id])).toBe(0);
+    const closed = closedOf(c);
+    const rotated = newSecret();
+    dev4.secretHash = hashSecret(rotated);
+    expect(await broker.recheckCredentials([dev4.id])).toBe(1);
+    await closed;
+    const again = await asDevice({ id: dev4.id, secret: rotated });
+    expect(await broker.recheckCredentials([dev4.id])).toBe(0);
+    again.end(true);
+  });
+});
+
+describe('packet size', () => {
+  it('closes an unauthenticated connection whose first packet announces more than a CONNECT needs', async () => {
+    const before = broker.stats().denied.oversized_packet;
+    const socket = tcpConnect(broker.tcpPort!, '127.0.0.1');
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('error', () => undefined);
+    // CONNECT, remaining length 200 MiB (varint 0x80 0x80 0x80 0x64), then the start of a body.
+    socket.write(Buffer.concat([Buffer.from([0x10, 0x80, 0x80, 0x80, 0x64]), Buffer.alloc(64 * 1024, 0x61)]));
+    await closed;
+    expect(broker.stats().denied.oversized_packet).toBe(before + 1);
+  });
+
+  it("passes a device's large payload to ingest (which rejects it with a reason) but closes the connection above 1 MiB", async () => {
+    const c = await asDevice(dev1);
+    const before = ingress.messages.length;
+    await c.publishAsync(`hm/v1/${dev1.id}/telemetry`, Buffer.alloc(600 * 1024, 0x20), { qos: 1 });
+    expect(ingress.messages.length).toBe(before + 1);
+    const closed = closedOf(c);
+    c.publish(`hm/v1/${dev1.id}/telemetry`, Buffer.alloc(1024 * 1024 + 1, 0x20), { qos: 1 });
+    await closed;
+    expect(ingress.messages.length).toBe(before + 1);
   });
 });
 

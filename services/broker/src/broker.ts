@@ -16,6 +16,7 @@ import { AuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from '.
 import { decidePublish, maySubscribe, type Principal } from './core/principal.js';
 import { ErrorNoticeLimiter } from './error-notice-limiter.js';
 import { endIngestedTelemetryAtBroker } from './ingested-telemetry.js';
+import { guardPacketSize } from './packet-size-guard.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import { stackSafeMq } from './stack-safe-mq.js';
 import type { DeviceAuthLookup, ServiceCredential } from './ports.js';
@@ -54,6 +55,12 @@ export interface BrokerDeps {
   readonly authThrottle?: Partial<AuthThrottleOptions> | undefined;
   /** Rejection notices per device per second on its errors topic (default 20). */
   readonly errorNoticesPerSecond?: number | undefined;
+  /**
+   * How often the devices connected to this node are checked against the
+   * registry (default 10 s): a revoked, deleted or re-keyed device is
+   * disconnected, whichever process changed it. `recheckCredentials` does it at once.
+   */
+  readonly credentialRecheckMs?: number | undefined;
   /** Disconnect a subscriber whose socket does not drain within this time (default 10 s). */
   readonly drainTimeoutMs?: number | undefined;
   readonly now?: (() => number) | undefined;
@@ -99,6 +106,11 @@ export interface Broker {
   /** Hand an HTTP upgrade request (e.g. fastify's server 'upgrade' event) to the MQTT-over-WS endpoint. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   deviceSecurity(deviceId: string): DeviceSecurityCounters;
+  /**
+   * Disconnects connected devices (all, or those ids) whose credentials no
+   * longer hold: revoked, deleted, or a rotated secret. Resolves to how many.
+   */
+  recheckCredentials(deviceIds?: readonly string[]): Promise<number>;
   stats(): BrokerStats;
   close(): Promise<void>;
 }
@@ -121,6 +133,17 @@ function addressOf(client: Client): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Largest MQTT packet (remaining length) a connection may send, by who it is.
+ * Before authentication only a CONNECT fits; a device's payload limit is
+ * 256 KiB (larger ones still get a PAYLOAD_TOO_LARGE notice up to this bound);
+ * services carry batches of readings between processes.
+ */
+/** Devices looked up per registry query when re-checking credentials. */
+const RECHECK_CHUNK = 500;
+
+export const MAX_PACKET_BYTES = { unauthenticated: 64 * 1024, device: 1024 * 1024, service: 64 * 1024 * 1024 } as const;
+
 export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const log = deps.logger.child({ svc: 'broker' });
   const now = deps.now ?? Date.now;
@@ -134,6 +157,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   // Principals live beside aedes' client objects, never on them, so nothing a
   // client sends can overwrite its identity.
   const principals = new WeakMap<Client, Principal>();
+  /** The secret digest a device connected with: a rotation ends the connection. */
+  const connectedWith = new WeakMap<Client, string>();
   const authFailures: Record<AuthFailureReason, number> = {
     unknown_device: 0,
     bad_secret: 0,
@@ -173,12 +198,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     if (record.status !== 'active') return fail('not_active', 5);
     // Another device using this id as client id would take over (and cut off) its session.
     if (client.id !== record.id) return fail('client_id_mismatch', 2);
+    connectedWith.set(client, record.secretHash);
     return { kind: 'device', deviceId: record.id, assetId: record.assetId };
   }
 
   const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
     const address = addressOf(client);
-    const delay = throttle.admit(address);
+    const user = username ?? '';
+    const delay = throttle.admit(address, user);
     if (delay === undefined) {
       authFailures.throttled++;
       done(new ConnectRefused(3, 'too many pending attempts from this address') as AuthenticateError, false);
@@ -191,11 +218,11 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       }
       try {
         const principal = await identify(client, username, password);
-        throttle.succeeded(address);
+        throttle.succeeded(address, user);
         principals.set(client, principal);
         done(null, true);
       } catch (err) {
-        throttle.failed(address);
+        throttle.failed(address, user);
         const e = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'authentication error');
         log.warn({ address, username, reason: e.message }, 'connection refused');
         done(e as AuthenticateError, false);
@@ -291,6 +318,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       authorizePublish,
       authorizeSubscribe,
       drainTimeout: deps.drainTimeoutMs ?? 10_000,
+      // Device ids are 30 characters; aedes' default of 23 (MQTT 3.1's bound) refuses them on protocol level 3.
+      maxClientsIdLength: 64,
       ...(cluster ? { id: cluster.brokerId, mq: cluster.mq, persistence: cluster.persistence } : { mq: stackSafeMq() }),
     });
   } catch (err) {
@@ -324,6 +353,54 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     log.debug({ err: err.message }, 'connection error');
   });
 
+  let oversizedPackets = 0;
+  /** Hands a connection to aedes, closing it when a packet exceeds what its principal may send. */
+  const handle = (stream: Duplex, req?: IncomingMessage) => {
+    const client = aedes.handle(stream, req);
+    guardPacketSize(
+      stream,
+      () => {
+        const p = principals.get(client);
+        return p ? MAX_PACKET_BYTES[p.kind] : MAX_PACKET_BYTES.unauthenticated;
+      },
+      (announced, limit) => {
+        oversizedPackets++;
+        log.warn({ clientId: client.id || undefined, address: addressOf(client), announced, limit }, 'packet too large; connection closed');
+      },
+    );
+  };
+
+  // aedes' typings leave out its map of connected clients by client id.
+  const { clients } = aedes as unknown as { clients: Record<string, Client | undefined> };
+  let withdrawnDisconnects = 0;
+  async function recheckCredentials(deviceIds?: readonly string[]): Promise<number> {
+    const connected = (deviceIds ?? Object.keys(clients))
+      .map((id) => clients[id])
+      .filter((c): c is Client => c !== undefined && principals.get(c)?.kind === 'device');
+    let closed = 0;
+    for (let i = 0; i < connected.length; i += RECHECK_CHUNK) {
+      const chunk = connected.slice(i, i + RECHECK_CHUNK);
+      const records = new Map((await deps.devices.findManyForAuth(chunk.map((c) => c.id))).map((r) => [r.id, r]));
+      for (const client of chunk) {
+        const record = records.get(client.id);
+        const why = !record ? 'deleted' : record.status !== 'active' ? record.status : record.secretHash !== connectedWith.get(client) ? 'secret rotated' : undefined;
+        if (!why) continue;
+        // The same client may have reconnected meanwhile with valid credentials: close only the one checked.
+        if (clients[client.id] !== client) continue;
+        closed++;
+        withdrawnDisconnects++;
+        log.warn({ deviceId: client.id, address: addressOf(client), why }, 'device credentials withdrawn; disconnected');
+        client.close();
+      }
+    }
+    return closed;
+  }
+  const recheckEvery = deps.credentialRecheckMs ?? 10_000;
+  const recheckTimer = setInterval(() => {
+    recheckCredentials().catch((err: unknown) => log.warn({ err }, 'could not re-check connected devices; will retry'));
+  }, recheckEvery);
+  recheckTimer.unref();
+
   let tcpServer: TcpServer | undefined;
   let tcpPort: number | undefined;
   if (deps.tcp !== false) {
@@ -333,12 +410,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
           readProxyHeader(socket).then(
             (header) => {
               if (header.kind === 'proxied') proxiedAddresses.set(socket, header.sourceAddress);
-              aedes.handle(socket);
+              handle(socket);
             },
             (err: Error) => log.debug({ err: err.message, from: socket.remoteAddress }, 'connection dropped'),
           );
         })
-      : createTcpServer((socket) => aedes.handle(socket));
+      : createTcpServer((socket) => handle(socket));
     await listen(tcpServer, tcp.port, tcp.host ?? '127.0.0.1');
     tcpPort = (tcpServer.address() as AddressInfo).port;
   }
@@ -346,12 +423,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   // mqtt.js and browsers ask for the `mqtt` subprotocol (MQTT over WebSocket, MQTT-6.0.0-3).
   const wss = new WebSocketServer({
     noServer: true,
+    // ws buffers a whole message (default limit 100 MiB); devices are the ones on WebSocket.
+    maxPayload: MAX_PACKET_BYTES.device + 8,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
   });
   wss.on('connection', (socket, req) => {
     const stream = createWebSocketStream(socket);
     stream.on('error', () => socket.terminate());
-    aedes.handle(stream, req);
+    handle(stream, req);
   });
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -394,6 +473,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     },
     handleUpgrade,
     deviceSecurity: (deviceId) => security.get(deviceId),
+    recheckCredentials,
     stats: () => ({
       connectedClients: aedes.connectedClients,
       onlineDevices: registry.onlineCount(),
@@ -402,9 +482,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       ingestRefusals,
       ingestErrors,
       suppressedErrorNotices,
+      denied: { ...security.totals(), oversized_packet: oversizedPackets },
+      withdrawnDisconnects,
     }),
     close() {
       closing ??= (async () => {
+        clearInterval(recheckTimer);
         const stopped = [tcpServer, httpServer].filter((s) => s !== undefined).map((s) => closeServer(s));
         for (const c of wss.clients) c.terminate();
         await new Promise<void>((r) => aedes.close(() => r()));

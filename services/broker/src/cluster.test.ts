@@ -8,7 +8,7 @@ import { connect as mqttConnect, connectAsync, type IClientOptions, type MqttCli
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { brokerIdFor } from './cluster.js';
 import { guardDispatchDepth } from './stack-safe-mq.js';
-import { createBroker, type Broker } from './index.js';
+import { type Broker, createBroker, inMemoryDevices } from './index.js';
 
 const redisUrl = inject('redisUrl');
 const logger = createLogger({ level: 'silent' });
@@ -66,7 +66,7 @@ describe.skipIf(!redisUrl)(suiteTitle('broker cluster through redis', !redisUrl,
   const node = (nodeId: string, ingress: TelemetryIngress) =>
     createBroker({
       logger,
-      devices: { findForAuth: async (id) => byId.get(id) },
+      devices: inMemoryDevices(byId.values()),
       ingress,
       services: [svc],
       tcp: { port: 0 },
@@ -275,7 +275,7 @@ describe.skipIf(!redisUrl)(suiteTitle('broker cluster through redis', !redisUrl,
     await expect(
       createBroker({
         logger,
-        devices: { findForAuth: async () => undefined },
+        devices: inMemoryDevices([]),
         ingress: new RecordingIngress(),
         tcp: false,
         cluster: { redisUrl: dead, nodeId: 'node-x', connectTimeoutMs: 1_000 },

@@ -3,7 +3,7 @@ import { createLogger, newSecret } from '@hourmeter/runtime';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { suiteTitle } from '@hourmeter/testkit';
-import { createBroker, type Broker } from './index.js';
+import { type Broker, createBroker, inMemoryDevices } from './index.js';
 
 const redisUrl = inject('redisUrl');
 // Unique per run: sessions stay in the shared Redis.
@@ -17,7 +17,7 @@ describe.skipIf(!redisUrl)(suiteTitle('resuming a persistent session while its t
   const node = (nodeId: string) =>
     createBroker({
       logger: createLogger({ level: 'silent' }),
-      devices: { findForAuth: async () => undefined },
+      devices: inMemoryDevices([]),
       ingress: { accept: async () => ({ status: 'accepted', accepted: 0, duplicates: 0, rejections: [] }) },
       services: [service],
       tcp: { port: 0, host: '127.0.0.1' },

@@ -1,8 +1,15 @@
 /** What the broker needs from the device registry (`deviceRepository(db)` satisfies it). */
 export interface DeviceAuthLookup {
-  findForAuth(id: string): Promise<
-    { id: string; assetId: string; secretHash: string; status: 'active' | 'revoked' | (string & {}) } | undefined
-  >;
+  findForAuth(id: string): Promise<DeviceAuthRecord | undefined>;
+  /** The records of those ids that exist: the broker re-checks its connected devices with it. */
+  findManyForAuth(ids: readonly string[]): Promise<DeviceAuthRecord[]>;
+}
+
+export interface DeviceAuthRecord {
+  readonly id: string;
+  readonly assetId: string;
+  readonly secretHash: string;
+  readonly status: 'active' | 'revoked' | (string & {});
 }
 
 /**

@@ -4,7 +4,7 @@ import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
 import { waitFor } from '@hourmeter/testkit';
 import { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBroker, type Broker } from './index.js';
+import { type Broker, createBroker, inMemoryDevices } from './index.js';
 import { parseProxyHeader } from './proxy-protocol.js';
 
 const SIG = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
@@ -84,7 +84,7 @@ describe('MQTT listener behind a load balancer speaking PROXY protocol', () => {
   beforeAll(async () => {
     broker = await createBroker({
       logger: createLogger({ level: 'silent' }),
-      devices: { findForAuth: async (id) => (id === dev.id ? dev : undefined) },
+      devices: inMemoryDevices([dev]),
       ingress: new NullIngress(),
       tcp: { port: 0, proxyProtocol: true },
       authThrottle: { baseDelayMs: 200, maxDelayMs: 1_000 },

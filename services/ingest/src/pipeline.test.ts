@@ -1,4 +1,4 @@
-import { createBroker, type Broker } from '@hourmeter/broker';
+import { type Broker, createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { createLogger, hashSecret, newSecret } from '@hourmeter/runtime';
 import { createDuckDbTelemetryStore } from '@hourmeter/telemetry-store';
 import { tempDir, waitFor } from '@hourmeter/testkit';
@@ -36,7 +36,7 @@ async function startNode(config: Partial<IngestConfig> = {}): Promise<Node> {
   const device = { id: 'dev_pump1', assetId: 'ast_pump1', secret };
   const broker = await createBroker({
     logger,
-    devices: { findForAuth: async (id) => (id === device.id ? { ...device, secretHash: hashSecret(secret), status: 'active' } : undefined) },
+    devices: inMemoryDevices([{ ...device, secretHash: hashSecret(secret), status: 'active' }]),
     ingress: ingest,
     tcp: { port: 0 },
   });

@@ -13,6 +13,7 @@ import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } 
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
+import { startRetentionJob } from './retention.js';
 import { ROLE_PLANS } from './roles/plan.js';
 import { startRoleWorker } from './roles/workers.js';
 import { connectServiceLink, SERVICE_ACCOUNTS, type ServiceLink } from './service-link.js';
@@ -101,6 +102,10 @@ async function main(): Promise<void> {
     if (plan.hourMeter) {
       meter.start();
       shutdown.register('hour meter', () => meter.stop());
+    }
+    if (plan.retention && config.HM_TELEMETRY_RETENTION_DAYS !== undefined) {
+      const retention = startRetentionJob({ store: opened.store, retentionDays: config.HM_TELEMETRY_RETENTION_DAYS, logger });
+      shutdown.register('telemetry retention', () => retention.stop());
     }
   }
 
@@ -269,6 +274,11 @@ async function main(): Promise<void> {
       version: VERSION,
       telemetry: telemetry!.store,
       deviceStatus: broker ? broker.connections : unavailable.deviceStatus,
+      deviceSessions: broker && {
+        credentialsChanged: (deviceId) => {
+          broker.recheckCredentials([deviceId]).catch((err: unknown) => logger.warn({ err, deviceId }, 'could not re-check a device; the periodic re-check will'));
+        },
+      },
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
       hourMeter: hourMeter!,
       serviceRoutes: services!.routes,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createBroker, type Broker } from '@hourmeter/broker';
+import { type Broker, createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { newId } from '@hourmeter/domain';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createLogger, hashSecret } from '@hourmeter/runtime';
@@ -39,7 +39,7 @@ describe('platform ingest counters vs injected faults', () => {
     const records = new Map(devices.map((d) => [d.id, { id: d.id, assetId: newId('asset'), secretHash: hashSecret(d.password), status: 'active' as const }]));
     const broker: Broker = await createBroker({
       logger,
-      devices: { findForAuth: async (id) => records.get(id) },
+      devices: inMemoryDevices(records.values()),
       ingress: ingest,
       tcp: { port: 0, host: '127.0.0.1' },
       ws: false,

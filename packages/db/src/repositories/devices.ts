@@ -38,6 +38,13 @@ const deviceSpec: EntitySpec<Device, DeviceInput & { secretHash?: string }, { as
   filters: { assetId: 'asset_id', status: 'status' },
 };
 
+const authRecord = (row: { id: string; asset_id: string; secret_hash: string; status: string }): DeviceAuthRecord => ({
+  id: row.id,
+  assetId: row.asset_id,
+  secretHash: row.secret_hash,
+  status: row.status as Device['status'],
+});
+
 export function deviceRepository(db: Kysely<Database>) {
   const crud = crudRepository(db, deviceSpec);
 
@@ -88,7 +95,18 @@ export function deviceRepository(db: Kysely<Database>) {
         .select(['id', 'asset_id', 'secret_hash', 'status'])
         .where('id', '=', id)
         .executeTakeFirst();
-      return row && { id: row.id, assetId: row.asset_id, secretHash: row.secret_hash, status: row.status as Device['status'] };
+      return row && authRecord(row);
+    },
+
+    /** The auth records of those ids that exist (the caller keeps lists to a few hundred ids). */
+    async findManyForAuth(ids: readonly string[]): Promise<DeviceAuthRecord[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('devices')
+        .select(['id', 'asset_id', 'secret_hash', 'status'])
+        .where('id', 'in', ids)
+        .execute();
+      return rows.map(authRecord);
     },
   };
 }

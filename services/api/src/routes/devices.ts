@@ -3,6 +3,7 @@ import type { DeviceRepository } from '@hourmeter/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { DeviceSessionControl } from '../ports.js';
 import { IdParams, PageQuery, pageOf } from './crud.js';
 
 const WithCredentials = z.object({
@@ -11,7 +12,7 @@ const WithCredentials = z.object({
 });
 
 /** Devices: the MQTT identities of assets. Secrets are returned once, stored hashed. */
-export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository): void {
+export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository, sessions?: DeviceSessionControl): void {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const tags = ['devices'];
   const write = { allow: ['engineer', 'planner'] as const };
@@ -51,19 +52,28 @@ export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository)
     schema: { tags, summary: 'Delete a device', params: IdParams },
     handler: async (req, reply) => {
       await devices.remove(req.params.id);
+      sessions?.credentialsChanged(req.params.id);
       return reply.status(204).send();
     },
   });
 
   app.post('/devices/:id/revoke', {
     config: write,
-    schema: { tags, summary: 'Revoke a device for good: it can no longer connect', params: IdParams, response: { 200: Device } },
-    handler: async (req) => devices.revoke(req.params.id),
+    schema: { tags, summary: 'Revoke a device for good: it can no longer connect, and a live connection is closed', params: IdParams, response: { 200: Device } },
+    handler: async (req) => {
+      const device = await devices.revoke(req.params.id);
+      sessions?.credentialsChanged(device.id);
+      return device;
+    },
   });
 
   app.post('/devices/:id/rotate-secret', {
     config: write,
-    schema: { tags, summary: 'Issue a new secret; the old one stops working', params: IdParams, response: { 200: WithCredentials } },
-    handler: async (req) => devices.rotateSecret(req.params.id),
+    schema: { tags, summary: 'Issue a new secret; the old one stops working and a live connection made with it is closed', params: IdParams, response: { 200: WithCredentials } },
+    handler: async (req) => {
+      const rotated = await devices.rotateSecret(req.params.id);
+      sessions?.credentialsChanged(rotated.device.id);
+      return rotated;
+    },
   });
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createBroker, type Broker } from '@hourmeter/broker';
+import { type Broker, createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { openDb, type Db } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents } from '@hourmeter/events';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     config: { spoolDir: join(dir.path, 'spool'), fsyncIntervalMs: 2, flushIntervalMs: 20 },
     onWrite: (ms, n) => late.metrics?.observeStoreWrite(ms, n),
   });
-  broker = await createBroker({ logger, devices: { findForAuth: async (id) => (id === device.id ? device : undefined) }, ingress: ingest, tcp: { port: 0 } });
+  broker = await createBroker({ logger, devices: inMemoryDevices([device]), ingress: ingest, tcp: { port: 0 } });
   broker.connections.onChange(deviceConnectionEvents(bus));
   metrics = late.metrics = createMetrics({
     ingest: () => ingest.health(),

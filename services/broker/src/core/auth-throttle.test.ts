@@ -1,31 +1,73 @@
 import { describe, expect, it } from 'vitest';
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 
+const A = '10.0.0.1';
+
 describe('AuthThrottle', () => {
-  it('delays an address after failures, doubling, and a success resets it', () => {
+  it('delays a username from an address after failures, doubling, and its success clears it', () => {
     const t = new AuthThrottle(DEFAULT_AUTH_THROTTLE, () => 0);
-    expect(t.admit('10.0.0.1')).toBe(0);
-    t.failed('10.0.0.1');
-    expect(t.admit('10.0.0.1')).toBe(100);
-    t.settled('10.0.0.1');
-    t.failed('10.0.0.1');
-    expect(t.admit('10.0.0.1')).toBe(200);
-    t.settled('10.0.0.1');
-    t.succeeded('10.0.0.1');
-    expect(t.admit('10.0.0.1')).toBe(0);
+    expect(t.admit(A, 'dev_a')).toBe(0);
+    t.failed(A, 'dev_a');
+    expect(t.admit(A, 'dev_a')).toBe(100);
+    t.settled(A);
+    t.failed(A, 'dev_a');
+    expect(t.admit(A, 'dev_a')).toBe(200);
+    t.settled(A);
+    t.succeeded(A, 'dev_a');
+    expect(t.admit(A, 'dev_a')).toBe(0);
   });
 
-  it('keeps at most maxAddresses, forgetting the least recently failed first', () => {
+  it('is not reset by logging in as another device in between guesses', () => {
+    const t = new AuthThrottle(DEFAULT_AUTH_THROTTLE, () => 0);
+    for (let i = 0; i < 3; i++) {
+      t.failed(A, 'dev_victim');
+      t.succeeded(A, 'dev_own');
+    }
+    expect(t.admit(A, 'dev_victim')).toBe(400);
+    // The other device on the same address (a NAT) is not slowed by them.
+    expect(t.admit(A, 'dev_own')).toBe(0);
+  });
+
+  it('slows an address spraying many usernames once it passes the free failures, and a success does not clear that', () => {
+    const t = new AuthThrottle({ ...DEFAULT_AUTH_THROTTLE, addressFreeFailures: 3 }, () => 0);
+    for (let i = 0; i < 3; i++) t.failed(A, `dev_${i}`);
+    expect(t.admit(A, 'dev_next')).toBe(0);
+    t.failed(A, 'dev_3');
+    t.failed(A, 'dev_4');
+    t.succeeded(A, 'dev_own');
+    expect(t.admit(A, 'dev_next')).toBe(200);
+    expect(t.admit('10.0.0.2', 'dev_next')).toBe(0);
+  });
+
+  it('refuses at once beyond the pending attempts allowed per address', () => {
+    const t = new AuthThrottle({ ...DEFAULT_AUTH_THROTTLE, maxPendingPerAddress: 2 }, () => 0);
+    t.failed(A, 'dev_a');
+    expect(t.admit(A, 'dev_a')).toBe(100);
+    expect(t.admit(A, 'dev_a')).toBe(100);
+    expect(t.admit(A, 'dev_a')).toBeUndefined();
+    t.settled(A);
+    expect(t.admit(A, 'dev_a')).toBe(100);
+  });
+
+  it('forgets failures after forgetAfterMs', () => {
+    let now = 0;
+    const t = new AuthThrottle(DEFAULT_AUTH_THROTTLE, () => now);
+    t.failed(A, 'dev_a');
+    now += DEFAULT_AUTH_THROTTLE.forgetAfterMs + 1;
+    expect(t.admit(A, 'dev_a')).toBe(0);
+  });
+
+  it('keeps at most maxAddresses entries, forgetting the least recently failed first', () => {
     const t = new AuthThrottle({ ...DEFAULT_AUTH_THROTTLE, maxAddresses: 10 }, () => 0);
-    for (let i = 0; i < 10; i++) t.failed(`a${i}`);
-    t.failed('a0'); // a0 failed again: now the most recent, a1 the oldest
-    t.failed('a10');
+    for (let i = 0; i < 10; i++) t.failed(`a${i}`, 'u');
+    t.failed('a0', 'u'); // a0 failed again: now the most recent, a1 the oldest
+    t.failed('a10', 'u');
     expect(t.stats().trackedAddresses).toBeLessThanOrEqual(10);
-    expect(t.admit('a1')).toBe(0); // forgotten
-    expect(t.admit('a0')).toBe(200); // kept, two failures
-    expect(t.admit('a10')).toBe(100);
-    for (let i = 11; i < 1000; i++) t.failed(`a${i}`);
+    expect(t.admit('a1', 'u')).toBe(0); // forgotten
+    expect(t.admit('a0', 'u')).toBe(200); // kept, two failures
+    expect(t.admit('a10', 'u')).toBe(100);
+    for (let i = 11; i < 1000; i++) t.failed(`a${i}`, 'u');
     expect(t.stats().trackedAddresses).toBeLessThanOrEqual(10);
-    expect(t.admit('a999')).toBe(100);
+    expect(t.admit('a999', 'u')).toBe(100);
   });
 });

@@ -3,7 +3,7 @@
  * Usage: tsx broker-ingest-node.ts '<json config>'. Prints `READY <port>` once
  * listening. SIGTERM drains the spool into the store, closes it and exits 0.
  */
-import { createBroker } from '@hourmeter/broker';
+import { createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { createLogger } from '@hourmeter/runtime';
 import { createDuckDbTelemetryStore } from '@hourmeter/telemetry-store';
 import { createIngest } from '../ingest.js';
@@ -25,7 +25,7 @@ const ingest = await createIngest({
 const devices = new Map(cfg.devices.map((d) => [d.id, { ...d, status: 'active' as const }]));
 const broker = await createBroker({
   logger,
-  devices: { findForAuth: async (id) => devices.get(id) },
+  devices: inMemoryDevices(devices.values()),
   ingress: ingest,
   tcp: { port: 0 },
 });

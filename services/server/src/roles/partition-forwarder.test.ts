@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createBroker, type Broker } from '@hourmeter/broker';
+import { type Broker, createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { decodeReadingBatch, partitionOf, partitionTopic } from '@hourmeter/partitions';
 import { AppError, createLogger, newSecret } from '@hourmeter/runtime';
 import { findOnPath, startRedis, suiteTitle, type RunningServer } from '@hourmeter/testkit';
@@ -27,7 +27,7 @@ describe.skipIf(!redisInstalled)(suiteTitle('partition forwarder (broker node th
     redis = await startRedis(findOnPath('redis-server')!);
     broker = await createBroker({
       logger: createLogger({ level: 'silent' }),
-      devices: { findForAuth: async () => undefined },
+      devices: inMemoryDevices([]),
       ingress: { accept: async () => ({ status: 'accepted', accepted: 0, duplicates: 0, rejections: [] }) },
       services: [service],
       tcp: { port: 0, host: '127.0.0.1' },
