@@ -72,6 +72,7 @@ export {
 } from './repositories/billing.js';
 import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
+import { deviceConnectionRepository } from './repositories/device-connections.js';
 import { contractRepository } from './repositories/contracts.js';
 
 /** Every repository over one open store. */
@@ -89,10 +90,17 @@ export function repositories(db: Db) {
     contracts: contractRepository(db.kysely),
     billing: billingRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
+    deviceConnections: deviceConnectionRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
 export { partitionLeaseRepository, type PartitionLeaseRepository } from './repositories/partition-leases.js';
+export {
+  deviceConnectionRepository,
+  type DeviceConnectionRepository,
+  type StoredDeviceConnection,
+  type ConnectionRecord,
+} from './repositories/device-connections.js';
 export {
   readSqliteCatalog,
   migrationCatalog,

@@ -513,3 +513,21 @@ export interface Database {
   partition_leases: PartitionLeasesTable;
   partition_members: PartitionMembersTable;
 }
+
+// ---------------------------------------------------------------- device connections (migration 0009)
+
+export interface DeviceConnectionsTable {
+  device_id: string;
+  /** 1 while a broker node holds a connection of the device. */
+  online: number;
+  last_seen_at: number;
+  client_address: Nullable<string>;
+  transport: string;
+  connected_since: Nullable<number>;
+  disconnected_at: Nullable<number>;
+  broker_node: string;
+}
+
+export interface Database {
+  device_connections: DeviceConnectionsTable;
+}
