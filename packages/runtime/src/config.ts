@@ -35,6 +35,14 @@ export const ConfigSchema = z.object({
   INFLUX_BUCKET: z.string().min(1).default('hourmeter'),
   INFLUX_USERNAME: z.string().min(1).optional(),
   INFLUX_PASSWORD: z.string().min(1).optional(),
+  /** 1.x only: the retention policy of INFLUX_BUCKET written to and read from; unset = the database's default policy. */
+  INFLUX_RETENTION_POLICY: z.string().min(1).optional(),
+  /**
+   * Readings older than this many days are deleted at start-up and daily;
+   * unset keeps them forever. InfluxDB 3.x cannot delete: leave it unset
+   * there and set the database's retention period instead.
+   */
+  HM_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().positive().max(36_500).optional(),
   HM_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   HM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
@@ -136,6 +144,13 @@ export const ConfigSchema = z.object({
     }
     if (c.INFLUX_VERSION === 2 && !c.INFLUX_ORG) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_ORG'], message: 'required for InfluxDB 2.x/3.x (INFLUX_VERSION=2)' });
+    }
+    if (c.INFLUX_VERSION === 2 && c.INFLUX_RETENTION_POLICY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INFLUX_RETENTION_POLICY'],
+        message: 'InfluxDB 1.x only (INFLUX_VERSION=1); 2.x/3.x write to the bucket INFLUX_BUCKET names',
+      });
     }
   });
 

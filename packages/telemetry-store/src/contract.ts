@@ -249,6 +249,39 @@ export function telemetryStoreContract(name: string, factory: ContractStoreFacto
       expect(await store().latest('ast_zz')).toEqual([]);
     });
 
+    it('breaks ties in last and latest by seq, then by the larger value', async () => {
+      const ts = T0 + 5_000;
+      const bucket = Math.floor(ts / STEP) * STEP;
+      const at = (assetId: string, deviceId: string, seq: number | undefined, temp: number): StoredReading => ({
+        assetId, deviceId, ts, seq, metrics: { temp },
+      });
+      // Each case: readings of one asset in the same millisecond, and the value that is "last".
+      const cases: { readings: StoredReading[]; last: number }[] = [
+        // One device, two seqs: the higher seq is the later reading, whatever its value.
+        { readings: [at('ast_q', 'dev_1', 8, 1), at('ast_q', 'dev_1', 7, 9)], last: 1 },
+        // Different devices: seq still orders them.
+        { readings: [at('ast_r', 'dev_1', 1, 9), at('ast_r', 'dev_2', 2, 3)], last: 3 },
+        // A reading without seq counts as seq 0, so one with seq 1 is later.
+        { readings: [at('ast_u', 'dev_1', undefined, 9), at('ast_u', 'dev_2', 1, 2)], last: 2 },
+        // No seq and seq 0 on two devices tie: the larger value.
+        { readings: [at('ast_v', 'dev_1', undefined, 4), at('ast_v', 'dev_2', 0, 3)], last: 4 },
+        // Three devices with the same seq, in every order of values: the larger value.
+        ...[[5, 7, 6], [7, 5, 6], [6, 7, 5], [5, 6, 7], [7, 6, 5], [6, 5, 7]].map((values, n) => ({
+          readings: values.map((v, d) => at(`ast_p${n}`, `dev_${d}`, 3, v)),
+          last: 7,
+        })),
+      ];
+      // An older reading with a larger value must not win either.
+      const older = cases.map((c) => ({ ...c.readings[0]!, ts: ts - 1000, seq: 99, metrics: { temp: 100 } }));
+      await store().writeBatch([...older, ...cases.flatMap((c) => c.readings)]);
+      for (const c of cases) {
+        const assetId = c.readings[0]!.assetId;
+        expect(await store().latest(assetId), assetId).toEqual([{ metric: 'temp', ts, value: c.last }]);
+        const [temp] = await store().queryRange({ assetId, metrics: ['temp'], from: bucket, to: bucket + STEP, stepMs: STEP, agg: 'last' });
+        expect(temp!.points, assetId).toEqual([{ ts: bucket, value: c.last }]);
+      }
+    });
+
     it('deletes readings strictly older than the retention cutoff', async () => {
       await store().writeBatch(data);
       const cutoff = data[100]!.ts;

@@ -14,9 +14,11 @@ export async function openTelemetryStore(config: Config, logger: Logger): Promis
       bucket: config.INFLUX_BUCKET,
       username: config.INFLUX_USERNAME,
       password: config.INFLUX_PASSWORD,
+      retentionPolicy: config.INFLUX_RETENTION_POLICY,
       logger: log,
     });
-    return { store, location: `${url} (${config.INFLUX_BUCKET})` };
+    const target = config.INFLUX_RETENTION_POLICY ? `${config.INFLUX_BUCKET}/${config.INFLUX_RETENTION_POLICY}` : config.INFLUX_BUCKET;
+    return { store, location: `${url} (${target})` };
   }
   const store = await createDuckDbTelemetryStore({ dataDir: config.HM_DATA_DIR, logger: log });
   return { store, location: `${config.HM_DATA_DIR} (DuckDB)` };

@@ -35,8 +35,17 @@ function aggSql(agg: Agg, col: string): string {
     case 'max':
       return `max(${col})`;
     case 'last':
-      return `arg_max(${col}, ts) FILTER (WHERE ${col} IS NOT NULL)`;
+      return `arg_max(${col}, ${lastOrder(col)}) FILTER (WHERE ${col} IS NOT NULL)`;
   }
+}
+
+/**
+ * The port's order for `last` and `latest`: ts, then seq (none = 0), then the
+ * value itself, so readings sharing ts and seq (two devices) resolve to the
+ * larger value as in InfluxDB, instead of to whichever row arg_max saw last.
+ */
+function lastOrder(col: string): string {
+  return `(ts, coalesce(seq, 0), ${col})`;
 }
 
 /** Dictionary ids of one reading's asset and device, resolved before its transaction appends it. */
@@ -226,7 +235,7 @@ class DuckDbTelemetryStore implements TelemetryStore {
       // groups); a per-asset "latest" table is the next step if this shows up.
       const selects = ids.flatMap((id) => {
         const col = metricColumn(id);
-        return [`max(ts) FILTER (WHERE ${col} IS NOT NULL)`, `arg_max(${col}, ts) FILTER (WHERE ${col} IS NOT NULL)`];
+        return [`max(ts) FILTER (WHERE ${col} IS NOT NULL)`, `arg_max(${col}, ${lastOrder(col)}) FILTER (WHERE ${col} IS NOT NULL)`];
       });
       const reader = await this.conn.runAndReadAll(
         `SELECT ${selects.join(', ')} FROM telemetry WHERE asset_id = ${asset}`,

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { freePort, suiteTitle } from '@hourmeter/testkit';
-import { describe, expect, inject, it } from 'vitest';
+import { findOnPath, freePort, startInfluxd, suiteTitle, type RunningServer } from '@hourmeter/testkit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { telemetryStoreContract } from '../contract.js';
+import type { StoredReading } from '../port.js';
+import { influxQuery } from './influxql.js';
 import { createInfluxTelemetryStore } from './store.js';
 import { InfluxWriteError } from './write-error.js';
 
@@ -48,12 +50,12 @@ describe.skipIf(!influxUrl)(suiteTitle('InfluxDB 1.x (influxd from the test run)
     }
   });
 
-  it('rejects a write it could not deliver to an unknown database, without retrying', async () => {
+  it('rejects a write to an unknown database without retrying at once, but as retryable: the points are fine, the server needs the database', async () => {
     const store = createInfluxTelemetryStore({ url: influxUrl, version: 1, database: 'hm_missing_db' });
     const err = await store.writeBatch([{ assetId: 'a', deviceId: 'd', ts: 1, metrics: { x: 1 } }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfluxWriteError);
-    expect((err as InfluxWriteError).retryable).toBe(false);
-    expect((err as Error).message).toMatch(/database not found/);
+    expect((err as InfluxWriteError).retryable).toBe(true);
+    expect((err as Error).message).toMatch(/after 1 attempt\(s\).*database not found/);
   });
 });
 
@@ -69,5 +71,65 @@ describe('InfluxDB adapter without a server', () => {
     expect((err as Error).message).toMatch(/3 attempt/);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await store.ping()).toBe(false);
+  });
+});
+
+const influxd = findOnPath('influxd');
+
+describe.skipIf(!influxd)(suiteTitle('InfluxDB 1.x with a row limit (own influxd)', !influxd, 'install Debian package `influxdb`'), () => {
+  const ROW_LIMIT = 5;
+  let server: RunningServer | undefined;
+  let url = '';
+  const database = 'hm_limited';
+  const T = Date.UTC(2025, 0, 1);
+  const readings: StoredReading[] = Array.from({ length: 40 }, (_, i) => ({
+    assetId: 'ast_1', deviceId: `dev_${i % 2}`, ts: T + i * 1000, seq: i, metrics: { temp: i, rpm: 1000 + i },
+  }));
+
+  beforeAll(async () => {
+    // influxd reads INFLUXDB_<SECTION>_<KEY> overrides from its environment,
+    // which it inherits when spawned.
+    process.env.INFLUXDB_HTTP_MAX_ROW_LIMIT = String(ROW_LIMIT);
+    try {
+      server = await startInfluxd(influxd!);
+    } finally {
+      delete process.env.INFLUXDB_HTTP_MAX_ROW_LIMIT;
+    }
+    url = server.url;
+    const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${database}` }) });
+    expect(res.status).toBe(200);
+    await createInfluxTelemetryStore({ url, version: 1, database }).writeBatch(readings);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('returns every point of a range larger than the row limit', async () => {
+    const store = createInfluxTelemetryStore({ url, version: 1, database });
+    // The premise: a plain (non-chunked) query is cut at the limit and only flagged.
+    const plain = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'SELECT temp FROM telemetry', db: database }) });
+    const [cut] = ((await plain.json()) as { results: { series: { values: unknown[]; partial?: boolean }[] }[] }).results[0]!.series;
+    expect([cut!.values.length, cut!.partial]).toEqual([ROW_LIMIT, true]);
+
+    const [temp, rpm] = await store.queryRange({ assetId: 'ast_1', metrics: ['temp', 'rpm'], from: T, to: T + 60_000 });
+    expect(temp!.points).toEqual(readings.map((r) => ({ ts: r.ts, value: r.metrics.temp })));
+    expect(rpm!.points).toHaveLength(readings.length);
+    const [buckets] = await store.queryRange({ assetId: 'ast_1', metrics: ['temp'], from: T, to: T + 60_000, stepMs: 2000, agg: 'max' });
+    expect(buckets!.points).toHaveLength(readings.length / 2);
+    expect(await store.latest('ast_1')).toEqual([
+      { metric: 'rpm', ts: T + 39_000, value: 1039 },
+      { metric: 'temp', ts: T + 39_000, value: 39 },
+    ]);
+  });
+
+  it('merges results streamed in many chunks back into whole series, per statement', async () => {
+    const ep = { url, database, headers: {}, timeoutMs: 10_000, chunkSize: 3 };
+    const [byDevice, count] = await influxQuery(ep, 'SELECT temp FROM telemetry GROUP BY device_id; SELECT count(temp) FROM telemetry');
+    expect(byDevice!.series!.map((s) => s.tags)).toEqual([{ device_id: 'dev_0' }, { device_id: 'dev_1' }]);
+    expect(byDevice!.series!.map((s) => s.values!.map((row) => row[1]))).toEqual([
+      readings.filter((_, i) => i % 2 === 0).map((r) => r.metrics.temp),
+      readings.filter((_, i) => i % 2 === 1).map((r) => r.metrics.temp),
+    ]);
+    expect(count!.series![0]!.values).toEqual([[0, readings.length]]);
   });
 });

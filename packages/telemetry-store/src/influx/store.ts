@@ -50,8 +50,9 @@ const NS_PER_MS = 1_000_000n;
  * point (same series, same time), which InfluxDB stores once; two readings of
  * a device in the same millisecond with different seq stay two points.
  * Reads with `epoch=ms` truncate the sub-ms part, so callers see `ts` as sent.
- * On a re-write with different values the last write wins (the embedded
- * adapter keeps the first); the contract only relies on identical re-writes.
+ * A re-write with different values, and readings whose seqs collide modulo
+ * 1e6, merge into one point field by field (port.ts, "Where the adapters
+ * differ").
  *
  * Durability: `writeBatch` resolves only after every request got its 204 (the
  * server has the points in its WAL), and rejects with an InfluxWriteError when
@@ -132,12 +133,14 @@ class InfluxTelemetryStore implements TelemetryStore {
           : fields.map((f) => `${fn}(${quoteIdent(f)})`).join(', ');
       const where = `"asset_id" = ${asset.ref} AND time >= ${timeLiteral(q.from)} AND time < ${timeLiteral(q.to)}`;
       // GROUP BY time() buckets are aligned to multiples of the interval since
-      // the epoch (offset 0), and fill(none) omits empty buckets.
+      // the epoch (offset 0), and fill(none) omits empty buckets. There every
+      // series' points meet in one last() reducer, which keeps the later time
+      // and at equal times the larger value: the port's order (contract test).
       const groupBy = q.stepMs === undefined ? '' : ` GROUP BY time(${q.stepMs}ms) fill(none)`;
       const [result] = await influxQuery(
         this.query,
         `SELECT ${select} FROM ${quoteIdent(this.measurement)} WHERE ${where}${groupBy}`,
-        asset.params,
+        { params: asset.params },
       );
       for (const series of result?.series ?? []) {
         for (const row of series.values ?? []) {
@@ -159,26 +162,35 @@ class InfluxTelemetryStore implements TelemetryStore {
     if (fields.length === 0) return [];
     const asset = this.assetRef(assetId);
     const from = quoteIdent(this.measurement);
-    // One statement per metric: last() of several fields in one SELECT
-    // reports no single time, and each metric's latest time differs.
+    // One statement per metric (each metric's latest time differs), and per
+    // device: last() over several series that share the newest time returns
+    // any one of them, so the port's tie-break (larger value) is applied
+    // here. Times as RFC3339 keep the nanoseconds that order same-ms seqs.
     const results = await influxQuery(
       this.query,
-      fields.map((f) => `SELECT last(${quoteIdent(f)}) FROM ${from} WHERE "asset_id" = ${asset.ref}`).join('; '),
-      asset.params,
+      fields.map((f) => `SELECT last(${quoteIdent(f)}) FROM ${from} WHERE "asset_id" = ${asset.ref} GROUP BY "device_id"`).join('; '),
+      { params: asset.params, times: 'rfc3339' },
     );
     const out: LatestValue[] = [];
     fields.forEach((metric, i) => {
-      const row = results[i]?.series?.[0]?.values?.[0];
-      if (row && typeof row[1] === 'number') out.push({ metric, ts: Number(row[0]), value: row[1] });
+      let best: { ns: bigint; value: number } | undefined;
+      for (const series of results[i]?.series ?? []) {
+        const row = series.values?.[0];
+        if (!row || typeof row[0] !== 'string' || typeof row[1] !== 'number') continue;
+        const ns = rfc3339ToNs(row[0]);
+        if (!best || ns > best.ns || (ns === best.ns && row[1] > best.value)) best = { ns, value: row[1] };
+      }
+      if (best) out.push({ metric, ts: Number(floorDiv(best.ns, NS_PER_MS)), value: best.value });
     });
     return out.sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
   }
 
   /**
    * 1.x: InfluxQL `DELETE ... WHERE time < ...` (all retention policies).
-   * 2.x/3.x: InfluxQL cannot delete there; `POST /api/v2/delete` with a
+   * 2.x: InfluxQL cannot delete there; `POST /api/v2/delete` with a
    * measurement predicate does the same (its stop bound is inclusive, hence
-   * the last nanosecond before the cutoff).
+   * the last nanosecond before the cutoff). 3.x has no delete API at all
+   * (this rejects): there the database's own retention period applies.
    */
   async deleteBefore(before: number): Promise<void> {
     this.assertOpen();
@@ -244,11 +256,11 @@ class InfluxTelemetryStore implements TelemetryStore {
         await api.flush();
         return;
       } catch (err) {
-        const retryable = isRetryableWriteError(err);
-        if (!retryable || attempt > maxRetries) {
+        const retryNow = isRetryableWriteError(err);
+        if (!retryNow || attempt > maxRetries) {
           throw new InfluxWriteError(
             `InfluxDB write to ${this.url} failed after ${attempt} attempt(s): ${errorText(err)}`,
-            retryable,
+            retryNow || isConfigurationError(err),
             err,
           );
         }
@@ -283,13 +295,22 @@ class InfluxTelemetryStore implements TelemetryStore {
 }
 
 /**
- * Connection errors, timeouts, 429 and 5xx can pass on a later attempt; other
- * HTTP errors (400 bad points, 401/403, 404 unknown database) cannot. The
- * same rule as WriteApi's own retry buffer, which also skips 4xx but 429.
+ * Connection errors, timeouts, 408 (the server or a proxy timed the request
+ * out), 429 and 5xx can pass on the next attempt; other HTTP errors cannot.
  */
 function isRetryableWriteError(err: unknown): boolean {
-  if (err instanceof HttpError) return err.statusCode === 429 || err.statusCode >= 500;
+  if (err instanceof HttpError) return err.statusCode === 408 || err.statusCode === 429 || err.statusCode >= 500;
   return canRetryHttpCall(err);
+}
+
+/**
+ * 401/403 (a rotated token, a missing grant) and 404 (the database or bucket
+ * is missing) say nothing about the points: once an operator fixes the
+ * server, the same batch is written. Retrying at once is pointless, but the
+ * batch must stay in the spool, not be dead-lettered as bad data.
+ */
+function isConfigurationError(err: unknown): boolean {
+  return err instanceof HttpError && [401, 403, 404].includes(err.statusCode);
 }
 
 /** RFC3339 with ms: InfluxQL compares it as an absolute time. */
@@ -298,8 +319,21 @@ function timeLiteral(ms: number): string {
 }
 
 function rfc3339Nano(ns: bigint): string {
-  const ms = ns / NS_PER_MS - (ns % NS_PER_MS < 0n ? 1n : 0n);
+  const ms = floorDiv(ns, NS_PER_MS);
   const rest = ns - ms * NS_PER_MS;
   const iso = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
   return `${iso.slice(0, -1)}${rest.toString().padStart(6, '0')}Z`;
+}
+
+/** Epoch ns of InfluxDB's RFC3339 times (`...T12:00:00Z`, `...T12:00:00.000000042Z`). */
+function rfc3339ToNs(time: string): bigint {
+  const m = /^(.+T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/.exec(time);
+  const seconds = m ? Date.parse(`${m[1]}Z`) : Number.NaN;
+  if (!m || !Number.isFinite(seconds)) throw new Error(`InfluxDB returned a time that is not RFC3339: ${JSON.stringify(time)}`);
+  return BigInt(seconds) * NS_PER_MS + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/** Division rounding towards minus infinity (BigInt's `/` truncates), so times before 1970 floor too. */
+function floorDiv(a: bigint, b: bigint): bigint {
+  return a / b - (a % b < 0n ? 1n : 0n);
 }

@@ -8,7 +8,10 @@ export class InfluxWriteError extends Error {
 
   constructor(
     message: string,
-    /** Connection errors, 429 and 5xx: the same batch may succeed later. */
+    /**
+     * The same batch may succeed later: connection errors, 408, 429 and 5xx,
+     * and 401/403/404 (the server's configuration, not the points, is wrong).
+     */
     readonly retryable: boolean,
     cause?: unknown,
   ) {

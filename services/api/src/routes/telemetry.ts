@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeviceStatusSource, IngestCounterSource, TelemetryReader } from '../ports.js';
 import { IdParams } from './crud.js';
-import { MetricList, QueryDuration, QueryInstant } from './query-params.js';
+import { MetricList, MIN_INSTANT_MS, QueryDuration, QueryInstant } from './query-params.js';
 
 const DAY_MS = 86_400_000;
 /** Raw points over longer ranges would be megabytes; ask for buckets instead. */
@@ -57,9 +57,9 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
       params: IdParams,
       querystring: z.object({
         metrics: MetricList.describe('comma-separated metric names'),
-        from: QueryInstant.optional().describe('inclusive; default: `to` minus 24 h'),
-        to: QueryInstant.optional().describe('exclusive; default: now'),
-        step: QueryDuration.optional().describe('bucket width (30s, 5m, 1h, 1d); omit for raw points'),
+        from: QueryInstant.optional().describe('inclusive; epoch ms or ISO 8601 with Z/offset, 1970 to 2262; default: `to` minus 24 h'),
+        to: QueryInstant.optional().describe('exclusive; epoch ms or ISO 8601 with Z/offset, 1970 to 2262; default: now'),
+        step: QueryDuration.optional().describe('bucket width (30s, 5m, 1h, 1d; at most 3650d); omit for raw points'),
         agg: z.enum(['mean', 'min', 'max', 'last']).default('mean'),
       }),
       response: { 200: TelemetryResponse },
@@ -67,7 +67,8 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
     handler: async (req) => {
       await deps.repos.assets.get(req.params.id);
       const to = req.query.to ?? Date.now();
-      const from = req.query.from ?? to - DAY_MS;
+      // A `to` in 1970's first day must not default `from` to before what the stores hold.
+      const from = req.query.from ?? Math.max(MIN_INSTANT_MS, to - DAY_MS);
       const stepMs = req.query.step;
       if (from >= to) throw new AppError('VALIDATION_FAILED', 'from must be before to');
       if (stepMs === undefined && to - from > MAX_RAW_RANGE_MS) {

@@ -14,6 +14,12 @@ export interface RolePlan {
   readonly services: boolean;
   /** Calendar and operating-hour maintenance schedules, checked periodically. */
   readonly schedules: boolean;
+  /**
+   * Deletes telemetry past HM_TELEMETRY_RETENTION_DAYS. Retention is global,
+   * so the processes that own the store (all, edge) and the prediction
+   * workers run it, not every api and ingest process as well.
+   */
+  readonly retention: boolean;
   /** The full HTTP API and console; otherwise only /health and /metrics. */
   readonly api: boolean;
   /** The partitioned stream this process consumes as a scaled-out worker. */
@@ -24,13 +30,13 @@ export interface RolePlan {
   readonly forwardsEvents: boolean;
 }
 
-const none = { broker: false, telemetryStore: false, hourMeter: false, services: false, schedules: false, api: false, forwardsEvents: true };
+const none = { broker: false, telemetryStore: false, hourMeter: false, services: false, schedules: false, retention: false, api: false, forwardsEvents: true };
 
 export const ROLE_PLANS: Record<Role, RolePlan> = {
-  all: { broker: true, drain: 'store', telemetryStore: true, hourMeter: true, services: true, schedules: true, api: true, forwardsEvents: false },
-  edge: { ...none, broker: true, drain: 'store', telemetryStore: true, hourMeter: true, services: true, schedules: true },
+  all: { broker: true, drain: 'store', telemetryStore: true, hourMeter: true, services: true, schedules: true, retention: true, api: true, forwardsEvents: false },
+  edge: { ...none, broker: true, drain: 'store', telemetryStore: true, hourMeter: true, services: true, schedules: true, retention: true },
   broker: { ...none, broker: true, drain: 'partitions' },
   ingest: { ...none, telemetryStore: true, hourMeter: true, worker: 'ingest', account: SERVICE_ACCOUNTS.ingest },
-  prediction: { ...none, telemetryStore: true, services: true, schedules: true, worker: 'prediction', account: SERVICE_ACCOUNTS.prediction },
+  prediction: { ...none, telemetryStore: true, services: true, schedules: true, retention: true, worker: 'prediction', account: SERVICE_ACCOUNTS.prediction },
   api: { ...none, telemetryStore: true, services: true, api: true, account: SERVICE_ACCOUNTS.api, forwardsEvents: false },
 };
