@@ -21,6 +21,8 @@ export const IngestRejectionCode = z.enum([
   'INVALID_TIMESTAMP',
   /** `ts` is further in the future than MAX_FUTURE_SKEW_MS allows. */
   'FUTURE_TIMESTAMP',
+  /** `ts` is before EARLIEST_READING_MS (2000-01-01): an unset clock, or epoch seconds sent as milliseconds. */
+  'STALE_TIMESTAMP',
   /** The platform cannot take more data right now (spool full); QoS 0 data was dropped. */
   'OVERLOADED',
 ]);

@@ -6,6 +6,8 @@ export interface DeviceIngestCounters {
   readonly rejected: Readonly<Partial<Record<IngestRejectionCode, number>>>;
   /** Publishes refused without acknowledgement (spool full / shutting down). */
   readonly refused: number;
+  /** Accepted readings the store refused for good, kept in the spool's dead-letter file instead. */
+  readonly deadLettered: number;
   readonly lastAcceptedAt: number | undefined;
 }
 
@@ -14,13 +16,14 @@ type Mutable = {
   duplicates: number;
   rejected: Partial<Record<IngestRejectionCode, number>>;
   refused: number;
+  deadLettered: number;
   lastAcceptedAt: number | undefined;
 };
 
 /** In-memory per-device counters since process start. */
 export class IngestCounters {
   private readonly perDevice = new Map<string, Mutable>();
-  private readonly totals: Mutable = { accepted: 0, duplicates: 0, rejected: {}, refused: 0, lastAcceptedAt: undefined };
+  private readonly totals: Mutable = { accepted: 0, duplicates: 0, rejected: {}, refused: 0, deadLettered: 0, lastAcceptedAt: undefined };
 
   accepted(deviceId: string, n: number, at: number): void {
     if (n === 0) return;
@@ -45,6 +48,11 @@ export class IngestCounters {
     this.totals.refused++;
   }
 
+  deadLettered(deviceId: string): void {
+    this.entry(deviceId).deadLettered++;
+    this.totals.deadLettered++;
+  }
+
   get(deviceId: string): DeviceIngestCounters | undefined {
     const c = this.perDevice.get(deviceId);
     return c && { ...c, rejected: { ...c.rejected } };
@@ -61,7 +69,7 @@ export class IngestCounters {
   private entry(deviceId: string): Mutable {
     let c = this.perDevice.get(deviceId);
     if (!c) {
-      c = { accepted: 0, duplicates: 0, rejected: {}, refused: 0, lastAcceptedAt: undefined };
+      c = { accepted: 0, duplicates: 0, rejected: {}, refused: 0, deadLettered: 0, lastAcceptedAt: undefined };
       this.perDevice.set(deviceId, c);
     }
     return c;

@@ -8,6 +8,8 @@ import { encodeRecord } from './spool/record-codec.js';
 import { Spool, type FsyncPolicy, type SpoolStats } from './spool/spool.js';
 import { StoreDrainer, type StoreWriteStats } from './store-drainer.js';
 
+type Accepted = Extract<IngressOutcome, { status: 'accepted' }>;
+
 export interface IngestConfig {
   /** Directory of the durable spool (segment files and the dead-letter file). */
   readonly spoolDir: string;
@@ -125,6 +127,7 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
       retryBaseMs: cfg.retryBaseMs ?? 100,
       retryMaxMs: cfg.retryMaxMs ?? 5000,
       deadLetterDir: cfg.spoolDir,
+      onDeadLetter: (reading) => counters.deadLettered(reading.deviceId),
       onWrite: deps.onWrite,
       onStored: (readings) => {
         for (const wake of backlogWaiters) wake();
@@ -137,7 +140,7 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
   drainer.start();
   let accepting = true;
 
-  const backlogHigh = () => spool.backlogReadings() > highWater && !drainer.storeFailing;
+  const backlogHigh = () => spool.backlogReadings() > highWater && !drainer.blocked;
   function drainProgress(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
@@ -150,25 +153,63 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
     });
   }
 
+  /**
+   * Keys of readings taken but not yet durable, each with the outcome of its
+   * append (true once durable). The dedupe window remembers a key from the
+   * moment it is taken; a copy arriving before the original is durable must
+   * not be acknowledged on the strength of an append that may still fail.
+   */
+  const inFlight = new Map<string, Promise<boolean>>();
+
+  /** Splits readings into those new here and duplicates; `originals` are the in-flight appends the duplicates depend on. */
+  function claim(readings: readonly StoredReading[]) {
+    const fresh: StoredReading[] = [];
+    const keys: string[] = [];
+    const originals = new Set<Promise<boolean>>();
+    for (const r of readings) {
+      const key = DedupeWindow.key(r.deviceId, r.ts, r.seq);
+      if (dedupe.add(key)) {
+        fresh.push(r);
+        keys.push(key);
+        continue;
+      }
+      const original = inFlight.get(key);
+      if (original) originals.add(original);
+    }
+    return { fresh, keys, originals };
+  }
+
+  /** Marks `keys` in flight; the returned function settles them (forgotten by dedupe if not durable). */
+  function track(keys: readonly string[]): (durable: boolean) => void {
+    let settle!: (durable: boolean) => void;
+    const outcome = new Promise<boolean>((resolve) => (settle = resolve));
+    for (const k of keys) inFlight.set(k, outcome);
+    return (durable) => {
+      // Forgotten before the copies waiting on them hear of it, so a resend is taken afresh.
+      if (!durable) dedupe.remove(keys);
+      for (const k of keys) if (inFlight.get(k) === outcome) inFlight.delete(k);
+      settle(durable);
+    };
+  }
+
   async function accept(msg: TelemetryMessage): Promise<IngressOutcome> {
     if (!accepting) return { status: 'refused', code: 'SHUTTING_DOWN', message: 'ingest is shutting down' };
     const parsed = parseTelemetry(msg.payload, msg, limits);
     for (const r of parsed.rejections) counters.rejected(msg.deviceId, r.code);
 
-    const fresh = [];
-    const keys: string[] = [];
-    for (const r of parsed.readings) {
-      const key = DedupeWindow.key(r.deviceId, r.ts, r.seq);
-      if (dedupe.add(key)) {
-        fresh.push(r);
-        keys.push(key);
-      }
-    }
+    const { fresh, keys, originals } = claim(parsed.readings);
     const duplicates = parsed.readings.length - fresh.length;
     counters.duplicates(msg.deviceId, duplicates);
-    const done: IngressOutcome = { status: 'accepted', accepted: fresh.length, duplicates, rejections: parsed.rejections };
-    if (fresh.length === 0) return done;
+    const done: Accepted = { status: 'accepted', accepted: fresh.length, duplicates, rejections: parsed.rejections };
+    const outcome = fresh.length === 0 ? done : await spoolReadings(msg, fresh, track(keys), done);
+    // QoS 0 promises nothing, so it does not wait for the originals either.
+    if (outcome.status === 'refused' || msg.qos === 0 || originals.size === 0) return outcome;
+    if ((await Promise.all(originals)).every(Boolean)) return outcome;
+    counters.refused(msg.deviceId);
+    return { status: 'refused', code: 'OVERLOADED', message: 'an earlier copy of a reading in this publish was not taken; publish again' };
+  }
 
+  async function spoolReadings(msg: TelemetryMessage, fresh: StoredReading[], settle: (durable: boolean) => void, done: Accepted): Promise<IngressOutcome> {
     // Backpressure: while the store keeps up but the backlog is high, hold
     // this publish (aedes reads nothing more from the client meanwhile) so the
     // drainer gets the CPU; at full load the broker would otherwise take it
@@ -180,22 +221,19 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
 
     const record = encodeRecord(fresh);
     if (!spool.hasRoom(record.length)) {
-      dedupe.remove(keys);
-      counters.refused(msg.deviceId);
-      if (msg.qos === 0) {
-        // QoS 0 is best effort: drop, say so, keep the connection.
-        counters.rejected(msg.deviceId, 'OVERLOADED');
-        return { ...done, accepted: 0, rejections: [...parsed.rejections, { code: 'OVERLOADED', message: 'spool full; QoS 0 readings dropped' }] };
-      }
-      return { status: 'refused', code: 'OVERLOADED', message: 'spool full' };
+      settle(false);
+      return refuseSpoolFull(msg, done);
     }
     const durable = spool.append(record, fresh);
     if (msg.qos === 0) {
       // Best effort: not awaited, so a crash within the commit window can lose it.
       durable.then(
-        () => counters.accepted(msg.deviceId, fresh.length, now()),
+        () => {
+          settle(true);
+          counters.accepted(msg.deviceId, fresh.length, now());
+        },
         (err: unknown) => {
-          dedupe.remove(keys);
+          settle(false);
           log.warn({ err, deviceId: msg.deviceId }, 'QoS 0 readings lost: spool append failed');
         },
       );
@@ -204,12 +242,23 @@ export async function createIngest(deps: IngestDeps): Promise<Ingest> {
     try {
       await durable;
     } catch (err) {
-      dedupe.remove(keys);
+      settle(false);
       counters.refused(msg.deviceId);
       throw err;
     }
+    settle(true);
     counters.accepted(msg.deviceId, fresh.length, now());
     return done;
+  }
+
+  function refuseSpoolFull(msg: TelemetryMessage, done: Accepted): IngressOutcome {
+    counters.refused(msg.deviceId);
+    if (msg.qos === 0) {
+      // QoS 0 is best effort: drop, say so, keep the connection.
+      counters.rejected(msg.deviceId, 'OVERLOADED');
+      return { ...done, accepted: 0, rejections: [...done.rejections, { code: 'OVERLOADED', message: 'spool full; QoS 0 readings dropped' }] };
+    }
+    return { status: 'refused', code: 'OVERLOADED', message: 'spool full' };
   }
 
   return {

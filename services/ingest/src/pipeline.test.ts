@@ -91,14 +91,17 @@ describe('telemetry ingest through the broker', () => {
     await c.publishAsync(topic(n), JSON.stringify({ ts: T0, metrics: { v: 1 }, pad: 'x'.repeat(2000) }), { qos: 1 });
     await c.publishAsync(topic(n), `{"ts":${T0},"metrics":{"v":1e999}}`, { qos: 1 });
     await c.publishAsync(topic(n), JSON.stringify({ ts: Date.now() + 3_600_000, metrics: { v: 1 } }), { qos: 1 });
-    await waitFor('5 notices', () => errors.length === 5);
+    await c.publishAsync(topic(n), JSON.stringify({ ts: 1_700_000_000, seq: 3, metrics: { v: 1 } }), { qos: 1 }); // epoch seconds
+    await waitFor('6 notices', () => errors.length === 6);
     expect(errors.map((e) => (e as { code: string }).code)).toEqual([
       'MALFORMED_JSON',
       'INVALID_SHAPE',
       'PAYLOAD_TOO_LARGE',
       'INVALID_METRIC',
       'FUTURE_TIMESTAMP',
+      'STALE_TIMESTAMP',
     ]);
+    expect(errors[5]).toMatchObject({ seq: 3, message: expect.stringMatching(/before 2000-01-01.*milliseconds/) });
     expect(errors[0]).toMatchObject({ topic: topic(n), message: expect.stringContaining('not JSON') });
 
     // Same connection, still served.
@@ -107,7 +110,7 @@ describe('telemetry ingest through the broker', () => {
     expect(await n.values()).toEqual([{ ts: T0, value: 7 }]);
     expect(n.ingest.deviceCounters(n.device.id)).toMatchObject({
       accepted: 1,
-      rejected: { MALFORMED_JSON: 1, INVALID_SHAPE: 1, PAYLOAD_TOO_LARGE: 1, INVALID_METRIC: 1, FUTURE_TIMESTAMP: 1 },
+      rejected: { MALFORMED_JSON: 1, INVALID_SHAPE: 1, PAYLOAD_TOO_LARGE: 1, INVALID_METRIC: 1, FUTURE_TIMESTAMP: 1, STALE_TIMESTAMP: 1 },
     });
   });
 

@@ -1,18 +1,21 @@
-import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAppError } from '@hourmeter/runtime';
-import type { StoredReading, TelemetrySink } from '@hourmeter/telemetry-store';
+import { InfluxWriteError, type StoredReading, type TelemetrySink } from '@hourmeter/telemetry-store';
 import type { Logger } from 'pino';
+import { appendDurably } from './spool/durable-files.js';
 import type { Spool } from './spool/spool.js';
 
 export interface DrainerOptions {
   readonly batchSize: number;
   /** Longest a reading waits for a batch to fill before it is written anyway. */
   readonly flushIntervalMs: number;
+  /** Backoff of store write retries, and of restarts after the drainer itself failed. */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
-  /** Directory for `dead-letter.jsonl` (batches the store rejects as not retryable). */
+  /** Directory for `dead-letter.jsonl` (readings the store refuses for good). */
   readonly deadLetterDir: string;
+  /** Told about each reading written to the dead-letter file (per-device counters). */
+  readonly onDeadLetter?: ((reading: StoredReading) => void) | undefined;
   /**
    * Told about each batch once the store has it (hour meter, prediction).
    * Its failures are logged, never allowed to stall draining.
@@ -33,19 +36,43 @@ export interface StoreWriteStats {
   readonly maxWriteMs: number | undefined;
   readonly lastSuccessAt: number | undefined;
   readonly lastError: { readonly message: string; readonly at: number } | undefined;
-  /** True while the last write attempt failed and the drainer is retrying. */
+  /** True while the last write attempt failed transiently and the drainer is retrying. */
   readonly storeFailing: boolean;
+  /**
+   * True from an unexpected drainer error (a spool read, the dead-letter
+   * file) until it has moved the spool on again after restarting: nothing
+   * drains meanwhile, while ingest keeps acknowledging into the spool.
+   */
+  readonly drainerStalled: boolean;
+  readonly drainerRestarts: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
+ * Whether writing the same readings again cannot succeed. AppErrors and
+ * InfluxWriteErrors say so themselves (`retryable`: InfluxDB answered a 4xx
+ * other than 408/429); a RangeError is what the store adapters' own checks
+ * throw for a reading they cannot hold. Anything else (a store down, a
+ * network error) is taken as transient.
+ */
+function isPermanent(err: unknown): boolean {
+  if (isAppError(err) || err instanceof InfluxWriteError) return !err.retryable;
+  return err instanceof RangeError;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+type WriteOutcome = 'stored' | 'stopped' | { readonly refused: string };
+
+/**
  * Moves spooled readings into the store, one batch in flight at a time: a
  * slow store slows the drain, never the acknowledgements, and the spool
- * absorbs the difference until it is full. A failed write is retried with
- * capped exponential backoff for as long as it takes (the readings stay in
- * the spool); only a store error marked not retryable sends the batch to the
- * dead-letter file.
+ * absorbs the difference until it is full. A transient failure is retried
+ * with capped exponential backoff for as long as it takes (the readings stay
+ * in the spool). A batch the store refuses for good is halved until the
+ * single readings it refuses are found: those go to the dead-letter file,
+ * everything else is stored, and the spool moves on.
  */
 export class StoreDrainer {
   private running = false;
@@ -63,7 +90,11 @@ export class StoreDrainer {
     lastSuccessAt: undefined,
     lastError: undefined,
     storeFailing: false,
+    drainerStalled: false,
+    drainerRestarts: 0,
   };
+  /** Drainer failures since it last moved the spool on: the restart backoff. */
+  private failuresInARow = 0;
 
   constructor(
     private readonly spool: Spool,
@@ -80,11 +111,7 @@ export class StoreDrainer {
     if (this.running) return;
     this.running = true;
     this.stopped = new Promise((r) => (this.signalStop = r));
-    this.loop = this.run().catch((err: unknown) => {
-      // Only a corrupt spool gets here; stop draining rather than skip data.
-      this.stats_.lastError = { message: String((err as Error).message ?? err), at: Date.now() };
-      this.log.error({ err }, 'drainer stopped');
-    });
+    this.loop = this.supervise();
   }
 
   /** Stops after the write in flight (a batch not confirmed stays in the spool). */
@@ -99,9 +126,41 @@ export class StoreDrainer {
     return { ...this.stats_ };
   }
 
-  /** True while the last write failed and the drainer is retrying (cheap: read per publish). */
-  get storeFailing(): boolean {
-    return this.stats_.storeFailing;
+  /** True while nothing drains: the store is failing or the drainer is restarting (cheap: read per publish). */
+  get blocked(): boolean {
+    return this.stats_.storeFailing || this.stats_.drainerStalled;
+  }
+
+  /**
+   * Runs the drain loop, restarting it with capped backoff after an
+   * unexpected error: ingest goes on acknowledging into the spool, so
+   * draining must not just end. The batch in hand is read again on restart.
+   */
+  private async supervise(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.run();
+        return;
+      } catch (err) {
+        const delayMs = this.backoffMs(this.failuresInARow++);
+        const s = this.stats_;
+        s.drainerStalled = true;
+        s.drainerRestarts++;
+        s.lastError = { message: messageOf(err), at: Date.now() };
+        this.log.error({ err, restarts: s.drainerRestarts, delayMs }, 'spool drainer failed; restarting');
+        await this.pause(delayMs);
+      }
+    }
+  }
+
+  private backoffMs(attempt: number): number {
+    return Math.min(this.opts.retryBaseMs * 2 ** attempt, this.opts.retryMaxMs);
+  }
+
+  /** Waits `ms` or until stop(); true if still running. */
+  private async pause(ms: number): Promise<boolean> {
+    await Promise.race([sleep(ms), this.stopped]);
+    return this.running;
   }
 
   private async run(): Promise<void> {
@@ -121,10 +180,14 @@ export class StoreDrainer {
       }
       firstSeenAt = undefined;
       const batch = await this.spool.readBatch(this.opts.batchSize);
-      if (!batch || batch.readings.length === 0) continue;
-      if (!(await this.write(batch.readings))) return;
+      if (!batch) continue;
+      // A batch may be empty when the spool skipped damaged bytes: still confirmed, so they are not read again.
+      const stored = batch.readings.length > 0 ? await this.storeOrIsolate(batch.readings) : [];
+      if (!stored) return;
       await this.spool.confirm(batch.end);
-      this.notifyStored(batch.readings);
+      this.stats_.drainerStalled = false;
+      this.failuresInARow = 0;
+      if (stored.length > 0) this.notifyStored(stored);
     }
   }
 
@@ -136,50 +199,77 @@ export class StoreDrainer {
       .catch((err: unknown) => this.log.error({ err, readings: readings.length }, 'stored-readings listener failed'));
   }
 
-  /** True once the batch is in the store (or dead-lettered); false if stopped first. */
-  private async write(readings: Parameters<TelemetrySink['writeBatch']>[0]): Promise<boolean> {
+  /**
+   * Stores `readings`; if the store refuses them for good, halves them down
+   * to the single readings it refuses and dead-letters those (each is on
+   * disk before this resolves, so before the spool moves past it). Resolves
+   * with the readings stored, or undefined if stopped first.
+   */
+  private async storeOrIsolate(readings: readonly StoredReading[]): Promise<readonly StoredReading[] | undefined> {
+    const outcome = await this.write(readings);
+    if (outcome === 'stored') return readings;
+    if (outcome === 'stopped') return undefined;
+    if (readings.length === 1) {
+      await this.deadLetter(readings[0]!, outcome.refused);
+      return [];
+    }
+    const mid = Math.ceil(readings.length / 2);
+    const stored: StoredReading[] = [];
+    for (const half of [readings.slice(0, mid), readings.slice(mid)]) {
+      const got = await this.storeOrIsolate(half);
+      if (!got) return undefined;
+      stored.push(...got);
+    }
+    return stored;
+  }
+
+  /** One batch: retried while the failure is transient. */
+  private async write(readings: readonly StoredReading[]): Promise<WriteOutcome> {
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now();
       try {
         await this.store.writeBatch(readings);
-        const ms = performance.now() - t0;
-        const s = this.stats_;
-        s.batchesWritten++;
-        s.readingsWritten += readings.length;
-        s.lastWriteMs = ms;
-        s.meanWriteMs = s.meanWriteMs === undefined ? ms : s.meanWriteMs * 0.8 + ms * 0.2;
-        s.maxWriteMs = Math.max(s.maxWriteMs ?? 0, ms);
-        s.lastSuccessAt = Date.now();
-        try {
-          this.opts.onWrite?.(ms, readings.length);
-        } catch {
-          // An observer must never stall draining.
-        }
-        if (s.storeFailing) this.log.info({ attempts: attempt + 1 }, 'store writes recovered');
-        s.storeFailing = false;
-        return true;
+        this.recordWrite(performance.now() - t0, readings.length, attempt);
+        return 'stored';
       } catch (err) {
         const s = this.stats_;
         s.failedWrites++;
-        s.storeFailing = true;
-        s.lastError = { message: err instanceof Error ? err.message : String(err), at: Date.now() };
-        if (isAppError(err) && !err.retryable) {
-          await this.deadLetter(readings, err.message);
-          return true;
+        s.lastError = { message: messageOf(err), at: Date.now() };
+        if (isPermanent(err)) {
+          // The store answered: the readings are at fault, not the store.
+          s.storeFailing = false;
+          return { refused: messageOf(err) };
         }
+        s.storeFailing = true;
         if (attempt === 0) this.log.warn({ err, readings: readings.length }, 'store write failed; retrying');
-        if (!this.running) return false;
-        await Promise.race([sleep(Math.min(this.opts.retryBaseMs * 2 ** attempt, this.opts.retryMaxMs)), this.stopped]);
-        if (!this.running) return false;
+        if (!(await this.pause(this.backoffMs(attempt)))) return 'stopped';
       }
     }
   }
 
-  private async deadLetter(readings: Parameters<TelemetrySink['writeBatch']>[0], reason: string): Promise<void> {
-    const at = Date.now();
-    const lines = readings.map((r) => JSON.stringify({ at, reason, reading: r })).join('\n') + '\n';
-    await appendFile(join(this.opts.deadLetterDir, 'dead-letter.jsonl'), lines);
-    this.stats_.deadLetteredReadings += readings.length;
-    this.log.error({ readings: readings.length, reason }, 'store rejected batch as not retryable; dead-lettered');
+  private recordWrite(ms: number, readings: number, attempt: number): void {
+    const s = this.stats_;
+    s.batchesWritten++;
+    s.readingsWritten += readings;
+    s.lastWriteMs = ms;
+    s.meanWriteMs = s.meanWriteMs === undefined ? ms : s.meanWriteMs * 0.8 + ms * 0.2;
+    s.maxWriteMs = Math.max(s.maxWriteMs ?? 0, ms);
+    s.lastSuccessAt = Date.now();
+    try {
+      this.opts.onWrite?.(ms, readings);
+    } catch {
+      // An observer must never stall draining.
+    }
+    if (s.storeFailing) this.log.info({ attempts: attempt + 1 }, 'store writes recovered');
+    s.storeFailing = false;
+  }
+
+  private async deadLetter(reading: StoredReading, reason: string): Promise<void> {
+    const line = `${JSON.stringify({ at: Date.now(), reason, reading })}\n`;
+    await appendDurably(join(this.opts.deadLetterDir, 'dead-letter.jsonl'), line);
+    this.stats_.deadLetteredReadings++;
+    this.opts.onDeadLetter?.(reading);
+    const { deviceId, assetId, ts, seq } = reading;
+    this.log.error({ deviceId, assetId, ts, seq, reason }, 'store refused a reading for good; dead-lettered');
   }
 }

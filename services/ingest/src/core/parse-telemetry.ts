@@ -1,4 +1,4 @@
-import { MAX_FUTURE_SKEW_MS, TelemetryReading } from '@hourmeter/domain';
+import { EARLIEST_READING_MS, MAX_FUTURE_SKEW_MS, TelemetryReading } from '@hourmeter/domain';
 import type { IngestRejectionCode, ReadingRejection } from '@hourmeter/messages';
 import type { StoredReading } from '@hourmeter/telemetry-store';
 import type { z } from 'zod';
@@ -29,6 +29,26 @@ function codeFor(issue: z.core.$ZodIssue): IngestRejectionCode {
   if (issue.path[0] === 'metrics') return 'INVALID_METRIC';
   if (issue.path[0] === 'ts') return 'INVALID_TIMESTAMP';
   return 'INVALID_READING';
+}
+
+/** ISO 8601 where a Date can hold it: epoch ms up to 2^53 go beyond, and toISOString would throw. */
+function showTs(ts: number): string {
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? `${ts}` : date.toISOString();
+}
+
+/** Why a well-formed `ts` is still refused, if it is: too far ahead of the platform clock or before EARLIEST_READING_MS. */
+function timestampProblem(ts: number, receivedAt: number): ReadingRejection | undefined {
+  if (ts > receivedAt + MAX_FUTURE_SKEW_MS) {
+    return { code: 'FUTURE_TIMESTAMP', message: `ts ${showTs(ts)} is more than ${MAX_FUTURE_SKEW_MS} ms ahead of the platform clock` };
+  }
+  if (ts < EARLIEST_READING_MS) {
+    return {
+      code: 'STALE_TIMESTAMP',
+      message: `ts ${ts} (${showTs(ts)}) is before ${showTs(EARLIEST_READING_MS)}: is the device clock set, and is ts in milliseconds (not seconds)?`,
+    };
+  }
+  return undefined;
 }
 
 function seqOf(raw: unknown): number | undefined {
@@ -69,7 +89,6 @@ export function parseTelemetry(payload: Uint8Array, src: Source, limits: ParseLi
 
   const readings: StoredReading[] = [];
   const rejections: ReadingRejection[] = [];
-  const latestAllowed = src.receivedAt + MAX_FUTURE_SKEW_MS;
   items.forEach((raw, i) => {
     const index = isBatch ? i : undefined;
     if (hasProtoMetric(raw)) {
@@ -85,13 +104,9 @@ export function parseTelemetry(payload: Uint8Array, src: Source, limits: ParseLi
       return;
     }
     const r = parsed.data;
-    if (r.ts > latestAllowed) {
-      rejections.push({
-        code: 'FUTURE_TIMESTAMP',
-        message: `ts ${new Date(r.ts).toISOString()} is more than ${MAX_FUTURE_SKEW_MS} ms ahead of the platform clock`,
-        index,
-        seq: r.seq,
-      });
+    const problem = timestampProblem(r.ts, src.receivedAt);
+    if (problem) {
+      rejections.push({ ...problem, index, seq: r.seq });
       return;
     }
     readings.push({ assetId: src.assetId, deviceId: src.deviceId, ts: r.ts, seq: r.seq, metrics: r.metrics });

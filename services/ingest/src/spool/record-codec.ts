@@ -8,7 +8,8 @@ import type { StoredReading } from '@hourmeter/telemetry-store';
  *   body = {"d": deviceId, "a": assetId, "r": [[ts, seq | null, {metric: value}], ...]}
  *
  * JSON keeps the files readable with standard tools; the length + CRC framing
- * finds a torn tail after a crash (the record is cut or its CRC fails).
+ * finds a torn tail after a crash (the record is cut or its CRC fails), and
+ * lets a reader find the next good record after damaged bytes.
  */
 export const HEADER_BYTES = 8;
 
@@ -55,22 +56,72 @@ export function decodeRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY
       return { records, ends, consumed: pos, corrupt: false, needBytes: buf.length - pos > 0 ? HEADER_BYTES : undefined };
     }
     const len = buf.readUInt32BE(pos);
-    const sum = buf.readUInt32BE(pos + 4);
     if (buf.length - pos - HEADER_BYTES < len) {
       return { records, ends, consumed: pos, corrupt: false, needBytes: HEADER_BYTES + len };
     }
-    const body = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len);
-    if (crc32(body) !== sum) return { records, ends, consumed: pos, corrupt: true, needBytes: undefined };
-    try {
-      const doc = JSON.parse(body.toString('utf8')) as { d: string; a: string; r: Row[] };
-      records.push(
-        doc.r.map(([ts, seq, metrics]) => ({ deviceId: doc.d, assetId: doc.a, ts, seq: seq ?? undefined, metrics })),
-      );
-    } catch {
-      return { records, ends, consumed: pos, corrupt: true, needBytes: undefined };
-    }
+    const readings = verifiedBody(buf, pos, len);
+    if (!readings) return { records, ends, consumed: pos, corrupt: true, needBytes: undefined };
+    records.push(readings);
     pos += HEADER_BYTES + len;
     ends.push(pos);
   }
   return { records, ends, consumed: pos, corrupt: false, needBytes: undefined };
+}
+
+/** The readings of the record at `pos` with body length `len` (which must fit in `buf`), if its CRC and body check out. */
+function verifiedBody(buf: Buffer, pos: number, len: number): StoredReading[] | undefined {
+  const body = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len);
+  if (crc32(body) !== buf.readUInt32BE(pos + 4)) return undefined;
+  try {
+    const doc = JSON.parse(body.toString('utf8')) as { d: string; a: string; r: Row[] };
+    return doc.r.map(([ts, seq, metrics]) => ({ deviceId: doc.d, assetId: doc.a, ts, seq: seq ?? undefined, metrics }));
+  } catch {
+    return undefined;
+  }
+}
+
+const OPEN_BRACE = 0x7b;
+
+/**
+ * Offset of the first record at or after `from` that verifies whole: its
+ * length fits in `buf`, its CRC matches and its body is a record. Where
+ * reading resumes after damaged bytes; undefined when no record follows.
+ */
+export function nextRecordStart(buf: Buffer, from: number): number | undefined {
+  for (let pos = from; pos + HEADER_BYTES < buf.length; pos++) {
+    // Every body is a JSON object: a cheap filter before the CRC, so scanning
+    // a zero-filled or garbled range costs a byte compare per offset.
+    if (buf[pos + HEADER_BYTES] !== OPEN_BRACE) continue;
+    const len = buf.readUInt32BE(pos);
+    if (len > buf.length - pos - HEADER_BYTES) continue;
+    if (verifiedBody(buf, pos, len)) return pos;
+  }
+  return undefined;
+}
+
+export interface ScannedRecords {
+  readonly records: StoredReading[][];
+  /** Bytes [start, end) of each record in the buffer, parallel to `records`. */
+  readonly spans: (readonly [number, number])[];
+  /** Ranges in which no record could be verified, in order; the last one may run to the end of the buffer. */
+  readonly damaged: { readonly offset: number; readonly bytes: number }[];
+}
+
+/** Every verifiable record of a whole segment file, resynchronising after each damaged range. */
+export function scanRecords(buf: Buffer): ScannedRecords {
+  const out: ScannedRecords = { records: [], spans: [], damaged: [] };
+  let pos = 0;
+  while (pos < buf.length) {
+    const chunk = decodeRecords(buf.subarray(pos));
+    chunk.records.forEach((readings, i) => {
+      out.records.push(readings);
+      out.spans.push([pos + (i === 0 ? 0 : chunk.ends[i - 1]!), pos + chunk.ends[i]!]);
+    });
+    const bad = pos + chunk.consumed;
+    if (bad === buf.length) break;
+    const next = nextRecordStart(buf, bad + 1) ?? buf.length;
+    out.damaged.push({ offset: bad, bytes: next - bad });
+    pos = next;
+  }
+  return out;
 }

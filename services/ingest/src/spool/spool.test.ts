@@ -1,10 +1,10 @@
-import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@hourmeter/runtime';
 import { tempDir } from '@hourmeter/testkit';
 import type { StoredReading } from '@hourmeter/telemetry-store';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord } from './record-codec.js';
+import { encodeRecord, HEADER_BYTES } from './record-codec.js';
 import { Spool } from './spool.js';
 
 const log = createLogger({ level: 'silent' });
@@ -23,6 +23,32 @@ async function inSpoolDir(fn: (dir: string) => Promise<void>): Promise<void> {
 /** Appends one record of `readings`, encoded as ingest does. */
 const put = (s: Spool, ...readings: StoredReading[]) => s.append(encodeRecord(readings), readings);
 
+const segments = (dir: string) => readdirSync(dir).filter((n) => /^seg-\d+\.log$/.test(n)).sort();
+
+/** Five records (seq 0-4), one per append, in the spool's first segment; returns where each record starts. */
+async function fiveRecords(s: Spool): Promise<number[]> {
+  const starts: number[] = [];
+  let at = 0;
+  for (let i = 0; i < 5; i++) {
+    await put(s, reading(i));
+    starts.push(at);
+    at += encodeRecord([reading(i)]).length;
+  }
+  return starts;
+}
+
+/** Overwrites bytes of a file in place, as bit rot would. */
+function damage(path: string, offset: number, bytes: Buffer): void {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const flipped = (path: string, offset: number) => Buffer.from([readFileSync(path)[offset]! ^ 0xff]);
+
 describe('Spool', () => {
   it('replays committed records after a restart and truncates a torn tail', async () => {
     await inSpoolDir(async (dir) => {
@@ -38,12 +64,93 @@ describe('Spool', () => {
       const b = await Spool.open(opts(dir), (rs) => replayed.push(...rs.map((r) => r.seq!)));
       expect(replayed).toEqual([0, 1, 2]);
       expect(statSync(join(dir, seg)).size).toBe(good);
+      // A torn tail is not damage: nothing preserved, nothing counted.
+      expect(readdirSync(dir).filter((n) => n.endsWith('.corrupt'))).toEqual([]);
+      expect(b.stats()).toMatchObject({ corruptRegions: 0, corruptBytes: 0 });
       const batch = (await b.readBatch(10))!;
       expect(batch.readings.map((r) => r.seq)).toEqual([0, 1, 2]);
       await b.confirm(batch.end);
       // The old segment is deleted once confirmed; only the new active one stays.
       expect(readdirSync(dir).filter((n) => n.startsWith('seg-'))).toHaveLength(1);
       expect(b.stats().pendingReadings).toBe(0);
+      await b.close();
+    });
+  });
+
+  it('keeps every other record of a closed segment damaged in the middle, and preserves the damaged file', async () => {
+    await inSpoolDir(async (dir) => {
+      const a = await Spool.open(opts(dir));
+      const starts = await fiveRecords(a);
+      await a.close();
+      await (await Spool.open(opts(dir))).close(); // a restart: the first segment is no longer the newest
+      const [seg] = segments(dir);
+      const path = join(dir, seg!);
+      damage(path, starts[1]! + HEADER_BYTES + 3, flipped(path, starts[1]! + HEADER_BYTES + 3));
+      const asFound = readFileSync(path);
+
+      const replayed: number[] = [];
+      const b = await Spool.open(opts(dir), (rs) => replayed.push(...rs.map((r) => r.seq!)));
+      expect(replayed).toEqual([0, 2, 3, 4]);
+      expect(b.stats()).toMatchObject({ corruptRegions: 1, corruptBytes: starts[2]! - starts[1]!, pendingReadings: 4 });
+      expect(readFileSync(`${path}.corrupt`).equals(asFound)).toBe(true);
+      const batch = (await b.readBatch(10))!;
+      expect(batch.readings.map((r) => r.seq)).toEqual([0, 2, 3, 4]);
+      await b.confirm(batch.end);
+      expect(b.stats().pendingReadings).toBe(0);
+      await b.close();
+    });
+  });
+
+  it('keeps the records after a damaged one in the newest segment too: only a tail with nothing verifiable after it is torn', async () => {
+    await inSpoolDir(async (dir) => {
+      const a = await Spool.open(opts(dir));
+      const starts = await fiveRecords(a);
+      await a.close();
+      const path = join(dir, segments(dir)[0]!);
+      damage(path, starts[3]!, Buffer.from([0xff, 0xff, 0xff, 0xff])); // a length that runs past the end of the file
+
+      const replayed: number[] = [];
+      const b = await Spool.open(opts(dir), (rs) => replayed.push(...rs.map((r) => r.seq!)));
+      expect(replayed).toEqual([0, 1, 2, 4]);
+      expect(b.stats().corruptRegions).toBe(1);
+      expect(existsSync(`${path}.corrupt`)).toBe(true);
+      await b.close();
+    });
+  });
+
+  it('skips damage found while reading (a bad length, a bad CRC) instead of looping on it or stopping', { timeout: 10_000 }, async () => {
+    await inSpoolDir(async (dir) => {
+      const s = await Spool.open({ ...opts(dir), memoryReadings: 0 }); // every read from the file
+      const starts = await fiveRecords(s);
+      const path = join(dir, segments(dir)[0]!);
+      damage(path, starts[1]!, Buffer.from([0xff, 0xff, 0xff, 0xff]));
+      damage(path, starts[3]! + HEADER_BYTES + 2, flipped(path, starts[3]! + HEADER_BYTES + 2));
+
+      const batch = (await s.readBatch(10))!;
+      expect(batch.readings.map((r) => r.seq)).toEqual([0, 2, 4]);
+      expect(s.stats().corruptRegions).toBe(2);
+      expect(existsSync(`${path}.corrupt`)).toBe(true);
+      await s.confirm(batch.end);
+      // The depth figures follow what could be read, or a drain would never finish.
+      expect(s.stats().pendingReadings).toBe(0);
+      await s.close();
+    });
+  });
+
+  it('drops a recovered segment with nothing verifiable in it only after preserving it', async () => {
+    await inSpoolDir(async (dir) => {
+      const a = await Spool.open(opts(dir));
+      await fiveRecords(a);
+      await a.close();
+      await (await Spool.open(opts(dir))).close();
+      const path = join(dir, segments(dir)[0]!);
+      const garbage = Buffer.alloc(statSync(path).size, 0x5a);
+      writeFileSync(path, garbage);
+
+      const b = await Spool.open(opts(dir));
+      expect(b.stats()).toMatchObject({ pendingReadings: 0, corruptRegions: 1, corruptBytes: garbage.length });
+      expect(existsSync(path)).toBe(false);
+      expect(readFileSync(`${path}.corrupt`).equals(garbage)).toBe(true);
       await b.close();
     });
   });

@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { StoredReading } from '@hourmeter/telemetry-store';
 import type { Logger } from 'pino';
-import { decodeRecords } from './record-codec.js';
+import { copyDurably, replaceDurably, syncDir, truncateDurably } from './durable-files.js';
+import { decodeRecords, nextRecordStart, scanRecords, type ScannedRecords } from './record-codec.js';
 
 /**
  * - `group`: appends that arrive within `commitIntervalMs` share one write and
@@ -52,6 +53,13 @@ export interface SpoolStats {
   readonly fsync: FsyncPolicy;
   readonly commits: number;
   readonly lastCommitMs: number | undefined;
+  /**
+   * Damaged byte ranges skipped since start (at recovery or while reading),
+   * each logged with its segment and offset; the segment as found is kept as
+   * `<segment>.corrupt`. Non-zero means the disk damaged acknowledged data.
+   */
+  readonly corruptRegions: number;
+  readonly corruptBytes: number;
 }
 
 interface Segment {
@@ -109,6 +117,8 @@ export class Spool {
   private dataListeners = new Set<() => void>();
   private commits = 0;
   private lastCommitMs: number | undefined;
+  private corruptRegions = 0;
+  private corruptBytes = 0;
   /** The last segment and cursor moves, logged if the cursor is ever found off its segment. */
   private readonly recentMoves: string[] = [];
 
@@ -125,27 +135,23 @@ export class Spool {
   private async recover(onRecord?: (readings: StoredReading[]) => void): Promise<void> {
     const names = (await readdir(this.opts.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
     let nextId = 1;
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       const id = Number(SEGMENT_RE.exec(name)![1]);
       nextId = Math.max(nextId, id + 1);
       const path = join(this.opts.dir, name);
       const buf = await readFile(path);
-      const decoded = decodeRecords(buf);
-      if (decoded.consumed < buf.length) {
-        // A torn tail: bytes of a write that never completed, so never acknowledged.
-        this.opts.log.warn({ segment: name, dropped: buf.length - decoded.consumed, corrupt: decoded.corrupt }, 'truncating spool segment tail');
-        await truncate(path, decoded.consumed);
-      }
-      if (decoded.records.length === 0) {
+      const scanned = scanRecords(buf);
+      const size = await this.repair(path, buf, scanned, i === names.length - 1);
+      if (scanned.records.length === 0) {
         await unlink(path);
         continue;
       }
       let readings = 0;
-      for (const r of decoded.records) {
+      for (const r of scanned.records) {
         readings += r.length;
         onRecord?.(r);
       }
-      this.segments.push({ id, path, size: decoded.consumed, readings });
+      this.segments.push({ id, path, size, readings });
     }
     if (this.segments.length > 0) {
       const first = this.segments[0]!;
@@ -155,18 +161,47 @@ export class Spool {
     await this.startSegment(nextId);
   }
 
+  /**
+   * Leaves a recovered segment holding only records that verify; returns its
+   * new size. Only a torn tail of the newest segment is simply cut off: the
+   * bytes of a write that never completed, so never acknowledged (older
+   * segments were complete when the next one started). Damage anywhere else
+   * hit acknowledged data: every verifiable record around it is kept, the
+   * damage is logged and counted, and the segment as found is preserved as
+   * `<name>.corrupt` before it is rewritten.
+   */
+  private async repair(path: string, buf: Buffer, scanned: ScannedRecords, newest: boolean): Promise<number> {
+    const { damaged, spans } = scanned;
+    const last = damaged.at(-1);
+    if (!last) return buf.length;
+    const tornTail = newest && last.offset + last.bytes === buf.length ? last : undefined;
+    const corrupt = tornTail ? damaged.slice(0, -1) : damaged;
+    if (tornTail) this.opts.log.warn({ segment: basename(path), offset: tornTail.offset, dropped: tornTail.bytes }, 'truncating torn tail of the newest spool segment');
+    if (tornTail && corrupt.length === 0) {
+      await truncateDurably(path, tornTail.offset);
+      return tornTail.offset;
+    }
+    for (const region of corrupt) this.reportCorruption(path, region.offset, region.bytes);
+    await copyDurably(path, `${path}.corrupt`);
+    const kept = Buffer.concat(spans.map(([start, end]) => buf.subarray(start, end)));
+    await replaceDurably(path, kept);
+    return kept.length;
+  }
+
+  private reportCorruption(path: string, offset: number, bytes: number): void {
+    this.corruptRegions++;
+    this.corruptBytes += bytes;
+    this.opts.log.error(
+      { segment: basename(path), offset, bytesSkipped: bytes, preservedAs: `${basename(path)}.corrupt` },
+      'spool segment damaged: skipped to the next verifiable record',
+    );
+  }
+
   private async startSegment(id: number): Promise<void> {
     const path = join(this.opts.dir, segmentName(id));
     const writer = await open(path, 'a');
     // The new file's directory entry must be durable too, or a power cut could lose the whole file.
-    if (this.opts.fsync === 'group') {
-      const dir = await open(this.opts.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    }
+    if (this.opts.fsync === 'group') await syncDir(this.opts.dir);
     this.segments.push({ id, path, size: 0, readings: 0, writer });
     if (this.segments.length === 1) this.cursor = { segmentId: id, offset: 0, readings: 0 };
     this.moved(`start segment ${id}`);
@@ -382,8 +417,15 @@ export class Spool {
       await this.dropFirstSegment();
     }
     const seg = this.segments[0]!;
-    const fromMemory = this.recentBatch(seg, maxReadings);
-    if (fromMemory) return fromMemory;
+    return this.recentBatch(seg, maxReadings) ?? (await this.readFromFile(seg, maxReadings));
+  }
+
+  /**
+   * Decodes records from the cursor on. Everything before `seg.size` was
+   * committed whole, so a record that fails its CRC, or whose length runs
+   * past the committed end, is damage: skipped, never retried in a loop.
+   */
+  private async readFromFile(seg: Segment, maxReadings: number): Promise<SpoolBatch> {
     const handle = await this.readerFor(seg);
     const readings: StoredReading[] = [];
     let offset = this.cursor.offset;
@@ -391,24 +433,35 @@ export class Spool {
     let want = Math.min(READ_CHUNK_BYTES, seg.size - offset);
     while (readings.length < maxReadings && offset < seg.size) {
       const chunkStart = offset;
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buf, 0, want, chunkStart);
-      const decoded = decodeRecords(buf.subarray(0, bytesRead));
-      if (decoded.corrupt) throw new Error(`spool segment ${seg.path} is corrupt at offset ${chunkStart + decoded.consumed}`);
-      if (decoded.records.length === 0) {
-        // One record larger than the chunk: read exactly that record next.
-        want = Math.min(decoded.needBytes ?? want * 2, seg.size - offset);
-        continue;
-      }
+      const chunk = await readAt(handle, chunkStart, want);
+      const decoded = decodeRecords(chunk);
       for (let i = 0; i < decoded.records.length && readings.length < maxReadings; i++) {
         const rec = decoded.records[i]!;
         for (const r of rec) readings.push(r);
         count += rec.length;
         offset = chunkStart + decoded.ends[i]!;
       }
-      want = Math.min(READ_CHUNK_BYTES, seg.size - offset);
+      if (readings.length >= maxReadings) break;
+      // A record larger than the chunk is read whole next time.
+      const need = decoded.needBytes ?? 0;
+      if (decoded.corrupt || chunk.length < want || offset + need > seg.size) offset = await this.skipDamaged(seg, handle, offset);
+      want = Math.min(Math.max(READ_CHUNK_BYTES, need), seg.size - offset);
     }
+    // Read to the committed end, `count` is exact; after skipped damage the
+    // count kept at append time is not, and the depth figures would never
+    // reach zero.
+    if (offset === seg.size) seg.readings = count;
     return { readings, end: { segmentId: seg.id, offset, readings: count } };
+  }
+
+  /** Logs, counts and preserves damage found at `at`; returns where the next verifiable record starts (or the segment's end). */
+  private async skipDamaged(seg: Segment, handle: FileHandle, at: number): Promise<number> {
+    const rest = await readAt(handle, at, seg.size - at);
+    const next = nextRecordStart(rest, 1);
+    const resume = next === undefined ? seg.size : at + next;
+    this.reportCorruption(seg.path, at, resume - at);
+    await copyDurably(seg.path, `${seg.path}.corrupt`);
+    return resume;
   }
 
   /** The store has every reading before `pos`: advance, and delete segments no longer needed. */
@@ -454,6 +507,8 @@ export class Spool {
       fsync: this.opts.fsync,
       commits: this.commits,
       lastCommitMs: this.lastCommitMs,
+      corruptRegions: this.corruptRegions,
+      corruptBytes: this.corruptBytes,
     };
   }
 
@@ -476,4 +531,10 @@ export class Spool {
     await this.reader?.handle.close();
     this.reader = undefined;
   }
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  const { bytesRead } = await handle.read(buf, 0, length, position);
+  return buf.subarray(0, bytesRead);
 }

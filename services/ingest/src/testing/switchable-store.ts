@@ -1,13 +1,15 @@
-import type { TelemetryStore } from '@hourmeter/telemetry-store';
+import { InfluxWriteError, type StoredReading, type TelemetryStore } from '@hourmeter/telemetry-store';
 
 /**
  * Fault injector around a real store: while `down`, writes reject as an
- * unreachable store's would; `delayMs` makes every write slow. Everything else
- * is the real store.
+ * unreachable store's would; `delayMs` makes every write slow; a batch
+ * holding a reading `refuses` matches is rejected for good, as InfluxDB
+ * answers a 400 for a point it cannot take. Everything else is the real store.
  */
 export interface SwitchableStore extends TelemetryStore {
   down: boolean;
   delayMs: number;
+  refuses: ((reading: StoredReading) => boolean) | undefined;
   readonly failedWrites: number;
 }
 
@@ -16,6 +18,7 @@ export function switchableStore(inner: TelemetryStore): SwitchableStore {
   const s: SwitchableStore = {
     down: false,
     delayMs: 0,
+    refuses: undefined,
     get failedWrites() {
       return failedWrites;
     },
@@ -24,6 +27,11 @@ export function switchableStore(inner: TelemetryStore): SwitchableStore {
       if (s.down) {
         failedWrites++;
         throw new Error('store unavailable (injected fault)');
+      }
+      const refused = s.refuses && readings.find(s.refuses);
+      if (refused) {
+        failedWrites++;
+        throw new InfluxWriteError(`HTTP 400: unable to parse point at ts ${refused.ts} (injected fault)`, false);
       }
       return inner.writeBatch(readings);
     },
