@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssetInput, CustomerInput, idOf, Money, newId, RunningRule, TelemetryReading } from './index.js';
+import { AssetInput, CustomerInput, idOf, MetricName, Money, newId, RunningRule, TelemetryReading } from './index.js';
 
 describe('ids', () => {
   it('are prefixed, valid for their kind only, and sort in creation order', () => {
@@ -40,6 +40,9 @@ describe('registry schemas', () => {
     expect(AssetInput.safeParse({ ...base, commissionedOn: '2026-02-28' }).success).toBe(true);
     expect(RunningRule.safeParse({ kind: 'vibes', metric: 'x' }).success).toBe(false);
     expect(RunningRule.parse({ kind: 'counter', metric: 'operating_hours' })).toEqual({ kind: 'counter', metric: 'operating_hours', unit: 'hours' });
+    expect(MetricName.safeParse('time').error?.issues[0]?.message).toMatch(/"time" is a reserved name/);
+    expect(MetricName.safeParse('asset_id').error?.issues[0]?.message).toMatch(/"asset_id" is a reserved name/);
+    expect(MetricName.safeParse('device_id').success).toBe(false);
   });
 });
 
@@ -74,6 +77,11 @@ describe('telemetry reading', () => {
     expect(badName.path).toEqual(['metrics', 'Bad Name']);
     expect(badName.issues?.[0]?.message).toBe('lower-case letters, digits, _ and . starting with a letter');
     expect(issueOf({})).toMatchObject({ path: ['metrics'], message: 'must hold at least one metric' });
+    // Reserved: InfluxDB would acknowledge the reading and drop the field.
+    const reserved = issueOf({ time: 1, temp: 2 }) as { path: unknown; issues?: { message: string }[] };
+    expect(reserved.path).toEqual(['metrics', 'time']);
+    expect(reserved.issues?.[0]?.message).toMatch(/"time" is a reserved name/);
+    expect(TelemetryReading.safeParse({ ts, metrics: { time_s: 1, uptime: 2 } }).success).toBe(true);
     // zod drops a "__proto__" key before any check: it never reaches the metrics or their prototype.
     const proto = TelemetryReading.parse(JSON.parse(`{"ts":${ts},"metrics":{"__proto__":{"polluted":1},"temp":2}}`));
     expect(proto.metrics).toEqual({ temp: 2 });

@@ -78,11 +78,19 @@ export type Site = z.infer<typeof Site>;
 // ---------------------------------------------------------------- asset model
 
 /** A metric name as devices publish it: `vibration_rms`, `bearing.temp_c`. */
+const RESERVED_METRIC_NAMES = new Set(['time', 'asset_id', 'device_id']);
+
 export const MetricName = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z][a-z0-9_.]*$/, 'lower-case letters, digits, _ and . starting with a letter');
+  .regex(/^[a-z][a-z0-9_.]*$/, 'lower-case letters, digits, _ and . starting with a letter')
+  // InfluxDB answers 204 to a field named `time` but stores nothing under it,
+  // and a field named like one of the store's tags (asset_id, device_id)
+  // makes every query for that asset come back empty: refused here, before any store sees them.
+  .refine((name) => !RESERVED_METRIC_NAMES.has(name), {
+    error: (issue) => `"${String(issue.input)}" is a reserved name (InfluxDB keeps time, asset_id and device_id for itself); rename the metric`,
+  });
 
 /**
  * How the hour meter tells that an asset of this model is running: a boolean
@@ -92,7 +100,22 @@ export const MetricName = z
 export const RunningRule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('boolean'), metric: MetricName }),
   z.object({ kind: z.literal('threshold'), metric: MetricName, above: z.number() }),
-  z.object({ kind: z.literal('counter'), metric: MetricName, unit: z.enum(['hours', 'seconds']).default('hours') }),
+  z
+    .object({
+      kind: z.literal('counter'),
+      metric: MetricName,
+      unit: z.enum(['hours', 'seconds']).default('hours'),
+      resolution: z
+        .number()
+        .positive()
+        .optional()
+        .describe("the counter's step in its unit (whole hours: 1, J1939 engine hours: 0.05); default 1, at most one day"),
+    })
+    // A step is the slack allowed on top of elapsed time: a larger one would let any jump bill as running.
+    .refine((r) => r.resolution === undefined || r.resolution * (r.unit === 'hours' ? 3_600 : 1) <= 86_400, {
+      message: 'at most one day',
+      path: ['resolution'],
+    }),
 ]);
 export type RunningRule = z.infer<typeof RunningRule>;
 

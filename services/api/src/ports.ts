@@ -39,4 +39,10 @@ export interface IngestCounterSource {
 /** The hour meter's recompute, for repairs and audits. */
 export interface HourMeterControl {
   recompute(assetId: string, fromDay: string, toDay: string): Promise<unknown[]>;
+  /**
+   * Exactly the readings (`[ts, value]`) the meter computes `day` from with
+   * `settings`, a version's settings JSON as recorded; null when the store
+   * has no such metric.
+   */
+  readingsBehind(assetId: string, day: string, settings: string): Promise<{ metric: string; points: [number, number][] } | null>;
 }

@@ -4,6 +4,7 @@ import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } f
 import { tempDir } from '@hourmeter/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS } from './core/days.js';
 import type { MeterSettings } from './core/operating-time.js';
 import { createHourMeter, type HourMeter } from './hour-meter.js';
 
@@ -73,8 +74,8 @@ async function newAsset(): Promise<string> {
   return asset.id;
 }
 
-function meter(): HourMeter {
-  return createHourMeter({ samples: store, settings: { settingsFor: async () => settings }, totals: repos.operatingHours, logger });
+function meter(rule: () => MeterSettings = () => settings): HourMeter {
+  return createHourMeter({ samples: store, settings: { settingsFor: async () => rule() }, totals: repos.operatingHours, logger });
 }
 
 async function deliver(m: HourMeter, batch: StoredReading[]): Promise<void> {
@@ -144,5 +145,97 @@ describe('hour meter over the real stores', () => {
     await deliver(m, [{ assetId, deviceId: 'dev_x', ts: DAY1 + 12 * H + 4 * MIN, metrics: { running: false } }]);
     await m.flush();
     expect((await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs).toBe(4 * MIN);
+  });
+});
+
+describe('hour meter: counters, billing and vanished data', () => {
+  const counter: MeterSettings = { rule: { kind: 'counter', metric: 'engine_hours', unit: 'hours' }, maxGapMs: 15 * MIN };
+  const A = Date.UTC(2026, 6, 10);
+  const hoursOf = async (assetId: string, from: string, to: string) =>
+    (await repos.operatingHours.days(assetId, from, to)).map((d) => [d.day, d.operatingMs / H]);
+
+  /** Idle at 500 h on the 10th until 10:00, then offline; back at midnight of the 13th with 40 h more. */
+  function catchUp(assetId: string): StoredReading[][] {
+    const at = (ts: number, value: number): StoredReading => ({ assetId, deviceId: 'dev_x', ts, metrics: { engine_hours: value } });
+    return [[at(A + 9 * H, 500), at(A + 10 * H, 500)], [at(A + 3 * DAY_MS, 540)]];
+  }
+
+  it('puts a catch-up on the days before the reading that shows it, in the pass that reads it', async () => {
+    const assetId = await newAsset();
+    const m = meter(() => counter);
+    for (const batch of catchUp(assetId)) {
+      await deliver(m, batch);
+      await m.flush();
+    }
+    expect(await hoursOf(assetId, '2026-07-09', '2026-07-14')).toEqual([
+      ['2026-07-10', 0],
+      ['2026-07-11', 16],
+      ['2026-07-12', 24],
+      ['2026-07-13', 0],
+    ]);
+    expect(await repos.operatingHours.totalMs(assetId)).toBe(40 * H);
+  });
+
+  it('a recompute of the day showing a catch-up also records the days it reaches', async () => {
+    const assetId = await newAsset();
+    // Restored into the store without passing through the meter.
+    await store.writeBatch(catchUp(assetId).flat());
+    const m = meter(() => counter);
+    await m.recompute(assetId, '2026-07-13', '2026-07-13');
+    expect(await hoursOf(assetId, '2026-07-09', '2026-07-14')).toEqual([
+      ['2026-07-11', 16],
+      ['2026-07-12', 24],
+      ['2026-07-13', 0],
+    ]);
+  });
+
+  it('records zero for a day whose data is gone, and still nothing for days merely bordering data', async () => {
+    const assetId = await newAsset();
+    let current = settings;
+    const m = meter(() => current);
+    await deliver(m, readings(assetId));
+    await m.flush();
+    current = { ...settings, rule: { kind: 'boolean', metric: 'never_sent' } };
+    await m.recompute(assetId, '2026-06-30', '2026-07-03');
+    expect(await hoursOf(assetId, '2026-06-30', '2026-07-03')).toEqual([
+      ['2026-07-01', 0],
+      ['2026-07-02', 0],
+    ]);
+    expect((await repos.operatingHours.versions(assetId, '2026-07-01')).map((v) => v.operatingMs / H)).toEqual([10, 0]);
+  });
+
+  it('does not amend a version billing has taken: the change is a new version', async () => {
+    const assetId = await newAsset();
+    const m = meter();
+    const all = readings(assetId).filter((r) => r.ts < DAY2);
+    await deliver(m, all.slice(0, 600));
+    await m.flush();
+    const [billed] = await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01');
+    await repos.billing.syncUsage([{ assetId, day: billed!.day, operatingMs: billed!.operatingMs, version: billed!.version }]);
+    // The rest of the day arrives in order while the day is still open.
+    await deliver(m, all.slice(600));
+    await m.flush();
+    const versions = await repos.operatingHours.versions(assetId, '2026-07-01');
+    expect(versions.map((v) => [v.version, v.operatingMs])).toEqual([
+      [1, billed!.operatingMs],
+      // Day 1 runs 10 h; its last minute waits for a reading from day 2.
+      [2, 10 * H - MIN],
+    ]);
+  });
+
+  it('keeps the larger of two same-time readings, whichever device sent it and whatever the write order', async () => {
+    const totals = [];
+    for (const first of ['dev_a', 'dev_b']) {
+      const assetId = await newAsset();
+      const m = meter();
+      // At the same instants dev_a says running and dev_b (returned after it by the store) stopped.
+      for (const deviceId of first === 'dev_a' ? ['dev_a', 'dev_b'] : ['dev_b', 'dev_a']) {
+        const batch = Array.from({ length: 61 }, (_, i) => ({ assetId, deviceId, ts: DAY1 + 6 * H + i * MIN, metrics: { running: deviceId === 'dev_a' } }));
+        await deliver(m, batch);
+      }
+      await m.flush();
+      totals.push((await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs);
+    }
+    expect(totals).toEqual([H, H]);
   });
 });

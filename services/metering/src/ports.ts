@@ -8,7 +8,8 @@ export interface SampleSource {
 
 /** Per-asset running rule and gap limit (from the asset's model). */
 export interface SettingsSource {
-  settingsFor(assetId: string): Promise<MeterSettings | undefined>;
+  /** `fresh`: bypass any cache (a recompute applies a model edit at once). */
+  settingsFor(assetId: string, opts?: { fresh?: boolean }): Promise<MeterSettings | undefined>;
 }
 
 export interface DailyTotal {
@@ -25,8 +26,12 @@ export interface DailyTotal {
 
 /** Persisted, versioned daily totals (the relational store's operating-hours repository fits). */
 export interface TotalsStore {
-  /** `amend`: replace the current version (the day is still filling up) instead of adding one. */
-  record(total: DailyTotal, opts?: { amend?: boolean }): Promise<{ changed: boolean }>;
+  /**
+   * `amend`: replace the current version (the day is still filling up) instead
+   * of adding one, unless billing used it. `onlyIfRecorded`: never create the
+   * day, only update it. `current`: the day's record after the call, if any.
+   */
+  record(total: DailyTotal, opts?: { amend?: boolean; onlyIfRecorded?: boolean }): Promise<{ changed: boolean; current: object | undefined }>;
 }
 
 export type { StoredReading };

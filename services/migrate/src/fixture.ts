@@ -52,10 +52,11 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       .values({ id: 'pb_1', asset_model_id: model.id, code: 'B-2025-07', produced_on: '2025-07-01', unit_count: 40, quality_reserve_minor: 250_000, currency: 'EUR', created_at: T0, updated_at: T0 })
       .execute();
     const assetIds: string[] = [];
+    const deviceIds: string[] = [];
     for (let i = 0; i < size.assets; i++) {
       const a = await repos.assets.create({ serialNumber: `SN-${i + 1}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2025-09-01', status: 'active' });
       assetIds.push(a.id);
-      await repos.devices.create({ assetId: a.id, name: `gateway ${i + 1}` });
+      deviceIds.push((await repos.devices.create({ assetId: a.id, name: `gateway ${i + 1}` })).device.id);
     }
     await k.updateTable('assets').set({ production_batch_id: 'pb_1' }).where('id', '=', assetIds[0]!).execute();
     await repos.apiKeys.create({ name: 'admin', role: 'admin' }, T0);
@@ -150,6 +151,8 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     // installation has none, but the copy treats every table alike.
     await k.insertInto('partition_leases').values({ group_name: 'ingest', partition: 3, owner: 'ingest-1-abcd', expires_at: T0 + H }).execute();
     await k.insertInto('partition_members').values({ group_name: 'ingest', member: 'ingest-1-abcd', expires_at: T0 + H }).execute();
+    // Device connection state (0009): the last connection of a device, as its broker node recorded it.
+    await k.insertInto('device_connections').values({ device_id: deviceIds[0]!, online: 0, last_seen_at: T0 + H, client_address: '10.0.0.7', transport: 'tcp', connected_since: null, disconnected_at: T0 + H, broker_node: 'edge-1' }).execute();
 
     // Contracts and billing (0005): one issued invoice with lines, usage and a credit note, one draft.
     await k.insertInto('contracts').values({ id: 'ctr_1', customer_id: customer.id, kind: 'pbh', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2027-12-31', current_version: 2, created_at: T0, updated_at: T0 + H }).execute();

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, OperatingHoursTable } from '../schema.js';
 
 /** One asset's operating time on one UTC day, as the hour meter computed it. */
@@ -42,19 +42,31 @@ const sameTotal = (a: DailyOperatingTime, b: DailyTotalInput) =>
   a.counterResets === b.counterResets &&
   a.settings === b.settings;
 
+/**
+ * Whether billing took a usage record from this version of the day: it is
+ * then part of what was invoiced and must stay as it was.
+ */
+async function isBilled(tx: Transaction<Database>, v: DailyOperatingTime): Promise<boolean> {
+  const uses = (table: 'usage_records' | 'usage_record_versions') =>
+    tx.selectFrom(table).select('id').where('asset_id', '=', v.assetId).where('day', '=', v.day).where('source_version', '=', v.version);
+  return (await uses('usage_records').union(uses('usage_record_versions')).limit(1).executeTakeFirst()) !== undefined;
+}
+
 export function operatingHoursRepository(db: Kysely<Database>) {
   return {
     /**
      * Stores a recomputed day. An unchanged total is not a new version, so
      * recomputing is idempotent; a changed one becomes version n+1 and the
      * previous versions stay in the history. With `amend`, a changed total
-     * replaces the current version instead: the hour meter amends a day that
-     * is still filling up in order, and versions what changes after it closed.
+     * replaces the current version instead (the hour meter amends a day that
+     * is still filling up in order), unless a usage record was taken from
+     * that version: billed history is append-only. With `onlyIfRecorded`, a
+     * day without a record stays without one.
      */
     async record(
       total: DailyTotalInput,
-      opts: { amend?: boolean; now?: number } = {},
-    ): Promise<{ changed: boolean; current: DailyOperatingTime }> {
+      opts: { amend?: boolean; onlyIfRecorded?: boolean; now?: number } = {},
+    ): Promise<{ changed: boolean; current: DailyOperatingTime | undefined }> {
       const now = opts.now ?? Date.now();
       return db.transaction().execute(async (tx) => {
         const existing = await tx
@@ -64,7 +76,9 @@ export function operatingHoursRepository(db: Kysely<Database>) {
           .where('day', '=', total.day)
           .executeTakeFirst();
         const previous = existing && fromRow(existing);
+        if (!previous && opts.onlyIfRecorded) return { changed: false, current: undefined };
         if (previous && sameTotal(previous, total)) return { changed: false, current: previous };
+        const amend = previous !== undefined && opts.amend === true && !(await isBilled(tx, previous));
         const row = {
           asset_id: total.assetId,
           day: total.day,
@@ -75,10 +89,10 @@ export function operatingHoursRepository(db: Kysely<Database>) {
           first_sample_ts: total.firstSampleTs,
           last_sample_ts: total.lastSampleTs,
           settings: total.settings,
-          version: previous && opts.amend ? previous.version : (previous?.version ?? 0) + 1,
+          version: amend ? previous.version : (previous?.version ?? 0) + 1,
           computed_at: now,
         };
-        if (previous && opts.amend) {
+        if (amend) {
           await tx
             .updateTable('operating_hours_versions')
             .set(row)

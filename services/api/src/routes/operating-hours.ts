@@ -3,7 +3,7 @@ import { AppError } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { HourMeterControl, TelemetryReader } from '../ports.js';
+import type { HourMeterControl } from '../ports.js';
 import { IdParams } from './crud.js';
 import { IsoDay } from './query-params.js';
 
@@ -47,7 +47,6 @@ function checkRange(from: string, to: string): void {
 
 export interface OperatingHoursRouteDeps {
   repos: Repositories;
-  telemetry: TelemetryReader;
   hourMeter: HourMeterControl;
 }
 
@@ -95,7 +94,12 @@ export function operatingHoursRoutes(parent: FastifyInstance, deps: OperatingHou
           day: z.string(),
           settings: z.unknown().describe('running rule and gap limit of the current version'),
           versions: z.array(Day),
-          readings: z.object({ metric: z.string(), points: z.array(z.tuple([z.number(), z.number()])) }).nullable(),
+          readings: z
+            .object({ metric: z.string(), points: z.array(z.tuple([z.number(), z.number()])) })
+            .nullable()
+            .describe(
+              'the readings the day is computed from: for counters also those around it that decide the credits of its change points and of the later ones reaching into it (up to 7 days either side)',
+            ),
         }),
       },
     },
@@ -105,19 +109,13 @@ export function operatingHoursRoutes(parent: FastifyInstance, deps: OperatingHou
       const versions = await deps.repos.operatingHours.versions(id, day);
       const current = versions.at(-1);
       if (!current) throw new AppError('NOT_FOUND', `no operating time recorded for asset ${id} on ${day}`);
-      const settings = JSON.parse(current.settings) as { rule: { metric: string }; maxGapMs: number };
-      const [series] = await deps.telemetry.queryRange({
-        assetId: id,
-        metrics: [settings.rule.metric],
-        from: dayMs(day) - settings.maxGapMs,
-        to: dayMs(day) + DAY_MS + settings.maxGapMs,
-      });
+      // Exactly the readings the meter computes the day from with the version's rule: the meter knows which.
       return {
         assetId: id,
         day,
-        settings,
+        settings: JSON.parse(current.settings) as unknown,
         versions: versions.map(toDay),
-        readings: series ? { metric: series.metric, points: series.points.map((p) => [p.ts, p.value] as [number, number]) } : null,
+        readings: await deps.hourMeter.readingsBehind(id, day, current.settings),
       };
     },
   });
@@ -126,7 +124,8 @@ export function operatingHoursRoutes(parent: FastifyInstance, deps: OperatingHou
     config: { allow: ['engineer'] },
     schema: {
       tags,
-      summary: 'Recompute days from the stored readings (after a rule change or a repair); unchanged days get no new version',
+      summary:
+        "Recompute days from the stored readings with the model's current rule (after a rule change or a repair), and the earlier days counter credits reach; unchanged days get no new version",
       params: IdParams,
       body: DayRange,
       response: { 200: z.object({ assetId: z.string(), days: z.array(Day) }) },

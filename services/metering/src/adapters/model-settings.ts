@@ -6,15 +6,17 @@ const CACHE_MS = 60_000;
 
 /**
  * The hour meter's rule per asset comes from its asset model. Cached briefly:
- * every stored batch asks, and a model edit shows within a minute (a recompute
- * through the API applies it to past days).
+ * every stored batch asks, and a model edit shows within a minute. A recompute
+ * through the API asks for fresh settings, so it applies the edit to past days
+ * at once; the fresh answer replaces the cached one, so the periodic pass that
+ * follows does not put the old rule back.
  */
 export function modelSettingsSource(repos: Repositories, now: () => number = Date.now): SettingsSource {
   const cache = new Map<string, { at: number; settings: MeterSettings | undefined }>();
   return {
-    async settingsFor(assetId) {
+    async settingsFor(assetId, opts = {}) {
       const hit = cache.get(assetId);
-      if (hit && now() - hit.at < CACHE_MS) return hit.settings;
+      if (!opts.fresh && hit && now() - hit.at < CACHE_MS) return hit.settings;
       const asset = await repos.assets.find(assetId);
       const model = asset && (await repos.assetModels.find(asset.assetModelId));
       const settings = model && { rule: model.runningRule, maxGapMs: model.maxGapSeconds * 1000 };

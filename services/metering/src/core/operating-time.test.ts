@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, dayOf, daysBetween } from './days.js';
-import { affectedRange, operatingTime, type MeterSettings, type Sample } from './operating-time.js';
+import { affectedRange, operatingTime, sampleWindow, type MeterSettings, type Sample } from './operating-time.js';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -60,6 +60,35 @@ describe('state rules', () => {
     expect(operatingTime(samples, boolRule, D0 + DAY_MS, D0 + 2 * DAY_MS).operatingMs).toBe(6 * MIN);
   });
 
+  it('counts a gap exactly at the limit and not one a millisecond longer', () => {
+    const at = (gap: number): Sample[] => [
+      { ts: D0 + H, value: 1 },
+      { ts: D0 + H + gap, value: 0 },
+    ];
+    expect(operatingTime(at(15 * MIN), boolRule, D0, D0 + DAY_MS)).toMatchObject({ operatingMs: 15 * MIN, gapMs: 0 });
+    expect(operatingTime(at(15 * MIN + 1), boolRule, D0, D0 + DAY_MS)).toMatchObject({ operatingMs: 0, gapMs: 15 * MIN + 1 });
+  });
+
+  it('splits a state interval at midnight to the millisecond', () => {
+    const samples: Sample[] = [
+      { ts: D0 + DAY_MS - 1_234, value: 1 },
+      { ts: D0 + DAY_MS + 5_678, value: 0 },
+    ];
+    expect(operatingTime(samples, boolRule, D0, D0 + DAY_MS).operatingMs).toBe(1_234);
+    expect(operatingTime(samples, boolRule, D0 + DAY_MS, D0 + 2 * DAY_MS).operatingMs).toBe(5_678);
+  });
+
+  it('resolves two readings with one timestamp the same way whatever the store order: the larger value', () => {
+    const twins: Sample[] = [
+      { ts: D0 + H, value: 0 },
+      { ts: D0 + H, value: 1 },
+    ];
+    const after: Sample = { ts: D0 + H + 10 * MIN, value: 0 };
+    for (const samples of [[...twins, after], [twins[1]!, twins[0]!, after]]) {
+      expect(operatingTime(samples, boolRule, D0, D0 + DAY_MS).operatingMs).toBe(10 * MIN);
+    }
+  });
+
   it('applies a threshold rule strictly above the threshold', () => {
     const settings: MeterSettings = { rule: { kind: 'threshold', metric: 'rpm', above: 100 }, maxGapMs: 15 * MIN };
     const samples = [0, 100, 101, 1500, 100, 0].map((value, i) => ({ ts: D0 + i * 10 * MIN, value }));
@@ -102,6 +131,100 @@ describe('counter rule', () => {
     const total = operatingTime(samples, counterRule, D0, D0 + DAY_MS);
     expect(total.operatingMs).toBe(3 * H);
     expect(total.counterResets).toBe(1);
+  });
+});
+
+describe('counter rule: coarse counters and catch-up', () => {
+  const days = (samples: Sample[], settings: MeterSettings, first: number, n: number) =>
+    Array.from({ length: n }, (_, i) => operatingTime(samples, settings, first + i * DAY_MS, first + (i + 1) * DAY_MS));
+
+  it('counts a whole-hour counter read every minute', () => {
+    // Runs 08:00-18:00; the counter shows whole hours run, so it ticks at 09:00, 10:00, ..., 18:00.
+    const samples = series(D0, D0 + DAY_MS, MIN, () => false).map((s) => ({
+      ts: s.ts,
+      value: 100 + Math.floor(Math.min(Math.max(s.ts - D0 - 8 * H, 0), 10 * H) / H),
+    }));
+    expect(operatingTime(samples, counterRule, D0, D0 + DAY_MS)).toMatchObject({ operatingMs: 10 * H, counterResets: 0 });
+  });
+
+  it('counts a J1939 counter in 0.05 h steps read every 10 s, and its resolution bounds a plausible jump', () => {
+    const j1939: MeterSettings = { ...counterRule, rule: { ...counterRule.rule, resolution: 0.05 } as MeterSettings['rule'] };
+    // Runs 06:00-08:00: 40 steps of 3 minutes.
+    const samples = series(D0, D0 + 12 * H, 10_000, () => false).map((s) => ({
+      ts: s.ts,
+      value: 2000 + Math.floor(Math.min(Math.max(s.ts - D0 - 6 * H, 0), 2 * H) / (3 * MIN)) * 0.05,
+    }));
+    expect(operatingTime(samples, j1939, D0, D0 + DAY_MS).operatingMs).toBe(2 * H);
+    // A whole hour within 10 s is more than one 0.05 h step beyond the elapsed time: a discontinuity.
+    const jump: Sample[] = [
+      { ts: D0 + 20 * H, value: 100 },
+      { ts: D0 + 20 * H + 10_000, value: 101 },
+    ];
+    expect(operatingTime(jump, j1939, D0, D0 + DAY_MS)).toMatchObject({ operatingMs: 0, counterResets: 1 });
+    // With the default resolution (1 h) the same tick is plausible and credits the elapsed time (+2%).
+    expect(operatingTime(jump, counterRule, D0, D0 + DAY_MS)).toMatchObject({ operatingMs: 10_200, counterResets: 0 });
+  });
+
+  it('spreads a catch-up after days offline over the days before the reading, at most a day each', () => {
+    // Last heard at D0 10:00; back at D3 00:00 having run 40 h.
+    const samples: Sample[] = [
+      { ts: D0 + 9 * H, value: 500 },
+      { ts: D0 + 10 * H, value: 500 },
+      { ts: D0 + 3 * DAY_MS, value: 540 },
+    ];
+    const [d0, d1, d2, d3] = days(samples, counterRule, D0, 4);
+    expect([d0, d1, d2, d3].map((d) => d!.operatingMs)).toEqual([0, 16 * H, 24 * H, 0]);
+    expect(d1!.gapMs + d2!.gapMs).toBe(2 * DAY_MS);
+    // The reading at D3 00:00 belongs to D3 and reaches back to D1 08:00.
+    expect(d3).toMatchObject({ samples: 1, reachesBackTo: D0 + DAY_MS + 8 * H });
+  });
+
+  it('never gives a day more than its length when credits overlap by the tolerance', () => {
+    const samples: Sample[] = [
+      { ts: D0, value: 0 },
+      { ts: D0 + 12 * H, value: 12.24 },
+      { ts: D0 + 24 * H, value: 24.48 },
+    ];
+    expect(operatingTime(samples, counterRule, D0, D0 + DAY_MS).operatingMs).toBe(DAY_MS);
+  });
+
+  it('splits credits at midnight in whole milliseconds: the days add up to the credits exactly', () => {
+    // Irregular readings, sometimes hours apart, rising by odd fractions of an hour.
+    const samples: Sample[] = [{ ts: D0 + 17 * MIN, value: 7.123456 }];
+    for (let i = 0; samples.at(-1)!.ts < D0 + 6 * DAY_MS; i++) {
+      const { ts, value } = samples.at(-1)!;
+      const elapsed = 43 * MIN + (i % 7) * 97 * MIN + 1_009;
+      samples.push({ ts: ts + elapsed, value: value + ((i % 10) / 11) * (elapsed / H) });
+    }
+    const credits = samples.slice(1).reduce((sum, s, i) => sum + Math.round((s.value - samples[i]!.value) * H), 0);
+    const all = days(samples, counterRule, D0, 7);
+    expect(all.reduce((sum, d) => sum + d.operatingMs, 0)).toBe(credits);
+    expect(all.every((d) => d.counterResets === 0)).toBe(true);
+  });
+
+  it('gives each day from its sample window what it gets from all readings', () => {
+    const samples: Sample[] = [
+      { ts: D0 - 5 * DAY_MS, value: 10 },
+      { ts: D0 + 9 * H, value: 500 },
+      { ts: D0 + 10 * H, value: 500 },
+      { ts: D0 + 3 * DAY_MS, value: 540 },
+      ...series(D0 + 3 * DAY_MS + MIN, D0 + 5 * DAY_MS, 30 * MIN, () => true).map((s, i) => ({ ts: s.ts, value: 540 + i * 0.5 })),
+    ];
+    for (let from = D0 - 6 * DAY_MS; from < D0 + 6 * DAY_MS; from += DAY_MS) {
+      const w = sampleWindow(counterRule, from, from + DAY_MS);
+      const inWindow = samples.filter((s) => s.ts >= w.from && s.ts < w.to);
+      expect(operatingTime(inWindow, counterRule, from, from + DAY_MS), dayOf(from)).toEqual(operatingTime(samples, counterRule, from, from + DAY_MS));
+    }
+  });
+
+  it('resolves counter twins to the larger value', () => {
+    const samples: Sample[] = [
+      { ts: D0, value: 10 },
+      { ts: D0 + H, value: 10.5 },
+      { ts: D0 + H, value: 10.25 },
+    ];
+    expect(operatingTime(samples, counterRule, D0, D0 + DAY_MS).operatingMs).toBe(30 * MIN);
+    expect(operatingTime([samples[0]!, samples[2]!, samples[1]!], counterRule, D0, D0 + DAY_MS).operatingMs).toBe(30 * MIN);
   });
 });
 
