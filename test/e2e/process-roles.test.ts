@@ -153,10 +153,15 @@ describe.skipIf(!postgresUrl || !influxUrl)(
       const backlog = Array.from({ length: 120 }, (_, i) => ({ ts: from + i * 60_000, seq: i, metrics: { running: i < 90, vibration_rms: 1 + i / 100 } }));
       await device.publishAsync(`hm/v1/${deviceId}/telemetry`, JSON.stringify(backlog), { qos: 1 });
 
-      // Connection state and ingest counters live on the edge node: the api process says so.
-      const status = await fetch(`${apiAddress}/api/v1/devices/${deviceId}/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-      expect(status.status).toBe(503);
-      expect(await status.json()).toMatchObject({ code: 'UNAVAILABLE' });
+      // The edge node records the connection in the database: the api process shows it.
+      type Status = { online: boolean; clientAddress: string | null; transport: string | null; connectedSince: number | null };
+      let status: Status | undefined;
+      await waitFor('the connection recorded by the edge node, through the api process', async () => {
+        status = await call<Status>('GET', `/devices/${deviceId}/status`);
+        return status.online;
+      });
+      expect(status).toMatchObject({ clientAddress: expect.stringContaining('127.0.0.1'), transport: 'tcp' });
+      // Ingest counters live on the edge node: the api process says so.
       expect((await fetch(`${apiAddress}/api/v1/devices/${deviceId}/ingest`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(503);
 
       const day = new Date(from).toISOString().slice(0, 10);
@@ -205,6 +210,7 @@ describe.skipIf(!postgresUrl || !influxUrl)(
       await waitFor('the maintenance command on the device', () => commands.length > 0, { timeoutMs: 10_000 });
       expect(commands[0]).toEqual({ type: 'maintenance.completed', workOrderId: order.id, failureMode: 'bearing_wear' });
       await device.endAsync();
+      await waitFor('the end of the connection, through the api process', async () => !(await call<{ online: boolean }>('GET', `/devices/${deviceId}/status`)).online);
     }, 60_000);
   },
 );

@@ -40,8 +40,8 @@ const targets = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.t
 const metrics = createMetrics({
   ingest: () => ({
     accepting: true,
-    spool: { pendingBytes: 1, pendingReadings: 1, diskBytes: 1, maxBytes: 10 },
-    store: { batchesWritten: 1, readingsWritten: 1, failedWrites: 0, deadLetteredReadings: 0, storeFailing: false },
+    spool: { pendingBytes: 1, pendingReadings: 1, diskBytes: 1, maxBytes: 10, corruptBytes: 0 },
+    store: { batchesWritten: 1, readingsWritten: 1, failedWrites: 0, deadLetteredReadings: 0, storeFailing: false, drainerStalled: false },
     totals: { accepted: 1, duplicates: 0, rejected: { INVALID_METRIC: 1 }, refused: 0 },
   }),
   broker: () => ({ connectedClients: 1, onlineDevices: 1, authFailures: { bad_secret: 1 }, ingestRefusals: 0, denied: { publish: 0, subscribe: 0, oversized_packet: 0 } }),

@@ -6,8 +6,8 @@ import { parseExposition, serveMetrics } from './test-server.js';
 
 const ingest: { -readonly [K in keyof IngestMetricsSnapshot]: IngestMetricsSnapshot[K] } = {
   accepting: true,
-  spool: { pendingBytes: 0, pendingReadings: 0, diskBytes: 0, maxBytes: 1000 },
-  store: { batchesWritten: 0, readingsWritten: 0, failedWrites: 0, deadLetteredReadings: 0, storeFailing: false },
+  spool: { pendingBytes: 0, pendingReadings: 0, diskBytes: 0, maxBytes: 1000, corruptBytes: 0 },
+  store: { batchesWritten: 0, readingsWritten: 0, failedWrites: 0, deadLetteredReadings: 0, storeFailing: false, drainerStalled: false },
   totals: { accepted: 0, duplicates: 0, rejected: {}, refused: 0 },
 };
 let broker: BrokerMetricsSnapshot = { connectedClients: 0, onlineDevices: 0, authFailures: {}, ingestRefusals: 0, denied: { publish: 0, subscribe: 0, oversized_packet: 0 } };
@@ -50,8 +50,8 @@ describe('createMetrics', () => {
     expect(m.has('process_cpu_seconds_total')).toBe(true);
 
     ingest.totals = { accepted: 120, duplicates: 4, rejected: { INVALID_METRIC: 2, FUTURE_TIMESTAMP: 1 }, refused: 1 };
-    ingest.spool = { pendingBytes: 512, pendingReadings: 30, diskBytes: 4096, maxBytes: 1000 };
-    ingest.store = { batchesWritten: 3, readingsWritten: 90, failedWrites: 1, deadLetteredReadings: 0, storeFailing: true };
+    ingest.spool = { pendingBytes: 512, pendingReadings: 30, diskBytes: 4096, maxBytes: 1000, corruptBytes: 2048 };
+    ingest.store = { batchesWritten: 3, readingsWritten: 90, failedWrites: 1, deadLetteredReadings: 0, storeFailing: true, drainerStalled: true };
     broker = { connectedClients: 3, onlineDevices: 2, authFailures: { bad_secret: 5, unknown_device: 1 }, ingestRefusals: 0, denied: { publish: 3, subscribe: 0, oversized_packet: 1 } };
     metrics.observeStoreWrite(12, 50);
     metrics.observeStoreWrite(1500, 40);
@@ -65,6 +65,8 @@ describe('createMetrics', () => {
     expect(m.get('hourmeter_ingest_spool_pending_bytes')).toBe(512);
     expect(m.get('hourmeter_ingest_store_readings_written_total')).toBe(90);
     expect(m.get('hourmeter_ingest_store_failing')).toBe(1);
+    expect(m.get('hourmeter_ingest_drainer_stalled')).toBe(1);
+    expect(m.get('hourmeter_ingest_spool_corrupt_bytes_total')).toBe(2048);
     expect(m.get('hourmeter_ingest_store_write_seconds_count')).toBe(2);
     expect(m.get('hourmeter_ingest_store_write_seconds_bucket{le="0.025"}')).toBe(1);
     expect(m.get('hourmeter_ingest_store_write_seconds_bucket{le="2.5"}')).toBe(2);

@@ -8,13 +8,22 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Ingest's cumulative state (`ingest.health()` fits). */
 export interface IngestMetricsSnapshot {
   readonly accepting: boolean;
-  readonly spool: { readonly pendingBytes: number; readonly pendingReadings: number; readonly diskBytes: number; readonly maxBytes: number };
+  readonly spool: {
+    readonly pendingBytes: number;
+    readonly pendingReadings: number;
+    readonly diskBytes: number;
+    readonly maxBytes: number;
+    /** Bytes of spool segments found damaged and skipped (non-zero: the disk damaged acknowledged data). */
+    readonly corruptBytes: number;
+  };
   readonly store: {
     readonly batchesWritten: number;
     readonly readingsWritten: number;
     readonly failedWrites: number;
     readonly deadLetteredReadings: number;
     readonly storeFailing: boolean;
+    /** The drainer itself failed and is restarting with backoff. */
+    readonly drainerStalled: boolean;
   };
   readonly totals: {
     readonly accepted: number;
@@ -155,6 +164,8 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
   const failedWrites = counter('ingest_store_write_failures_total', 'Failed store write attempts (each retry counts)');
   const deadLettered = counter('ingest_store_dead_lettered_readings_total', 'Readings the store rejected as not retryable (dead-letter file)');
   const storeFailing = gauge('ingest_store_failing', '1 while the last store write failed and the drainer is retrying');
+  const drainerStalled = gauge('ingest_drainer_stalled', '1 while the spool drainer itself failed and is restarting with backoff');
+  const spoolCorrupt = counter('ingest_spool_corrupt_bytes_total', 'Bytes of spool segments found damaged and skipped (copies kept as .corrupt)');
   const writeSeconds = new Histogram({
     name: p + 'ingest_store_write_seconds',
     help: 'Latency of successful telemetry store batch writes',
@@ -242,6 +253,8 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     setCounter(failedWrites, s.store.failedWrites);
     setCounter(deadLettered, s.store.deadLetteredReadings);
     storeFailing.set(bool(s.store.storeFailing));
+    drainerStalled.set(bool(s.store.drainerStalled));
+    setCounter(spoolCorrupt, s.spool.corruptBytes);
   }
 
   function readBroker() {

@@ -334,6 +334,7 @@ describe('telemetry and operating hours', () => {
       duplicates: 0,
       rejected: {},
       refused: 0,
+      deadLettered: 0,
       lastAcceptedAt: null,
     });
     expectProblem(await call('GET', '/api/v1/devices/dev_01JAAAAAAAAAAAAAAAAAAAAAAA/status'), 404, 'NOT_FOUND');

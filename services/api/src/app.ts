@@ -25,7 +25,8 @@ export interface ApiDeps {
   health: Readonly<Record<string, HealthCheck>>;
   version: string;
   telemetry: TelemetryReader;
-  deviceStatus: DeviceStatusSource;
+  /** The in-process broker's live connection state; without one, the state broker nodes recorded in the database. */
+  deviceStatus?: DeviceStatusSource | undefined;
   /** Ends a device's connection when its credentials change; absent where no broker runs in the process. */
   deviceSessions?: DeviceSessionControl | undefined;
   ingestCounters: IngestCounterSource;

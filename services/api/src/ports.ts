@@ -9,7 +9,14 @@ export interface TelemetryReader {
 /** The broker's view of device connections. */
 export interface DeviceStatusSource {
   get(deviceId: string):
-    | { online: boolean; lastSeenAt: number; clientAddress: string | undefined; connectedSince: number | undefined }
+    | {
+        online: boolean;
+        lastSeenAt: number;
+        clientAddress: string | undefined;
+        connectedSince: number | undefined;
+        disconnectedAt: number | undefined;
+        transport: 'tcp' | 'ws';
+      }
     | undefined;
 }
 
@@ -31,6 +38,7 @@ export interface IngestCounterSource {
         duplicates: number;
         rejected: Readonly<Partial<Record<string, number>>>;
         refused: number;
+        deadLettered: number;
         lastAcceptedAt: number | undefined;
       }
     | undefined;

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerConsole } from '@hourmeter/console';
-import { buildApi, buildOpsApi, dbCountSources, type DeviceStatusSource, type IngestCounterSource } from '@hourmeter/api';
+import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
@@ -13,6 +13,7 @@ import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } 
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
+import { startConnectionStateRecorder } from './connection-state-recorder.js';
 import { startRetentionJob } from './retention.js';
 import { ROLE_PLANS } from './roles/plan.js';
 import { startRoleWorker } from './roles/workers.js';
@@ -223,6 +224,9 @@ async function main(): Promise<void> {
     });
     late.broker = mqtt;
     mqtt.connections.onChange(deviceConnectionEvents(events));
+    // Registered before the broker, so it closes after it and records the disconnects of the shutdown.
+    const recorder = await startConnectionStateRecorder({ connections: mqtt.connections, store: repos.deviceConnections, node: nodeId, logger });
+    shutdown.register('device connection state', () => recorder.close());
   }
   if (plan.forwardsEvents) {
     // The api processes subscribe to these to show alerts and device status
@@ -258,7 +262,10 @@ async function main(): Promise<void> {
     ...(telemetry ? { telemetryStore: () => telemetry.store.ping() } : {}),
     ...(ingest && broker
       ? {
-          ingest: async () => ingest.health().accepting && !ingest.health().store.storeFailing,
+          ingest: async () => {
+            const h = ingest.health();
+            return h.accepting && !h.store.storeFailing && !h.store.drainerStalled;
+          },
           broker: async () => broker.tcpPort !== undefined && broker.clusterHealthy(),
         }
       : {}),
@@ -273,7 +280,7 @@ async function main(): Promise<void> {
       logger,
       version: VERSION,
       telemetry: telemetry!.store,
-      deviceStatus: broker ? broker.connections : unavailable.deviceStatus,
+      deviceStatus: broker?.connections,
       deviceSessions: broker && {
         credentialsChanged: (deviceId) => {
           broker.recheckCredentials([deviceId]).catch((err: unknown) => logger.warn({ err, deviceId }, 'could not re-check a device; the periodic re-check will'));
@@ -331,16 +338,11 @@ async function main(): Promise<void> {
 }
 
 /**
- * Device connection state and ingest counters live in the memory of the
- * broker node a device is connected to; a process without a broker cannot
- * answer for them, and says so (503 UNAVAILABLE) instead of reporting "offline, 0".
+ * Ingest counters live in the memory of the broker node a device is connected
+ * to; a process without a broker cannot answer for them, and says so (503
+ * UNAVAILABLE) instead of reporting "0".
  */
-const unavailable: { deviceStatus: DeviceStatusSource; ingestCounters: IngestCounterSource } = {
-  deviceStatus: {
-    get() {
-      throw new AppError('UNAVAILABLE', 'device connection state is kept by the broker node the device is connected to and is not available from an api process (HM_ROLE=api); see the hourmeter_broker_* metrics of the broker nodes');
-    },
-  },
+const unavailable: { ingestCounters: IngestCounterSource } = {
   ingestCounters: {
     forDevice() {
       throw new AppError('UNAVAILABLE', 'ingest counters are kept by the broker node the device is connected to and are not available from an api process (HM_ROLE=api); see the hourmeter_ingest_* metrics of the broker nodes');

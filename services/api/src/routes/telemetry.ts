@@ -28,6 +28,8 @@ const ConnectionState = z.object({
   lastSeenAt: z.number().nullable(),
   clientAddress: z.string().nullable(),
   connectedSince: z.number().nullable(),
+  disconnectedAt: z.number().nullable(),
+  transport: z.enum(['tcp', 'ws']).nullable(),
 });
 
 const IngestCounters = z.object({
@@ -36,13 +38,15 @@ const IngestCounters = z.object({
   duplicates: z.number(),
   rejected: z.record(z.string(), z.number()).describe('rejected readings by reason code'),
   refused: z.number().describe('publishes refused unacknowledged (spool full, shutting down); the device resends them'),
+  deadLettered: z.number().describe('acknowledged readings the telemetry store refused for good, kept in the spool directory\'s dead-letter.jsonl'),
   lastAcceptedAt: z.number().nullable(),
 });
 
 export interface TelemetryRouteDeps {
   repos: Repositories;
   telemetry: TelemetryReader;
-  deviceStatus: DeviceStatusSource;
+  /** The broker's live view, when one runs in this process; otherwise what the broker nodes recorded. */
+  deviceStatus?: DeviceStatusSource | undefined;
   ingestCounters: IngestCounterSource;
 }
 
@@ -105,16 +109,23 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
   });
 
   app.get('/devices/:id/status', {
-    schema: { tags: ['devices'], summary: 'Connection state of a device (online, last seen, address)', params: IdParams, response: { 200: ConnectionState } },
+    schema: {
+      tags: ['devices'],
+      summary: 'Connection state of a device (online, last seen, address); "last seen" recorded by another process lags by up to 30 s',
+      params: IdParams,
+      response: { 200: ConnectionState },
+    },
     handler: async (req) => {
       await deps.repos.devices.get(req.params.id);
-      const s = deps.deviceStatus.get(req.params.id);
+      const s = deps.deviceStatus?.get(req.params.id) ?? (await deps.repos.deviceConnections.get(req.params.id));
       return {
         deviceId: req.params.id,
         online: s?.online ?? false,
         lastSeenAt: s?.lastSeenAt ?? null,
         clientAddress: s?.clientAddress ?? null,
         connectedSince: s?.connectedSince ?? null,
+        disconnectedAt: s?.disconnectedAt ?? null,
+        transport: s?.transport ?? null,
       };
     },
   });
@@ -131,6 +142,7 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
         duplicates: c?.duplicates ?? 0,
         rejected,
         refused: c?.refused ?? 0,
+        deadLettered: c?.deadLettered ?? 0,
         lastAcceptedAt: c?.lastAcceptedAt ?? null,
       };
     },
