@@ -1,13 +1,11 @@
-import { CustomerInput } from '@hourmeter/domain';
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { createDuckDbTelemetryStore, type RangeQuery, type StoredReading, type TelemetryStore } from '@hourmeter/telemetry-store';
-import { tempDir } from '@hourmeter/testkit';
+import type { RangeQuery, StoredReading } from '@hourmeter/telemetry-store';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DAY_MS, dayOf, dayStart, dayStartOf } from './core/days.js';
 import { COUNTER_LOOKBACK_MS, narrowWindow, operatingTime, sampleWindow, type DayResult, type MeterSettings, type Sample } from './core/operating-time.js';
 import { createHourMeter, readDay } from './hour-meter.js';
 import type { DailyTotal, SampleSource, TotalsStore } from './ports.js';
+import { useRealStores } from './testing/real-stores.js';
 
 const S = 1_000;
 const MIN = 60_000;
@@ -237,36 +235,8 @@ describe('adaptive counter window at its bounds', () => {
 });
 
 describe('adaptive counter window: the meter over the real stores', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let db: Db;
-  let repos: Repositories;
-  let store: TelemetryStore;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    db = await openDb({ dataDir: dir.path, logger });
-    repos = repositories(db);
-    store = await createDuckDbTelemetryStore({ dataDir: dir.path });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await db?.close();
-    dir?.cleanup();
-  });
-
-  async function newAsset(settings: MeterSettings): Promise<string> {
-    const customer = await repos.customers.create(CustomerInput.parse({ name: 'C', currency: 'EUR' }));
-    const site = await repos.sites.create({ customerId: customer.id, name: 'S', timezone: 'UTC' });
-    const model = await repos.assetModels.create({
-      code: `M-${Math.random().toString(36).slice(2, 8)}`,
-      name: 'M',
-      runningRule: settings.rule,
-      maxGapSeconds: settings.maxGapMs / 1000,
-      warrantyMonths: 12,
-      leadTimeHours: 24,
-    });
-    return (await repos.assets.create({ serialNumber: 'S1', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
-  }
+  const stores = useRealStores(logger);
+  const newAsset = (settings: MeterSettings) => stores.newAsset(settings);
 
   const toReadings = (assetId: string, metric: string, samples: readonly Sample[]): StoredReading[] =>
     samples.map((s, i) => ({ assetId, deviceId: i % 2 ? 'dev_a' : 'dev_b', ts: s.ts, metrics: { [metric]: s.value } }));
@@ -277,7 +247,7 @@ describe('adaptive counter window: the meter over the real stores', () => {
     return {
       queries,
       async queryRange(q) {
-        const result = await store.queryRange(q);
+        const result = await stores.store.queryRange(q);
         queries.push({ from: q.from, to: q.to, points: result[0]?.points.length ?? 0 });
         return result;
       },
@@ -291,7 +261,7 @@ describe('adaptive counter window: the meter over the real stores', () => {
       recorded,
       record(total: DailyTotal, opts) {
         recorded.set(total.day, (recorded.get(total.day) ?? 0) + 1);
-        return repos.operatingHours.record(total, opts);
+        return stores.repos.operatingHours.record(total, opts);
       },
     };
   }
@@ -300,8 +270,8 @@ describe('adaptive counter window: the meter over the real stores', () => {
     for (const seed of [3, 7, 11, 19, 23, 42]) {
       const { settings, samples } = randomCounter(seed);
       const assetId = await newAsset(settings);
-      await store.writeBatch(toReadings(assetId, settings.rule.metric, samples));
-      const m = createHourMeter({ samples: store, settings: { settingsFor: async () => settings }, totals: repos.operatingHours, logger });
+      await stores.store.writeBatch(toReadings(assetId, settings.rule.metric, samples));
+      const m = createHourMeter({ samples: stores.store, settings: { settingsFor: async () => settings }, totals: stores.repos.operatingHours, logger });
       const days = daysOf(samples);
       const recorded = await m.recompute(assetId, dayOf(days[0]!), dayOf(days.at(-1)!));
       for (const from of days) {
@@ -331,9 +301,9 @@ describe('adaptive counter window: the meter over the real stores', () => {
       if (hour >= 5 && hour < 23) ran += 30 * S;
       samples.push({ ts: t, value: Math.floor(ran / (3 * MIN)) * 0.05 });
     }
-    await store.writeBatch(toReadings(assetId, 'engine_hours', samples));
+    await stores.store.writeBatch(toReadings(assetId, 'engine_hours', samples));
     const source = counted();
-    const m = createHourMeter({ samples: source, settings: { settingsFor: async () => settings }, totals: repos.operatingHours, logger });
+    const m = createHourMeter({ samples: source, settings: { settingsFor: async () => settings }, totals: stores.repos.operatingHours, logger });
     const day = start + 4 * DAY_MS;
     const recorded = await m.recompute(assetId, dayOf(day), dayOf(day));
     expect(recorded.map((d) => [d.day, d.operatingMs / H])).toEqual([[dayOf(day), 18]]);
@@ -356,16 +326,16 @@ describe('adaptive counter window: the meter over the real stores', () => {
     const P = D0 + 50 * DAY_MS;
     const E = P + DAY_MS;
     const D = E + DAY_MS;
-    const m = createHourMeter({ samples: store, settings: { settingsFor: async () => settings }, totals: repos.operatingHours, logger });
+    const m = createHourMeter({ samples: stores.store, settings: { settingsFor: async () => settings }, totals: stores.repos.operatingHours, logger });
     const samples: Sample[] = [];
     const deliver = async (batch: Sample[]) => {
       samples.push(...batch);
       const readings = toReadings(assetId, 'run_s', batch);
-      await store.writeBatch(readings);
+      await stores.store.writeBatch(readings);
       await m.onStored(readings);
       await m.flush();
     };
-    const hours = async () => (await repos.operatingHours.days(assetId, dayOf(P), dayOf(D))).map((d) => d.operatingMs / H);
+    const hours = async () => (await stores.repos.operatingHours.days(assetId, dayOf(P), dayOf(D))).map((d) => d.operatingMs / H);
     // Idle at 1,000 s until noon on P, then silent until 02:00 on D with 30 h more: 20:00 on P to 02:00 on D.
     await deliver([9, 10, 11, 12].map((h) => ({ ts: P + h * H, value: 1_000 })));
     await deliver([{ ts: D + 2 * H, value: 1_000 + 30 * 3_600 }]);
@@ -390,13 +360,13 @@ describe('adaptive counter window: the meter over the real stores', () => {
     // Offline (still running) from 22:00 until 02:00 the next day: the catch-up reaches back into D.
     for (let t = F + 2 * H; t < F + 8 * H; t += MIN) samples.push({ ts: t, value: (t - E) / S });
     const totals = countedTotals();
-    const meter = () => createHourMeter({ samples: store, settings: { settingsFor: async () => settings }, totals, logger });
+    const meter = () => createHourMeter({ samples: stores.store, settings: { settingsFor: async () => settings }, totals, logger });
     const deliverFrom = async (m: ReturnType<typeof meter>, from: number, to: number) => {
       const batches = [];
       for (let t = from; t < to; t += 10 * MIN) {
         const batch = toReadings(assetId, 'run_s', samples.filter((s) => s.ts >= t && s.ts < Math.min(t + 10 * MIN, to)));
         if (batch.length === 0) continue;
-        await store.writeBatch(batch);
+        await stores.store.writeBatch(batch);
         await m.onStored(batch);
         await m.flush();
         batches.push(batch);
@@ -425,7 +395,7 @@ describe('adaptive counter window: the meter over the real stores', () => {
     expect(totals.recorded.get(dayOf(D))).toBe(1);
     expect(totals.recorded.get(dayOf(F))).toBe(36);
 
-    const days = await repos.operatingHours.days(assetId, dayOf(E), dayOf(F));
+    const days = await stores.repos.operatingHours.days(assetId, dayOf(E), dayOf(F));
     expect(days.map((d) => [d.day, d.operatingMs])).toEqual(
       [E, D, F].map((from) => [dayOf(from), operatingTime(samples, settings, from, from + DAY_MS).operatingMs]),
     );

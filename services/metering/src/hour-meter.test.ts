@@ -1,12 +1,10 @@
-import { CustomerInput } from '@hourmeter/domain';
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } from '@hourmeter/telemetry-store';
-import { tempDir } from '@hourmeter/testkit';
+import type { StoredReading } from '@hourmeter/telemetry-store';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DAY_MS } from './core/days.js';
 import type { MeterSettings } from './core/operating-time.js';
 import { createHourMeter, type HourMeter } from './hour-meter.js';
+import { useRealStores } from './testing/real-stores.js';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -42,44 +40,15 @@ function shuffle<T>(items: T[]): T[] {
   return out;
 }
 
-let dir: ReturnType<typeof tempDir>;
-let db: Db;
-let repos: Repositories;
-let store: TelemetryStore;
-
-beforeAll(async () => {
-  dir = tempDir();
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  store = await createDuckDbTelemetryStore({ dataDir: dir.path });
-});
-afterAll(async () => {
-  await store?.close();
-  await db?.close();
-  dir?.cleanup();
-});
-
-async function newAsset(): Promise<string> {
-  const customer = await repos.customers.create(CustomerInput.parse({ name: 'C', currency: 'EUR' }));
-  const site = await repos.sites.create({ customerId: customer.id, name: 'S', timezone: 'UTC' });
-  const model = await repos.assetModels.create({
-    code: `M-${Math.random().toString(36).slice(2, 8)}`,
-    name: 'M',
-    runningRule: settings.rule,
-    maxGapSeconds: settings.maxGapMs / 1000,
-    warrantyMonths: 12,
-    leadTimeHours: 24,
-  });
-  const asset = await repos.assets.create({ serialNumber: 'S1', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' });
-  return asset.id;
-}
+const stores = useRealStores(logger);
+const newAsset = () => stores.newAsset(settings);
 
 function meter(rule: () => MeterSettings = () => settings): HourMeter {
-  return createHourMeter({ samples: store, settings: { settingsFor: async () => rule() }, totals: repos.operatingHours, logger });
+  return createHourMeter({ samples: stores.store, settings: { settingsFor: async () => rule() }, totals: stores.repos.operatingHours, logger });
 }
 
 async function deliver(m: HourMeter, batch: StoredReading[]): Promise<void> {
-  await store.writeBatch(batch);
+  await stores.store.writeBatch(batch);
   await m.onStored(batch);
 }
 
@@ -92,15 +61,15 @@ describe('hour meter over the real stores', () => {
       await deliver(m, all.slice(i, i + 97));
       await m.flush();
     }
-    const days = await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-03');
+    const days = await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-03');
     expect(days.map((d) => [d.day, d.operatingMs])).toEqual([
       ['2026-07-01', 10 * H],
       ['2026-07-02', 4 * H],
     ]);
     expect(days[1]!.gapMs).toBe(1 * H);
-    expect(await repos.operatingHours.totalMs(assetId)).toBe(14 * H);
+    expect(await stores.repos.operatingHours.totalMs(assetId)).toBe(14 * H);
     // A day filling up in order is amended, not versioned at every pass.
-    expect(await repos.operatingHours.versions(assetId, '2026-07-01')).toHaveLength(1);
+    expect(await stores.repos.operatingHours.versions(assetId, '2026-07-01')).toHaveLength(1);
   });
 
   it('gives the same totals for shuffled, late and duplicated data, and versions what changed', async () => {
@@ -111,25 +80,25 @@ describe('hour meter over the real stores', () => {
     const half = Math.floor(all.length / 2);
     await deliver(m, all.slice(0, half));
     await m.flush();
-    const early = await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-02');
+    const early = await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-02');
     const messy = shuffle([...all.slice(half), ...all.slice(half - 500, half + 500)]);
     for (let i = 0; i < messy.length; i += 211) await deliver(m, messy.slice(i, i + 211));
     await m.flush();
-    const days = await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-03');
+    const days = await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-03');
     expect(days.map((d) => [d.day, d.operatingMs])).toEqual([
       ['2026-07-01', 10 * H],
       ['2026-07-02', 4 * H],
     ]);
     // The meter read less before the rest of day 1 arrived; the history keeps that version.
     expect(early[0]!.operatingMs).toBeLessThan(10 * H);
-    const versions = await repos.operatingHours.versions(assetId, '2026-07-01');
+    const versions = await stores.repos.operatingHours.versions(assetId, '2026-07-01');
     expect(versions.length).toBeGreaterThanOrEqual(2);
     expect(versions[0]!.operatingMs).toBe(early[0]!.operatingMs);
     expect(versions.at(-1)!.operatingMs).toBe(10 * H);
 
     // Recomputing changes nothing and adds no version.
     await m.recompute(assetId, '2026-07-01', '2026-07-02');
-    expect(await repos.operatingHours.versions(assetId, '2026-07-01')).toHaveLength(versions.length);
+    expect(await stores.repos.operatingHours.versions(assetId, '2026-07-01')).toHaveLength(versions.length);
   });
 
   it('a late reading that splits a running interval lowers the right day', async () => {
@@ -140,11 +109,11 @@ describe('hour meter over the real stores', () => {
       { assetId, deviceId: 'dev_x', ts: DAY1 + 12 * H + 10 * MIN, metrics: { running: false } },
     ]);
     await m.flush();
-    expect((await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs).toBe(10 * MIN);
+    expect((await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs).toBe(10 * MIN);
     // It was off from minute 4: the late reading says so.
     await deliver(m, [{ assetId, deviceId: 'dev_x', ts: DAY1 + 12 * H + 4 * MIN, metrics: { running: false } }]);
     await m.flush();
-    expect((await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs).toBe(4 * MIN);
+    expect((await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs).toBe(4 * MIN);
   });
 });
 
@@ -152,7 +121,7 @@ describe('hour meter: counters, billing and vanished data', () => {
   const counter: MeterSettings = { rule: { kind: 'counter', metric: 'engine_hours', unit: 'hours' }, maxGapMs: 15 * MIN };
   const A = Date.UTC(2026, 6, 10);
   const hoursOf = async (assetId: string, from: string, to: string) =>
-    (await repos.operatingHours.days(assetId, from, to)).map((d) => [d.day, d.operatingMs / H]);
+    (await stores.repos.operatingHours.days(assetId, from, to)).map((d) => [d.day, d.operatingMs / H]);
 
   /** Idle at 500 h on the 10th until 10:00, then offline; back at midnight of the 13th with 40 h more. */
   function catchUp(assetId: string): StoredReading[][] {
@@ -173,13 +142,13 @@ describe('hour meter: counters, billing and vanished data', () => {
       ['2026-07-12', 24],
       ['2026-07-13', 0],
     ]);
-    expect(await repos.operatingHours.totalMs(assetId)).toBe(40 * H);
+    expect(await stores.repos.operatingHours.totalMs(assetId)).toBe(40 * H);
   });
 
   it('a recompute of the day showing a catch-up also records the days it reaches', async () => {
     const assetId = await newAsset();
     // Restored into the store without passing through the meter.
-    await store.writeBatch(catchUp(assetId).flat());
+    await stores.store.writeBatch(catchUp(assetId).flat());
     const m = meter(() => counter);
     await m.recompute(assetId, '2026-07-13', '2026-07-13');
     expect(await hoursOf(assetId, '2026-07-09', '2026-07-14')).toEqual([
@@ -201,7 +170,7 @@ describe('hour meter: counters, billing and vanished data', () => {
       ['2026-07-01', 0],
       ['2026-07-02', 0],
     ]);
-    expect((await repos.operatingHours.versions(assetId, '2026-07-01')).map((v) => v.operatingMs / H)).toEqual([10, 0]);
+    expect((await stores.repos.operatingHours.versions(assetId, '2026-07-01')).map((v) => v.operatingMs / H)).toEqual([10, 0]);
   });
 
   it('does not amend a version billing has taken: the change is a new version', async () => {
@@ -210,12 +179,12 @@ describe('hour meter: counters, billing and vanished data', () => {
     const all = readings(assetId).filter((r) => r.ts < DAY2);
     await deliver(m, all.slice(0, 600));
     await m.flush();
-    const [billed] = await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01');
-    await repos.billing.syncUsage([{ assetId, day: billed!.day, operatingMs: billed!.operatingMs, version: billed!.version }]);
+    const [billed] = await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01');
+    await stores.repos.billing.syncUsage([{ assetId, day: billed!.day, operatingMs: billed!.operatingMs, version: billed!.version }]);
     // The rest of the day arrives in order while the day is still open.
     await deliver(m, all.slice(600));
     await m.flush();
-    const versions = await repos.operatingHours.versions(assetId, '2026-07-01');
+    const versions = await stores.repos.operatingHours.versions(assetId, '2026-07-01');
     expect(versions.map((v) => [v.version, v.operatingMs])).toEqual([
       [1, billed!.operatingMs],
       // Day 1 runs 10 h; its last minute waits for a reading from day 2.
@@ -234,7 +203,7 @@ describe('hour meter: counters, billing and vanished data', () => {
         await deliver(m, batch);
       }
       await m.flush();
-      totals.push((await repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs);
+      totals.push((await stores.repos.operatingHours.days(assetId, '2026-07-01', '2026-07-01'))[0]!.operatingMs);
     }
     expect(totals).toEqual([H, H]);
   });
