@@ -1,8 +1,9 @@
 import { AppError } from '@hourmeter/runtime';
 import { pgDatabase, tempDir } from '@hourmeter/testkit';
 import { pino } from 'pino';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { openDb, type Db } from './connect.js';
+import { repositories, type Repositories } from './index.js';
 
 /** One relational engine a repository suite runs against. */
 export interface DbTarget {
@@ -41,6 +42,45 @@ export function dbTargets(): DbTarget[] {
       },
     },
   ];
+}
+
+/**
+ * The repositories over `target`'s fresh store for the calling suite, from
+ * its beforeAll on, and a new active asset (with customer, site and a
+ * boolean-rule model) per call. Where the target cannot run here it
+ * registers one skipped test saying why and returns undefined.
+ */
+export function useDbTarget(target: DbTarget): { readonly repos: Repositories; newAsset(): Promise<string> } | undefined {
+  if (target.skip) {
+    it.skip(`skipped: ${target.skip}`, () => {});
+    return undefined;
+  }
+  let repos: Repositories | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  let seq = 0;
+  beforeAll(async () => {
+    const opened = await target.open();
+    cleanup = opened.cleanup;
+    repos = repositories(opened.db);
+  });
+  afterAll(async () => cleanup?.());
+  const opened = (): Repositories => {
+    if (!repos) throw new Error('the store opens in beforeAll');
+    return repos;
+  };
+  return {
+    get repos() {
+      return opened();
+    },
+    async newAsset() {
+      const r = opened();
+      seq++;
+      const customer = await r.customers.create({ name: 'Acme', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
+      const site = await r.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
+      const model = await r.assetModels.create({ code: `FIX-${target.name}-${seq}-${Math.random().toString(36).slice(2, 8)}`, name: 'Pump', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
+      return (await r.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
+    },
+  };
 }
 
 /** The stable code of the AppError `p` rejects with (fails the test otherwise). */

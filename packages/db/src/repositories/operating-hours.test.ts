@@ -1,35 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositories, type Db, type Repositories } from '../index.js';
-import { dbTargets } from '../testing.js';
+import { describe, expect, it } from 'vitest';
+import { dbTargets, useDbTarget } from '../testing.js';
 import type { DailyTotalInput } from './operating-hours.js';
 
 const H = 3_600_000;
 const DAY = '2026-07-01';
 
 describe.each(dbTargets())('operating-hours repository on $name', (target) => {
-  if (target.skip) {
-    it.skip(`skipped: ${target.skip}`, () => {});
-    return;
-  }
-  let db: Db;
-  let repos: Repositories;
-  let cleanup: () => Promise<void>;
-  let seq = 0;
-
-  beforeAll(async () => {
-    ({ db, cleanup } = await target.open());
-    repos = repositories(db);
-  });
-  afterAll(async () => cleanup?.());
-
-  async function newAsset(): Promise<string> {
-    seq++;
-    const customer = await repos.customers.create({ name: 'Acme', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
-    const site = await repos.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
-    const model = await repos.assetModels.create({ code: `OH-${target.name}-${seq}`, name: 'Pump', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
-    const asset = await repos.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' });
-    return asset.id;
-  }
+  const fixture = useDbTarget(target);
+  if (!fixture) return;
+  const newAsset = () => fixture.newAsset();
 
   const total = (assetId: string, hours: number): DailyTotalInput => ({
     assetId,
@@ -45,40 +24,40 @@ describe.each(dbTargets())('operating-hours repository on $name', (target) => {
 
   it('amends the current version until billing takes a usage record from it, then appends', async () => {
     const assetId = await newAsset();
-    await repos.operatingHours.record(total(assetId, 2));
-    await repos.operatingHours.record(total(assetId, 3), { amend: true });
-    expect((await repos.operatingHours.versions(assetId, DAY)).map((v) => [v.version, v.operatingMs])).toEqual([[1, 3 * H]]);
+    await fixture.repos.operatingHours.record(total(assetId, 2));
+    await fixture.repos.operatingHours.record(total(assetId, 3), { amend: true });
+    expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => [v.version, v.operatingMs])).toEqual([[1, 3 * H]]);
 
-    await repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 3 * H, version: 1 }]);
-    const { current } = await repos.operatingHours.record(total(assetId, 4), { amend: true });
+    await fixture.repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 3 * H, version: 1 }]);
+    const { current } = await fixture.repos.operatingHours.record(total(assetId, 4), { amend: true });
     expect(current?.version).toBe(2);
     // What was billed is still there, unchanged; billing sees version 2 as a change to adjust.
-    expect((await repos.operatingHours.versions(assetId, DAY)).map((v) => [v.version, v.operatingMs])).toEqual([
+    expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => [v.version, v.operatingMs])).toEqual([
       [1, 3 * H],
       [2, 4 * H],
     ]);
     // Version 2 is not billed yet: it may still be amended.
-    await repos.operatingHours.record(total(assetId, 5), { amend: true });
-    expect((await repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([3 * H, 5 * H]);
+    await fixture.repos.operatingHours.record(total(assetId, 5), { amend: true });
+    expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([3 * H, 5 * H]);
   });
 
   it('keeps a version billed earlier even when the usage record has moved on', async () => {
     const assetId = await newAsset();
-    await repos.operatingHours.record(total(assetId, 2));
-    await repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 2 * H, version: 1 }]);
-    await repos.operatingHours.record(total(assetId, 1));
-    await repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 1 * H, version: 2 }]);
+    await fixture.repos.operatingHours.record(total(assetId, 2));
+    await fixture.repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 2 * H, version: 1 }]);
+    await fixture.repos.operatingHours.record(total(assetId, 1));
+    await fixture.repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 1 * H, version: 2 }]);
     // Version 1 is referenced only by the usage history now.
-    await repos.operatingHours.record(total(assetId, 1.5), { amend: true });
-    expect((await repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([2 * H, 1 * H, 1.5 * H]);
+    await fixture.repos.operatingHours.record(total(assetId, 1.5), { amend: true });
+    expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([2 * H, 1 * H, 1.5 * H]);
   });
 
   it('with onlyIfRecorded, updates a recorded day but creates none', async () => {
     const assetId = await newAsset();
-    expect(await repos.operatingHours.record(total(assetId, 0), { onlyIfRecorded: true })).toEqual({ changed: false, current: undefined });
-    expect(await repos.operatingHours.days(assetId, DAY, DAY)).toEqual([]);
-    await repos.operatingHours.record(total(assetId, 6));
-    const { changed, current } = await repos.operatingHours.record({ ...total(assetId, 0), samples: 0 }, { onlyIfRecorded: true });
+    expect(await fixture.repos.operatingHours.record(total(assetId, 0), { onlyIfRecorded: true })).toEqual({ changed: false, current: undefined });
+    expect(await fixture.repos.operatingHours.days(assetId, DAY, DAY)).toEqual([]);
+    await fixture.repos.operatingHours.record(total(assetId, 6));
+    const { changed, current } = await fixture.repos.operatingHours.record({ ...total(assetId, 0), samples: 0 }, { onlyIfRecorded: true });
     expect(changed).toBe(true);
     expect(current).toMatchObject({ version: 2, operatingMs: 0 });
   });
