@@ -175,6 +175,29 @@ export function billingRepository(db: Kysely<Database>) {
     return rows.map((r) => ({ assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) }));
   }
 
+  /**
+   * The days as the hour meter has them inside this transaction: between the
+   * caller's read and now the meter may have amended a version or added one.
+   * The rows are locked on PostgreSQL until the usage records are written, so
+   * the meter appends a new version instead of amending one billing took.
+   */
+  async function asMeteredNow(tx: Transaction<Database>, read: UsageDay[], assetIds: string[], from: string, to: string): Promise<UsageDay[]> {
+    const current = new Map<string, UsageDay>();
+    for (let i = 0; i < assetIds.length; i += 500) {
+      const rows = await tx
+        .selectFrom('operating_hours_daily')
+        .select(['asset_id', 'day', 'operating_ms', 'version'])
+        .where('asset_id', 'in', assetIds.slice(i, i + 500))
+        .where('day', '>=', from)
+        .where('day', '<=', to)
+        .$if(postgres, (q) => q.forUpdate())
+        .execute();
+      for (const r of rows) current.set(key(r.asset_id, r.day), { assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) });
+    }
+    // A day the meter has no row for stays as read (a metering source other than the meter's table).
+    return read.map((d) => current.get(key(d.assetId, d.day)) ?? d);
+  }
+
   return {
     /** The hour meter's current daily totals for many assets at once (the metering source). */
     async meterDays(assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> {
@@ -194,12 +217,13 @@ export function billingRepository(db: Kysely<Database>) {
      * version 1, a changed one replaces its record with version n+1 (the old
      * one stays in `usage_record_versions`), an unchanged one is left alone.
      */
-    async syncUsage(days: UsageDay[], now = Date.now()): Promise<{ created: number; replaced: number }> {
-      if (days.length === 0) return { created: 0, replaced: 0 };
+    async syncUsage(read: UsageDay[], now = Date.now()): Promise<{ created: number; replaced: number }> {
+      if (read.length === 0) return { created: 0, replaced: 0 };
       return write(async (tx) => {
-        const assetIds = [...new Set(days.map((d) => d.assetId))];
-        const from = days.reduce((m, d) => (d.day < m ? d.day : m), days[0]!.day);
-        const to = days.reduce((m, d) => (d.day > m ? d.day : m), days[0]!.day);
+        const assetIds = [...new Set(read.map((d) => d.assetId))];
+        const from = read.reduce((m, d) => (d.day < m ? d.day : m), read[0]!.day);
+        const to = read.reduce((m, d) => (d.day > m ? d.day : m), read[0]!.day);
+        const days = await asMeteredNow(tx, read, assetIds, from, to);
         const existing = new Map<string, { ms: number; version: number }>();
         for (let i = 0; i < assetIds.length; i += 500) {
           const rows = await tx

@@ -41,6 +41,18 @@ describe.each(dbTargets())('operating-hours repository on $name', (target) => {
     expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([3 * H, 5 * H]);
   });
 
+  it('bills a day as the meter has it when the usage is written, not as it was read before', async () => {
+    const assetId = await newAsset();
+    await fixture.repos.operatingHours.record(total(assetId, 2));
+    const read = await fixture.repos.billing.meterDays([assetId], DAY, DAY);
+    // The meter amends version 1 between billing's read and its write.
+    await fixture.repos.operatingHours.record(total(assetId, 3), { amend: true });
+    await fixture.repos.billing.syncUsage(read);
+    const [usage] = await fixture.repos.billing.usageVersions(assetId, DAY);
+    expect(usage).toMatchObject({ operatingMs: 3 * H, sourceVersion: 1 });
+    expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([3 * H]);
+  });
+
   it('keeps a version billed earlier even when the usage record has moved on', async () => {
     const assetId = await newAsset();
     await fixture.repos.operatingHours.record(total(assetId, 2));

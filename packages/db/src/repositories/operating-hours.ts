@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, OperatingHoursTable } from '../schema.js';
 
 /** One asset's operating time on one UTC day, as the hour meter computed it. */
@@ -53,6 +53,7 @@ async function isBilled(tx: Transaction<Database>, v: DailyOperatingTime): Promi
 }
 
 export function operatingHoursRepository(db: Kysely<Database>) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
     /**
      * Stores a recomputed day. An unchanged total is not a new version, so
@@ -69,11 +70,15 @@ export function operatingHoursRepository(db: Kysely<Database>) {
     ): Promise<{ changed: boolean; current: DailyOperatingTime | undefined }> {
       const now = opts.now ?? Date.now();
       return db.transaction().execute(async (tx) => {
+        // Locked on PostgreSQL (SQLite has one writer at a time): a usage sync
+        // locks the same row, so "is this version billed?" and the amend
+        // cannot interleave with billing taking the version.
         const existing = await tx
           .selectFrom('operating_hours_daily')
           .selectAll()
           .where('asset_id', '=', total.assetId)
           .where('day', '=', total.day)
+          .$if(postgres, (q) => q.forUpdate())
           .executeTakeFirst();
         const previous = existing && fromRow(existing);
         if (!previous && opts.onlyIfRecorded) return { changed: false, current: undefined };
