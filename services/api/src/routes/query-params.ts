@@ -59,10 +59,10 @@ export const QueryDuration = z.string().transform((s, ctx) => {
   return ms;
 });
 
-/** `metrics=a,b,c` as a validated list. */
+/** `metrics=a,b,c` as a validated list; a name given twice is asked for once. */
 export const MetricList = z
   .string()
-  .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean))
+  .transform((s) => [...new Set(s.split(',').map((m) => m.trim()).filter(Boolean))])
   .pipe(z.array(MetricName).min(1).max(50));
 
 export const IsoDay = z.iso.date();

@@ -85,4 +85,14 @@ describe('GET /assets/:id/telemetry query parameters', () => {
     expect(res.status).toBe(200);
     expect(res.body.series).toEqual([{ metric: 'temp', points: [[Math.floor(T0 / (3650 * 24 * H)) * 3650 * 24 * H, 22]] }]);
   });
+
+  it('asks for a metric named twice once, and refuses agg without step instead of ignoring it', async () => {
+    const twice = await get(`metrics=temp,temp&from=${T0}&to=${T0 + 3 * H}`);
+    expect(twice.status).toBe(200);
+    expect((twice.body.series as unknown[]).length).toBe(1);
+    const res = await get(`metrics=temp&from=${T0}&to=${T0 + 3 * H}&agg=max`);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/agg applies to buckets/);
+    expect((await get(`metrics=temp&from=${T0}&to=${T0 + 3 * H}&step=1h`)).body).toMatchObject({ agg: 'mean' });
+  });
 });

@@ -64,7 +64,7 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
         from: QueryInstant.optional().describe('inclusive; epoch ms or ISO 8601 with Z/offset, 1970 to 2262; default: `to` minus 24 h'),
         to: QueryInstant.optional().describe('exclusive; epoch ms or ISO 8601 with Z/offset, 1970 to 2262; default: now'),
         step: QueryDuration.optional().describe('bucket width (30s, 5m, 1h, 1d; at most 3650d); omit for raw points'),
-        agg: z.enum(['mean', 'min', 'max', 'last']).default('mean'),
+        agg: z.enum(['mean', 'min', 'max', 'last']).optional().describe('with step only; default mean'),
       }),
       response: { 200: TelemetryResponse },
     },
@@ -81,7 +81,10 @@ export function telemetryRoutes(parent: FastifyInstance, deps: TelemetryRouteDep
       if (stepMs !== undefined && (to - from) / stepMs > MAX_BUCKETS) {
         throw new AppError('VALIDATION_FAILED', `at most ${MAX_BUCKETS} buckets per series; use a larger step`);
       }
-      const agg = stepMs === undefined ? undefined : req.query.agg;
+      if (stepMs === undefined && req.query.agg !== undefined) {
+        throw new AppError('VALIDATION_FAILED', 'agg applies to buckets: pass step with it (e.g. step=1h&agg=max), or leave it out for raw points');
+      }
+      const agg = stepMs === undefined ? undefined : (req.query.agg ?? 'mean');
       const series = await deps.telemetry.queryRange({ assetId: req.params.id, metrics: req.query.metrics, from, to, stepMs, agg });
       return {
         assetId: req.params.id,
