@@ -68,6 +68,14 @@ export const ConfigSchema = z.object({
    * load balancer that sends it: connections without one are dropped.
    */
   HM_MQTT_PROXY_PROTOCOL: z.stringbool().default(false),
+  /**
+   * MQTT over WebSocket (`/mqtt`) arrives through a reverse proxy that
+   * appends the client's address to X-Forwarded-For: take the device's
+   * address from its last entry, so the login throttle and connection state
+   * see devices, not the proxy. Only behind such a proxy: a client could
+   * otherwise claim any address.
+   */
+  HM_WS_TRUST_FORWARDED_FOR: z.stringbool().default(false),
   /** Name of this broker node in logs and $SYS topics (default: the host name); a random suffix keeps restarts apart. */
   HM_NODE_ID: z
     .string()

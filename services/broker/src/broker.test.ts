@@ -256,6 +256,29 @@ describe('MQTT over WebSocket', () => {
   });
 });
 
+describe('MQTT over WebSocket behind a reverse proxy', () => {
+  const forwarded = { wsOptions: { headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' } } };
+  const viaProxy = (port: number) => connect({ clientId: dev1.id, username: dev1.id, password: dev1.secret, ...forwarded }, `ws://127.0.0.1:${port}`);
+
+  it("takes the device's address from the proxy's X-Forwarded-For entry only when told to trust it", async () => {
+    const c = await viaProxy(broker.wsPort!);
+    await waitFor('online over ws', () => broker.connections.get(dev1.id)?.transport === 'ws');
+    expect(broker.connections.get(dev1.id)!.clientAddress).toMatch(/127\.0\.0\.1/);
+    await c.endAsync();
+
+    const behindProxy = await createBroker({ logger, devices: inMemoryDevices([dev1]), ingress, tcp: false, ws: { port: 0 }, wsTrustForwardedFor: true });
+    try {
+      const p = await viaProxy(behindProxy.wsPort!);
+      await waitFor('online behind the proxy', () => behindProxy.connections.get(dev1.id)?.online === true);
+      // The last entry is the one the proxy appended; the first is whatever the client claimed.
+      expect(behindProxy.connections.get(dev1.id)!.clientAddress).toBe('203.0.113.9');
+      p.end(true);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});
+
 describe('a subscriber that stops reading', () => {
   it('does not take the broker down when it disconnects with a backlog', async () => {
     const slow = await asDevice(dev1);

@@ -52,6 +52,11 @@ export interface BrokerDeps {
    * it out and use `broker.handleUpgrade` to attach to an existing HTTP server.
    */
   readonly ws?: { readonly port: number; readonly host?: string } | false | undefined;
+  /**
+   * WebSocket connections come through a reverse proxy that appends the
+   * client address to X-Forwarded-For: use its last entry as the address.
+   */
+  readonly wsTrustForwardedFor?: boolean | undefined;
   readonly authThrottle?: Partial<AuthThrottleOptions> | undefined;
   /** Rejection notices per device per second on its errors topic (default 20). */
   readonly errorNoticesPerSecond?: number | undefined;
@@ -126,9 +131,20 @@ class ConnectRefused extends Error {
 /** Client addresses carried by PROXY protocol headers, by the connection they arrived on. */
 const proxiedAddresses = new WeakMap<object, string>();
 
+/** Client addresses of WebSocket connections taken from the proxy's X-Forwarded-For, by their request. */
+const forwardedAddresses = new WeakMap<object, string>();
+
 function addressOf(client: Client): string {
-  const viaWs = client.req?.socket?.remoteAddress;
+  const viaWs = client.req && (forwardedAddresses.get(client.req) ?? client.req.socket?.remoteAddress);
   return viaWs ?? proxiedAddresses.get(client.conn) ?? (client.conn as Socket).remoteAddress ?? 'unknown';
+}
+
+/** The address the trusted proxy appended last; earlier entries are whatever the client sent. */
+function lastForwardedFor(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-forwarded-for'];
+  const value = Array.isArray(header) ? header.at(-1) : header;
+  const last = value?.split(',').at(-1)?.trim();
+  return last ? last : undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -428,6 +444,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
   });
   wss.on('connection', (socket, req) => {
+    const forwarded = deps.wsTrustForwardedFor ? lastForwardedFor(req) : undefined;
+    if (forwarded) forwardedAddresses.set(req, forwarded);
     const stream = createWebSocketStream(socket);
     stream.on('error', () => socket.terminate());
     handle(stream, req);

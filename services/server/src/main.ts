@@ -219,6 +219,7 @@ async function main(): Promise<void> {
         ? Object.values(SERVICE_ACCOUNTS).map((account) => ({ ...account, secret: config.HM_SERVICE_SECRET! }))
         : undefined,
       tcp: { port: config.HM_MQTT_PORT, host: config.HM_MQTT_HOST, proxyProtocol: config.HM_MQTT_PROXY_PROTOCOL },
+      wsTrustForwardedFor: config.HM_WS_TRUST_FORWARDED_FOR,
       // One Redis shared by every broker node makes them one cluster (docs/cluster.md).
       cluster: config.HM_REDIS_URL ? { redisUrl: config.HM_REDIS_URL, nodeId } : undefined,
     });
