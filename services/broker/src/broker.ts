@@ -149,15 +149,15 @@ function lastForwardedFor(req: IncomingMessage): string | undefined {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Devices looked up per registry query when re-checking credentials. */
+const RECHECK_CHUNK = 500;
+
 /**
  * Largest MQTT packet (remaining length) a connection may send, by who it is.
  * Before authentication only a CONNECT fits; a device's payload limit is
  * 256 KiB (larger ones still get a PAYLOAD_TOO_LARGE notice up to this bound);
  * services carry batches of readings between processes.
  */
-/** Devices looked up per registry query when re-checking credentials. */
-const RECHECK_CHUNK = 500;
-
 export const MAX_PACKET_BYTES = { unauthenticated: 64 * 1024, device: 1024 * 1024, service: 64 * 1024 * 1024 } as const;
 
 export async function createBroker(deps: BrokerDeps): Promise<Broker> {
@@ -411,11 +411,6 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     }
     return closed;
   }
-  const recheckEvery = deps.credentialRecheckMs ?? 10_000;
-  const recheckTimer = setInterval(() => {
-    recheckCredentials().catch((err: unknown) => log.warn({ err }, 'could not re-check connected devices; will retry'));
-  }, recheckEvery);
-  recheckTimer.unref();
 
   let tcpServer: TcpServer | undefined;
   let tcpPort: number | undefined;
@@ -461,6 +456,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     await listen(httpServer, deps.ws.port, deps.ws.host ?? '127.0.0.1');
     wsPort = (httpServer.address() as AddressInfo).port;
   }
+
+  // Started once listening: a broker that failed to listen leaves no timer behind.
+  const recheckEvery = deps.credentialRecheckMs ?? 10_000;
+  const recheckTimer = setInterval(() => {
+    recheckCredentials().catch((err: unknown) => log.warn({ err }, 'could not re-check connected devices; will retry'));
+  }, recheckEvery);
+  recheckTimer.unref();
 
   log.info(
     { tcpPort, wsPort, brokerId: aedes.id, cluster: cluster !== undefined, proxyProtocol: deps.tcp ? deps.tcp.proxyProtocol === true : false },

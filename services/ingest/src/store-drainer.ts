@@ -168,6 +168,8 @@ export class StoreDrainer {
     while (this.running) {
       const ahead = this.spool.pendingStoreReadings();
       if (ahead === 0) {
+        // Nothing left to drain: whatever failed before is behind us.
+        this.recovered();
         firstSeenAt = undefined;
         await this.spool.waitForData(1000);
         continue;
@@ -185,10 +187,14 @@ export class StoreDrainer {
       const stored = batch.readings.length > 0 ? await this.storeOrIsolate(batch.readings) : [];
       if (!stored) return;
       await this.spool.confirm(batch.end);
-      this.stats_.drainerStalled = false;
-      this.failuresInARow = 0;
+      this.recovered();
       if (stored.length > 0) this.notifyStored(stored);
     }
+  }
+
+  private recovered(): void {
+    this.stats_.drainerStalled = false;
+    this.failuresInARow = 0;
   }
 
   private notifyStored(readings: readonly StoredReading[]): void {

@@ -129,15 +129,15 @@ export function createHourMeter(deps: HourMeterDeps): HourMeter {
     const from = dayStartOf(day);
     const to = from + DAY_MS;
     const { points } = await readDay(deps.samples, assetId, settings, from, to);
-    const { reachesBackTo: _, creditStartsBefore, ...total } = operatingTime(points, settings, from, to);
+    const { creditStartsBefore, ...total } = operatingTime(points, settings, from, to);
     const reach = { starts: creditStartsBefore.join(','), earliest: creditStartsBefore[0] ?? null };
     return { total: { assetId, day, ...total, settings: JSON.stringify(settings) }, reach };
   }
 
   /** Days before `day` that credits ending in it reach into. */
-  function reachedDays(day: string, reachesBackTo: number | null): string[] {
+  function reachedDays(day: string, earliest: number | null): string[] {
     const start = dayStartOf(day);
-    return reachesBackTo !== null && reachesBackTo < start ? daysBetween(reachesBackTo, start - 1) : [];
+    return earliest !== null && earliest < start ? daysBetween(earliest, start - 1) : [];
   }
 
   /** Records a recomputed day; whether the day has a record. */

@@ -27,6 +27,12 @@ describe.each(dbTargets())('device connection state on $name', (target) => {
     await connections().record('node-b', [{ kind: 'connected', deviceId: id, at: 2_000, clientAddress: '10.0.0.8', transport: 'tcp' }]);
     await connections().record('node-a', [{ kind: 'disconnected', deviceId: id, at: 2_100, connectedSince: 1_000 }]);
     expect(await connections().get(id)).toMatchObject({ online: true, brokerNode: 'node-b', clientAddress: '10.0.0.8', connectedSince: 2_000 });
+    // Node A's batch written late (its database writes failed, then retried): its connect and disconnect change nothing.
+    await connections().record('node-a', [
+      { kind: 'connected', deviceId: id, at: 1_000, clientAddress: '10.0.0.7', transport: 'tcp' },
+      { kind: 'disconnected', deviceId: id, at: 2_100, connectedSince: 1_000 },
+    ]);
+    expect(await connections().get(id)).toMatchObject({ online: true, brokerNode: 'node-b', clientAddress: '10.0.0.8', connectedSince: 2_000 });
   });
 
   it("marks a restarted node's devices offline, and no other node's", async () => {

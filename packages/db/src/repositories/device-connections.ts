@@ -55,10 +55,16 @@ export function deviceConnectionRepository(db: Kysely<Database>) {
               disconnected_at: null,
               broker_node: node,
             };
+            // A connect recorded late (a node's retried batch) must not replace a newer one from another node.
             await tx
               .insertInto('device_connections')
               .values({ device_id: c.deviceId, ...row })
-              .onConflict((oc) => oc.column('device_id').doUpdateSet(row))
+              .onConflict((oc) =>
+                oc
+                  .column('device_id')
+                  .doUpdateSet(row)
+                  .where('device_connections.last_seen_at', '<=', c.at),
+              )
               .execute();
           } else if (c.kind === 'disconnected') {
             let q = tx

@@ -29,11 +29,14 @@ export async function truncateDurably(path: string, length: number): Promise<voi
 }
 
 export async function appendDurably(path: string, data: string | Buffer): Promise<void> {
+  let created = false;
   await withFile(path, 'a', async (fh) => {
+    // Empty before this write: (possibly) just created, so its directory entry must reach the disk too.
+    created = (await fh.stat()).size === 0;
     await fh.writeFile(data);
     await fh.datasync();
   });
-  await syncDir(dirname(path));
+  if (created) await syncDir(dirname(path));
 }
 
 export async function copyDurably(from: string, to: string): Promise<void> {

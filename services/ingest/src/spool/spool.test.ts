@@ -50,6 +50,21 @@ function damage(path: string, offset: number, bytes: Buffer): void {
 const flipped = (path: string, offset: number) => Buffer.from([readFileSync(path)[offset]! ^ 0xff]);
 
 describe('Spool', () => {
+  it('commits appends still waiting for their group commit when closed, and takes none after', async () => {
+    await inSpoolDir(async (dir) => {
+      // A long commit window: the appends are still waiting for it when close() comes.
+      const a = await Spool.open({ ...opts(dir), commitIntervalMs: 60_000 });
+      const appended = Promise.all([put(a, reading(0)), put(a, reading(1))]);
+      await a.close();
+      await appended;
+      await expect(put(a, reading(2))).rejects.toThrow(/spool closed/);
+      const replayed: number[] = [];
+      const b = await Spool.open(opts(dir), (rs) => replayed.push(...rs.map((r) => r.seq!)));
+      expect(replayed).toEqual([0, 1]);
+      await b.close();
+    });
+  });
+
   it('replays committed records after a restart and truncates a torn tail', async () => {
     await inSpoolDir(async (dir) => {
       const a = await Spool.open(opts(dir));

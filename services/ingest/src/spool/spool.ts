@@ -112,6 +112,8 @@ export class Spool {
   private waiters: Waiter[] = [];
   private commitTimer: NodeJS.Timeout | undefined;
   private committing: Promise<void> | undefined;
+  /** Set when close() starts: appends already made are committed by it, none is scheduled. */
+  private closing = false;
   private broken: Error | undefined;
   private closed = false;
   private dataListeners = new Set<() => void>();
@@ -237,7 +239,7 @@ export class Spool {
 
   /** Would `bytes` more fit under maxBytes? */
   hasRoom(bytes: number): boolean {
-    return !this.broken && !this.closed && this.diskBytes() + this.pendingBytes + bytes <= this.opts.maxBytes;
+    return !this.broken && !this.closed && !this.closing && this.diskBytes() + this.pendingBytes + bytes <= this.opts.maxBytes;
   }
 
   /**
@@ -246,7 +248,7 @@ export class Spool {
    */
   append(record: Buffer, readings: readonly StoredReading[]): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    if (this.closed) return Promise.reject(new Error('spool closed'));
+    if (this.closed || this.closing) return Promise.reject(new Error('spool closed'));
     this.pending.push(record);
     this.pendingRecords.push(readings);
     this.pendingBytes += record.length;
@@ -257,7 +259,7 @@ export class Spool {
   }
 
   private scheduleCommit(): void {
-    if (this.commitTimer || this.committing || this.pending.length === 0) return;
+    if (this.closing || this.commitTimer || this.committing || this.pending.length === 0) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       this.committing = this.commit().finally(() => {
@@ -514,12 +516,11 @@ export class Spool {
 
   /** Commits whatever is pending, then closes the files. The segments stay for the next start. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.commitTimer) {
-      clearTimeout(this.commitTimer);
-      this.commitTimer = undefined;
-      this.committing = this.commit();
-    }
+    if (this.closed || this.closing) return;
+    // No commit is scheduled from here on: what is pending is committed below, once.
+    this.closing = true;
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
     while (this.committing) await this.committing;
     if (this.pending.length > 0) await this.commit();
     this.closed = true;

@@ -175,8 +175,8 @@ describe('counter rule: coarse counters and catch-up', () => {
     const [d0, d1, d2, d3] = days(samples, counterRule, D0, 4);
     expect([d0, d1, d2, d3].map((d) => d!.operatingMs)).toEqual([0, 16 * H, 24 * H, 0]);
     expect(d1!.gapMs + d2!.gapMs).toBe(2 * DAY_MS);
-    // The reading at D3 00:00 belongs to D3 and reaches back to D1 08:00.
-    expect(d3).toMatchObject({ samples: 1, reachesBackTo: D0 + DAY_MS + 8 * H });
+    // The reading at D3 00:00 belongs to D3 and its credit starts at D1 08:00.
+    expect(d3).toMatchObject({ samples: 1, creditStartsBefore: [D0 + DAY_MS + 8 * H] });
   });
 
   it('never gives a day more than its length when credits overlap by the tolerance', () => {

@@ -24,11 +24,6 @@ export interface DayTotal {
 
 export interface DayResult extends DayTotal {
   /**
-   * Earliest start of a counter credit ending inside the day (null: none).
-   * Before the day's start, the day's readings change earlier days too.
-   */
-  reachesBackTo: number | null;
-  /**
    * Counter rule: where each credit of the day's change points that begins
    * before the day's start begins, ascending. It is all the day's readings
    * give the earlier days: while it stays the same, they need no recompute.
@@ -255,18 +250,16 @@ const claimedMs = (cp: Pick<ChangePoint, 'value' | 'previous'>, rule: CounterRul
 function counterTime(points: readonly Sample[], rule: CounterRule, from: number, to: number) {
   let operatingMs = 0;
   let counterResets = 0;
-  let reachesBackTo: number | null = null;
   const creditStartsBefore: number[] = [];
   for (const cp of changePoints(points, from)) {
     const { ms, reset } = credit(cp, rule);
     operatingMs += overlap(cp.ts - ms, cp.ts, from, to);
     if (cp.ts >= to) continue;
     if (reset) counterResets++;
-    if (ms > 0) reachesBackTo = Math.min(reachesBackTo ?? cp.ts - ms, cp.ts - ms);
     if (cp.ts - ms < from) creditStartsBefore.push(cp.ts - ms);
   }
   // Credits of close change points may overlap by the tolerance: a day never has more than its length.
-  return { operatingMs: Math.min(operatingMs, to - from), counterResets, reachesBackTo, creditStartsBefore: creditStartsBefore.sort((a, b) => a - b) };
+  return { operatingMs: Math.min(operatingMs, to - from), counterResets, creditStartsBefore: creditStartsBefore.sort((a, b) => a - b) };
 }
 
 /**
@@ -285,7 +278,7 @@ export function operatingTime(samples: readonly Sample[], settings: MeterSetting
   const points = ordered(samples);
   const common = { ...sampleStats(points, from, to), gapMs: gapTime(points, settings.maxGapMs, from, to) };
   if (settings.rule.kind === 'counter') return { ...common, ...counterTime(points, settings.rule, from, to) };
-  return { ...common, operatingMs: stateTime(points, settings, from, to), counterResets: 0, reachesBackTo: null, creditStartsBefore: [] };
+  return { ...common, operatingMs: stateTime(points, settings, from, to), counterResets: 0, creditStartsBefore: [] };
 }
 
 /**
