@@ -47,11 +47,11 @@ export interface DecodedChunk {
   readonly needBytes: number | undefined;
 }
 
-export function decodeRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY): DecodedChunk {
+export function decodeRecords(buf: Buffer): DecodedChunk {
   const records: StoredReading[][] = [];
   const ends: number[] = [];
   let pos = 0;
-  while (records.length < maxRecords) {
+  for (;;) {
     if (buf.length - pos < HEADER_BYTES) {
       return { records, ends, consumed: pos, corrupt: false, needBytes: buf.length - pos > 0 ? HEADER_BYTES : undefined };
     }
@@ -65,7 +65,6 @@ export function decodeRecords(buf: Buffer, maxRecords = Number.POSITIVE_INFINITY
     pos += HEADER_BYTES + len;
     ends.push(pos);
   }
-  return { records, ends, consumed: pos, corrupt: false, needBytes: undefined };
 }
 
 /** The readings of the record at `pos` with body length `len` (which must fit in `buf`), if its CRC and body check out. */
