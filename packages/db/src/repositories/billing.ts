@@ -175,6 +175,23 @@ export function billingRepository(db: Kysely<Database>) {
     return rows.map((r) => ({ assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) }));
   }
 
+  /** The hour meter's daily totals of those assets in [from, to], 500 assets per query; `lock`: FOR UPDATE on PostgreSQL. */
+  async function meteredDays(ex: Executor, assetIds: readonly string[], from: string, to: string, lock = false): Promise<UsageDay[]> {
+    const days: UsageDay[] = [];
+    for (let i = 0; i < assetIds.length; i += 500) {
+      const rows = await ex
+        .selectFrom('operating_hours_daily')
+        .select(['asset_id', 'day', 'operating_ms', 'version'])
+        .where('asset_id', 'in', assetIds.slice(i, i + 500))
+        .where('day', '>=', from)
+        .where('day', '<=', to)
+        .$if(lock && postgres, (q) => q.forUpdate())
+        .execute();
+      for (const r of rows) days.push({ assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) });
+    }
+    return days;
+  }
+
   /**
    * The days as the hour meter has them inside this transaction: between the
    * caller's read and now the meter may have amended a version or added one.
@@ -182,35 +199,14 @@ export function billingRepository(db: Kysely<Database>) {
    * the meter appends a new version instead of amending one billing took.
    */
   async function asMeteredNow(tx: Transaction<Database>, read: UsageDay[], assetIds: string[], from: string, to: string): Promise<UsageDay[]> {
-    const current = new Map<string, UsageDay>();
-    for (let i = 0; i < assetIds.length; i += 500) {
-      const rows = await tx
-        .selectFrom('operating_hours_daily')
-        .select(['asset_id', 'day', 'operating_ms', 'version'])
-        .where('asset_id', 'in', assetIds.slice(i, i + 500))
-        .where('day', '>=', from)
-        .where('day', '<=', to)
-        .$if(postgres, (q) => q.forUpdate())
-        .execute();
-      for (const r of rows) current.set(key(r.asset_id, r.day), { assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) });
-    }
+    const current = new Map((await meteredDays(tx, assetIds, from, to, true)).map((d) => [key(d.assetId, d.day), d]));
     // A day the meter has no row for stays as read (a metering source other than the meter's table).
     return read.map((d) => current.get(key(d.assetId, d.day)) ?? d);
   }
 
   return {
     /** The hour meter's current daily totals for many assets at once (the metering source). */
-    async meterDays(assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> {
-      if (assetIds.length === 0) return [];
-      const rows = await db
-        .selectFrom('operating_hours_daily')
-        .select(['asset_id', 'day', 'operating_ms', 'version'])
-        .where('asset_id', 'in', assetIds)
-        .where('day', '>=', fromDay)
-        .where('day', '<=', toDay)
-        .execute();
-      return rows.map((r) => ({ assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) }));
-    },
+    meterDays: (assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> => meteredDays(db, assetIds, fromDay, toDay),
 
     /**
      * Makes usage records match the metered days: a new (asset, day) gets
