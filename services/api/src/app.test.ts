@@ -1,60 +1,20 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
-import { createDuckDbTelemetryStore, type TelemetryStore } from '@hourmeter/telemetry-store';
-import { tempDir } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEmbeddedApi } from './testing/embedded-api.js';
 
-let app: FastifyInstance;
-let db: Db;
-let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
-let store: TelemetryStore;
-let hourMeter: HourMeter;
+const api = useEmbeddedApi();
 const keys: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = tempDir();
-  const logger = pino({ level: 'silent' });
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
+  keys.admin = (await api.repos.apiKeys.bootstrapAdmin(undefined))!.key;
   for (const role of ['engineer', 'planner', 'account-manager'] as const) {
-    keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+    keys[role] = (await api.repos.apiKeys.create({ name: role, role })).key;
   }
-  store = await createDuckDbTelemetryStore({ dataDir: dir.path });
-  hourMeter = createHourMeter({
-    samples: store,
-    totals: repos.operatingHours,
-    logger,
-    settings: modelSettingsSource(repos),
-  });
-  app = await buildApi({
-    repos,
-    logger,
-    health: { database: () => db.ping(), telemetry: () => store.ping() },
-    version: 'test',
-    telemetry: store,
-    hourMeter,
-    // No broker or ingest runs in this process: every device reads as never connected.
-    deviceStatus: { get: () => undefined },
-    ingestCounters: { forDevice: () => undefined },
-  });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await db?.close();
-  dir?.cleanup();
 });
 
 type Role = 'admin' | 'engineer' | 'planner' | 'account-manager';
 async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, opts: { as?: Role | null; body?: unknown } = {}) {
   const as = opts.as === undefined ? 'admin' : opts.as;
-  const res = await app.inject({
+  const res = await api.app.inject({
     method,
     url,
     headers: as ? { authorization: `Bearer ${keys[as]}` } : {},
@@ -94,29 +54,29 @@ async function registry() {
 
 describe('health and docs', () => {
   it('reports each component without auth', async () => {
-    const res = await app.inject({ method: 'GET', url: '/health' });
+    const res = await api.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ok', components: { database: { status: 'up' } } });
   });
 
   it('serves the OpenAPI document listing the registry routes', async () => {
-    const res = await app.inject({ method: 'GET', url: '/docs/json' });
+    const res = await api.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     for (const path of ['/api/v1/customers', '/api/v1/assets/{id}', '/api/v1/devices/{id}/revoke', '/api/v1/api-keys']) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
-    expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+    expect((await api.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 });
 
 describe('authentication and roles', () => {
   it('refuses a missing, malformed or unknown key with 401', async () => {
     expectProblem(await call('GET', '/api/v1/customers', { as: null }), 401, 'UNAUTHENTICATED');
-    const malformed = await app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Basic abc' } });
+    const malformed = await api.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Basic abc' } });
     expect(malformed.statusCode).toBe(401);
-    const unknown = await app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Bearer hm_nope' } });
+    const unknown = await api.app.inject({ method: 'GET', url: '/api/v1/customers', headers: { authorization: 'Bearer hm_nope' } });
     expect(unknown.json().code).toBe('UNAUTHENTICATED');
   });
 
@@ -140,12 +100,12 @@ describe('authentication and roles', () => {
     const created = await call('POST', '/api/v1/api-keys', { body: { name: 'ci bot', role: 'engineer' } });
     expect(created.status).toBe(201);
     const key: string = created.body.key;
-    const ok = await app.inject({ method: 'GET', url: '/api/v1/assets', headers: { authorization: `Bearer ${key}` } });
+    const ok = await api.app.inject({ method: 'GET', url: '/api/v1/assets', headers: { authorization: `Bearer ${key}` } });
     expect(ok.statusCode).toBe(200);
     const list = await call('GET', '/api/v1/api-keys');
     expect(JSON.stringify(list.body)).not.toContain(key);
     expect((await call('POST', `/api/v1/api-keys/${created.body.apiKey.id}/revoke`)).body.revokedAt).toBeGreaterThan(0);
-    const after = await app.inject({ method: 'GET', url: '/api/v1/assets', headers: { authorization: `Bearer ${key}` } });
+    const after = await api.app.inject({ method: 'GET', url: '/api/v1/assets', headers: { authorization: `Bearer ${key}` } });
     expect(after.statusCode).toBe(401);
     expectProblem(await call('POST', '/api/v1/api-keys', { body: { name: 'x', role: 'superuser' } }), 400, 'VALIDATION_FAILED');
   });
@@ -224,7 +184,7 @@ describe('registry CRUD', () => {
     expectProblem(await call('DELETE', `/api/v1/customers/${customer.id}`), 409, 'IN_USE');
     expectProblem(await call('GET', '/api/v1/nothing-here'), 404, 'NOT_FOUND');
 
-    const badJson = await app.inject({
+    const badJson = await api.app.inject({
       method: 'POST',
       url: '/api/v1/customers',
       headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
@@ -245,7 +205,7 @@ describe('devices', () => {
     expect(credentials.password.length).toBeGreaterThanOrEqual(40);
     const read = await call('GET', `/api/v1/devices/${device.id}`);
     expect(JSON.stringify(read.body)).not.toContain(credentials.password);
-    expect((await repos.devices.findForAuth(device.id))?.secretHash).not.toContain(credentials.password);
+    expect((await api.repos.devices.findForAuth(device.id))?.secretHash).not.toContain(credentials.password);
 
     const rotated = await call('POST', `/api/v1/devices/${device.id}/rotate-secret`, { as: 'planner' });
     expect(rotated.body.credentials.password).not.toBe(credentials.password);
@@ -270,9 +230,9 @@ describe('telemetry and operating hours', () => {
     for (let t = T0; t < T0 + 24 * H; t += 600_000) {
       readings.push({ assetId: asset.id, deviceId: 'dev_test', ts: t, metrics: { running: t >= T0 + 6 * H && t < T0 + 18 * H, temp_c: (t - T0) / H } });
     }
-    await store.writeBatch(readings);
-    await hourMeter.onStored(readings);
-    await hourMeter.flush();
+    await api.store.writeBatch(readings);
+    await api.hourMeter.onStored(readings);
+    await api.hourMeter.flush();
     return { asset, readings };
   }
 

@@ -1,71 +1,38 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { createHourMeter, modelSettingsSource, narrowWindow, operatingTime, sampleWindow, type HourMeter, type MeterSettings } from '@hourmeter/metering';
-import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } from '@hourmeter/telemetry-store';
-import { tempDir } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../app.js';
+import { narrowWindow, operatingTime, sampleWindow, type MeterSettings } from '@hourmeter/metering';
+import type { StoredReading } from '@hourmeter/telemetry-store';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEmbeddedApi } from '../testing/embedded-api.js';
 
 const H = 3_600_000;
 const DAY_MS = 86_400_000;
 
-let app: FastifyInstance;
-let db: Db;
-let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
-let store: TelemetryStore;
-let hourMeter: HourMeter;
+const api = useEmbeddedApi();
 let engineer: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const logger = pino({ level: 'silent' });
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  engineer = (await repos.apiKeys.create({ name: 'engineer', role: 'engineer' })).key;
-  store = await createDuckDbTelemetryStore({ dataDir: dir.path });
-  // The real settings source, with its cache: what the server runs.
-  hourMeter = createHourMeter({ samples: store, totals: repos.operatingHours, logger, settings: modelSettingsSource(repos) });
-  app = await buildApi({
-    repos,
-    logger,
-    health: { database: () => db.ping(), telemetry: () => store.ping() },
-    version: 'test',
-    telemetry: store,
-    hourMeter,
-    deviceStatus: { get: () => undefined },
-    ingestCounters: { forDevice: () => undefined },
-  });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await db?.close();
-  dir?.cleanup();
+  engineer = (await api.repos.apiKeys.create({ name: 'engineer', role: 'engineer' })).key;
 });
 
 async function call(method: 'GET' | 'POST' | 'PATCH', url: string, body?: object) {
-  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${engineer}` }, ...(body ? { payload: body } : {}) });
+  const res = await api.app.inject({ method, url, headers: { authorization: `Bearer ${engineer}` }, ...(body ? { payload: body } : {}) });
   return { status: res.statusCode, body: res.json() };
 }
 
 let seq = 0;
 async function assetOf(runningRule: object): Promise<{ assetId: string; modelId: string }> {
   seq++;
-  const customer = await repos.customers.create({ name: 'C', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
-  const site = await repos.sites.create({ customerId: customer.id, name: 'S', timezone: 'UTC' });
+  const customer = await api.repos.customers.create({ name: 'C', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
+  const site = await api.repos.sites.create({ customerId: customer.id, name: 'S', timezone: 'UTC' });
   const model = await call('POST', '/api/v1/asset-models', { code: `OH-${seq}`, name: 'Generator', runningRule, maxGapSeconds: 900 });
   expect(model.status, JSON.stringify(model.body)).toBe(201);
-  const asset = await repos.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.body.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' });
+  const asset = await api.repos.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.body.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' });
   return { assetId: asset.id, modelId: model.body.id };
 }
 
 async function deliver(readings: StoredReading[]): Promise<void> {
-  await store.writeBatch(readings);
-  await hourMeter.onStored(readings);
-  await hourMeter.flush();
+  await api.store.writeBatch(readings);
+  await api.hourMeter.onStored(readings);
+  await api.hourMeter.flush();
 }
 
 describe('counter resolution on the asset model', () => {
@@ -79,7 +46,7 @@ describe('counter resolution on the asset model', () => {
       expect(bad.status).toBe(400);
       expect(JSON.stringify(bad.body.errors)).toContain('resolution');
     }
-    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(JSON.stringify(doc.paths['/api/v1/asset-models'].post.requestBody)).toContain('"resolution"');
   });
 });
