@@ -37,7 +37,7 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-// The split roles (README "Process roles"); `all` and `edge` are not part of this topology.
+// The split roles (docs/operations.md "Process roles"); `all` and `edge` are not part of this topology.
 const ROLES = ['broker', 'ingest', 'prediction', 'api'];
 /** Roles that hash assets onto the partitions: they must agree on HM_PARTITIONS. */
 const PARTITIONED = ['broker', 'ingest', 'prediction'];

@@ -82,7 +82,7 @@ export const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" only (at most 64)')
     .optional(),
   /**
-   * What this process runs (README "Process roles"): `all` = every service in
+   * What this process runs (docs/operations.md "Process roles"): `all` = every service in
    * one process (the default); `broker` = MQTT broker node that validates and
    * spools telemetry and forwards it to the asset's partition; `ingest` =
    * stores the partitions it holds a lease on, hour meter; `prediction` =

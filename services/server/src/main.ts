@@ -26,7 +26,7 @@ const USAGE = `Usage: npm start [-- --demo [--demo-speed 600]]
 
 Runs every Hourmeter service in one process on the embedded stores, or the
 part HM_ROLE selects (all | broker | ingest | prediction | api | edge, see
-README "Process roles").
+docs/operations.md "Process roles").
   --demo          also load a small demo fleet (idempotent) and run its
                   simulated devices in-process over MQTT
   --demo-speed N  simulated seconds per second for the demo fleet (default 600)

@@ -57,7 +57,7 @@ export function createServices(deps: ServiceDeps): Services {
     parts,
     contracts: contracts.coverage,
     commands: {
-      // The device command contract of `hm/v1/<id>/commands` (see README).
+      // The device command contract of `hm/v1/<id>/commands` (docs/integrations.md)
       async maintenanceCompleted(c) {
         const devices = await repos.devices.list({ filters: { assetId: c.assetId, status: 'active' }, limit: 500 });
         for (const d of devices.items) {

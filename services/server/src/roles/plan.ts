@@ -1,7 +1,7 @@
 import type { Role } from '@hourmeter/runtime';
 import { SERVICE_ACCOUNTS, type ServiceAccount } from '../service-link.js';
 
-/** What one process runs, by HM_ROLE (README "Process roles"). */
+/** What one process runs, by HM_ROLE (docs/operations.md "Process roles"). */
 export interface RolePlan {
   /** An aedes node: device connections, auth, validation and the spool. */
   readonly broker: boolean;
