@@ -13,9 +13,8 @@
  * cost per reading.
  */
 import { parseArgs } from 'node:util';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cmapssFiles, isCmapssSetName, loadTrainUnits, type CmapssUnit } from '@hourmeter/cmapss';
+import { resolve } from 'node:path';
+import { CMAPSS_DATA_DIR, cmapssFiles, isCmapssSetName, loadTrainUnits, type CmapssUnit } from '@hourmeter/cmapss';
 import { openDb, repositories } from '@hourmeter/db';
 import { CustomerInput } from '@hourmeter/domain';
 import { createLogger } from '@hourmeter/runtime';
@@ -23,7 +22,6 @@ import { createPredictionService, createRulAdapter, createRulModelRegistry, regi
 import { cmapssAssetModel, CMAPSS_MODEL_CODE, rowToReading } from '@hourmeter/sim-cmapss';
 import { tempDir } from '@hourmeter/testkit';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MS_PER_HOUR = 3_600_000;
 const HOURS_PER_MONTH = 730;
 
@@ -68,7 +66,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   const set = values.set.toUpperCase();
   if (!isCmapssSetName(set)) throw new Error(`--set: unknown C-MAPSS set ${values.set}`);
-  const dataDir = values.data ? resolve(values.data) : resolve(repoRoot, '../shared/cmapss');
+  const dataDir = values.data ? resolve(values.data) : CMAPSS_DATA_DIR;
   const hpc = Number(values['hours-per-cycle']);
   const leadTime = Number(values['lead-time']);
   const seed = Number(values.seed);

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadCmapssSet } from './load.js';
+import { cmapssFile, loadCmapssSet, loadTrainUnits } from './load.js';
 import { CmapssParseError, parseRows, parseRul } from './parse.js';
+import { cmapssTestData } from './testing.js';
 import { cappedRul, groupByUnit, lastCycle, trueRul } from './units.js';
 
 // 26 columns with the trailing spaces of the original files.
@@ -84,22 +87,39 @@ describe('units and true RUL', () => {
   });
 });
 
-const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../shared/cmapss', import.meta.url));
-const haveData = existsSync(`${dataDir}/train_FD001.txt`);
-if (!haveData) console.warn(`[cmapss] ${dataDir} not found: real-file tests skipped (set HM_CMAPSS_DIR)`);
+describe('gzip-compressed files', () => {
+  it('load the same units as their plain text, and a missing file keeps its plain name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cmapss-'));
+    try {
+      const text = `${row(1, 1)}\n${row(1, 2)}\n${row(2, 1, 642.5)}\n`;
+      writeFileSync(join(dir, 'train_FD003.txt'), text);
+      writeFileSync(join(dir, 'train_FD004.txt.gz'), gzipSync(text));
+      expect(cmapssFile(dir, 'train_FD004.txt')).toBe(join(dir, 'train_FD004.txt.gz'));
+      expect(cmapssFile(dir, 'train_FD003.txt')).toBe(join(dir, 'train_FD003.txt'));
+      expect(cmapssFile(dir, 'test_FD004.txt')).toBe(join(dir, 'test_FD004.txt'));
+      const fromGzip = await loadTrainUnits(cmapssFile(dir, 'train_FD004.txt'));
+      expect(fromGzip).toEqual(await loadTrainUnits(join(dir, 'train_FD003.txt')));
+      expect(fromGzip.map((u) => u.rows.length)).toEqual([2, 1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
-describe.skipIf(!haveData)('real C-MAPSS files', () => {
+const data = cmapssTestData(...['FD001', 'FD002'].flatMap((set) => [`train_${set}.txt`, `test_${set}.txt`, `RUL_${set}.txt`]));
+
+describe.skipIf(!data.available)('real C-MAPSS files', () => {
   it.each([
     ['FD001', 100, 20631, 100, 13096],
     ['FD002', 260, 53759, 259, 33991],
   ] as const)('%s has the documented unit and row counts', async (set, trainUnits, trainRows, testUnits, testRows) => {
-    const data = await loadCmapssSet(dataDir, set);
-    expect(data.train).toHaveLength(trainUnits);
-    expect(data.train.reduce((a, u) => a + u.rows.length, 0)).toBe(trainRows);
-    expect(data.test).toHaveLength(testUnits);
-    expect(data.test.reduce((a, u) => a + u.rows.length, 0)).toBe(testRows);
+    const loaded = await loadCmapssSet(data.dir, set);
+    expect(loaded.train).toHaveLength(trainUnits);
+    expect(loaded.train.reduce((a, u) => a + u.rows.length, 0)).toBe(trainRows);
+    expect(loaded.test).toHaveLength(testUnits);
+    expect(loaded.test.reduce((a, u) => a + u.rows.length, 0)).toBe(testRows);
     // Training units run to failure; every test unit got its RUL from the RUL file.
-    expect(data.train.every((u) => u.rulAtEnd === 0 && trueRul(u).at(-1) === 0)).toBe(true);
-    expect(data.test.every((u) => u.rulAtEnd > 0)).toBe(true);
+    expect(loaded.train.every((u) => u.rulAtEnd === 0 && trueRul(u).at(-1) === 0)).toBe(true);
+    expect(loaded.test.every((u) => u.rulAtEnd > 0)).toBe(true);
   });
 });

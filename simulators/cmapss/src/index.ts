@@ -11,4 +11,4 @@ export {
   type CmapssSplit,
 } from './cmapss-replay.js';
 // Re-exported so callers (the fleet CLI) validate set names without a second dependency.
-export { CMAPSS_SETS, isCmapssSetName, type CmapssSetName } from '@hourmeter/cmapss';
+export { CMAPSS_DATA_DIR, CMAPSS_SETS, isCmapssSetName, type CmapssSetName } from '@hourmeter/cmapss';

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { cmapssFile } from '@hourmeter/cmapss';
+import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { TelemetryReading } from '@hourmeter/domain';
 import { startTestBroker, type TestBroker } from '@hourmeter/sim-common/testing';
 import { waitFor } from '@hourmeter/testkit';
@@ -7,13 +9,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCmapssReplay, defaultReplayStart, loadReplayUnits } from './cmapss-replay.js';
 import { parseUnitRange, unitReadings } from './replay.js';
 
-const DATA = process.env.HM_CMAPSS_DIR ?? join(import.meta.dirname, '../../../../shared/cmapss');
-const haveData = existsSync(join(DATA, 'train_FD001.txt'));
-if (!haveData) console.warn(`[sim-cmapss] ${DATA} not found: replay tests skipped (set HM_CMAPSS_DIR)`);
+const cmapss = cmapssTestData('train_FD001.txt');
+const DATA = cmapss.dir;
 
 /** The file read here without the project's parser: 26 numbers per line, unit and cycle first. */
 function fileRows(file: string): number[][] {
-  return readFileSync(join(DATA, file), 'utf8')
+  const path = cmapssFile(DATA, file);
+  const bytes = readFileSync(path);
+  return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes)
+    .toString('utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0)
@@ -28,7 +32,7 @@ function expectedMetrics(row: number[]): Record<string, number> {
   return m;
 }
 
-describe.skipIf(!haveData)('C-MAPSS replay', () => {
+describe.skipIf(!cmapss.available)('C-MAPSS replay', () => {
   let broker: TestBroker | undefined;
   afterEach(async () => {
     await broker?.close();

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CMAPSS_DATA_DIR } from '@hourmeter/sim-cmapss';
 import { UsageError, parseCli } from './cli-args.js';
 
 const env = { HM_API_KEY: 'k'.repeat(32) };
@@ -15,7 +16,7 @@ describe('command line', () => {
   it('reads a replay and fault flags', () => {
     const c = parseCli(['--cmapss', 'fd001', '--units', '1-20', '--hours-per-cycle', '2', '--no-provision', '--fault-duplicate', '0.1', '--fault-skew-ms=-60000'], {});
     expect(c.mode).toBe('cmapss');
-    expect(c.cmapss).toMatchObject({ set: 'FD001', split: 'train', hoursPerCycle: 2, dataDir: '../shared/cmapss' });
+    expect(c.cmapss).toMatchObject({ set: 'FD001', split: 'train', hoursPerCycle: 2, dataDir: CMAPSS_DATA_DIR });
     expect(c.cmapss!.units).toHaveLength(20);
     expect(c.faults).toMatchObject({ duplicate: 0.1, skewMs: -60_000 });
   });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isCmapssSetName, parseUnitRange, type CmapssSetName, type CmapssSplit } from '@hourmeter/sim-cmapss';
+import { CMAPSS_DATA_DIR, isCmapssSetName, parseUnitRange, type CmapssSetName, type CmapssSplit } from '@hourmeter/sim-cmapss';
 import { FaultConfig } from '@hourmeter/sim-common';
 import { z } from 'zod';
 import { MODEL_KINDS, type ModelKind } from './physics/model-spec.js';
@@ -24,7 +24,7 @@ C-MAPSS replay:
   --cmapss <FD001..FD004>   replay NASA C-MAPSS engines instead
   --units <range>           e.g. 1-20 or 1,3,5-8 (default 1-10)
   --split <train|test>      which file (default train: units run to failure)
-  --data <dir>              data directory (default ../shared/cmapss)
+  --data <dir>              data directory (default: FD001/FD002 shipped in packages/cmapss/data)
   --hours-per-cycle <h>     simulated hours per engine cycle (default 1)
 
 Platform:
@@ -178,7 +178,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       set,
       units,
       split,
-      dataDir: values.data ?? '../shared/cmapss',
+      dataDir: values.data ?? CMAPSS_DATA_DIR,
       hoursPerCycle: num('hours-per-cycle', values['hours-per-cycle'], 1, { min: 0, exclusiveMin: true, max: 10_000 }),
     };
   } else {

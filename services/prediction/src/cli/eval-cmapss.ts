@@ -9,15 +9,14 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName, loadTestUnits, loadTrainUnits } from '@hourmeter/cmapss';
+import { CMAPSS_DATA_DIR, CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName, loadTestUnits, loadTrainUnits } from '@hourmeter/cmapss';
 import { phm08Score, rmse, trainRulModel, type TrainProgress } from '../core/rul/index.js';
 import { trainingProgressLine } from './progress-line.js';
 
 const USAGE = `usage: npm run eval:cmapss -- [--data <dir>] --set <${CMAPSS_SETS.join('|')}> [--seed <int>] [--save <model.json>]
-  --data  directory holding train_<set>.txt, test_<set>.txt, RUL_<set>.txt (default: ../shared/cmapss from the repo root)
+  --data  directory holding train_<set>.txt, test_<set>.txt, RUL_<set>.txt (default: FD001 and FD002 as shipped in packages/cmapss/data)
   --set   C-MAPSS subset to evaluate
   --seed  seed of the unit split and boosting (default 42)
   --save  also write the trained model as JSON`;
@@ -25,7 +24,6 @@ const USAGE = `usage: npm run eval:cmapss -- [--data <dir>] --set <${CMAPSS_SETS
 class UsageError extends Error {}
 
 // Repo root is four levels above this file (services/prediction/src/cli).
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 function parseCli(argv: string[]) {
   let values;
@@ -51,7 +49,7 @@ function parseCli(argv: string[]) {
   if (!isCmapssSetName(set)) throw new UsageError(`--set must be one of ${CMAPSS_SETS.join(', ')}, got "${values.set}"`);
   const seed = values.seed === undefined ? 42 : Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
-  const data = values.data === undefined ? resolve(repoRoot, '../shared/cmapss') : resolve(values.data);
+  const data = values.data === undefined ? CMAPSS_DATA_DIR : resolve(values.data);
   const files = cmapssFiles(data, set);
   for (const f of Object.values(files)) if (!existsSync(f)) throw new UsageError(`missing data file ${f} (check --data)`);
   return { help: false, set, seed, files, save: values.save } as const;

@@ -1,7 +1,7 @@
 /**
  * Trains a RUL model for an asset model and stores it in the model registry.
  *
- *   npm run train -- --asset-model <id|code> --cmapss FD001 [--data ../shared/cmapss]
+ *   npm run train -- --asset-model <id|code> --cmapss FD001 [--data <dir>]
  *                    [--units 1-80] [--hours-per-cycle 1] [--seed 42] [--activate]
  *
  * Uses the relational store the server uses (DATABASE_URL, else SQLite in
@@ -9,10 +9,9 @@
  * is the machine-readable summary.
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName } from '@hourmeter/cmapss';
+import { CMAPSS_DATA_DIR, CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName } from '@hourmeter/cmapss';
 import { openDb, repositories } from '@hourmeter/db';
 import { AppError, createLogger } from '@hourmeter/runtime';
 import { createRulModelRegistry } from '../registry/registry.js';
@@ -21,7 +20,7 @@ import { trainingProgressLine } from './progress-line.js';
 const USAGE = `usage: npm run train -- --asset-model <id|code> --cmapss <${CMAPSS_SETS.join('|')}> [options]
   --asset-model      asset model (product line) id or code the model is for
   --cmapss           C-MAPSS subset whose training units (run to failure) are the data
-  --data             directory holding train_<set>.txt (default: ../shared/cmapss from the repo root)
+  --data             directory holding train_<set>.txt (default: FD001 and FD002 as shipped in packages/cmapss/data)
   --units            training unit numbers, e.g. 1-80 or 1,5,9 (default: all)
   --hours-per-cycle  operating hours one cycle stands for (default 1)
   --seed             seed of the unit split and boosting (default 42)
@@ -32,7 +31,6 @@ Environment: DATABASE_URL (PostgreSQL) or HM_DATA_DIR (SQLite, default ./data).`
 
 class UsageError extends Error {}
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 function parseUnitList(spec: string): number[] {
   const out: number[] = [];
@@ -85,7 +83,7 @@ function parseCli(argv: string[]) {
   const hoursPerCycle = num('hours-per-cycle', values['hours-per-cycle'], (n) => Number.isFinite(n) && n > 0) ?? 1;
   const seed = num('seed', values.seed, Number.isSafeInteger);
   const ensemble = num('ensemble', values.ensemble, (n) => Number.isInteger(n) && n >= 1 && n <= 5);
-  const data = values.data === undefined ? resolve(repoRoot, '../shared/cmapss') : resolve(values.data);
+  const data = values.data === undefined ? CMAPSS_DATA_DIR : resolve(values.data);
   if (!existsSync(cmapssFiles(data, set).train)) throw new UsageError(`missing ${cmapssFiles(data, set).train} (check --data)`);
   const units = values.units === undefined ? undefined : parseUnitList(values.units);
   return { help: false, assetModel, set, data, units, hoursPerCycle, seed, ensemble, activate: values.activate, worker: values.worker } as const;

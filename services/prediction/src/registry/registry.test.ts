@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadTrainUnits, cmapssFiles } from '@hourmeter/cmapss';
+import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
 import { tempDir } from '@hourmeter/testkit';
 import { pino } from 'pino';
@@ -11,9 +10,8 @@ import { createRulModelRegistry, type RulModelRegistry } from './registry.js';
 import { trainInWorker } from './train-in-worker.js';
 import { cmapssTrainingUnits, readingsToCycles, RUL_INPUT_METRICS } from './training-data.js';
 
-const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../shared/cmapss', import.meta.url));
-const haveData = existsSync(`${dataDir}/train_FD001.txt`);
-if (!haveData) console.warn(`[rul-registry] ${dataDir} not found: C-MAPSS tests skipped (set HM_CMAPSS_DIR)`);
+const cmapss = cmapssTestData('train_FD001.txt');
+const dataDir = cmapss.dir;
 
 const logger = pino({ level: 'silent' });
 const SMALL = { ensemble: 1, seed: 7 } as const;
@@ -44,7 +42,7 @@ describe('readingsToCycles', () => {
   });
 });
 
-describe.skipIf(!haveData)('RUL training in a worker thread, registry and adapter', () => {
+describe.skipIf(!cmapss.available)('RUL training in a worker thread, registry and adapter', () => {
   let db: Db;
   let repos: Repositories;
   let dir: ReturnType<typeof tempDir>;

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
 import { tempDir, waitFor } from '@hourmeter/testkit';
 import type { FastifyInstance } from 'fastify';
@@ -9,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRulModelRegistry, type RulModelRegistry } from '../registry/registry.js';
 import { rulModelRoutes } from './rul-model-routes.js';
 
-const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../shared/cmapss', import.meta.url));
-const haveData = existsSync(`${dataDir}/train_FD001.txt`);
+const cmapss = cmapssTestData('train_FD001.txt');
+const dataDir = cmapss.dir;
 
 const logger = pino({ level: 'silent' });
 let db: Db;
@@ -69,7 +68,7 @@ describe('RUL model routes', () => {
     expect((await call('GET', `/api/v1/asset-models/${modelId}/rul-models`, 'planner')).body).toEqual({ items: [] });
   });
 
-  it.skipIf(!haveData)('runs a training job to a stored version, lists it and activates versions', async () => {
+  it.skipIf(!cmapss.available)('runs a training job to a stored version, lists it and activates versions', async () => {
     const started = await call('POST', `/api/v1/asset-models/TF-API/rul-models/train`, 'engineer', { ...trainBody, activate: true });
     expect(started.status).toBe(202);
     expect(started.body.state).toMatch(/queued|running/);

@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadTrainUnits } from '@hourmeter/cmapss';
+import { cmapssFile, loadTrainUnits } from '@hourmeter/cmapss';
+import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { describe, expect, it } from 'vitest';
 import { assignCondition, learnConditions } from './conditions.js';
 import { learnNormaliser, normaliseHistory } from './normalise.js';
 import { seededRandom } from './random.js';
 
-const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../../shared/cmapss', import.meta.url));
-const haveData = existsSync(`${dataDir}/train_FD002.txt`);
-if (!haveData) console.warn(`[rul] ${dataDir} not found: real-data condition tests skipped (set HM_CMAPSS_DIR)`);
+const cmapss = cmapssTestData('train_FD001.txt', 'train_FD002.txt');
+const dataDir = cmapss.dir;
 
 function noisyPoints(centres: number[][], perCentre: number, noise: number, seed = 3): number[][] {
   const random = seededRandom(seed);
@@ -49,9 +47,9 @@ describe('learnNormaliser', () => {
   });
 });
 
-describe.skipIf(!haveData)('on C-MAPSS training data', () => {
+describe.skipIf(!cmapss.available)('on C-MAPSS training data', () => {
   it('finds the 6 operating conditions of FD002, each a single rounded setting combination', async () => {
-    const units = await loadTrainUnits(`${dataDir}/train_FD002.txt`);
+    const units = await loadTrainUnits(cmapssFile(dataDir, 'train_FD002.txt'));
     const rows = units.flatMap((u) => u.rows);
     const model = learnConditions(rows.map((r) => r.settings));
     expect(model.centroids).toHaveLength(6);
@@ -68,7 +66,7 @@ describe.skipIf(!haveData)('on C-MAPSS training data', () => {
   });
 
   it('learns FD001 as one condition and keeps exactly the informative sensors', async () => {
-    const units = await loadTrainUnits(`${dataDir}/train_FD001.txt`);
+    const units = await loadTrainUnits(cmapssFile(dataDir, 'train_FD001.txt'));
     const rows = units.flatMap((u) => u.rows);
     const conditions = learnConditions(rows.map((r) => r.settings));
     expect(conditions.centroids).toHaveLength(1);

@@ -1,21 +1,19 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadTrainUnits, type CmapssUnit } from '@hourmeter/cmapss';
+import { cmapssFile, loadTrainUnits, type CmapssUnit } from '@hourmeter/cmapss';
+import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rmse } from './metrics.js';
 import { RulModel, trainRulModel } from './model.js';
 import { seededRandom, shuffled } from './random.js';
 
-const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../../shared/cmapss', import.meta.url));
-const haveData = existsSync(`${dataDir}/train_FD001.txt`);
-if (!haveData) console.warn(`[rul] ${dataDir} not found: RUL training tests skipped (set HM_CMAPSS_DIR)`);
+const cmapss = cmapssTestData('train_FD001.txt');
+const dataDir = cmapss.dir;
 
-describe.skipIf(!haveData)('RUL model on a subset of FD001', () => {
+describe.skipIf(!cmapss.available)('RUL model on a subset of FD001', () => {
   let model: RulModel;
   let heldOut: CmapssUnit[];
 
   beforeAll(async () => {
-    const units = shuffled(await loadTrainUnits(`${dataDir}/train_FD001.txt`), seededRandom(11));
+    const units = shuffled(await loadTrainUnits(cmapssFile(dataDir, 'train_FD001.txt')), seededRandom(11));
     // Units the model never sees, not even for early stopping: the honest check.
     heldOut = units.slice(0, 15);
     model = trainRulModel(
