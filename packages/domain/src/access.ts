@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idOf } from './ids.js';
 import { EpochMs } from './time.js';
 
-/** Who holds an API key: the users named in DOMAIN.md, plus administrators. */
+/** Who holds an API key: the users of docs/domain.md, "Users and roles", plus administrators. */
 export const Role = z.enum(['admin', 'engineer', 'planner', 'account-manager']);
 export type Role = z.infer<typeof Role>;
 

@@ -18,7 +18,7 @@ const Stored = { createdAt: EpochMs, updatedAt: EpochMs };
 
 /**
  * Inputs of the customer value index, which orders the service queue when
- * capacity is short (DOMAIN.md): revenue and on-time payment, loyalty, cost to
+ * capacity is short (docs/domain.md, "Work orders"): revenue and on-time payment, loyalty, cost to
  * serve, size and influence. The index itself is computed by work orders with
  * configurable weights; only the raw inputs live on the customer.
  */

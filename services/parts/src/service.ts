@@ -39,8 +39,8 @@ export function createPartsService(deps: PartsServiceDeps) {
   }
 
   /**
-   * Catches a wrong part at request time (DOMAIN.md: one wrong letter once cost
-   * a customer 23 days without a fridge): unknown numbers and parts that do not
+   * Catches a wrong part at request time (docs/domain.md, "Spare parts": one wrong
+   * letter can leave a customer without a machine for weeks): unknown numbers and parts that do not
    * fit the asset's model are answered with the closest numbers that do fit.
    * A superseded part is replaced by its successor when that fits.
    */

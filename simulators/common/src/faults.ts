@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Prng } from './prng.js';
 
 /**
- * Fault injection: the misbehaviour real devices show (DOMAIN.md: late,
+ * Fault injection: the misbehaviour real devices show (docs/domain.md, "Assets and telemetry": late,
  * duplicated, out-of-order data, drifting clocks, backlogs after outages).
  * Every injected fault is counted per device and kind, so a test can compare
  * the platform's ingest counters with exactly what the simulator did.

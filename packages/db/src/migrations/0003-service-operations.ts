@@ -38,7 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   ).execute();
   await db.schema.createIndex('work_orders_asset_mode').on('work_orders').columns(['asset_id', 'failure_mode']).execute();
   await db.schema.createIndex('work_orders_state').on('work_orders').column('state').execute();
-  // DOMAIN.md: one open preventive order per asset and failure mode. The partial
+  // docs/domain.md, "Work orders": one open preventive order per asset and failure mode. The partial
   // unique index makes the rule hold under concurrency on both engines; the
   // repository turns the violation into "update the existing order".
   await sql`CREATE UNIQUE INDEX work_orders_one_open_preventive ON work_orders (asset_id, failure_mode)

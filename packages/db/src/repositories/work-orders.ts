@@ -226,7 +226,7 @@ export function workOrderRepository(db: Kysely<Database>) {
         : undefined;
       if (found && !existing) throw new AppError('CONFLICT', 'preventive work order changed state meanwhile');
       if (!existing) return { workOrder: await insert(tx, { ...input, kind: 'preventive' }, o), created: true };
-      // A second alert on the same problem updates the first order (DOMAIN.md).
+      // A second alert on the same problem updates the first order (docs/domain.md, "Work orders").
       const parts = new Set<string>(existing.suggested_part_numbers ? (JSON.parse(existing.suggested_part_numbers) as string[]) : []);
       for (const p of o.suggestedPartNumbers ?? []) parts.add(p);
       await tx

@@ -24,7 +24,7 @@ export interface Location {
 }
 
 /**
- * Where a work order's part comes from (DOMAIN.md): the nearest station that
+ * Where a work order's part comes from (docs/domain.md, "Spare parts"): the nearest station that
  * has it available; otherwise the nearest station receives a transfer from the
  * first location up its chain (regional, then central) that has it; otherwise
  * the request is backordered at that station. Ties in distance go to the

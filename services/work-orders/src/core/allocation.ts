@@ -41,7 +41,7 @@ export function inWarranty(failureAt: number, warrantyEndsOn: string): boolean {
 
 /**
  * Cost = parts at cost + labour at the internal rate + travel, all in integer
- * minor units (hours x rate rounded half up per line). Charged to (DOMAIN.md):
+ * minor units (hours x rate rounded half up per line). Charged to (docs/domain.md, "Work orders"):
  * - in warranty and caused by design / production / purchasing: the batch's quality reserve;
  * - in warranty otherwise: the sales organisation;
  * - out of warranty: a covering service contract, else the customer (time and materials).

@@ -3,7 +3,7 @@ import { AppError } from '@hourmeter/runtime';
 
 export type WorkOrderState = WorkOrder['state'];
 
-/** open -> scheduled -> in_progress -> completed | cancelled (DOMAIN.md); a scheduled order may be rescheduled. */
+/** open -> scheduled -> in_progress -> completed | cancelled (docs/domain.md, "Work orders"); a scheduled order may be rescheduled. */
 const NEXT: Record<WorkOrderState, readonly WorkOrderState[]> = {
   open: ['scheduled', 'cancelled'],
   scheduled: ['scheduled', 'in_progress', 'cancelled'],

@@ -1,7 +1,7 @@
 import type { CustomerValueInputs, WorkOrder } from '@hourmeter/domain';
 
 /**
- * Customer value index (DOMAIN.md): revenue and on-time payment, loyalty,
+ * Customer value index (docs/domain.md, "Work orders"): revenue and on-time payment, loyalty,
  * cost to serve, size and influence, each scored 0..1 and combined with
  * configurable weights into 0..100.
  */

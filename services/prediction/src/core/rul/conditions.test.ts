@@ -71,7 +71,7 @@ describe.skipIf(!cmapss.available)('on C-MAPSS training data', () => {
     const conditions = learnConditions(rows.map((r) => r.settings));
     expect(conditions.centroids).toHaveLength(1);
     const kept = learnNormaliser(rows, conditions).sensors.map((k) => `s${k + 1}`);
-    // The README's list of constant FD001 sensors, found from the data rather than hard-coded.
+    // The constant FD001 sensors (docs/domain.md, "The C-MAPSS benchmark"), found from the data rather than hard-coded.
     for (const dropped of ['s1', 's5', 's6', 's10', 's16', 's18', 's19']) expect(kept).not.toContain(dropped);
     expect(kept).toHaveLength(14);
   });
