@@ -60,7 +60,15 @@ describe('StoreDrainer', () => {
     t.drainer.start();
     // Dead-lettering the refused reading fails while its directory is missing.
     await waitFor('the drainer to fail and restart', () => t.drainer.stats().drainerRestarts >= 2);
-    expect(t.drainer.stats()).toMatchObject({ drainerStalled: true, lastError: { message: expect.stringMatching(/ENOENT/) } });
+    // Caught while the restarted drainer is between the store refusing the bad
+    // reading and failing again: its own failure must still be what it shows.
+    const refusedBefore = t.drainer.stats().failedWrites;
+    await waitFor('a write after the restart', () => t.drainer.stats().failedWrites > refusedBefore, { intervalMs: 1 });
+    expect(t.drainer.stats()).toMatchObject({
+      drainerStalled: true,
+      drainerError: { message: expect.stringMatching(/ENOENT/) },
+      lastError: { message: expect.stringMatching(/must be integer epoch ms/) },
+    });
     expect(t.drainer.blocked).toBe(true);
     expect(t.spool.stats().pendingReadings).toBe(3);
 

@@ -35,6 +35,7 @@ export interface StoreWriteStats {
   readonly meanWriteMs: number | undefined;
   readonly maxWriteMs: number | undefined;
   readonly lastSuccessAt: number | undefined;
+  /** The last failed store write (transient or refused). */
   readonly lastError: { readonly message: string; readonly at: number } | undefined;
   /** True while the last write attempt failed transiently and the drainer is retrying. */
   readonly storeFailing: boolean;
@@ -45,6 +46,12 @@ export interface StoreWriteStats {
    */
   readonly drainerStalled: boolean;
   readonly drainerRestarts: number;
+  /**
+   * The drainer's own last failure. Kept apart from `lastError`: a restarted
+   * drainer writes to the store again before it fails again, and one shared
+   * field would show the store's answer instead of why draining stopped.
+   */
+  readonly drainerError: { readonly message: string; readonly at: number } | undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -92,6 +99,7 @@ export class StoreDrainer {
     storeFailing: false,
     drainerStalled: false,
     drainerRestarts: 0,
+    drainerError: undefined,
   };
   /** Drainer failures since it last moved the spool on: the restart backoff. */
   private failuresInARow = 0;
@@ -146,7 +154,7 @@ export class StoreDrainer {
         const s = this.stats_;
         s.drainerStalled = true;
         s.drainerRestarts++;
-        s.lastError = { message: messageOf(err), at: Date.now() };
+        s.drainerError = { message: messageOf(err), at: Date.now() };
         this.log.error({ err, restarts: s.drainerRestarts, delayMs }, 'spool drainer failed; restarting');
         await this.pause(delayMs);
       }
