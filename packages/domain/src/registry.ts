@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idOf } from './ids.js';
 import { Currency, NonNegativeMoney } from './money.js';
+import { CustomerBilling } from './receivables.js';
 import { EpochMs, IsoDate } from './time.js';
 
 const Name = z.string().trim().min(1).max(200);
@@ -40,6 +41,8 @@ export const CustomerInput = z.object({
   currency: Currency,
   externalRef: z.string().max(100).optional(),
   value: CustomerValueInputs.default(CustomerValueInputs.parse({})),
+  /** Who receives the invoices and how they are taxed and due; without it invoices carry no tax and the default terms. */
+  billing: CustomerBilling.optional(),
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
 

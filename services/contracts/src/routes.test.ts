@@ -95,8 +95,8 @@ describe('contract routes', () => {
     expect(html.body).toContain('1,550.00');
     expect(html.body).not.toMatch(/<script/i);
     const csv = await call('GET', `/invoices/${invoiceId}/lines.csv`);
-    expect(csv.body.split('\r\n')[0]).toBe('invoice,number,line,kind,description,asset_id,work_order_id,from_day,to_day,quantity,unit_price_minor,amount_minor,currency');
-    expect(csv.body).toContain(',155000,EUR');
+    expect(csv.body.split('\r\n')[0]).toBe('invoice,number,customer,line,kind,description,asset,work_order,from_day,to_day,quantity,unit_price_minor,amount_minor,tax_rate_bp,tax_minor,currency');
+    expect(csv.body).toContain(',155000,0,0,EUR');
 
     const draftCredit = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 1, reason: 'x' });
     expect([draftCredit.statusCode, draftCredit.json().code]).toEqual([409, 'ILLEGAL_TRANSITION']);

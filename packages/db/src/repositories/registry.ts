@@ -1,6 +1,7 @@
 import {
   AssetInput,
   AssetModelInput,
+  CustomerBilling,
   CustomerInput,
   ProductionBatchInput,
   PredictionSettings,
@@ -38,6 +39,7 @@ export const customerSpec: EntitySpec<Customer, CustomerInput, { currency: strin
     annual_cost_to_serve_minor: c.value.annualCostToServeMinor,
     size: c.value.size,
     influence: c.value.influence,
+    billing: c.billing ? JSON.stringify(c.billing) : null,
   }),
   fromRow: (r) => ({
     id: str(r.id),
@@ -52,6 +54,7 @@ export const customerSpec: EntitySpec<Customer, CustomerInput, { currency: strin
       size: str(r.size) as Customer['value']['size'],
       influence: num(r.influence),
     },
+    billing: opt(r.billing, (b) => CustomerBilling.parse(JSON.parse(str(b)))),
     ...stamps(r),
   }),
   filters: { currency: 'currency' },
