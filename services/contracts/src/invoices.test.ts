@@ -4,7 +4,9 @@ import { ContractInput, CustomerInput, type CustomerBilling } from '@hourmeter/d
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
+import { creditNotePdf, invoicePdf } from './pdf.js';
 import { invoiceCsv, invoiceHtml } from './render.js';
+import { pdfText, pdfTextUnavailable } from './testing/pdf-text.js';
 import { createContractsService, type ContractsService } from './service.js';
 
 const logger = pino({ level: 'silent' });
@@ -147,6 +149,35 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
     const after = await svc.getInvoice(invoiceId);
     expect([after.creditedGrossMinor, after.openMinor, after.paymentStatus]).toEqual([33_137, 0, 'paid']);
     await expectAppError(svc.creditNote(invoiceId, { amountMinor: 1, reason: 'more' }), 'CONFLICT');
+  });
+
+  it.skipIf(pdfTextUnavailable())('renders the invoice and its credit note as PDF with the legal name, names, tax and totals', async () => {
+    const c = await customer('Pdf', { ...BERLIN, legalName: 'Kühlhaus Nord GmbH' });
+    // 31 x 2 h = 62 h x 123.45 = 7,653.90 ; 19 % = 1,454.241 -> 1,454.24 ; gross 9,108.14
+    const { invoiceId, assetId } = await januaryInvoice(c.id, 2, 12_345);
+    clock = Date.UTC(2026, 1, 10, 9);
+    await svc.issue(invoiceId);
+    const note = await svc.creditNote(invoiceId, { amountMinor: 10_000, reason: 'late visit' }); // 100.00 + 19.00 tax
+    const inv = await svc.getInvoice(invoiceId);
+    const text = pdfText(await invoicePdf(inv, [note]));
+    expect(text).toContain(`Invoice ${inv.number}`);
+    expect(text).toContain('Kühlhaus Nord GmbH');
+    expect(text).toContain('Hafenstraße 7');
+    expect(text).toContain('Tax id: DE123456789');
+    expect(text).toContain(`Pump P7 P7-${serial}`);
+    expect(text).not.toContain(assetId);
+    expect(text).toMatch(/Net total EUR\s+7,653\.90/);
+    expect(text).toMatch(/Tax 19% on 7,653\.90 EUR\s+1,454\.24/);
+    expect(text).toMatch(/Total EUR\s+9,108\.14/);
+    expect(text).toMatch(/-119\.00/);
+    expect(text).toMatch(/Open EUR\s+8,989\.14/);
+    expect(text).toContain('Due date: 2026-02-24');
+    expect(text).toContain('VAT 19% (standard rate, DE)');
+    const cn = pdfText(await creditNotePdf(note, inv));
+    expect(cn).toContain(`Credit note ${note.number}`);
+    expect(cn).toContain('Kühlhaus Nord GmbH');
+    expect(cn).toMatch(/Total credited EUR\s+119\.00/);
+    expect(cn).toContain(`Corrects invoice ${inv.number}`);
   });
 
   it('leaves customers without a billing party untaxed and names them', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
 import { contractRoutes } from './routes.js';
 import { createContractsService } from './service.js';
+import { pdfText, pdfTextUnavailable } from './testing/pdf-text.js';
 
 let app: FastifyInstance;
 let db: Db;
@@ -111,6 +112,16 @@ describe('contract routes', () => {
     expect([tooMuch.statusCode, tooMuch.json().code]).toEqual([409, 'CONFLICT']);
     const note = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 5_000, reason: '<b>goodwill</b> & "thanks"' });
     expect(note.statusCode).toBe(201);
+    if (!pdfTextUnavailable()) {
+      const pdf = await call('GET', `/invoices/${invoiceId}/pdf`);
+      expect([pdf.statusCode, pdf.headers['content-type'], pdf.headers['content-disposition']]).toEqual([200, 'application/pdf', `attachment; filename="${issued.json().number}.pdf"`]);
+      const text = pdfText(pdf.rawPayload);
+      expect(text).toMatch(/Total EUR\s+1,550\.00/);
+      expect(text).toContain('S1');
+      const cn = await call('GET', `/invoices/${invoiceId}/credit-notes/${note.json().id}/pdf`);
+      expect(pdfText(cn.rawPayload)).toMatch(/Total credited EUR\s+50\.00/);
+      expect((await call('GET', `/invoices/${invoiceId}/credit-notes/crn_nope/pdf`)).statusCode).toBe(404);
+    }
     const printed = await call('GET', `/invoices/${invoiceId}/print`);
     expect(printed.body).toContain('&lt;b&gt;goodwill&lt;/b&gt; &amp; &quot;thanks&quot;');
 

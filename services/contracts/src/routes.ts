@@ -6,9 +6,11 @@ import {
   CreditNoteView,
   InvoiceView,
 } from '@hourmeter/domain';
+import { notFound } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { creditNotePdf, invoicePdf } from './pdf.js';
 import { invoiceCsv, invoiceHtml } from './render.js';
 import type { ContractsService } from './service.js';
 
@@ -214,6 +216,30 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${inv.number ?? inv.id}.csv"`)
         .send(invoiceCsv(inv));
+    },
+  });
+
+  app.get('/invoices/:id/pdf', {
+    config: allow,
+    schema: { tags, summary: 'An invoice as PDF (addressee, lines with tax, totals, credit notes, payments)', params: Id },
+    handler: async (req, reply) => {
+      const inv = await svc.getInvoice(req.params.id);
+      const pdf = await invoicePdf(inv, await svc.creditNotes(inv.id));
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${inv.number ?? `draft-${inv.id}`}.pdf"`)
+        .send(pdf);
+    },
+  });
+
+  app.get('/invoices/:id/credit-notes/:noteId/pdf', {
+    config: allow,
+    schema: { tags, summary: 'A credit note as PDF', params: Id.extend({ noteId: z.string().min(1).max(64) }) },
+    handler: async (req, reply) => {
+      const inv = await svc.getInvoice(req.params.id);
+      const note = (await svc.creditNotes(inv.id)).find((n) => n.id === req.params.noteId);
+      if (!note) throw notFound('credit note', req.params.noteId);
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${note.number}.pdf"`).send(await creditNotePdf(note, inv));
     },
   });
 
