@@ -206,3 +206,34 @@ export function paymentStatusOf(inv: { status: string; openMinor: number; paidMi
   if (inv.dueDate !== null && asOfDay > inv.dueDate) return 'overdue';
   return inv.paidMinor > 0 ? 'partly_paid' : 'unpaid';
 }
+
+/**
+ * The customer value index's "on-time payment" input, computed from payments:
+ * of what the customer owed on invoices that have fallen due by `asOfDay`
+ * (gross less credit notes), the share paid on or before each due date. 1 when
+ * nothing has fallen due yet (no history is no late payment).
+ */
+export function paymentPromptness(
+  invoices: readonly { owedMinor: number; dueDate: string; payments: readonly { appliedMinor: number; receivedOn: string }[] }[],
+  asOfDay: string,
+): number {
+  let owed = 0;
+  let onTime = 0;
+  for (const inv of invoices) {
+    if (inv.dueDate >= asOfDay || inv.owedMinor <= 0) continue;
+    const paidByDue = inv.payments.filter((p) => p.receivedOn <= inv.dueDate).reduce((s, p) => s + p.appliedMinor, 0);
+    owed += inv.owedMinor;
+    onTime += Math.min(paidByDue, inv.owedMinor);
+  }
+  return owed === 0 ? 1 : Math.round((onTime / owed) * 10_000) / 10_000;
+}
+
+/** The bucket of an open amount by days past its due date on `asOfDay`. */
+export function ageingBucket(dueDate: string, asOfDay: string): AgeingBucket {
+  const late = Math.round((Date.parse(`${asOfDay}T00:00:00Z`) - Date.parse(`${dueDate}T00:00:00Z`)) / 86_400_000);
+  if (late <= 0) return 'current';
+  if (late <= 30) return '1-30';
+  if (late <= 60) return '31-60';
+  if (late <= 90) return '61-90';
+  return '90+';
+}

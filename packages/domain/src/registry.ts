@@ -46,6 +46,16 @@ export const CustomerInput = z.object({
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
 
+/**
+ * A customer as the API accepts it: the on-time payment rate is computed from
+ * the customer's payments (see receivables), so a request that sets it is refused.
+ */
+export const CustomerWriteInput = CustomerInput.extend({
+  value: CustomerValueInputs.extend({
+    onTimePaymentRate: z.never({ error: 'computed from the customer’s payments against its invoices; it cannot be set' }).optional(),
+  }).default({ annualRevenueMinor: 0, annualCostToServeMinor: 0, size: 'medium', influence: 0 }),
+});
+
 export const Customer = CustomerInput.extend({ id: idOf('customer'), ...Stored });
 export type Customer = z.infer<typeof Customer>;
 

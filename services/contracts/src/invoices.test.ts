@@ -73,6 +73,11 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
     return { assetId, contract, invoiceId: out.invoiceId! };
   }
 
+  const dayOfClock = () => new Date(clock).toISOString().slice(0, 10);
+
+  /** A January invoice of a new 1 h/day contract at 10.00/h on a new asset of the customer. */
+  const januaryInvoiceOfNewContract = (customerId: string) => januaryInvoice(customerId, 1, 1_000);
+
   it('taxes every line at the billing country’s VAT rate, rounded once per line, and dates the invoice from the payment terms', async () => {
     const c = await customer('Acme', BERLIN);
     // 31 days x 1.5 h = 46.5 h x 33.33 = 1,549.845 -> 1,549.84 (half-even); 19 % of 154,984 = 29,446.96 -> 29,447
@@ -180,9 +185,77 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
     expect(cn).toContain(`Corrects invoice ${inv.number}`);
   });
 
+  it('records payments in full or in part, refuses overpayment and other currencies, and tracks paid / partly paid / overdue', async () => {
+    const c = await customer('Payer', { ...BERLIN, legalName: 'Payer GmbH', paymentTermsDays: 10 });
+    const { invoiceId } = await januaryInvoice(c.id, 1, 1_000); // 31,000 + 19 % 5,890 = 36,890
+    await expectAppError(svc.recordPayment(invoiceId, { amountMinor: 100, currency: 'EUR', receivedOn: '2026-02-05', excessAsCredit: false }), 'ILLEGAL_TRANSITION');
+    clock = Date.UTC(2026, 1, 1, 9);
+    const inv = await svc.issue(invoiceId); // due 2026-02-11
+    expect([inv.grossMinor, inv.dueDate]).toEqual([36_890, '2026-02-11']);
+
+    const usd = await expectAppError(svc.recordPayment(invoiceId, { amountMinor: 100, currency: 'USD', receivedOn: '2026-02-05', excessAsCredit: false }), 'VALIDATION_FAILED');
+    expect(usd.message).toMatch(/invoice .* is in EUR, the payment is in USD/);
+    await expectAppError(svc.recordPayment(invoiceId, { amountMinor: 100, currency: 'EUR', receivedOn: '2026-01-31', excessAsCredit: false }), 'VALIDATION_FAILED');
+
+    clock = Date.UTC(2026, 1, 5, 9);
+    await svc.recordPayment(invoiceId, { amountMinor: 20_000, currency: 'EUR', receivedOn: '2026-02-05', reference: 'SEPA 1', excessAsCredit: false });
+    let now = await svc.getInvoice(invoiceId);
+    expect([now.paidMinor, now.openMinor, now.paymentStatus]).toEqual([20_000, 16_890, 'partly_paid']);
+
+    const over = await expectAppError(svc.recordPayment(invoiceId, { amountMinor: 16_891, currency: 'EUR', receivedOn: '2026-02-06', excessAsCredit: false }), 'CONFLICT');
+    expect(over.message).toMatch(/exceeds the open 16890 .* set excessAsCredit/);
+    expect((await svc.getInvoice(invoiceId)).paidMinor).toBe(20_000); // nothing written
+
+    clock = Date.UTC(2026, 1, 12, 9); // past the due date with 16,890 open
+    expect((await svc.getInvoice(invoiceId)).paymentStatus).toBe('overdue');
+    const last = await svc.recordPayment(invoiceId, { amountMinor: 17_000, currency: 'EUR', receivedOn: '2026-02-12', excessAsCredit: true });
+    expect([last.appliedMinor, last.creditMinor]).toEqual([16_890, 110]);
+    now = await svc.getInvoice(invoiceId);
+    expect([now.paidMinor, now.openMinor, now.paymentStatus]).toEqual([36_890, 0, 'paid']);
+    expect((await svc.payments(invoiceId)).map((p) => p.appliedMinor)).toEqual([20_000, 16_890]);
+
+    // Paid 20,000 of 36,890 by the due date: the value index's on-time payment input is computed from that.
+    expect((await repos.customers.get(c.id)).value.onTimePaymentRate).toBe(Math.round((20_000 / 36_890) * 10_000) / 10_000);
+  });
+
+  it('never lets concurrent payments take the open amount below zero', async () => {
+    const c = await customer('Racer', { ...BERLIN, legalName: 'Racer GmbH' });
+    const { invoiceId } = await januaryInvoice(c.id, 1, 1_000);
+    const inv = await svc.issue(invoiceId);
+    const pay = () => svc.recordPayment(invoiceId, { amountMinor: 20_000, currency: 'EUR', receivedOn: dayOfClock(), excessAsCredit: false });
+    const results = await Promise.allSettled([pay(), pay(), pay()]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const after = await svc.getInvoice(invoiceId);
+    expect([after.paidMinor, after.openMinor]).toEqual([20_000, inv.grossMinor - 20_000]);
+  });
+
+  it('ages open receivables into current, 1-30, 31-60, 61-90 and 90+ per customer, as of a day', async () => {
+    const c = await customer('Ageing', { ...BERLIN, legalName: 'Ageing AG', paymentTermsDays: 0 });
+    const due: string[] = [];
+    for (const issueDay of [Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 20), Date.UTC(2026, 3, 30)]) {
+      const { invoiceId } = await januaryInvoiceOfNewContract(c.id);
+      clock = issueDay;
+      due.push((await svc.issue(invoiceId)).dueDate!);
+    }
+    clock = Date.UTC(2026, 4, 5);
+    const report = await svc.ageing('2026-05-05');
+    const row = report.rows.find((r) => r.customerId === c.id)!;
+    // due 2026-02-01 (93 days late), 2026-03-20 (46), 2026-04-30 (5); each 31,000 + 5,890 tax
+    expect(due).toEqual(['2026-02-01', '2026-03-20', '2026-04-30']);
+    expect(row.buckets).toEqual({ current: 0, '1-30': 36_890, '31-60': 36_890, '61-90': 0, '90+': 36_890 });
+    expect(row.totalMinor).toBe(3 * 36_890);
+    expect(row.customerName).toBe('Ageing AG');
+    // As of an earlier day only what was issued by then counts, and it was younger.
+    const earlier = (await svc.ageing('2026-02-10')).rows.find((r) => r.customerId === c.id)!;
+    expect(earlier.buckets).toEqual({ current: 0, '1-30': 36_890, '31-60': 0, '61-90': 0, '90+': 0 });
+    // Nothing was paid by the due dates that have passed.
+    expect((await repos.customers.get(c.id)).value.onTimePaymentRate).toBe(0);
+  });
+
   it('leaves customers without a billing party untaxed and names them', async () => {
     const c = await customer('Plain Customer');
     const { invoiceId } = await januaryInvoice(c.id, 1, 100);
+    clock = Date.UTC(2026, 1, 3, 9);
     const inv = await svc.issue(invoiceId);
     expect([inv.taxMinor, inv.billTo.customerName, inv.billTo.legalName]).toEqual([0, 'Plain Customer', null]);
     expect(inv.billTo.taxNote).toMatch(/No tax treatment/);

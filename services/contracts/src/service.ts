@@ -5,6 +5,7 @@ import type {
   ContractWithHistory,
   CreditNoteInput,
   ExtraWorkRates,
+  PaymentInput,
   InvoiceView,
   PbhTermsInput,
   TimeAndMaterialsTermsInput,
@@ -19,6 +20,7 @@ import { DAY_MS } from './core/money.js';
 import { availability, isPbh, versionOn, type Availability } from './core/terms.js';
 import { serviceReports } from './pnl.js';
 import { creditNoteTax, issueTerms, withTax } from './tax.js';
+import { ageReceivables } from './ageing.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
 type TmTerms = z.infer<typeof TimeAndMaterialsTermsInput>;
@@ -56,6 +58,7 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export function createContractsService(deps: ContractsDeps) {
   const contracts: ContractRepository = deps.repos.contracts;
   const billing: BillingRepository = deps.repos.billing;
+  const receivables = deps.repos.receivables;
   const meter: OperatingTimeSource = deps.meter ?? billing;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ svc: 'contracts' });
@@ -280,12 +283,40 @@ export function createContractsService(deps: ContractsDeps) {
     getInvoice: (id: string) => billing.getInvoice(id, undefined, dayOf(now())),
     listInvoices: (filters: Parameters<BillingRepository['listInvoices']>[0], limit?: number, cursor?: string) => billing.listInvoices(filters, limit, cursor, dayOf(now())),
     /** Issues a draft with its tax at the customer's treatment, its due date from the payment terms and the addressee frozen. */
-    issue: (id: string) => {
+    async issue(id: string) {
       const at = now();
       // Read the customer inside the issuing transaction (SQLite has one connection, held by it).
-      return billing.issue(id, at, async (lines, customerId, tx) => issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)));
+      const inv = await billing.issue(id, at, async (lines, customerId, tx) => issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)));
+      await receivables.refreshPromptness(inv.customerId, dayOf(at));
+      return inv;
     },
-    creditNote: (invoiceId: string, input: CreditNoteInput) => billing.creditNote(invoiceId, input, now(), creditNoteTax),
+    async creditNote(invoiceId: string, input: CreditNoteInput) {
+      const note = await billing.creditNote(invoiceId, input, now(), creditNoteTax);
+      const inv = await billing.getInvoice(invoiceId);
+      await receivables.refreshPromptness(inv.customerId, dayOf(now()));
+      return note;
+    },
+
+    /**
+     * Records a payment against an issued invoice (in full or in part; an
+     * overpayment only with `excessAsCredit`), then recomputes the customer's
+     * on-time payment rate from its payments.
+     */
+    async recordPayment(invoiceId: string, input: PaymentInput) {
+      const payment = await receivables.recordPayment(invoiceId, input, now());
+      await receivables.refreshPromptness(payment.customerId, dayOf(now()));
+      log.info({ invoiceId, paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }, 'payment recorded');
+      return payment;
+    },
+    payments: (invoiceId: string) => receivables.payments(invoiceId),
+
+    /** Receivables ageing on `asOf` (default today); refreshes the on-time payment rate of the customers it lists. */
+    async ageing(asOf?: string) {
+      const day = asOf ?? dayOf(now());
+      const report = ageReceivables(await receivables.openReceivables(day), day);
+      for (const customerId of new Set(report.rows.map((r) => r.customerId))) await receivables.refreshPromptness(customerId, dayOf(now()));
+      return report;
+    },
     creditNotes: (invoiceId: string) => billing.creditNotes(invoiceId),
   };
 }

@@ -4,6 +4,7 @@ import {
   billToOf,
   contractName,
   newId,
+  paymentPromptness,
   paymentStatusOf,
   type PaymentInput,
   type PaymentStatus,
@@ -118,6 +119,34 @@ function paymentView(r: Selectable<PaymentsTable>): PaymentView {
   };
 }
 
+/** The share of what a customer owed that it paid by the due dates (see `paymentPromptness`). */
+export async function promptnessOf(ex: Executor, customerId: string, asOfDay: string): Promise<number> {
+  const invoices = await ex
+    .selectFrom('invoices')
+    .select(['id', 'total_minor', 'tax_minor', 'due_date', 'issued_at'])
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'issued')
+    .execute();
+  if (invoices.length === 0) return 1;
+  const credited = await ex
+    .selectFrom('credit_notes')
+    .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
+    .select(['credit_notes.invoice_id', (eb) => eb.fn.sum<number>(eb('credit_notes.amount_minor', '+', eb.ref('credit_notes.tax_minor'))).as('sum')])
+    .where('invoices.customer_id', '=', customerId)
+    .groupBy('credit_notes.invoice_id')
+    .execute();
+  const payments = await ex.selectFrom('payments').select(['invoice_id', 'applied_minor', 'received_on']).where('customer_id', '=', customerId).execute();
+  const creditedOf = new Map(credited.map((c) => [c.invoice_id, Number(c.sum)]));
+  return paymentPromptness(
+    invoices.map((i) => ({
+      owedMinor: Number(i.total_minor) + Number(i.tax_minor) - (creditedOf.get(i.id) ?? 0),
+      dueDate: i.due_date ?? todayUtc(Number(i.issued_at)),
+      payments: payments.filter((p) => p.invoice_id === i.id).map((p) => ({ appliedMinor: Number(p.applied_minor), receivedOn: p.received_on })),
+    })),
+    asOfDay,
+  );
+}
+
 /** One issued invoice's receivable: what is open on it, and when it fell due. */
 export interface Receivable {
   invoiceId: string;
@@ -213,26 +242,14 @@ export function receivablesRepository(db: Kysely<Database>) {
       return rows.map(paymentView);
     },
 
-    /** A customer's payments received in [fromDay, toDay], with the due date of the invoice each settled. */
-    async customerPayments(customerId: string) {
-      const rows = await db
-        .selectFrom('payments')
-        .innerJoin('invoices', 'invoices.id', 'payments.invoice_id')
-        .select(['payments.applied_minor', 'payments.received_on', 'invoices.due_date'])
-        .where('payments.customer_id', '=', customerId)
-        .execute();
-      return rows.map((r) => ({ appliedMinor: Number(r.applied_minor), receivedOn: r.received_on, dueDate: r.due_date }));
-    },
-
-    /** Issued invoices of a customer with their gross amount and due date (for payment promptness). */
-    async customerInvoices(customerId: string) {
-      const rows = await db
-        .selectFrom('invoices')
-        .select(['id', 'total_minor', 'tax_minor', 'due_date'])
-        .where('customer_id', '=', customerId)
-        .where('status', '=', 'issued')
-        .execute();
-      return rows.map((r) => ({ invoiceId: r.id, grossMinor: Number(r.total_minor) + Number(r.tax_minor), dueDate: r.due_date }));
+    /**
+     * Recomputes the customer's on-time payment rate from its invoices and
+     * payments as of `asOfDay` and stores it as the value index's input.
+     */
+    async refreshPromptness(customerId: string, asOfDay: string): Promise<number> {
+      const rate = await promptnessOf(db, customerId, asOfDay);
+      await db.updateTable('customers').set({ on_time_payment_rate: rate }).where('id', '=', customerId).execute();
+      return rate;
     },
 
     /** Every issued invoice with something open on `asOfDay` (payments received up to that day, credit notes issued by then). */
