@@ -69,7 +69,11 @@ export {
   type DraftHeader,
   type DraftOutcome,
   type NewInvoiceLine,
+  type IssueTerms,
+  type CreditTax,
 } from './repositories/billing.js';
+export { receivablesRepository, todayUtc, type ReceivablesRepository, type Receivable } from './repositories/receivables.js';
+import { receivablesRepository } from './repositories/receivables.js';
 import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
@@ -89,6 +93,7 @@ export function repositories(db: Db) {
     rulModels: rulModelRepository(db.kysely),
     contracts: contractRepository(db.kysely),
     billing: billingRepository(db.kysely),
+    receivables: receivablesRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
   };

@@ -19,6 +19,8 @@ export interface CustomersTable extends Timestamps {
   annual_cost_to_serve_minor: number;
   size: string;
   influence: number;
+  /** JSON CustomerBilling (migration 0013). */
+  billing: Nullable<string>;
 }
 
 export interface SitesTable extends Timestamps {
@@ -402,6 +404,10 @@ export interface InvoicesTable extends Timestamps {
   total_minor: number;
   issued_at: Nullable<number>;
   run_id: Nullable<string>;
+  tax_minor: ColumnType<number, number | undefined, number>;
+  due_date: Nullable<string>;
+  /** JSON BillTo, frozen at issue. */
+  bill_to: Nullable<string>;
 }
 
 export interface InvoiceLinesTable {
@@ -416,6 +422,8 @@ export interface InvoiceLinesTable {
   quantity: number;
   unit_price_minor: number;
   amount_minor: number;
+  tax_rate_bp: ColumnType<number, number | undefined, number>;
+  tax_minor: ColumnType<number, number | undefined, number>;
 }
 
 export interface InvoiceUsageTable {
@@ -435,6 +443,40 @@ export interface CreditNotesTable {
   amount_minor: number;
   currency: string;
   issued_at: number;
+  tax_minor: ColumnType<number, number | undefined, number>;
+}
+
+export interface PaymentsTable {
+  id: string;
+  invoice_id: string;
+  customer_id: string;
+  amount_minor: number;
+  applied_minor: number;
+  credit_minor: number;
+  currency: string;
+  received_on: string;
+  reference: Nullable<string>;
+  created_at: number;
+}
+
+export interface RateCardsTable {
+  id: string;
+  /** '' for the organisation's default. */
+  region: string;
+  currency: string;
+  labour_rate_per_hour_minor: number;
+  travel_rate_per_hour_minor: number;
+  effective_from: string;
+  created_at: number;
+}
+
+export interface ExchangeRatesTable {
+  id: string;
+  from_currency: string;
+  to_currency: string;
+  rate_e8: number;
+  as_of: string;
+  created_at: number;
 }
 
 export interface DocumentCountersTable {
@@ -455,6 +497,9 @@ export interface Database {
   invoice_usage: InvoiceUsageTable;
   credit_notes: CreditNotesTable;
   document_counters: DocumentCountersTable;
+  payments: PaymentsTable;
+  rate_cards: RateCardsTable;
+  exchange_rates: ExchangeRatesTable;
 }
 
 // ---------------------------------------------------------------- RUL model registry (migration 0006)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idOf } from './ids.js';
 import { Currency, Money, NonNegativeMoney } from './money.js';
+import { BillTo, PaymentStatus } from './receivables.js';
 import { EpochMs, IsoDate } from './time.js';
 
 const Stored = { createdAt: EpochMs, updatedAt: EpochMs };
@@ -209,6 +210,9 @@ export const StoredInvoiceLine = z.object({
   quantity: z.number(),
   unitPriceMinor: z.int(),
   amountMinor: z.int(),
+  /** Tax on this line: `amountMinor x taxRateBasisPoints / 10,000`, rounded half-even once. */
+  taxRateBasisPoints: z.int(),
+  taxMinor: z.int(),
 });
 export type StoredInvoiceLine = z.infer<typeof StoredInvoiceLine>;
 
@@ -221,9 +225,20 @@ export const InvoiceView = z.object({
   currency: Currency,
   status: z.enum(['draft', 'issued']),
   number: z.string().nullable(),
-  totalMinor: z.int(),
-  creditedMinor: z.int().describe('sum of credit notes against it'),
+  totalMinor: z.int().describe('net: the sum of the lines'),
+  taxMinor: z.int().describe('the sum of the lines\' tax'),
+  grossMinor: z.int().describe('totalMinor + taxMinor: what the customer owes before credits and payments'),
+  creditedMinor: z.int().describe('sum of credit notes against it (net)'),
+  creditedGrossMinor: z.int().describe('sum of credit notes against it, tax included'),
+  paidMinor: z.int().describe('payments applied to it'),
+  openMinor: z.int().describe('grossMinor - creditedGrossMinor - paidMinor'),
+  dueDate: IsoDate.nullable(),
+  paymentStatus: PaymentStatus.nullable(),
   issuedAt: EpochMs.nullable(),
+  /** Addressee, frozen at issue; for a draft, the customer as it is now. */
+  billTo: BillTo,
+  /** Display names of the ids the invoice refers to (contract, assets, work orders). */
+  names: z.record(z.string(), z.string()),
   lines: z.array(StoredInvoiceLine),
   ...Stored,
 });
@@ -241,6 +256,8 @@ export const CreditNoteView = z.object({
   number: z.string(),
   reason: z.string(),
   amountMinor: z.int(),
+  /** The tax credited with it, at the invoice's rate. */
+  taxMinor: z.int(),
   currency: Currency,
   issuedAt: EpochMs,
 });

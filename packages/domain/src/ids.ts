@@ -22,6 +22,9 @@ export const ID_PREFIXES = {
   usageRecord: 'usg',
   invoice: 'inv',
   creditNote: 'crn',
+  payment: 'pay',
+  rateCard: 'rtc',
+  exchangeRate: 'fxr',
   apiKey: 'key',
 } as const;
 

@@ -2,6 +2,7 @@ export * from './ids.js';
 export * from './money.js';
 export * from './time.js';
 export * from './registry.js';
+export * from './receivables.js';
 export * from './telemetry.js';
 export * from './service.js';
 export * from './contracts.js';

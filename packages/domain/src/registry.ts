@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idOf } from './ids.js';
 import { Currency, NonNegativeMoney } from './money.js';
+import { CustomerBilling } from './receivables.js';
 import { EpochMs, IsoDate } from './time.js';
 
 const Name = z.string().trim().min(1).max(200);
@@ -40,8 +41,20 @@ export const CustomerInput = z.object({
   currency: Currency,
   externalRef: z.string().max(100).optional(),
   value: CustomerValueInputs.default(CustomerValueInputs.parse({})),
+  /** Who receives the invoices and how they are taxed and due; without it invoices carry no tax and the default terms. */
+  billing: CustomerBilling.optional(),
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
+
+/**
+ * A customer as the API accepts it: the on-time payment rate is computed from
+ * the customer's payments (see receivables), so a request that sets it is refused.
+ */
+export const CustomerWriteInput = CustomerInput.extend({
+  value: CustomerValueInputs.extend({
+    onTimePaymentRate: z.never({ error: 'computed from the customer’s payments against its invoices; it cannot be set' }).optional(),
+  }).default({ annualRevenueMinor: 0, annualCostToServeMinor: 0, size: 'medium', influence: 0 }),
+});
 
 export const Customer = CustomerInput.extend({ id: idOf('customer'), ...Stored });
 export type Customer = z.infer<typeof Customer>;

@@ -129,9 +129,14 @@ describe('registry CRUD', () => {
     }
     const patched = await call('PATCH', `/api/v1/customers/${customer.id}`, {
       as: 'account-manager',
-      body: { value: { annualRevenueMinor: 5_000_000, onTimePaymentRate: 0.8 } },
+      body: { value: { annualRevenueMinor: 5_000_000 } },
     });
-    expect(patched.body.value).toMatchObject({ annualRevenueMinor: 5_000_000, onTimePaymentRate: 0.8 });
+    // No invoice has fallen due: the computed on-time payment rate is 1.
+    expect(patched.body.value).toMatchObject({ annualRevenueMinor: 5_000_000, onTimePaymentRate: 1 });
+    // The rate is computed from payments, never typed in.
+    const typed = await call('PATCH', `/api/v1/customers/${customer.id}`, { as: 'account-manager', body: { value: { onTimePaymentRate: 0.8 } } });
+    expect(typed.status).toBe(400);
+    expect(JSON.stringify(typed.body)).toMatch(/onTimePaymentRate.*computed from the customer’s payments|computed from the customer’s payments.*onTimePaymentRate/);
     expect(patched.body.name).toBe(customer.name);
 
     // PATCH leaves unsent fields alone even where the schema has defaults.

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
 import { contractRoutes } from './routes.js';
 import { createContractsService } from './service.js';
+import { pdfText, pdfTextUnavailable } from './testing/pdf-text.js';
 
 let app: FastifyInstance;
 let db: Db;
@@ -95,8 +96,8 @@ describe('contract routes', () => {
     expect(html.body).toContain('1,550.00');
     expect(html.body).not.toMatch(/<script/i);
     const csv = await call('GET', `/invoices/${invoiceId}/lines.csv`);
-    expect(csv.body.split('\r\n')[0]).toBe('invoice,number,line,kind,description,asset_id,work_order_id,from_day,to_day,quantity,unit_price_minor,amount_minor,currency');
-    expect(csv.body).toContain(',155000,EUR');
+    expect(csv.body.split('\r\n')[0]).toBe('invoice,number,customer,line,kind,description,asset,work_order,from_day,to_day,quantity,unit_price_minor,amount_minor,tax_rate_bp,tax_minor,currency');
+    expect(csv.body).toContain(',155000,0,0,EUR');
 
     const draftCredit = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 1, reason: 'x' });
     expect([draftCredit.statusCode, draftCredit.json().code]).toEqual([409, 'ILLEGAL_TRANSITION']);
@@ -111,6 +112,30 @@ describe('contract routes', () => {
     expect([tooMuch.statusCode, tooMuch.json().code]).toEqual([409, 'CONFLICT']);
     const note = await call('POST', `/invoices/${invoiceId}/credit-notes`, { amountMinor: 5_000, reason: '<b>goodwill</b> & "thanks"' });
     expect(note.statusCode).toBe(201);
+    if (!pdfTextUnavailable()) {
+      const pdf = await call('GET', `/invoices/${invoiceId}/pdf`);
+      expect([pdf.statusCode, pdf.headers['content-type'], pdf.headers['content-disposition']]).toEqual([200, 'application/pdf', `attachment; filename="${issued.json().number}.pdf"`]);
+      const text = pdfText(pdf.rawPayload);
+      expect(text).toMatch(/Total EUR\s+1,550\.00/);
+      expect(text).toContain('S1');
+      const cn = await call('GET', `/invoices/${invoiceId}/credit-notes/${note.json().id}/pdf`);
+      expect(pdfText(cn.rawPayload)).toMatch(/Total credited EUR\s+50\.00/);
+      expect((await call('GET', `/invoices/${invoiceId}/credit-notes/crn_nope/pdf`)).statusCode).toBe(404);
+    }
+    const badPay = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: -5, currency: 'EUR', receivedOn: '2026-02-01' });
+    expect([badPay.statusCode, badPay.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    const today = new Date().toISOString().slice(0, 10);
+    const paid = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: 50_000, currency: 'EUR', receivedOn: today, reference: 'bank 42' });
+    expect([paid.statusCode, paid.json().appliedMinor]).toEqual([201, 50_000]);
+    const overpaid = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: 100_001, currency: 'EUR', receivedOn: today });
+    expect([overpaid.statusCode, overpaid.json().code]).toEqual([409, 'CONFLICT']);
+    expect(overpaid.json().detail).toMatch(/exceeds the open 100000 \(EUR minor units\)/);
+    expect((await call('GET', `/invoices/${invoiceId}`)).json()).toMatchObject({ paidMinor: 50_000, openMinor: 100_000, paymentStatus: 'partly_paid' });
+    expect((await call('GET', `/invoices/${invoiceId}/payments`)).json()).toHaveLength(1);
+    const ageing = await call('GET', `/reports/receivables-ageing?asOf=${today}&format=csv`);
+    expect(ageing.headers['content-type']).toMatch(/text\/csv/);
+    expect(ageing.body.split('\r\n').slice(0, 2)).toEqual(['as_of,customer,currency,current_minor,1-30_minor,31-60_minor,61-90_minor,90+_minor,total_minor', `${today},C,EUR,100000,0,0,0,0,100000`]);
+    expect((await call('GET', `/reports/receivables-ageing?asOf=${today}`)).json().totals).toEqual([{ currency: 'EUR', buckets: { current: 100_000, '1-30': 0, '31-60': 0, '61-90': 0, '90+': 0 }, totalMinor: 100_000 }]);
     const printed = await call('GET', `/invoices/${invoiceId}/print`);
     expect(printed.body).toContain('&lt;b&gt;goodwill&lt;/b&gt; &amp; &quot;thanks&quot;');
 

@@ -5,10 +5,15 @@ import {
   CreditNoteInput,
   CreditNoteView,
   InvoiceView,
+  PaymentInput,
+  PaymentView,
 } from '@hourmeter/domain';
+import { notFound } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ageingCsv } from './ageing.js';
+import { creditNotePdf, invoicePdf } from './pdf.js';
 import { invoiceCsv, invoiceHtml } from './render.js';
 import type { ContractsService } from './service.js';
 
@@ -201,7 +206,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
     handler: async (req, reply) => {
       const inv = await svc.getInvoice(req.params.id);
       const notes = await svc.creditNotes(inv.id);
-      return reply.type('text/html; charset=utf-8').send(invoiceHtml(inv, notes));
+      return reply.type('text/html; charset=utf-8').send(invoiceHtml(inv, notes, await svc.payments(inv.id)));
     },
   });
 
@@ -214,6 +219,30 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${inv.number ?? inv.id}.csv"`)
         .send(invoiceCsv(inv));
+    },
+  });
+
+  app.get('/invoices/:id/pdf', {
+    config: allow,
+    schema: { tags, summary: 'An invoice as PDF (addressee, lines with tax, totals, credit notes, payments)', params: Id },
+    handler: async (req, reply) => {
+      const inv = await svc.getInvoice(req.params.id);
+      const pdf = await invoicePdf(inv, await svc.creditNotes(inv.id), await svc.payments(inv.id));
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${inv.number ?? `draft-${inv.id}`}.pdf"`)
+        .send(pdf);
+    },
+  });
+
+  app.get('/invoices/:id/credit-notes/:noteId/pdf', {
+    config: allow,
+    schema: { tags, summary: 'A credit note as PDF', params: Id.extend({ noteId: z.string().min(1).max(64) }) },
+    handler: async (req, reply) => {
+      const inv = await svc.getInvoice(req.params.id);
+      const note = (await svc.creditNotes(inv.id)).find((n) => n.id === req.params.noteId);
+      if (!note) throw notFound('credit note', req.params.noteId);
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${note.number}.pdf"`).send(await creditNotePdf(note, inv));
     },
   });
 
@@ -241,6 +270,47 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
     handler: async (req) => {
       await svc.getInvoice(req.params.id);
       return svc.creditNotes(req.params.id);
+    },
+  });
+
+  app.post('/invoices/:id/payments', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Record a payment received against an issued invoice, in full or in part (same currency; an overpayment only with excessAsCredit)',
+      params: Id,
+      body: PaymentInput,
+      response: { 201: PaymentView },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.recordPayment(req.params.id, req.body)),
+  });
+
+  app.get('/invoices/:id/payments', {
+    config: allow,
+    schema: { tags, summary: 'Payments recorded against an invoice', params: Id, response: { 200: z.array(PaymentView) } },
+    handler: async (req) => {
+      await svc.getInvoice(req.params.id);
+      return svc.payments(req.params.id);
+    },
+  });
+
+  app.get('/reports/receivables-ageing', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Open receivables by days past due (current, 1-30, 31-60, 61-90, 90+) per customer and currency; JSON or CSV',
+      querystring: z.object({
+        asOf: Day.optional().describe('the day to age on; default today'),
+        format: z.enum(['json', 'csv']).optional().describe('or send Accept: text/csv'),
+      }),
+    },
+    handler: async (req, reply) => {
+      const report = await svc.ageing(req.query.asOf);
+      const wantsCsv = req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
+      if (wantsCsv) {
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="receivables-ageing-${report.asOf}.csv"`).send(ageingCsv(report));
+      }
+      return reply.type('application/json').send(report);
     },
   });
 

@@ -5,10 +5,12 @@ import type {
   ContractWithHistory,
   CreditNoteInput,
   ExtraWorkRates,
+  PaymentInput,
   InvoiceView,
   PbhTermsInput,
   TimeAndMaterialsTermsInput,
 } from '@hourmeter/domain';
+import { taxRateBasisPoints } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
 import { AppError } from '@hourmeter/runtime';
 import type { z } from 'zod';
@@ -17,12 +19,14 @@ import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';
 import { availability, isPbh, versionOn, type Availability } from './core/terms.js';
 import { serviceReports } from './pnl.js';
+import { creditNoteTax, issueTerms, withTax } from './tax.js';
+import { ageReceivables } from './ageing.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
 type TmTerms = z.infer<typeof TimeAndMaterialsTermsInput>;
 
 export interface ContractsDeps {
-  repos: Pick<Repositories, 'contracts' | 'billing' | 'assets' | 'sites'>;
+  repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'customers' | 'assets' | 'sites'>;
   /** The hour meter's daily totals; default: read from the store (`repos.billing.meterDays`). */
   meter?: OperatingTimeSource | undefined;
   downtime: DowntimeSource;
@@ -54,6 +58,7 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export function createContractsService(deps: ContractsDeps) {
   const contracts: ContractRepository = deps.repos.contracts;
   const billing: BillingRepository = deps.repos.billing;
+  const receivables = deps.repos.receivables;
   const meter: OperatingTimeSource = deps.meter ?? billing;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ svc: 'contracts' });
@@ -125,7 +130,16 @@ export function createContractsService(deps: ContractsDeps) {
     return { work: w, rates, billLabour: !labourCovered, billParts: !partsCovered, because: labourCovered ? 'parts not covered by warranty' : partsCovered ? 'labour not covered by warranty' : 'not covered by a contract or warranty' };
   }
 
-  async function invoiceContract(c: ContractWithHistory, month: string, runId: string | null, warnings: string[]): Promise<RunOutcome> {
+  /** The tax rate of a customer's invoices (looked up once per run per customer). */
+  async function taxRateOf(customerId: string, cache?: Map<string, number>): Promise<number> {
+    const known = cache?.get(customerId);
+    if (known !== undefined) return known;
+    const rate = taxRateBasisPoints((await deps.repos.customers.get(customerId)).billing);
+    cache?.set(customerId, rate);
+    return rate;
+  }
+
+  async function invoiceContract(c: ContractWithHistory, month: string, runId: string | null, warnings: string[], rates?: Map<string, number>): Promise<RunOutcome> {
     const full = billingPeriodFor(month, c.billingPeriod);
     if (!full) return { contractId: c.id, outcome: 'skipped', reason: 'not due (quarterly)' };
     const period = clip(full, c);
@@ -143,9 +157,13 @@ export function createContractsService(deps: ContractsDeps) {
       const b = await billable(c, w, warnings);
       if (b) work.push(b);
     }
+    const taxRate = await taxRateOf(c.customerId, rates);
     const res = await billing.upsertDraft(
       { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: assets, usageFrom },
-      (ctx: DraftContext) => computeInvoice({ contract: c, period, fullPeriod: full, downtime, work }, ctx),
+      (ctx: DraftContext) => {
+        const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work }, ctx);
+        return { ...computed, lines: withTax(computed.lines, taxRate) };
+      },
       now(),
     );
     return { contractId: c.id, outcome: res.outcome, invoiceId: res.invoiceId, totalMinor: res.totalMinor };
@@ -159,13 +177,14 @@ export function createContractsService(deps: ContractsDeps) {
     const monthEnd = dayOf(Date.UTC(y, m, 1) - DAY_MS);
     const quarterStart = dayOf(Date.UTC(y, m - 3, 1));
     const result: RunResult = { period: month, contracts: 0, invoices: 0, outcomes: [], warnings: [] };
+    const taxRates = new Map<string, number>();
     let cursor: string | undefined;
     do {
       const page = await contracts.list({ activeFrom: quarterStart < monthStart ? quarterStart : monthStart, activeTo: monthEnd }, 500, cursor);
       for (const c of page.items) {
         result.contracts++;
         try {
-          const o = await invoiceContract(c, month, runId, result.warnings);
+          const o = await invoiceContract(c, month, runId, result.warnings, taxRates);
           if (o.outcome === 'created' || o.outcome === 'refreshed' || o.outcome === 'already_issued') result.invoices++;
           result.outcomes.push(o);
         } catch (err) {
@@ -261,10 +280,43 @@ export function createContractsService(deps: ContractsDeps) {
       await runs.get(id)?.catch(() => {});
     },
 
-    getInvoice: (id: string) => billing.getInvoice(id),
-    listInvoices: billing.listInvoices,
-    issue: (id: string) => billing.issue(id, now()),
-    creditNote: (invoiceId: string, input: CreditNoteInput) => billing.creditNote(invoiceId, input, now()),
+    getInvoice: (id: string) => billing.getInvoice(id, undefined, dayOf(now())),
+    listInvoices: (filters: Parameters<BillingRepository['listInvoices']>[0], limit?: number, cursor?: string) => billing.listInvoices(filters, limit, cursor, dayOf(now())),
+    /** Issues a draft with its tax at the customer's treatment, its due date from the payment terms and the addressee frozen. */
+    async issue(id: string) {
+      const at = now();
+      // Read the customer inside the issuing transaction (SQLite has one connection, held by it).
+      const inv = await billing.issue(id, at, async (lines, customerId, tx) => issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)));
+      await receivables.refreshPromptness(inv.customerId, dayOf(at));
+      return inv;
+    },
+    async creditNote(invoiceId: string, input: CreditNoteInput) {
+      const note = await billing.creditNote(invoiceId, input, now(), creditNoteTax);
+      const inv = await billing.getInvoice(invoiceId);
+      await receivables.refreshPromptness(inv.customerId, dayOf(now()));
+      return note;
+    },
+
+    /**
+     * Records a payment against an issued invoice (in full or in part; an
+     * overpayment only with `excessAsCredit`), then recomputes the customer's
+     * on-time payment rate from its payments.
+     */
+    async recordPayment(invoiceId: string, input: PaymentInput) {
+      const payment = await receivables.recordPayment(invoiceId, input, now());
+      await receivables.refreshPromptness(payment.customerId, dayOf(now()));
+      log.info({ invoiceId, paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }, 'payment recorded');
+      return payment;
+    },
+    payments: (invoiceId: string) => receivables.payments(invoiceId),
+
+    /** Receivables ageing on `asOf` (default today); refreshes the on-time payment rate of the customers it lists. */
+    async ageing(asOf?: string) {
+      const day = asOf ?? dayOf(now());
+      const report = ageReceivables(await receivables.openReceivables(day), day);
+      for (const customerId of new Set(report.rows.map((r) => r.customerId))) await receivables.refreshPromptness(customerId, dayOf(now()));
+      return report;
+    },
     creditNotes: (invoiceId: string) => billing.creditNotes(invoiceId),
   };
 }

@@ -1,9 +1,10 @@
-import type { CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoiceLine } from '@hourmeter/domain';
+import type { BillTo, CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoiceLine } from '@hourmeter/domain';
 import { newId } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, InvoicesTable } from '../schema.js';
+import { invoiceExtras, todayUtc } from './receivables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -20,7 +21,18 @@ export interface MeterDay extends UsageDay {
   sourceVersion?: number;
 }
 
-export type NewInvoiceLine = Omit<StoredInvoiceLine, 'lineNo'>;
+/** A computed line; its tax is added by the caller's tax rule (0 when none). */
+export type NewInvoiceLine = Omit<StoredInvoiceLine, 'lineNo' | 'taxRateBasisPoints' | 'taxMinor'> & Partial<Pick<StoredInvoiceLine, 'taxRateBasisPoints' | 'taxMinor'>>;
+
+/** What issuing freezes besides the number: the lines' tax at the customer's treatment, the due date and the addressee. */
+export interface IssueTerms {
+  taxes: { lineNo: number; taxRateBasisPoints: number; taxMinor: number }[];
+  dueDate: string;
+  billTo: BillTo;
+}
+
+/** The tax of a credit note, given the invoice's rate and what of its net and tax is not yet credited. */
+export type CreditTax = (c: { amountMinor: number; rateBasisPoints: number; remainingNetMinor: number; remainingTaxMinor: number }) => number;
 
 export interface BilledUsage {
   assetId: string;
@@ -75,6 +87,8 @@ function lineFromRow(r: Record<string, unknown>): StoredInvoiceLine {
     quantity: Number(r.quantity),
     unitPriceMinor: Number(r.unit_price_minor),
     amountMinor: Number(r.amount_minor),
+    taxRateBasisPoints: Number(r.tax_rate_bp),
+    taxMinor: Number(r.tax_minor),
   };
 }
 
@@ -122,21 +136,23 @@ export function billingRepository(db: Kysely<Database>) {
     return Number(row.last_value);
   }
 
-  async function loadInvoice(ex: Executor, id: string): Promise<InvoiceView | undefined> {
+  async function loadInvoice(ex: Executor, id: string, asOfDay = todayUtc()): Promise<InvoiceView | undefined> {
     const h = await ex.selectFrom('invoices').selectAll().where('id', '=', id).executeTakeFirst();
     if (!h) return undefined;
-    const [lines, credited] = await Promise.all([
+    const [rows, credited] = await Promise.all([
       ex.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', id).orderBy('line_no').execute(),
       ex
         .selectFrom('credit_notes')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('sum'))
+        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('net'), eb.fn.coalesce(eb.fn.sum<number>('tax_minor'), eb.val(0)).as('tax')])
         .where('invoice_id', '=', id)
         .executeTakeFirstOrThrow(),
     ]);
-    return invoiceView(h, lines.map((l) => lineFromRow(l)), Number(credited.sum));
+    const lines = rows.map((l) => lineFromRow(l));
+    const extras = await invoiceExtras(ex, h, lines, { netMinor: Number(credited.net), taxMinor: Number(credited.tax) }, asOfDay);
+    return { ...invoiceView(h, lines, Number(credited.net)), ...extras };
   }
 
-  function invoiceView(h: Selectable<InvoicesTable>, lines: StoredInvoiceLine[], creditedMinor: number): InvoiceView {
+  function invoiceView(h: Selectable<InvoicesTable>, lines: StoredInvoiceLine[], creditedMinor: number) {
     return {
       id: h.id,
       contractId: h.contract_id,
@@ -155,8 +171,8 @@ export function billingRepository(db: Kysely<Database>) {
     };
   }
 
-  async function getInvoice(id: string, ex: Executor = db): Promise<InvoiceView> {
-    const found = await loadInvoice(ex, id);
+  async function getInvoice(id: string, ex: Executor = db, asOfDay?: string): Promise<InvoiceView> {
+    const found = await loadInvoice(ex, id, asOfDay);
     if (!found) throw notFound('invoice', id);
     return found;
   }
@@ -367,6 +383,8 @@ export function billingRepository(db: Kysely<Database>) {
           quantity: l.quantity,
           unit_price_minor: l.unitPriceMinor,
           amount_minor: l.amountMinor,
+          tax_rate_bp: l.taxRateBasisPoints ?? 0,
+          tax_minor: l.taxMinor ?? 0,
         }));
         for (let i = 0; i < lines.length; i += 300) await tx.insertInto('invoice_lines').values(lines.slice(i, i + 300)).execute();
         const usageRows = result.usage
@@ -374,7 +392,8 @@ export function billingRepository(db: Kysely<Database>) {
           .map((u) => ({ invoice_id: inv.id, contract_id: header.contractId, asset_id: u.assetId, day: u.day, billed_ms: u.billedMs, usage_version: u.usageVersion }));
         for (let i = 0; i < usageRows.length; i += 300) await tx.insertInto('invoice_usage').values(usageRows.slice(i, i + 300)).execute();
         const total = result.lines.reduce((s, l) => s + l.amountMinor, 0);
-        await tx.updateTable('invoices').set({ total_minor: total, updated_at: now, run_id: header.runId ?? inv.run_id }).where('id', '=', inv.id).execute();
+        const tax = result.lines.reduce((s, l) => s + (l.taxMinor ?? 0), 0);
+        await tx.updateTable('invoices').set({ total_minor: total, tax_minor: tax, updated_at: now, run_id: header.runId ?? inv.run_id }).where('id', '=', inv.id).execute();
         return { outcome: created ? 'created' : 'refreshed', invoiceId: inv.id, totalMinor: total };
       });
     },
@@ -394,7 +413,12 @@ export function billingRepository(db: Kysely<Database>) {
     getInvoice,
     findInvoice: (id: string) => loadInvoice(db, id),
 
-    async listInvoices(filters: { contractId?: string | undefined; customerId?: string | undefined; status?: string | undefined; periodStart?: string | undefined }, limit = 100, cursor?: string) {
+    async listInvoices(
+      filters: { contractId?: string | undefined; customerId?: string | undefined; status?: string | undefined; periodStart?: string | undefined },
+      limit = 100,
+      cursor?: string,
+      asOfDay?: string,
+    ) {
       let q = db.selectFrom('invoices').select('id').orderBy('id').limit(limit + 1);
       if (cursor) q = q.where('id', '>', cursor);
       if (filters.contractId) q = q.where('contract_id', '=', filters.contractId);
@@ -404,33 +428,49 @@ export function billingRepository(db: Kysely<Database>) {
       const ids = await q.execute();
       const page = ids.slice(0, limit);
       const items = [];
-      for (const r of page) items.push(await getInvoice(r.id));
+      for (const r of page) items.push(await getInvoice(r.id, db, asOfDay));
       return { items, nextCursor: ids.length > limit ? page.at(-1)!.id : null };
     },
 
-    /** Issues a draft: assigns the next number of the issue year (`2026-000001`) and freezes it. */
-    issue(id: string, now = Date.now()): Promise<InvoiceView> {
+    /**
+     * Issues a draft: assigns the next number of the issue year (`2026-000001`)
+     * and freezes it, with what `terms` computes from its lines (tax, due date,
+     * addressee) written in the same transaction.
+     */
+    issue(id: string, now = Date.now(), terms?: (lines: StoredInvoiceLine[], customerId: string, tx: Transaction<Database>) => Promise<IssueTerms>): Promise<InvoiceView> {
       return write(async (tx) => {
-        const h = await tx.selectFrom('invoices').select(['status', 'number']).where('id', '=', id).executeTakeFirst();
+        const h = await tx.selectFrom('invoices').select(['status', 'number', 'customer_id']).where('id', '=', id).executeTakeFirst();
         if (!h) throw notFound('invoice', id);
         if (h.status !== 'draft') throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued as ${h.number}`, { number: h.number });
+        let frozen: { tax_minor?: number; due_date?: string; bill_to?: string } = {};
+        if (terms) {
+          const rows = await tx.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', id).orderBy('line_no').execute();
+          const t = await terms(rows.map((r) => lineFromRow(r)), h.customer_id, tx);
+          for (const l of t.taxes) {
+            await tx.updateTable('invoice_lines').set({ tax_rate_bp: l.taxRateBasisPoints, tax_minor: l.taxMinor }).where('invoice_id', '=', id).where('line_no', '=', l.lineNo).execute();
+          }
+          frozen = { tax_minor: t.taxes.reduce((s, l) => s + l.taxMinor, 0), due_date: t.dueDate, bill_to: JSON.stringify(t.billTo) };
+        }
         const year = new Date(now).getUTCFullYear();
         const n = await nextNumber(tx, 'invoice', year);
         const number = `${year}-${String(n).padStart(6, '0')}`;
         const res = await tx
           .updateTable('invoices')
-          .set({ status: 'issued', number, issued_at: now, updated_at: now })
+          .set({ status: 'issued', number, issued_at: now, updated_at: now, ...frozen })
           .where('id', '=', id)
           .where('status', '=', 'draft')
           .executeTakeFirst();
         // A concurrent issue won the row after our read: roll back, giving the number back.
         if (Number(res.numUpdatedRows) !== 1) throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued`);
-        return getInvoice(id, tx);
+        return getInvoice(id, tx, todayUtc(now));
       });
     },
 
-    /** A credit note against an issued invoice, at most its remaining (total - credited) amount. */
-    creditNote(invoiceId: string, input: CreditNoteInput, now = Date.now()): Promise<CreditNoteView> {
+    /**
+     * A credit note against an issued invoice, at most its remaining (total -
+     * credited) net amount, with the tax `creditTax` gives it at the invoice's rate.
+     */
+    creditNote(invoiceId: string, input: CreditNoteInput, now = Date.now(), creditTax?: CreditTax): Promise<CreditNoteView> {
       return write(async (tx) => {
         let q = tx.selectFrom('invoices').selectAll().where('id', '=', invoiceId);
         if (postgres) q = q.forUpdate();
@@ -439,7 +479,7 @@ export function billingRepository(db: Kysely<Database>) {
         if (inv.status !== 'issued') throw new AppError('ILLEGAL_TRANSITION', `invoice ${invoiceId} is a draft: change it by re-running its period, not with a credit note`);
         const credited = await tx
           .selectFrom('credit_notes')
-          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('sum'))
+          .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('sum'), eb.fn.coalesce(eb.fn.sum<number>('tax_minor'), eb.val(0)).as('tax')])
           .where('invoice_id', '=', invoiceId)
           .executeTakeFirstOrThrow();
         const remaining = Number(inv.total_minor) - Number(credited.sum);
@@ -450,6 +490,13 @@ export function billingRepository(db: Kysely<Database>) {
             { remainingMinor: Math.max(remaining, 0) },
           );
         }
+        const rate = await tx.selectFrom('invoice_lines').select('tax_rate_bp').where('invoice_id', '=', invoiceId).orderBy('line_no').executeTakeFirst();
+        const taxMinor = creditTax?.({
+          amountMinor: input.amountMinor,
+          rateBasisPoints: Number(rate?.tax_rate_bp ?? 0),
+          remainingNetMinor: remaining,
+          remainingTaxMinor: Number(inv.tax_minor) - Number(credited.tax),
+        }) ?? 0;
         const year = new Date(now).getUTCFullYear();
         const n = await nextNumber(tx, 'credit_note', year);
         const note = {
@@ -460,15 +507,25 @@ export function billingRepository(db: Kysely<Database>) {
           amount_minor: input.amountMinor,
           currency: inv.currency,
           issued_at: now,
+          tax_minor: taxMinor,
         };
         await tx.insertInto('credit_notes').values(note).execute();
-        return { id: note.id, invoiceId, number: note.number, reason: note.reason, amountMinor: note.amount_minor, currency: note.currency, issuedAt: now };
+        return { id: note.id, invoiceId, number: note.number, reason: note.reason, amountMinor: note.amount_minor, taxMinor, currency: note.currency, issuedAt: now };
       }, 'credit note');
     },
 
     async creditNotes(invoiceId: string): Promise<CreditNoteView[]> {
       const rows = await db.selectFrom('credit_notes').selectAll().where('invoice_id', '=', invoiceId).orderBy('number').execute();
-      return rows.map((r) => ({ id: r.id, invoiceId: r.invoice_id, number: r.number, reason: r.reason, amountMinor: Number(r.amount_minor), currency: r.currency, issuedAt: Number(r.issued_at) }));
+      return rows.map((r) => ({
+        id: r.id,
+        invoiceId: r.invoice_id,
+        number: r.number,
+        reason: r.reason,
+        amountMinor: Number(r.amount_minor),
+        taxMinor: Number(r.tax_minor),
+        currency: r.currency,
+        issuedAt: Number(r.issued_at),
+      }));
     },
 
     /** Issued invoice lines (and credit notes) for revenue reports. */

@@ -41,8 +41,8 @@ export interface EntitySpec<T, In, F> {
   idKind: IdKind;
   label: string;
   fromRow(row: Row): T;
-  /** Columns for an input (without id and timestamps); may read other tables. */
-  toRow(input: In, tx: Executor): Promise<Row> | Row;
+  /** Columns for an input (without id and timestamps) of the record `id`; may read other tables. */
+  toRow(input: In, tx: Executor, id: string): Promise<Row> | Row;
   /** Parses a merged (existing + patch) object back into a full input. */
   parseInput(merged: unknown): In;
   references?(input: In): Reference[];
@@ -101,7 +101,7 @@ export function crudRepository<T, In, F>(db: Kysely<Database>, spec: EntitySpec<
       return write(async (tx) => {
         await checkReferences(tx, input);
         const id = newId(spec.idKind, now);
-        const row = { id, ...(await spec.toRow(input, tx)), created_at: now, updated_at: now };
+        const row = { id, ...(await spec.toRow(input, tx, id)), created_at: now, updated_at: now };
         await any(tx).insertInto(spec.table).values(row).execute();
         return get(id, tx);
       });
@@ -127,7 +127,7 @@ export function crudRepository<T, In, F>(db: Kysely<Database>, spec: EntitySpec<
         const existing = await get(id, tx);
         const input = spec.parseInput({ ...existing, ...patch });
         await checkReferences(tx, input);
-        const row = { ...(await spec.toRow(input, tx)), updated_at: now };
+        const row = { ...(await spec.toRow(input, tx, id)), updated_at: now };
         await any(tx).updateTable(spec.table).set(row).where('id', '=', id).execute();
         return get(id, tx);
       });

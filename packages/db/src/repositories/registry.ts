@@ -1,6 +1,7 @@
 import {
   AssetInput,
   AssetModelInput,
+  CustomerBilling,
   CustomerInput,
   ProductionBatchInput,
   PredictionSettings,
@@ -16,6 +17,7 @@ import { AppError } from '@hourmeter/runtime';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { crudRepository, type EntitySpec, type Executor } from './crud.js';
+import { promptnessOf, todayUtc } from './receivables.js';
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => v as string;
@@ -28,16 +30,19 @@ export const customerSpec: EntitySpec<Customer, CustomerInput, { currency: strin
   idKind: 'customer',
   label: 'customer',
   parseInput: (m) => CustomerInput.parse(m),
-  toRow: (c) => ({
+  // The on-time payment rate is computed from the customer's payments (a new
+  // customer has none: 1), never taken from the input.
+  toRow: async (c, tx, id) => ({
     name: c.name,
     currency: c.currency,
     external_ref: c.externalRef ?? null,
     annual_revenue_minor: c.value.annualRevenueMinor,
-    on_time_payment_rate: c.value.onTimePaymentRate,
+    on_time_payment_rate: await promptnessOf(tx, id, todayUtc()),
     customer_since: c.value.customerSince ?? null,
     annual_cost_to_serve_minor: c.value.annualCostToServeMinor,
     size: c.value.size,
     influence: c.value.influence,
+    billing: c.billing ? JSON.stringify(c.billing) : null,
   }),
   fromRow: (r) => ({
     id: str(r.id),
@@ -52,6 +57,7 @@ export const customerSpec: EntitySpec<Customer, CustomerInput, { currency: strin
       size: str(r.size) as Customer['value']['size'],
       influence: num(r.influence),
     },
+    billing: opt(r.billing, (b) => CustomerBilling.parse(JSON.parse(str(b)))),
     ...stamps(r),
   }),
   filters: { currency: 'currency' },
