@@ -27,16 +27,7 @@ export function createPartsService(deps: PartsServiceDeps) {
   const now = deps.clock ?? Date.now;
   const log = deps.logger.child({ svc: 'parts' });
 
-  async function allWarehouses(): Promise<Warehouse[]> {
-    const out: Warehouse[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await repo.warehouses.list({ limit: 500, cursor });
-      out.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return out;
-  }
+  const allWarehouses = (): Promise<Warehouse[]> => repo.warehouses.all();
 
   /**
    * Catches a wrong part at request time (DOMAIN.md: one wrong letter once cost

@@ -14,7 +14,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, MaintenanceSchedulesTable, WorkOrderCompletionsTable, WorkOrdersTable } from '../schema.js';
 import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
-import { settlePartRequests } from './parts.js';
+import { issueUnreserved, settlePartRequests } from './parts.js';
 import { serviceId } from './service-ids.js';
 
 type WorkOrderState = WorkOrder['state'];
@@ -68,6 +68,8 @@ export function completionFromRow(r: Selectable<WorkOrderCompletionsTable>, part
     downtimeFrom: num(r.downtime_from),
     downtimeTo: num(r.downtime_to),
     fixedOnFirstVisit: num(r.fixed_on_first_visit) === 1,
+    ...(r.repeated_by_id ? { repeatedById: r.repeated_by_id } : {}),
+    firstTimeFix: num(r.fixed_on_first_visit) === 1 && !r.repeated_by_id,
     inWarranty: num(r.in_warranty) === 1,
     chargedTo: r.charged_to as WorkOrderCompletion['chargedTo'],
     ...(r.contract_id ? { contractId: r.contract_id } : {}),
@@ -114,9 +116,11 @@ export interface CreateOptions {
   repeatWindowMs: number;
 }
 
-export interface CompletionRecord extends Omit<WorkOrderCompletion, 'workOrderId' | 'completedAt' | 'completedBy'> {
+export interface CompletionRecord extends Omit<WorkOrderCompletion, 'workOrderId' | 'completedAt' | 'completedBy' | 'firstTimeFix' | 'repeatedById'> {
   /** Part id -> quantity actually used: issued from the order's reservations, the rest released. */
   consumedByPartId: ReadonlyMap<string, number>;
+  /** Part id -> where units used beyond the reservations come from (see issueUnreserved). */
+  sourcesByPartId: ReadonlyMap<string, { candidates: readonly string[]; named: boolean }>;
 }
 
 export interface TransitionInput {
@@ -387,7 +391,19 @@ export function workOrderRepository(db: Kysely<Database>) {
             .values({ work_order_id: id, part_id: p.partId, part_number: p.partNumber, quantity: p.quantity, unit_cost_minor: p.unitCost.amountMinor, currency: p.unitCost.currency })
             .execute();
         }
-        await settlePartRequests(tx, id, c.consumedByPartId, at);
+        const beyond = await settlePartRequests(tx, id, c.consumedByPartId, at);
+        await issueUnreserved(
+          tx,
+          id,
+          [...beyond].map(([partId, quantity]) => ({
+            partId,
+            partNumber: c.partsConsumed.find((p) => p.partId === partId)?.partNumber ?? partId,
+            quantity,
+            candidates: c.sourcesByPartId.get(partId)?.candidates ?? [],
+            named: c.sourcesByPartId.get(partId)?.named ?? false,
+          })),
+          at,
+        );
         await event(tx, id, 'in_progress', 'completed', actor, at);
         const workOrder = await get(id, tx);
         const completion = await this.completion(id, tx);

@@ -206,7 +206,7 @@ export interface MovementFact {
   at: number;
 }
 
-const ON_HAND_DELTA: Record<string, number> = { receipt: 1, transfer_in: 1, adjustment: 1, issue: -1, transfer_out: -1, reservation: 0, release: 0 };
+const ON_HAND_DELTA: Record<string, number> = { receipt: 1, transfer_in: 1, adjustment: 1, return: 1, issue: -1, transfer_out: -1, reservation: 0, release: 0 };
 
 /**
  * Inventory turnover per location = cost of units issued in the period /
@@ -282,4 +282,62 @@ export function backlog(orders: readonly WorkOrderFact[], now: number) {
   const summary = { total: rows.length, breached: 0, at_risk: 0, on_track: 0, no_sla: 0 };
   for (const r of rows) summary[r.slaStatus]++;
   return { rows, summary };
+}
+
+// ---------------------------------------------------------------- parts reconciliation
+
+export interface ReconciliationData {
+  consumed: readonly { workOrderId: string; partId: string; partNumber: string; quantity: number }[];
+  movements: readonly { workOrderId: string; partId: string; partNumber: string; kind: 'issue' | 'return'; quantity: number; warehouseCode: string }[];
+  returns: readonly { workOrderId: string; partId: string; partNumber: string; condition: 'unused' | 'defective'; quantity: number }[];
+}
+
+/**
+ * One row per work order and part: consumed (on the completion) against
+ * issued and returned unused (ledger) and returned defective (the replaced
+ * units). `stockDifference` = issued - returned unused - consumed must be 0
+ * (stock follows use); `notReturned` = consumed - returned defective is what
+ * the technician still owes back (DOMAIN.md: a part "used" that never comes
+ * back is a red line). Rows that need a look come first.
+ */
+export function partsReconciliation(d: ReconciliationData) {
+  const rows = new Map<
+    string,
+    { workOrderId: string; partNumber: string; consumed: number; issued: number; returnedUnused: number; returnedDefective: number; issuedFrom: Set<string> }
+  >();
+  const row = (workOrderId: string, partId: string, partNumber: string) => {
+    const key = `${workOrderId}|${partId}`;
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { workOrderId, partNumber, consumed: 0, issued: 0, returnedUnused: 0, returnedDefective: 0, issuedFrom: new Set() }));
+    return r;
+  };
+  for (const c of d.consumed) row(c.workOrderId, c.partId, c.partNumber).consumed += c.quantity;
+  for (const m of d.movements) {
+    const r = row(m.workOrderId, m.partId, m.partNumber);
+    if (m.kind === 'issue') {
+      r.issued += m.quantity;
+      r.issuedFrom.add(m.warehouseCode);
+    } else r.returnedUnused += m.quantity;
+  }
+  for (const x of d.returns) if (x.condition === 'defective') row(x.workOrderId, x.partId, x.partNumber).returnedDefective += x.quantity;
+  const rank = { stock_mismatch: 0, return_missing: 1, ok: 2 } as const;
+  return [...rows.values()]
+    .map((r) => {
+      const stockDifference = r.issued - r.returnedUnused - r.consumed;
+      const notReturned = Math.max(0, r.consumed - r.returnedUnused - r.returnedDefective);
+      const status: keyof typeof rank = stockDifference !== 0 ? 'stock_mismatch' : notReturned > 0 ? 'return_missing' : 'ok';
+      return {
+        workOrderId: r.workOrderId,
+        partNumber: r.partNumber,
+        consumed: r.consumed,
+        issued: r.issued,
+        issuedFrom: [...r.issuedFrom].sort().join(' '),
+        returnedUnused: r.returnedUnused,
+        returnedDefective: r.returnedDefective,
+        stockDifference,
+        notReturned,
+        status,
+      };
+    })
+    .sort((a, b) => rank[a.status] - rank[b.status] || a.workOrderId.localeCompare(b.workOrderId) || a.partNumber.localeCompare(b.partNumber));
 }
