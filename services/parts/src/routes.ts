@@ -116,7 +116,7 @@ export function partsRoutes(app: FastifyInstance, deps: PartsRouteDeps): void {
     config: { allow: PLANNER },
     schema: {
       tags: stags,
-      summary: 'Record a receipt, adjustment (signed), reservation or release; 409 when the stock is not there',
+      summary: 'Record a receipt, adjustment (signed), reservation or release; 409 when the stock is not there. Stock that arrives sources backordered requests again, most urgent first',
       body: z.object({
         warehouseId: idOf('warehouse'),
         partId: idOf('part'),
@@ -127,7 +127,7 @@ export function partsRoutes(app: FastifyInstance, deps: PartsRouteDeps): void {
       }),
       response: { 201: Level },
     },
-    handler: async (req, reply) => reply.status(201).send(await repo.stock.move({ ...req.body, note: req.body.note ?? actorOf(req), at: now() })),
+    handler: async (req, reply) => reply.status(201).send(await deps.parts.move({ ...req.body, note: req.body.note ?? actorOf(req), at: now() })),
   });
   r.get('/stock/movements', {
     schema: {
@@ -175,8 +175,8 @@ export function partsRoutes(app: FastifyInstance, deps: PartsRouteDeps): void {
   });
   r.post('/transfers/:id/receive', {
     config: { allow: PLANNER },
-    schema: { tags: ttags, summary: "shipped -> received (reserves for the work order's request at the destination)", params: Id, response: { 200: StockTransfer } },
-    handler: async (req) => repo.transfers.receive(req.params.id, now()),
+    schema: { tags: ttags, summary: "shipped -> received (reserves for the work order's request at the destination; the rest serves backorders)", params: Id, response: { 200: StockTransfer } },
+    handler: async (req) => deps.parts.receiveTransfer(req.params.id),
   });
 
   // ---------------------------------------------------------------- returns of a completed work order

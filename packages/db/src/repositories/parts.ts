@@ -339,6 +339,9 @@ export interface PartRequestInput {
   at: number;
 }
 
+/** Work-order severity, most urgent first (no severity last): the order backorders are filled in. */
+const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4 };
+
 // ---------------------------------------------------------------- repository
 
 export interface PartFilters {
@@ -596,6 +599,81 @@ export function partsRepository(db: Kysely<Database>) {
               })
               .execute();
             return (await this.forWorkOrder(input.workOrderId, tx)).find((r) => r.id === id)!;
+          });
+        } catch (err) {
+          if (err === raced) return undefined;
+          throw err;
+        }
+      },
+      /**
+       * Backordered requests for a part, most urgent order first: severity,
+       * then the earliest SLA due time, then the oldest request.
+       */
+      async waiting(partId: string): Promise<(PartRequest & { assetId: string })[]> {
+        const rows = await db
+          .selectFrom('part_requests')
+          .innerJoin('parts', 'parts.id', 'part_requests.part_id')
+          .innerJoin('work_orders', 'work_orders.id', 'part_requests.work_order_id')
+          .selectAll('part_requests')
+          .select(['parts.part_number', 'work_orders.asset_id', 'work_orders.severity', 'work_orders.sla_due_at'])
+          .where('part_requests.part_id', '=', partId)
+          .where('part_requests.state', '=', 'backordered')
+          .where('work_orders.state', 'in', ['open', 'scheduled', 'in_progress'])
+          .execute();
+        const rank = (s: string | null) => SEVERITY_RANK[s ?? ''] ?? SEVERITY_RANK.none!;
+        return rows
+          .sort(
+            (a, b) =>
+              rank(a.severity) - rank(b.severity) ||
+              (a.sla_due_at === null ? Infinity : num(a.sla_due_at)) - (b.sla_due_at === null ? Infinity : num(b.sla_due_at)) ||
+              num(a.requested_at) - num(b.requested_at) ||
+              a.id.localeCompare(b.id),
+          )
+          .map((r) => ({ ...requestFromRow(r), assetId: r.asset_id }));
+      },
+      /**
+       * Sources a backordered request again on a fresh plan, keeping the
+       * request (and so its first sourcing, which fill rate counts once).
+       * Returns undefined when it is no longer backordered or the planned
+       * stock was taken meanwhile; the caller re-plans or moves on.
+       */
+      async resource(requestId: string, plan: Exclude<SourcingPlan, { kind: 'backorder' }>, at: number): Promise<PartRequest | undefined> {
+        const raced = Symbol('raced');
+        try {
+          return await write('part request', async (tx) => {
+            const r = await tx.selectFrom('part_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+            if (!r) throw notFound('part request', requestId);
+            // Claim the row first: a concurrent re-sourcing of the same request finds it changed.
+            const claimed = await tx
+              .updateTable('part_requests')
+              .set({ state: plan.kind === 'direct' ? 'reserved' : 'in_transfer', warehouse_id: plan.kind === 'direct' ? plan.warehouseId : plan.toWarehouseId, updated_at: at })
+              .where('id', '=', requestId)
+              .where('state', '=', 'backordered')
+              .executeTakeFirst();
+            if (Number(claimed.numUpdatedRows) !== 1) throw raced;
+            const quantity = num(r.quantity);
+            if (plan.kind === 'direct') {
+              if (!(await applyMovement(tx, { warehouseId: plan.warehouseId, partId: r.part_id, kind: 'reservation', quantity, workOrderId: r.work_order_id, note: 'backorder filled', at }))) throw raced;
+              if (r.transfer_id) await tx.updateTable('stock_transfers').set({ state: 'cancelled', updated_at: at }).where('id', '=', r.transfer_id).where('state', '=', 'backordered').execute();
+            } else {
+              const transferId = r.transfer_id ?? serviceId('trf', at);
+              const ok = await applyMovement(tx, { warehouseId: plan.fromWarehouseId, partId: r.part_id, kind: 'reservation', quantity, workOrderId: r.work_order_id, transferId, note: 'backorder filled', at });
+              if (!ok) throw raced;
+              if (r.transfer_id) {
+                await tx
+                  .updateTable('stock_transfers')
+                  .set({ state: 'requested', from_warehouse_id: plan.fromWarehouseId, to_warehouse_id: plan.toWarehouseId, updated_at: at })
+                  .where('id', '=', transferId)
+                  .execute();
+              } else {
+                await tx
+                  .insertInto('stock_transfers')
+                  .values({ id: transferId, part_id: r.part_id, quantity, from_warehouse_id: plan.fromWarehouseId, to_warehouse_id: plan.toWarehouseId, part_request_id: r.id, state: 'requested', created_at: at, updated_at: at })
+                  .execute();
+                await tx.updateTable('part_requests').set({ transfer_id: transferId }).where('id', '=', r.id).execute();
+              }
+            }
+            return (await this.forWorkOrder(r.work_order_id, tx)).find((x) => x.id === requestId)!;
           });
         } catch (err) {
           if (err === raced) return undefined;
