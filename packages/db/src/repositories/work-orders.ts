@@ -21,6 +21,7 @@ type WorkOrderState = WorkOrder['state'];
 export const ACTIVE_STATES: readonly WorkOrderState[] = ['open', 'scheduled', 'in_progress'];
 
 const num = (v: unknown) => Number(v);
+const DAY_MS = 86_400_000;
 const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
 const optStr = (v: string | null) => v ?? undefined;
 
@@ -112,7 +113,7 @@ export interface CreateOptions {
   source?: WorkOrder['source'];
   scheduleId?: string | undefined;
   suggestedPartNumbers?: readonly string[] | undefined;
-  /** A corrective order within this window after a completed one on the same asset and mode is a repeat. */
+  /** A corrective order within this window after a completed one on the same asset and mode is a repeat, unless the asset model sets its own. */
   repeatWindowMs: number;
 }
 
@@ -168,13 +169,20 @@ export function workOrderRepository(db: Kysely<Database>) {
     await checkAsset(tx, input.assetId);
     let repeatOf: string | null = null;
     if (input.kind === 'corrective' && input.failureMode) {
+      const model = await tx
+        .selectFrom('assets')
+        .innerJoin('asset_models', 'asset_models.id', 'assets.asset_model_id')
+        .select('asset_models.repeat_window_days')
+        .where('assets.id', '=', input.assetId)
+        .executeTakeFirst();
+      const windowMs = model?.repeat_window_days != null ? num(model.repeat_window_days) * DAY_MS : o.repeatWindowMs;
       const prev = await tx
         .selectFrom('work_orders')
         .select('id')
         .where('asset_id', '=', input.assetId)
         .where('failure_mode', '=', input.failureMode)
         .where('state', '=', 'completed')
-        .where('completed_at', '>=', o.now - o.repeatWindowMs)
+        .where('completed_at', '>=', o.now - windowMs)
         .where('completed_at', '<=', o.now)
         .orderBy('completed_at', 'desc')
         .executeTakeFirst();
@@ -209,6 +217,10 @@ export function workOrderRepository(db: Kysely<Database>) {
       })
       .execute();
     await event(tx, id, null, 'open', o.actor, o.now, repeatOf ? `repeat failure of ${repeatOf}` : input.reason);
+    if (repeatOf) {
+      // The repeated order was no first-time fix after all: recorded now, when the repeat is.
+      await tx.updateTable('work_order_completions').set({ repeated_by_id: id }).where('work_order_id', '=', repeatOf).where('repeated_by_id', 'is', null).execute();
+    }
     return get(id, tx);
   }
 

@@ -17,6 +17,8 @@ export interface CompletionFact {
   failureAt: number;
   completedAt: number;
   fixedOnFirstVisit: boolean;
+  /** Fixed on the first visit and not repeated within the window (derived, see WorkOrderCompletion). */
+  firstTimeFix: boolean;
   downtimeFrom: number;
   downtimeTo: number;
   responsibleDepartment: string;
@@ -47,11 +49,16 @@ const inPeriod = (t: number, p: Period) => t >= p.from && t < p.to;
 
 // ---------------------------------------------------------------- first-time fix, repeat failures
 
-/** Share of orders completed in the period that were fixed on the first visit. */
+/**
+ * Share of orders completed in the period that were first-time fixes: fixed on
+ * the first visit as recorded, and not followed by a repeat failure within the
+ * asset model's window (a repeat recorded later turns the order into a miss).
+ */
 export function firstTimeFixRate(completions: readonly CompletionFact[], p: Period) {
   const done = completions.filter((c) => inPeriod(c.completedAt, p));
-  const fixed = done.filter((c) => c.fixedOnFirstVisit).length;
-  return { completed: done.length, fixedOnFirstVisit: fixed, rate: rate(fixed, done.length) };
+  const fixed = done.filter((c) => c.firstTimeFix).length;
+  const repeated = done.filter((c) => c.fixedOnFirstVisit && !c.firstTimeFix).length;
+  return { completed: done.length, fixedOnFirstVisit: fixed, repeatedAfterFix: repeated, rate: rate(fixed, done.length) };
 }
 
 /** Share of corrective orders opened in the period that repeat a completed order (same asset and failure mode, within the window). */
@@ -66,20 +73,23 @@ export function repeatFailureRate(orders: readonly WorkOrderFact[], p: Period) {
 /**
  * Per asset model: MTBF = operating hours of the model's assets in the period
  * (hour meter) / corrective failures in the period; MTTR = mean downtime of
- * those repairs. Null where there is nothing to divide by.
+ * those repairs. Null, never 0, where undefined: MTBF without failures or
+ * without metered hours (no hour meter data is not "fails at once"), MTTR
+ * without failures; operating hours null where nothing was metered.
  */
 export function mtbfMttr(completions: readonly CompletionFact[], operatingMsByModel: ReadonlyMap<string, number>, p: Period) {
   const failures = completions.filter((c) => c.kind === 'corrective' && inPeriod(c.failureAt, p));
   const models = new Set([...operatingMsByModel.keys(), ...failures.map((f) => f.assetModelId)]);
   return [...models].sort().map((assetModelId) => {
     const mine = failures.filter((f) => f.assetModelId === assetModelId);
-    const operatingHours = (operatingMsByModel.get(assetModelId) ?? 0) / HOUR_MS;
+    const metered = operatingMsByModel.get(assetModelId);
+    const operatingHours = metered === undefined ? null : metered / HOUR_MS;
     const downtime = mine.reduce((s, f) => s + (f.downtimeTo - f.downtimeFrom), 0) / HOUR_MS;
     return {
       assetModelId,
       failures: mine.length,
-      operatingHours: r2(operatingHours),
-      mtbfHours: mine.length ? r2(operatingHours / mine.length) : null,
+      operatingHours: operatingHours === null ? null : r2(operatingHours),
+      mtbfHours: mine.length && operatingHours ? r2(operatingHours / mine.length) : null,
       mttrHours: mine.length ? r2(downtime / mine.length) : null,
     };
   });
