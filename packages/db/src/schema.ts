@@ -44,6 +44,8 @@ export interface AssetModelsTable extends Timestamps {
   lead_time_hours: number;
   /** JSON of PredictionSettings. */
   prediction: ColumnType<string, string | undefined, string>;
+  /** Repeat-failure window in days (migration 0011); null: the service default. */
+  repeat_window_days: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ProductionBatchesTable extends Timestamps {
@@ -175,6 +177,8 @@ export interface WorkOrderCompletionsTable {
   currency: string;
   completed_by: string;
   completed_at: number;
+  /** The repeat order that made this no first-time fix (migration 0011). */
+  repeated_by_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WorkOrderPartsConsumedTable {
@@ -265,6 +269,29 @@ export interface PartRequestsTable {
   updated_at: number;
 }
 
+export interface PartReturnsTable {
+  id: string;
+  work_order_id: string;
+  part_id: string;
+  quantity: number;
+  condition: string;
+  warehouse_id: string;
+  /** JSON array of serial numbers, when given. */
+  serial_numbers: Nullable<string>;
+  returned_by: string;
+  returned_at: number;
+}
+
+export interface QualityReserveEventsTable {
+  production_batch_id: string;
+  kind: string;
+  reserve_minor: number;
+  consumed_minor: number;
+  amount_minor: number;
+  currency: string;
+  at: number;
+}
+
 export interface StockTransfersTable extends Timestamps {
   id: string;
   part_id: string;
@@ -289,6 +316,8 @@ export interface Database {
   stock_movements: StockMovementsTable;
   part_requests: PartRequestsTable;
   stock_transfers: StockTransfersTable;
+  part_returns: PartReturnsTable;
+  quality_reserve_events: QualityReserveEventsTable;
 }
 
 // ---------------------------------------------------------------- prediction (migration 0004)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idOf } from './ids.js';
 import { Currency, Money, NonNegativeMoney } from './money.js';
 import { BillTo, PaymentStatus } from './receivables.js';
+import { ExclusionCause } from './service.js';
 import { EpochMs, IsoDate } from './time.js';
 
 const Stored = { createdAt: EpochMs, updatedAt: EpochMs };
@@ -20,7 +21,7 @@ export const PbhTerms = z.object({
   minimumHoursPerPeriod: z.number().nonnegative().default(0),
   availabilityGuaranteePercent: z.number().min(0).max(100),
   creditSchedule: CreditSchedule,
-  excludedCauses: z.array(z.enum(['customer_use', 'external_damage'])).default(['customer_use', 'external_damage']),
+  excludedCauses: z.array(ExclusionCause).default(['customer_use', 'external_damage']),
   scheduledHoursPerPeriod: z.union([z.literal('24x7'), z.number().positive()]).default('24x7'),
 });
 

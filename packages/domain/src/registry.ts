@@ -169,6 +169,12 @@ export const AssetModelInput = z.object({
   /** Parts lead time + travel + safety margin: how early a failure must be predicted. */
   leadTimeHours: z.number().positive().max(10_000).default(72),
   prediction: PredictionSettings.optional(),
+  /**
+   * A corrective order on the same asset and failure mode within this many
+   * days of a completed one is a repeat failure (and the first one no
+   * first-time fix). Absent: the work-order service's default (30 days).
+   */
+  repeatWindowDays: z.int().positive().max(3650).optional(),
 });
 export type AssetModelInput = z.infer<typeof AssetModelInput>;
 export const AssetModel = AssetModelInput.extend({ id: idOf('assetModel'), ...Stored });

@@ -90,15 +90,21 @@ export type RulEstimateRecord = z.infer<typeof RulEstimateRecord>;
 
 export const WorkOrderKind = z.enum(['corrective', 'preventive', 'inspection']);
 export const WorkOrderState = z.enum(['open', 'scheduled', 'in_progress', 'completed', 'cancelled']);
-export const ResponsibleDepartment = z.enum([
-  'design',
-  'production',
-  'purchasing',
-  'logistics',
-  'installation',
-  'customer_use',
-  'none',
-]);
+/**
+ * The one catalogue of exclusion causes: what a PBH contract can name in
+ * `excludedCauses` (downtime and repairs it does not bear) and what a
+ * completion can record as its responsible party. Both schemas derive from
+ * this list, so a cause one side knows can never be refused by the other.
+ */
+export const EXCLUSION_CAUSES = ['customer_use', 'external_damage', 'force_majeure'] as const;
+export const ExclusionCause = z.enum(EXCLUSION_CAUSES);
+export type ExclusionCause = z.infer<typeof ExclusionCause>;
+
+/** Departments of the manufacturer that a failure can be traced to (the hazard report's owners). */
+export const INTERNAL_DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation'] as const;
+
+/** Who or what caused a failure: an internal department, an exclusion cause, or none found. */
+export const ResponsibleDepartment = z.enum([...INTERNAL_DEPARTMENTS, ...EXCLUSION_CAUSES, 'none']);
 
 export const WorkOrder = z.object({
   id: idOf('workOrder'),
@@ -179,6 +185,8 @@ export const StockMovementKind = z.enum([
   'transfer_out',
   'transfer_in',
   'adjustment',
+  /** An unused unit of a work order back on the shelf. */
+  'return',
 ]);
 
 export const StockMovement = z.object({
@@ -235,7 +243,15 @@ export type FailureCodeInput = z.infer<typeof FailureCodeInput>;
 export const FailureCode = FailureCodeInput.extend({ assetModelId: idOf('assetModel') });
 export type FailureCode = z.infer<typeof FailureCode>;
 
-export const ConsumedPart = z.object({ partNumber: PartNumber, quantity: z.int().positive().max(10_000) });
+export const ConsumedPart = z.object({
+  partNumber: PartNumber,
+  quantity: z.int().positive().max(10_000),
+  /**
+   * Where units beyond the order's reservation were taken from (the
+   * technician's van, a station); without it, the nearest location that has them.
+   */
+  warehouseId: idOf('warehouse').optional(),
+});
 export type ConsumedPart = z.infer<typeof ConsumedPart>;
 
 export const WorkOrderCompletionInput = z
@@ -266,12 +282,16 @@ export const WorkOrderCompletion = z.object({
   causeCode: z.string(),
   remedyCode: z.string(),
   responsibleDepartment: ResponsibleDepartment,
-  partsConsumed: z.array(ConsumedPart.extend({ partId: idOf('part'), unitCost: Money })),
+  partsConsumed: z.array(ConsumedPart.omit({ warehouseId: true }).extend({ partId: idOf('part'), unitCost: Money })),
   labourHours: z.number(),
   travelHours: z.number(),
   downtimeFrom: EpochMs,
   downtimeTo: EpochMs,
   fixedOnFirstVisit: z.boolean(),
+  /** The corrective order that repeated this one within the asset model's window, if any. */
+  repeatedById: idOf('workOrder').optional(),
+  /** Derived: fixed on the first visit and not repeated within the window. */
+  firstTimeFix: z.boolean(),
   inWarranty: z.boolean(),
   chargedTo: ChargedTo,
   contractId: idOf('contract').optional(),
@@ -369,3 +389,30 @@ export const StockTransfer = z.object({
   updatedAt: EpochMs,
 });
 export type StockTransfer = z.infer<typeof StockTransfer>;
+
+export const PartReturnCondition = z.enum(['unused', 'defective']);
+export type PartReturnCondition = z.infer<typeof PartReturnCondition>;
+
+/**
+ * A part coming back from a completed work order: an unused unit goes back on
+ * the shelf at `warehouseId` (a `return` movement); a defective one is the
+ * replaced unit, received there for analysis (DOMAIN.md: a part "used" that
+ * never comes back is a red line).
+ */
+export const PartReturnInput = z.object({
+  partNumber: PartNumber,
+  quantity: z.int().positive().max(10_000),
+  condition: PartReturnCondition,
+  warehouseId: idOf('warehouse'),
+  serialNumbers: z.array(z.string().trim().min(1).max(100)).max(10_000).optional(),
+});
+export type PartReturnInput = z.infer<typeof PartReturnInput>;
+
+export const PartReturn = PartReturnInput.extend({
+  id: z.string(),
+  workOrderId: idOf('workOrder'),
+  partId: idOf('part'),
+  returnedBy: z.string(),
+  returnedAt: EpochMs,
+});
+export type PartReturn = z.infer<typeof PartReturn>;

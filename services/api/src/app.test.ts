@@ -89,6 +89,15 @@ describe('authentication and roles', () => {
     }
   });
 
+  it('sets the repeat-failure window per asset model', async () => {
+    const created = await call('POST', '/api/v1/asset-models', { as: 'engineer', body: { code: 'RPT-WIN', name: 'Chiller', repeatWindowDays: 14 } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.repeatWindowDays).toBe(14);
+    expect((await call('PATCH', `/api/v1/asset-models/${created.body.id}`, { as: 'engineer', body: { repeatWindowDays: 60 } })).body.repeatWindowDays).toBe(60);
+    expect((await call('GET', `/api/v1/asset-models/${created.body.id}`, { as: 'planner' })).body.repeatWindowDays).toBe(60);
+    expectProblem(await call('POST', '/api/v1/asset-models', { as: 'engineer', body: { code: 'RPT-BAD', name: 'X', repeatWindowDays: 0 } }), 400, 'VALIDATION_FAILED');
+  });
+
   it('tells each key its own role at /me', async () => {
     for (const role of ['admin', 'engineer', 'planner', 'account-manager'] as const) {
       expect((await call('GET', '/api/v1/me', { as: role })).body).toMatchObject({ role });

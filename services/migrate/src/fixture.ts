@@ -117,6 +117,9 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       travel_cost_minor: 4_000, total_cost_minor: 25_250, currency: 'EUR', completed_by: 'tech-7', completed_at: T0 + 5 * H,
     }).execute();
     await k.insertInto('work_order_parts_consumed').values({ work_order_id: 'wo_1', part_id: 'prt_1', part_number: 'BRG-6204', quantity: 1, unit_cost_minor: 1_250, currency: 'EUR' }).execute();
+    // Stock follows use (0011): the replaced bearing came back; the batch's reserve passed 80 %.
+    await k.insertInto('part_returns').values({ id: 'prt_ret_1', work_order_id: 'wo_1', part_id: 'prt_1', quantity: 1, condition: 'defective', warehouse_id: 'wh_2', serial_numbers: '["B-0042"]', returned_by: 'tech-7', returned_at: T0 + 6 * H }).execute();
+    await k.insertInto('quality_reserve_events').values({ production_batch_id: 'pb_1', kind: 'warning', reserve_minor: 250_000, consumed_minor: 205_000, amount_minor: 0, currency: 'EUR', at: T0 + 5 * H }).execute();
     await k.insertInto('stock_transfers').values({ id: 'st_1', part_id: 'prt_1', quantity: 2, from_warehouse_id: 'wh_1', to_warehouse_id: 'wh_2', part_request_id: 'pr_1', state: 'received', created_at: T0, updated_at: T0 + H }).execute();
     await k.insertInto('part_requests').values({
       id: 'pr_1', work_order_id: 'wo_1', part_id: 'prt_1', quantity: 1, warehouse_id: 'wh_2', state: 'consumed', served_from_stock: 1,

@@ -30,6 +30,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   usage_records: true, usage_record_versions: true, invoice_runs: true, invoices: true, invoice_lines: true, invoice_usage: true,
   credit_notes: true, document_counters: true, rul_models: true, partition_leases: true, partition_members: true, device_connections: true,
   payments: true, rate_cards: true, exchange_rates: true,
+  part_returns: true, quality_reserve_events: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

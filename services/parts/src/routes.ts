@@ -1,9 +1,10 @@
 import type { Repositories } from '@hourmeter/db';
-import { Part, PartInput, PartNumber, PartRequest, StockMovement, StockTransfer, TransferState, Warehouse, WarehouseInput, WarehouseLevel, idOf } from '@hourmeter/domain';
+import { Part, PartInput, PartNumber, PartRequest, PartReturn, PartReturnInput, StockMovement, StockTransfer, TransferState, Warehouse, WarehouseInput, WarehouseLevel, idOf } from '@hourmeter/domain';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '@hourmeter/http';
+import { AppError } from '@hourmeter/runtime';
 import type { PartsService } from './service.js';
 
 export interface PartsRouteDeps {
@@ -13,6 +14,7 @@ export interface PartsRouteDeps {
 }
 
 const PLANNER = ['planner'] as const;
+const PLANNER_ENGINEER = ['planner', 'engineer'] as const;
 const Id = z.object({ id: z.string().min(1).max(64) });
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(64).optional() });
 const pageOf = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t), nextCursor: z.string().nullable() });
@@ -114,7 +116,7 @@ export function partsRoutes(app: FastifyInstance, deps: PartsRouteDeps): void {
     config: { allow: PLANNER },
     schema: {
       tags: stags,
-      summary: 'Record a receipt, adjustment (signed), reservation or release; 409 when the stock is not there',
+      summary: 'Record a receipt, adjustment (signed), reservation or release; 409 when the stock is not there. Stock that arrives sources backordered requests again, most urgent first',
       body: z.object({
         warehouseId: idOf('warehouse'),
         partId: idOf('part'),
@@ -125,7 +127,7 @@ export function partsRoutes(app: FastifyInstance, deps: PartsRouteDeps): void {
       }),
       response: { 201: Level },
     },
-    handler: async (req, reply) => reply.status(201).send(await repo.stock.move({ ...req.body, note: req.body.note ?? actorOf(req), at: now() })),
+    handler: async (req, reply) => reply.status(201).send(await deps.parts.move({ ...req.body, note: req.body.note ?? actorOf(req), at: now() })),
   });
   r.get('/stock/movements', {
     schema: {
@@ -173,8 +175,30 @@ export function partsRoutes(app: FastifyInstance, deps: PartsRouteDeps): void {
   });
   r.post('/transfers/:id/receive', {
     config: { allow: PLANNER },
-    schema: { tags: ttags, summary: "shipped -> received (reserves for the work order's request at the destination)", params: Id, response: { 200: StockTransfer } },
-    handler: async (req) => repo.transfers.receive(req.params.id, now()),
+    schema: { tags: ttags, summary: "shipped -> received (reserves for the work order's request at the destination; the rest serves backorders)", params: Id, response: { 200: StockTransfer } },
+    handler: async (req) => deps.parts.receiveTransfer(req.params.id),
+  });
+
+  // ---------------------------------------------------------------- returns of a completed work order
+  r.get('/work-orders/:id/returns', {
+    schema: { tags, summary: 'Parts that came back from a work order (unused or the replaced defective units)', params: Id, response: { 200: z.object({ items: z.array(PartReturn) }) } },
+    handler: async (req) => ({ items: await repo.returns.forWorkOrder(req.params.id) }),
+  });
+  r.post('/work-orders/:id/returns', {
+    config: { allow: PLANNER_ENGINEER },
+    schema: {
+      tags,
+      summary: 'Record parts coming back from a completed order: unused ones go back into stock at warehouseId, defective ones are the replaced units',
+      params: Id,
+      body: PartReturnInput.extend({ partNumber: z.string().trim().toUpperCase().pipe(PartNumber) }),
+      response: { 201: PartReturn },
+    },
+    handler: async (req, reply) => {
+      const { partNumber, ...rest } = req.body;
+      const part = await repo.parts.findByNumber(partNumber);
+      if (!part) throw new AppError('REFERENCE_NOT_FOUND', `partNumber: part number ${partNumber} does not exist`, { field: 'partNumber' });
+      return reply.status(201).send(await repo.returns.record(req.params.id, { ...rest, partId: part.id }, actorOf(req), now()));
+    },
   });
 
   // ---------------------------------------------------------------- part requests of a work order

@@ -1,5 +1,5 @@
-import type { Repositories, StockLevel } from '@hourmeter/db';
-import type { Part, PartRequest, Warehouse } from '@hourmeter/domain';
+import type { MovementInput, Repositories, StockLevel } from '@hourmeter/db';
+import type { Part, PartRequest, StockTransfer, Warehouse } from '@hourmeter/domain';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import { closestPartNumbers } from './core/edit-distance.js';
 import { planSourcing, replenishmentSuggestions, type ReplenishmentSuggestion } from './core/sourcing.js';
@@ -27,16 +27,7 @@ export function createPartsService(deps: PartsServiceDeps) {
   const now = deps.clock ?? Date.now;
   const log = deps.logger.child({ svc: 'parts' });
 
-  async function allWarehouses(): Promise<Warehouse[]> {
-    const out: Warehouse[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await repo.warehouses.list({ limit: 500, cursor });
-      out.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return out;
-  }
+  const allWarehouses = (): Promise<Warehouse[]> => repo.warehouses.all();
 
   /**
    * Catches a wrong part at request time (docs/domain.md, "Spare parts": one wrong
@@ -102,6 +93,55 @@ export function createPartsService(deps: PartsServiceDeps) {
         }
       }
       throw new AppError('CONFLICT', `stock of ${part.partNumber} kept changing under ${MAX_ATTEMPTS} attempts to reserve it; retry`);
+    },
+
+    /**
+     * Stock of a part arrived somewhere (receipt, transfer received,
+     * adjustment, release): its backordered requests are sourced again, most
+     * urgent order first, each on fresh levels. A request that still cannot be
+     * served stays backordered; smaller ones after it may fit. Each request
+     * keeps its first sourcing, so fill rate counts it once.
+     */
+    async stockArrived(partId: string): Promise<PartRequest[]> {
+      const filled: PartRequest[] = [];
+      const waiting = await repo.requests.waiting(partId);
+      if (!waiting.length) return filled;
+      const warehouses = await allWarehouses();
+      const sites = new Map<string, Awaited<ReturnType<typeof deps.repos.sites.get>>>();
+      for (const req of waiting) {
+        const asset = await deps.repos.assets.get(req.assetId);
+        const site = sites.get(asset.siteId) ?? (await deps.repos.sites.get(asset.siteId));
+        sites.set(asset.siteId, site);
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          const levels = await repo.stock.levels({ partId });
+          const plan = planSourcing(site.location, warehouses, new Map(levels.map((l) => [l.warehouseId, l.available])), req.quantity);
+          if (plan.kind === 'backorder') break;
+          const done = await repo.requests.resource(req.id, plan, now());
+          if (done) {
+            log.info({ workOrderId: req.workOrderId, requestId: req.id, plan: plan.kind }, 'backorder sourced again');
+            filled.push(done);
+            break;
+          }
+          // Raced: taken by another request or re-sourced meanwhile; a fresh look decides.
+          const fresh = (await repo.requests.forWorkOrder(req.workOrderId)).find((r) => r.id === req.id);
+          if (fresh?.state !== 'backordered') break;
+        }
+      }
+      return filled;
+    },
+
+    /** Records a ledger movement; stock that arrives sources waiting backorders again. */
+    async move(m: MovementInput): Promise<StockLevel> {
+      await repo.stock.move(m);
+      if (m.kind === 'receipt' || m.kind === 'release' || (m.kind === 'adjustment' && m.quantity > 0)) await this.stockArrived(m.partId);
+      return repo.stock.level(m.warehouseId, m.partId);
+    },
+
+    /** Receives a shipped transfer; what it brings beyond its own request serves waiting backorders. */
+    async receiveTransfer(id: string): Promise<StockTransfer> {
+      const t = await repo.transfers.receive(id, now());
+      await this.stockArrived(t.partId);
+      return t;
     },
 
     async replenishment(): Promise<ReplenishmentSuggestion[]> {

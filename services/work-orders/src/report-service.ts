@@ -7,6 +7,7 @@ import {
   hazardReport,
   inventoryTurnover,
   mtbfMttr,
+  partsReconciliation,
   repeatFailureRate,
   topFailingParts,
   warrantyByBatch,
@@ -23,6 +24,7 @@ export const REPORT_NAMES = [
   'fill-rate',
   'inventory-turnover',
   'backlog',
+  'parts-reconciliation',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -94,6 +96,12 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           const codes = new Map(warehouses.map((w) => [w.id, w]));
           const rows = inventoryTurnover(levels, movements, cost, p).map((r) => ({ ...r, code: codes.get(r.warehouseId)?.code, level: codes.get(r.warehouseId)?.level }));
           return { ...base, rows };
+        }
+        case 'parts-reconciliation': {
+          const rows = partsReconciliation(await repos.spareParts.reconciliationData(p.from, p.to));
+          const summary = { rows: rows.length, ok: 0, stock_mismatch: 0, return_missing: 0 };
+          for (const r of rows) summary[r.status]++;
+          return { ...base, rows, summary };
         }
         case 'backlog': {
           const active = (await repos.workOrders.active()).map((w) => ({ ...w, assetModelId: '' }));

@@ -63,11 +63,14 @@ async function registry(opts: { warrantyEndsOn?: string } = {}) {
   const batch = await repos.productionBatches.create({ assetModelId: model.id, code: `B${seq}`, producedOn: '2024-01-01', unitCount: 10, qualityReserve: { amountMinor: 1000_00, currency: 'EUR' } });
   const asset = await repos.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.id, productionBatchId: batch.id, siteId: site.id, commissionedOn: '2024-02-01', warrantyEndsOn: opts.warrantyEndsOn ?? '2030-01-31', status: 'active' });
   const part = await repos.spareParts.parts.create({ partNumber: `VLV-${seq}00`, description: 'Valve', unitCost: { amountMinor: 40_00, currency: 'EUR' }, fitsAssetModelIds: [model.id] });
+  // Parts used on a completion leave stock: the only location holds 10.
+  const store = await repos.spareParts.warehouses.create({ code: `STORE-${seq}`, name: `Store ${seq}`, level: 'central', location: { lat: 50, lon: 8 } });
+  await repos.spareParts.stock.move({ warehouseId: store.id, partId: part.id, kind: 'receipt', quantity: 10, at: T0 });
   for (const [kind, code] of [['symptom', 'NOISE'], ['cause', 'VALVE-WEAR'], ['remedy', 'REPLACE']] as const) {
     const res = await call('PUT', `/asset-models/${model.id}/failure-codes`, { as: 'engineer', body: { kind, code, description: code } });
     expect(res.status).toBe(200);
   }
-  return { customer, site, model, batch, asset, part };
+  return { customer, site, model, batch, asset, part, store };
 }
 
 const T0 = Date.parse('2026-06-01T08:00:00Z');
@@ -158,6 +161,17 @@ describe('work orders over HTTP', () => {
     expect(again.repeatOfId).toBe(wo.id);
   });
 
+  it('refuses parts used beyond stock with 409 problem+json saying where stock exists, and issues what it completes', async () => {
+    const { asset, part, store } = await registry();
+    const wo = await inProgress(asset.id);
+    const res = await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber, { partsConsumed: [{ partNumber: part.partNumber, quantity: 11 }] }) });
+    expectProblem(res, 409, 'CONFLICT');
+    expect(res.body.detail).toContain(`stock exists at ${store.code} (${store.name}): 10 available`);
+    expect((await call('GET', `/work-orders/${wo.id}`)).body.state).toBe('in_progress');
+    expect((await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber) })).status).toBe(200);
+    expect((await repos.spareParts.stock.level(store.id, part.id)).onHand).toBe(8);
+  });
+
   it('charges out-of-warranty repairs to a covering contract, else to the customer', async () => {
     const a = await registry({ warrantyEndsOn: '2026-01-31' });
     const wo1 = await inProgress(a.asset.id);
@@ -217,7 +231,10 @@ describe('work orders over HTTP', () => {
     expect(json.body.rows[0]).toHaveProperty('rate');
     const csv = await call('GET', '/reports/hazard?from=2026-01-01&format=csv', { as: 'engineer' });
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body).toMatch(/^period,department,causeCode,orders,costMinor,currency\r\n\d{4}-\d{2},production,VALVE-WEAR,3,93000,EUR\r\n/);
+    expect(csv.body).toMatch(/^period,department,causeCode,orders,costMinor,currency\r\n\d{4}-\d{2},production,VALVE-WEAR,4,124000,EUR\r\n/);
+    const rec = await call('GET', '/reports/parts-reconciliation?from=2026-01-01&format=csv', { as: 'account-manager' });
+    expect(rec.body).toMatch(/^workOrderId,partNumber,consumed,issued,issuedFrom,returnedUnused,returnedDefective,stockDifference,notReturned,status\r\n/);
+    expect(rec.body).toContain(',2,2,STORE-');
     const accept = await call('GET', '/reports/backlog', { as: 'planner', headers: { accept: 'text/csv' } });
     expect(accept.headers['content-type']).toContain('text/csv');
     expectProblem(await call('GET', '/reports/nonsense'), 400, 'VALIDATION_FAILED');

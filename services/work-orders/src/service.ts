@@ -1,12 +1,13 @@
 import type { Repositories } from '@hourmeter/db';
-import type {
-  MaintenanceSchedule,
-  MaintenanceScheduleInput,
-  WorkOrder,
-  WorkOrderCompletion,
-  WorkOrderCompletionInput,
-  WorkOrderInput,
-  WorkOrderScheduleInput,
+import {
+  nearestFirst,
+  type MaintenanceSchedule,
+  type MaintenanceScheduleInput,
+  type WorkOrder,
+  type WorkOrderCompletion,
+  type WorkOrderCompletionInput,
+  type WorkOrderInput,
+  type WorkOrderScheduleInput,
 } from '@hourmeter/domain';
 import type { EventSink } from '@hourmeter/events';
 import { AppError, type Logger } from '@hourmeter/runtime';
@@ -101,6 +102,12 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     return { workOrder, created };
   }
 
+  /** Every stock location, nearest to the asset's site first: where unreserved parts are taken from. */
+  async function locationsNearestTo(siteId: string): Promise<string[]> {
+    const site = await deps.repos.sites.get(siteId);
+    return nearestFirst(site.location, await deps.repos.spareParts.warehouses.all()).map((w) => w.id);
+  }
+
   async function checkCatalogue(assetModelId: string, c: WorkOrderCompletionInput) {
     const codes = await repo.failureCodes.list(assetModelId);
     for (const [field, kind, code] of [
@@ -169,6 +176,8 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       await checkCatalogue(asset.assetModelId, input);
       const parts = [];
       const consumed = new Map<string, number>();
+      const sources = new Map<string, { candidates: string[]; named: boolean }>();
+      const nearest = input.partsConsumed.some((c) => !c.warehouseId) ? await locationsNearestTo(asset.siteId) : [];
       for (const c of input.partsConsumed) {
         const part = await deps.repos.spareParts.parts.findByNumber(c.partNumber);
         if (!part) throw new AppError('REFERENCE_NOT_FOUND', `partsConsumed: part number ${c.partNumber} does not exist`, { field: 'partsConsumed' });
@@ -177,6 +186,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         }
         if (consumed.has(part.id)) throw new AppError('VALIDATION_FAILED', `partsConsumed: part ${c.partNumber} listed twice`, { field: 'partsConsumed' });
         consumed.set(part.id, c.quantity);
+        if (c.warehouseId && !(await deps.repos.spareParts.warehouses.find(c.warehouseId))) {
+          throw new AppError('REFERENCE_NOT_FOUND', `partsConsumed: warehouse ${c.warehouseId} (where ${c.partNumber} was taken from) does not exist`, { field: 'partsConsumed' });
+        }
+        sources.set(part.id, c.warehouseId ? { candidates: [c.warehouseId], named: true } : { candidates: nearest, named: false });
         parts.push({ partId: part.id, partNumber: part.partNumber, quantity: c.quantity, unitCost: part.unitCost });
       }
       const failureAt = input.failureAt ?? input.downtimeFrom;
@@ -211,6 +224,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           fixedOnFirstVisit: input.fixedOnFirstVisit,
           ...allocation,
           consumedByPartId: consumed,
+          sourcesByPartId: sources,
         },
         actor,
         at,

@@ -4,6 +4,7 @@ import {
   WarehouseInput,
   type Part,
   type PartRequest,
+  type PartReturn,
   type StockMovement,
   type StockTransfer,
   type Warehouse,
@@ -88,6 +89,7 @@ function deltas(kind: MovementKind, q: number): { onHand: number; reserved: numb
     case 'receipt':
     case 'transfer_in':
     case 'adjustment':
+    case 'return':
       return { onHand: q, reserved: 0 };
     case 'reservation':
       return { onHand: 0, reserved: q };
@@ -220,7 +222,7 @@ export async function settlePartRequests(
   workOrderId: string,
   consumed: ReadonlyMap<string, number>,
   at: number,
-): Promise<void> {
+): Promise<Map<string, number>> {
   const open = await tx
     .selectFrom('part_requests')
     .selectAll()
@@ -254,6 +256,65 @@ export async function settlePartRequests(
     }
     await tx.updateTable('part_requests').set({ state: 'released', updated_at: at }).where('id', '=', r.id).execute();
   }
+  return new Map([...left].filter(([, q]) => q > 0));
+}
+
+/** Part consumed on a completion beyond what its reservations covered, and where to take it from. */
+export interface UnreservedUse {
+  partId: string;
+  partNumber: string;
+  quantity: number;
+  /** Locations to try, in order: the one named on the completion, or every location nearest first. */
+  candidates: readonly string[];
+  /** True when the technician named the location: only it is tried. */
+  named: boolean;
+}
+
+/** Locations holding available units of a part, most first: what a refusal tells the planner. */
+export async function whereStockIs(ex: Executor, partId: string): Promise<{ warehouseId: string; code: string; name: string; available: number }[]> {
+  const rows = await ex
+    .selectFrom('stock_levels')
+    .innerJoin('warehouses', 'warehouses.id', 'stock_levels.warehouse_id')
+    .select(['stock_levels.warehouse_id', 'warehouses.code', 'warehouses.name', 'stock_levels.on_hand', 'stock_levels.reserved'])
+    .where('stock_levels.part_id', '=', partId)
+    .where(sql<boolean>`stock_levels.on_hand > stock_levels.reserved`)
+    .execute();
+  return rows
+    .map((r) => ({ warehouseId: r.warehouse_id, code: r.code, name: r.name, available: num(r.on_hand) - num(r.reserved) }))
+    .sort((a, b) => b.available - a.available || a.code.localeCompare(b.code));
+}
+
+/**
+ * Issues units used beyond the order's reservations (DOMAIN rule "stock follows
+ * use"): from the first candidate location that has them all, as a reservation
+ * plus an issue against the work order, so the ledger shows where they left.
+ * Nothing there: CONFLICT naming where the part is in stock, and the caller's
+ * transaction (the whole completion) rolls back.
+ */
+export async function issueUnreserved(tx: Executor, workOrderId: string, uses: readonly UnreservedUse[], at: number): Promise<void> {
+  for (const u of uses) {
+    let done = false;
+    for (const warehouseId of u.candidates) {
+      const m = { warehouseId, partId: u.partId, quantity: u.quantity, workOrderId, note: 'used beyond the reservation', at };
+      if (await applyMovement(tx, { ...m, kind: 'reservation' })) {
+        await mustMove(tx, { ...m, kind: 'issue' });
+        done = true;
+        break;
+      }
+    }
+    if (done) continue;
+    const stock = await whereStockIs(tx, u.partId);
+    const named = u.named ? await tx.selectFrom('warehouses').select(['code']).where('id', '=', u.candidates[0]!).executeTakeFirst() : undefined;
+    const where = named ? `${named.code} does not have them` : 'no location has them all';
+    const exists = stock.length
+      ? `stock exists at ${stock.map((s) => `${s.code} (${s.name}): ${s.available} available`).join('; ')}`
+      : 'no location has it in stock';
+    throw new AppError(
+      'CONFLICT',
+      `partsConsumed: ${u.quantity} x ${u.partNumber} used beyond the order's reservations, but ${where}; ${exists}. Receive or transfer the stock first, or name the location the units came from (warehouseId).`,
+      { field: 'partsConsumed', partNumber: u.partNumber, stock },
+    );
+  }
 }
 
 /** What the parts service decided for one request (see services/parts core/sourcing.ts). */
@@ -262,6 +323,14 @@ export type SourcingPlan =
   | { kind: 'transfer'; fromWarehouseId: string; toWarehouseId: string }
   | { kind: 'backorder'; toWarehouseId: string | null };
 
+export interface PartReturnRecord {
+  partId: string;
+  quantity: number;
+  condition: PartReturn['condition'];
+  warehouseId: string;
+  serialNumbers?: readonly string[] | undefined;
+}
+
 export interface PartRequestInput {
   workOrderId: string;
   partId: string;
@@ -269,6 +338,9 @@ export interface PartRequestInput {
   plan: SourcingPlan;
   at: number;
 }
+
+/** Work-order severity, most urgent first (no severity last): the order backorders are filled in. */
+const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4 };
 
 // ---------------------------------------------------------------- repository
 
@@ -323,7 +395,13 @@ export function partsRepository(db: Kysely<Database>) {
   }
 
   return {
-    warehouses,
+    warehouses: {
+      ...warehouses,
+      /** Every location (a few hundred at most), for sourcing decisions. */
+      async all(ex: Executor = db): Promise<Warehouse[]> {
+        return (await ex.selectFrom('warehouses').selectAll().orderBy('id').execute()).map((r) => warehouseSpec.fromRow(r as unknown as Row));
+      },
+    },
 
     parts: {
       find: findPart,
@@ -527,6 +605,81 @@ export function partsRepository(db: Kysely<Database>) {
           throw err;
         }
       },
+      /**
+       * Backordered requests for a part, most urgent order first: severity,
+       * then the earliest SLA due time, then the oldest request.
+       */
+      async waiting(partId: string): Promise<(PartRequest & { assetId: string })[]> {
+        const rows = await db
+          .selectFrom('part_requests')
+          .innerJoin('parts', 'parts.id', 'part_requests.part_id')
+          .innerJoin('work_orders', 'work_orders.id', 'part_requests.work_order_id')
+          .selectAll('part_requests')
+          .select(['parts.part_number', 'work_orders.asset_id', 'work_orders.severity', 'work_orders.sla_due_at'])
+          .where('part_requests.part_id', '=', partId)
+          .where('part_requests.state', '=', 'backordered')
+          .where('work_orders.state', 'in', ['open', 'scheduled', 'in_progress'])
+          .execute();
+        const rank = (s: string | null) => SEVERITY_RANK[s ?? ''] ?? SEVERITY_RANK.none!;
+        return rows
+          .sort(
+            (a, b) =>
+              rank(a.severity) - rank(b.severity) ||
+              (a.sla_due_at === null ? Infinity : num(a.sla_due_at)) - (b.sla_due_at === null ? Infinity : num(b.sla_due_at)) ||
+              num(a.requested_at) - num(b.requested_at) ||
+              a.id.localeCompare(b.id),
+          )
+          .map((r) => ({ ...requestFromRow(r), assetId: r.asset_id }));
+      },
+      /**
+       * Sources a backordered request again on a fresh plan, keeping the
+       * request (and so its first sourcing, which fill rate counts once).
+       * Returns undefined when it is no longer backordered or the planned
+       * stock was taken meanwhile; the caller re-plans or moves on.
+       */
+      async resource(requestId: string, plan: Exclude<SourcingPlan, { kind: 'backorder' }>, at: number): Promise<PartRequest | undefined> {
+        const raced = Symbol('raced');
+        try {
+          return await write('part request', async (tx) => {
+            const r = await tx.selectFrom('part_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+            if (!r) throw notFound('part request', requestId);
+            // Claim the row first: a concurrent re-sourcing of the same request finds it changed.
+            const claimed = await tx
+              .updateTable('part_requests')
+              .set({ state: plan.kind === 'direct' ? 'reserved' : 'in_transfer', warehouse_id: plan.kind === 'direct' ? plan.warehouseId : plan.toWarehouseId, updated_at: at })
+              .where('id', '=', requestId)
+              .where('state', '=', 'backordered')
+              .executeTakeFirst();
+            if (Number(claimed.numUpdatedRows) !== 1) throw raced;
+            const quantity = num(r.quantity);
+            if (plan.kind === 'direct') {
+              if (!(await applyMovement(tx, { warehouseId: plan.warehouseId, partId: r.part_id, kind: 'reservation', quantity, workOrderId: r.work_order_id, note: 'backorder filled', at }))) throw raced;
+              if (r.transfer_id) await tx.updateTable('stock_transfers').set({ state: 'cancelled', updated_at: at }).where('id', '=', r.transfer_id).where('state', '=', 'backordered').execute();
+            } else {
+              const transferId = r.transfer_id ?? serviceId('trf', at);
+              const ok = await applyMovement(tx, { warehouseId: plan.fromWarehouseId, partId: r.part_id, kind: 'reservation', quantity, workOrderId: r.work_order_id, transferId, note: 'backorder filled', at });
+              if (!ok) throw raced;
+              if (r.transfer_id) {
+                await tx
+                  .updateTable('stock_transfers')
+                  .set({ state: 'requested', from_warehouse_id: plan.fromWarehouseId, to_warehouse_id: plan.toWarehouseId, updated_at: at })
+                  .where('id', '=', transferId)
+                  .execute();
+              } else {
+                await tx
+                  .insertInto('stock_transfers')
+                  .values({ id: transferId, part_id: r.part_id, quantity, from_warehouse_id: plan.fromWarehouseId, to_warehouse_id: plan.toWarehouseId, part_request_id: r.id, state: 'requested', created_at: at, updated_at: at })
+                  .execute();
+                await tx.updateTable('part_requests').set({ transfer_id: transferId }).where('id', '=', r.id).execute();
+              }
+            }
+            return (await this.forWorkOrder(r.work_order_id, tx)).find((x) => x.id === requestId)!;
+          });
+        } catch (err) {
+          if (err === raced) return undefined;
+          throw err;
+        }
+      },
       async forWorkOrder(workOrderId: string, ex: Executor = db): Promise<PartRequest[]> {
         const rows = await ex
           .selectFrom('part_requests')
@@ -550,6 +703,142 @@ export function partsRepository(db: Kysely<Database>) {
           .execute();
         return rows.map(requestFromRow);
       },
+    },
+
+    returns: {
+      /**
+       * Records parts coming back from a completed order. An unused unit goes
+       * back into stock (a `return` movement); a defective one is the replaced
+       * unit. Never more back than was consumed (defective) or issued (unused).
+       */
+      record(workOrderId: string, r: PartReturnRecord, returnedBy: string, at: number): Promise<PartReturn> {
+        return write('part return', async (tx) => {
+          const wo = await tx.selectFrom('work_orders').select('state').where('id', '=', workOrderId).executeTakeFirst();
+          if (!wo) throw notFound('work order', workOrderId);
+          if (wo.state !== 'completed') throw new AppError('ILLEGAL_TRANSITION', `work order ${workOrderId} is ${wo.state}; parts come back from a completed order`);
+          await assertExists(tx, r.warehouseId, r.partId);
+          const part = await getPart(r.partId, tx);
+          const consumed = await tx
+            .selectFrom('work_order_parts_consumed')
+            .select((eb) => eb.fn.sum<number>('quantity').as('q'))
+            .where('work_order_id', '=', workOrderId)
+            .where('part_id', '=', r.partId)
+            .executeTakeFirst();
+          const issued = await tx
+            .selectFrom('stock_movements')
+            .select((eb) => eb.fn.sum<number>('quantity').as('q'))
+            .where('work_order_id', '=', workOrderId)
+            .where('part_id', '=', r.partId)
+            .where('kind', '=', 'issue')
+            .executeTakeFirst();
+          const back = await tx
+            .selectFrom('part_returns')
+            .select((eb) => eb.fn.sum<number>('quantity').as('q'))
+            .where('work_order_id', '=', workOrderId)
+            .where('part_id', '=', r.partId)
+            .where('condition', '=', r.condition)
+            .executeTakeFirst();
+          const limit = num(r.condition === 'defective' ? (consumed?.q ?? 0) : (issued?.q ?? 0));
+          const already = num(back?.q ?? 0);
+          if (already + r.quantity > limit) {
+            const what = r.condition === 'defective' ? 'replaced (consumed)' : 'issued';
+            throw new AppError(
+              'VALIDATION_FAILED',
+              `quantity: ${part.partNumber} on work order ${workOrderId}: ${limit} ${what}, ${already} already returned ${r.condition}; ${r.quantity} more cannot come back`,
+              { field: 'quantity' },
+            );
+          }
+          if (r.condition === 'unused') await mustMove(tx, { warehouseId: r.warehouseId, partId: r.partId, kind: 'return', quantity: r.quantity, workOrderId, note: returnedBy, at });
+          const id = serviceId('ret', at);
+          await tx
+            .insertInto('part_returns')
+            .values({
+              id,
+              work_order_id: workOrderId,
+              part_id: r.partId,
+              quantity: r.quantity,
+              condition: r.condition,
+              warehouse_id: r.warehouseId,
+              serial_numbers: r.serialNumbers?.length ? JSON.stringify(r.serialNumbers) : null,
+              returned_by: returnedBy,
+              returned_at: at,
+            })
+            .execute();
+          return (await this.forWorkOrder(workOrderId, tx)).find((x) => x.id === id)!;
+        });
+      },
+      async forWorkOrder(workOrderId: string, ex: Executor = db): Promise<PartReturn[]> {
+        const rows = await ex
+          .selectFrom('part_returns')
+          .innerJoin('parts', 'parts.id', 'part_returns.part_id')
+          .selectAll('part_returns')
+          .select('parts.part_number')
+          .where('work_order_id', '=', workOrderId)
+          .orderBy('part_returns.id')
+          .execute();
+        return rows.map((r) => ({
+          id: r.id,
+          workOrderId: r.work_order_id,
+          partId: r.part_id,
+          partNumber: r.part_number,
+          quantity: num(r.quantity),
+          condition: r.condition as PartReturn['condition'],
+          warehouseId: r.warehouse_id,
+          ...(r.serial_numbers ? { serialNumbers: JSON.parse(r.serial_numbers) as string[] } : {}),
+          returnedBy: r.returned_by,
+          returnedAt: num(r.returned_at),
+        }));
+      },
+    },
+
+    /**
+     * What the parts reconciliation report compares, for orders completed in
+     * [from, to): quantities consumed (completion), issued and returned unused
+     * (ledger, with the location), returned defective (returns).
+     */
+    async reconciliationData(from: number, to: number) {
+      const completed = db
+        .selectFrom('work_order_completions')
+        .select('work_order_id')
+        .where('completed_at', '>=', from)
+        .where('completed_at', '<', to);
+      const consumed = await db
+        .selectFrom('work_order_parts_consumed')
+        .select(['work_order_id', 'part_id', 'part_number', 'quantity'])
+        .where('work_order_id', 'in', completed)
+        .execute();
+      const moved = await db
+        .selectFrom('stock_movements')
+        .innerJoin('warehouses', 'warehouses.id', 'stock_movements.warehouse_id')
+        .innerJoin('parts', 'parts.id', 'stock_movements.part_id')
+        .select(['stock_movements.work_order_id', 'stock_movements.part_id', 'parts.part_number', 'stock_movements.kind', 'stock_movements.quantity', 'warehouses.code'])
+        .where('stock_movements.kind', 'in', ['issue', 'return'])
+        .where('stock_movements.work_order_id', 'in', completed)
+        .execute();
+      const returned = await db
+        .selectFrom('part_returns')
+        .innerJoin('parts', 'parts.id', 'part_returns.part_id')
+        .select(['part_returns.work_order_id', 'part_returns.part_id', 'parts.part_number', 'part_returns.condition', 'part_returns.quantity'])
+        .where('part_returns.work_order_id', 'in', completed)
+        .execute();
+      return {
+        consumed: consumed.map((r) => ({ workOrderId: r.work_order_id, partId: r.part_id, partNumber: r.part_number, quantity: num(r.quantity) })),
+        movements: moved.map((r) => ({
+          workOrderId: r.work_order_id!,
+          partId: r.part_id,
+          partNumber: r.part_number,
+          kind: r.kind as 'issue' | 'return',
+          quantity: num(r.quantity),
+          warehouseCode: r.code,
+        })),
+        returns: returned.map((r) => ({
+          workOrderId: r.work_order_id,
+          partId: r.part_id,
+          partNumber: r.part_number,
+          condition: r.condition as PartReturn['condition'],
+          quantity: num(r.quantity),
+        })),
+      };
     },
 
     transfers: {

@@ -103,6 +103,7 @@ export const assetModelSpec: EntitySpec<AssetModel, AssetModelInput, { code: str
     warranty_months: m.warrantyMonths,
     lead_time_hours: m.leadTimeHours,
     prediction: JSON.stringify(m.prediction ?? {}),
+    repeat_window_days: m.repeatWindowDays ?? null,
   }),
   fromRow: (r) => ({
     id: str(r.id),
@@ -114,6 +115,7 @@ export const assetModelSpec: EntitySpec<AssetModel, AssetModelInput, { code: str
     warrantyMonths: num(r.warranty_months),
     leadTimeHours: num(r.lead_time_hours),
     prediction: PredictionSettings.parse(JSON.parse(str(r.prediction))),
+    ...(r.repeat_window_days === null || r.repeat_window_days === undefined ? {} : { repeatWindowDays: num(r.repeat_window_days) }),
     ...stamps(r),
   }),
   filters: { code: 'code' },

@@ -2,9 +2,9 @@ import { newId } from '@hourmeter/domain';
 
 /**
  * Time-sortable ids for service-operation records that have no prefix in
- * `ID_PREFIXES` yet (events, schedules, part requests, transfers): the same
+ * `ID_PREFIXES` yet (events, schedules, part requests, transfers, returns): the same
  * ULID body as `newId`, with a prefix of their own.
  */
-export function serviceId(prefix: 'woe' | 'sch' | 'prq' | 'trf' | 'stm', now: number = Date.now()): string {
+export function serviceId(prefix: 'woe' | 'sch' | 'prq' | 'trf' | 'stm' | 'ret', now: number = Date.now()): string {
   return `${prefix}_${newId('stockMovement', now).slice(4)}`;
 }

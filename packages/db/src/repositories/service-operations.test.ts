@@ -111,6 +111,7 @@ describe.each(targets)('service-operation repositories on $name', (target) => {
       labourHours: 1, travelHours: 0, downtimeFrom: OPTS.now, downtimeTo: OPTS.now + 3_600_000, fixedOnFirstVisit: true,
       inWarranty: true, chargedTo: 'sales' as const, partsCost: eur(45_00), labourCost: eur(85_00), travelCost: eur(0), totalCost: eur(130_00),
       consumedByPartId: new Map([[part.id, 1]]),
+      sourcesByPartId: new Map<string, { candidates: string[]; named: boolean }>(),
     };
     const done = await repos.workOrders.complete(wo.id, record, 'engineer:2', OPTS.now + 4);
     expect(done.workOrder.state).toBe('completed');

@@ -14,13 +14,14 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, MaintenanceSchedulesTable, WorkOrderCompletionsTable, WorkOrdersTable } from '../schema.js';
 import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
-import { settlePartRequests } from './parts.js';
+import { issueUnreserved, settlePartRequests } from './parts.js';
 import { serviceId } from './service-ids.js';
 
 type WorkOrderState = WorkOrder['state'];
 export const ACTIVE_STATES: readonly WorkOrderState[] = ['open', 'scheduled', 'in_progress'];
 
 const num = (v: unknown) => Number(v);
+const DAY_MS = 86_400_000;
 const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
 const optStr = (v: string | null) => v ?? undefined;
 
@@ -68,6 +69,8 @@ export function completionFromRow(r: Selectable<WorkOrderCompletionsTable>, part
     downtimeFrom: num(r.downtime_from),
     downtimeTo: num(r.downtime_to),
     fixedOnFirstVisit: num(r.fixed_on_first_visit) === 1,
+    ...(r.repeated_by_id ? { repeatedById: r.repeated_by_id } : {}),
+    firstTimeFix: num(r.fixed_on_first_visit) === 1 && !r.repeated_by_id,
     inWarranty: num(r.in_warranty) === 1,
     chargedTo: r.charged_to as WorkOrderCompletion['chargedTo'],
     ...(r.contract_id ? { contractId: r.contract_id } : {}),
@@ -110,13 +113,15 @@ export interface CreateOptions {
   source?: WorkOrder['source'];
   scheduleId?: string | undefined;
   suggestedPartNumbers?: readonly string[] | undefined;
-  /** A corrective order within this window after a completed one on the same asset and mode is a repeat. */
+  /** A corrective order within this window after a completed one on the same asset and mode is a repeat, unless the asset model sets its own. */
   repeatWindowMs: number;
 }
 
-export interface CompletionRecord extends Omit<WorkOrderCompletion, 'workOrderId' | 'completedAt' | 'completedBy'> {
+export interface CompletionRecord extends Omit<WorkOrderCompletion, 'workOrderId' | 'completedAt' | 'completedBy' | 'firstTimeFix' | 'repeatedById'> {
   /** Part id -> quantity actually used: issued from the order's reservations, the rest released. */
   consumedByPartId: ReadonlyMap<string, number>;
+  /** Part id -> where units used beyond the reservations come from (see issueUnreserved). */
+  sourcesByPartId: ReadonlyMap<string, { candidates: readonly string[]; named: boolean }>;
 }
 
 export interface TransitionInput {
@@ -164,13 +169,20 @@ export function workOrderRepository(db: Kysely<Database>) {
     await checkAsset(tx, input.assetId);
     let repeatOf: string | null = null;
     if (input.kind === 'corrective' && input.failureMode) {
+      const model = await tx
+        .selectFrom('assets')
+        .innerJoin('asset_models', 'asset_models.id', 'assets.asset_model_id')
+        .select('asset_models.repeat_window_days')
+        .where('assets.id', '=', input.assetId)
+        .executeTakeFirst();
+      const windowMs = model?.repeat_window_days != null ? num(model.repeat_window_days) * DAY_MS : o.repeatWindowMs;
       const prev = await tx
         .selectFrom('work_orders')
         .select('id')
         .where('asset_id', '=', input.assetId)
         .where('failure_mode', '=', input.failureMode)
         .where('state', '=', 'completed')
-        .where('completed_at', '>=', o.now - o.repeatWindowMs)
+        .where('completed_at', '>=', o.now - windowMs)
         .where('completed_at', '<=', o.now)
         .orderBy('completed_at', 'desc')
         .executeTakeFirst();
@@ -205,6 +217,10 @@ export function workOrderRepository(db: Kysely<Database>) {
       })
       .execute();
     await event(tx, id, null, 'open', o.actor, o.now, repeatOf ? `repeat failure of ${repeatOf}` : input.reason);
+    if (repeatOf) {
+      // The repeated order was no first-time fix after all: recorded now, when the repeat is.
+      await tx.updateTable('work_order_completions').set({ repeated_by_id: id }).where('work_order_id', '=', repeatOf).where('repeated_by_id', 'is', null).execute();
+    }
     return get(id, tx);
   }
 
@@ -387,7 +403,19 @@ export function workOrderRepository(db: Kysely<Database>) {
             .values({ work_order_id: id, part_id: p.partId, part_number: p.partNumber, quantity: p.quantity, unit_cost_minor: p.unitCost.amountMinor, currency: p.unitCost.currency })
             .execute();
         }
-        await settlePartRequests(tx, id, c.consumedByPartId, at);
+        const beyond = await settlePartRequests(tx, id, c.consumedByPartId, at);
+        await issueUnreserved(
+          tx,
+          id,
+          [...beyond].map(([partId, quantity]) => ({
+            partId,
+            partNumber: c.partsConsumed.find((p) => p.partId === partId)?.partNumber ?? partId,
+            quantity,
+            candidates: c.sourcesByPartId.get(partId)?.candidates ?? [],
+            named: c.sourcesByPartId.get(partId)?.named ?? false,
+          })),
+          at,
+        );
         await event(tx, id, 'in_progress', 'completed', actor, at);
         const workOrder = await get(id, tx);
         const completion = await this.completion(id, tx);

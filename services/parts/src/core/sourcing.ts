@@ -1,20 +1,7 @@
 import type { SourcingPlan } from '@hourmeter/db';
+import { haversineKm, nearestFirst, type GeoPoint } from '@hourmeter/domain';
 
-export interface GeoPoint {
-  lat: number;
-  lon: number;
-}
-
-const EARTH_RADIUS_KM = 6371.0088;
-
-/** Great-circle distance in km (haversine formula). */
-export function haversineKm(a: GeoPoint, b: GeoPoint): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+export { haversineKm, type GeoPoint };
 
 export interface Location {
   id: string;
@@ -41,7 +28,7 @@ export function planSourcing(
   const candidates = stations.length ? stations : locations;
   if (!candidates.length) return { kind: 'backorder', toWarehouseId: null };
   const dist = (l: Location) => (site ? haversineKm(site, l.location) : 0);
-  const byDistance = [...candidates].sort((a, b) => dist(a) - dist(b) || a.id.localeCompare(b.id));
+  const byDistance = nearestFirst(site, candidates);
   const direct = byDistance.find((l) => (available.get(l.id) ?? 0) >= quantity);
   if (direct) return { kind: 'direct', warehouseId: direct.id, distanceKm: dist(direct) };
   const nearest = byDistance[0]!;

@@ -20,24 +20,25 @@ const H = 3_600_000;
 const P = { from: t('2026-01-01T00:00:00'), to: t('2026-04-01T00:00:00') };
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 
-function c(id: string, kind: CompletionFact['kind'], model: string, failure: string, completed: string, fixed: boolean, downtimeH: number, dept: string, cause: string, cost: number, chargedTo: string, batch?: string): CompletionFact {
+function c(id: string, kind: CompletionFact['kind'], model: string, failure: string, completed: string, fixed: boolean, downtimeH: number, dept: string, cause: string, cost: number, chargedTo: string, batch?: string, repeated = false): CompletionFact {
   const failureAt = t(failure);
-  return { workOrderId: id, kind, assetModelId: model, failureAt, completedAt: t(completed), fixedOnFirstVisit: fixed, downtimeFrom: failureAt, downtimeTo: failureAt + downtimeH * H, responsibleDepartment: dept, causeCode: cause, chargedTo, productionBatchId: batch, totalCost: eur(cost) };
+  return { workOrderId: id, kind, assetModelId: model, failureAt, completedAt: t(completed), fixedOnFirstVisit: fixed, firstTimeFix: fixed && !repeated, downtimeFrom: failureAt, downtimeTo: failureAt + downtimeH * H, responsibleDepartment: dept, causeCode: cause, chargedTo, productionBatchId: batch, totalCost: eur(cost) };
 }
 
 const completions = [
   c('wo1', 'corrective', 'M1', '2026-01-10T08:00:00', '2026-01-11T10:00:00', true, 4, 'production', 'BRG-WEAR', 500_00, 'quality_reserve', 'B1'),
   c('wo2', 'corrective', 'M1', '2026-02-05T08:00:00', '2026-02-06T10:00:00', false, 10, 'customer_use', 'MISUSE', 200_00, 'sales'),
   c('wo3', 'preventive', 'M2', '2026-02-20T08:00:00', '2026-02-20T12:00:00', true, 2, 'none', 'WEAR', 100_00, 'customer'),
-  c('wo4', 'corrective', 'M2', '2026-03-03T08:00:00', '2026-03-04T10:00:00', true, 6, 'production', 'BRG-WEAR', 300_00, 'quality_reserve', 'B1'),
+  // Recorded as fixed on the first visit, but a repeat followed within the window.
+  c('wo4', 'corrective', 'M2', '2026-03-03T08:00:00', '2026-03-04T10:00:00', true, 6, 'production', 'BRG-WEAR', 300_00, 'quality_reserve', 'B1', true),
   c('wo5', 'inspection', 'M1', '2026-03-10T08:00:00', '2026-03-10T09:00:00', true, 0, 'none', 'NONE', 50_00, 'customer'),
   // Outside the period (failure Apr 1 12:00, completed Apr 2).
   c('wo6', 'corrective', 'M1', '2026-04-01T12:00:00', '2026-04-02T10:00:00', false, 3, 'design', 'CRACK', 999_00, 'quality_reserve', 'B2'),
 ];
 
 describe('service reports on a hand-checked fixture', () => {
-  it('first-time-fix rate: 4 of the 5 orders completed in the quarter', () => {
-    expect(firstTimeFixRate(completions, P)).toEqual({ completed: 5, fixedOnFirstVisit: 4, rate: 0.8 });
+  it('first-time-fix rate: 3 of the 5 orders completed in the quarter (wo2 needed a second visit, wo4 was repeated)', () => {
+    expect(firstTimeFixRate(completions, P)).toEqual({ completed: 5, fixedOnFirstVisit: 3, repeatedAfterFix: 1, rate: 0.6 });
   });
 
   it('repeat-failure rate: 2 of 4 corrective orders opened in the quarter', () => {
@@ -62,6 +63,14 @@ describe('service reports on a hand-checked fixture', () => {
       { assetModelId: 'M1', failures: 2, operatingHours: 1000, mtbfHours: 500, mttrHours: 7 },
       { assetModelId: 'M2', failures: 1, operatingHours: 600, mtbfHours: 600, mttrHours: 6 },
       { assetModelId: 'M3', failures: 0, operatingHours: 50, mtbfHours: null, mttrHours: null },
+    ]);
+  });
+
+  it('MTBF is null, not 0, where no operating hours were metered; MTTR still defined by the repairs', () => {
+    // M1 has failures but no hour-meter data; M2 metered 0 h.
+    expect(mtbfMttr(completions, new Map([['M2', 0]]), P)).toEqual([
+      { assetModelId: 'M1', failures: 2, operatingHours: null, mtbfHours: null, mttrHours: 7 },
+      { assetModelId: 'M2', failures: 1, operatingHours: 0, mtbfHours: null, mttrHours: 6 },
     ]);
   });
 

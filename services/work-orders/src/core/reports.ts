@@ -17,6 +17,8 @@ export interface CompletionFact {
   failureAt: number;
   completedAt: number;
   fixedOnFirstVisit: boolean;
+  /** Fixed on the first visit and not repeated within the window (derived, see WorkOrderCompletion). */
+  firstTimeFix: boolean;
   downtimeFrom: number;
   downtimeTo: number;
   responsibleDepartment: string;
@@ -47,11 +49,16 @@ const inPeriod = (t: number, p: Period) => t >= p.from && t < p.to;
 
 // ---------------------------------------------------------------- first-time fix, repeat failures
 
-/** Share of orders completed in the period that were fixed on the first visit. */
+/**
+ * Share of orders completed in the period that were first-time fixes: fixed on
+ * the first visit as recorded, and not followed by a repeat failure within the
+ * asset model's window (a repeat recorded later turns the order into a miss).
+ */
 export function firstTimeFixRate(completions: readonly CompletionFact[], p: Period) {
   const done = completions.filter((c) => inPeriod(c.completedAt, p));
-  const fixed = done.filter((c) => c.fixedOnFirstVisit).length;
-  return { completed: done.length, fixedOnFirstVisit: fixed, rate: rate(fixed, done.length) };
+  const fixed = done.filter((c) => c.firstTimeFix).length;
+  const repeated = done.filter((c) => c.fixedOnFirstVisit && !c.firstTimeFix).length;
+  return { completed: done.length, fixedOnFirstVisit: fixed, repeatedAfterFix: repeated, rate: rate(fixed, done.length) };
 }
 
 /** Share of corrective orders opened in the period that repeat a completed order (same asset and failure mode, within the window). */
@@ -66,20 +73,23 @@ export function repeatFailureRate(orders: readonly WorkOrderFact[], p: Period) {
 /**
  * Per asset model: MTBF = operating hours of the model's assets in the period
  * (hour meter) / corrective failures in the period; MTTR = mean downtime of
- * those repairs. Null where there is nothing to divide by.
+ * those repairs. Null, never 0, where undefined: MTBF without failures or
+ * without metered hours (no hour meter data is not "fails at once"), MTTR
+ * without failures; operating hours null where nothing was metered.
  */
 export function mtbfMttr(completions: readonly CompletionFact[], operatingMsByModel: ReadonlyMap<string, number>, p: Period) {
   const failures = completions.filter((c) => c.kind === 'corrective' && inPeriod(c.failureAt, p));
   const models = new Set([...operatingMsByModel.keys(), ...failures.map((f) => f.assetModelId)]);
   return [...models].sort().map((assetModelId) => {
     const mine = failures.filter((f) => f.assetModelId === assetModelId);
-    const operatingHours = (operatingMsByModel.get(assetModelId) ?? 0) / HOUR_MS;
+    const metered = operatingMsByModel.get(assetModelId);
+    const operatingHours = metered === undefined ? null : metered / HOUR_MS;
     const downtime = mine.reduce((s, f) => s + (f.downtimeTo - f.downtimeFrom), 0) / HOUR_MS;
     return {
       assetModelId,
       failures: mine.length,
-      operatingHours: r2(operatingHours),
-      mtbfHours: mine.length ? r2(operatingHours / mine.length) : null,
+      operatingHours: operatingHours === null ? null : r2(operatingHours),
+      mtbfHours: mine.length && operatingHours ? r2(operatingHours / mine.length) : null,
       mttrHours: mine.length ? r2(downtime / mine.length) : null,
     };
   });
@@ -206,7 +216,7 @@ export interface MovementFact {
   at: number;
 }
 
-const ON_HAND_DELTA: Record<string, number> = { receipt: 1, transfer_in: 1, adjustment: 1, issue: -1, transfer_out: -1, reservation: 0, release: 0 };
+const ON_HAND_DELTA: Record<string, number> = { receipt: 1, transfer_in: 1, adjustment: 1, return: 1, issue: -1, transfer_out: -1, reservation: 0, release: 0 };
 
 /**
  * Inventory turnover per location = cost of units issued in the period /
@@ -282,4 +292,62 @@ export function backlog(orders: readonly WorkOrderFact[], now: number) {
   const summary = { total: rows.length, breached: 0, at_risk: 0, on_track: 0, no_sla: 0 };
   for (const r of rows) summary[r.slaStatus]++;
   return { rows, summary };
+}
+
+// ---------------------------------------------------------------- parts reconciliation
+
+export interface ReconciliationData {
+  consumed: readonly { workOrderId: string; partId: string; partNumber: string; quantity: number }[];
+  movements: readonly { workOrderId: string; partId: string; partNumber: string; kind: 'issue' | 'return'; quantity: number; warehouseCode: string }[];
+  returns: readonly { workOrderId: string; partId: string; partNumber: string; condition: 'unused' | 'defective'; quantity: number }[];
+}
+
+/**
+ * One row per work order and part: consumed (on the completion) against
+ * issued and returned unused (ledger) and returned defective (the replaced
+ * units). `stockDifference` = issued - returned unused - consumed must be 0
+ * (stock follows use); `notReturned` = consumed - returned defective is what
+ * the technician still owes back (DOMAIN.md: a part "used" that never comes
+ * back is a red line). Rows that need a look come first.
+ */
+export function partsReconciliation(d: ReconciliationData) {
+  const rows = new Map<
+    string,
+    { workOrderId: string; partNumber: string; consumed: number; issued: number; returnedUnused: number; returnedDefective: number; issuedFrom: Set<string> }
+  >();
+  const row = (workOrderId: string, partId: string, partNumber: string) => {
+    const key = `${workOrderId}|${partId}`;
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { workOrderId, partNumber, consumed: 0, issued: 0, returnedUnused: 0, returnedDefective: 0, issuedFrom: new Set() }));
+    return r;
+  };
+  for (const c of d.consumed) row(c.workOrderId, c.partId, c.partNumber).consumed += c.quantity;
+  for (const m of d.movements) {
+    const r = row(m.workOrderId, m.partId, m.partNumber);
+    if (m.kind === 'issue') {
+      r.issued += m.quantity;
+      r.issuedFrom.add(m.warehouseCode);
+    } else r.returnedUnused += m.quantity;
+  }
+  for (const x of d.returns) if (x.condition === 'defective') row(x.workOrderId, x.partId, x.partNumber).returnedDefective += x.quantity;
+  const rank = { stock_mismatch: 0, return_missing: 1, ok: 2 } as const;
+  return [...rows.values()]
+    .map((r) => {
+      const stockDifference = r.issued - r.returnedUnused - r.consumed;
+      const notReturned = Math.max(0, r.consumed - r.returnedUnused - r.returnedDefective);
+      const status: keyof typeof rank = stockDifference !== 0 ? 'stock_mismatch' : notReturned > 0 ? 'return_missing' : 'ok';
+      return {
+        workOrderId: r.workOrderId,
+        partNumber: r.partNumber,
+        consumed: r.consumed,
+        issued: r.issued,
+        issuedFrom: [...r.issuedFrom].sort().join(' '),
+        returnedUnused: r.returnedUnused,
+        returnedDefective: r.returnedDefective,
+        stockDifference,
+        notReturned,
+        status,
+      };
+    })
+    .sort((a, b) => rank[a.status] - rank[b.status] || a.workOrderId.localeCompare(b.workOrderId) || a.partNumber.localeCompare(b.partNumber));
 }
