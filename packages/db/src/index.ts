@@ -68,6 +68,7 @@ export {
   type DraftResult,
   type DraftHeader,
   type DraftOutcome,
+  type IssueGate,
   type NewInvoiceLine,
 } from './repositories/billing.js';
 import { billingRepository } from './repositories/billing.js';

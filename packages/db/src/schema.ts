@@ -402,6 +402,9 @@ export interface InvoicesTable extends Timestamps {
   total_minor: number;
   issued_at: Nullable<number>;
   run_id: Nullable<string>;
+  /** Migration 0012: why an admin issued it before its period closed, and who. */
+  issue_forced_reason?: Nullable<string>;
+  issue_forced_by?: Nullable<string>;
 }
 
 export interface InvoiceLinesTable {
@@ -416,6 +419,9 @@ export interface InvoiceLinesTable {
   quantity: number;
   unit_price_minor: number;
   amount_minor: number;
+  /** Migration 0012: for an adjustment line, the start of the issued period it corrects and the part of its charge. */
+  adjusts_period?: Nullable<string>;
+  adjusts_kind?: Nullable<string>;
 }
 
 export interface InvoiceUsageTable {

@@ -305,13 +305,53 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     expect(await svc.coverage.coveringContract(a, Date.UTC(2028, 1, 10))).toBeUndefined();
   });
 
+  it('marks drafts of open periods provisional and issues them only after the grace, or forced with a recorded reason, never using up a number', async () => {
+    const counter = async () =>
+      Number((await db.kysely.selectFrom('document_counters').select('last_value').where('series', '=', 'invoice').where('year', '=', 2026).executeTakeFirst())?.last_value ?? 0);
+    const a = await asset();
+    const c = await svc.createContract(pbh([a], {}, '2026-05-01', '2026-12-31'));
+    await meter(a, '2026-05-01', '2026-06-15', 4);
+    // NOW is 15 June 12:00: June is running.
+    const june = await svc.invoiceContract(c.id, '2026-06');
+    const draft = await svc.getInvoice(june.invoiceId!);
+    const closes = Date.UTC(2026, 6, 1) + 72 * H; // 1 July 00:00 + the default 72 h grace
+    expect([draft.provisional, draft.issuableAt]).toEqual([true, closes]);
+    expect((await svc.listInvoices({ contractId: c.id })).items.map((i) => i.provisional)).toEqual([true]);
+    const before = await counter();
+    const err = await expectAppError(svc.issue(june.invoiceId!), 'PERIOD_NOT_CLOSED');
+    expect(err.message).toMatch(/2026-06-30/);
+    expect(await counter()).toBe(before);
+    expect((await svc.getInvoice(june.invoiceId!)).status).toBe('draft');
+
+    // May ended, but within its grace (2 days after, grace 72 h) it is still provisional; after it, it issues.
+    const at = (ms: number) => createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => ms, graceMs: 72 * H });
+    const mayEnd = Date.UTC(2026, 5, 1);
+    const may = await at(mayEnd + 48 * H).invoiceContract(c.id, '2026-05');
+    expect((await at(mayEnd + 48 * H).getInvoice(may.invoiceId!)).provisional).toBe(true);
+    await expectAppError(at(mayEnd + 72 * H - 1).issue(may.invoiceId!), 'PERIOD_NOT_CLOSED');
+    expect(await counter()).toBe(before);
+    const mayIssued = await at(mayEnd + 72 * H).issue(may.invoiceId!);
+    expect([mayIssued.status, mayIssued.provisional, mayIssued.issueForcedReason]).toEqual(['issued', false, null]);
+    expect(await counter()).toBe(before + 1);
+    expect(mayIssued.number).toBe(`2026-${String(before + 1).padStart(6, '0')}`);
+
+    // Forced: issued now with the reason and who forced it on the invoice; the next number follows without a gap.
+    const forced = await svc.issue(june.invoiceId!, { reason: 'customer closes its books early', by: 'key_admin' });
+    expect([forced.status, forced.number, forced.issueForcedReason, forced.issueForcedBy]).toEqual([
+      'issued',
+      `2026-${String(before + 2).padStart(6, '0')}`,
+      'customer closes its books early',
+      'key_admin',
+    ]);
+  });
+
   it('reports service P&L per contract and whole-life cost per asset', async () => {
     const a = await asset();
-    const c = await svc.createContract(pbh([a], {}, '2026-07-01', '2026-12-31'));
-    await meter(a, '2026-07-01', '2026-07-31', 2);
-    await svc.issue((await svc.invoiceContract(c.id, '2026-07')).invoiceId!);
-    facts.addCost({ workOrderId: 'wo_P', assetId: a, at: Date.UTC(2026, 6, 3), partsCostMinor: 20_000, labourCostMinor: 15_000, travelCostMinor: 5_000, currency: 'EUR' });
-    const rows = await svc.reports.pnl('contract', '2026-07-01', '2026-07-31');
+    const c = await svc.createContract(pbh([a], {}, '2026-03-01', '2026-12-31'));
+    await meter(a, '2026-03-01', '2026-03-31', 2);
+    await svc.issue((await svc.invoiceContract(c.id, '2026-03')).invoiceId!);
+    facts.addCost({ workOrderId: 'wo_P', assetId: a, at: Date.UTC(2026, 2, 3), partsCostMinor: 20_000, labourCostMinor: 15_000, travelCostMinor: 5_000, currency: 'EUR' });
+    const rows = await svc.reports.pnl('contract', '2026-03-01', '2026-03-31');
     const row = rows.find((r) => r.key === c.id)!;
     // revenue 62 h x 50.00 = 310,000 ; cost 40,000 ; margin 270,000
     expect([row.revenue.totalMinor, row.cost.totalMinor, row.marginMinor]).toEqual([310_000, 40_000, 270_000]);

@@ -6,6 +6,7 @@ import {
   CreditNoteView,
   InvoiceView,
 } from '@hourmeter/domain';
+import { AppError } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -21,6 +22,11 @@ const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
 const Day = z.iso.date();
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const allow = { allow: ['account-manager'] as const };
+
+/** Issuing: `force` (admins only) issues a provisional draft before its period closes, with the reason recorded. */
+const IssueInput = z
+  .object({ force: z.boolean().default(false), reason: z.string().trim().min(3).max(1000).optional() })
+  .refine((b) => !b.force || b.reason !== undefined, { message: 'a forced issue needs a reason', path: ['reason'] });
 
 const RunView = z.object({
   id: z.string(),
@@ -219,8 +225,21 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
 
   app.post('/invoices/:id/issue', {
     config: allow,
-    schema: { tags, summary: 'Issue a draft: assigns the next number of the year and makes it immutable', params: Id, response: { 200: InvoiceView } },
-    handler: async (req) => svc.issue(req.params.id),
+    schema: {
+      tags,
+      summary:
+        'Issue a draft once its period has closed (period end + HM_BILLING_GRACE_HOURS): assigns the next number of the year and makes it immutable. ' +
+        'Earlier, only an admin can force it, with a reason that is recorded on the invoice.',
+      params: Id,
+      body: IssueInput.nullish(),
+      response: { 200: InvoiceView },
+    },
+    handler: async (req) => {
+      const body = req.body;
+      if (!body?.force) return svc.issue(req.params.id);
+      if (req.principal?.role !== 'admin') throw new AppError('FORBIDDEN', 'only an admin can issue an invoice before its period has closed');
+      return svc.issue(req.params.id, { reason: body.reason!, by: req.principal.keyId });
+    },
   });
 
   app.post('/invoices/:id/credit-notes', {

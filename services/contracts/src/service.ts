@@ -30,6 +30,16 @@ export interface ContractsDeps {
   costs: ServiceCostSource;
   logger: Logger;
   now?: (() => number) | undefined;
+  /** Grace for late data after a period ends before its invoice can be issued (HM_BILLING_GRACE_HOURS); default 72 h. */
+  graceMs?: number | undefined;
+}
+
+export const DEFAULT_GRACE_MS = 72 * 3_600_000;
+
+/** Who forces an early issue, and why (recorded on the invoice). */
+export interface ForcedIssue {
+  reason: string;
+  by: string;
 }
 
 export interface RunOutcome {
@@ -58,6 +68,17 @@ export function createContractsService(deps: ContractsDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ svc: 'contracts' });
   const runs = new Map<string, Promise<RunResult>>();
+  const graceMs = deps.graceMs ?? DEFAULT_GRACE_MS;
+
+  /** A period closes for late data `graceMs` after its last day ends. */
+  const closesAt = (periodEnd: string) => dayMs(periodEnd) + DAY_MS + graceMs;
+
+  /** A draft of a period that has not closed is provisional; it says when it can be issued. */
+  function present(inv: InvoiceView): InvoiceView {
+    if (inv.status !== 'draft') return { ...inv, provisional: false, issuableAt: null };
+    const at = closesAt(inv.periodEnd);
+    return { ...inv, provisional: now() < at, issuableAt: at };
+  }
 
   function clip(fp: Period, c: ContractWithHistory): Period | undefined {
     const p = { start: maxDay(fp.start, c.startsOn), end: minDay(fp.end, c.endsOn) };
@@ -261,9 +282,16 @@ export function createContractsService(deps: ContractsDeps) {
       await runs.get(id)?.catch(() => {});
     },
 
-    getInvoice: (id: string) => billing.getInvoice(id),
-    listInvoices: billing.listInvoices,
-    issue: (id: string) => billing.issue(id, now()),
+    getInvoice: async (id: string) => present(await billing.getInvoice(id)),
+    async listInvoices(...args: Parameters<BillingRepository['listInvoices']>) {
+      const page = await billing.listInvoices(...args);
+      return { ...page, items: page.items.map(present) };
+    },
+    /**
+     * Issues a draft once its period has closed (end + grace). Earlier only
+     * with `forced` (the API lets admins only), whose reason stays on the invoice.
+     */
+    issue: async (id: string, forced?: ForcedIssue) => present(await billing.issue(id, now(), { closesAt, forced })),
     creditNote: (invoiceId: string, input: CreditNoteInput) => billing.creditNote(invoiceId, input, now()),
     creditNotes: (invoiceId: string) => billing.creditNotes(invoiceId),
   };

@@ -58,6 +58,12 @@ export interface DraftHeader {
   usageFrom: string;
 }
 
+/** When a draft may be issued: its period closes at `closesAt(periodEnd)`; `forced` issues it earlier. */
+export interface IssueGate {
+  closesAt?: ((periodEnd: string) => number) | undefined;
+  forced?: { reason: string; by: string } | undefined;
+}
+
 export type DraftOutcome = { outcome: 'created' | 'refreshed' | 'already_issued'; invoiceId: string; totalMinor: number };
 
 const key = (assetId: string, day: string) => `${assetId}|${day}`;
@@ -75,6 +81,8 @@ function lineFromRow(r: Record<string, unknown>): StoredInvoiceLine {
     quantity: Number(r.quantity),
     unitPriceMinor: Number(r.unit_price_minor),
     amountMinor: Number(r.amount_minor),
+    adjustsPeriod: (r.adjusts_period as string | null | undefined) ?? null,
+    adjustsKind: (r.adjusts_kind as StoredInvoiceLine['adjustsKind'] | undefined) ?? null,
   };
 }
 
@@ -149,6 +157,8 @@ export function billingRepository(db: Kysely<Database>) {
       totalMinor: Number(h.total_minor),
       creditedMinor,
       issuedAt: h.issued_at === null ? null : Number(h.issued_at),
+      issueForcedReason: h.issue_forced_reason ?? null,
+      issueForcedBy: h.issue_forced_by ?? null,
       lines,
       createdAt: Number(h.created_at),
       updatedAt: Number(h.updated_at),
@@ -367,6 +377,8 @@ export function billingRepository(db: Kysely<Database>) {
           quantity: l.quantity,
           unit_price_minor: l.unitPriceMinor,
           amount_minor: l.amountMinor,
+          adjusts_period: l.adjustsPeriod ?? null,
+          adjusts_kind: l.adjustsKind ?? null,
         }));
         for (let i = 0; i < lines.length; i += 300) await tx.insertInto('invoice_lines').values(lines.slice(i, i + 300)).execute();
         const usageRows = result.usage
@@ -408,18 +420,39 @@ export function billingRepository(db: Kysely<Database>) {
       return { items, nextCursor: ids.length > limit ? page.at(-1)!.id : null };
     },
 
-    /** Issues a draft: assigns the next number of the issue year (`2026-000001`) and freezes it. */
-    issue(id: string, now = Date.now()): Promise<InvoiceView> {
+    /**
+     * Issues a draft: assigns the next number of the issue year (`2026-000001`)
+     * and freezes it. A draft whose period has not closed (`closesAt(periodEnd)`
+     * still ahead) is refused with PERIOD_NOT_CLOSED before a number is taken,
+     * unless `forced` says who forces it and why (recorded on the invoice).
+     */
+    issue(id: string, now = Date.now(), gate: IssueGate = {}): Promise<InvoiceView> {
       return write(async (tx) => {
-        const h = await tx.selectFrom('invoices').select(['status', 'number']).where('id', '=', id).executeTakeFirst();
+        const h = await tx.selectFrom('invoices').select(['status', 'number', 'period_end']).where('id', '=', id).executeTakeFirst();
         if (!h) throw notFound('invoice', id);
         if (h.status !== 'draft') throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued as ${h.number}`, { number: h.number });
+        const closesAt = gate.closesAt?.(h.period_end);
+        const early = closesAt !== undefined && now < closesAt;
+        if (early && !gate.forced) {
+          throw new AppError(
+            'PERIOD_NOT_CLOSED',
+            `invoice ${id} is provisional: its period ends ${h.period_end} and closes for late data at ${new Date(closesAt).toISOString()}; issue it then, or an admin can force it with a reason`,
+            { issuableAt: closesAt },
+          );
+        }
         const year = new Date(now).getUTCFullYear();
         const n = await nextNumber(tx, 'invoice', year);
         const number = `${year}-${String(n).padStart(6, '0')}`;
         const res = await tx
           .updateTable('invoices')
-          .set({ status: 'issued', number, issued_at: now, updated_at: now })
+          .set({
+            status: 'issued',
+            number,
+            issued_at: now,
+            updated_at: now,
+            issue_forced_reason: early ? gate.forced!.reason : null,
+            issue_forced_by: early ? gate.forced!.by : null,
+          })
           .where('id', '=', id)
           .where('status', '=', 'draft')
           .executeTakeFirst();
