@@ -69,6 +69,7 @@ export {
   type DraftHeader,
   type DraftOutcome,
   type IssueGate,
+  type ChargedLine,
   type NewInvoiceLine,
 } from './repositories/billing.js';
 import { billingRepository } from './repositories/billing.js';

@@ -201,11 +201,10 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     expect(await svc.getInvoice(jan.invoiceId!)).toEqual(issued);
     const feb = await svc.invoiceContract(c.id, '2026-02');
     // February: 28 x 10 h = 280 h x 50.00 = 1,400,000
-    // adjustments: +2 h x 50.00 = 10,000 ; -1 h x 50.00 = -5,000
+    // January recomputed: 311 h x 50.00 = 1,555,000, billed 1,550,000: one adjustment of +1 h = 5,000
     expect(await lines(feb.invoiceId!)).toEqual([
       ['usage', 1_400_000],
-      ['adjustment', 10_000],
-      ['adjustment', -5_000],
+      ['adjustment', 5_000],
     ]);
     // Running February again is idempotent (same invoice, same lines, adjustment not doubled).
     const again = await svc.invoiceContract(c.id, '2026-02');
@@ -220,6 +219,98 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     // The database itself refuses to edit an issued invoice or its lines.
     await expect(sql`UPDATE invoices SET total_minor = 1 WHERE id = ${jan.invoiceId}`.execute(db.kysely)).rejects.toThrow(/HM_IMMUTABLE/);
     await expect(sql`DELETE FROM invoice_lines WHERE invoice_id = ${jan.invoiceId}`.execute(db.kysely)).rejects.toThrow(/HM_IMMUTABLE/);
+  });
+
+  it('recomputes a late-usage period under its minimum, escalation and credit cap, and bills the difference once', async () => {
+    const a = await asset();
+    const b = await asset();
+    // Year 2 starts 16 January 2026 (rate 50.00 -> 55.00); minimum 700 h per month for the two assets.
+    const c = await svc.createContract(pbh([a, b], { annualEscalationPercent: 10, minimumHoursPerPeriod: 700 }, '2025-01-16'));
+    await meter(a, '2026-01-01', '2026-02-28', 10);
+    await meter(b, '2026-01-01', '2026-02-28', 10);
+    const t = (d: number, h: number) => Date.UTC(2026, 0, d, h);
+    facts.addDowntime({ workOrderId: 'wo_L1', assetId: a, from: t(20, 0), to: t(20, 0) + 30 * H, cause: 'design', planned: false });
+    const jan = await svc.issue((await svc.invoiceContract(c.id, '2026-01')).invoiceId!);
+    // usage per asset: 15 d x 10 h x 50.00 = 750,000 + 16 d x 10 h x 55.00 = 880,000 -> 1,630,000 ; two assets 3,260,000
+    // metered 620 h < 700 h: true-up 80 h x 55.00 = 440,000 ; charge 3,700,000
+    // availability: 30 h of 1,488 h -> 97.984% -> 1 step x 2% = -74,000
+    expect(jan.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['usage', 750_000],
+      ['usage', 880_000],
+      ['usage', 750_000],
+      ['usage', 880_000],
+      ['minimum_true_up', 440_000],
+      ['availability_credit', -74_000],
+    ]);
+    // Late data: a ran 20 h more on 25 January (year 2).
+    await meter(a, '2026-01-25', '2026-01-25', 30);
+    const feb = await svc.invoiceContract(c.id, '2026-02');
+    const adj = (await svc.getInvoice(feb.invoiceId!)).lines.filter((l) => l.kind === 'adjustment');
+    // January now: a 1,630,000 + 20 h x 55.00 = 1,740,000 ; metered 640 h: true-up 60 h x 55.00 = 330,000
+    // charge 3,700,000 + 110,000 - 110,000 = 3,700,000: the credit is unchanged. Net difference 0.
+    expect(adj.map((l) => [l.adjustsPeriod, l.adjustsKind, l.assetId, l.quantity, l.amountMinor])).toEqual([
+      ['2026-01-01', 'usage', a, 20, 110_000],
+      ['2026-01-01', 'minimum_true_up', null, 60, -110_000],
+    ]);
+    // More late data beyond the minimum: b ran 100 h more on 26 January.
+    await meter(b, '2026-01-26', '2026-01-26', 110);
+    const feb2 = await svc.invoiceContract(c.id, '2026-02');
+    expect(feb2.invoiceId).toBe(feb.invoiceId);
+    const adj2 = (await svc.getInvoice(feb.invoiceId!)).lines.filter((l) => l.kind === 'adjustment');
+    // January now: usage 3,260,000 + 110,000 + 550,000 = 3,920,000 ; 740 h: no true-up (-440,000 billed back)
+    // credit 2% of 3,920,000 = -78,400, billed -74,000: -4,400
+    expect(adj2.map((l) => [l.adjustsKind, l.assetId, l.amountMinor])).toEqual([
+      ['usage', a, 110_000],
+      ['usage', b, 550_000],
+      ['minimum_true_up', null, -440_000],
+      ['availability_credit', null, -4_400],
+    ]);
+    const total = (await svc.getInvoice(feb.invoiceId!)).lines.reduce((s, l) => s + l.amountMinor, 0);
+    expect((await svc.getInvoice(feb.invoiceId!)).totalMinor).toBe(total);
+    // Issued, February settles January: March carries no January adjustment, and January's invoice is unchanged.
+    const febIssued = await svc.issue(feb.invoiceId!);
+    expect(febIssued.lines.filter((l) => l.kind === 'adjustment')).toHaveLength(4);
+    await meter(a, '2026-03-01', '2026-03-31', 10);
+    await meter(b, '2026-03-01', '2026-03-31', 10);
+    const mar = await svc.invoiceContract(c.id, '2026-03');
+    expect((await svc.getInvoice(mar.invoiceId!)).lines.filter((l) => l.kind === 'adjustment')).toEqual([]);
+    expect(await svc.getInvoice(jan.id)).toEqual(jan);
+  });
+
+  it('validates downtime windows and turns a correction after issue into a credit adjustment on the next invoice', async () => {
+    const a = await asset(); // commissioned 2024-01-01
+    const c = await svc.createContract(pbh([a]));
+    await meter(a, '2026-01-01', '2026-02-28', 10);
+    const t = (d: number, h: number) => Date.UTC(2026, 0, d, h);
+    facts.addDowntime({ workOrderId: 'wo_V1', assetId: a, from: t(5, 0), to: t(5, 20), cause: 'design', planned: false });
+    facts.addDowntime({ workOrderId: 'wo_V2', assetId: a, from: t(5, 10), to: t(6, 0), cause: 'design', planned: false }); // overlaps: merged, +4 h
+    facts.addDowntime({ workOrderId: 'wo_V3', assetId: a, from: Date.UTC(2021, 0, 1), to: t(3, 0), cause: 'design', planned: false }); // before commissioning
+    facts.addDowntime({ workOrderId: 'wo_V4', assetId: a, from: t(30, 0), to: Date.UTC(2026, 11, 1), cause: 'design', planned: false }); // ends after NOW
+    const avail = await svc.availability(c.id, '2026-01');
+    expect(avail.events.map((e) => [e.workOrderId, e.reason, e.countedMs])).toEqual([
+      ['wo_V3', 'outside_asset_life', 0],
+      ['wo_V1', 'unplanned', 20 * H],
+      ['wo_V2', 'unplanned', 4 * H],
+      ['wo_V4', 'outside_asset_life', 0],
+    ]);
+    // 24 h of 744 h -> 96.774% -> 1.226 points below 98 -> 3 steps x 2% = 6% of 1,550,000 = -93,000
+    const jan = await svc.issue((await svc.invoiceContract(c.id, '2026-01')).invoiceId!);
+    expect(jan.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['usage', 1_550_000],
+      ['availability_credit', -93_000],
+    ]);
+    // The work order's window is corrected after January was issued: 5 January 00:00-08:00 and 5 January 06:00-10:00 -> 10 h.
+    facts.correctDowntime('wo_V1', { from: t(5, 0), to: t(5, 8) });
+    facts.correctDowntime('wo_V2', { from: t(5, 6), to: t(5, 10) });
+    expect((await svc.availability(c.id, '2026-01')).downtimeMs).toBe(10 * H);
+    // 734/744 = 98.656%: no credit any more -> +93,000 on February's invoice; January's invoice is unchanged.
+    const feb = await svc.invoiceContract(c.id, '2026-02');
+    expect(await lines(feb.invoiceId!)).toEqual([
+      ['usage', 1_400_000],
+      ['adjustment', 93_000],
+    ]);
+    expect((await svc.getInvoice(feb.invoiceId!)).lines[1]!.adjustsKind).toBe('availability_credit');
+    expect(await svc.getInvoice(jan.id)).toEqual(jan);
   });
 
   it('makes one invoice per contract and period whatever runs repeat or race', async () => {

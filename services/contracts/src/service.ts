@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, type Period } from './core/calendar.js';
 import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';
-import { availability, isPbh, versionOn, type Availability } from './core/terms.js';
+import { availability, isPbh, versionOn, type AssetLife } from './core/terms.js';
 import { serviceReports } from './pnl.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
@@ -102,11 +102,11 @@ export function createContractsService(deps: ContractsDeps) {
     return { full, period };
   }
 
-  async function pbhTermsForAvailability(c: ContractWithHistory, period: Period): Promise<Availability> {
-    const v = versionOn(c, period.end);
-    if (!isPbh(v.terms)) throw new AppError('VALIDATION_FAILED', `contract ${c.id} is ${c.kind}: availability applies to PBH contracts`);
-    const events = await deps.downtime.unplannedDowntime(v.assetIds, dayMs(period.start), dayMs(period.end) + DAY_MS);
-    return availability(v.terms, v.assetIds, period, period, events);
+  /** Where each asset's downtime can lie: from its commissioning to now. */
+  async function assetLife(assetIds: readonly string[]): Promise<AssetLife> {
+    const facts = await billing.assetFacts(assetIds);
+    const at = now();
+    return new Map([...facts].map(([id, f]) => [id, { from: dayMs(f.commissionedOn), to: at }]));
   }
 
   /** Which parts of a work order the customer pays on this contract's invoice, if any. */
@@ -158,7 +158,9 @@ export function createContractsService(deps: ContractsDeps) {
     await meterUsage(assets, usageFrom, period.end);
     const from = dayMs(period.start);
     const to = dayMs(period.end) + DAY_MS;
-    const downtime = c.kind === 'pbh' ? await deps.downtime.unplannedDowntime(assets, from, to) : [];
+    // Downtime from the oldest issued period on: a corrected window there becomes an adjustment.
+    const downtime = c.kind === 'pbh' ? await deps.downtime.unplannedDowntime(assets, dayMs(usageFrom), to) : [];
+    const life = c.kind === 'pbh' ? await assetLife(assets) : undefined;
     const work: BillableWork[] = [];
     for (const w of await deps.work.completedWork(assets, from, to)) {
       const b = await billable(c, w, warnings);
@@ -166,7 +168,7 @@ export function createContractsService(deps: ContractsDeps) {
     }
     const res = await billing.upsertDraft(
       { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: assets, usageFrom },
-      (ctx: DraftContext) => computeInvoice({ contract: c, period, fullPeriod: full, downtime, work }, ctx),
+      (ctx: DraftContext) => computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: life }, ctx),
       now(),
     );
     return { contractId: c.id, outcome: res.outcome, invoiceId: res.invoiceId, totalMinor: res.totalMinor };
@@ -245,11 +247,10 @@ export function createContractsService(deps: ContractsDeps) {
     async availability(contractId: string, month: string) {
       const c = await contracts.get(contractId);
       const { period, full } = periodOf(c, month);
-      const a = await pbhTermsForAvailability(c, period);
-      // Recompute with the full period for prorated numeric schedules.
       const v = versionOn(c, period.end);
-      const events = a.events.map(({ counted: _c, reason: _r, countedMs: _m, ...e }) => e);
-      return { contractId, ...availability(v.terms as PbhTermsInput, v.assetIds, period, full, events) };
+      if (!isPbh(v.terms)) throw new AppError('VALIDATION_FAILED', `contract ${c.id} is ${c.kind}: availability applies to PBH contracts`);
+      const events = await deps.downtime.unplannedDowntime(v.assetIds, dayMs(period.start), dayMs(period.end) + DAY_MS);
+      return { contractId, ...availability(v.terms, v.assetIds, period, full, events, await assetLife(v.assetIds)) };
     },
 
     runPeriod,

@@ -40,6 +40,19 @@ export interface DraftContext {
   issuedPeriods: { start: string; end: string }[];
   /** Work orders already billed on another invoice of this contract. */
   billedWorkOrders: Set<string>;
+  /** The charge lines (usage, minimum true-up, availability credit, adjustments) of the contract's other invoices. */
+  chargedLines: ChargedLine[];
+}
+
+/** A line of a period's PBH charge, with the period of the invoice it is on. */
+export interface ChargedLine {
+  periodStart: string;
+  kind: string;
+  assetId: string | null;
+  fromDay: string | null;
+  amountMinor: number;
+  adjustsPeriod: string | null;
+  adjustsKind: 'usage' | 'minimum_true_up' | 'availability_credit' | null;
 }
 
 export interface DraftResult {
@@ -65,6 +78,8 @@ export interface IssueGate {
 }
 
 export type DraftOutcome = { outcome: 'created' | 'refreshed' | 'already_issued'; invoiceId: string; totalMinor: number };
+
+const CHARGE_KINDS = new Set(['usage', 'minimum_true_up', 'availability_credit']);
 
 const key = (assetId: string, day: string) => `${assetId}|${day}`;
 export const usageKey = key;
@@ -215,6 +230,21 @@ export function billingRepository(db: Kysely<Database>) {
   }
 
   return {
+    /** Commissioning day and owning customer (through its site) of each asset, 500 per query. */
+    async assetFacts(assetIds: readonly string[]): Promise<Map<string, { commissionedOn: string; customerId: string }>> {
+      const out = new Map<string, { commissionedOn: string; customerId: string }>();
+      for (let i = 0; i < assetIds.length; i += 500) {
+        const rows = await db
+          .selectFrom('assets')
+          .innerJoin('sites', 'sites.id', 'assets.site_id')
+          .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id'])
+          .where('assets.id', 'in', assetIds.slice(i, i + 500))
+          .execute();
+        for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id });
+      }
+      return out;
+    },
+
     /** The hour meter's current daily totals for many assets at once (the metering source). */
     meterDays: (assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> => meteredDays(db, assetIds, fromDay, toDay),
 
@@ -347,20 +377,43 @@ export function billingRepository(db: Kysely<Database>) {
           .where('status', '=', 'issued')
           .orderBy('period_start')
           .execute();
-        const woRows = await tx
+        const otherLines = await tx
           .selectFrom('invoice_lines')
           .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
-          .select('invoice_lines.work_order_id')
+          .select([
+            'invoices.period_start',
+            'invoices.status',
+            'invoice_lines.kind',
+            'invoice_lines.asset_id',
+            'invoice_lines.work_order_id',
+            'invoice_lines.from_day',
+            'invoice_lines.amount_minor',
+            'invoice_lines.adjusts_period',
+            'invoice_lines.adjusts_kind',
+          ])
           .where('invoices.contract_id', '=', header.contractId)
           .where('invoices.id', '!=', inv.id)
-          .where('invoice_lines.work_order_id', 'is not', null)
           .execute();
+        const woRows = otherLines.filter((l) => l.work_order_id !== null);
+        // An issued period's own charge lines, and adjustments on any other invoice.
+        const chargedLines: ChargedLine[] = otherLines
+          .filter((l) => (l.kind === 'adjustment' ? true : l.status === 'issued' && CHARGE_KINDS.has(l.kind)))
+          .map((l) => ({
+            periodStart: l.period_start,
+            kind: l.kind,
+            assetId: l.asset_id,
+            fromDay: l.from_day,
+            amountMinor: Number(l.amount_minor),
+            adjustsPeriod: l.adjusts_period ?? null,
+            adjustsKind: (l.adjusts_kind ?? null) as ChargedLine['adjustsKind'],
+          }));
         const result = compute({
           invoiceId: inv.id,
           usage,
           billed,
           issuedPeriods: issued.map((p) => ({ start: p.period_start, end: p.period_end })),
           billedWorkOrders: new Set(woRows.map((r) => r.work_order_id!)),
+          chargedLines,
         });
 
         await tx.deleteFrom('invoice_lines').where('invoice_id', '=', inv.id).execute();
