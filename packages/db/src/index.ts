@@ -55,6 +55,9 @@ import { workOrderRepository } from './repositories/work-orders.js';
 export {
   contractRepository,
   previousDay,
+  ownerOn,
+  type AssetFacts,
+  type OwnerChange,
   type ContractRepository,
   type ContractFilters,
 } from './repositories/contracts.js';

@@ -449,7 +449,17 @@ export interface DocumentCountersTable {
   last_value: number;
 }
 
+/** Migration 0012: an asset's owners over time (one row per owner change; none while it never changed). */
+export interface AssetOwnersTable {
+  asset_id: string;
+  from_day: string;
+  customer_id: string;
+  site_id: string;
+  recorded_at: number;
+}
+
 export interface Database {
+  asset_owners: AssetOwnersTable;
   contracts: ContractsTable;
   contract_versions: ContractVersionsTable;
   contract_assets: ContractAssetsTable;

@@ -313,6 +313,51 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     expect(await svc.getInvoice(jan.id)).toEqual(jan);
   });
 
+  it('covers only assets of the customer; an owner change ends the old coverage and work is billed to the owner at the time', async () => {
+    const other = await repos.customers.create({
+      name: 'Beta Mills',
+      currency: 'EUR',
+      value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'small', influence: 0 },
+    });
+    const otherSite = (await repos.sites.create({ customerId: other.id, name: 'Mill', timezone: 'UTC' })).id;
+    const a = await asset();
+    const tm = (cust: string, startsOn: string) =>
+      ContractInput.parse({ customerId: cust, assetIds: [a], startsOn, endsOn: '2026-12-31', currency: 'EUR', terms: { kind: 'time_and_materials', labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 0, partsMarkupPercent: 0 } });
+    // Beta Mills does not own the asset: refused, nothing written.
+    const err = await expectAppError(svc.createContract(tm(other.id, '2026-01-01')), 'VALIDATION_FAILED');
+    expect(err.message).toContain(a);
+    expect((await svc.listContracts({ assetId: a })).items).toHaveLength(0);
+
+    const p = await svc.createContract(pbh([a]));
+    const t1 = await svc.createContract(tm(customerId, '2026-01-01'));
+    await meter(a, '2026-01-01', '2026-02-28', 10);
+    await svc.issue((await svc.invoiceContract(p.id, '2026-01')).invoiceId!);
+    const work = (id: string, day: number) => ({ workOrderId: id, assetId: a, completedAt: Date.UTC(2026, 1, day, 12), cause: 'customer_use', inWarranty: false, labourHours: 2, travelHours: 0, parts: [] });
+    facts.addWork(work('wo_O1', 10));
+    facts.addWork(work('wo_O2', 20));
+
+    // Sold to Beta Mills from 15 February.
+    await expectAppError(svc.changeOwner(a, { siteId: otherSite, effectiveOn: '2026-07-01' }), 'VALIDATION_FAILED'); // after NOW
+    const moved = await svc.changeOwner(a, { siteId: otherSite, effectiveOn: '2026-02-15' });
+    expect(moved.endedCoverage.map((e) => e.contractId).sort()).toEqual([p.id, t1.id].sort());
+    expect(await svc.coverage.coveringContract(a, Date.UTC(2026, 1, 14))).toBe(p.id);
+    expect(await svc.coverage.coveringContract(a, Date.UTC(2026, 1, 15))).toBeUndefined();
+    await expectAppError(svc.changeOwner(a, { siteId: otherSite, effectiveOn: '2026-03-01' }), 'VALIDATION_FAILED'); // already Beta's
+
+    // PBH February: 14 days x 10 h x 50.00 = 700,000 (not the 28 days metered)
+    expect(await lines((await svc.invoiceContract(p.id, '2026-02')).invoiceId!)).toEqual([['usage', 700_000]]);
+    // Acme's T&M bills the 10 February work only: 2 h x 100.00
+    expect(await lines((await svc.invoiceContract(t1.id, '2026-02')).invoiceId!)).toEqual([['time_and_materials', 20_000]]);
+    // Beta Mills can take a contract from the change on, not before; its T&M bills the 20 February work.
+    await expectAppError(svc.createContract(tm(other.id, '2026-02-01')), 'VALIDATION_FAILED');
+    const t2 = await svc.createContract(tm(other.id, '2026-02-15'));
+    const betaFeb = await svc.invoiceContract(t2.id, '2026-02');
+    expect((await svc.getInvoice(betaFeb.invoiceId!)).lines.map((l) => [l.workOrderId, l.amountMinor])).toEqual([['wo_O2', 20_000]]);
+    expect((await svc.getInvoice(betaFeb.invoiceId!)).customerId).toBe(other.id);
+    // Acme's contracts cannot take the asset back by an amendment.
+    await expectAppError(svc.amend(t1.id, { effectiveFrom: '2026-03-01', reason: 'new rates' }), 'VALIDATION_FAILED');
+  });
+
   it('makes one invoice per contract and period whatever runs repeat or race', async () => {
     const a = await asset();
     const b = await asset();

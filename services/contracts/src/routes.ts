@@ -121,6 +121,20 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
     handler: async (req, reply) => reply.status(201).send(await svc.amend(req.params.id, req.body)),
   });
 
+  app.post('/assets/:id/owner-changes', {
+    config: allow,
+    schema: {
+      tags,
+      summary: "An asset changes owner from a day (moves to a site of another customer): the old owner's contracts stop covering it from that day",
+      params: Id,
+      body: z.object({ siteId: z.string().min(1).max(64), effectiveOn: Day }),
+      response: {
+        201: z.object({ assetId: z.string(), customerId: z.string(), effectiveOn: z.string(), endedCoverage: z.array(z.object({ contractId: z.string(), kind: z.string() })) }),
+      },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.changeOwner(req.params.id, req.body)),
+  });
+
   app.get('/contracts/:id/usage', {
     config: allow,
     schema: {

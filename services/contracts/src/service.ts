@@ -1,4 +1,4 @@
-import type { BillingRepository, ContractRepository, DraftContext, Repositories } from '@hourmeter/db';
+import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type DraftContext, type OwnerChange, type Repositories } from '@hourmeter/db';
 import type {
   AmendmentInput,
   ContractInput,
@@ -103,11 +103,22 @@ export function createContractsService(deps: ContractsDeps) {
   }
 
   /** Where each asset's downtime can lie: from its commissioning to now. */
-  async function assetLife(assetIds: readonly string[]): Promise<AssetLife> {
-    const facts = await billing.assetFacts(assetIds);
+  function lifeOf(facts: Map<string, AssetFacts>): AssetLife {
     const at = now();
     return new Map([...facts].map(([id, f]) => [id, { from: dayMs(f.commissionedOn), to: at }]));
   }
+  const assetLife = async (assetIds: readonly string[]) => lifeOf(await contracts.assetFacts(assetIds));
+
+  /**
+   * Whether the contract's customer owned the asset on the day. Usage is
+   * filtered only for assets with a recorded owner change (an undated site
+   * move gives no day to cut at); billed work always checks the owner then.
+   */
+  const ownedBy = (c: ContractWithHistory, facts: Map<string, AssetFacts>, recordedOnly: boolean) => (assetId: string, day: string) => {
+    const f = facts.get(assetId);
+    if (!f || (recordedOnly && f.owners.length === 0)) return true;
+    return ownerOn(f, day) === c.customerId;
+  };
 
   /** Which parts of a work order the customer pays on this contract's invoice, if any. */
   async function billable(c: ContractWithHistory, w: CompletedWork, warnings: string[]): Promise<BillableWork | undefined> {
@@ -160,15 +171,18 @@ export function createContractsService(deps: ContractsDeps) {
     const to = dayMs(period.end) + DAY_MS;
     // Downtime from the oldest issued period on: a corrected window there becomes an adjustment.
     const downtime = c.kind === 'pbh' ? await deps.downtime.unplannedDowntime(assets, dayMs(usageFrom), to) : [];
-    const life = c.kind === 'pbh' ? await assetLife(assets) : undefined;
+    const facts = await contracts.assetFacts(assets);
     const work: BillableWork[] = [];
+    const ownerThen = ownedBy(c, facts, false);
     for (const w of await deps.work.completedWork(assets, from, to)) {
+      // Work is billed to whoever owned the asset when it was done.
+      if (!ownerThen(w.assetId, dayOf(w.completedAt))) continue;
       const b = await billable(c, w, warnings);
       if (b) work.push(b);
     }
     const res = await billing.upsertDraft(
       { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: assets, usageFrom },
-      (ctx: DraftContext) => computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: life }, ctx),
+      (ctx: DraftContext) => computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: lifeOf(facts), owned: ownedBy(c, facts, true) }, ctx),
       now(),
     );
     return { contractId: c.id, outcome: res.outcome, invoiceId: res.invoiceId, totalMinor: res.totalMinor };
@@ -223,6 +237,12 @@ export function createContractsService(deps: ContractsDeps) {
     getContract: (id: string) => contracts.get(id),
     listContracts: contracts.list,
     amend: (id: string, a: AmendmentInput) => contracts.amend(id, a, now()),
+    /** An asset changes owner from a day: the old owner's contracts stop covering it then. */
+    changeOwner: async (assetId: string, change: OwnerChange) => {
+      const res = await contracts.changeOwner(assetId, change, now());
+      log.info({ assetId, customerId: res.customerId, effectiveOn: res.effectiveOn, ended: res.endedCoverage.length }, 'asset changed owner');
+      return res;
+    },
 
     /** Metered usage per asset and day for a contract and period (refreshed from the hour meter first). */
     async usage(contractId: string, month: string) {

@@ -15,4 +15,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('invoices').addColumn('issue_forced_by', 'text').execute();
   await db.schema.alterTable('invoice_lines').addColumn('adjusts_period', 'text').execute();
   await db.schema.alterTable('invoice_lines').addColumn('adjusts_kind', 'text').execute();
+  await db.schema
+    .createTable('asset_owners')
+    .addColumn('asset_id', 'text', (c) => c.notNull().references('assets.id').onDelete('cascade'))
+    .addColumn('from_day', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id').onDelete('restrict'))
+    .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id').onDelete('restrict'))
+    .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('asset_owners_pk', ['asset_id', 'from_day'])
+    .execute();
 }

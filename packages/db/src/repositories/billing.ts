@@ -230,21 +230,6 @@ export function billingRepository(db: Kysely<Database>) {
   }
 
   return {
-    /** Commissioning day and owning customer (through its site) of each asset, 500 per query. */
-    async assetFacts(assetIds: readonly string[]): Promise<Map<string, { commissionedOn: string; customerId: string }>> {
-      const out = new Map<string, { commissionedOn: string; customerId: string }>();
-      for (let i = 0; i < assetIds.length; i += 500) {
-        const rows = await db
-          .selectFrom('assets')
-          .innerJoin('sites', 'sites.id', 'assets.site_id')
-          .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id'])
-          .where('assets.id', 'in', assetIds.slice(i, i + 500))
-          .execute();
-        for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id });
-      }
-      return out;
-    },
-
     /** The hour meter's current daily totals for many assets at once (the metering source). */
     meterDays: (assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> => meteredDays(db, assetIds, fromDay, toDay),
 

@@ -27,6 +27,8 @@ export interface InvoiceInput {
   work: readonly BillableWork[];
   /** When each asset was commissioned: downtime before it does not count. */
   assetLife?: AssetLife | undefined;
+  /** Whether the contract's customer owned the asset on the day (after an owner change its usage is not this contract's). */
+  owned?: ((assetId: string, day: string) => boolean) | undefined;
 }
 
 /** The whole billing period an issued (possibly clipped) period belongs to. */
@@ -59,6 +61,8 @@ function segments(days: { assetId: string; day: string; ms: number; rate: number
   return [...out.values()];
 }
 
+type Owned = (assetId: string, day: string) => boolean;
+
 /** What one period's PBH charge is made of (lines of its own invoice, or the basis of its adjustments). */
 interface PeriodCharge {
   usageLines: NewInvoiceLine[];
@@ -77,14 +81,14 @@ interface PeriodCharge {
  * true-up at the rate of the period's last day, availability credit (a
  * percentage of usage + true-up, capped).
  */
-function pbhCharge(contract: ContractWithHistory, period: Period, fullPeriod: Period, usageDays: readonly UsageDay[], downtime: readonly DowntimeEvent[], life: AssetLife): PeriodCharge {
+function pbhCharge(contract: ContractWithHistory, period: Period, fullPeriod: Period, usageDays: readonly UsageDay[], downtime: readonly DowntimeEvent[], life: AssetLife, owned: Owned): PeriodCharge {
   const termsOn = (day: string) => versionOn(contract, day);
   const priced: { assetId: string; day: string; ms: number; rate: number; year: number }[] = [];
   const days: UsageDay[] = [];
   for (const u of usageDays) {
     if (u.day < period.start || u.day > period.end) continue;
     const v = termsOn(u.day);
-    if (!v.assetIds.includes(u.assetId) || !isPbh(v.terms)) continue;
+    if (!v.assetIds.includes(u.assetId) || !isPbh(v.terms) || !owned(u.assetId, u.day)) continue;
     const { rate, year } = rateOn(v.terms, contract.startsOn, u.day);
     priced.push({ assetId: u.assetId, day: u.day, ms: u.operatingMs, rate, year });
     days.push(u);
@@ -196,9 +200,10 @@ export function computeInvoice(input: InvoiceInput, ctx: DraftContext): DraftRes
   const usage: BilledUsage[] = [];
   let result: DraftResult & { availability?: Availability } = { lines, usage };
   const life = input.assetLife ?? new Map();
+  const owned: Owned = input.owned ?? (() => true);
 
   if (contract.kind === 'pbh') {
-    const own = pbhCharge(contract, period, input.fullPeriod, ctx.usage, input.downtime, life);
+    const own = pbhCharge(contract, period, input.fullPeriod, ctx.usage, input.downtime, life, owned);
     lines.push(...own.usageLines);
     if (own.trueUp) lines.push(own.trueUp);
     if (own.credit) lines.push(own.credit);
@@ -208,7 +213,7 @@ export function computeInvoice(input: InvoiceInput, ctx: DraftContext): DraftRes
     // -------- adjustments: issued earlier periods whose usage or downtime changed after they were invoiced
     const issued = ctx.issuedPeriods.filter((p) => p.end < period.start);
     for (const p of issued) {
-      const now = pbhCharge(contract, p, fullPeriodOf(p, contract), ctx.usage, input.downtime, life);
+      const now = pbhCharge(contract, p, fullPeriodOf(p, contract), ctx.usage, input.downtime, life, owned);
       const was = billedFor(p, ctx.chargedLines, ctx.issuedPeriods);
       const adjust = (line: Omit<NewInvoiceLine, 'kind' | 'workOrderId' | 'adjustsPeriod'>, kind: 'usage' | 'minimum_true_up' | 'availability_credit') =>
         lines.push({ ...line, kind: 'adjustment', workOrderId: null, adjustsPeriod: p.start, adjustsKind: kind });
