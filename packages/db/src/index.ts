@@ -55,6 +55,9 @@ import { workOrderRepository } from './repositories/work-orders.js';
 export {
   contractRepository,
   previousDay,
+  ownerOn,
+  type AssetFacts,
+  type OwnerChange,
   type ContractRepository,
   type ContractFilters,
 } from './repositories/contracts.js';
@@ -68,6 +71,8 @@ export {
   type DraftResult,
   type DraftHeader,
   type DraftOutcome,
+  type IssueGate,
+  type ChargedLine,
   type NewInvoiceLine,
   type IssueTerms,
   type CreditTax,

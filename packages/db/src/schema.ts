@@ -437,6 +437,9 @@ export interface InvoicesTable extends Timestamps {
   due_date: Nullable<string>;
   /** JSON BillTo, frozen at issue. */
   bill_to: Nullable<string>;
+  /** Migration 0012: why an admin issued it before its period closed, and who. */
+  issue_forced_reason?: Nullable<string>;
+  issue_forced_by?: Nullable<string>;
 }
 
 export interface InvoiceLinesTable {
@@ -453,6 +456,9 @@ export interface InvoiceLinesTable {
   amount_minor: number;
   tax_rate_bp: ColumnType<number, number | undefined, number>;
   tax_minor: ColumnType<number, number | undefined, number>;
+  /** Migration 0012: for an adjustment line, the start of the issued period it corrects and the part of its charge. */
+  adjusts_period?: Nullable<string>;
+  adjusts_kind?: Nullable<string>;
 }
 
 export interface InvoiceUsageTable {
@@ -514,7 +520,17 @@ export interface DocumentCountersTable {
   last_value: number;
 }
 
+/** Migration 0012: an asset's owners over time (one row per owner change; none while it never changed). */
+export interface AssetOwnersTable {
+  asset_id: string;
+  from_day: string;
+  customer_id: string;
+  site_id: string;
+  recorded_at: number;
+}
+
 export interface Database {
+  asset_owners: AssetOwnersTable;
   contracts: ContractsTable;
   contract_versions: ContractVersionsTable;
   contract_assets: ContractAssetsTable;

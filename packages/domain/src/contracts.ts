@@ -214,6 +214,10 @@ export const StoredInvoiceLine = z.object({
   /** Tax on this line: `amountMinor x taxRateBasisPoints / 10,000`, rounded half-even once. */
   taxRateBasisPoints: z.int(),
   taxMinor: z.int(),
+  /** An adjustment line: the start of the issued period it corrects. */
+  adjustsPeriod: IsoDate.nullable().optional(),
+  /** An adjustment line: the part of that period's charge it corrects. */
+  adjustsKind: z.enum(['usage', 'minimum_true_up', 'availability_credit']).nullable().optional(),
 });
 export type StoredInvoiceLine = z.infer<typeof StoredInvoiceLine>;
 
@@ -240,6 +244,13 @@ export const InvoiceView = z.object({
   billTo: BillTo,
   /** Display names of the ids the invoice refers to (contract, assets, work orders). */
   names: z.record(z.string(), z.string()),
+  /** A draft of a period that has not closed (end + grace for late data): its figures may still change. */
+  provisional: z.boolean().optional(),
+  /** A draft: when it can be issued (period end + grace); earlier only by an admin, with a reason. */
+  issuableAt: EpochMs.nullable().optional(),
+  /** Why an admin issued it before its period closed (null when it was not forced). */
+  issueForcedReason: z.string().nullable().optional(),
+  issueForcedBy: z.string().nullable().optional(),
   lines: z.array(StoredInvoiceLine),
   ...Stored,
 });

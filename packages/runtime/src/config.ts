@@ -49,6 +49,11 @@ export const ConfigSchema = z.object({
   HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   /** How often maintenance schedules (calendar, operating hours) are checked for due preventive orders. */
   HM_SCHEDULE_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
+  /**
+   * Grace for late usage and downtime after a billing period ends: its invoice
+   * can be issued from period end + this many hours (earlier only by an admin, with a reason).
+   */
+  HM_BILLING_GRACE_HOURS: z.coerce.number().int().nonnegative().max(24 * 90).default(72),
   /** Directory with NASA C-MAPSS files, for training RUL models from them through the API. */
   HM_CMAPSS_DIR: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

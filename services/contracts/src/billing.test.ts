@@ -201,11 +201,10 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     expect(await svc.getInvoice(jan.invoiceId!)).toEqual(issued);
     const feb = await svc.invoiceContract(c.id, '2026-02');
     // February: 28 x 10 h = 280 h x 50.00 = 1,400,000
-    // adjustments: +2 h x 50.00 = 10,000 ; -1 h x 50.00 = -5,000
+    // January recomputed: 311 h x 50.00 = 1,555,000, billed 1,550,000: one adjustment of +1 h = 5,000
     expect(await lines(feb.invoiceId!)).toEqual([
       ['usage', 1_400_000],
-      ['adjustment', 10_000],
-      ['adjustment', -5_000],
+      ['adjustment', 5_000],
     ]);
     // Running February again is idempotent (same invoice, same lines, adjustment not doubled).
     const again = await svc.invoiceContract(c.id, '2026-02');
@@ -220,6 +219,143 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     // The database itself refuses to edit an issued invoice or its lines.
     await expect(sql`UPDATE invoices SET total_minor = 1 WHERE id = ${jan.invoiceId}`.execute(db.kysely)).rejects.toThrow(/HM_IMMUTABLE/);
     await expect(sql`DELETE FROM invoice_lines WHERE invoice_id = ${jan.invoiceId}`.execute(db.kysely)).rejects.toThrow(/HM_IMMUTABLE/);
+  });
+
+  it('recomputes a late-usage period under its minimum, escalation and credit cap, and bills the difference once', async () => {
+    const a = await asset();
+    const b = await asset();
+    // Year 2 starts 16 January 2026 (rate 50.00 -> 55.00); minimum 700 h per month for the two assets.
+    const c = await svc.createContract(pbh([a, b], { annualEscalationPercent: 10, minimumHoursPerPeriod: 700 }, '2025-01-16'));
+    await meter(a, '2026-01-01', '2026-02-28', 10);
+    await meter(b, '2026-01-01', '2026-02-28', 10);
+    const t = (d: number, h: number) => Date.UTC(2026, 0, d, h);
+    facts.addDowntime({ workOrderId: 'wo_L1', assetId: a, from: t(20, 0), to: t(20, 0) + 30 * H, cause: 'design', planned: false });
+    const jan = await svc.issue((await svc.invoiceContract(c.id, '2026-01')).invoiceId!);
+    // usage per asset: 15 d x 10 h x 50.00 = 750,000 + 16 d x 10 h x 55.00 = 880,000 -> 1,630,000 ; two assets 3,260,000
+    // metered 620 h < 700 h: true-up 80 h x 55.00 = 440,000 ; charge 3,700,000
+    // availability: 30 h of 1,488 h -> 97.984% -> 1 step x 2% = -74,000
+    expect(jan.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['usage', 750_000],
+      ['usage', 880_000],
+      ['usage', 750_000],
+      ['usage', 880_000],
+      ['minimum_true_up', 440_000],
+      ['availability_credit', -74_000],
+    ]);
+    // Late data: a ran 20 h more on 25 January (year 2).
+    await meter(a, '2026-01-25', '2026-01-25', 30);
+    const feb = await svc.invoiceContract(c.id, '2026-02');
+    const adj = (await svc.getInvoice(feb.invoiceId!)).lines.filter((l) => l.kind === 'adjustment');
+    // January now: a 1,630,000 + 20 h x 55.00 = 1,740,000 ; metered 640 h: true-up 60 h x 55.00 = 330,000
+    // charge 3,700,000 + 110,000 - 110,000 = 3,700,000: the credit is unchanged. Net difference 0.
+    expect(adj.map((l) => [l.adjustsPeriod, l.adjustsKind, l.assetId, l.quantity, l.amountMinor])).toEqual([
+      ['2026-01-01', 'usage', a, 20, 110_000],
+      ['2026-01-01', 'minimum_true_up', null, 60, -110_000],
+    ]);
+    // More late data beyond the minimum: b ran 100 h more on 26 January.
+    await meter(b, '2026-01-26', '2026-01-26', 110);
+    const feb2 = await svc.invoiceContract(c.id, '2026-02');
+    expect(feb2.invoiceId).toBe(feb.invoiceId);
+    const adj2 = (await svc.getInvoice(feb.invoiceId!)).lines.filter((l) => l.kind === 'adjustment');
+    // January now: usage 3,260,000 + 110,000 + 550,000 = 3,920,000 ; 740 h: no true-up (-440,000 billed back)
+    // credit 2% of 3,920,000 = -78,400, billed -74,000: -4,400
+    expect(adj2.map((l) => [l.adjustsKind, l.assetId, l.amountMinor])).toEqual([
+      ['usage', a, 110_000],
+      ['usage', b, 550_000],
+      ['minimum_true_up', null, -440_000],
+      ['availability_credit', null, -4_400],
+    ]);
+    const total = (await svc.getInvoice(feb.invoiceId!)).lines.reduce((s, l) => s + l.amountMinor, 0);
+    expect((await svc.getInvoice(feb.invoiceId!)).totalMinor).toBe(total);
+    // Issued, February settles January: March carries no January adjustment, and January's invoice is unchanged.
+    const febIssued = await svc.issue(feb.invoiceId!);
+    expect(febIssued.lines.filter((l) => l.kind === 'adjustment')).toHaveLength(4);
+    await meter(a, '2026-03-01', '2026-03-31', 10);
+    await meter(b, '2026-03-01', '2026-03-31', 10);
+    const mar = await svc.invoiceContract(c.id, '2026-03');
+    expect((await svc.getInvoice(mar.invoiceId!)).lines.filter((l) => l.kind === 'adjustment')).toEqual([]);
+    expect(await svc.getInvoice(jan.id)).toEqual(jan);
+  });
+
+  it('validates downtime windows and turns a correction after issue into a credit adjustment on the next invoice', async () => {
+    const a = await asset(); // commissioned 2024-01-01
+    const c = await svc.createContract(pbh([a]));
+    await meter(a, '2026-01-01', '2026-02-28', 10);
+    const t = (d: number, h: number) => Date.UTC(2026, 0, d, h);
+    facts.addDowntime({ workOrderId: 'wo_V1', assetId: a, from: t(5, 0), to: t(5, 20), cause: 'design', planned: false });
+    facts.addDowntime({ workOrderId: 'wo_V2', assetId: a, from: t(5, 10), to: t(6, 0), cause: 'design', planned: false }); // overlaps: merged, +4 h
+    facts.addDowntime({ workOrderId: 'wo_V3', assetId: a, from: Date.UTC(2021, 0, 1), to: t(3, 0), cause: 'design', planned: false }); // before commissioning
+    facts.addDowntime({ workOrderId: 'wo_V4', assetId: a, from: t(30, 0), to: Date.UTC(2026, 11, 1), cause: 'design', planned: false }); // ends after NOW
+    const avail = await svc.availability(c.id, '2026-01');
+    expect(avail.events.map((e) => [e.workOrderId, e.reason, e.countedMs])).toEqual([
+      ['wo_V3', 'outside_asset_life', 0],
+      ['wo_V1', 'unplanned', 20 * H],
+      ['wo_V2', 'unplanned', 4 * H],
+      ['wo_V4', 'outside_asset_life', 0],
+    ]);
+    // 24 h of 744 h -> 96.774% -> 1.226 points below 98 -> 3 steps x 2% = 6% of 1,550,000 = -93,000
+    const jan = await svc.issue((await svc.invoiceContract(c.id, '2026-01')).invoiceId!);
+    expect(jan.lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['usage', 1_550_000],
+      ['availability_credit', -93_000],
+    ]);
+    // The work order's window is corrected after January was issued: 5 January 00:00-08:00 and 5 January 06:00-10:00 -> 10 h.
+    facts.correctDowntime('wo_V1', { from: t(5, 0), to: t(5, 8) });
+    facts.correctDowntime('wo_V2', { from: t(5, 6), to: t(5, 10) });
+    expect((await svc.availability(c.id, '2026-01')).downtimeMs).toBe(10 * H);
+    // 734/744 = 98.656%: no credit any more -> +93,000 on February's invoice; January's invoice is unchanged.
+    const feb = await svc.invoiceContract(c.id, '2026-02');
+    expect(await lines(feb.invoiceId!)).toEqual([
+      ['usage', 1_400_000],
+      ['adjustment', 93_000],
+    ]);
+    expect((await svc.getInvoice(feb.invoiceId!)).lines[1]!.adjustsKind).toBe('availability_credit');
+    expect(await svc.getInvoice(jan.id)).toEqual(jan);
+  });
+
+  it('covers only assets of the customer; an owner change ends the old coverage and work is billed to the owner at the time', async () => {
+    const other = await repos.customers.create({
+      name: 'Beta Mills',
+      currency: 'EUR',
+      value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'small', influence: 0 },
+    });
+    const otherSite = (await repos.sites.create({ customerId: other.id, name: 'Mill', timezone: 'UTC' })).id;
+    const a = await asset();
+    const tm = (cust: string, startsOn: string) =>
+      ContractInput.parse({ customerId: cust, assetIds: [a], startsOn, endsOn: '2026-12-31', currency: 'EUR', terms: { kind: 'time_and_materials', labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 0, partsMarkupPercent: 0 } });
+    // Beta Mills does not own the asset: refused, nothing written.
+    const err = await expectAppError(svc.createContract(tm(other.id, '2026-01-01')), 'VALIDATION_FAILED');
+    expect(err.message).toContain(a);
+    expect((await svc.listContracts({ assetId: a })).items).toHaveLength(0);
+
+    const p = await svc.createContract(pbh([a]));
+    const t1 = await svc.createContract(tm(customerId, '2026-01-01'));
+    await meter(a, '2026-01-01', '2026-02-28', 10);
+    await svc.issue((await svc.invoiceContract(p.id, '2026-01')).invoiceId!);
+    const work = (id: string, day: number) => ({ workOrderId: id, assetId: a, completedAt: Date.UTC(2026, 1, day, 12), cause: 'customer_use', inWarranty: false, labourHours: 2, travelHours: 0, parts: [] });
+    facts.addWork(work('wo_O1', 10));
+    facts.addWork(work('wo_O2', 20));
+
+    // Sold to Beta Mills from 15 February.
+    await expectAppError(svc.changeOwner(a, { siteId: otherSite, effectiveOn: '2026-07-01' }), 'VALIDATION_FAILED'); // after NOW
+    const moved = await svc.changeOwner(a, { siteId: otherSite, effectiveOn: '2026-02-15' });
+    expect(moved.endedCoverage.map((e) => e.contractId).sort()).toEqual([p.id, t1.id].sort());
+    expect(await svc.coverage.coveringContract(a, Date.UTC(2026, 1, 14))).toBe(p.id);
+    expect(await svc.coverage.coveringContract(a, Date.UTC(2026, 1, 15))).toBeUndefined();
+    await expectAppError(svc.changeOwner(a, { siteId: otherSite, effectiveOn: '2026-03-01' }), 'VALIDATION_FAILED'); // already Beta's
+
+    // PBH February: 14 days x 10 h x 50.00 = 700,000 (not the 28 days metered)
+    expect(await lines((await svc.invoiceContract(p.id, '2026-02')).invoiceId!)).toEqual([['usage', 700_000]]);
+    // Acme's T&M bills the 10 February work only: 2 h x 100.00
+    expect(await lines((await svc.invoiceContract(t1.id, '2026-02')).invoiceId!)).toEqual([['time_and_materials', 20_000]]);
+    // Beta Mills can take a contract from the change on, not before; its T&M bills the 20 February work.
+    await expectAppError(svc.createContract(tm(other.id, '2026-02-01')), 'VALIDATION_FAILED');
+    const t2 = await svc.createContract(tm(other.id, '2026-02-15'));
+    const betaFeb = await svc.invoiceContract(t2.id, '2026-02');
+    expect((await svc.getInvoice(betaFeb.invoiceId!)).lines.map((l) => [l.workOrderId, l.amountMinor])).toEqual([['wo_O2', 20_000]]);
+    expect((await svc.getInvoice(betaFeb.invoiceId!)).customerId).toBe(other.id);
+    // Acme's contracts cannot take the asset back by an amendment.
+    await expectAppError(svc.amend(t1.id, { effectiveFrom: '2026-03-01', reason: 'new rates' }), 'VALIDATION_FAILED');
   });
 
   it('makes one invoice per contract and period whatever runs repeat or race', async () => {
@@ -305,13 +441,53 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     expect(await svc.coverage.coveringContract(a, Date.UTC(2028, 1, 10))).toBeUndefined();
   });
 
+  it('marks drafts of open periods provisional and issues them only after the grace, or forced with a recorded reason, never using up a number', async () => {
+    const counter = async () =>
+      Number((await db.kysely.selectFrom('document_counters').select('last_value').where('series', '=', 'invoice').where('year', '=', 2026).executeTakeFirst())?.last_value ?? 0);
+    const a = await asset();
+    const c = await svc.createContract(pbh([a], {}, '2026-05-01', '2026-12-31'));
+    await meter(a, '2026-05-01', '2026-06-15', 4);
+    // NOW is 15 June 12:00: June is running.
+    const june = await svc.invoiceContract(c.id, '2026-06');
+    const draft = await svc.getInvoice(june.invoiceId!);
+    const closes = Date.UTC(2026, 6, 1) + 72 * H; // 1 July 00:00 + the default 72 h grace
+    expect([draft.provisional, draft.issuableAt]).toEqual([true, closes]);
+    expect((await svc.listInvoices({ contractId: c.id })).items.map((i) => i.provisional)).toEqual([true]);
+    const before = await counter();
+    const err = await expectAppError(svc.issue(june.invoiceId!), 'PERIOD_NOT_CLOSED');
+    expect(err.message).toMatch(/2026-06-30/);
+    expect(await counter()).toBe(before);
+    expect((await svc.getInvoice(june.invoiceId!)).status).toBe('draft');
+
+    // May ended, but within its grace (2 days after, grace 72 h) it is still provisional; after it, it issues.
+    const at = (ms: number) => createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => ms, graceMs: 72 * H });
+    const mayEnd = Date.UTC(2026, 5, 1);
+    const may = await at(mayEnd + 48 * H).invoiceContract(c.id, '2026-05');
+    expect((await at(mayEnd + 48 * H).getInvoice(may.invoiceId!)).provisional).toBe(true);
+    await expectAppError(at(mayEnd + 72 * H - 1).issue(may.invoiceId!), 'PERIOD_NOT_CLOSED');
+    expect(await counter()).toBe(before);
+    const mayIssued = await at(mayEnd + 72 * H).issue(may.invoiceId!);
+    expect([mayIssued.status, mayIssued.provisional, mayIssued.issueForcedReason]).toEqual(['issued', false, null]);
+    expect(await counter()).toBe(before + 1);
+    expect(mayIssued.number).toBe(`2026-${String(before + 1).padStart(6, '0')}`);
+
+    // Forced: issued now with the reason and who forced it on the invoice; the next number follows without a gap.
+    const forced = await svc.issue(june.invoiceId!, { reason: 'customer closes its books early', by: 'key_admin' });
+    expect([forced.status, forced.number, forced.issueForcedReason, forced.issueForcedBy]).toEqual([
+      'issued',
+      `2026-${String(before + 2).padStart(6, '0')}`,
+      'customer closes its books early',
+      'key_admin',
+    ]);
+  });
+
   it('reports service P&L per contract and whole-life cost per asset', async () => {
     const a = await asset();
-    const c = await svc.createContract(pbh([a], {}, '2026-07-01', '2026-12-31'));
-    await meter(a, '2026-07-01', '2026-07-31', 2);
-    await svc.issue((await svc.invoiceContract(c.id, '2026-07')).invoiceId!);
-    facts.addCost({ workOrderId: 'wo_P', assetId: a, at: Date.UTC(2026, 6, 3), partsCostMinor: 20_000, labourCostMinor: 15_000, travelCostMinor: 5_000, currency: 'EUR' });
-    const rows = await svc.reports.pnl('contract', '2026-07-01', '2026-07-31');
+    const c = await svc.createContract(pbh([a], {}, '2026-03-01', '2026-12-31'));
+    await meter(a, '2026-03-01', '2026-03-31', 2);
+    await svc.issue((await svc.invoiceContract(c.id, '2026-03')).invoiceId!);
+    facts.addCost({ workOrderId: 'wo_P', assetId: a, at: Date.UTC(2026, 2, 3), partsCostMinor: 20_000, labourCostMinor: 15_000, travelCostMinor: 5_000, currency: 'EUR' });
+    const rows = await svc.reports.pnl('contract', '2026-03-01', '2026-03-31');
     const row = rows.find((r) => r.key === c.id)!;
     // revenue 62 h x 50.00 = 310,000 ; cost 40,000 ; margin 270,000
     expect([row.revenue.totalMinor, row.cost.totalMinor, row.marginMinor]).toEqual([310_000, 40_000, 270_000]);

@@ -40,7 +40,7 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
     ({ db, cleanup } = await target.open());
     repos = repositories(db);
     const facts = staticWorkOrderFacts();
-    svc = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => clock });
+    svc = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => clock, graceMs: 0 }); // issuing waits for no late data here
     modelId = (
       await repos.assetModels.create({ code: 'PUMP-7', name: 'Pump P7', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 72 })
     ).id;

@@ -24,9 +24,11 @@ beforeAll(async () => {
   db = await openDb({ dataDir: dir.path, logger });
   repos = repositories(db);
   const facts = staticWorkOrderFacts();
-  const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger });
+  // 10 February 2026: January has closed (end + 72 h grace), February is running.
+  const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => Date.UTC(2026, 1, 10) });
   keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
   keys.planner = (await repos.apiKeys.create({ name: 'planner', role: 'planner' })).key;
+  keys.manager = (await repos.apiKeys.create({ name: 'manager', role: 'account-manager' })).key;
   app = await testApi(repos.apiKeys, (api) => {
     api.addHook('onRoute', (r) => void routes.push({ url: r.url, allow: (r.config as { allow?: unknown } | undefined)?.allow }));
     contractRoutes(api, { contracts });
@@ -47,7 +49,7 @@ afterAll(async () => {
   dir?.cleanup();
 });
 
-const call = (method: 'GET' | 'POST', url: string, body?: unknown, as: 'admin' | 'planner' = 'admin') =>
+const call = (method: 'GET' | 'POST', url: string, body?: unknown, as: 'admin' | 'planner' | 'manager' = 'admin') =>
   app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
 
 describe('contract routes', () => {
@@ -124,7 +126,7 @@ describe('contract routes', () => {
     }
     const badPay = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: -5, currency: 'EUR', receivedOn: '2026-02-01' });
     expect([badPay.statusCode, badPay.json().code]).toEqual([400, 'VALIDATION_FAILED']);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = '2026-02-10'; // the service's clock
     const paid = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: 50_000, currency: 'EUR', receivedOn: today, reference: 'bank 42' });
     expect([paid.statusCode, paid.json().appliedMinor]).toEqual([201, 50_000]);
     const overpaid = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: 100_001, currency: 'EUR', receivedOn: today });
@@ -144,6 +146,33 @@ describe('contract routes', () => {
 
     const pnl = await call('GET', '/reports/service-pnl?groupBy=customer&from=2026-01-01&to=2026-01-31');
     expect(pnl.json().rows[0].revenue.totalMinor).toBe(150_000);
+  });
+
+  it('issues a provisional draft only when an admin forces it with a reason, recorded on the invoice', async () => {
+    const start = await call('POST', '/invoice-runs', { period: '2026-02' }, 'manager');
+    expect(start.statusCode).toBe(202);
+    let run = start.json();
+    const deadline = Date.now() + 10_000;
+    while (run.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      run = (await call('GET', `/invoice-runs/${run.id}`)).json();
+    }
+    const invoiceId = run.result.outcomes[0].invoiceId as string;
+    const draft = (await call('GET', `/invoices/${invoiceId}`, undefined, 'manager')).json();
+    expect([draft.provisional, draft.issuableAt]).toEqual([true, Date.UTC(2026, 2, 1) + 72 * 3_600_000]);
+
+    const early = await call('POST', `/invoices/${invoiceId}/issue`, undefined, 'manager');
+    expect([early.statusCode, early.json().code]).toEqual([409, 'PERIOD_NOT_CLOSED']);
+    expect(early.json().detail).toContain('2026-03-04T00:00:00.000Z');
+    const managerForce = await call('POST', `/invoices/${invoiceId}/issue`, { force: true, reason: 'month-end close' }, 'manager');
+    expect([managerForce.statusCode, managerForce.json().code]).toEqual([403, 'FORBIDDEN']);
+    const noReason = await call('POST', `/invoices/${invoiceId}/issue`, { force: true });
+    expect([noReason.statusCode, noReason.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await call('GET', `/invoices/${invoiceId}`)).json().status).toBe('draft');
+
+    const forced = await call('POST', `/invoices/${invoiceId}/issue`, { force: true, reason: 'month-end close' });
+    expect(forced.statusCode).toBe(200);
+    expect([forced.json().status, forced.json().number, forced.json().issueForcedReason]).toEqual(['issued', '2026-000002', 'month-end close']);
   });
 
   it('escapes CSV text that a spreadsheet would evaluate', async () => {

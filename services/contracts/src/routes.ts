@@ -8,7 +8,7 @@ import {
   PaymentInput,
   PaymentView,
 } from '@hourmeter/domain';
-import { notFound } from '@hourmeter/runtime';
+import { AppError, notFound } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -26,6 +26,11 @@ const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
 const Day = z.iso.date();
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const allow = { allow: ['account-manager'] as const };
+
+/** Issuing: `force` (admins only) issues a provisional draft before its period closes, with the reason recorded. */
+const IssueInput = z
+  .object({ force: z.boolean().default(false), reason: z.string().trim().min(3).max(1000).optional() })
+  .refine((b) => !b.force || b.reason !== undefined, { message: 'a forced issue needs a reason', path: ['reason'] });
 
 const RunView = z.object({
   id: z.string(),
@@ -118,6 +123,20 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       response: { 201: ContractWithHistory },
     },
     handler: async (req, reply) => reply.status(201).send(await svc.amend(req.params.id, req.body)),
+  });
+
+  app.post('/assets/:id/owner-changes', {
+    config: allow,
+    schema: {
+      tags,
+      summary: "An asset changes owner from a day (moves to a site of another customer): the old owner's contracts stop covering it from that day",
+      params: Id,
+      body: z.object({ siteId: z.string().min(1).max(64), effectiveOn: Day }),
+      response: {
+        201: z.object({ assetId: z.string(), customerId: z.string(), effectiveOn: z.string(), endedCoverage: z.array(z.object({ contractId: z.string(), kind: z.string() })) }),
+      },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.changeOwner(req.params.id, req.body)),
   });
 
   app.get('/contracts/:id/usage', {
@@ -248,8 +267,21 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
 
   app.post('/invoices/:id/issue', {
     config: allow,
-    schema: { tags, summary: 'Issue a draft: assigns the next number of the year and makes it immutable', params: Id, response: { 200: InvoiceView } },
-    handler: async (req) => svc.issue(req.params.id),
+    schema: {
+      tags,
+      summary:
+        'Issue a draft once its period has closed (period end + HM_BILLING_GRACE_HOURS): assigns the next number of the year and makes it immutable. ' +
+        'Earlier, only an admin can force it, with a reason that is recorded on the invoice.',
+      params: Id,
+      body: IssueInput.nullish(),
+      response: { 200: InvoiceView },
+    },
+    handler: async (req) => {
+      const body = req.body;
+      if (!body?.force) return svc.issue(req.params.id);
+      if (req.principal?.role !== 'admin') throw new AppError('FORBIDDEN', 'only an admin can issue an invoice before its period has closed');
+      return svc.issue(req.params.id, { reason: body.reason!, by: req.principal.keyId });
+    },
   });
 
   app.post('/invoices/:id/credit-notes', {

@@ -1,4 +1,4 @@
-import type { BillingRepository, ContractRepository, DraftContext, Repositories } from '@hourmeter/db';
+import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type DraftContext, type OwnerChange, type Repositories } from '@hourmeter/db';
 import type {
   AmendmentInput,
   ContractInput,
@@ -17,7 +17,7 @@ import type { z } from 'zod';
 import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, type Period } from './core/calendar.js';
 import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';
-import { availability, isPbh, versionOn, type Availability } from './core/terms.js';
+import { availability, isPbh, versionOn, type AssetLife } from './core/terms.js';
 import { serviceReports } from './pnl.js';
 import { creditNoteTax, issueTerms, withTax } from './tax.js';
 import { ageReceivables } from './ageing.js';
@@ -34,6 +34,16 @@ export interface ContractsDeps {
   costs: ServiceCostSource;
   logger: Logger;
   now?: (() => number) | undefined;
+  /** Grace for late data after a period ends before its invoice can be issued (HM_BILLING_GRACE_HOURS); default 72 h. */
+  graceMs?: number | undefined;
+}
+
+export const DEFAULT_GRACE_MS = 72 * 3_600_000;
+
+/** Who forces an early issue, and why (recorded on the invoice). */
+export interface ForcedIssue {
+  reason: string;
+  by: string;
 }
 
 export interface RunOutcome {
@@ -63,6 +73,17 @@ export function createContractsService(deps: ContractsDeps) {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ svc: 'contracts' });
   const runs = new Map<string, Promise<RunResult>>();
+  const graceMs = deps.graceMs ?? DEFAULT_GRACE_MS;
+
+  /** A period closes for late data `graceMs` after its last day ends. */
+  const closesAt = (periodEnd: string) => dayMs(periodEnd) + DAY_MS + graceMs;
+
+  /** A draft of a period that has not closed is provisional; it says when it can be issued. */
+  function present(inv: InvoiceView): InvoiceView {
+    if (inv.status !== 'draft') return { ...inv, provisional: false, issuableAt: null };
+    const at = closesAt(inv.periodEnd);
+    return { ...inv, provisional: now() < at, issuableAt: at };
+  }
 
   function clip(fp: Period, c: ContractWithHistory): Period | undefined {
     const p = { start: maxDay(fp.start, c.startsOn), end: minDay(fp.end, c.endsOn) };
@@ -86,12 +107,23 @@ export function createContractsService(deps: ContractsDeps) {
     return { full, period };
   }
 
-  async function pbhTermsForAvailability(c: ContractWithHistory, period: Period): Promise<Availability> {
-    const v = versionOn(c, period.end);
-    if (!isPbh(v.terms)) throw new AppError('VALIDATION_FAILED', `contract ${c.id} is ${c.kind}: availability applies to PBH contracts`);
-    const events = await deps.downtime.unplannedDowntime(v.assetIds, dayMs(period.start), dayMs(period.end) + DAY_MS);
-    return availability(v.terms, v.assetIds, period, period, events);
+  /** Where each asset's downtime can lie: from its commissioning to now. */
+  function lifeOf(facts: Map<string, AssetFacts>): AssetLife {
+    const at = now();
+    return new Map([...facts].map(([id, f]) => [id, { from: dayMs(f.commissionedOn), to: at }]));
   }
+  const assetLife = async (assetIds: readonly string[]) => lifeOf(await contracts.assetFacts(assetIds));
+
+  /**
+   * Whether the contract's customer owned the asset on the day. Usage is
+   * filtered only for assets with a recorded owner change (an undated site
+   * move gives no day to cut at); billed work always checks the owner then.
+   */
+  const ownedBy = (c: ContractWithHistory, facts: Map<string, AssetFacts>, recordedOnly: boolean) => (assetId: string, day: string) => {
+    const f = facts.get(assetId);
+    if (!f || (recordedOnly && f.owners.length === 0)) return true;
+    return ownerOn(f, day) === c.customerId;
+  };
 
   /** Which parts of a work order the customer pays on this contract's invoice, if any. */
   async function billable(c: ContractWithHistory, w: CompletedWork, warnings: string[]): Promise<BillableWork | undefined> {
@@ -151,9 +183,14 @@ export function createContractsService(deps: ContractsDeps) {
     await meterUsage(assets, usageFrom, period.end);
     const from = dayMs(period.start);
     const to = dayMs(period.end) + DAY_MS;
-    const downtime = c.kind === 'pbh' ? await deps.downtime.unplannedDowntime(assets, from, to) : [];
+    // Downtime from the oldest issued period on: a corrected window there becomes an adjustment.
+    const downtime = c.kind === 'pbh' ? await deps.downtime.unplannedDowntime(assets, dayMs(usageFrom), to) : [];
+    const facts = await contracts.assetFacts(assets);
     const work: BillableWork[] = [];
+    const ownerThen = ownedBy(c, facts, false);
     for (const w of await deps.work.completedWork(assets, from, to)) {
+      // Work is billed to whoever owned the asset when it was done.
+      if (!ownerThen(w.assetId, dayOf(w.completedAt))) continue;
       const b = await billable(c, w, warnings);
       if (b) work.push(b);
     }
@@ -161,7 +198,7 @@ export function createContractsService(deps: ContractsDeps) {
     const res = await billing.upsertDraft(
       { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: assets, usageFrom },
       (ctx: DraftContext) => {
-        const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work }, ctx);
+        const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: lifeOf(facts), owned: ownedBy(c, facts, true) }, ctx);
         return { ...computed, lines: withTax(computed.lines, taxRate) };
       },
       now(),
@@ -219,6 +256,12 @@ export function createContractsService(deps: ContractsDeps) {
     getContract: (id: string) => contracts.get(id),
     listContracts: contracts.list,
     amend: (id: string, a: AmendmentInput) => contracts.amend(id, a, now()),
+    /** An asset changes owner from a day: the old owner's contracts stop covering it then. */
+    changeOwner: async (assetId: string, change: OwnerChange) => {
+      const res = await contracts.changeOwner(assetId, change, now());
+      log.info({ assetId, customerId: res.customerId, effectiveOn: res.effectiveOn, ended: res.endedCoverage.length }, 'asset changed owner');
+      return res;
+    },
 
     /** Metered usage per asset and day for a contract and period (refreshed from the hour meter first). */
     async usage(contractId: string, month: string) {
@@ -243,11 +286,10 @@ export function createContractsService(deps: ContractsDeps) {
     async availability(contractId: string, month: string) {
       const c = await contracts.get(contractId);
       const { period, full } = periodOf(c, month);
-      const a = await pbhTermsForAvailability(c, period);
-      // Recompute with the full period for prorated numeric schedules.
       const v = versionOn(c, period.end);
-      const events = a.events.map(({ counted: _c, reason: _r, countedMs: _m, ...e }) => e);
-      return { contractId, ...availability(v.terms as PbhTermsInput, v.assetIds, period, full, events) };
+      if (!isPbh(v.terms)) throw new AppError('VALIDATION_FAILED', `contract ${c.id} is ${c.kind}: availability applies to PBH contracts`);
+      const events = await deps.downtime.unplannedDowntime(v.assetIds, dayMs(period.start), dayMs(period.end) + DAY_MS);
+      return { contractId, ...availability(v.terms, v.assetIds, period, full, events, await assetLife(v.assetIds)) };
     },
 
     runPeriod,
@@ -280,15 +322,25 @@ export function createContractsService(deps: ContractsDeps) {
       await runs.get(id)?.catch(() => {});
     },
 
-    getInvoice: (id: string) => billing.getInvoice(id, undefined, dayOf(now())),
-    listInvoices: (filters: Parameters<BillingRepository['listInvoices']>[0], limit?: number, cursor?: string) => billing.listInvoices(filters, limit, cursor, dayOf(now())),
-    /** Issues a draft with its tax at the customer's treatment, its due date from the payment terms and the addressee frozen. */
-    async issue(id: string) {
+    getInvoice: async (id: string) => present(await billing.getInvoice(id, undefined, dayOf(now()))),
+    async listInvoices(filters: Parameters<BillingRepository['listInvoices']>[0], limit?: number, cursor?: string) {
+      const page = await billing.listInvoices(filters, limit, cursor, dayOf(now()));
+      return { ...page, items: page.items.map(present) };
+    },
+    /**
+     * Issues a draft once its period has closed (end + grace), with its tax at
+     * the customer's treatment, its due date from the payment terms and the
+     * addressee frozen. Earlier only with `forced` (the API lets admins only),
+     * whose reason stays on the invoice.
+     */
+    async issue(id: string, forced?: ForcedIssue) {
       const at = now();
       // Read the customer inside the issuing transaction (SQLite has one connection, held by it).
-      const inv = await billing.issue(id, at, async (lines, customerId, tx) => issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)));
+      const inv = await billing.issue(id, at, { closesAt, forced }, async (lines, customerId, tx) =>
+        issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)),
+      );
       await receivables.refreshPromptness(inv.customerId, dayOf(at));
-      return inv;
+      return present(inv);
     },
     async creditNote(invoiceId: string, input: CreditNoteInput) {
       const note = await billing.creditNote(invoiceId, input, now(), creditNoteTax);

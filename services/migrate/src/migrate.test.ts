@@ -31,6 +31,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   credit_notes: true, document_counters: true, rul_models: true, partition_leases: true, partition_members: true, device_connections: true,
   payments: true, rate_cards: true, exchange_rates: true,
   part_returns: true, quality_reserve_events: true,
+  asset_owners: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       events,
       telemetry: telemetry!.store,
       cmapssDir: config.HM_CMAPSS_DIR,
+      billingGraceHours: config.HM_BILLING_GRACE_HOURS,
       publishCommand: async (deviceId, payload) => {
         if (late.broker) return late.broker.publishCommand(deviceId, payload);
         if (link && plan.account === SERVICE_ACCOUNTS.api) return link.publishCommand(deviceId, payload);

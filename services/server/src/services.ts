@@ -39,6 +39,8 @@ export interface ServiceDeps {
   telemetry: TelemetryStore;
   /** Where C-MAPSS files are, for RUL training from them (optional). */
   cmapssDir?: string | undefined;
+  /** Hours after a billing period ends before its invoice can be issued (HM_BILLING_GRACE_HOURS). */
+  billingGraceHours?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -48,7 +50,14 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps): Services {
   const { db, repos, logger } = deps;
   const facts = workOrderFacts(db.kysely);
-  const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger });
+  const contracts = createContractsService({
+    repos,
+    downtime: facts,
+    work: facts,
+    costs: facts,
+    logger,
+    graceMs: deps.billingGraceHours === undefined ? undefined : deps.billingGraceHours * 3_600_000,
+  });
   const parts = createPartsService({ repos, logger });
   const workOrders = createWorkOrderService({
     repos,

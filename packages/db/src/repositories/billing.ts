@@ -52,6 +52,19 @@ export interface DraftContext {
   issuedPeriods: { start: string; end: string }[];
   /** Work orders already billed on another invoice of this contract. */
   billedWorkOrders: Set<string>;
+  /** The charge lines (usage, minimum true-up, availability credit, adjustments) of the contract's other invoices. */
+  chargedLines: ChargedLine[];
+}
+
+/** A line of a period's PBH charge, with the period of the invoice it is on. */
+export interface ChargedLine {
+  periodStart: string;
+  kind: string;
+  assetId: string | null;
+  fromDay: string | null;
+  amountMinor: number;
+  adjustsPeriod: string | null;
+  adjustsKind: 'usage' | 'minimum_true_up' | 'availability_credit' | null;
 }
 
 export interface DraftResult {
@@ -70,7 +83,15 @@ export interface DraftHeader {
   usageFrom: string;
 }
 
+/** When a draft may be issued: its period closes at `closesAt(periodEnd)`; `forced` issues it earlier. */
+export interface IssueGate {
+  closesAt?: ((periodEnd: string) => number) | undefined;
+  forced?: { reason: string; by: string } | undefined;
+}
+
 export type DraftOutcome = { outcome: 'created' | 'refreshed' | 'already_issued'; invoiceId: string; totalMinor: number };
+
+const CHARGE_KINDS = new Set(['usage', 'minimum_true_up', 'availability_credit']);
 
 const key = (assetId: string, day: string) => `${assetId}|${day}`;
 export const usageKey = key;
@@ -89,6 +110,8 @@ function lineFromRow(r: Record<string, unknown>): StoredInvoiceLine {
     amountMinor: Number(r.amount_minor),
     taxRateBasisPoints: Number(r.tax_rate_bp),
     taxMinor: Number(r.tax_minor),
+    adjustsPeriod: (r.adjusts_period as string | null | undefined) ?? null,
+    adjustsKind: (r.adjusts_kind as StoredInvoiceLine['adjustsKind'] | undefined) ?? null,
   };
 }
 
@@ -165,6 +188,8 @@ export function billingRepository(db: Kysely<Database>) {
       totalMinor: Number(h.total_minor),
       creditedMinor,
       issuedAt: h.issued_at === null ? null : Number(h.issued_at),
+      issueForcedReason: h.issue_forced_reason ?? null,
+      issueForcedBy: h.issue_forced_by ?? null,
       lines,
       createdAt: Number(h.created_at),
       updatedAt: Number(h.updated_at),
@@ -353,20 +378,43 @@ export function billingRepository(db: Kysely<Database>) {
           .where('status', '=', 'issued')
           .orderBy('period_start')
           .execute();
-        const woRows = await tx
+        const otherLines = await tx
           .selectFrom('invoice_lines')
           .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
-          .select('invoice_lines.work_order_id')
+          .select([
+            'invoices.period_start',
+            'invoices.status',
+            'invoice_lines.kind',
+            'invoice_lines.asset_id',
+            'invoice_lines.work_order_id',
+            'invoice_lines.from_day',
+            'invoice_lines.amount_minor',
+            'invoice_lines.adjusts_period',
+            'invoice_lines.adjusts_kind',
+          ])
           .where('invoices.contract_id', '=', header.contractId)
           .where('invoices.id', '!=', inv.id)
-          .where('invoice_lines.work_order_id', 'is not', null)
           .execute();
+        const woRows = otherLines.filter((l) => l.work_order_id !== null);
+        // An issued period's own charge lines, and adjustments on any other invoice.
+        const chargedLines: ChargedLine[] = otherLines
+          .filter((l) => (l.kind === 'adjustment' ? true : l.status === 'issued' && CHARGE_KINDS.has(l.kind)))
+          .map((l) => ({
+            periodStart: l.period_start,
+            kind: l.kind,
+            assetId: l.asset_id,
+            fromDay: l.from_day,
+            amountMinor: Number(l.amount_minor),
+            adjustsPeriod: l.adjusts_period ?? null,
+            adjustsKind: (l.adjusts_kind ?? null) as ChargedLine['adjustsKind'],
+          }));
         const result = compute({
           invoiceId: inv.id,
           usage,
           billed,
           issuedPeriods: issued.map((p) => ({ start: p.period_start, end: p.period_end })),
           billedWorkOrders: new Set(woRows.map((r) => r.work_order_id!)),
+          chargedLines,
         });
 
         await tx.deleteFrom('invoice_lines').where('invoice_id', '=', inv.id).execute();
@@ -385,6 +433,8 @@ export function billingRepository(db: Kysely<Database>) {
           amount_minor: l.amountMinor,
           tax_rate_bp: l.taxRateBasisPoints ?? 0,
           tax_minor: l.taxMinor ?? 0,
+          adjusts_period: l.adjustsPeriod ?? null,
+          adjusts_kind: l.adjustsKind ?? null,
         }));
         for (let i = 0; i < lines.length; i += 300) await tx.insertInto('invoice_lines').values(lines.slice(i, i + 300)).execute();
         const usageRows = result.usage
@@ -435,13 +485,30 @@ export function billingRepository(db: Kysely<Database>) {
     /**
      * Issues a draft: assigns the next number of the issue year (`2026-000001`)
      * and freezes it, with what `terms` computes from its lines (tax, due date,
-     * addressee) written in the same transaction.
+     * addressee) written in the same transaction. A draft whose period has not
+     * closed (`closesAt(periodEnd)` still ahead) is refused with
+     * PERIOD_NOT_CLOSED before a number is taken, unless `forced` says who
+     * forces it and why (recorded on the invoice).
      */
-    issue(id: string, now = Date.now(), terms?: (lines: StoredInvoiceLine[], customerId: string, tx: Transaction<Database>) => Promise<IssueTerms>): Promise<InvoiceView> {
+    issue(
+      id: string,
+      now = Date.now(),
+      gate: IssueGate = {},
+      terms?: (lines: StoredInvoiceLine[], customerId: string, tx: Transaction<Database>) => Promise<IssueTerms>,
+    ): Promise<InvoiceView> {
       return write(async (tx) => {
-        const h = await tx.selectFrom('invoices').select(['status', 'number', 'customer_id']).where('id', '=', id).executeTakeFirst();
+        const h = await tx.selectFrom('invoices').select(['status', 'number', 'customer_id', 'period_end']).where('id', '=', id).executeTakeFirst();
         if (!h) throw notFound('invoice', id);
         if (h.status !== 'draft') throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued as ${h.number}`, { number: h.number });
+        const closesAt = gate.closesAt?.(h.period_end);
+        const early = closesAt !== undefined && now < closesAt;
+        if (early && !gate.forced) {
+          throw new AppError(
+            'PERIOD_NOT_CLOSED',
+            `invoice ${id} is provisional: its period ends ${h.period_end} and closes for late data at ${new Date(closesAt).toISOString()}; issue it then, or an admin can force it with a reason`,
+            { issuableAt: closesAt },
+          );
+        }
         let frozen: { tax_minor?: number; due_date?: string; bill_to?: string } = {};
         if (terms) {
           const rows = await tx.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', id).orderBy('line_no').execute();
@@ -456,7 +523,15 @@ export function billingRepository(db: Kysely<Database>) {
         const number = `${year}-${String(n).padStart(6, '0')}`;
         const res = await tx
           .updateTable('invoices')
-          .set({ status: 'issued', number, issued_at: now, updated_at: now, ...frozen })
+          .set({
+            status: 'issued',
+            number,
+            issued_at: now,
+            updated_at: now,
+            ...frozen,
+            issue_forced_reason: early ? gate.forced!.reason : null,
+            issue_forced_by: early ? gate.forced!.by : null,
+          })
           .where('id', '=', id)
           .where('status', '=', 'draft')
           .executeTakeFirst();

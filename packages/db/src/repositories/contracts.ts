@@ -40,6 +40,27 @@ function contractFromRows(h: Selectable<ContractsTable>, versions: Selectable<Co
   };
 }
 
+/** What billing needs to know of an asset: its commissioning and who owned it when. */
+export interface AssetFacts {
+  commissionedOn: string;
+  /** The owner now: the customer of its site. */
+  customerId: string;
+  /** Owner changes, oldest first (empty when it never changed owner). */
+  owners: { fromDay: string; customerId: string }[];
+}
+
+/** The owner of an asset on a day: the owner change in effect then, else its current owner. */
+export function ownerOn(facts: AssetFacts, day: string): string {
+  let owner = facts.owners[0]?.customerId ?? facts.customerId;
+  for (const o of facts.owners) if (o.fromDay <= day) owner = o.customerId;
+  return owner;
+}
+
+export interface OwnerChange {
+  siteId: string;
+  effectiveOn: string;
+}
+
 export interface ContractFilters {
   customerId?: string | undefined;
   assetId?: string | undefined;
@@ -75,13 +96,28 @@ export function contractRepository(db: Kysely<Database>) {
    * an overlapping day. On PostgreSQL the asset rows are locked first, so two
    * concurrent contracts for one asset serialise here (SQLite has one writer).
    */
-  async function checkAssets(tx: Transaction<Database>, contractId: string, kind: string, assetIds: string[], from: string, to: string) {
+  async function checkAssets(tx: Transaction<Database>, contractId: string, customerId: string, kind: string, assetIds: string[], from: string, to: string) {
     let q = tx.selectFrom('assets').select('id').where('id', 'in', assetIds).orderBy('id');
     if (postgres) q = q.forUpdate();
     const found = new Set((await q.execute()).map((r) => r.id));
     const missing = assetIds.find((a) => !found.has(a));
     if (missing) {
       throw new AppError('REFERENCE_NOT_FOUND', `assetIds: asset ${missing} does not exist`, { field: 'assetIds', id: missing });
+    }
+    // Who pays is checked: every asset belongs to the contract's customer on every day it would cover.
+    const facts = await assetFacts(tx, assetIds);
+    for (const id of assetIds) {
+      const f = facts.get(id)!;
+      const owners = [ownerOn(f, from), ...f.owners.filter((o) => o.fromDay > from && o.fromDay <= to).map((o) => o.customerId)];
+      const other = owners.find((o) => o !== customerId);
+      if (other) {
+        const change = f.owners.find((o) => o.customerId === other && o.fromDay <= to);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `assetIds: asset ${id} belongs to customer ${other}${change ? ` from ${change.fromDay}` : ''}, not to the contract's customer ${customerId}, within ${from}..${to}`,
+          { field: 'assetIds', id },
+        );
+      }
     }
     if (kind !== 'pbh') return;
     const clash = await tx
@@ -102,6 +138,23 @@ export function contractRepository(db: Kysely<Database>) {
     }
   }
 
+  async function assetFacts(ex: Executor, assetIds: readonly string[]): Promise<Map<string, AssetFacts>> {
+    const out = new Map<string, AssetFacts>();
+    for (let i = 0; i < assetIds.length; i += 500) {
+      const chunk = assetIds.slice(i, i + 500);
+      const rows = await ex
+        .selectFrom('assets')
+        .innerJoin('sites', 'sites.id', 'assets.site_id')
+        .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id'])
+        .where('assets.id', 'in', chunk)
+        .execute();
+      for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id, owners: [] });
+      const owners = await ex.selectFrom('asset_owners').select(['asset_id', 'from_day', 'customer_id']).where('asset_id', 'in', chunk).orderBy('from_day').execute();
+      for (const o of owners) out.get(o.asset_id)?.owners.push({ fromDay: o.from_day, customerId: o.customer_id });
+    }
+    return out;
+  }
+
   async function write<R>(fn: (tx: Transaction<Database>) => Promise<R>): Promise<R> {
     try {
       return await db.transaction().execute(fn);
@@ -113,6 +166,64 @@ export function contractRepository(db: Kysely<Database>) {
   return {
     get,
     find: (id: string) => load(db, id),
+    /** Commissioning and owners over time of each asset, 500 per query. */
+    assetFacts: (assetIds: readonly string[]) => assetFacts(db, assetIds),
+
+    /**
+     * The asset moves to `siteId` (of another customer) from `effectiveOn`:
+     * the change is recorded (with the first owner, if none was), the asset's
+     * site updated, and every contract of another customer stops covering it
+     * from that day (its coverage rows end the day before). Billing uses the
+     * owner of each day, so usage and work after the change are not the old
+     * contract's. Returns the coverage that ended.
+     */
+    changeOwner(assetId: string, change: OwnerChange, now = Date.now()): Promise<{ assetId: string; customerId: string; effectiveOn: string; endedCoverage: { contractId: string; kind: string }[] }> {
+      return write(async (tx) => {
+        let aq = tx.selectFrom('assets').innerJoin('sites', 'sites.id', 'assets.site_id').select(['assets.id', 'assets.site_id', 'assets.commissioned_on', 'sites.customer_id']).where('assets.id', '=', assetId);
+        if (postgres) aq = aq.forUpdate();
+        const asset = await aq.executeTakeFirst();
+        if (!asset) throw notFound('asset', assetId);
+        const site = await tx.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', change.siteId).executeTakeFirst();
+        if (!site) throw new AppError('REFERENCE_NOT_FOUND', `siteId: site ${change.siteId} does not exist`, { field: 'siteId' });
+        if (site.customer_id === asset.customer_id) {
+          throw new AppError('VALIDATION_FAILED', `siteId: site ${site.id} belongs to customer ${site.customer_id}, who already owns asset ${assetId}: move it with PATCH /assets/:id`);
+        }
+        const today = new Date(now).toISOString().slice(0, 10);
+        if (change.effectiveOn > today) throw new AppError('VALIDATION_FAILED', `effectiveOn ${change.effectiveOn} is in the future: record an owner change when it has happened`);
+        if (change.effectiveOn <= asset.commissioned_on) {
+          throw new AppError('VALIDATION_FAILED', `effectiveOn ${change.effectiveOn} must be after the asset's commissioning on ${asset.commissioned_on}`);
+        }
+        const history = await tx.selectFrom('asset_owners').select(['from_day']).where('asset_id', '=', assetId).orderBy('from_day', 'desc').execute();
+        if (history[0] && change.effectiveOn <= history[0].from_day) {
+          throw new AppError('CONFLICT', `effectiveOn ${change.effectiveOn} must be after the asset's last owner change on ${history[0].from_day}`);
+        }
+        if (history.length === 0) {
+          await tx.insertInto('asset_owners').values({ asset_id: assetId, from_day: asset.commissioned_on, customer_id: asset.customer_id, site_id: asset.site_id, recorded_at: now }).execute();
+        }
+        await tx.insertInto('asset_owners').values({ asset_id: assetId, from_day: change.effectiveOn, customer_id: site.customer_id, site_id: site.id, recorded_at: now }).execute();
+        await tx.updateTable('assets').set({ site_id: site.id, updated_at: now }).where('id', '=', assetId).execute();
+        const dayBefore = previousDay(change.effectiveOn);
+        const ended = await tx
+          .selectFrom('contract_assets')
+          .innerJoin('contracts', 'contracts.id', 'contract_assets.contract_id')
+          .select(['contract_assets.contract_id', 'contract_assets.kind'])
+          .where('contract_assets.asset_id', '=', assetId)
+          .where('contracts.customer_id', '!=', site.customer_id)
+          .where('contract_assets.to_day', '>', dayBefore)
+          .execute();
+        const contractIds = [...new Set(ended.map((e) => e.contract_id))];
+        if (contractIds.length) {
+          await tx.updateTable('contract_assets').set({ to_day: dayBefore }).where('asset_id', '=', assetId).where('contract_id', 'in', contractIds).where('to_day', '>', dayBefore).execute();
+          await tx.deleteFrom('contract_assets').where('asset_id', '=', assetId).where('contract_id', 'in', contractIds).whereRef('from_day', '>', 'to_day').execute();
+        }
+        return {
+          assetId,
+          customerId: site.customer_id,
+          effectiveOn: change.effectiveOn,
+          endedCoverage: contractIds.map((id) => ({ contractId: id, kind: ended.find((e) => e.contract_id === id)!.kind })),
+        };
+      });
+    },
 
     create(input: ContractInput, now = Date.now()): Promise<ContractWithHistory> {
       return write(async (tx) => {
@@ -121,7 +232,7 @@ export function contractRepository(db: Kysely<Database>) {
           throw new AppError('REFERENCE_NOT_FOUND', `customerId: customer ${input.customerId} does not exist`, { field: 'customerId' });
         }
         const id = newId('contract', now);
-        await checkAssets(tx, id, input.terms.kind, input.assetIds, input.startsOn, input.endsOn);
+        await checkAssets(tx, id, input.customerId, input.terms.kind, input.assetIds, input.startsOn, input.endsOn);
         await tx
           .insertInto('contracts')
           .values({
@@ -167,7 +278,8 @@ export function contractRepository(db: Kysely<Database>) {
       return write(async (tx) => {
         let hq = tx.selectFrom('contracts').selectAll().where('id', '=', id);
         if (postgres) hq = hq.forUpdate();
-        if (!(await hq.executeTakeFirst())) throw notFound('contract', id);
+        const head = await hq.executeTakeFirst();
+        if (!head) throw notFound('contract', id);
         const current = await get(id, tx);
         const latest = current.versions.at(-1)!;
         const from = amendment.effectiveFrom;
@@ -197,7 +309,7 @@ export function contractRepository(db: Kysely<Database>) {
             { invoiceId: invoiced.id },
           );
         }
-        await checkAssets(tx, id, terms.kind, assetIds, from, endsOn);
+        await checkAssets(tx, id, head.customer_id, terms.kind, assetIds, from, endsOn);
         const version = latest.version + 1;
         await tx
           .insertInto('contract_versions')

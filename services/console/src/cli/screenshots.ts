@@ -106,11 +106,14 @@ async function main(): Promise<void> {
     // A PBH contract over the demo assets, so the contracts view has terms, usage and an invoice draft.
     const assets = await api<{ items: { id: string; siteId: string }[] }>(server.address, '/assets');
     const customers = await api<{ items: { id: string }[] }>(server.address, '/customers');
+    // A contract covers only its customer's assets: those at its sites.
+    const sites = await api<{ items: { id: string; customerId: string }[] }>(server.address, '/sites');
+    const own = new Set(sites.items.filter((s) => s.customerId === customers.items[0]!.id).map((s) => s.id));
     const contract = await api<{ id: string }>(server.address, '/contracts', {
       method: 'POST',
       body: {
         customerId: customers.items[0]!.id,
-        assetIds: assets.items.map((a) => a.id),
+        assetIds: assets.items.filter((a) => own.has(a.siteId)).map((a) => a.id),
         startsOn: '2025-01-01',
         endsOn: '2028-12-31',
         currency: 'EUR',

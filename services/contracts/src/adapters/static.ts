@@ -22,6 +22,12 @@ export function staticWorkOrderFacts(init: { downtime?: DowntimeEvent[]; work?: 
   return {
     ...source,
     addDowntime: (e: DowntimeEvent) => void downtime.push(e),
+    /** A corrected window of a work order's downtime (as a correction on the work order would). */
+    correctDowntime(workOrderId: string, window: { from: number; to: number }) {
+      const e = downtime.find((d) => d.workOrderId === workOrderId);
+      if (!e) throw new Error(`no downtime of ${workOrderId}`);
+      Object.assign(e, window);
+    },
     addWork: (w: CompletedWork) => void work.push(w),
     addCost: (c: ServiceCost) => void costs.push(c),
   };

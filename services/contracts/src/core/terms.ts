@@ -42,10 +42,18 @@ export function creditBasisPoints(terms: Pick<PbhTermsInput, 'availabilityGuaran
   return { steps: Number(steps), bp: Number(bp < cap ? bp : cap) };
 }
 
+/**
+ * The span of each asset's life that downtime can lie in: from its
+ * commissioning to now. A window that starts before the asset was
+ * commissioned or ends in the future is wrong data: it does not count at all
+ * (clipping it would still turn a typo of years into downtime of this period).
+ */
+export type AssetLife = ReadonlyMap<string, { from: number; to: number }>;
+
 export interface AvailabilityEvent extends DowntimeEvent {
   /** Whether it counts against availability, and why not when it does not. */
   counted: boolean;
-  reason: 'unplanned' | 'planned_maintenance' | 'excluded_cause' | 'asset_not_covered';
+  reason: 'unplanned' | 'planned_maintenance' | 'excluded_cause' | 'asset_not_covered' | 'outside_asset_life';
   /** Milliseconds inside the period not already counted for an overlapping event. */
   countedMs: number;
 }
@@ -80,6 +88,7 @@ export function availability(
   period: Period,
   fullPeriod: Period,
   downtime: readonly DowntimeEvent[],
+  life: AssetLife = new Map(),
 ): Availability {
   const from = dayMs(period.start);
   const to = dayMs(period.end) + DAY_MS;
@@ -90,16 +99,19 @@ export function availability(
   let down = 0;
   const sorted = [...downtime].filter((e) => e.to > from && e.from < to).sort((a, b) => a.from - b.from || a.workOrderId.localeCompare(b.workOrderId));
   for (const e of sorted) {
+    const span = life.get(e.assetId);
     const reason: AvailabilityEvent['reason'] = !covered.has(e.assetId)
       ? 'asset_not_covered'
-      : e.planned
+      : span && (e.from < span.from || e.to > span.to)
+        ? 'outside_asset_life'
+        : e.planned
         ? 'planned_maintenance'
         : excluded.has(e.cause)
           ? 'excluded_cause'
           : 'unplanned';
     let countedMs = 0;
     if (reason === 'unplanned') {
-      // Overlapping windows on one asset count once.
+      // Overlapping windows on one asset merge (count once), clipped to the period.
       const start = Math.max(e.from, from, countedUntil.get(e.assetId) ?? from);
       const end = Math.min(e.to, to);
       countedMs = Math.max(0, end - start);
