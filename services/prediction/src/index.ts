@@ -1,6 +1,9 @@
 // ---------------------------------------------------------------- remaining-useful-life regression
 export * from './core/rul/index.js';
 
+// ---------------------------------------------------------------- population reliability (Weibull with censoring)
+export * from './core/reliability/index.js';
+
 // ---------------------------------------------------------------- anomaly detection, alerts, preventive orders
 export {
   createAnomalyDetector,

@@ -1,0 +1,22 @@
+export { lnGamma } from './gamma.js';
+export {
+  conditionalFailureProbability,
+  fitWeibull,
+  hazard,
+  lifeQuantile,
+  lifeQuantileInterval,
+  mttf,
+  mttfInterval,
+  normalQuantile,
+  residualLifeQuantile,
+  survival,
+  survivalCurve,
+  survivalInterval,
+  type Interval,
+  type Life,
+  type SurvivalPoint,
+  type WeibullFit,
+  type WeibullFitFailure,
+  type WeibullFitOptions,
+  type WeibullParameters,
+} from './weibull.js';
