@@ -20,3 +20,17 @@ export {
   type WeibullFitOptions,
   type WeibullParameters,
 } from './weibull.js';
+export {
+  buildLives,
+  operatingHoursClock,
+  recentUtilisation,
+  type AgeAxis,
+  type AssetRecord,
+  type LifeEnd,
+  type LifeRecord,
+  type Lives,
+  type LivesOptions,
+  type MaintenanceEvent,
+  type OperatingDay,
+  type Restoration,
+} from './lives.js';

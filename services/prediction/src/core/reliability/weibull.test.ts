@@ -76,6 +76,32 @@ describe('Weibull MLE with right-censoring', () => {
     expect(tenfold.shapeInterval.upper - tenfold.shapeInterval.lower).toBeLessThan((f.shapeInterval.upper - f.shapeInterval.lower) / 2.5);
   });
 
+  it('minimal repair: intervals entering at the age of the last failure (left truncation)', () => {
+    // One unit, failures at ages 400, 900, 1200, observed to 1500, each repair leaving the age as it was:
+    // the power-law process (Crow-AMSAA) whose MLE has the closed form beta = n / sum ln(T / t_i), eta = T / n^(1/beta).
+    const unit: Life[] = [
+      { startHours: 0, hours: 400, failed: true },
+      { startHours: 400, hours: 900, failed: true },
+      { startHours: 900, hours: 1200, failed: true },
+      { startHours: 1200, hours: 1500, failed: false },
+    ];
+    const beta = 3 / (Math.log(1500 / 400) + Math.log(1500 / 900) + Math.log(1500 / 1200));
+    const f = fitted(unit);
+    expect(f.shape).toBeCloseTo(beta, 8);
+    expect(f.scale).toBeCloseTo(1500 / Math.pow(3, 1 / beta), 5);
+    // Two units (the second fails at 700, runs on to 1000): scipy Nelder-Mead on the same likelihood.
+    const two = fitted([...unit, { hours: 700, failed: true }, { startHours: 700, hours: 1000, failed: false }]);
+    expect(two.shape).toBeCloseTo(1.7517714, 5);
+    expect(two.scale).toBeCloseTo(854.11973, 2);
+    expect(two.logLikelihood).toBeCloseTo(-29.1827285, 6);
+    // Exponential with truncation: eta = exposure / failures = (1500 + 1000) / 4, whatever the entry ages.
+    expect(fitted([...unit, { hours: 700, failed: true }, { startHours: 700, hours: 1000, failed: false }], { shape: 1 }).scale).toBeCloseTo(625, 9);
+    // Treating the repaired unit as renewed (each interval from age 0) is a different model with a different fit.
+    const renewed = fitted(unit.map((l) => ({ hours: l.hours - (l.startHours ?? 0), failed: l.failed })));
+    expect(Math.abs(renewed.shape - f.shape)).toBeGreaterThan(0.5);
+    expect(() => fitWeibull([{ startHours: 10, hours: 5, failed: true }])).toThrow(/startHours/);
+  });
+
   it('says so instead of a number when no failure has been recorded, and when no finite shape fits', () => {
     expect(fitWeibull(CENSORED.map((hours) => ({ hours, failed: false })))).toEqual({ status: 'no_failures', lives: 5, censored: 5 });
     expect(fitWeibull([])).toMatchObject({ status: 'no_failures', lives: 0 });

@@ -12,7 +12,15 @@
  *   S(t) = exp(-(t/eta)^beta)      h(t) = (beta/eta) (t/eta)^(beta-1)
  *   l(beta, eta) = r ln beta - r beta ln eta + (beta-1) sum_F ln t - sum_all (t/eta)^beta
  *
- * For a given shape the scale has a closed form, eta(beta) = (sum t^beta / r)^(1/beta),
+ * A life may enter observation at an age s > 0 (left truncation): it then
+ * contributes f(t)/S(s) or S(t)/S(s). That is how minimal repair is fitted
+ * (after a repair the unit goes on at the age it failed at, so the failures
+ * of one unit form a power-law process with the same beta and eta), and how
+ * units already running before records began are counted.
+ *
+ *   l = r ln beta - r beta ln eta + (beta-1) sum_F ln t - sum_all ((t/eta)^beta - (s/eta)^beta)
+ *
+ * For a given shape the scale has a closed form, eta(beta) = (sum (t^beta - s^beta) / r)^(1/beta),
  * so the fit solves one monotone equation in beta (bisection on ln beta).
  * Confidence bounds come from the observed Fisher information at the MLE
  * (Wald intervals on the log scale, the delta method for derived figures).
@@ -24,6 +32,8 @@ export interface Life {
   hours: number;
   /** true: the life ended in the failure mode; false: right-censored. */
   failed: boolean;
+  /** Age at which observation began (left truncation; minimal repair); default 0. */
+  startHours?: number | undefined;
 }
 
 export interface WeibullFitOptions {
@@ -128,6 +138,8 @@ export function normalQuantile(p: number): number {
 function validate(lives: readonly Life[]): void {
   for (const [i, l] of lives.entries()) {
     if (!Number.isFinite(l.hours) || l.hours < 0) throw new RangeError(`life ${i}: hours must be a finite number >= 0, got ${l.hours}`);
+    const s = l.startHours ?? 0;
+    if (!Number.isFinite(s) || s < 0 || s > l.hours) throw new RangeError(`life ${i}: startHours must be within 0..hours, got ${s}`);
   }
 }
 
@@ -141,22 +153,31 @@ export function fitWeibull(allLives: readonly Life[], options: WeibullFitOptions
   validate(allLives);
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
-  const lives = allLives.filter((l) => l.hours > 0);
+  // A life observed for no time at all carries no information.
+  const lives = allLives.filter((l) => l.hours > (l.startHours ?? 0));
   const failures = lives.filter((l) => l.failed).length;
   if (failures === 0) return { status: 'no_failures', lives: allLives.length, censored: allLives.length };
 
   const tMax = Math.max(...lives.map((l) => l.hours));
   const logs = lives.map((l) => Math.log(l.hours / tMax)); // <= 0
+  const startLogs = lives.map((l) => ((l.startHours ?? 0) > 0 ? Math.log(l.startHours! / tMax) : undefined));
   const failLogMean = lives.reduce((s, l, i) => s + (l.failed ? logs[i]! : 0), 0) / failures;
 
-  /** sum (t/tMax)^beta and sum (t/tMax)^beta ln(t/tMax). */
+  /** sum of (t/tMax)^beta - (s/tMax)^beta, and of the same terms times their logs. */
   const sums = (beta: number) => {
     let s0 = 0;
     let s1 = 0;
-    for (const z of logs) {
+    for (let i = 0; i < logs.length; i++) {
+      const z = logs[i]!;
       const w = Math.exp(beta * z);
       s0 += w;
       s1 += w * z;
+      const zs = startLogs[i];
+      if (zs !== undefined) {
+        const ws = Math.exp(beta * zs);
+        s0 -= ws;
+        s1 -= ws * zs;
+      }
     }
     return { s0, s1 };
   };
@@ -193,11 +214,14 @@ export function fitWeibull(allLives: readonly Life[], options: WeibullFitOptions
   let suzz = 0;
   let sumFailLogT = 0;
   for (const l of lives) {
-    const z = Math.log(l.hours / scale);
-    const w = Math.pow(l.hours / scale, shape);
-    su += w;
-    suz += w * z;
-    suzz += w * z * z;
+    for (const [t, sign] of [[l.hours, 1], [l.startHours ?? 0, -1]] as const) {
+      if (t <= 0) continue;
+      const z = Math.log(t / scale);
+      const w = sign * Math.pow(t / scale, shape);
+      su += w;
+      suz += w * z;
+      suzz += w * z * z;
+    }
     if (l.failed) sumFailLogT += Math.log(l.hours);
   }
   const r = failures;
