@@ -34,3 +34,5 @@ export {
   type OperatingDay,
   type Restoration,
 } from './lives.js';
+export { assetClock, chooseAgeAxis } from './lives.js';
+export { backtestWeibull, defaultSplit, scoreWeibull, type BacktestFigures, type BacktestInput, type BacktestResult } from './backtest.js';

@@ -58,6 +58,8 @@ export interface LivesOptions {
   restoration: Restoration;
   /** Cut-off, epoch ms: now, or the T of a backtest. */
   asOf: number;
+  /** Force the age axis (a backtest scores on the axis its model was fitted on). */
+  ageAxis?: AgeAxis | undefined;
 }
 
 export interface Lives {
@@ -74,9 +76,12 @@ const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
  * Cumulative operating hours of one asset at any instant up to `asOf`: whole
  * days before the instant's day, plus that day's total in proportion to the
  * part of it elapsed (the meter keeps daily totals, not the time of day).
+ * Only days that ended by `asOf` are used, so an age at `asOf` lags by the
+ * part of the current day at most, and nothing after `asOf` is read.
  */
 export function operatingHoursClock(days: readonly OperatingDay[], asOf: number): (ts: number) => number {
-  const usable = days.filter((d) => d.day <= dayOf(asOf)).sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  // Only days complete by asOf: a day's total includes what ran after asOf that day.
+  const usable = days.filter((d) => Date.parse(`${d.day}T00:00:00Z`) + DAY_MS <= asOf).sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const starts = usable.map((d) => Date.parse(`${d.day}T00:00:00Z`));
   const cumulative: number[] = [];
   let total = 0;
@@ -103,8 +108,18 @@ export function operatingHoursClock(days: readonly OperatingDay[], asOf: number)
   };
 }
 
+/** Operating hours when any asset of the population has hour-meter data up to `asOf`, else calendar hours. */
+export function chooseAgeAxis(assets: readonly AssetRecord[], asOf: number): AgeAxis {
+  return assets.some((a) => a.days.some((d) => d.day < dayOf(asOf) && d.hours > 0)) ? 'operating_hours' : 'calendar_hours';
+}
+
+/** The asset's meter (or calendar) reading in hours at any instant, using nothing after `asOf`. */
+export function assetClock(asset: AssetRecord, ageAxis: AgeAxis, asOf: number): (ts: number) => number {
+  return ageAxis === 'operating_hours' ? operatingHoursClock(asset.days, asOf) : (ts: number) => Math.max(0, Math.min(ts, asOf) - asset.commissionedAt) / HOUR_MS;
+}
+
 export function buildLives(assets: readonly AssetRecord[], events: readonly MaintenanceEvent[], opts: LivesOptions): Lives {
-  const ageAxis: AgeAxis = assets.some((a) => a.days.some((d) => d.day <= dayOf(opts.asOf) && d.hours > 0)) ? 'operating_hours' : 'calendar_hours';
+  const ageAxis = opts.ageAxis ?? chooseAgeAxis(assets, opts.asOf);
   const byAsset = new Map<string, MaintenanceEvent[]>();
   for (const e of events) {
     if (e.at > opts.asOf) continue;
@@ -115,7 +130,7 @@ export function buildLives(assets: readonly AssetRecord[], events: readonly Main
   const lives: LifeRecord[] = [];
   for (const asset of assets) {
     if (asset.commissionedAt > opts.asOf) continue;
-    const clock = ageAxis === 'operating_hours' ? operatingHoursClock(asset.days, opts.asOf) : (ts: number) => (Math.min(ts, opts.asOf) - asset.commissionedAt) / HOUR_MS;
+    const clock = assetClock(asset, ageAxis, opts.asOf);
     const own = (byAsset.get(asset.assetId) ?? []).slice().sort((a, b) => a.at - b.at);
     // The component's life started at startAt; `offset` is the meter reading then,
     // `entry` the component age at which the current interval entered observation.
