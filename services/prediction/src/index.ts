@@ -37,3 +37,19 @@ export { predictionRoutes, type PredictionRouteDeps } from './routes/prediction-
 export * from './registry/index.js';
 export * from './rul-adapter/index.js';
 export { rulModelRoutes, type RulModelRouteDeps } from './routes/rul-model-routes.js';
+
+// ---------------------------------------------------------------- population reliability per asset model and failure mode
+export {
+  createReliabilityService,
+  modelVersionLabel,
+  type AssetReliabilityEstimate,
+  type FailureModeReliability,
+  type ReliabilityService,
+  type ReliabilityServiceDeps,
+  type ReliabilityTrainOptions,
+  type ReliabilityTrainResult,
+  type StoredFit,
+  type TrainStage as ReliabilityTrainStage,
+  type TrainTrigger as ReliabilityTrainTrigger,
+} from './reliability/service.js';
+export { reliabilityRoutes, type ReliabilityRouteDeps } from './routes/reliability-routes.js';

@@ -4,12 +4,15 @@ import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
 import {
   createPredictionService,
+  createReliabilityService,
   createRulAdapter,
   createRulModelRegistry,
   predictionRoutes,
+  reliabilityRoutes,
   registryAssetContext,
   rulModelRoutes,
   type PredictionService,
+  type ReliabilityService,
   type RulModelRegistry,
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
@@ -29,6 +32,7 @@ export interface Services {
   workOrders: WorkOrderService;
   prediction: PredictionService;
   rulModels: RulModelRegistry;
+  reliability: ReliabilityService;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -77,8 +81,12 @@ export function createServices(deps: ServiceDeps): Services {
     logger,
     events: deps.events,
   });
+  const reliability = createReliabilityService({ repos, logger });
   workOrders.onCompleted(async (wo) => {
     await prediction.resolveByWorkOrder({ workOrderId: wo.id });
+    // A recorded failure may be the one that makes a reliability refit worthwhile;
+    // the refit runs queued, after the completion has answered.
+    reliability.onWorkOrderCompleted(wo).catch((err: unknown) => logger.error({ err, workOrderId: wo.id }, 'reliability refit failed'));
   });
 
   const routes: ((api: FastifyInstance) => void)[] = [
@@ -86,7 +94,8 @@ export function createServices(deps: ServiceDeps): Services {
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),
+    (api) => reliabilityRoutes(api, { reliability }),
     (api) => contractRoutes(api, { contracts }),
   ];
-  return { contracts, parts, workOrders, prediction, rulModels, routes };
+  return { contracts, parts, workOrders, prediction, rulModels, reliability, routes };
 }

@@ -57,6 +57,9 @@ describe('time-split backtest', () => {
     // P(fail within 300 h) = 1 - e^-0.3 = 0.26: not flagged at 0.5 -> a missed failure.
     expect(f).toMatchObject({ leadPoints: 1, precision: null, recall: 0 });
     expect(scoreWeibull({ shape: 1, scale: 1000 }, { ...input, threshold: 0.25 }, 'operating_hours')).toMatchObject({ precision: 1, recall: 1 });
+    // Held-out likelihood: the life is at 960 h at T and fails at 1200 h: ln(1/1000) - (1200 - 960)/1000.
+    expect(f.livesAfterSplit).toBe(2); // the failed life and the new one running since day 50 (240 h, censored)
+    expect(f.logLikelihoodPerLife).toBeCloseTo((Math.log(1 / 1000) - 0.24 - 0.24) / 2, 9);
   });
 
   it('a censored life is never a failure: scored only once it outlived a lead time', () => {

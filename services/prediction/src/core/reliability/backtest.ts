@@ -13,12 +13,22 @@
  * - band coverage: share of those true RULs inside the 10 %..90 % residual-life band;
  * - precision and recall of "fails within the lead time" (flagged when the
  *   probability of failing within the lead time is at least `threshold`).
- *   A life censored before a lead time had passed tells neither way and is
- *   not scored; censored lives never count as failures.
+ *   The lead time is calendar time (parts, travel): the model is asked about
+ *   lead x recent utilisation operating hours, the outcome is whether the
+ *   failure came within the lead time of calendar time. A life censored
+ *   before a lead time had passed tells neither way and is not scored;
+ *   censored lives never count as failures.
+ * - the held-out log-likelihood per life of what happened after T (a
+ *   failure contributes ln h(t) - (H(t) - H(a)), a life still running at the
+ *   end -(H(t) - H(a)), from its age a at T or its start after T). It is the
+ *   criterion a candidate must beat the active version on: RUL errors can only
+ *   be measured on lives that failed within the scored period, the short
+ *   ones, which rewards pessimistic models; the likelihood also counts the
+ *   lives that did not fail.
  */
 import { phm08Score, rmse } from '../rul/metrics.js';
-import { assetClock, buildLives, type AgeAxis, type AssetRecord, type LifeRecord, type MaintenanceEvent, type Restoration } from './lives.js';
-import { conditionalFailureProbability, fitWeibull, residualLifeQuantile, type WeibullFit, type WeibullFitFailure, type WeibullParameters } from './weibull.js';
+import { assetClock, buildLives, recentUtilisation, type AgeAxis, type AssetRecord, type LifeRecord, type MaintenanceEvent, type Restoration } from './lives.js';
+import { conditionalFailureProbability, fitWeibull, hazard, residualLifeQuantile, type WeibullFit, type WeibullFitFailure, type WeibullParameters } from './weibull.js';
 
 export interface BacktestInput {
   assets: readonly AssetRecord[];
@@ -49,6 +59,9 @@ export interface BacktestFigures {
   precision: number | null;
   recall: number | null;
   failuresAfterSplit: number;
+  /** Mean held-out log-likelihood per life observed after T (higher is better); null with none. */
+  logLikelihoodPerLife: number | null;
+  livesAfterSplit: number;
 }
 
 export interface BacktestResult {
@@ -59,6 +72,7 @@ export interface BacktestResult {
   figures: BacktestFigures | null;
 }
 
+const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 86_400_000;
 /** Bounds the work of one backtest (assets x instants). */
 const MAX_POINTS = 200_000;
@@ -101,14 +115,31 @@ export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ag
         actual.push(remaining);
         if (remaining >= residualLifeQuantile(params, age, 0.1) && remaining <= residualLifeQuantile(params, age, 0.9)) covered++;
       }
-      const failsWithinLead = life.failed && remaining <= lead;
-      const survivesLead = remaining >= lead; // failed later, or censored after at least a lead time
+      const leadMs = lead * HOUR_MS;
+      const failsWithinLead = life.failed && life.endAt - t <= leadMs;
+      const survivesLead = life.endAt - t >= leadMs && !failsWithinLead; // failed later, or censored after at least a lead time
       if (!failsWithinLead && !survivesLead) continue;
       leadPoints++;
-      const flagged = conditionalFailureProbability(params, age, lead) >= threshold;
+      const utilisation = ageAxis === 'calendar_hours' ? 1 : recentUtilisation(asset.days, t);
+      const flagged = conditionalFailureProbability(params, age, lead * utilisation) >= threshold;
       if (flagged && failsWithinLead) tp++;
       else if (flagged) fp++;
       else if (failsWithinLead) fn++;
+    }
+  }
+  // Held-out likelihood of every life (or part of one) after T.
+  let logLikelihood = 0;
+  let livesAfter = 0;
+  const cumulative = (h: number) => Math.pow(Math.max(0, h) / params.scale, params.shape);
+  for (const asset of input.assets) {
+    const clock = assetClock(asset, ageAxis, input.endAt);
+    for (const life of byAsset.get(asset.assetId) ?? []) {
+      if (life.endAt <= input.splitAt || life.hours <= 0) continue;
+      const entry = life.startAt < input.splitAt ? (life.startHours ?? 0) + clock(input.splitAt) - clock(life.startAt) : (life.startHours ?? 0);
+      if (life.hours <= entry) continue;
+      livesAfter++;
+      logLikelihood -= cumulative(life.hours) - cumulative(entry);
+      if (life.failed) logLikelihood += Math.log(hazard(params, life.hours));
     }
   }
   const n = predicted.length;
@@ -124,6 +155,8 @@ export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ag
     precision: tp + fp ? tp / (tp + fp) : null,
     recall: tp + fn ? tp / (tp + fn) : null,
     failuresAfterSplit: input.events.filter((e) => e.kind === 'failure' && e.at > input.splitAt && e.at <= input.endAt).length,
+    logLikelihoodPerLife: livesAfter ? logLikelihood / livesAfter : null,
+    livesAfterSplit: livesAfter,
   };
 }
 

@@ -158,14 +158,16 @@ export function buildLives(assets: readonly AssetRecord[], events: readonly Main
 }
 
 /**
- * Operating hours per calendar hour over the last `windowDays` before `asOf`
+ * Operating hours per calendar hour over the last `windowDays` whole days before `asOf`
  * (0..1): how fast the asset is ageing now, for the projected calendar date.
  * Calendar ageing is 1 by definition.
  */
 export function recentUtilisation(days: readonly OperatingDay[], asOf: number, windowDays = 30): number {
-  const from = dayOf(asOf - windowDays * DAY_MS);
-  const to = dayOf(asOf);
+  // Whole days that ended by asOf, the last `windowDays` of them.
+  const lastFull = Math.floor(asOf / DAY_MS) * DAY_MS - DAY_MS;
+  const from = dayOf(lastFull - (windowDays - 1) * DAY_MS);
+  const to = dayOf(lastFull);
   let hours = 0;
-  for (const d of days) if (d.day > from && d.day <= to) hours += d.hours;
+  for (const d of days) if (d.day >= from && d.day <= to) hours += d.hours;
   return Math.min(1, Math.max(0, hours / (windowDays * 24)));
 }
