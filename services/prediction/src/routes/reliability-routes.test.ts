@@ -4,13 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReliabilityService, type ReliabilityService } from '../reliability/service.js';
+import { recordFailure } from '../reliability/testing.js';
 import { reliabilityRoutes } from './reliability-routes.js';
 
 const logger = pino({ level: 'silent' });
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const NOW = T0 + 400 * DAY;
-const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
 const dayOf = (i: number) => new Date(T0 + i * DAY).toISOString().slice(0, 10);
 
 describe.each(dbTargets())('reliability routes and service on $name', (target) => {
@@ -38,14 +38,17 @@ describe.each(dbTargets())('reliability routes and service on $name', (target) =
       assetIds.push(a.id);
     }
     const settings = JSON.stringify({ rule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900 });
-    for (const assetId of assetIds) {
-      for (let d = 0; d < 400; d++) {
-        await r.operatingHours.record({ assetId, day: dayOf(d), operatingMs: 20 * 3_600_000, samples: 10, gapMs: 0, counterResets: 0, firstSampleTs: null, lastSampleTs: null, settings });
-      }
-    }
+    // The assets' days in parallel (PostgreSQL takes them concurrently; SQLite serialises them).
+    await Promise.all(
+      assetIds.map(async (assetId) => {
+        for (let d = 0; d < 400; d++) {
+          await r.operatingHours.record({ assetId, day: dayOf(d), operatingMs: 20 * 3_600_000, samples: 10, gapMs: 0, counterResets: 0, firstSampleTs: null, lastSampleTs: null, settings });
+        }
+      }),
+    );
     reliability = createReliabilityService({ repos: r, logger, now: () => clock, cacheMs: 0 });
     app = await testApi(r.apiKeys, (api) => reliabilityRoutes(api, { reliability }));
-  });
+  }, 180_000);
   afterAll(async () => {
     await reliability?.idle();
     await app?.close();
@@ -58,21 +61,7 @@ describe.each(dbTargets())('reliability routes and service on $name', (target) =
 
   /** A corrective order for the failure mode, completed with the failure on `day`. */
   async function fail(assetId: string, day: number, failureMode = 'bearing_wear') {
-    const r = t!.repos;
-    const at = T0 + day * DAY;
-    const opts = { actor: 'test', now: at, repeatWindowMs: 30 * DAY };
-    const wo = await r.workOrders.create({ kind: 'corrective', assetId, failureMode }, opts);
-    await r.workOrders.transition(wo.id, { from: 'open', to: 'in_progress', actor: 'x', at: at + 1 });
-    await r.workOrders.complete(
-      wo.id,
-      {
-        failureAt: at, symptomCode: 'S', causeCode: 'C', remedyCode: 'R', responsibleDepartment: 'customer_use', partsConsumed: [], labourHours: 1, travelHours: 0,
-        downtimeFrom: at, downtimeTo: at + 3_600_000, fixedOnFirstVisit: true, inWarranty: false, chargedTo: 'customer',
-        partsCost: eur(0), labourCost: eur(0), travelCost: eur(0), totalCost: eur(0), consumedByPartId: new Map(),
-      },
-      'x',
-      at + 2,
-    );
+    await recordFailure(t!.repos, assetId, failureMode, T0 + day * DAY);
     return reliability.onWorkOrderCompleted({ assetId, kind: 'corrective', failureMode });
   }
 
