@@ -19,7 +19,7 @@ export { TRANSITIONS as ALERT_TRANSITIONS, type AlertAction } from './alerts/lif
 export type { AlertStore, RulStore, AlertListFilters } from './alerts/ports.js';
 export { DEFAULT_PREDICTION_CONFIG, type PredictionConfig, type ModelPredictionConfig } from './scoring/config.js';
 export { DEFAULT_FAILURE_MODE_RULES, DEFAULT_SUGGESTED_PARTS, failureModeMapper, type FailureModeRule } from './scoring/failure-modes.js';
-export { severityFromAnomaly, severityFromRul } from './scoring/severity.js';
+export { severityFromAnomaly, severityFromFailureProbability, severityFromRul } from './scoring/severity.js';
 export type {
   AssetContext,
   AssetContextSource,
@@ -53,3 +53,4 @@ export {
   type TrainTrigger as ReliabilityTrainTrigger,
 } from './reliability/service.js';
 export { reliabilityRoutes, type ReliabilityRouteDeps } from './routes/reliability-routes.js';
+export { firstRulEstimate, reliabilityRulEstimator } from './reliability/rul-estimator.js';

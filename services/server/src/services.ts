@@ -7,6 +7,8 @@ import {
   createReliabilityService,
   createRulAdapter,
   createRulModelRegistry,
+  firstRulEstimate,
+  reliabilityRulEstimator,
   predictionRoutes,
   reliabilityRoutes,
   registryAssetContext,
@@ -71,17 +73,18 @@ export function createServices(deps: ServiceDeps): Services {
     },
   });
   const rulModels = createRulModelRegistry({ repos, logger, telemetry: deps.telemetry, cmapssDir: deps.cmapssDir });
+  const reliability = createReliabilityService({ repos, logger });
   const assets = registryAssetContext(repos);
   const prediction = createPredictionService({
     alerts: repos.alerts,
     rulEstimates: repos.rulEstimates,
     assets,
-    rul: createRulAdapter({ registry: rulModels, assets }),
+    // The condition model where one is trained, else the population (Weibull) model.
+    rul: firstRulEstimate(createRulAdapter({ registry: rulModels, assets }), reliabilityRulEstimator(reliability)),
     preventive: workOrders.preventivePort,
     logger,
     events: deps.events,
   });
-  const reliability = createReliabilityService({ repos, logger });
   workOrders.onCompleted(async (wo) => {
     await prediction.resolveByWorkOrder({ workOrderId: wo.id });
     // A recorded failure may be the one that makes a reliability refit worthwhile;
