@@ -51,6 +51,7 @@ import { operatingHoursRepository } from './repositories/operating-hours.js';
 import { registryRepositories } from './repositories/registry.js';
 import { partsRepository } from './repositories/parts.js';
 import { workOrderRepository } from './repositories/work-orders.js';
+import { reliabilityRepository } from './repositories/reliability.js';
 
 export {
   contractRepository,
@@ -101,9 +102,19 @@ export function repositories(db: Db) {
     receivables: receivablesRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
+    reliability: reliabilityRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
+export {
+  reliabilityRepository,
+  type ReliabilityRepository,
+  type ReliabilityModelRecord,
+  type ReliabilityModelStatus,
+  type NewReliabilityModel,
+  type PopulationAsset,
+  type LifeEndingOrder,
+} from './repositories/reliability.js';
 export { partitionLeaseRepository, type PartitionLeaseRepository } from './repositories/partition-leases.js';
 export {
   deviceConnectionRepository,

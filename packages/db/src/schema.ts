@@ -621,3 +621,36 @@ export interface DeviceConnectionsTable {
 export interface Database {
   device_connections: DeviceConnectionsTable;
 }
+
+// ---------------------------------------------------------------- reliability models (migration 0014)
+
+export interface ReliabilityModelsTable {
+  id: string;
+  asset_model_id: string;
+  failure_mode: string;
+  version: number;
+  status: string;
+  /** 'weibull' (population model). */
+  kind: string;
+  /** 'operating_hours' or 'calendar_hours'. */
+  age_axis: string;
+  /** 'as_good_as_new' or 'minimal_repair'. */
+  restoration: string;
+  /** Cut-off of the data the model was fitted on (epoch ms). */
+  data_to: number;
+  failures: number;
+  censored: number;
+  /** JSON of the fit (parameters, bounds, B10, MTTF) or of why there is none. */
+  fit: string;
+  /** JSON of the time-split backtest figures (null when there was nothing after the split to score). */
+  backtest: Nullable<string>;
+  /** 'manual', 'auto' (new failures) or 'schedule'. */
+  trigger: string;
+  created_by: Nullable<string>;
+  created_at: number;
+  activated_at: Nullable<number>;
+}
+
+export interface Database {
+  reliability_models: ReliabilityModelsTable;
+}

@@ -154,6 +154,14 @@ export const PredictionSettings = z.object({
     .optional(),
   suggestedParts: z.record(z.string().min(1).max(64), z.array(z.string().min(1).max(40)).max(20)).optional(),
   ignoreMetrics: z.array(z.string().min(1).max(64)).max(100).optional(),
+  /**
+   * What a corrective repair of a failure mode restores, for the reliability
+   * model: `as_good_as_new` (the component is renewed; the default) or
+   * `minimal_repair` (the unit goes on at the age it failed at).
+   */
+  repairRestores: z.record(z.string().min(1).max(64), z.enum(['as_good_as_new', 'minimal_repair'])).optional(),
+  /** How many new failures of a mode since the active model's data trigger a refit (default 3). */
+  retrainAfterFailures: z.int().min(1).max(1000).optional(),
 });
 export type PredictionSettings = z.infer<typeof PredictionSettings>;
 

@@ -150,6 +150,12 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       band_coverage: 0.91, metrics: '{"rmse":18.7}', hours_per_cycle: 1.5, model_json: JSON.stringify({ trees: Array.from({ length: 200 }, (_, i) => i / 7) }),
       created_by: 'admin', created_at: T0, activated_at: T0,
     }).execute();
+    // Reliability models (0014): a Weibull fit per asset model and failure mode.
+    await k.insertInto('reliability_models').values({
+      id: 'rel_1', asset_model_id: model.id, failure_mode: 'bearing', version: 1, status: 'active', kind: 'weibull', age_axis: 'operating_hours',
+      restoration: 'as_good_as_new', data_to: T0, failures: 4, censored: 11, fit: '{"status":"fitted","shape":1.7,"scale":5400.25}',
+      backtest: null, trigger: 'manual', created_by: 'admin', created_at: T0, activated_at: T0,
+    }).execute();
     // Partition leases (0008): runtime state of the split roles; an embedded
     // installation has none, but the copy treats every table alike.
     await k.insertInto('partition_leases').values({ group_name: 'ingest', partition: 3, owner: 'ingest-1-abcd', expires_at: T0 + H }).execute();

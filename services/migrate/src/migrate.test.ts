@@ -32,6 +32,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   payments: true, rate_cards: true, exchange_rates: true,
   part_returns: true, quality_reserve_events: true,
   asset_owners: true,
+  reliability_models: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,6 +1,9 @@
 // ---------------------------------------------------------------- remaining-useful-life regression
 export * from './core/rul/index.js';
 
+// ---------------------------------------------------------------- population reliability (Weibull with censoring)
+export * from './core/reliability/index.js';
+
 // ---------------------------------------------------------------- anomaly detection, alerts, preventive orders
 export {
   createAnomalyDetector,
@@ -16,7 +19,7 @@ export { TRANSITIONS as ALERT_TRANSITIONS, type AlertAction } from './alerts/lif
 export type { AlertStore, RulStore, AlertListFilters } from './alerts/ports.js';
 export { DEFAULT_PREDICTION_CONFIG, type PredictionConfig, type ModelPredictionConfig } from './scoring/config.js';
 export { DEFAULT_FAILURE_MODE_RULES, DEFAULT_SUGGESTED_PARTS, failureModeMapper, type FailureModeRule } from './scoring/failure-modes.js';
-export { severityFromAnomaly, severityFromRul } from './scoring/severity.js';
+export { severityFromAnomaly, severityFromFailureProbability, severityFromRul } from './scoring/severity.js';
 export type {
   AssetContext,
   AssetContextSource,
@@ -34,3 +37,20 @@ export { predictionRoutes, type PredictionRouteDeps } from './routes/prediction-
 export * from './registry/index.js';
 export * from './rul-adapter/index.js';
 export { rulModelRoutes, type RulModelRouteDeps } from './routes/rul-model-routes.js';
+
+// ---------------------------------------------------------------- population reliability per asset model and failure mode
+export {
+  createReliabilityService,
+  modelVersionLabel,
+  type AssetReliabilityEstimate,
+  type FailureModeReliability,
+  type ReliabilityService,
+  type ReliabilityServiceDeps,
+  type ReliabilityTrainOptions,
+  type ReliabilityTrainResult,
+  type StoredFit,
+  type TrainStage as ReliabilityTrainStage,
+  type TrainTrigger as ReliabilityTrainTrigger,
+} from './reliability/service.js';
+export { reliabilityRoutes, type ReliabilityRouteDeps } from './routes/reliability-routes.js';
+export { firstRulEstimate, reliabilityRulEstimator } from './reliability/rul-estimator.js';

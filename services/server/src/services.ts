@@ -4,12 +4,17 @@ import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
 import {
   createPredictionService,
+  createReliabilityService,
   createRulAdapter,
   createRulModelRegistry,
+  firstRulEstimate,
+  reliabilityRulEstimator,
   predictionRoutes,
+  reliabilityRoutes,
   registryAssetContext,
   rulModelRoutes,
   type PredictionService,
+  type ReliabilityService,
   type RulModelRegistry,
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
@@ -29,6 +34,7 @@ export interface Services {
   workOrders: WorkOrderService;
   prediction: PredictionService;
   rulModels: RulModelRegistry;
+  reliability: ReliabilityService;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -76,18 +82,23 @@ export function createServices(deps: ServiceDeps): Services {
     },
   });
   const rulModels = createRulModelRegistry({ repos, logger, telemetry: deps.telemetry, cmapssDir: deps.cmapssDir });
+  const reliability = createReliabilityService({ repos, logger });
   const assets = registryAssetContext(repos);
   const prediction = createPredictionService({
     alerts: repos.alerts,
     rulEstimates: repos.rulEstimates,
     assets,
-    rul: createRulAdapter({ registry: rulModels, assets }),
+    // The condition model where one is trained, else the population (Weibull) model.
+    rul: firstRulEstimate(createRulAdapter({ registry: rulModels, assets }), reliabilityRulEstimator(reliability)),
     preventive: workOrders.preventivePort,
     logger,
     events: deps.events,
   });
   workOrders.onCompleted(async (wo) => {
     await prediction.resolveByWorkOrder({ workOrderId: wo.id });
+    // A recorded failure may be the one that makes a reliability refit worthwhile;
+    // the refit runs queued, after the completion has answered.
+    reliability.onWorkOrderCompleted(wo).catch((err: unknown) => logger.error({ err, workOrderId: wo.id }, 'reliability refit failed'));
   });
 
   const routes: ((api: FastifyInstance) => void)[] = [
@@ -95,7 +106,8 @@ export function createServices(deps: ServiceDeps): Services {
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),
+    (api) => reliabilityRoutes(api, { reliability }),
     (api) => contractRoutes(api, { contracts }),
   ];
-  return { contracts, parts, workOrders, prediction, rulModels, routes };
+  return { contracts, parts, workOrders, prediction, rulModels, reliability, routes };
 }

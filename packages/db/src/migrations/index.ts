@@ -11,6 +11,7 @@ import * as m0009 from './0009-device-connections.js';
 import * as m0011 from './0011-stock-follows-use.js';
 import * as m0012 from './0012-billing-periods.js';
 import * as m0013 from './0013-receivables.js';
+import * as m0014 from './0014-reliability-models.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-stock-follows-use': m0011,
   '0012-billing-periods': m0012,
   '0013-receivables': m0013,
+  '0014-reliability-models': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,15 +5,17 @@
  *
  * Trains on train_<set>.txt only (model selection uses held-out TRAINING units),
  * then predicts each test unit once, at its last cycle, and compares with the
- * uncapped RUL_<set>.txt. The last stdout line is the machine-readable summary.
+ * RUL_<set>.txt, uncapped (`rmse`) and capped at 125 (`rmse_capped`, the
+ * published convention). The last stdout line is the machine-readable summary.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CMAPSS_DATA_DIR, CMAPSS_SETS, CmapssParseError, cmapssFiles, isCmapssSetName, loadTestUnits, loadTrainUnits } from '@hourmeter/cmapss';
-import { phm08Score, rmse, trainRulModel, type TrainProgress } from '../core/rul/index.js';
+import { trainRulModel, type TrainProgress } from '../core/rul/index.js';
 import { trainingProgressLine } from './progress-line.js';
+import { cmapssSummaryLine } from './summary-line.js';
 
 const USAGE = `usage: npm run eval:cmapss -- [--data <dir>] --set <${CMAPSS_SETS.join('|')}> [--seed <int>] [--save <model.json>]
   --data  directory holding train_<set>.txt, test_<set>.txt, RUL_<set>.txt (default: FD001 and FD002 as shipped in packages/cmapss/data)
@@ -126,9 +128,7 @@ async function main(): Promise<number> {
     await writeFile(args.save, JSON.stringify(model.toJSON()));
     console.log(`model written to ${resolve(args.save)}`);
   }
-  console.log(
-    `cmapss ${set}: rmse=${rmse(predicted, actual).toFixed(2)} score=${phm08Score(predicted, actual).toFixed(2)} units=${test.length} train_s=${trainSeconds.toFixed(1)}`,
-  );
+  console.log(cmapssSummaryLine({ set, predicted, actual, trainSeconds }));
   return 0;
 }
 

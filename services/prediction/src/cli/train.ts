@@ -3,6 +3,8 @@
  *
  *   npm run train -- --asset-model <id|code> --cmapss FD001 [--data <dir>]
  *                    [--units 1-80] [--hours-per-cycle 1] [--seed 42] [--activate]
+ *   npm run train -- --asset-model <id|code> --failure-mode <mode|all> [--split-at <T>] [--activate]
+ *                    (population reliability from the records, see train-reliability.ts)
  *
  * Uses the relational store the server uses (DATABASE_URL, else SQLite in
  * HM_DATA_DIR, default ./data). Progress goes to stderr; the last stdout line
@@ -16,9 +18,15 @@ import { openDb, repositories } from '@hourmeter/db';
 import { AppError, createLogger } from '@hourmeter/runtime';
 import { createRulModelRegistry } from '../registry/registry.js';
 import { trainingProgressLine } from './progress-line.js';
+import { parseSplitAt, runReliabilityTraining } from './train-reliability.js';
 
 const USAGE = `usage: npm run train -- --asset-model <id|code> --cmapss <${CMAPSS_SETS.join('|')}> [options]
+       npm run train -- --asset-model <id|code> --failure-mode <mode|all> [--split-at <T>] [--activate]
   --asset-model      asset model (product line) id or code the model is for
+  --failure-mode     fit the population reliability (Weibull) model of this failure mode, or of every
+                     recorded one (all), from completed work orders and the hour meter
+  --split-at         T of its time-split backtest: epoch ms or ISO date-time with Z/offset (default:
+                     just after 70 % of the recorded failures)
   --cmapss           C-MAPSS subset whose training units (run to failure) are the data
   --data             directory holding train_<set>.txt (default: FD001 and FD002 as shipped in packages/cmapss/data)
   --units            training unit numbers, e.g. 1-80 or 1,5,9 (default: all)
@@ -61,6 +69,8 @@ function parseCli(argv: string[]) {
         seed: { type: 'string' },
         ensemble: { type: 'string' },
         activate: { type: 'boolean', default: false },
+        'failure-mode': { type: 'string' },
+        'split-at': { type: 'string' },
         worker: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -71,6 +81,14 @@ function parseCli(argv: string[]) {
   if (values.help) return { help: true } as const;
   const assetModel = values['asset-model'];
   if (!assetModel) throw new UsageError('--asset-model is required');
+  const failureMode = values['failure-mode'];
+  if (failureMode !== undefined) {
+    if (values.cmapss !== undefined) throw new UsageError('--failure-mode and --cmapss train different models: give one');
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(failureMode)) throw new UsageError(`--failure-mode: invalid value "${failureMode}"`);
+    const splitAt = values['split-at'] === undefined ? undefined : parseSplitAt(values['split-at']);
+    if (values['split-at'] !== undefined && splitAt === undefined) throw new UsageError(`--split-at: invalid value "${values['split-at']}" (epoch ms or ISO date-time with Z or an offset)`);
+    return { help: false, reliability: { assetModel, failureMode, splitAt, activate: values.activate } } as const;
+  }
   if (values.cmapss === undefined) throw new UsageError('--cmapss is required (the only training source of this CLI; the API also trains from telemetry)');
   const set = values.cmapss.toUpperCase();
   if (!isCmapssSetName(set)) throw new UsageError(`--cmapss must be one of ${CMAPSS_SETS.join(', ')}, got "${values.cmapss}"`);
@@ -86,7 +104,7 @@ function parseCli(argv: string[]) {
   const data = values.data === undefined ? CMAPSS_DATA_DIR : resolve(values.data);
   if (!existsSync(cmapssFiles(data, set).train)) throw new UsageError(`missing ${cmapssFiles(data, set).train} (check --data)`);
   const units = values.units === undefined ? undefined : parseUnitList(values.units);
-  return { help: false, assetModel, set, data, units, hoursPerCycle, seed, ensemble, activate: values.activate, worker: values.worker } as const;
+  return { help: false, reliability: undefined, assetModel, set, data, units, hoursPerCycle, seed, ensemble, activate: values.activate, worker: values.worker } as const;
 }
 
 
@@ -105,6 +123,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (args.reliability) return runReliabilityTraining(args.reliability);
   const logger = createLogger({ level: process.env.HM_LOG_LEVEL ?? 'warn' });
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.HM_DATA_DIR ?? './data', logger });
   try {

@@ -31,6 +31,8 @@ export interface PredictionConfig {
   anomalyThresholds: AnomalySeverityThresholds;
   /** A preventive order is opened when RUL <= lead time * (1 + margin). */
   leadTimeSafetyMargin: number;
+  /** ... or when an estimate's probability of failing within the lead time reaches this. */
+  preventiveFailureProbability: number;
   /** Without a RUL estimate, alerts of these severities open a preventive order. */
   preventiveOnSeverities: Severity[];
   /** How often (reading time) the RUL estimator is asked per asset. */
@@ -53,6 +55,7 @@ export const DEFAULT_PREDICTION_CONFIG: PredictionConfig = {
   cooldownMs: 6 * 3_600_000,
   anomalyThresholds: DEFAULT_ANOMALY_THRESHOLDS,
   leadTimeSafetyMargin: 0.25,
+  preventiveFailureProbability: 0.5,
   preventiveOnSeverities: ['high', 'critical'],
   rulEveryMs: 10 * 60_000,
   rulWindowReadings: 500,

@@ -23,6 +23,8 @@ export interface RulEstimation {
   modelVersion: string;
   /** The failure mode the model predicts; defaults to the asset model's configured one. */
   failureMode?: string;
+  /** Probability of failing within the asset model's lead time (population reliability), 0..1. */
+  failureProbability?: number;
 }
 
 export interface OpenPreventiveInput {

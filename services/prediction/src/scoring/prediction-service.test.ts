@@ -8,6 +8,9 @@ import { registryAssetContext } from './asset-context.js';
 import { inMemoryPreventiveWorkOrders } from './in-memory-work-orders.js';
 import { createPredictionService, type PredictionDeps } from './prediction-service.js';
 import type { RulEstimator, StoredReading } from './ports.js';
+import { reliabilityRulEstimator } from '../reliability/rul-estimator.js';
+import { createReliabilityService } from '../reliability/service.js';
+import { recordFailure } from '../reliability/testing.js';
 
 const logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -224,5 +227,43 @@ describe('prediction service', () => {
     // The order came before the failure point.
     const triggering = history.find((e) => e.hours <= leadTimeHours * 1.25)!;
     expect(triggering.ts).toBeLessThan(T0 + failAt * MIN);
+  });
+
+  it('the population model\'s failure probability raises the alert severity and opens the preventive order', async () => {
+    // Eight pumps running around the clock since T0; six failed at 900-1080 operating hours (days 38-45).
+    const DAY = 24 * HOUR;
+    const first = (await repos.assets.find(await newAsset(72)))!;
+    const ids = [first.id];
+    for (let i = 1; i < 8; i++) ids.push((await repos.assets.create({ serialNumber: `PP-${i}`, assetModelId: first.assetModelId, siteId: first.siteId, commissionedOn: '2026-01-01', status: 'active' })).id);
+    const settings = JSON.stringify({ rule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 600 });
+    for (const assetId of ids) {
+      for (let d = 0; d < 47; d++) {
+        const day = new Date(T0 + d * DAY).toISOString().slice(0, 10);
+        await repos.operatingHours.record({ assetId, day, operatingMs: DAY, samples: 1440, gapMs: 0, counterResets: 0, firstSampleTs: null, lastSampleTs: null, settings });
+      }
+    }
+    for (const [i, d] of [[0, 37.5], [1, 40], [2, 41], [3, 42], [4, 43], [5, 45]] as const) await recordFailure(repos, ids[i]!, 'bearing_wear', T0 + d * DAY);
+    const now = T0 + 47 * DAY;
+    const reliability = createReliabilityService({ repos, logger, now: () => now });
+    const trained = await reliability.train(first.assetModelId, 'bearing_wear');
+    expect(trained.status).toBe('trained');
+    // Pump 6 never failed: 47 days = 1128 h old, past every recorded life.
+    const [estimate] = await reliability.assetEstimates(ids[6]!);
+    expect(estimate!.failureProbability).toBeGreaterThanOrEqual(0.5);
+
+    const orders = inMemoryPreventiveWorkOrders();
+    const svc = service({ preventive: orders, rul: reliabilityRulEstimator(reliability), config: { preventiveOnSeverities: [] } });
+    await feed(svc, readings(ids[6]!, 47 * 24 * 60, 47 * 24 * 60 + 30, () => 0));
+    const history = await svc.rulHistory(ids[6]!);
+    expect(history.length).toBeGreaterThan(0);
+    expect(history[0]).toMatchObject({ modelVersion: estimate!.modelVersion, failureMode: 'bearing_wear' });
+    const [alert] = (await svc.listAlerts({ filters: { assetId: ids[6]!, failureMode: 'bearing_wear' } })).items;
+    expect(['high', 'critical']).toContain(alert!.severity);
+    expect(orders.orders()).toHaveLength(1);
+    expect(orders.orders()[0]!.reason).toMatch(/% probability of failing within lead time 72 h/);
+    expect(alert!.workOrderId).toBe(orders.orders()[0]!.workOrderId);
+    // A young pump (renewed on day 37.5) is not alerted.
+    await feed(svc, readings(ids[0]!, 47 * 24 * 60, 47 * 24 * 60 + 30, () => 0));
+    expect((await svc.listAlerts({ filters: { assetId: ids[0]!, failureMode: 'bearing_wear' } })).items).toHaveLength(0);
   });
 });

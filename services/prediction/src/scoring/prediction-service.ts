@@ -8,7 +8,7 @@ import type { AlertListFilters, AlertStore, RulStore } from '../alerts/ports.js'
 import { DEFAULT_PREDICTION_CONFIG, type ModelPredictionConfig, type PredictionConfig } from './config.js';
 import { DEFAULT_SUGGESTED_PARTS, failureModeMapper, type FailureModeMapper } from './failure-modes.js';
 import type { AssetContext, AssetContextSource, PreventiveWorkOrders, RulEstimation, RulEstimator, StoredReading } from './ports.js';
-import { maxSeverity, severityFromAnomaly, severityFromRul } from './severity.js';
+import { maxSeverity, severityFromAnomaly, severityFromFailureProbability, severityFromRul } from './severity.js';
 
 export interface PredictionDeps {
   alerts: AlertStore;
@@ -196,7 +196,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
 
   function rulTriggers(rt: AssetRuntime, est: RulEstimation): boolean {
     const margin = rt.model.leadTimeSafetyMargin ?? cfg.leadTimeSafetyMargin;
-    return est.hours <= rt.ctx.leadTimeHours * (1 + margin);
+    return est.hours <= rt.ctx.leadTimeHours * (1 + margin) || (est.failureProbability ?? 0) >= cfg.preventiveFailureProbability;
   }
 
   async function onDetected(rt: AssetRuntime, fm: string, mw: ModeWindow | undefined, w: Window, byRul: boolean): Promise<void> {
@@ -204,6 +204,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
     const rul = rt.rul && rulFailureMode(rt, rt.rul) === fm ? rt.rul : undefined;
     let severity: Severity = mw?.flagged ? severityFromAnomaly(mw.strength, cfg.anomalyThresholds) : 'low';
     if (rul) severity = maxSeverity(severity, severityFromRul(rul, rt.ctx.leadTimeHours));
+    if (rul?.failureProbability !== undefined) severity = maxSeverity(severity, severityFromFailureProbability(rul.failureProbability));
     const signals = mw ? [...mw.signals.values()].sort((a, b) => Math.abs(b.score) - Math.abs(a.score)).slice(0, 10) : [];
     const modelVersion = byRul && rul ? rul.modelVersion : cfg.detectorVersion;
     const evidence = {
@@ -227,7 +228,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
         return;
       }
       const reason = byRul
-        ? `RUL ${rul?.hours.toFixed(1)} h vs lead time ${rt.ctx.leadTimeHours} h`
+        ? `RUL ${rul?.hours.toFixed(1)} h vs lead time ${rt.ctx.leadTimeHours} h${rul?.failureProbability === undefined ? '' : `, ${(rul.failureProbability * 100).toFixed(0)} % probability of failing within it`}`
         : `sustained departure of ${signals.map((s) => s.metric).join(', ')}`;
       try {
         alert = await deps.alerts.raise({ assetId, failureMode: fm, severity, evidence, modelVersion, at: w.to, reason });
@@ -255,7 +256,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
     try {
       const parts = rt.model.suggestedParts?.[alert.failureMode] ?? DEFAULT_SUGGESTED_PARTS[alert.failureMode];
       const reason = rul
-        ? `predicted RUL ${rul.hours.toFixed(1)} h (band ${rul.lowerHours.toFixed(1)}-${rul.upperHours.toFixed(1)} h, ${rul.modelVersion}) within lead time ${rt.ctx.leadTimeHours} h`
+        ? `predicted RUL ${rul.hours.toFixed(1)} h (band ${rul.lowerHours.toFixed(1)}-${rul.upperHours.toFixed(1)} h, ${rul.modelVersion})${rul.failureProbability === undefined ? '' : `, ${(rul.failureProbability * 100).toFixed(0)} % probability of failing`} within lead time ${rt.ctx.leadTimeHours} h`
         : `${alert.severity} anomaly: ${alert.evidence.signals.map((s) => `${s.metric} ${s.score.toFixed(1)} scales`).join(', ')}`;
       const res = await deps.preventive.openPreventive({
         assetId: alert.assetId,

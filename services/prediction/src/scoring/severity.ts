@@ -32,3 +32,15 @@ export function severityFromRul(rul: RulEstimate, leadTimeHours: number): Severi
   if (r <= 2) return 'medium';
   return 'low';
 }
+
+/**
+ * Severity from the probability of failing within the lead time: even odds
+ * or worse must be acted on now (high), four in five cannot wait (critical),
+ * one in five deserves planning (medium).
+ */
+export function severityFromFailureProbability(p: number): Severity {
+  if (p >= 0.8) return 'critical';
+  if (p >= 0.5) return 'high';
+  if (p >= 0.2) return 'medium';
+  return 'low';
+}

@@ -14,7 +14,7 @@ export {
 } from './features.js';
 export { fitHealthIndex, healthIndexSeries, type HealthIndex } from './health-index.js';
 export { fitGbt, predictGbt, DEFAULT_GBT_OPTIONS, type GbtModel, type GbtOptions, type GbtTree, type DenseMatrix } from './gbt.js';
-export { rmse, phm08Score, quantile } from './metrics.js';
+export { rmse, rmseCapped, phm08Score, quantile } from './metrics.js';
 export {
   RulModel,
   SerializedRulModel,

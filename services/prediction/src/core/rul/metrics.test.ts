@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { phm08Score, quantile, rmse } from './metrics.js';
+import { phm08Score, quantile, rmse, rmseCapped } from './metrics.js';
 
 describe('metrics', () => {
   it('rmse', () => {
     expect(rmse([1, 2], [3, 2])).toBeCloseTo(Math.SQRT2, 12);
     expect(() => rmse([1], [1, 2])).toThrow();
+  });
+  it('rmseCapped compares with the truth capped, leaving the uncapped rmse stricter', () => {
+    // truths 200 and 100 capped at 125: errors 0 and 20 -> sqrt(200); uncapped: 75 and 20.
+    expect(rmseCapped([125, 120], [200, 100], 125)).toBeCloseTo(Math.sqrt(200), 12);
+    expect(rmse([125, 120], [200, 100])).toBeCloseTo(Math.sqrt((75 * 75 + 20 * 20) / 2), 12);
   });
   it('PHM08 score punishes late predictions harder than early ones', () => {
     // d = -13 -> e - 1; d = +10 -> e - 1; d = 0 -> 0.

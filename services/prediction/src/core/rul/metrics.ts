@@ -11,6 +11,16 @@ export function rmse(predicted: ArrayLike<number>, actual: ArrayLike<number>): n
 }
 
 /**
+ * RMSE against the truth capped at `cap` (C-MAPSS: 125), the convention of
+ * the published results: a model trained on the capped target cannot know
+ * how far beyond the cap a healthy unit is, so only the capped error is
+ * comparable with the literature. The uncapped `rmse` stays the stricter figure.
+ */
+export function rmseCapped(predicted: ArrayLike<number>, actual: ArrayLike<number>, cap: number): number {
+  return rmse(predicted, Array.from(actual, (a) => Math.min(a, cap)));
+}
+
+/**
  * PHM08 challenge score (Saxena et al. 2008): asymmetric exponential penalty,
  * d = predicted - true; late predictions (d > 0) cost more than early ones
  * because a missed failure is worse than an early overhaul.
