@@ -224,13 +224,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     const delay = throttle.admit(address, user);
     if (delay === undefined) {
       authFailures.throttled++;
-      done(new ConnectRefused(3, 'too many pending attempts from this address') as AuthenticateError, false);
+      done(new ConnectRefused(3, 'too many pending attempts for this device from this address') as AuthenticateError, false);
       return;
     }
     void (async () => {
       if (delay > 0) {
         await sleep(delay);
-        throttle.settled(address);
+        throttle.settled(address, user);
       }
       try {
         const principal = await identify(client, username, password);
@@ -238,9 +238,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         principals.set(client, principal);
         done(null, true);
       } catch (err) {
-        throttle.failed(address, user);
         const e = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'authentication error');
+        const unknownId = e.message === 'unknown_device' || e.message === 'missing_credentials';
+        const hold = throttle.failed(address, user, unknownId);
         log.warn({ address, username, reason: e.message }, 'connection refused');
+        if (hold > 0) {
+          await sleep(hold);
+          throttle.released(address);
+        }
         done(e as AuthenticateError, false);
       }
     })();
