@@ -117,6 +117,12 @@ export interface Broker {
    */
   recheckCredentials(deviceIds?: readonly string[]): Promise<number>;
   stats(): BrokerStats;
+  /**
+   * Stops taking connections and destroys every open one (TCP and WebSocket,
+   * logged in or not). A shutdown calls it before closing the HTTP server
+   * that MQTT-over-WebSocket connections ride on, which would otherwise wait for them.
+   */
+  disconnectAll(): void;
   close(): Promise<void>;
 }
 
@@ -375,8 +381,21 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   });
 
   let oversizedPackets = 0;
+  /**
+   * Every open device connection, authenticated or not. aedes.close() closes
+   * only the clients that finished CONNECT; one whose answer the login
+   * throttle holds would keep a listener's close() waiting, so close() destroys them all.
+   */
+  const streams = new Set<Duplex>();
+  let accepting = true;
   /** Hands a connection to aedes, closing it when a packet exceeds what its principal may send. */
   const handle = (stream: Duplex, req?: IncomingMessage) => {
+    if (!accepting) {
+      stream.destroy();
+      return;
+    }
+    streams.add(stream);
+    stream.once('close', () => streams.delete(stream));
     const client = aedes.handle(stream, req);
     guardPacketSize(
       stream,
@@ -481,6 +500,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
   };
 
+  const disconnectAll = () => {
+    accepting = false;
+    for (const c of wss.clients) c.terminate();
+    for (const stream of streams) stream.destroy();
+  };
+
   let closing: Promise<void> | undefined;
   return {
     tcpPort,
@@ -510,11 +535,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       denied: { ...security.totals(), oversized_packet: oversizedPackets },
       withdrawnDisconnects,
     }),
+    disconnectAll,
     close() {
       closing ??= (async () => {
         clearInterval(recheckTimer);
         const stopped = [tcpServer, httpServer].filter((s) => s !== undefined).map((s) => closeServer(s));
-        for (const c of wss.clients) c.terminate();
+        disconnectAll();
         await new Promise<void>((r) => aedes.close(() => r()));
         await cluster?.close();
         await Promise.all(stopped);

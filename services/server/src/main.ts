@@ -302,7 +302,11 @@ async function main(): Promise<void> {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    shutdown.register('http server', () => api.close());
+    // MQTT-over-WebSocket connections ride on this server: end them first, or its close waits for them.
+    shutdown.register('http server', () => {
+      broker?.disconnectAll();
+      return api.close();
+    });
     if (values.demo) {
       const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: broker!.tcpPort!, speed: demoSpeed, logger });
       shutdown.register('demo fleet', () => fleet.stop());
@@ -314,7 +318,10 @@ async function main(): Promise<void> {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    shutdown.register('http server', () => http.close());
+    shutdown.register('http server', () => {
+      broker?.disconnectAll();
+      return http.close();
+    });
     address = await http.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   }
   logger.info(
