@@ -294,6 +294,7 @@ async function main(): Promise<void> {
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
       liveCounters,
+      liveEvents: { maxPerKey: config.HM_EVENTS_MAX_STREAMS_PER_KEY, maxPerRole: config.HM_EVENTS_MAX_STREAMS_PER_ROLE },
       health,
     });
     // The web console at `/`, beside the API it uses.
