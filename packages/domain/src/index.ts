@@ -5,4 +5,5 @@ export * from './registry.js';
 export * from './telemetry.js';
 export * from './service.js';
 export * from './contracts.js';
+export * from './billable-bound.js';
 export * from './access.js';
