@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { billableOverflow } from './billable-bound.js';
 import { idOf } from './ids.js';
 import { Currency, Money, NonNegativeMoney } from './money.js';
 import { BillTo, PaymentStatus } from './receivables.js';
@@ -150,7 +151,12 @@ export const ContractInput = z
     terms: ContractTermsInput,
   })
   .refine((c) => c.endsOn >= c.startsOn, { message: 'endsOn must not be before startsOn', path: ['endsOn'] })
-  .refine((c) => new Set(c.assetIds).size === c.assetIds.length, { message: 'assetIds must not repeat', path: ['assetIds'] });
+  .refine((c) => new Set(c.assetIds).size === c.assetIds.length, { message: 'assetIds must not repeat', path: ['assetIds'] })
+  .superRefine((c, ctx) => {
+    // Checked at creation so an overflowing term never reaches an invoice run (where every run would fail).
+    const overflow = billableOverflow({ startsOn: c.startsOn, endsOn: c.endsOn, assetCount: c.assetIds.length, terms: c.terms });
+    if (overflow) ctx.addIssue({ code: 'custom', message: overflow.message, path: overflow.path.split('.') });
+  });
 export type ContractInput = z.infer<typeof ContractInput>;
 
 /** An amendment: a new version effective from a date; omitted fields carry over. The kind cannot change. */

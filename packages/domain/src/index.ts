@@ -6,5 +6,6 @@ export * from './receivables.js';
 export * from './telemetry.js';
 export * from './service.js';
 export * from './contracts.js';
+export * from './billable-bound.js';
 export * from './access.js';
 export * from './geo.js';

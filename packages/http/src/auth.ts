@@ -1,6 +1,7 @@
 import type { Role } from '@hourmeter/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendProblem } from './problem.js';
+import { mayCall } from './route-roles.js';
 
 /** What the API needs to resolve a bearer key (the API key repository fits). */
 export interface KeyAuthenticator {
@@ -46,13 +47,13 @@ export function requireApiKey(app: FastifyInstance, keys: KeyAuthenticator): voi
     }
     request.principal = { keyId: principal.id, role: principal.role };
     const allow = request.routeOptions.config.allow;
-    if (principal.role !== 'admin' && allow && !allow.includes(principal.role)) {
+    if (!mayCall(principal.role, allow)) {
       return sendProblem(
         reply,
         request,
         403,
         'FORBIDDEN',
-        `role ${principal.role} may not ${request.method} ${request.routeOptions.url}; allowed: admin${allow.length ? ', ' + allow.join(', ') : ''}`,
+        `role ${principal.role} may not ${request.method} ${request.routeOptions.url}; allowed: admin${allow?.length ? ', ' + allow.join(', ') : ''}`,
       );
     }
   });

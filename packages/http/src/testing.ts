@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { requireApiKey, type KeyAuthenticator } from './auth.js';
 import { installProblemHandler } from './problem.js';
+import { refuseIllFormedText } from './well-formed-text.js';
 
 /**
  * The API's /api/v1 scope exactly as the server builds it (zod compilers,
@@ -16,6 +17,7 @@ export async function testApi(keys: KeyAuthenticator, register: (api: FastifyIns
   await app.register(
     async (api) => {
       requireApiKey(api, keys);
+      refuseIllFormedText(api);
       register(api);
     },
     { prefix: '/api/v1' },

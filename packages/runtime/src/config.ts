@@ -58,6 +58,10 @@ export const ConfigSchema = z.object({
   HM_CMAPSS_DIR: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   HM_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Live-update streams (GET /api/v1/events) one API key may hold open at once; more get 429. */
+  HM_EVENTS_MAX_STREAMS_PER_KEY: z.coerce.number().int().positive().default(4),
+  /** Live-update streams all keys of one role may hold open at once on this process; more get 429. */
+  HM_EVENTS_MAX_STREAMS_PER_ROLE: z.coerce.number().int().positive().default(200),
   /**
    * Broker cluster: every broker node given the same Redis shares subscriptions,
    * sessions, retained messages and QoS 1 queues with the others. Unset = one

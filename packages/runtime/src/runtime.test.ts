@@ -71,6 +71,20 @@ describe('shutdown', () => {
     await expect(shutdown.run('test')).rejects.toThrow(/errors/);
     expect(lines.some((l) => l.hook === 'stuck')).toBe(true);
   });
+
+  it('still runs every hook after a stuck one, and finishes within the timeout', async () => {
+    const { logger } = capture();
+    const order: string[] = [];
+    const shutdown = new Shutdown(logger, 1000);
+    shutdown.register('store', () => void order.push('store'));
+    shutdown.register('ingest', () => new Promise<void>((r) => setTimeout(() => (order.push('ingest'), r()), 20)));
+    shutdown.register('stuck', () => new Promise(() => {}));
+    shutdown.register('http', () => void order.push('http'));
+    const started = Date.now();
+    await expect(shutdown.run('test')).rejects.toThrow(/errors/);
+    expect(order).toEqual(['http', 'ingest', 'store']);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
 });
 
 describe('secrets and errors', () => {

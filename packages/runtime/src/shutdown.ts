@@ -5,8 +5,10 @@ export type ShutdownHook = { name: string; close: () => Promise<void> | void };
 /**
  * Graceful shutdown: hooks run in reverse registration order (the HTTP server,
  * registered last, stops taking requests before the stores it uses are
- * flushed), each bounded by the overall timeout so a stuck hook cannot keep the
- * process alive.
+ * flushed). The whole run finishes within the timeout and every hook runs: a
+ * hook may use what is left of the budget minus a reserve kept for each hook
+ * after it, so one that hangs is abandoned (logged, exit code 1) and the
+ * stores registered first are still flushed and closed.
  */
 export class Shutdown {
   private readonly hooks: ShutdownHook[] = [];
@@ -15,6 +17,7 @@ export class Shutdown {
   constructor(
     private readonly logger: Logger,
     private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   register(name: string, close: () => Promise<void> | void): void {
@@ -39,27 +42,34 @@ export class Shutdown {
   }
 
   private async closeAll(reason: string): Promise<void> {
-    this.logger.info({ reason, hooks: this.hooks.length }, 'shutting down');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`shutdown timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
+    const hooks = [...this.hooks].reverse();
+    this.logger.info({ reason, hooks: hooks.length }, 'shutting down');
+    const deadline = this.now() + this.timeoutMs;
+    // A quarter of the budget is shared out as reserves, so a hanging hook cannot starve the ones after it.
+    const reserve = hooks.length > 0 ? this.timeoutMs / 4 / hooks.length : 0;
     let failed = false;
-    try {
-      for (const hook of [...this.hooks].reverse()) {
-        try {
-          await Promise.race([hook.close(), deadline]);
-          this.logger.debug({ hook: hook.name }, 'closed');
-        } catch (err) {
-          failed = true;
-          this.logger.error({ err, hook: hook.name }, 'close failed');
-          if (err instanceof Error && err.message.startsWith('shutdown timed out')) break;
-        }
+    let closed = 0;
+    for (const [i, hook] of hooks.entries()) {
+      const budgetMs = Math.max(0, deadline - this.now() - reserve * (hooks.length - 1 - i));
+      const started = this.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(() => hook.close()),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`did not close within ${Math.round(budgetMs)} ms`)), budgetMs);
+          }),
+        ]);
+        closed++;
+        this.logger.info({ hook: hook.name, ms: this.now() - started }, 'closed');
+      } catch (err) {
+        failed = true;
+        this.logger.error({ err, hook: hook.name }, 'close failed');
+      } finally {
+        clearTimeout(timer);
       }
-    } finally {
-      clearTimeout(timer);
     }
-    this.logger.info({ failed }, 'shutdown complete');
+    this.logger.info({ failed, closed, hooks: hooks.length }, 'shutdown complete');
     if (failed) throw new Error('shutdown finished with errors');
   }
 }

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
-import { installProblemHandler, requireApiKey } from '@hourmeter/http';
+import { installProblemHandler, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -11,7 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { operatingHoursRoutes } from './routes/operating-hours.js';
@@ -43,6 +43,8 @@ export interface ApiDeps {
   metrics?: Metrics;
   metricsToken?: string | undefined;
   liveCounters?: { clients: number; dropped: number };
+  /** Limits of the live stream (per key, per role). */
+  liveEvents?: LiveEventsOptions | undefined;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -88,7 +90,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       requireApiKey(api, deps.repos.apiKeys);
-      if (deps.events) eventRoutes(api, { events: deps.events, counters: deps.liveCounters });
+      refuseIllFormedText(api);
+      // First in the scope: it learns the roles of the routes registered after it.
+      if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);

@@ -117,6 +117,12 @@ export interface Broker {
    */
   recheckCredentials(deviceIds?: readonly string[]): Promise<number>;
   stats(): BrokerStats;
+  /**
+   * Stops taking connections and destroys every open one (TCP and WebSocket,
+   * logged in or not). A shutdown calls it before closing the HTTP server
+   * that MQTT-over-WebSocket connections ride on, which would otherwise wait for them.
+   */
+  disconnectAll(): void;
   close(): Promise<void>;
 }
 
@@ -224,13 +230,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     const delay = throttle.admit(address, user);
     if (delay === undefined) {
       authFailures.throttled++;
-      done(new ConnectRefused(3, 'too many pending attempts from this address') as AuthenticateError, false);
+      done(new ConnectRefused(3, 'too many pending attempts for this device from this address') as AuthenticateError, false);
       return;
     }
     void (async () => {
       if (delay > 0) {
         await sleep(delay);
-        throttle.settled(address);
+        throttle.settled(address, user);
       }
       try {
         const principal = await identify(client, username, password);
@@ -238,9 +244,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         principals.set(client, principal);
         done(null, true);
       } catch (err) {
-        throttle.failed(address, user);
         const e = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'authentication error');
+        const unknownId = e.message === 'unknown_device' || e.message === 'missing_credentials';
+        const hold = throttle.failed(address, user, unknownId);
         log.warn({ address, username, reason: e.message }, 'connection refused');
+        if (hold > 0) {
+          await sleep(hold);
+          throttle.released(address);
+        }
         done(e as AuthenticateError, false);
       }
     })();
@@ -370,8 +381,21 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   });
 
   let oversizedPackets = 0;
+  /**
+   * Every open device connection, authenticated or not. aedes.close() closes
+   * only the clients that finished CONNECT; one whose answer the login
+   * throttle holds would keep a listener's close() waiting, so close() destroys them all.
+   */
+  const streams = new Set<Duplex>();
+  let accepting = true;
   /** Hands a connection to aedes, closing it when a packet exceeds what its principal may send. */
   const handle = (stream: Duplex, req?: IncomingMessage) => {
+    if (!accepting) {
+      stream.destroy();
+      return;
+    }
+    streams.add(stream);
+    stream.once('close', () => streams.delete(stream));
     const client = aedes.handle(stream, req);
     guardPacketSize(
       stream,
@@ -476,6 +500,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
   };
 
+  const disconnectAll = () => {
+    accepting = false;
+    for (const c of wss.clients) c.terminate();
+    for (const stream of streams) stream.destroy();
+  };
+
   let closing: Promise<void> | undefined;
   return {
     tcpPort,
@@ -505,11 +535,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       denied: { ...security.totals(), oversized_packet: oversizedPackets },
       withdrawnDisconnects,
     }),
+    disconnectAll,
     close() {
       closing ??= (async () => {
         clearInterval(recheckTimer);
         const stopped = [tcpServer, httpServer].filter((s) => s !== undefined).map((s) => closeServer(s));
-        for (const c of wss.clients) c.terminate();
+        disconnectAll();
         await new Promise<void>((r) => aedes.close(() => r()));
         await cluster?.close();
         await Promise.all(stopped);

@@ -295,6 +295,7 @@ async function main(): Promise<void> {
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
       liveCounters,
+      liveEvents: { maxPerKey: config.HM_EVENTS_MAX_STREAMS_PER_KEY, maxPerRole: config.HM_EVENTS_MAX_STREAMS_PER_ROLE },
       health,
     });
     // The web console at `/`, beside the API it uses.
@@ -303,7 +304,11 @@ async function main(): Promise<void> {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    shutdown.register('http server', () => api.close());
+    // MQTT-over-WebSocket connections ride on this server: end them first, or its close waits for them.
+    shutdown.register('http server', () => {
+      broker?.disconnectAll();
+      return api.close();
+    });
     if (values.demo) {
       const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: broker!.tcpPort!, speed: demoSpeed, logger });
       shutdown.register('demo fleet', () => fleet.stop());
@@ -315,7 +320,10 @@ async function main(): Promise<void> {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    shutdown.register('http server', () => http.close());
+    shutdown.register('http server', () => {
+      broker?.disconnectAll();
+      return http.close();
+    });
     address = await http.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   }
   logger.info(

@@ -45,7 +45,7 @@ describe('platform ingest counters vs injected faults', () => {
       ws: false,
       // Every simulated device shares 127.0.0.1: the default per-address throttle would
       // refuse innocent devices after a few wrong secrets, and some wrong secrets unchecked.
-      authThrottle: { baseDelayMs: 1, maxDelayMs: 2, maxPendingPerAddress: 1000 },
+      authThrottle: { baseDelayMs: 1, maxDelayMs: 2, maxPendingPerPair: 1000, maxPendingPerAddress: 1000 },
     });
     cleanups.push(() => broker.close());
 

@@ -1,5 +1,5 @@
 import type { AmendmentInput, ContractInput, ContractTermsInput, ContractVersion, ContractWithHistory } from '@hourmeter/domain';
-import { newId } from '@hourmeter/domain';
+import { billableOverflow, newId } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
@@ -227,10 +227,19 @@ export function contractRepository(db: Kysely<Database>) {
 
     create(input: ContractInput, now = Date.now()): Promise<ContractWithHistory> {
       return write(async (tx) => {
-        const customer = await tx.selectFrom('customers').select('id').where('id', '=', input.customerId).executeTakeFirst();
+        const customer = await tx.selectFrom('customers').select(['id', 'name', 'currency']).where('id', '=', input.customerId).executeTakeFirst();
         if (!customer) {
           throw new AppError('REFERENCE_NOT_FOUND', `customerId: customer ${input.customerId} does not exist`, { field: 'customerId' });
         }
+        if (customer.currency !== input.currency) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `currency: customer ${customer.name} is billed in ${customer.currency}, the contract is in ${input.currency}; a contract must be in its customer's currency (no exchange rule exists to convert between them)`,
+            { field: 'currency' },
+          );
+        }
+        const overflow = billableOverflow({ startsOn: input.startsOn, endsOn: input.endsOn, assetCount: input.assetIds.length, terms: input.terms });
+        if (overflow) throw new AppError('VALIDATION_FAILED', `${overflow.path}: ${overflow.message}`, { field: overflow.path });
         const id = newId('contract', now);
         await checkAssets(tx, id, input.customerId, input.terms.kind, input.assetIds, input.startsOn, input.endsOn);
         await tx
@@ -290,6 +299,8 @@ export function contractRepository(db: Kysely<Database>) {
           throw new AppError('VALIDATION_FAILED', `terms.kind: an amendment cannot change a ${current.kind} contract into ${terms.kind}`);
         }
         if (new Set(assetIds).size !== assetIds.length) throw new AppError('VALIDATION_FAILED', 'assetIds: must not repeat');
+        const overflow = billableOverflow({ startsOn: current.startsOn, endsOn, assetCount: assetIds.length, terms });
+        if (overflow) throw new AppError('VALIDATION_FAILED', `${overflow.path}: ${overflow.message}`, { field: overflow.path });
         if (from <= latest.effectiveFrom) {
           throw new AppError('CONFLICT', `effectiveFrom ${from} must be after ${latest.effectiveFrom}, when version ${latest.version} took effect`);
         }

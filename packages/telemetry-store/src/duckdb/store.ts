@@ -95,7 +95,8 @@ export async function createDuckDbTelemetryStore(opts: DuckDbTelemetryStoreOptio
     const columns = (await conn.runAndReadAll(METRIC_COLUMNS_SQL)).getRowsJS() as [string][];
     const metricIds = columns.map(([name]) => Number(name.slice(2)));
     const staged = await scalarNumber(conn, 'SELECT count(*) FROM staging');
-    return new DuckDbTelemetryStore(instance, conn, dict, metricIds, staged, opts.mergeThreshold ?? 200_000, opts.logger);
+    const probe = await instance.connect();
+    return new DuckDbTelemetryStore(instance, conn, probe, dict, metricIds, staged, opts.mergeThreshold ?? 200_000, opts.logger);
   } catch (err) {
     instance.closeSync();
     throw err;
@@ -111,6 +112,8 @@ class DuckDbTelemetryStore implements TelemetryStore {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    /** A connection of its own for `ping`, so health probes never queue behind writes and merges. */
+    private readonly probe: DuckDBConnection,
     private readonly dict: NameDictionary,
     /** Metric ids in the tables' column order (after the key columns). */
     private readonly metricIds: number[],
@@ -267,7 +270,7 @@ class DuckDbTelemetryStore implements TelemetryStore {
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     try {
-      return await this.queue.run(async () => (await scalarNumber(this.conn, 'SELECT 1')) === 1);
+      return (await scalarNumber(this.probe, 'SELECT 1')) === 1;
     } catch {
       return false;
     }
@@ -282,6 +285,7 @@ class DuckDbTelemetryStore implements TelemetryStore {
         // Folds the WAL into the compressed file, so the next open replays nothing.
         await this.conn.run('CHECKPOINT');
       } finally {
+        this.probe.closeSync();
         this.conn.closeSync();
         this.instance.closeSync();
       }

@@ -7,8 +7,20 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventRoutes, type LiveEventsOptions, type LiveEvents } from './events.js';
 
-const KEYS: Record<string, Role> = { 'key-admin': 'admin', 'key-eng': 'engineer', 'key-am': 'account-manager' };
+const KEYS: Record<string, Role> = {};
+const resetKeys = () => {
+  for (const k of Object.keys(KEYS)) delete KEYS[k];
+  Object.assign(KEYS, { 'key-admin': 'admin', 'key-eng': 'engineer', 'key-am': 'account-manager', 'key-am2': 'account-manager', 'key-plan': 'planner' });
+};
+resetKeys();
 const keys = { authenticate: async (k: string) => (KEYS[k] ? { id: k, role: KEYS[k] } : undefined) };
+
+/** The reads the stream mirrors, declared with the roles the real routes declare (work orders: planner, engineer). */
+function readRoutes(api: FastifyInstance): void {
+  api.get('/alerts/:id', async () => ({}));
+  api.get('/work-orders/:id', { config: { allow: ['planner', 'engineer'] } }, async () => ({}));
+  api.get('/devices/:id/status', async () => ({}));
+}
 
 let app: FastifyInstance | undefined;
 let bus: EventBus;
@@ -20,13 +32,15 @@ async function start(options: LiveEventsOptions = {}): Promise<string> {
   bus = createEventBus({ logger: { error: () => {} } });
   app = await testApi(keys, (api) => {
     counters = { clients: 0, dropped: 0 };
-    live = eventRoutes(api, { events: bus, options, counters });
+    live = eventRoutes(api, { events: bus, keys, options, counters });
+    readRoutes(api);
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/events`;
 }
 
 afterEach(async () => {
+  resetKeys();
   for (const a of aborts.splice(0)) a.abort();
   await app?.close();
   app = undefined;
@@ -179,5 +193,57 @@ describe('GET /api/v1/events (server-sent events)', () => {
     await waitFor('stream condition', () => live.stats().clients === 1, { timeoutMs: 5000 });
     const second = await fetch(url, { headers: { authorization: 'Bearer key-eng' } });
     expect(second.status).toBe(503);
+  });
+
+  it('gives each role only the events whose REST read it may call, and 403 for types it asks for but may not read', async () => {
+    const url = await start();
+    const am = await open(url, 'key-am');
+    const planner = await open(url, 'key-plan');
+    await waitFor('both streams open', () => live.stats().clients === 2, { timeoutMs: 5000 });
+    const workOrder = {
+      id: newId('workOrder'), assetId: newId('asset'), kind: 'corrective', state: 'open', failureMode: 'bearing',
+      title: 'x', priority: 1, createdAt: 1, updatedAt: 1,
+    };
+    bus.emit('workorder.created', { workOrder } as never);
+    const sent = bus.emit('device.connected', device());
+    await waitFor('planner sees both', () => planner.events().length === 2, { timeoutMs: 5000 });
+    await waitFor('account manager sees the device event', () => am.events().length === 1, { timeoutMs: 5000 });
+    expect(am.events().map((f) => f.id)).toEqual([sent.id]);
+    expect(planner.events().map((f) => f.event)).toEqual(['workorder.created', 'device.connected']);
+
+    const refused = await fetch(`${url}?types=workorder.created`, { headers: { authorization: 'Bearer key-am' } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('GET /api/v1/work-orders/:id') });
+  });
+
+  it('closes the streams of a revoked key within the re-check interval, and only those', async () => {
+    const url = await start({ keyRecheckMs: 100 });
+    const revoked = await open(url, 'key-am');
+    const other = await open(url, 'key-am2');
+    await waitFor('both streams open', () => live.stats().clients === 2, { timeoutMs: 5000 });
+    delete KEYS['key-am'];
+    await revoked.pump;
+    await waitFor('the revoked stream gone', () => live.stats().clients === 1, { timeoutMs: 5000 });
+    const sent = bus.emit('device.connected', device());
+    await waitFor('the other key still served', () => other.events().some((f) => f.id === sent.id), { timeoutMs: 5000 });
+    expect(revoked.events().some((f) => f.id === sent.id)).toBe(false);
+  });
+
+  it('answers 429 beyond the streams allowed per key and per role', async () => {
+    const url = await start({ maxPerKey: 2, maxPerRole: 3 });
+    await open(url, 'key-am');
+    await open(url, 'key-am');
+    await waitFor('two streams open', () => live.stats().clients === 2, { timeoutMs: 5000 });
+    const third = await fetch(url, { headers: { authorization: 'Bearer key-am' } });
+    expect(third.status).toBe(429);
+    expect(await third.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringContaining('HM_EVENTS_MAX_STREAMS_PER_KEY') });
+    // Another key of the same role gets the role's last slot, then the role is full.
+    await open(url, 'key-am2');
+    await waitFor('three streams open', () => live.stats().clients === 3, { timeoutMs: 5000 });
+    const fourth = await fetch(url, { headers: { authorization: 'Bearer key-am2' } });
+    expect(fourth.status).toBe(429);
+    expect(await fourth.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringContaining('HM_EVENTS_MAX_STREAMS_PER_ROLE') });
+    // Other roles are not held by it.
+    expect((await open(url, 'key-eng')).res.status).toBe(200);
   });
 });

@@ -2,7 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-/** A component's liveness probe: true when up. Throwing counts as down. */
+/**
+ * A component's probe: true when up. Throwing counts as down. A probe must
+ * not queue behind data work (a store's write queue, a migration): it answers
+ * from a path of its own, or from what the data work last reported.
+ */
 export type HealthCheck = () => Promise<boolean>;
 
 const ComponentHealth = z.object({ status: z.enum(['up', 'down']), detail: z.string().optional() });
@@ -12,38 +16,77 @@ const HealthReport = z.object({
   uptimeSeconds: z.number(),
   components: z.record(z.string(), ComponentHealth),
 });
+const Liveness = z.object({ status: z.literal('ok') });
+const Readiness = z.object({ status: z.enum(['ready', 'not_ready']), down: z.array(z.string()) });
 
-const CHECK_TIMEOUT_MS = 2_000;
+/** Each probe's own budget: a component that does not answer within it is down for this request. */
+export const PROBE_TIMEOUT_MS = 1_000;
 
-async function probe(check: HealthCheck): Promise<z.infer<typeof ComponentHealth>> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const up = await Promise.race([
-      check(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    return up ? { status: 'up' } : { status: 'down' };
-  } catch (err) {
-    return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
-  }
+type ComponentResult = z.infer<typeof ComponentHealth>;
+
+/**
+ * Runs one probe under its time budget. Concurrent requests share the probe
+ * in flight, so a load balancer polling hard (or many of them) never stacks
+ * probes onto a busy component.
+ */
+function sharedProbe(check: HealthCheck, timeoutMs: number): () => Promise<ComponentResult> {
+  let inFlight: Promise<ComponentResult> | undefined;
+  const run = async (): Promise<ComponentResult> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const up = await Promise.race([
+        check(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return up ? { status: 'up' } : { status: 'down' };
+    } catch (err) {
+      return { status: 'down', detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return () => (inFlight ??= run().finally(() => (inFlight = undefined)));
 }
 
-/** `GET /health`, no auth: 200 when every component is up, 503 otherwise, each component's state either way. */
-export function healthRoute(parent: FastifyInstance, checks: Readonly<Record<string, HealthCheck>>, version: string): void {
+/**
+ * The liveness/readiness split, no auth:
+ * - `GET /health/live`: 200 whenever the process answers (restart it only when this fails);
+ * - `GET /health/ready`: 200 when every component is up, 503 naming the ones down (take it out of the load balancer);
+ * - `GET /health`: each component's state and detail, 200 or 503 as ready.
+ */
+export function healthRoute(
+  parent: FastifyInstance,
+  checks: Readonly<Record<string, HealthCheck>>,
+  version: string,
+  opts: { probeTimeoutMs?: number } = {},
+): void {
   const startedAt = Date.now();
-  parent.withTypeProvider<ZodTypeProvider>().get('/health', {
-    schema: { tags: ['health'], summary: 'Liveness of each component (no auth)', security: [], response: { 200: HealthReport, 503: HealthReport } },
+  const names = Object.keys(checks);
+  const probes = names.map((n) => sharedProbe(checks[n]!, opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS));
+  const probeAll = async () => {
+    const results = await Promise.all(probes.map((p) => p()));
+    return { components: Object.fromEntries(names.map((n, i) => [n, results[i]!])), down: names.filter((_, i) => results[i]!.status === 'down') };
+  };
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  app.get('/health/live', {
+    schema: { tags: ['health'], summary: 'Liveness: the process answers (no auth)', security: [], response: { 200: Liveness } },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  app.get('/health/ready', {
+    schema: { tags: ['health'], summary: 'Readiness: every component can take traffic (no auth)', security: [], response: { 200: Readiness, 503: Readiness } },
     handler: async (_req, reply) => {
-      const names = Object.keys(checks);
-      const results = await Promise.all(names.map((n) => probe(checks[n]!)));
-      const components = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
-      const ok = results.every((r) => r.status === 'up');
-      return reply.status(ok ? 200 : 503).send({
-        status: ok ? 'ok' : 'degraded',
+      const { down } = await probeAll();
+      return reply.status(down.length === 0 ? 200 : 503).send({ status: down.length === 0 ? 'ready' : 'not_ready', down });
+    },
+  });
+  app.get('/health', {
+    schema: { tags: ['health'], summary: 'State of each component (no auth)', security: [], response: { 200: HealthReport, 503: HealthReport } },
+    handler: async (_req, reply) => {
+      const { components, down } = await probeAll();
+      return reply.status(down.length === 0 ? 200 : 503).send({
+        status: down.length === 0 ? 'ok' : 'degraded',
         version,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         components,

@@ -1,19 +1,22 @@
 /**
- * Slows down repeated authentication failures. Two tallies of recent failures:
+ * Slows down failing logins without ever slowing a valid one down because of
+ * someone else's failures (devices behind one NAT address share it).
  *
  * - per address and username: after the n-th failure every further attempt
  *   of that username from that address waits min(baseDelayMs * 2^(n-1),
- *   maxDelayMs) before it is even checked; a success clears it. Logging in as
- *   another device (one whose secret the client has) clears nothing, so it
- *   cannot be interleaved to reset the guessing of a second device, and
- *   devices sharing a NAT address do not slow each other down.
- * - per address: the same doubling once the address has more than
- *   `addressFreeFailures` failures, whichever usernames, and a success does
- *   not clear it (it fades after `forgetAfterMs`), so spraying many usernames
- *   from one address is slowed too.
+ *   maxDelayMs) before it is even checked, and at most
+ *   `maxPendingPerPair` of them wait at once (the rest are refused at once);
+ *   a success clears it. This is what stops guessing a device's secret, and
+ *   it only ever touches that device id at that address: logging in as
+ *   another device clears nothing, and other devices are not slowed.
+ * - per address, for sprays of unknown ids: once an address has more than
+ *   `addressFreeFailures` failures with usernames no device has, the answer
+ *   to each further such failure is held for the same doubling delay (at
+ *   most `maxPendingPerAddress` held at once; the rest are answered at once).
+ *   Only the failure answer waits: the attempt is checked as soon as it
+ *   arrives, so a valid device at that address connects at once. A success
+ *   does not clear it; it fades after `forgetAfterMs`.
  *
- * At most `maxPendingPerAddress` delayed attempts per address wait at once
- * (the rest are refused at once), so parallel guessing gains nothing.
  * Failures older than `forgetAfterMs` are forgotten. Both tables are bounded
  * (least recently failed entries are dropped first).
  */
@@ -21,6 +24,7 @@ export interface AuthThrottleOptions {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   readonly forgetAfterMs: number;
+  readonly maxPendingPerPair: number;
   readonly maxPendingPerAddress: number;
   readonly addressFreeFailures: number;
   readonly maxAddresses: number;
@@ -30,6 +34,7 @@ export const DEFAULT_AUTH_THROTTLE: AuthThrottleOptions = {
   baseDelayMs: 100,
   maxDelayMs: 10_000,
   forgetAfterMs: 10 * 60_000,
+  maxPendingPerPair: 2,
   maxPendingPerAddress: 16,
   addressFreeFailures: 10,
   maxAddresses: 10_000,
@@ -46,6 +51,7 @@ export interface AuthThrottleStats {
   readonly delayedAttempts: number;
   readonly refusedWhileThrottled: number;
   readonly trackedAddresses: number;
+  readonly trackedPairs: number;
 }
 
 /** Failure tallies by key, bounded, least recently failed first in Map order. */
@@ -129,31 +135,50 @@ export class AuthThrottle {
     this.addresses = new Tallies(opts, now);
   }
 
-  /** Delay to apply before checking an attempt; `undefined` = refuse at once. */
+  /**
+   * Delay to wait before checking an attempt, from this username's own
+   * failures at this address only; `undefined` = refuse at once. Call
+   * `settled` once a delayed attempt (> 0) has been checked.
+   */
   admit(address: string, username: string): number | undefined {
-    const pairFailures = this.pairs.current(pairKey(address, username))?.failures ?? 0;
-    const addressFailures = Math.max(0, (this.addresses.current(address)?.failures ?? 0) - this.opts.addressFreeFailures);
-    const n = Math.max(pairFailures, addressFailures);
+    const key = pairKey(address, username);
+    const n = this.pairs.current(key)?.failures ?? 0;
     if (n === 0) return 0;
-    const onAddress = this.addresses.pendingOn(address);
-    if (onAddress.pending >= this.opts.maxPendingPerAddress) {
+    const pair = this.pairs.pendingOn(key);
+    if (pair.pending >= this.opts.maxPendingPerPair) {
       this.refusedWhileThrottled++;
       return undefined;
     }
-    onAddress.pending++;
+    pair.pending++;
     this.delayedAttempts++;
-    return Math.min(this.opts.baseDelayMs * 2 ** (n - 1), this.opts.maxDelayMs);
+    return this.delayFor(n);
   }
 
-  /** Call once per admitted attempt that was delayed (admit returned > 0) when it is answered. */
-  settled(address: string): void {
-    this.addresses.settled(address);
+  settled(address: string, username: string): void {
+    this.pairs.settled(pairKey(address, username));
   }
 
-  failed(address: string, username: string): void {
+  /**
+   * Records a failed attempt and returns how long to hold its answer: > 0
+   * only for an unknown username from an address spraying them. Call
+   * `released` once a held answer (> 0) has been sent.
+   */
+  failed(address: string, username: string, unknownUsername: boolean): number {
     this.failures++;
     this.pairs.failed(pairKey(address, username));
+    if (!unknownUsername) return 0;
     this.addresses.failed(address);
+    const n = (this.addresses.current(address)?.failures ?? 0) - this.opts.addressFreeFailures;
+    if (n <= 0) return 0;
+    const held = this.addresses.pendingOn(address);
+    if (held.pending >= this.opts.maxPendingPerAddress) return 0;
+    held.pending++;
+    this.delayedAttempts++;
+    return this.delayFor(n);
+  }
+
+  released(address: string): void {
+    this.addresses.settled(address);
   }
 
   succeeded(address: string, username: string): void {
@@ -166,7 +191,12 @@ export class AuthThrottle {
       delayedAttempts: this.delayedAttempts,
       refusedWhileThrottled: this.refusedWhileThrottled,
       trackedAddresses: this.addresses.size,
+      trackedPairs: this.pairs.size,
     };
+  }
+
+  private delayFor(failures: number): number {
+    return Math.min(this.opts.baseDelayMs * 2 ** (failures - 1), this.opts.maxDelayMs);
   }
 }
 
