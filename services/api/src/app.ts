@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
+import type { TelemetryIngress } from '@hourmeter/messages';
 import { installProblemHandler, requireApiKey } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
@@ -11,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
+import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -43,6 +45,8 @@ export interface ApiDeps {
   metrics?: Metrics;
   metricsToken?: string | undefined;
   liveCounters?: { clients: number; dropped: number };
+  /** HTTP ingest at POST /api/v1/telemetry (device credentials); only where ingest runs in the process. */
+  deviceIngress?: TelemetryIngress | undefined;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -75,7 +79,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         version: deps.version,
         description: 'Predictive maintenance and uptime-based service contracts. Authenticate with `Authorization: Bearer <api key>`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, deviceBasic: { type: 'http', scheme: 'basic' } } },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -85,6 +89,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoute(app, deps.health, deps.version);
   if (deps.metrics) metricsRoute(app, deps.metrics, { token: deps.metricsToken });
 
+  const ingress = deps.deviceIngress;
+  // Devices authenticate with their own credentials, so this scope has no API-key check.
+  if (ingress) await app.register(async (devices) => deviceTelemetryRoutes(devices, { ingress, devices: deps.repos.devices }), { prefix: API_PREFIX });
   await app.register(
     async (api) => {
       requireApiKey(api, deps.repos.apiKeys);

@@ -295,6 +295,7 @@ async function main(): Promise<void> {
       metricsToken: config.HM_METRICS_TOKEN,
       liveCounters,
       health,
+      deviceIngress: ingest,
     });
     // The web console at `/`, beside the API it uses.
     await registerConsole(api);
@@ -309,7 +310,14 @@ async function main(): Promise<void> {
     }
     address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   } else {
-    const http = await buildOpsApi({ logger, version: VERSION, health, metrics, metricsToken: config.HM_METRICS_TOKEN });
+    const http = await buildOpsApi({
+      logger,
+      version: VERSION,
+      health,
+      metrics,
+      metricsToken: config.HM_METRICS_TOKEN,
+      deviceTelemetry: ingest && { ingress: ingest, devices: repos.devices },
+    });
     http.server.on('upgrade', (req, socket, head) => {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();
