@@ -74,6 +74,8 @@ import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
 import { contractRepository } from './repositories/contracts.js';
+import { outboxRepository } from './repositories/outbox.js';
+import { webhookRepository } from './repositories/webhooks.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -91,6 +93,8 @@ export function repositories(db: Db) {
     billing: billingRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
+    outbox: outboxRepository(db.kysely),
+    webhooks: webhookRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -109,3 +113,17 @@ export {
   type CatalogTable,
   type CatalogColumn,
 } from './catalog.js';
+export { appendToOutbox, outboxRepository, type OutboxRepository, type OutboxEnvelope } from './repositories/outbox.js';
+export {
+  webhookRepository,
+  subscribesTo,
+  type WebhookRepository,
+  type WebhookSubscription,
+  type WebhookSubscriptionInput,
+  type WebhookDelivery,
+  type WebhookAttempt,
+  type ClaimedDelivery,
+  type AttemptOutcome,
+  type RetryDecision,
+  type DeliveryStatus,
+} from './repositories/webhooks.js';

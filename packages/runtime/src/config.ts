@@ -49,6 +49,8 @@ export const ConfigSchema = z.object({
   HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   /** How often maintenance schedules (calendar, operating hours) are checked for due preventive orders. */
   HM_SCHEDULE_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
+  /** Longest wait for a webhook receiver's answer before the attempt counts as failed. */
+  HM_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Directory with NASA C-MAPSS files, for training RUL models from them through the API. */
   HM_CMAPSS_DIR: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

@@ -7,6 +7,7 @@ import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
+import { createWebhookDispatcher, webhookRoutes } from '@hourmeter/webhooks';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
 import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
@@ -276,6 +277,16 @@ async function main(): Promise<void> {
 
   let address: string;
   if (plan.api) {
+    // Webhooks are delivered by the api processes; claims in the database keep several from sending one delivery twice.
+    const webhooks = createWebhookDispatcher({
+      webhooks: repos.webhooks,
+      outbox: repos.outbox,
+      events,
+      logger,
+      options: { timeoutMs: config.HM_WEBHOOK_TIMEOUT_MS },
+    });
+    webhooks.start();
+    shutdown.register('webhooks', () => webhooks.stop());
     const api = await buildApi({
       repos,
       logger,
@@ -289,7 +300,7 @@ async function main(): Promise<void> {
       },
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
       hourMeter: hourMeter!,
-      serviceRoutes: services!.routes,
+      serviceRoutes: [...services!.routes, (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks })],
       events,
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
