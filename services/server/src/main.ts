@@ -11,10 +11,12 @@ import { createWebhookDispatcher, webhookRoutes } from '@hourmeter/webhooks';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
 import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
+import type { TelemetryIngress } from '@hourmeter/messages';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
+import { withRejectionEvents } from './ingest-rejection-events.js';
 import { startRetentionJob } from './retention.js';
 import { ROLE_PLANS } from './roles/plan.js';
 import { startRoleWorker } from './roles/workers.js';
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
     : undefined;
 
   let ingest: Ingest | undefined;
+  let ingress: TelemetryIngress | undefined;
   let mqtt: Broker | undefined;
   if (plan.broker) {
     const meter = hourMeter;
@@ -210,11 +213,15 @@ async function main(): Promise<void> {
     });
     ingest = ing;
     shutdown.register('ingest', () => ing.close());
+    // Rejections become ingest.rejected events (one per device and minute) for webhooks and the live stream.
+    const withEvents = withRejectionEvents(ing, events);
+    ingress = withEvents;
+    shutdown.register('ingest rejection events', () => withEvents.flush());
 
     mqtt = await createBroker({
       logger,
       devices: repos.devices,
-      ingress: ing,
+      ingress: withEvents,
       // The other roles' service accounts (HM_SERVICE_SECRET), each limited to its topics.
       services: config.HM_SERVICE_SECRET
         ? Object.values(SERVICE_ACCOUNTS).map((account) => ({ ...account, secret: config.HM_SERVICE_SECRET! }))
@@ -306,7 +313,7 @@ async function main(): Promise<void> {
       metricsToken: config.HM_METRICS_TOKEN,
       liveCounters,
       health,
-      deviceIngress: ingest,
+      deviceIngress: ingress,
     });
     // The web console at `/`, beside the API it uses.
     await registerConsole(api);
@@ -327,7 +334,7 @@ async function main(): Promise<void> {
       health,
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
-      deviceTelemetry: ingest && { ingress: ingest, devices: repos.devices },
+      deviceTelemetry: ingress && { ingress, devices: repos.devices },
     });
     http.server.on('upgrade', (req, socket, head) => {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);

@@ -16,6 +16,7 @@ export const WEBHOOK_EVENT_TYPES = {
   'creditnote.issued': 'transactional',
   'device.connected': 'bus',
   'device.disconnected': 'bus',
+  'ingest.rejected': 'bus',
   'webhook.disabled': 'transactional',
 } as const satisfies Record<string, 'bus' | 'transactional'>;
 
