@@ -76,6 +76,7 @@ import { deviceConnectionRepository } from './repositories/device-connections.js
 import { contractRepository } from './repositories/contracts.js';
 import { outboxRepository } from './repositories/outbox.js';
 import { webhookRepository } from './repositories/webhooks.js';
+import { notificationRepository } from './repositories/notifications.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -95,6 +96,7 @@ export function repositories(db: Db) {
     deviceConnections: deviceConnectionRepository(db.kysely),
     outbox: outboxRepository(db.kysely),
     webhooks: webhookRepository(db.kysely),
+    notifications: notificationRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -127,3 +129,14 @@ export {
   type RetryDecision,
   type DeliveryStatus,
 } from './repositories/webhooks.js';
+export {
+  notificationRepository,
+  type NotificationRepository,
+  type NotificationRecipient,
+  type NotificationRecipientInput,
+  type NotificationMessage,
+  type NotificationMode,
+  type MessageStatus,
+  type PlannedMessage,
+  type DisplayNames,
+} from './repositories/notifications.js';

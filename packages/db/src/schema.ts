@@ -543,6 +543,8 @@ export interface IntegrationOutboxTable {
   at: number;
   /** When its webhook deliveries were created; null while pending. */
   dispatched_at: Nullable<number>;
+  /** When its notification mails were queued; null while pending. */
+  notified_at: Nullable<number>;
 }
 
 export interface WebhookSubscriptionsTable {
@@ -594,7 +596,41 @@ export interface WebhookAttemptsTable {
   manual: number;
 }
 
+export interface NotificationRecipientsTable {
+  id: string;
+  name: string;
+  email: string;
+  /** The role whose default rules apply (admin, engineer, planner, account-manager). */
+  role: string;
+  /** The API key of the person, when there is one (their own preferences through /me). */
+  api_key_id: Nullable<string>;
+  /** JSON: rule -> `immediate` | `digest` | `off`, overriding the role's defaults. */
+  preferences: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationMessagesTable {
+  id: string;
+  recipient_id: string;
+  /** The outbox event it tells of, or `digest:<day>` for a daily digest. */
+  event_id: string;
+  rule: string;
+  /** `pending` (to send), `sent`, `failed` (refused for good), `digest` (waits for the daily digest), `digested`. */
+  status: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: Nullable<string>;
+  created_at: number;
+  sent_at: Nullable<number>;
+}
+
 export interface Database {
+  notification_recipients: NotificationRecipientsTable;
+  notification_messages: NotificationMessagesTable;
   integration_outbox: IntegrationOutboxTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -30,6 +30,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   usage_records: true, usage_record_versions: true, invoice_runs: true, invoices: true, invoice_lines: true, invoice_usage: true,
   credit_notes: true, document_counters: true, rul_models: true, partition_leases: true, partition_members: true, device_connections: true,
   integration_outbox: true, webhook_subscriptions: true, webhook_deliveries: true, webhook_attempts: true,
+  notification_recipients: true, notification_messages: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -7,6 +7,7 @@ import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
+import { createNotifier, notificationRoutes } from '@hourmeter/notifications';
 import { createWebhookDispatcher, webhookRoutes } from '@hourmeter/webhooks';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
@@ -294,6 +295,19 @@ async function main(): Promise<void> {
     });
     webhooks.start();
     shutdown.register('webhooks', () => webhooks.stop());
+    // E-mail notifications read the same outbox; mails are queued in the database, so SMTP trouble only delays them.
+    if (config.HM_SMTP_URL) {
+      const notifier = createNotifier({
+        notifications: repos.notifications,
+        smtpUrl: config.HM_SMTP_URL,
+        from: config.HM_SMTP_FROM,
+        consoleUrl: config.HM_CONSOLE_URL,
+        logger,
+        options: { digestHourUtc: config.HM_NOTIFY_DIGEST_HOUR },
+      });
+      notifier.start();
+      shutdown.register('e-mail notifications', () => notifier.stop());
+    }
     const api = await buildApi({
       repos,
       logger,
@@ -307,7 +321,11 @@ async function main(): Promise<void> {
       },
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
       hourMeter: hourMeter!,
-      serviceRoutes: [...services!.routes, (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks })],
+      serviceRoutes: [
+        ...services!.routes,
+        (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks }),
+        (app) => notificationRoutes(app, { notifications: repos.notifications }),
+      ],
       events,
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,

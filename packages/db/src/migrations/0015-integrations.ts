@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
  *   events of the in-process bus (alerts, devices) are appended by a listener.
  * - webhook subscriptions, one delivery per (subscription, event), and every
  *   attempt with its response code: the delivery log.
+ * - e-mail recipients (an address, a role, preferences; optionally the API
+ *   key of the person) and every notification mail, queued before it is sent.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -17,6 +19,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('envelope', 'text', (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('dispatched_at', 'bigint')
+    .addColumn('notified_at', 'bigint')
     .execute();
   await db.schema.createIndex('integration_outbox_pending').on('integration_outbox').columns(['dispatched_at', 'id']).execute();
 
@@ -67,4 +70,37 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('manual', 'integer', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'at']).execute();
+
+  await db.schema.createIndex('integration_outbox_unnotified').on('integration_outbox').columns(['notified_at', 'id']).execute();
+
+  await db.schema
+    .createTable('notification_recipients')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('email', 'text', (c) => c.notNull().unique())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('api_key_id', 'text', (c) => c.references('api_keys.id').onDelete('set null'))
+    .addColumn('preferences', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('notification_messages')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('recipient_id', 'text', (c) => c.notNull().references('notification_recipients.id').onDelete('cascade'))
+    .addColumn('event_id', 'text', (c) => c.notNull())
+    .addColumn('rule', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('text_body', 'text', (c) => c.notNull())
+    .addColumn('html_body', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('sent_at', 'bigint')
+    .addUniqueConstraint('notification_messages_once', ['recipient_id', 'event_id'])
+    .execute();
+  await db.schema.createIndex('notification_messages_due').on('notification_messages').columns(['status', 'next_attempt_at']).execute();
 }

@@ -22,7 +22,7 @@ export interface OutboxEnvelope {
  */
 export async function appendToOutbox(tx: Executor, type: string, data: unknown, at: number): Promise<OutboxEnvelope> {
   const envelope: OutboxEnvelope = { v: 1, id: serviceId('evt', at), type, at, source: 'hourmeter', data };
-  await tx.insertInto('integration_outbox').values({ id: envelope.id, type, envelope: JSON.stringify(envelope), at, dispatched_at: null }).execute();
+  await tx.insertInto('integration_outbox').values({ id: envelope.id, type, envelope: JSON.stringify(envelope), at, dispatched_at: null, notified_at: null }).execute();
   return envelope;
 }
 
@@ -35,7 +35,7 @@ export function outboxRepository(db: Kysely<Database>) {
     async append(envelope: OutboxEnvelope): Promise<void> {
       await db
         .insertInto('integration_outbox')
-        .values({ id: envelope.id, type: envelope.type, envelope: JSON.stringify(envelope), at: envelope.at, dispatched_at: null })
+        .values({ id: envelope.id, type: envelope.type, envelope: JSON.stringify(envelope), at: envelope.at, dispatched_at: null, notified_at: null })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     },
