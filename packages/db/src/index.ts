@@ -84,6 +84,9 @@ import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
 import { contractRepository } from './repositories/contracts.js';
+import { outboxRepository } from './repositories/outbox.js';
+import { webhookRepository } from './repositories/webhooks.js';
+import { notificationRepository } from './repositories/notifications.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -103,6 +106,9 @@ export function repositories(db: Db) {
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
     reliability: reliabilityRepository(db.kysely),
+    outbox: outboxRepository(db.kysely),
+    webhooks: webhookRepository(db.kysely),
+    notifications: notificationRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -130,3 +136,28 @@ export {
   type CatalogTable,
   type CatalogColumn,
 } from './catalog.js';
+export { appendToOutbox, outboxRepository, type OutboxRepository, type OutboxEnvelope } from './repositories/outbox.js';
+export {
+  webhookRepository,
+  subscribesTo,
+  type WebhookRepository,
+  type WebhookSubscription,
+  type WebhookSubscriptionInput,
+  type WebhookDelivery,
+  type WebhookAttempt,
+  type ClaimedDelivery,
+  type AttemptOutcome,
+  type RetryDecision,
+  type DeliveryStatus,
+} from './repositories/webhooks.js';
+export {
+  notificationRepository,
+  type NotificationRepository,
+  type NotificationRecipient,
+  type NotificationRecipientInput,
+  type NotificationMessage,
+  type NotificationMode,
+  type MessageStatus,
+  type PlannedMessage,
+  type DisplayNames,
+} from './repositories/notifications.js';

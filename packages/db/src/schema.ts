@@ -651,6 +651,108 @@ export interface ReliabilityModelsTable {
   activated_at: Nullable<number>;
 }
 
+// ---------------------------------------------------------------- integrations (migration 0015)
+
+export interface IntegrationOutboxTable {
+  /** The event id (`evt_...`). */
+  id: string;
+  type: string;
+  /** The versioned event envelope as JSON (the same as on /api/v1/events). */
+  envelope: string;
+  at: number;
+  /** When its webhook deliveries were created; null while pending. */
+  dispatched_at: Nullable<number>;
+  /** When its notification mails were queued; null while pending. */
+  notified_at: Nullable<number>;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  description: Nullable<string>;
+  /** JSON array of event types or `<entity>.*` patterns. */
+  event_types: string;
+  /** HMAC key (`whsec_...`): kept readable, it signs every delivery. */
+  secret: string;
+  /** `active` or `disabled`. */
+  status: string;
+  allow_private_network: number;
+  /** Start of the current run of failed attempts (null after a success). */
+  failing_since: Nullable<number>;
+  disabled_at: Nullable<number>;
+  disabled_reason: Nullable<string>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  /** The exact bytes signed and sent. */
+  body: string;
+  /** `pending`, `succeeded` or `failed` (retries exhausted or subscription disabled). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: Nullable<number>;
+  last_error: Nullable<string>;
+  created_at: number;
+  updated_at: number;
+  completed_at: Nullable<number>;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  at: number;
+  status_code: Nullable<number>;
+  error: Nullable<string>;
+  duration_ms: number;
+  response_excerpt: Nullable<string>;
+  /** 1 for a redelivery an admin asked for. */
+  manual: number;
+}
+
+export interface NotificationRecipientsTable {
+  id: string;
+  name: string;
+  email: string;
+  /** The role whose default rules apply (admin, engineer, planner, account-manager). */
+  role: string;
+  /** The API key of the person, when there is one (their own preferences through /me). */
+  api_key_id: Nullable<string>;
+  /** JSON: rule -> `immediate` | `digest` | `off`, overriding the role's defaults. */
+  preferences: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationMessagesTable {
+  id: string;
+  recipient_id: string;
+  /** The outbox event it tells of, or `digest:<day>` for a daily digest. */
+  event_id: string;
+  rule: string;
+  /** `pending` (to send), `sent`, `failed` (refused for good), `digest` (waits for the daily digest), `digested`. */
+  status: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: Nullable<string>;
+  created_at: number;
+  sent_at: Nullable<number>;
+}
+
 export interface Database {
   reliability_models: ReliabilityModelsTable;
+  notification_recipients: NotificationRecipientsTable;
+  notification_messages: NotificationMessagesTable;
+  integration_outbox: IntegrationOutboxTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -56,6 +56,7 @@ describe('event bus', () => {
       'workorder.completed',
       'device.connected',
       'device.disconnected',
+      'ingest.rejected',
     ]);
   });
 

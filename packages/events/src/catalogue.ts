@@ -48,6 +48,23 @@ export const DeviceDisconnected = z.object({
   connectedSince: EpochMs.optional(),
 });
 
+/**
+ * Readings of a device rejected by ingest (bad payloads, invalid readings),
+ * summarised per device over a window so a misconfigured device yields one
+ * event a minute, not one per reading.
+ */
+export const IngestRejected = z.object({
+  deviceId: idOf('device'),
+  assetId: idOf('asset'),
+  /** The window the counts cover, epoch ms. */
+  from: EpochMs,
+  to: EpochMs,
+  /** Rejected readings (or whole payloads) by rejection code. */
+  rejected: z.record(z.string(), z.int().positive()),
+  /** The latest rejection, to show what is wrong. */
+  example: z.object({ code: z.string(), message: z.string().max(2000) }),
+});
+
 /** Event type -> payload schema. */
 export const EVENT_PAYLOADS = {
   'alert.raised': AlertRaised,
@@ -58,6 +75,7 @@ export const EVENT_PAYLOADS = {
   'workorder.completed': WorkOrderCompleted,
   'device.connected': DeviceConnected,
   'device.disconnected': DeviceDisconnected,
+  'ingest.rejected': IngestRejected,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOADS;

@@ -35,6 +35,8 @@ export function sendProblem(
   code: string,
   detail: string,
   errors?: Problem['errors'],
+  /** RFC 9457 extension members beside the standard ones (e.g. per-item outcomes). */
+  extensions?: Readonly<Record<string, unknown>>,
 ): FastifyReply {
   const body: Problem = {
     type: `https://hourmeter.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
@@ -44,6 +46,7 @@ export function sendProblem(
     detail,
     requestId: request.id,
     ...(errors ? { errors } : {}),
+    ...extensions,
   };
   return reply.status(status).type('application/problem+json').send(body);
 }

@@ -54,6 +54,18 @@ export const ConfigSchema = z.object({
    * can be issued from period end + this many hours (earlier only by an admin, with a reason).
    */
   HM_BILLING_GRACE_HOURS: z.coerce.number().int().nonnegative().max(24 * 90).default(72),
+  /** Longest wait for a webhook receiver's answer before the attempt counts as failed. */
+  HM_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** SMTP server for e-mail notifications (`smtp://user:pass@host:587`, `smtps://host:465`); unset = no mail is sent. */
+  HM_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  HM_SMTP_FROM: z.string().min(3).max(320).default('Hourmeter <hourmeter@localhost>'),
+  /** Where people open the console, for links in e-mails. */
+  HM_CONSOLE_URL: z.url().default('http://localhost:8080'),
+  /** UTC hour from which each day's notification digest is mailed. */
+  HM_NOTIFY_DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(7),
   /** Directory with NASA C-MAPSS files, for training RUL models from them through the API. */
   HM_CMAPSS_DIR: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

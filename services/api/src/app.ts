@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
+import type { TelemetryIngress } from '@hourmeter/messages';
 import { installProblemHandler, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
@@ -11,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
+import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
 import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -45,6 +47,8 @@ export interface ApiDeps {
   liveCounters?: { clients: number; dropped: number };
   /** Limits of the live stream (per key, per role). */
   liveEvents?: LiveEventsOptions | undefined;
+  /** HTTP ingest at POST /api/v1/telemetry (device credentials); only where ingest runs in the process. */
+  deviceIngress?: TelemetryIngress | undefined;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -77,7 +81,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         version: deps.version,
         description: 'Predictive maintenance and uptime-based service contracts. Authenticate with `Authorization: Bearer <api key>`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, deviceBasic: { type: 'http', scheme: 'basic' } } },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -87,6 +91,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoute(app, deps.health, deps.version);
   if (deps.metrics) metricsRoute(app, deps.metrics, { token: deps.metricsToken });
 
+  const ingress = deps.deviceIngress;
+  // Devices authenticate with their own credentials, so this scope has no API-key check.
+  if (ingress) await app.register(async (devices) => deviceTelemetryRoutes(devices, { ingress, devices: deps.repos.devices }), { prefix: API_PREFIX });
   await app.register(
     async (api) => {
       requireApiKey(api, deps.repos.apiKeys);

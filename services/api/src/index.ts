@@ -4,3 +4,4 @@ export { registerCrud, PageQuery, pageOf, IdParams } from './routes/crud.js';
 export type { TelemetryReader, DeviceStatusSource, DeviceSessionControl, IngestCounterSource, HourMeterControl } from './ports.js';
 export { dbCountSources } from './routes/metrics.js';
 export { buildOpsApi, type OpsApiDeps } from './ops-app.js';
+export { deviceTelemetryRoutes, type DeviceTelemetryDeps, type DeviceCredentialLookup } from './routes/device-telemetry.js';

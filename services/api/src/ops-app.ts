@@ -3,6 +3,7 @@ import { installProblemHandler } from '@hourmeter/http';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { deviceTelemetryRoutes, type DeviceTelemetryDeps } from './routes/device-telemetry.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 
@@ -12,12 +13,14 @@ export interface OpsApiDeps {
   health: Readonly<Record<string, HealthCheck>>;
   metrics: Pick<Metrics, 'scrape' | 'contentType'>;
   metricsToken?: string | undefined;
+  /** HTTP ingest at POST /api/v1/telemetry, where the process runs ingest (broker, edge). */
+  deviceTelemetry?: DeviceTelemetryDeps | undefined;
 }
 
 /**
  * The HTTP side of a process without the API (HM_ROLE broker, ingest,
- * prediction, edge): the same /health
- * and /metrics as the API server, and nothing else.
+ * prediction, edge): the same /health and /metrics as the API server, and
+ * HTTP ingest where the process runs ingest.
  */
 export async function buildOpsApi(deps: OpsApiDeps): Promise<FastifyInstance> {
   // Probes and scrapes every few seconds would drown the log: no per-request lines.
@@ -27,8 +30,10 @@ export async function buildOpsApi(deps: OpsApiDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installProblemHandler(app, { notFoundHint: 'this process serves only /health and /metrics; the API runs in the api role (HM_ROLE=api)' });
+  installProblemHandler(app, { notFoundHint: 'this process serves only /health, /metrics and (where it runs ingest) POST /api/v1/telemetry; the API runs in the api role (HM_ROLE=api)' });
   healthRoute(app, deps.health, deps.version);
   metricsRoute(app, deps.metrics, { token: deps.metricsToken });
+  const telemetry = deps.deviceTelemetry;
+  if (telemetry) await app.register(async (devices) => deviceTelemetryRoutes(devices, telemetry), { prefix: '/api/v1' });
   return app;
 }

@@ -401,6 +401,10 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     const rows = await db.kysely.selectFrom('invoices').select('number').where('number', 'is not', null).execute();
     const seq = rows.map((r) => Number(r.number!.slice(5))).sort((x, y) => x - y);
     expect(seq).toEqual(seq.map((_, i) => i + 1));
+    // The integration outbox (webhooks) got one invoice.issued per invoice: the losers' rolled back with them.
+    const announced = (await repos.outbox.ofType('invoice.issued')).map((e) => (e.data as { invoice: { id: string; number: string } }).invoice);
+    expect(announced.filter((i) => ids.includes(i.id)).map((i) => i.id).sort()).toEqual([...ids].sort());
+    expect(announced.filter((i) => ids.includes(i.id)).every((i) => /^2026-\d{6}$/.test(i.number))).toBe(true);
 
     // 31 h x 50.00 = 155,000 on each. Credit 100,000, then 55,001 is too much, 55,000 fits.
     const inv = ids[0]!;
@@ -412,6 +416,8 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     expect((await svc.getInvoice(inv)).creditedMinor).toBe(155_000);
     await expectAppError(svc.creditNote(inv, { amountMinor: 1, reason: 'nothing left' }), 'CONFLICT');
     expect(await svc.creditNotes(inv)).toHaveLength(2);
+    const credited = (await repos.outbox.ofType('creditnote.issued')).map((e) => (e.data as { creditNote: { invoiceId: string; amountMinor: number } }).creditNote);
+    expect(credited.filter((n) => n.invoiceId === inv).map((n) => n.amountMinor)).toEqual([100_000, 55_000]);
   });
 
   it('refuses overlapping PBH coverage and amendments inside an invoiced period, writing nothing', async () => {

@@ -163,6 +163,14 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     // Device connection state (0009): the last connection of a device, as its broker node recorded it.
     await k.insertInto('device_connections').values({ device_id: deviceIds[0]!, online: 0, last_seen_at: T0 + H, client_address: '10.0.0.7', transport: 'tcp', connected_since: null, disconnected_at: T0 + H, broker_node: 'edge-1' }).execute();
 
+    // Integrations (0015): an outbox event, a subscription, one delivery and its failed attempt.
+    await k.insertInto('integration_outbox').values({ id: 'evt_1', type: 'workorder.created', envelope: '{"v":1,"id":"evt_1","type":"workorder.created","at":1,"data":{}}', at: T0, dispatched_at: T0 + 1, notified_at: null }).execute();
+    await k.insertInto('webhook_subscriptions').values({ id: 'whk_1', url: 'https://erp.example.com/hook', description: 'ERP', event_types: '["workorder.*"]', secret: 'whsec_x', status: 'active', allow_private_network: 0, failing_since: T0, disabled_at: null, disabled_reason: null, created_at: T0, updated_at: T0 }).execute();
+    await k.insertInto('webhook_deliveries').values({ id: 'whd_1', subscription_id: 'whk_1', event_id: 'evt_1', event_type: 'workorder.created', body: '{"v":1}', status: 'pending', attempts: 1, next_attempt_at: T0 + H, last_status_code: 503, last_error: null, created_at: T0, updated_at: T0, completed_at: null }).execute();
+    await k.insertInto('notification_recipients').values({ id: 'rcp_1', name: 'Pat Planner', email: 'pat@example.com', role: 'planner', api_key_id: null, preferences: '{"alert.raised":"digest"}', created_at: T0, updated_at: T0 }).execute();
+    await k.insertInto('notification_messages').values({ id: 'msg_1', recipient_id: 'rcp_1', event_id: 'evt_1', rule: 'workorder.assigned', status: 'sent', subject: 'Order assigned', text_body: 'text', html_body: '<p>html</p>', attempts: 1, next_attempt_at: T0, last_error: null, created_at: T0, sent_at: T0 + 5 }).execute();
+    await k.insertInto('webhook_attempts').values({ id: 'wha_1', delivery_id: 'whd_1', at: T0, status_code: 503, error: null, duration_ms: 12, response_excerpt: 'busy', manual: 0 }).execute();
+
     // Contracts and billing (0005): one issued invoice with lines, usage and a credit note, one draft.
     await k.insertInto('contracts').values({ id: 'ctr_1', customer_id: customer.id, kind: 'pbh', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2027-12-31', current_version: 2, created_at: T0, updated_at: T0 + H }).execute();
     await k.insertInto('contract_versions').values([

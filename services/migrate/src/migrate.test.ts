@@ -33,6 +33,8 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   part_returns: true, quality_reserve_events: true,
   asset_owners: true,
   reliability_models: true,
+  integration_outbox: true, webhook_subscriptions: true, webhook_deliveries: true, webhook_attempts: true,
+  notification_recipients: true, notification_messages: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

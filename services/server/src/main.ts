@@ -7,13 +7,17 @@ import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
+import { createNotifier, notificationRoutes } from '@hourmeter/notifications';
+import { createWebhookDispatcher, webhookRoutes } from '@hourmeter/webhooks';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
 import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
+import type { TelemetryIngress } from '@hourmeter/messages';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
+import { withRejectionEvents } from './ingest-rejection-events.js';
 import { startRetentionJob } from './retention.js';
 import { ROLE_PLANS } from './roles/plan.js';
 import { startRoleWorker } from './roles/workers.js';
@@ -185,6 +189,7 @@ async function main(): Promise<void> {
     : undefined;
 
   let ingest: Ingest | undefined;
+  let ingress: TelemetryIngress | undefined;
   let mqtt: Broker | undefined;
   if (plan.broker) {
     const meter = hourMeter;
@@ -210,11 +215,15 @@ async function main(): Promise<void> {
     });
     ingest = ing;
     shutdown.register('ingest', () => ing.close());
+    // Rejections become ingest.rejected events (one per device and minute) for webhooks and the live stream.
+    const withEvents = withRejectionEvents(ing, events);
+    ingress = withEvents;
+    shutdown.register('ingest rejection events', () => withEvents.flush());
 
     mqtt = await createBroker({
       logger,
       devices: repos.devices,
-      ingress: ing,
+      ingress: withEvents,
       // The other roles' service accounts (HM_SERVICE_SECRET), each limited to its topics.
       services: config.HM_SERVICE_SECRET
         ? Object.values(SERVICE_ACCOUNTS).map((account) => ({ ...account, secret: config.HM_SERVICE_SECRET! }))
@@ -277,6 +286,29 @@ async function main(): Promise<void> {
 
   let address: string;
   if (plan.api) {
+    // Webhooks are delivered by the api processes; claims in the database keep several from sending one delivery twice.
+    const webhooks = createWebhookDispatcher({
+      webhooks: repos.webhooks,
+      outbox: repos.outbox,
+      events,
+      logger,
+      options: { timeoutMs: config.HM_WEBHOOK_TIMEOUT_MS },
+    });
+    webhooks.start();
+    shutdown.register('webhooks', () => webhooks.stop());
+    // E-mail notifications read the same outbox; mails are queued in the database, so SMTP trouble only delays them.
+    if (config.HM_SMTP_URL) {
+      const notifier = createNotifier({
+        notifications: repos.notifications,
+        smtpUrl: config.HM_SMTP_URL,
+        from: config.HM_SMTP_FROM,
+        consoleUrl: config.HM_CONSOLE_URL,
+        logger,
+        options: { digestHourUtc: config.HM_NOTIFY_DIGEST_HOUR },
+      });
+      notifier.start();
+      shutdown.register('e-mail notifications', () => notifier.stop());
+    }
     const api = await buildApi({
       repos,
       logger,
@@ -290,13 +322,18 @@ async function main(): Promise<void> {
       },
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
       hourMeter: hourMeter!,
-      serviceRoutes: services!.routes,
+      serviceRoutes: [
+        ...services!.routes,
+        (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks }),
+        (app) => notificationRoutes(app, { notifications: repos.notifications }),
+      ],
       events,
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
       liveCounters,
       liveEvents: { maxPerKey: config.HM_EVENTS_MAX_STREAMS_PER_KEY, maxPerRole: config.HM_EVENTS_MAX_STREAMS_PER_ROLE },
       health,
+      deviceIngress: ingress,
     });
     // The web console at `/`, beside the API it uses.
     await registerConsole(api);
@@ -315,7 +352,14 @@ async function main(): Promise<void> {
     }
     address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
   } else {
-    const http = await buildOpsApi({ logger, version: VERSION, health, metrics, metricsToken: config.HM_METRICS_TOKEN });
+    const http = await buildOpsApi({
+      logger,
+      version: VERSION,
+      health,
+      metrics,
+      metricsToken: config.HM_METRICS_TOKEN,
+      deviceTelemetry: ingress && { ingress, devices: repos.devices },
+    });
     http.server.on('upgrade', (req, socket, head) => {
       if (broker && req.url?.split('?')[0] === MQTT_WS_PATH) broker.handleUpgrade(req, socket, head);
       else socket.destroy();

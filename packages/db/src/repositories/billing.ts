@@ -3,6 +3,7 @@ import { newId } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
+import { appendToOutbox } from './outbox.js';
 import type { Database, InvoicesTable } from '../schema.js';
 import { invoiceExtras, todayUtc } from './receivables.js';
 
@@ -537,7 +538,10 @@ export function billingRepository(db: Kysely<Database>) {
           .executeTakeFirst();
         // A concurrent issue won the row after our read: roll back, giving the number back.
         if (Number(res.numUpdatedRows) !== 1) throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued`);
-        return getInvoice(id, tx, todayUtc(now));
+        const invoice = await getInvoice(id, tx, todayUtc(now));
+        // Its event commits with it (webhooks, e-mail): an issued invoice is always announced, a rolled-back one never.
+        await appendToOutbox(tx, 'invoice.issued', { invoice }, now);
+        return invoice;
       });
     },
 
@@ -585,7 +589,9 @@ export function billingRepository(db: Kysely<Database>) {
           tax_minor: taxMinor,
         };
         await tx.insertInto('credit_notes').values(note).execute();
-        return { id: note.id, invoiceId, number: note.number, reason: note.reason, amountMinor: note.amount_minor, taxMinor, currency: note.currency, issuedAt: now };
+        const creditNote = { id: note.id, invoiceId, number: note.number, reason: note.reason, amountMinor: note.amount_minor, taxMinor, currency: note.currency, issuedAt: now };
+        await appendToOutbox(tx, 'creditnote.issued', { creditNote, invoiceNumber: inv.number }, now);
+        return creditNote;
       }, 'credit note');
     },
 

@@ -15,6 +15,7 @@ import { translateDbError } from '../db-errors.js';
 import type { Database, MaintenanceSchedulesTable, WorkOrderCompletionsTable, WorkOrdersTable } from '../schema.js';
 import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
 import { issueUnreserved, settlePartRequests } from './parts.js';
+import { appendToOutbox } from './outbox.js';
 import { serviceId } from './service-ids.js';
 
 type WorkOrderState = WorkOrder['state'];
@@ -134,6 +135,9 @@ export interface TransitionInput {
   schedule?: { technician: string; windowFrom: number; windowTo: number } | undefined;
 }
 
+/** How an order changed, as its outbox event says. */
+type WorkOrderChange = 'created' | 'refreshed' | 'edited' | 'transition' | 'completed';
+
 export function workOrderRepository(db: Kysely<Database>) {
   async function write<R>(fn: (tx: Transaction<Database>) => Promise<R>): Promise<R> {
     try {
@@ -153,11 +157,30 @@ export function workOrderRepository(db: Kysely<Database>) {
     return wo;
   }
 
-  async function event(tx: Executor, workOrderId: string, from: WorkOrderState | null, to: WorkOrderState, actor: string, at: number, note?: string) {
+  async function completionOf(id: string, ex: Executor = db): Promise<WorkOrderCompletion | undefined> {
+    const r = await ex.selectFrom('work_order_completions').selectAll().where('work_order_id', '=', id).executeTakeFirst();
+    if (!r) return undefined;
+    const parts = await ex.selectFrom('work_order_parts_consumed').selectAll().where('work_order_id', '=', id).orderBy('part_number').execute();
+    return completionFromRow(
+      r,
+      parts.map((p) => ({ partId: p.part_id, partNumber: p.part_number, quantity: num(p.quantity), unitCost: { amountMinor: num(p.unit_cost_minor), currency: p.currency } })),
+    );
+  }
+
+  /**
+   * Records a step of the order's history and, in the same transaction, its
+   * event in the integration outbox (webhooks): the payloads of the bus's
+   * `workorder.*` events, with `change` also `edited` for planning edits.
+   */
+  async function event(tx: Executor, workOrderId: string, change: WorkOrderChange, from: WorkOrderState | null, to: WorkOrderState, actor: string, at: number, note?: string) {
     await tx
       .insertInto('work_order_events')
       .values({ id: serviceId('woe', at), work_order_id: workOrderId, from_state: from, to_state: to, actor, at, note: note ?? null })
       .execute();
+    const workOrder = await get(workOrderId, tx);
+    if (change === 'created') await appendToOutbox(tx, 'workorder.created', { workOrder }, at);
+    else if (change === 'completed') await appendToOutbox(tx, 'workorder.completed', { workOrder, completion: await completionOf(workOrderId, tx) }, at);
+    else await appendToOutbox(tx, 'workorder.updated', { workOrder, change, ...(from ? { from } : {}), to, actor }, at);
   }
 
   async function checkAsset(tx: Executor, assetId: string): Promise<void> {
@@ -216,7 +239,7 @@ export function workOrderRepository(db: Kysely<Database>) {
         updated_at: o.now,
       })
       .execute();
-    await event(tx, id, null, 'open', o.actor, o.now, repeatOf ? `repeat failure of ${repeatOf}` : input.reason);
+    await event(tx, id, 'created', null, 'open', o.actor, o.now, repeatOf ? `repeat failure of ${repeatOf}` : input.reason);
     if (repeatOf) {
       // The repeated order was no first-time fix after all: recorded now, when the repeat is.
       await tx.updateTable('work_order_completions').set({ repeated_by_id: id }).where('work_order_id', '=', repeatOf).where('repeated_by_id', 'is', null).execute();
@@ -258,7 +281,7 @@ export function workOrderRepository(db: Kysely<Database>) {
         })
         .where('id', '=', existing.id)
         .execute();
-      await event(tx, existing.id, existing.state as WorkOrderState, existing.state as WorkOrderState, o.actor, o.now, `updated by a new request: ${input.reason ?? ''}`.trim());
+      await event(tx, existing.id, 'refreshed', existing.state as WorkOrderState, existing.state as WorkOrderState, o.actor, o.now, `updated by a new request: ${input.reason ?? ''}`.trim());
       return { workOrder: await get(existing.id, tx), created: false };
     });
   }
@@ -326,7 +349,7 @@ export function workOrderRepository(db: Kysely<Database>) {
           throw new AppError('ILLEGAL_TRANSITION', `work order ${id} is ${wo.state}; only an active order can be edited`);
         }
         const wo = await get(id, tx);
-        await event(tx, id, wo.state, wo.state, actor, at, `edited: ${Object.keys(patch).join(', ')}`);
+        await event(tx, id, 'edited', wo.state, wo.state, actor, at, `edited: ${Object.keys(patch).join(', ')}`);
         return wo;
       });
     },
@@ -352,7 +375,7 @@ export function workOrderRepository(db: Kysely<Database>) {
         }
         // Cancelling gives back every reservation and stops pending transfers.
         if (t.to === 'cancelled') await settlePartRequests(tx, id, new Map(), t.at);
-        await event(tx, id, t.from, t.to, t.actor, t.at, t.note);
+        await event(tx, id, 'transition', t.from, t.to, t.actor, t.at, t.note);
         return get(id, tx);
       });
     },
@@ -416,22 +439,14 @@ export function workOrderRepository(db: Kysely<Database>) {
           })),
           at,
         );
-        await event(tx, id, 'in_progress', 'completed', actor, at);
+        await event(tx, id, 'completed', 'in_progress', 'completed', actor, at);
         const workOrder = await get(id, tx);
-        const completion = await this.completion(id, tx);
+        const completion = await completionOf(id, tx);
         return { workOrder, completion: completion! };
       });
     },
 
-    async completion(id: string, ex: Executor = db): Promise<WorkOrderCompletion | undefined> {
-      const r = await ex.selectFrom('work_order_completions').selectAll().where('work_order_id', '=', id).executeTakeFirst();
-      if (!r) return undefined;
-      const parts = await ex.selectFrom('work_order_parts_consumed').selectAll().where('work_order_id', '=', id).orderBy('part_number').execute();
-      return completionFromRow(
-        r,
-        parts.map((p) => ({ partId: p.part_id, partNumber: p.part_number, quantity: num(p.quantity), unitCost: { amountMinor: num(p.unit_cost_minor), currency: p.currency } })),
-      );
-    },
+    completion: completionOf,
 
     async events(id: string): Promise<WorkOrderEvent[]> {
       await get(id);

@@ -54,6 +54,7 @@ export const READ_ROUTE_OF_EVENT: Readonly<Record<EventType, string>> = {
   'workorder.completed': '/work-orders/:id',
   'device.connected': '/devices/:id/status',
   'device.disconnected': '/devices/:id/status',
+  'ingest.rejected': '/devices/:id/ingest',
 };
 
 /** One SSE frame: `id`, `event: <type>` and the JSON envelope on one `data:` line (JSON has no raw newlines). */

@@ -1,0 +1,179 @@
+import type { AddressInfo } from 'node:net';
+import { serviceId } from '@hourmeter/db';
+import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
+import { pino } from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createNotifier, type Notifier } from './notifier.js';
+
+const logger = pino({ level: 'silent' });
+const CONSOLE = 'https://console.example.test';
+
+interface Mail {
+  to: string[];
+  raw: string;
+  /** Headers and both parts with quoted-printable undone. */
+  decoded: string;
+}
+
+/** Folded header lines joined, quoted-printable undone, the bytes read as UTF-8 (the parts are UTF-8). */
+const decodeQp = (s: string) =>
+  Buffer.from(s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
+    .toString('utf8')
+    .replace(/\r?\n[ \t]+/g, ' ');
+
+/** A real SMTP server on a fixed port, so it can be stopped and started again where the notifier expects it. */
+class Smtp {
+  readonly mails: Mail[] = [];
+  private server: SMTPServer | undefined;
+  port = 0;
+  async start(): Promise<void> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          this.mails.push({ to: session.envelope.rcptTo.map((a) => a.address), raw, decoded: decodeQp(raw) });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+  }
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    this.server = undefined;
+  }
+  to(address: string): Mail[] {
+    return this.mails.filter((m) => m.to.includes(address));
+  }
+}
+
+describe.each(dbTargets())('e-mail notifications ($name)', (target) => {
+  const fx = useDbTarget(target);
+  if (!fx) return;
+  const smtp = new Smtp();
+  // A fixed clock at 01:00 UTC: before the 07:00 digest, moved forward by the tests.
+  let clock = Date.UTC(2026, 11, 7, 1, 0);
+  let notifier: Notifier;
+  beforeAll(async () => {
+    await smtp.start();
+    notifier = createNotifier({
+      notifications: fx.repos.notifications,
+      smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+      from: 'Hourmeter <hourmeter@example.test>',
+      consoleUrl: CONSOLE,
+      logger,
+      now: () => clock,
+      options: { digestHourUtc: 7 },
+    });
+  });
+  afterEach(async () => {
+    for (const r of await fx.repos.notifications.listRecipients()) await fx.repos.notifications.removeRecipient(r.id);
+    smtp.mails.length = 0;
+  });
+  afterAll(async () => {
+    await notifier.stop();
+    await smtp.stop();
+  });
+
+  async function scheduledOrder(technician: string) {
+    const assetId = await fx!.newAsset();
+    const order = await fx!.repos.workOrders.create({ kind: 'corrective', assetId, failureMode: 'bearing', description: 'noisy bearing' }, { actor: 'planner:key_1', now: clock, repeatWindowMs: 0 });
+    await fx!.repos.workOrders.transition(order.id, { from: 'open', to: 'scheduled', actor: 'planner:key_1', at: clock, schedule: { technician, windowFrom: clock + 3_600_000, windowTo: clock + 7_200_000 } });
+    return { assetId, order, asset: await fx!.repos.assets.get(assetId) };
+  }
+
+  it('mails the technician an assigned order at once (text and HTML, names, a console link); the planner gets it in the daily digest', async () => {
+    const tech = await fx.repos.notifications.createRecipient({ name: 'Tess Tech', email: 'tess@example.test', role: 'engineer' });
+    const planner = await fx.repos.notifications.createRecipient({ name: 'Pat Planner', email: 'pat@example.test', role: 'planner' });
+    const bystander = await fx.repos.notifications.createRecipient({ name: 'Abe Account', email: 'abe@example.test', role: 'account-manager' });
+    const { asset } = await scheduledOrder('Tess Tech');
+
+    await notifier.runOnce();
+    const [mail, ...more] = smtp.to(tech.email);
+    expect(more).toEqual([]);
+    expect(mail!.decoded).toMatch(/^Subject: \[Hourmeter\] corrective work order on Pump SN-\d+ at Plant scheduled for Tess Tech/m);
+    expect(mail!.decoded).toMatch(/Content-Type: multipart\/alternative/);
+    expect(mail!.decoded).toMatch(/Content-Type: text\/plain/);
+    expect(mail!.decoded).toMatch(/Content-Type: text\/html/);
+    expect(mail!.decoded).toContain(`Asset: Pump ${asset.serialNumber} at Plant`);
+    expect(mail!.decoded).toContain(`Open the work orders: ${CONSOLE}/work-orders`);
+    expect(mail!.decoded).toContain(`<a href="${CONSOLE}/work-orders">`);
+    expect(mail!.decoded).not.toMatch(/ast_[0-9A-Z]{26}/);
+    expect(smtp.to(planner.email)).toEqual([]);
+    expect(smtp.to(bystander.email)).toEqual([]);
+
+    clock = Date.UTC(2026, 11, 7, 7, 30); // the digest hour
+    await notifier.runOnce();
+    const digests = smtp.to(planner.email);
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.decoded).toMatch(/^Subject: \[Hourmeter\] daily digest 2026-12-07: 1 update/m);
+    expect(digests[0]!.decoded).toContain('scheduled for Tess Tech');
+    // Once a day: nothing new, no second digest.
+    await notifier.runOnce();
+    expect(smtp.to(planner.email)).toHaveLength(1);
+    expect(smtp.to(bystander.email)).toEqual([]);
+  });
+
+  it('queues while the SMTP server is down and delivers once it is back, exactly once; the change never waited', async () => {
+    const tech = await fx.repos.notifications.createRecipient({ name: 'Dee Down', email: 'dee@example.test', role: 'engineer' });
+    await smtp.stop();
+    const { order } = await scheduledOrder('Dee Down');
+    expect((await fx.repos.workOrders.get(order.id)).state).toBe('scheduled');
+
+    await notifier.runOnce();
+    const [queued] = await fx.repos.notifications.listMessages({ recipientId: tech.id });
+    expect(queued).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringMatching(/ECONNREFUSED/) });
+    await notifier.runOnce(); // not due yet: no second attempt
+    expect((await fx.repos.notifications.listMessages({ recipientId: tech.id }))[0]!.attempts).toBe(1);
+
+    await smtp.start();
+    clock += 31_000; // past the first backoff (30 s)
+    await notifier.runOnce();
+    expect(smtp.to(tech.email)).toHaveLength(1);
+    expect((await fx.repos.notifications.listMessages({ recipientId: tech.id }))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+    await notifier.runOnce();
+    expect(smtp.to(tech.email)).toHaveLength(1);
+  });
+
+  it('follows preferences over role defaults, and mails issued invoices in major units with the customer name', async () => {
+    const muted = await fx.repos.notifications.createRecipient({ name: 'Mo Muted', email: 'mo@example.test', role: 'engineer', preferences: { 'workorder.assigned': 'off' } });
+    const am = await fx.repos.notifications.createRecipient({ name: 'Abe Account', email: 'abe@example.test', role: 'account-manager' });
+    await scheduledOrder('Mo Muted');
+    const assetId = await fx.newAsset();
+    const customer = await fx.repos.customers.get((await fx.repos.sites.get((await fx.repos.assets.get(assetId)).siteId)).customerId);
+    // An issued invoice's outbox event as billing writes it (its own test proves it is written in the issuing transaction).
+    await fx.repos.outbox.append({
+      v: 1,
+      id: serviceId('evt', clock),
+      type: 'invoice.issued',
+      at: clock,
+      data: { invoice: { id: 'inv_1', customerId: customer.id, number: '2026-000042', totalMinor: 1_234_567, currency: 'EUR', periodStart: '2026-11-01', periodEnd: '2026-11-30' } },
+    });
+    await notifier.runOnce();
+    expect(smtp.to(muted.email)).toEqual([]);
+    const [invoiceMail] = smtp.to(am.email);
+    expect(invoiceMail!.decoded).toContain('Customer: Acme');
+    expect(invoiceMail!.decoded).toContain('Number: 2026-000042');
+    expect(invoiceMail!.decoded).toContain('Total: €12,345.67');
+    expect(invoiceMail!.decoded).toContain(`${CONSOLE}/contracts`);
+  });
+
+  it('never blocks or loses a change when no recipient or no SMTP server exists', async () => {
+    await smtp.stop();
+    try {
+      const { order } = await scheduledOrder('Nobody');
+      expect((await fx.repos.workOrders.get(order.id)).state).toBe('scheduled');
+      await notifier.runOnce();
+      expect(await fx.repos.notifications.listMessages({ status: 'pending' })).toEqual([]);
+    } finally {
+      await smtp.start();
+    }
+  });
+});
