@@ -129,7 +129,14 @@ export const PbhTermsInput = PbhTerms.extend({
 });
 export type PbhTermsInput = z.infer<typeof PbhTermsInput>;
 
+/**
+ * T&M terms as the API accepts them. Labour and travel rates left out come from
+ * the rate card of the asset's service region (or the organisation's) in force
+ * on the day of the work, converted to the contract's currency.
+ */
 export const TimeAndMaterialsTermsInput = TimeAndMaterialsTerms.extend({
+  labourRatePerHourMinor: z.int().nonnegative().optional(),
+  travelRatePerHourMinor: z.int().nonnegative().optional(),
   partsMarkupPercent: z.number().min(0).max(1000).refine(twoDecimals, 'at most two decimals'),
 });
 

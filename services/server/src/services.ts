@@ -56,6 +56,7 @@ export function createServices(deps: ServiceDeps): Services {
     events: deps.events,
     parts,
     contracts: contracts.coverage,
+    costRates: contracts.costRates,
     commands: {
       // The device command contract of `hm/v1/<id>/commands` (see README).
       async maintenanceCompleted(c) {

@@ -128,7 +128,8 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
           <>
             <dt>Rates</dt>
             <dd>
-              labour {fmtMoney(terms.labourRatePerHourMinor, contract.currency)}/h, travel {fmtMoney(terms.travelRatePerHourMinor, contract.currency)}/h, parts +{fmtPct(terms.partsMarkupPercent)}
+              labour {terms.labourRatePerHourMinor === undefined ? 'from the rate card' : `${fmtMoney(terms.labourRatePerHourMinor, contract.currency)}/h`}, travel{' '}
+              {terms.travelRatePerHourMinor === undefined ? 'from the rate card' : `${fmtMoney(terms.travelRatePerHourMinor, contract.currency)}/h`}, parts +{fmtPct(terms.partsMarkupPercent)}
             </dd>
           </>
         ) : null}
