@@ -48,7 +48,7 @@ describe.each(targets)('registry repositories on $name', (target) => {
   it('creates and reads back every registry entity with its fields', async () => {
     const { customer, site, model, batch } = await fixture();
     expect(await repos.customers.get(customer.id)).toEqual(customer);
-    // Computed from payments, whatever the input says: no invoice has fallen due yet.
+    // Computed from the customer's payments, never taken from the input: a new customer has none.
     expect(customer.value.onTimePaymentRate).toBe(1);
     expect(customer.value.annualRevenueMinor).toBe(1_200_000_000);
     expect(site.customerId).toBe(customer.id);

@@ -35,16 +35,19 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
   let siteOf: (customerId: string) => Promise<string>;
   let modelId: string;
   let serial = 0;
-  const facts = staticWorkOrderFacts();
+  /** The work-order facts the service reads (completed work for T&M billing). */
+  let work: ReturnType<typeof staticWorkOrderFacts>;
 
   beforeAll(async () => {
     ({ db, cleanup } = await target.open());
     repos = repositories(db);
+    const facts = staticWorkOrderFacts();
     svc = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => clock });
     modelId = (
       await repos.assetModels.create({ code: 'PUMP-7', name: 'Pump P7', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 72 })
     ).id;
     siteOf = async (customerId) => (await repos.sites.create({ customerId, name: 'Plant', timezone: 'UTC' })).id;
+    work = facts;
   });
   afterAll(async () => cleanup?.());
 
@@ -262,11 +265,11 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
       svc.createContract(
         ContractInput.parse({ customerId: c.id, assetIds: [assetId], startsOn: '2026-01-01', endsOn: '2026-12-31', currency: 'EUR', terms: { kind: 'time_and_materials', partsMarkupPercent: 10 } }),
       );
-    const work = (workOrderId: string, assetId: string, parts: { partNumber: string; quantity: number; unitCostMinor: number; currency: string }[] = []) =>
-      facts.addWork({ workOrderId, assetId, completedAt: Date.UTC(2026, 0, 10, 12), cause: 'customer_use', inWarranty: false, labourHours: 2, travelHours: 1, parts });
+    const done = (workOrderId: string, assetId: string, parts: { partNumber: string; quantity: number; unitCostMinor: number; currency: string }[] = []) =>
+      work.addWork({ workOrderId, assetId, completedAt: Date.UTC(2026, 0, 10, 12), cause: 'customer_use', inWarranty: false, labourHours: 2, travelHours: 1, parts });
 
     const homeContract = await tm(home);
-    work('wo_rates_home', home, [{ partNumber: 'SEAL-1', quantity: 2, unitCostMinor: 1_000, currency: 'EUR' }]);
+    done('wo_rates_home', home, [{ partNumber: 'SEAL-1', quantity: 2, unitCostMinor: 1_000, currency: 'EUR' }]);
     // No rate in the contract and no card: refused, saying what is missing.
     const none = await expectAppError(svc.invoiceContract(homeContract.id, '2026-01'), 'REFERENCE_NOT_FOUND');
     expect(none.message).toMatch(/no labour and travel rates for work on 2026-01-10: the contract sets none and there is no rate card for the organisation/);
@@ -289,7 +292,7 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
 
     // The NORD card is in USD, the contract in EUR, and a part was bought in GBP.
     const northContract = await tm(north);
-    work('wo_rates_north', north, [{ partNumber: 'BRG-9', quantity: 1, unitCostMinor: 2_000, currency: 'GBP' }]);
+    done('wo_rates_north', north, [{ partNumber: 'BRG-9', quantity: 1, unitCostMinor: 2_000, currency: 'GBP' }]);
     const usd = await expectAppError(svc.invoiceContract(northContract.id, '2026-01'), 'REFERENCE_NOT_FOUND');
     expect(usd.message).toMatch(/priced in USD but billed in EUR: no exchange rate USD->EUR \(or EUR->USD\) dated on or before 2026-01-10/);
     await svc.createExchangeRate({ from: 'USD', to: 'EUR', rate: '0.92', asOf: '2026-01-02' });

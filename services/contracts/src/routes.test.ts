@@ -146,6 +146,12 @@ describe('contract routes', () => {
     expect(pnl.json().rows[0].revenue.totalMinor).toBe(150_000);
   });
 
+  it('escapes CSV text that a spreadsheet would evaluate', async () => {
+    const { csvField } = await import('./render.js');
+    expect(csvField('=HYPERLINK("x")', true)).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField(-5)).toBe('-5');
+  });
+
   it('validates rate cards and exchange rates at the boundary', async () => {
     const float = await call('POST', '/exchange-rates', { from: 'USD', to: 'EUR', rate: 0.92, asOf: '2026-01-01' });
     expect([float.statusCode, float.json().code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -160,11 +166,5 @@ describe('contract routes', () => {
     const noCurrency = await call('POST', '/rate-cards', { labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 6_000, effectiveFrom: '2026-01-01' });
     expect(noCurrency.json().detail).toMatch(/currency/);
     expect((await call('GET', '/rate-cards')).json()).toHaveLength(1);
-  });
-
-  it('escapes CSV text that a spreadsheet would evaluate', async () => {
-    const { csvField } = await import('./render.js');
-    expect(csvField('=HYPERLINK("x")', true)).toBe(`"'=HYPERLINK(""x"")"`);
-    expect(csvField(-5)).toBe('-5');
   });
 });
