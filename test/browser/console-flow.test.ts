@@ -253,4 +253,87 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
 
     expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
   }, 240_000);
+
+  it('lets an account manager set the billing party, issue, download the PDF, record payments and see the ageing', async () => {
+    // A closed period two months back; a minimum of 100 h at 10.00 gives the invoice 1,000.00 without telemetry.
+    const now = new Date();
+    const period = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 1)).toISOString().slice(0, 7);
+    const customer = await post<{ id: string }>('/customers', { name: 'Ageing Browser', currency: 'EUR' });
+    const site = await post<{ id: string }>('/sites', { customerId: customer.id, name: 'Hamburg cold store', timezone: 'Europe/Berlin' });
+    const model = await post<{ id: string }>('/asset-models', { code: 'BRW-CHILLER', name: 'Chiller CH9', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
+    const asset = await post<{ id: string }>('/assets', { serialNumber: 'BRW-CH-000009', assetModelId: model.id, siteId: site.id, commissionedOn: `${period}-01` });
+    await post('/contracts', {
+      customerId: customer.id,
+      assetIds: [asset.id],
+      startsOn: `${period}-01`,
+      endsOn: new Date(Date.parse(`${period}-01`) + 365 * DAY).toISOString().slice(0, 10),
+      currency: 'EUR',
+      terms: { kind: 'pbh', ratePerHourMinor: 1_000, minimumHoursPerPeriod: 100, availabilityGuaranteePercent: 98, creditSchedule: { percentPerStep: 2, capPercent: 20 } },
+    });
+
+    await page.goto(base);
+    if (await page.getByLabel('API key').count()) {
+      await page.getByLabel('API key').fill(ADMIN_KEY);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.getByRole('link', { name: 'Contracts' }).click();
+    await page.getByRole('link', { name: 'Ageing Browser' }).click();
+    await page.locator('#contract-h').waitFor();
+
+    // The billing party: legal name, address, tax id, VAT by country, payment terms.
+    await page.getByRole('button', { name: 'Edit billing party' }).click();
+    const billing = page.getByRole('form', { name: 'Billing party' });
+    await billing.getByLabel('Legal name').fill('Ageing Browser Kühlhaus GmbH');
+    await billing.getByLabel('Address', { exact: true }).fill('Am Sandtorkai 1');
+    await billing.getByLabel('Postal code').fill('20457');
+    await billing.getByLabel('City').fill('Hamburg');
+    await billing.getByLabel('Country (ISO code)').fill('de');
+    await billing.getByLabel('Tax id').fill('DE999888777');
+    await billing.getByLabel('Payment terms (days net)').fill('14');
+    await billing.getByRole('button', { name: 'Save billing party' }).click();
+    await page.getByText('VAT at the country’s standard rate').waitFor();
+    await page.getByText('Ageing Browser Kühlhaus GmbH').waitFor();
+
+    // Invoice the period and issue it: 1,000.00 + 19 % VAT = 1,190.00, due in 14 days.
+    await page.getByLabel('Period').fill(period);
+    await page.getByRole('button', { name: `Run invoicing for ${period}` }).click();
+    // The invoice's row (the contract's row starts on the same day but ends a year later).
+    const row = page.getByRole('row').filter({ hasText: new RegExp(`${period}-01 – ${period}-\\d\\d`) });
+    await row.getByText('draft').waitFor({ timeout: 30_000 });
+    await row.getByRole('button', { name: 'Issue' }).click();
+    await row.getByText('unpaid').waitFor({ timeout: 15_000 });
+    await expect.poll(() => row.textContent()).toMatch(/1,190\.00/);
+    await expect.poll(() => row.textContent()).toMatch(/190\.00/);
+
+    // The PDF downloads and reads back with the legal name and the total.
+    const [pdf] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'PDF' }).click()]);
+    const file = join(profile, 'invoice.pdf');
+    await pdf.saveAs(file);
+    const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    if (!text.error) {
+      expect(text.stdout).toContain('Ageing Browser Kühlhaus GmbH');
+      expect(text.stdout).toMatch(/Total EUR\s+1,190\.00/);
+      expect(text.stdout).toMatch(/Due date: \d{4}-\d{2}-\d{2} \(14 days net\)/);
+    }
+
+    // A part payment: partly paid, and the rest shows in the ageing report under "not yet due".
+    await row.getByRole('button', { name: 'Payments' }).click();
+    const pay = page.getByRole('form', { name: /Payment for invoice/ });
+    await pay.getByLabel('Amount (EUR)').fill('1190.01');
+    await pay.getByRole('button', { name: 'Record payment' }).click();
+    await pay.getByRole('alert').filter({ hasText: /exceeds the open 119000/ }).waitFor();
+    await pay.getByLabel('Amount (EUR)').fill('500');
+    await pay.getByRole('button', { name: 'Record payment' }).click();
+    await row.getByText('partly paid').waitFor({ timeout: 15_000 });
+    await expect.poll(() => row.textContent()).toMatch(/690\.00/);
+
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const ageingRow = page.locator('section[aria-labelledby="ageing-h"]').getByRole('row').filter({ hasText: 'Ageing Browser Kühlhaus GmbH' });
+    await ageingRow.waitFor({ timeout: 15_000 });
+    expect(await ageingRow.textContent()).toMatch(/690\.00/);
+
+    // The refused overpayment (409) is the one failed request, shown to the user as above.
+    const unexpected = errors.filter((e) => !/Failed to load resource: .* 409 \(Conflict\)/.test(e));
+    expect(unexpected, `console errors:\n${unexpected.join('\n')}`).toEqual([]);
+  }, 120_000);
 });

@@ -80,6 +80,8 @@ export {
 } from './repositories/billing.js';
 export { receivablesRepository, todayUtc, type ReceivablesRepository, type Receivable } from './repositories/receivables.js';
 import { receivablesRepository } from './repositories/receivables.js';
+export { ratesRepository, rateToE8, type RatesRepository } from './repositories/rates.js';
+import { ratesRepository } from './repositories/rates.js';
 import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
@@ -103,6 +105,7 @@ export function repositories(db: Db) {
     contracts: contractRepository(db.kysely),
     billing: billingRepository(db.kysely),
     receivables: receivablesRepository(db.kysely),
+    rates: ratesRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
     reliability: reliabilityRepository(db.kysely),

@@ -31,6 +31,8 @@ export interface SitesTable extends Timestamps {
   lat: Nullable<number>;
   lon: Nullable<number>;
   timezone: string;
+  /** Migration 0013: the rate card region of work at this site. */
+  service_region: Nullable<string>;
 }
 
 export interface AssetModelsTable extends Timestamps {

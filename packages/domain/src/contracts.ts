@@ -131,7 +131,14 @@ export const PbhTermsInput = PbhTerms.extend({
 });
 export type PbhTermsInput = z.infer<typeof PbhTermsInput>;
 
+/**
+ * T&M terms as the API accepts them. Labour and travel rates left out come from
+ * the rate card of the asset's service region (or the organisation's) in force
+ * on the day of the work, converted to the contract's currency.
+ */
 export const TimeAndMaterialsTermsInput = TimeAndMaterialsTerms.extend({
+  labourRatePerHourMinor: z.int().nonnegative().optional(),
+  travelRatePerHourMinor: z.int().nonnegative().optional(),
   partsMarkupPercent: z.number().min(0).max(1000).refine(twoDecimals, 'at most two decimals'),
 });
 
@@ -242,7 +249,8 @@ export const InvoiceView = z.object({
   creditedMinor: z.int().describe('sum of credit notes against it (net)'),
   creditedGrossMinor: z.int().describe('sum of credit notes against it, tax included'),
   paidMinor: z.int().describe('payments applied to it'),
-  openMinor: z.int().describe('grossMinor - creditedGrossMinor - paidMinor'),
+  openMinor: z.int().describe('what the customer still owes: grossMinor - creditedGrossMinor - paidMinor, at least 0'),
+  refundDueMinor: z.int().describe('what the customer is owed back when credit notes came after payments: the negative balance, else 0'),
   dueDate: IsoDate.nullable(),
   paymentStatus: PaymentStatus.nullable(),
   issuedAt: EpochMs.nullable(),

@@ -83,6 +83,8 @@ export const SiteInput = z.object({
       }
     }, 'must be an IANA time zone such as Europe/Berlin')
     .default('UTC'),
+  /** The service region whose labour and travel rate card applies to work at this site (none: the organisation's). */
+  serviceRegion: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits and . _ - only').optional(),
 });
 export type SiteInput = z.infer<typeof SiteInput>;
 export const Site = SiteInput.extend({ id: idOf('site'), ...Stored });

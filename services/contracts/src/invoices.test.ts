@@ -35,6 +35,8 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
   let siteOf: (customerId: string) => Promise<string>;
   let modelId: string;
   let serial = 0;
+  /** The work-order facts the service reads (completed work for T&M billing). */
+  let work: ReturnType<typeof staticWorkOrderFacts>;
 
   beforeAll(async () => {
     ({ db, cleanup } = await target.open());
@@ -45,6 +47,7 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
       await repos.assetModels.create({ code: 'PUMP-7', name: 'Pump P7', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 72 })
     ).id;
     siteOf = async (customerId) => (await repos.sites.create({ customerId, name: 'Plant', timezone: 'UTC' })).id;
+    work = facts;
   });
   afterAll(async () => cleanup?.());
 
@@ -250,6 +253,62 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
     expect(earlier.buckets).toEqual({ current: 0, '1-30': 36_890, '31-60': 0, '61-90': 0, '90+': 0 });
     // Nothing was paid by the due dates that have passed.
     expect((await repos.customers.get(c.id)).value.onTimePaymentRate).toBe(0);
+  });
+
+  it('bills T&M work at the rate card of the site’s region or the organisation, and mixes currencies only with a dated exchange rate', async () => {
+    const c = await customer('Rates', { ...BERLIN, legalName: 'Rates GmbH' });
+    const siteIn = async (serviceRegion?: string) => (await repos.sites.create({ customerId: c.id, name: 'S', timezone: 'UTC', ...(serviceRegion ? { serviceRegion } : {}) })).id;
+    const assetAt = async (siteId: string) => (await repos.assets.create({ serialNumber: `R-${++serial}`, assetModelId: modelId, siteId, commissionedOn: '2024-01-01', status: 'active' })).id;
+    const home = await assetAt(await siteIn());
+    const north = await assetAt(await siteIn('NORD'));
+    const tm = async (assetId: string) =>
+      svc.createContract(
+        ContractInput.parse({ customerId: c.id, assetIds: [assetId], startsOn: '2026-01-01', endsOn: '2026-12-31', currency: 'EUR', terms: { kind: 'time_and_materials', partsMarkupPercent: 10 } }),
+      );
+    const done = (workOrderId: string, assetId: string, parts: { partNumber: string; quantity: number; unitCostMinor: number; currency: string }[] = []) =>
+      work.addWork({ workOrderId, assetId, completedAt: Date.UTC(2026, 0, 10, 12), cause: 'customer_use', inWarranty: false, labourHours: 2, travelHours: 1, parts });
+
+    const homeContract = await tm(home);
+    done('wo_rates_home', home, [{ partNumber: 'SEAL-1', quantity: 2, unitCostMinor: 1_000, currency: 'EUR' }]);
+    // No rate in the contract and no card: refused, saying what is missing.
+    const none = await expectAppError(svc.invoiceContract(homeContract.id, '2026-01'), 'REFERENCE_NOT_FOUND');
+    expect(none.message).toMatch(/no labour and travel rates for work on 2026-01-10: the contract sets none and there is no rate card for the organisation/);
+    expect(await svc.costRates.costRates(home, Date.UTC(2026, 0, 10))).toBeUndefined();
+
+    await svc.createRateCard({ currency: 'EUR', labourRatePerHourMinor: 9_000, travelRatePerHourMinor: 5_000, effectiveFrom: '2026-01-01' });
+    await svc.createRateCard({ region: 'NORD', currency: 'USD', labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 6_000, effectiveFrom: '2026-01-01' });
+    await expectAppError(svc.createRateCard({ currency: 'EUR', labourRatePerHourMinor: 1, travelRatePerHourMinor: 1, effectiveFrom: '2026-01-01' }), 'CONFLICT');
+    // The work-order service costs work with the same cards (its configured rates only where no card exists).
+    expect(await svc.costRates.costRates(home, Date.UTC(2026, 0, 10))).toEqual({ labourRatePerHourMinor: 9_000, travelRatePerHourMinor: 5_000, currency: 'EUR' });
+    expect(await svc.costRates.costRates(north, Date.UTC(2026, 0, 10))).toEqual({ labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 6_000, currency: 'USD' });
+    expect(await svc.costRates.costRates(north, Date.UTC(2025, 11, 31))).toBeUndefined();
+    const homeInvoice = await svc.invoiceContract(homeContract.id, '2026-01');
+    // organisation card: 2 h x 90.00 = 18,000 ; 1 h x 50.00 = 5,000 ; parts 10.00 + 10 % = 11.00 x 2 = 2,200
+    expect((await svc.getInvoice(homeInvoice.invoiceId!)).lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['time_and_materials', 18_000],
+      ['travel', 5_000],
+      ['parts', 2_200],
+    ]);
+
+    // The NORD card is in USD, the contract in EUR, and a part was bought in GBP.
+    const northContract = await tm(north);
+    done('wo_rates_north', north, [{ partNumber: 'BRG-9', quantity: 1, unitCostMinor: 2_000, currency: 'GBP' }]);
+    const usd = await expectAppError(svc.invoiceContract(northContract.id, '2026-01'), 'REFERENCE_NOT_FOUND');
+    expect(usd.message).toMatch(/priced in USD but billed in EUR: no exchange rate USD->EUR \(or EUR->USD\) dated on or before 2026-01-10/);
+    await svc.createExchangeRate({ from: 'USD', to: 'EUR', rate: '0.92', asOf: '2026-01-02' });
+    // A rate fixed after the day of the work does not apply to it.
+    await svc.createExchangeRate({ from: 'EUR', to: 'GBP', rate: '0.8', asOf: '2026-01-20' });
+    const gbp = await expectAppError(svc.invoiceContract(northContract.id, '2026-01'), 'REFERENCE_NOT_FOUND');
+    expect(gbp.message).toMatch(/part BRG-9 is priced in GBP but billed in EUR: .* dated on or before 2026-01-10/);
+    await svc.createExchangeRate({ from: 'EUR', to: 'GBP', rate: '0.8', asOf: '2026-01-05' });
+    const northInvoice = await svc.invoiceContract(northContract.id, '2026-01');
+    // USD 100.00 x 0.92 = EUR 92.00 -> 2 h = 18,400 ; USD 60.00 -> EUR 55.20 ; GBP 20.00 / 0.8 = EUR 25.00 + 10 % = 27.50
+    expect((await svc.getInvoice(northInvoice.invoiceId!)).lines.map((l) => [l.kind, l.amountMinor])).toEqual([
+      ['time_and_materials', 18_400],
+      ['travel', 5_520],
+      ['parts', 2_750],
+    ]);
+    expect((await svc.exchangeRates()).map((r) => `${r.from}->${r.to} ${r.rate} ${r.asOf}`)).toEqual(['EUR->GBP 0.8 2026-01-05', 'EUR->GBP 0.8 2026-01-20', 'USD->EUR 0.92 2026-01-02']);
   });
 
   it('leaves customers without a billing party untaxed and names them', async () => {

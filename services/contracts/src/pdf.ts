@@ -95,6 +95,7 @@ export function invoicePdf(inv: InvoiceView, notes: CreditNoteView[] = [], payme
   for (const n of notes) total(doc, `Credit note ${n.number} (${n.reason})`, `-${formatMinor(n.amountMinor + n.taxMinor)}`);
   for (const p of payments) total(doc, `Payment received ${p.receivedOn}${p.reference ? ` (${p.reference})` : ''}`, `-${formatMinor(p.appliedMinor)}`);
   if (inv.status === 'issued') total(doc, `Open ${c}`, formatMinor(inv.openMinor), true);
+  if (inv.refundDueMinor > 0) total(doc, `Refund due to the customer ${c}`, formatMinor(inv.refundDueMinor), true);
   doc.moveDown(1);
   doc.font('Helvetica').fontSize(9).text(inv.billTo.taxNote, MARGIN, doc.y, { width: WIDTH });
   doc.text('Amounts are rounded per line to the minor unit, half to even.', { width: WIDTH });

@@ -34,7 +34,8 @@ export interface CompletedWork {
   inWarranty: boolean;
   labourHours: number;
   travelHours: number;
-  parts: { partNumber: string; quantity: number; unitCostMinor: number }[];
+  /** Unit cost in `currency` (the price list's; absent: the contract's currency). */
+  parts: { partNumber: string; quantity: number; unitCostMinor: number; currency?: string | undefined }[];
   description?: string | undefined;
 }
 

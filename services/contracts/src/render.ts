@@ -85,6 +85,7 @@ ${taxes}
 ${credits}
 ${paid}
 ${inv.status === 'issued' ? `<tr><th colspan="6">Open ${escapeHtml(c)}</th><th class="n">${escapeHtml(formatMinor(inv.openMinor))}</th></tr>` : ''}
+${inv.refundDueMinor > 0 ? `<tr><th colspan="6">Refund due to the customer ${escapeHtml(c)}</th><th class="n">${escapeHtml(formatMinor(inv.refundDueMinor))}</th></tr>` : ''}
 </tfoot></table>
 <p>${escapeHtml(inv.billTo.taxNote)}</p>
 <p>Amounts are rounded per line to the minor unit, half to even.</p>

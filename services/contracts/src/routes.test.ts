@@ -180,4 +180,20 @@ describe('contract routes', () => {
     expect(csvField('=HYPERLINK("x")', true)).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvField(-5)).toBe('-5');
   });
+
+  it('validates rate cards and exchange rates at the boundary', async () => {
+    const float = await call('POST', '/exchange-rates', { from: 'USD', to: 'EUR', rate: 0.92, asOf: '2026-01-01' });
+    expect([float.statusCode, float.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    const same = await call('POST', '/exchange-rates', { from: 'EUR', to: 'EUR', rate: '1', asOf: '2026-01-01' });
+    expect(same.json().detail).toMatch(/from and to must differ/);
+    const tooPrecise = await call('POST', '/exchange-rates', { from: 'USD', to: 'EUR', rate: '0.123456789', asOf: '2026-01-01' });
+    expect(tooPrecise.statusCode).toBe(400);
+    const ok = await call('POST', '/exchange-rates', { from: 'USD', to: 'EUR', rate: '0.92345678', asOf: '2026-01-01' });
+    expect([ok.statusCode, ok.json().rate]).toEqual([201, '0.92345678']);
+    const card = await call('POST', '/rate-cards', { region: 'NORD', currency: 'USD', labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 6_000, effectiveFrom: '2026-01-01' });
+    expect([card.statusCode, card.json().region]).toEqual([201, 'NORD']);
+    const noCurrency = await call('POST', '/rate-cards', { labourRatePerHourMinor: 10_000, travelRatePerHourMinor: 6_000, effectiveFrom: '2026-01-01' });
+    expect(noCurrency.json().detail).toMatch(/currency/);
+    expect((await call('GET', '/rate-cards')).json()).toHaveLength(1);
+  });
 });

@@ -5,8 +5,12 @@ import {
   CreditNoteInput,
   CreditNoteView,
   InvoiceView,
+  ExchangeRate,
+  ExchangeRateInput,
   PaymentInput,
   PaymentView,
+  RateCard,
+  RateCardInput,
 } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
@@ -344,6 +348,40 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       }
       return reply.type('application/json').send(report);
     },
+  });
+
+  app.post('/rate-cards', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Add a labour and travel rate card (price list in its currency) for the organisation (no region) or a service region, from a date',
+      body: RateCardInput,
+      response: { 201: RateCard },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.createRateCard(req.body)),
+  });
+
+  app.get('/rate-cards', {
+    config: allow,
+    schema: { tags, summary: 'Every rate card, by region and date', response: { 200: z.array(RateCard) } },
+    handler: async () => svc.rateCards(),
+  });
+
+  app.post('/exchange-rates', {
+    config: allow,
+    schema: {
+      tags,
+      summary: 'Record an exchange rate (units of `to` per unit of `from`, at most 8 decimals) fixed on a day',
+      body: ExchangeRateInput,
+      response: { 201: ExchangeRate },
+    },
+    handler: async (req, reply) => reply.status(201).send(await svc.createExchangeRate(req.body)),
+  });
+
+  app.get('/exchange-rates', {
+    config: allow,
+    schema: { tags, summary: 'Every exchange rate, by pair and date', response: { 200: z.array(ExchangeRate) } },
+    handler: async () => svc.exchangeRates(),
   });
 
   app.get('/reports/service-pnl', {

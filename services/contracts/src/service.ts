@@ -6,6 +6,8 @@ import type {
   CreditNoteInput,
   ExtraWorkRates,
   PaymentInput,
+  RateCardInput,
+  ExchangeRateInput,
   InvoiceView,
   PbhTermsInput,
   TimeAndMaterialsTermsInput,
@@ -21,12 +23,13 @@ import { availability, isPbh, versionOn, type AssetLife } from './core/terms.js'
 import { serviceReports } from './pnl.js';
 import { creditNoteTax, issueTerms, withTax } from './tax.js';
 import { ageReceivables } from './ageing.js';
+import { currencyRates } from './rates.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
 type TmTerms = z.infer<typeof TimeAndMaterialsTermsInput>;
 
 export interface ContractsDeps {
-  repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'customers' | 'assets' | 'sites'>;
+  repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'rates' | 'customers' | 'assets' | 'sites'>;
   /** The hour meter's daily totals; default: read from the store (`repos.billing.meterDays`). */
   meter?: OperatingTimeSource | undefined;
   downtime: DowntimeSource;
@@ -69,6 +72,7 @@ export function createContractsService(deps: ContractsDeps) {
   const contracts: ContractRepository = deps.repos.contracts;
   const billing: BillingRepository = deps.repos.billing;
   const receivables = deps.repos.receivables;
+  const money = currencyRates(deps.repos);
   const meter: OperatingTimeSource = deps.meter ?? billing;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ svc: 'contracts' });
@@ -139,7 +143,7 @@ export function createContractsService(deps: ContractsDeps) {
         if (!tm) warnings.push(`work order ${w.workOrderId}: excluded cause ${w.cause} but contract ${c.id} has no extraWorkRates and no T&M contract covers ${w.assetId}`);
         return undefined; // the T&M contract, if any, bills it
       }
-      return { work: w, rates: v.terms.extraWorkRates, billLabour: true, billParts: true, because: `excluded cause ${w.cause}` };
+      return { work: await money.partsIn(w, c.currency, day), rates: v.terms.extraWorkRates, billLabour: true, billParts: true, because: `excluded cause ${w.cause}` };
     }
     if (v.terms.kind !== 'time_and_materials') return undefined;
     for (const k of covering.filter((k) => k.kind === 'pbh')) {
@@ -158,8 +162,8 @@ export function createContractsService(deps: ContractsDeps) {
     }
     if (labourCovered && partsCovered) return undefined;
     const tm = v.terms as TmTerms;
-    const rates: ExtraWorkRates = { labourRatePerHourMinor: tm.labourRatePerHourMinor, travelRatePerHourMinor: tm.travelRatePerHourMinor, partsMarkupPercent: tm.partsMarkupPercent };
-    return { work: w, rates, billLabour: !labourCovered, billParts: !partsCovered, because: labourCovered ? 'parts not covered by warranty' : partsCovered ? 'labour not covered by warranty' : 'not covered by a contract or warranty' };
+    const rates: ExtraWorkRates = { ...(await money.labourAndTravel(w.assetId, day, c.currency, tm)), partsMarkupPercent: tm.partsMarkupPercent };
+    return { work: await money.partsIn(w, c.currency, day), rates, billLabour: !labourCovered, billParts: !partsCovered, because: labourCovered ? 'parts not covered by warranty' : partsCovered ? 'labour not covered by warranty' : 'not covered by a contract or warranty' };
   }
 
   /** The tax rate of a customer's invoices (looked up once per run per customer). */
@@ -249,8 +253,17 @@ export function createContractsService(deps: ContractsDeps) {
 
   const reports = serviceReports({ repos: deps.repos, contracts, billing, costs: deps.costs });
 
+  /** Offered to the work-order service: internal labour and travel cost rates from the rate cards. */
+  const costRates = {
+    async costRates(assetId: string, at: number) {
+      const { card } = await money.cardOf(assetId, dayOf(at));
+      return card && { labourRatePerHourMinor: card.labourRatePerHourMinor, travelRatePerHourMinor: card.travelRatePerHourMinor, currency: card.currency };
+    },
+  };
+
   return {
     coverage,
+    costRates,
     reports,
     createContract: (input: ContractInput) => contracts.create(input, now()),
     getContract: (id: string) => contracts.get(id),
@@ -361,6 +374,13 @@ export function createContractsService(deps: ContractsDeps) {
       return payment;
     },
     payments: (invoiceId: string) => receivables.payments(invoiceId),
+
+    /** Labour and travel rate cards per organisation or service region, each in its currency. */
+    createRateCard: (input: RateCardInput) => deps.repos.rates.createCard(input, now()),
+    rateCards: () => deps.repos.rates.cards(),
+    /** Dated exchange rates: the only way money of one currency reaches an invoice in another. */
+    createExchangeRate: (input: ExchangeRateInput) => deps.repos.rates.createExchangeRate(input, now()),
+    exchangeRates: () => deps.repos.rates.exchangeRates(),
 
     /** Receivables ageing on `asOf` (default today); refreshes the on-time payment rate of the customers it lists. */
     async ageing(asOf?: string) {

@@ -208,6 +208,13 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     await k.insertInto('document_counters').values([{ series: 'INV', year: 2026, last_value: 1 }, { series: 'CN', year: 2026, last_value: 1 }]).execute();
     await k.updateTable('invoices').set({ status: 'issued', number: '2026-000001', issued_at: now, updated_at: now }).where('id', '=', 'inv_1').execute();
     await k.insertInto('credit_notes').values({ id: 'cn_1', invoice_id: 'inv_1', number: 'CN-2026-000001', reason: 'availability credit', amount_minor: 1_700, currency: 'EUR', issued_at: now + H }).execute();
+    // Receivables (migration 0013): a part payment, a rate card per region and a dated exchange rate.
+    await k.insertInto('payments').values({ id: 'pay_1', invoice_id: 'inv_1', customer_id: customer.id, amount_minor: 50_000, applied_minor: 50_000, credit_minor: 0, currency: 'EUR', received_on: day(2), reference: 'SEPA 1', created_at: now + 2 * H }).execute();
+    await k.insertInto('rate_cards').values([
+      { id: 'rtc_1', region: '', currency: 'EUR', labour_rate_per_hour_minor: 9_000, travel_rate_per_hour_minor: 5_000, effective_from: day(0), created_at: now },
+      { id: 'rtc_2', region: 'NORD', currency: 'USD', labour_rate_per_hour_minor: 10_000, travel_rate_per_hour_minor: 6_000, effective_from: day(0), created_at: now },
+    ]).execute();
+    await k.insertInto('exchange_rates').values({ id: 'fxr_1', from_currency: 'USD', to_currency: 'EUR', rate_e8: 92_345_678, as_of: day(0), created_at: now }).execute();
   } finally {
     await db.close();
   }

@@ -71,6 +71,7 @@ export function createServices(deps: ServiceDeps): Services {
     events: deps.events,
     parts,
     contracts: contracts.coverage,
+    costRates: contracts.costRates,
     commands: {
       // The device command contract of `hm/v1/<id>/commands` (docs/integrations.md)
       async maintenanceCompleted(c) {

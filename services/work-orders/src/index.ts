@@ -7,6 +7,7 @@ export type {
   PreventiveOrders,
   MaintenanceCommandSender,
   ContractCoverage,
+  CostRateSource,
   PartsReservations,
   CompletionListener,
 } from './ports.js';

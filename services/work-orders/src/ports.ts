@@ -1,3 +1,4 @@
+import type { CostRates } from './core/allocation.js';
 import type { PartRequest, Severity, WorkOrder, WorkOrderCompletion } from '@hourmeter/domain';
 import type { z } from 'zod';
 
@@ -35,6 +36,16 @@ export interface ContractCoverage {
 }
 
 export const NO_CONTRACT_COVERAGE: ContractCoverage = { coveringContract: () => undefined };
+
+/**
+ * Implemented by the contracts service: the internal labour and travel cost
+ * rates of work on an asset at an instant, from the rate card of its site's
+ * service region or the organisation (issue 16, rule 10); undefined when no
+ * card is configured (the service's configured `rates` apply then).
+ */
+export interface CostRateSource {
+  costRates(assetId: string, at: number): Promise<CostRates | undefined>;
+}
 
 /** Implemented by the parts service: reserve a part for a work order from the nearest location. */
 export interface PartsReservations {

@@ -20,6 +20,7 @@ import {
   NO_CONTRACT_COVERAGE,
   type CompletionListener,
   type ContractCoverage,
+  type CostRateSource,
   type MaintenanceCommandSender,
   type OpenPreventiveRequest,
   type PartsReservations,
@@ -36,6 +37,8 @@ export interface WorkOrderServiceDeps {
   logger: Logger;
   config?: Partial<WorkOrderConfig> | undefined;
   contracts?: ContractCoverage | undefined;
+  /** Labour and travel cost rates from rate cards; absent or without a card: `config.rates`. */
+  costRates?: CostRateSource | undefined;
   commands?: MaintenanceCommandSender | undefined;
   parts?: PartsReservations | undefined;
   clock?: (() => number) | undefined;
@@ -205,7 +208,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           productionBatchId: asset.productionBatchId,
           coveringContractId: contractId,
         },
-        cfg.rates,
+        (await deps.costRates?.costRates(asset.id, failureAt)) ?? cfg.rates,
       );
       const at = now();
       const result = await repo.complete(

@@ -15,6 +15,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // JSON: { legalName, address, taxId?, taxTreatment, paymentTermsDays } (domain CustomerBilling).
   await db.schema.alterTable('customers').addColumn('billing', 'text').execute();
+  await db.schema.alterTable('sites').addColumn('service_region', 'text').execute();
 
   await db.schema.alterTable('invoice_lines').addColumn('tax_rate_bp', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('invoice_lines').addColumn('tax_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();

@@ -26,6 +26,7 @@ export interface InvoiceExtras {
   creditedGrossMinor: number;
   paidMinor: number;
   openMinor: number;
+  refundDueMinor: number;
   dueDate: string | null;
   paymentStatus: PaymentStatus | null;
   billTo: BillTo;
@@ -79,7 +80,9 @@ export async function invoiceExtras(
   const grossMinor = Number(h.total_minor) + taxMinor;
   const creditedGrossMinor = credited.netMinor + credited.taxMinor;
   const paidMinor = Number(paid.sum);
-  const openMinor = grossMinor - creditedGrossMinor - paidMinor;
+  // A credit note after a payment can credit more than is unpaid: the customer is then owed a refund, and nothing is open.
+  const balance = grossMinor - creditedGrossMinor - paidMinor;
+  const openMinor = Math.max(balance, 0);
   const billTo = h.bill_to !== null ? BillTo.parse(JSON.parse(h.bill_to)) : await customerBillTo(ex, h.customer_id);
   const assetIds = [...new Set(lines.flatMap((l) => (l.assetId ? [l.assetId] : [])))];
   const workOrderIds = [...new Set(lines.flatMap((l) => (l.workOrderId ? [l.workOrderId] : [])))];
@@ -89,6 +92,7 @@ export async function invoiceExtras(
     creditedGrossMinor,
     paidMinor,
     openMinor,
+    refundDueMinor: Math.max(-balance, 0),
     dueDate: h.due_date,
     paymentStatus: paymentStatusOf({ status: h.status, openMinor, paidMinor, dueDate: h.due_date }, asOfDay),
     billTo,

@@ -76,6 +76,7 @@ export const siteSpec: EntitySpec<Site, SiteInput, { customerId: string }> = {
     lat: s.location?.lat ?? null,
     lon: s.location?.lon ?? null,
     timezone: s.timezone,
+    service_region: s.serviceRegion ?? null,
   }),
   fromRow: (r) => ({
     id: str(r.id),
@@ -84,6 +85,7 @@ export const siteSpec: EntitySpec<Site, SiteInput, { customerId: string }> = {
     address: opt(r.address, str),
     location: r.lat === null || r.lon === null ? undefined : { lat: num(r.lat), lon: num(r.lon) },
     timezone: str(r.timezone),
+    serviceRegion: opt(r.service_region, str),
     ...stamps(r),
   }),
   filters: { customerId: 'customer_id' },

@@ -75,6 +75,19 @@ export async function getText(path: string, accept = 'text/html'): Promise<strin
   return (await request('GET', path, undefined, accept)).text();
 }
 
+/** Downloads a file the API serves (PDF, CSV) under `filename`: the key travels in a header, so a plain link cannot. */
+export async function download(path: string, filename: string, accept = 'application/pdf'): Promise<void> {
+  const blob = await (await request('GET', path, undefined, accept)).blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Every item of a cursor-paginated list (bounded: 20 pages of 500). */
 export async function all<T>(path: string, query: Query = {}): Promise<T[]> {
   const items: T[] = [];

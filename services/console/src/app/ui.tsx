@@ -99,6 +99,12 @@ export const fmtTime = (ms: number | null | undefined) => (ms == null ? '–' : 
 export const fmtHours = (h: number | null | undefined, digits = 1) => (h == null ? '–' : `${h.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits })} h`);
 export const fmtMoney = (minor: number, currency: string) =>
   new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+/** "1,234.56" (major units, as a person types them) -> 123456 minor units; undefined when it is not an amount. */
+export function parseMajor(text: string): number | undefined {
+  const m = /^\s*(\d{1,13})(?:[.,](\d{1,2}))?\s*$/.exec(text.replaceAll(/[\s\u00a0']/g, '').replace(/,(?=\d{3}(\D|$))/g, ''));
+  if (!m) return undefined;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
 export const fmtPct = (p: number | null | undefined) => (p == null ? '–' : `${p.toLocaleString(undefined, { maximumFractionDigits: 2 })} %`);
 export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const label = (s: string) => s.replaceAll('_', ' ');

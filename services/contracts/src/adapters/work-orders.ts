@@ -46,7 +46,7 @@ export function workOrderFacts(db: Kysely<Database>): DowntimeSource & BillableW
       if (rows.length === 0) return [];
       const parts = await db
         .selectFrom('work_order_parts_consumed')
-        .select(['work_order_id', 'part_number', 'quantity', 'unit_cost_minor'])
+        .select(['work_order_id', 'part_number', 'quantity', 'unit_cost_minor', 'currency'])
         .where('work_order_id', 'in', rows.map((r) => r.id))
         .execute();
       return rows.map((r) => ({
@@ -59,7 +59,7 @@ export function workOrderFacts(db: Kysely<Database>): DowntimeSource & BillableW
         travelHours: Number(r.travel_hours),
         parts: parts
           .filter((p) => p.work_order_id === r.id)
-          .map((p) => ({ partNumber: p.part_number, quantity: Number(p.quantity), unitCostMinor: Number(p.unit_cost_minor) })),
+          .map((p) => ({ partNumber: p.part_number, quantity: Number(p.quantity), unitCostMinor: Number(p.unit_cost_minor), currency: p.currency })),
         description: r.description ?? undefined,
       }));
     },

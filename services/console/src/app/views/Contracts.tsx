@@ -1,8 +1,8 @@
-import type { ContractWithHistory, Customer, InvoiceView } from '@hourmeter/domain';
+import type { ContractWithHistory, CreditNoteView, Customer, CustomerBilling, InvoiceView, PaymentView, TaxTreatment } from '@hourmeter/domain';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { all, get, getText, post } from '../api';
+import { all, download, get, getText, post, send } from '../api';
 import { loadRegistry, assetName, mapLimit } from '../data';
-import { ActionForm, Badge, Bars, ErrorNote, Link, Loading, fmtHours, fmtMoney, fmtPct, fmtTime, isoDay, label, useAsync } from '../ui';
+import { ActionForm, Badge, Bars, ErrorNote, Link, Loading, fmtHours, fmtMoney, fmtPct, fmtTime, isoDay, label, parseMajor, useAsync } from '../ui';
 
 const H = 3_600_000;
 interface Usage {
@@ -59,7 +59,164 @@ function InvoicePrint({ invoice, onClose }: { invoice: InvoiceView; onClose: () 
   );
 }
 
-function ContractDetail({ contract, customer }: { contract: ContractWithHistory; customer: Customer | undefined }) {
+const treatmentText = (t: TaxTreatment | undefined) =>
+  !t ? 'not recorded (invoices carry no tax)' : t.kind === 'vat' ? `VAT ${t.ratePercent === undefined ? 'at the country’s standard rate' : `${t.ratePercent} %`}` : t.kind === 'reverse_charge' ? 'reverse charge' : `exempt (${t.reason})`;
+
+/** The customer's billing party: who invoices are addressed to, how they are taxed and when they are due. */
+function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSaved: () => void }) {
+  const b = customer.billing;
+  const [form, setForm] = useState({
+    legalName: b?.legalName ?? customer.name,
+    line1: b?.address.line1 ?? '',
+    line2: b?.address.line2 ?? '',
+    postalCode: b?.address.postalCode ?? '',
+    city: b?.address.city ?? '',
+    country: b?.address.country ?? '',
+    taxId: b?.taxId ?? '',
+    kind: (b?.taxTreatment.kind ?? 'vat') as TaxTreatment['kind'],
+    ratePercent: b?.taxTreatment.kind === 'vat' && b.taxTreatment.ratePercent !== undefined ? String(b.taxTreatment.ratePercent) : '',
+    reason: b?.taxTreatment.kind === 'exempt' ? b.taxTreatment.reason : '',
+    paymentTermsDays: String(b?.paymentTermsDays ?? 30),
+  });
+  const [editing, setEditing] = useState(false);
+  const field = (key: keyof typeof form, text: string, extra: { required?: boolean; placeholder?: string } = {}) => (
+    <label>
+      {text}
+      <input value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} {...extra} />
+    </label>
+  );
+  return (
+    <section aria-labelledby="billing-h">
+      <h3 id="billing-h">Billing party of {customer.name}</h3>
+      <dl className="facts">
+        <dt>Legal name</dt>
+        <dd>{b?.legalName ?? '–'}</dd>
+        <dt>Billing address</dt>
+        <dd>{b ? [b.address.line1, b.address.line2, `${b.address.postalCode} ${b.address.city}`, b.address.country].filter(Boolean).join(', ') : '–'}</dd>
+        <dt>Tax id</dt>
+        <dd>{b?.taxId ?? '–'}</dd>
+        <dt>Tax treatment</dt>
+        <dd>{treatmentText(b?.taxTreatment)}</dd>
+        <dt>Payment terms</dt>
+        <dd>{b?.paymentTermsDays ?? 30} days net</dd>
+        <dt>On-time payment (from payments)</dt>
+        <dd>{fmtPct(customer.value.onTimePaymentRate * 100)}</dd>
+      </dl>
+      {editing ? (
+        <ActionForm
+          label="Billing party"
+          submit="Save billing party"
+          action={async () => {
+            const taxTreatment: TaxTreatment =
+              form.kind === 'vat' ? { kind: 'vat', ...(form.ratePercent.trim() ? { ratePercent: Number(form.ratePercent.replace(',', '.')) } : {}) } : form.kind === 'exempt' ? { kind: 'exempt', reason: form.reason } : { kind: 'reverse_charge' };
+            const billing: CustomerBilling = {
+              legalName: form.legalName,
+              address: { line1: form.line1, ...(form.line2.trim() ? { line2: form.line2 } : {}), postalCode: form.postalCode, city: form.city, country: form.country.trim().toUpperCase() },
+              ...(form.taxId.trim() ? { taxId: form.taxId.trim() } : {}),
+              taxTreatment,
+              paymentTermsDays: Number(form.paymentTermsDays),
+            };
+            await send('PATCH', `/customers/${customer.id}`, { billing });
+            setEditing(false);
+            onSaved();
+          }}
+        >
+          {field('legalName', 'Legal name', { required: true })}
+          {field('line1', 'Address', { required: true })}
+          {field('line2', 'Address line 2')}
+          {field('postalCode', 'Postal code', { required: true })}
+          {field('city', 'City', { required: true })}
+          {field('country', 'Country (ISO code)', { required: true, placeholder: 'DE' })}
+          {field('taxId', 'Tax id')}
+          <label>
+            Tax treatment
+            <select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as TaxTreatment['kind'] })}>
+              <option value="vat">VAT</option>
+              <option value="reverse_charge">reverse charge</option>
+              <option value="exempt">exempt</option>
+            </select>
+          </label>
+          {form.kind === 'vat' ? field('ratePercent', 'VAT rate % (empty: country standard)') : null}
+          {form.kind === 'exempt' ? field('reason', 'Exemption reason', { required: true }) : null}
+          {field('paymentTermsDays', 'Payment terms (days net)', { required: true })}
+        </ActionForm>
+      ) : (
+        <button type="button" className="secondary" onClick={() => setEditing(true)}>
+          Edit billing party
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** Record a payment received (amount in major units) against an issued invoice. */
+function PaymentForm({ invoice, onPaid }: { invoice: InvoiceView; onPaid: () => void }) {
+  const [amount, setAmount] = useState('');
+  const [receivedOn, setReceivedOn] = useState(isoDay(Date.now()));
+  const [reference, setReference] = useState('');
+  const [excessAsCredit, setExcess] = useState(false);
+  return (
+    <ActionForm
+      label={`Payment for invoice ${invoice.number ?? ''}`}
+      submit="Record payment"
+      action={async () => {
+        const amountMinor = parseMajor(amount);
+        if (amountMinor === undefined || amountMinor <= 0) throw new Error(`amount: "${amount}" is not an amount such as 1234.56`);
+        await post(`/invoices/${invoice.id}/payments`, { amountMinor, currency: invoice.currency, receivedOn, excessAsCredit, ...(reference.trim() ? { reference: reference.trim() } : {}) });
+        setAmount('');
+        onPaid();
+      }}
+    >
+      <label>
+        Amount ({invoice.currency})
+        <input inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} placeholder={(invoice.openMinor / 100).toFixed(2)} required />
+      </label>
+      <label>
+        Received on
+        <input type="date" value={receivedOn} onChange={(e) => e.target.value && setReceivedOn(e.target.value)} />
+      </label>
+      <label>
+        Reference
+        <input value={reference} onChange={(e) => setReference(e.target.value)} />
+      </label>
+      <label>
+        <input type="checkbox" checked={excessAsCredit} onChange={(e) => setExcess(e.target.checked)} /> keep an overpayment as credit
+      </label>
+    </ActionForm>
+  );
+}
+
+/** An issued invoice's payments and credit notes, with PDF downloads and the payment form. */
+function Receivable({ invoice, onChange }: { invoice: InvoiceView; onChange: () => void }) {
+  const notes = useAsync(() => get<CreditNoteView[]>(`/invoices/${invoice.id}/credit-notes`), [invoice.id, invoice.updatedAt, invoice.creditedMinor]);
+  const payments = useAsync(() => get<PaymentView[]>(`/invoices/${invoice.id}/payments`), [invoice.id, invoice.paidMinor]);
+  const [error, setError] = useState<Error>();
+  return (
+    <div className="receivable">
+      <ErrorNote error={notes.error ?? payments.error ?? error} />
+      <ul className="small">
+        {(payments.data ?? []).map((p) => (
+          <li key={p.id}>
+            Payment {fmtMoney(p.appliedMinor, p.currency)} received {p.receivedOn}
+            {p.reference ? ` (${p.reference})` : ''}
+            {p.creditMinor > 0 ? `, ${fmtMoney(p.creditMinor, p.currency)} kept as credit` : ''}
+          </li>
+        ))}
+        {(notes.data ?? []).map((n) => (
+          <li key={n.id}>
+            Credit note {n.number}: {fmtMoney(n.amountMinor + n.taxMinor, n.currency)} ({n.reason}){' '}
+            <button type="button" className="secondary" onClick={() => void download(`/invoices/${invoice.id}/credit-notes/${n.id}/pdf`, `${n.number}.pdf`).catch(setError)}>
+              Credit note PDF
+            </button>
+          </li>
+        ))}
+      </ul>
+      {invoice.openMinor > 0 ? <PaymentForm invoice={invoice} onPaid={onChange} /> : null}
+    </div>
+  );
+}
+
+function ContractDetail({ contract, customer, onCustomerChange }: { contract: ContractWithHistory; customer: Customer | undefined; onCustomerChange: () => void }) {
   const reg = useAsync(loadRegistry, []);
   const [period, setPeriod] = useState(month(new Date()));
   // Only periods inside the contract's term: the API refuses the others.
@@ -86,6 +243,8 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
     if (!periodChosen && newestInvoiced) setPeriod(newestInvoiced);
   }, [newestInvoiced, periodChosen]);
   const [printing, setPrinting] = useState<InvoiceView>();
+  const [open, setOpen] = useState<string>();
+  const [downloadError, setDownloadError] = useState<Error>();
   const terms = contract.versions.at(-1)?.terms;
   const perDay = useMemo(() => {
     const m = new Map<string, number>();
@@ -128,7 +287,8 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
           <>
             <dt>Rates</dt>
             <dd>
-              labour {fmtMoney(terms.labourRatePerHourMinor, contract.currency)}/h, travel {fmtMoney(terms.travelRatePerHourMinor, contract.currency)}/h, parts +{fmtPct(terms.partsMarkupPercent)}
+              labour {terms.labourRatePerHourMinor === undefined ? 'from the rate card' : `${fmtMoney(terms.labourRatePerHourMinor, contract.currency)}/h`}, travel{' '}
+              {terms.travelRatePerHourMinor === undefined ? 'from the rate card' : `${fmtMoney(terms.travelRatePerHourMinor, contract.currency)}/h`}, parts +{fmtPct(terms.partsMarkupPercent)}
             </dd>
           </>
         ) : null}
@@ -139,6 +299,7 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
           </>
         ) : null}
       </dl>
+      {customer ? <CustomerBillingPanel customer={customer} onSaved={onCustomerChange} /> : null}
 
       <div className="filters">
         <label>
@@ -183,7 +344,7 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
       </div>
 
       <h3>Invoices</h3>
-      <ErrorNote error={invoices.error} />
+      <ErrorNote error={invoices.error ?? downloadError} />
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Invoices of this contract</caption>
@@ -192,8 +353,11 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
               <th scope="col">Period</th>
               <th scope="col">Status</th>
               <th scope="col">Number</th>
+              <th scope="col">Net</th>
+              <th scope="col">Tax</th>
               <th scope="col">Total</th>
-              <th scope="col">Lines</th>
+              <th scope="col">Open</th>
+              <th scope="col">Due</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -204,15 +368,29 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
                   {inv.periodStart} – {inv.periodEnd}
                 </td>
                 <td>
-                  <Badge kind={inv.status}>{inv.status}</Badge>
+                  <Badge kind={inv.status}>{inv.status}</Badge> {inv.paymentStatus ? <Badge kind={inv.paymentStatus}>{label(inv.paymentStatus)}</Badge> : null}
                 </td>
                 <td>{inv.number ?? '–'}</td>
-                <td>{fmtMoney(inv.totalMinor - inv.creditedMinor, inv.currency)}</td>
-                <td>{inv.lines.length}</td>
+                <td>{fmtMoney(inv.totalMinor, inv.currency)}</td>
+                <td>{fmtMoney(inv.taxMinor, inv.currency)}</td>
+                <td>{fmtMoney(inv.grossMinor, inv.currency)}</td>
+                <td>
+                  {inv.status === 'issued' ? fmtMoney(inv.openMinor, inv.currency) : '–'}
+                  {inv.refundDueMinor > 0 ? <span className="small"> (refund due {fmtMoney(inv.refundDueMinor, inv.currency)})</span> : null}
+                </td>
+                <td>{inv.dueDate ?? '–'}</td>
                 <td className="buttons">
                   <button type="button" className="secondary" onClick={() => setPrinting(inv)}>
                     View / print
                   </button>
+                  <button type="button" className="secondary" onClick={() => void download(`/invoices/${inv.id}/pdf`, `${inv.number ?? `draft-${inv.periodStart}`}.pdf`).catch(setDownloadError)}>
+                    PDF
+                  </button>
+                  {inv.status === 'issued' ? (
+                    <button type="button" className="secondary" aria-expanded={open === inv.id} onClick={() => setOpen(open === inv.id ? undefined : inv.id)}>
+                      Payments
+                    </button>
+                  ) : null}
                   {inv.status === 'draft' ? (
                     <button type="button" onClick={() => void post(`/invoices/${inv.id}/issue`).then(invoices.reload, invoices.reload)}>
                       Issue
@@ -220,6 +398,7 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
                   ) : (
                     <span className="small muted">issued {fmtTime(inv.issuedAt)}</span>
                   )}
+                  {open === inv.id ? <Receivable invoice={inv} onChange={invoices.reload} /> : null}
                 </td>
               </tr>
             ))}
@@ -324,7 +503,7 @@ export function ContractsView({ selectedId }: { selectedId: string | undefined }
         </table>
         {contracts.data?.length === 0 ? <p className="muted">No contracts yet.</p> : null}
       </div>
-      {selected ? <ContractDetail key={selected.id} contract={selected} customer={cust.get(selected.customerId)} /> : null}
+      {selected ? <ContractDetail key={selected.id} contract={selected} customer={cust.get(selected.customerId)} onCustomerChange={customers.reload} /> : null}
       <Pnl />
     </section>
   );

@@ -1,6 +1,6 @@
 import type { Role } from '@hourmeter/domain';
 import { useState } from 'react';
-import { get } from '../api';
+import { download, get } from '../api';
 import { loadRegistry } from '../data';
 import { Bars, ErrorNote, Loading, fmtMoney, isoDay, label, useAsync } from '../ui';
 
@@ -52,7 +52,77 @@ function RowsTable({ title, rows, names }: { title: string; rows: Record<string,
   );
 }
 
-export function ReportsView({ role: _role }: { role: Role }) {
+const AGEING_BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;
+type Buckets = Record<(typeof AGEING_BUCKETS)[number], number>;
+interface Ageing {
+  asOf: string;
+  rows: { customerId: string; customerName: string; currency: string; buckets: Buckets; totalMinor: number }[];
+  totals: { currency: string; buckets: Buckets; totalMinor: number }[];
+}
+
+/** Open receivables by days past due, per customer and currency (account managers). */
+function ReceivablesAgeing() {
+  const [asOf, setAsOf] = useState(isoDay(Date.now()));
+  const ageing = useAsync(() => get<Ageing>('/reports/receivables-ageing', { asOf }), [asOf]);
+  const [error, setError] = useState<Error>();
+  const bucketTitle = (b: string) => (b === 'current' ? 'Not yet due' : `${b} days overdue`);
+  return (
+    <section aria-labelledby="ageing-h">
+      <h2 id="ageing-h">Receivables ageing</h2>
+      <div className="filters">
+        <label>
+          As of
+          <input type="date" value={asOf} onChange={(e) => e.target.value && setAsOf(e.target.value)} />
+        </label>
+        <button type="button" className="secondary" onClick={() => void download(`/reports/receivables-ageing?asOf=${asOf}&format=csv`, `receivables-ageing-${asOf}.csv`, 'text/csv').catch(setError)}>
+          Download CSV
+        </button>
+      </div>
+      <ErrorNote error={ageing.error ?? error} />
+      <div className="table-wrap">
+        <table>
+          <caption className="sr-only">Open receivables by days past due</caption>
+          <thead>
+            <tr>
+              <th scope="col">Customer</th>
+              {AGEING_BUCKETS.map((b) => (
+                <th key={b} scope="col">
+                  {bucketTitle(b)}
+                </th>
+              ))}
+              <th scope="col">Open</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(ageing.data?.rows ?? []).map((r) => (
+              <tr key={`${r.customerId}-${r.currency}`}>
+                <td>{r.customerName}</td>
+                {AGEING_BUCKETS.map((b) => (
+                  <td key={b} className={b !== 'current' && r.buckets[b] > 0 ? 'negative' : ''}>
+                    {fmtMoney(r.buckets[b], r.currency)}
+                  </td>
+                ))}
+                <td>{fmtMoney(r.totalMinor, r.currency)}</td>
+              </tr>
+            ))}
+            {(ageing.data?.totals ?? []).map((t) => (
+              <tr key={`total-${t.currency}`}>
+                <th scope="row">Total {t.currency}</th>
+                {AGEING_BUCKETS.map((b) => (
+                  <td key={b}>{fmtMoney(t.buckets[b], t.currency)}</td>
+                ))}
+                <td>{fmtMoney(t.totalMinor, t.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {ageing.data?.rows.length === 0 ? <p className="muted">Nothing is open on {asOf}.</p> : null}
+      </div>
+    </section>
+  );
+}
+
+export function ReportsView({ role }: { role: Role }) {
   const [range, setRange] = useState({ from: isoDay(Date.now() - 365 * D), to: isoDay(Date.now() + D) });
   const reg = useAsync(loadRegistry, []);
   const data = useAsync(async () => {
@@ -86,6 +156,7 @@ export function ReportsView({ role: _role }: { role: Role }) {
       </form>
       <ErrorNote error={data.error} />
       <Loading when={data.loading && !d} />
+      {role === 'account-manager' || role === 'admin' ? <ReceivablesAgeing /> : null}
       {d ? (
         <>
           <h2>Service KPIs</h2>
