@@ -552,9 +552,12 @@ export function billingRepository(db: Kysely<Database>) {
           'invoices.contract_id',
           'invoices.customer_id',
           'invoices.period_start',
+          'invoices.period_end',
           'invoices.currency',
           'invoice_lines.kind',
           'invoice_lines.asset_id',
+          'invoice_lines.from_day',
+          'invoice_lines.to_day',
           'invoice_lines.amount_minor',
         ])
         .where('invoices.status', '=', 'issued')
@@ -565,7 +568,7 @@ export function billingRepository(db: Kysely<Database>) {
       let cq = db
         .selectFrom('credit_notes')
         .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
-        .select(['invoices.contract_id', 'invoices.customer_id', 'invoices.period_start', 'credit_notes.amount_minor', 'credit_notes.currency'])
+        .select(['invoices.contract_id', 'invoices.customer_id', 'invoices.period_start', 'invoices.period_end', 'credit_notes.amount_minor', 'credit_notes.currency'])
         .where('invoices.period_start', '>=', filter.from)
         .where('invoices.period_start', '<=', filter.to);
       if (filter.contractIds) cq = cq.where('invoices.contract_id', 'in', filter.contractIds);
@@ -576,12 +579,23 @@ export function billingRepository(db: Kysely<Database>) {
           contractId: l.contract_id,
           customerId: l.customer_id,
           periodStart: l.period_start,
+          periodEnd: l.period_end,
           currency: l.currency,
           kind: l.kind,
           assetId: l.asset_id,
+          /** The days the line is about (an adjustment: the period it corrects). */
+          fromDay: l.from_day ?? l.period_start,
+          toDay: l.to_day ?? l.period_end,
           amountMinor: Number(l.amount_minor),
         })),
-        creditNotes: credits.map((c) => ({ contractId: c.contract_id, customerId: c.customer_id, periodStart: c.period_start, amountMinor: Number(c.amount_minor), currency: c.currency })),
+        creditNotes: credits.map((c) => ({
+          contractId: c.contract_id,
+          customerId: c.customer_id,
+          periodStart: c.period_start,
+          periodEnd: c.period_end,
+          amountMinor: Number(c.amount_minor),
+          currency: c.currency,
+        })),
       };
     },
 
