@@ -72,6 +72,7 @@ export {
   type DraftHeader,
   type DraftOutcome,
   type IssueGate,
+  type DraftItem,
   type ChargedLine,
   type NewInvoiceLine,
 } from './repositories/billing.js';
