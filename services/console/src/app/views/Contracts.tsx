@@ -1,4 +1,4 @@
-import type { ContractWithHistory, Customer, InvoiceView } from '@hourmeter/domain';
+import type { ContractWithHistory, Customer, InvoiceView, Role } from '@hourmeter/domain';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { all, get, getText, post } from '../api';
 import { loadRegistry, assetName, mapLimit } from '../data';
@@ -59,7 +59,85 @@ function InvoicePrint({ invoice, onClose }: { invoice: InvoiceView; onClose: () 
   );
 }
 
-function ContractDetail({ contract, customer }: { contract: ContractWithHistory; customer: Customer | undefined }) {
+/** Adjustment lines of an invoice: which issued period and part each corrects. */
+function Adjustments({ invoice }: { invoice: InvoiceView }) {
+  const adj = invoice.lines.filter((l) => l.kind === 'adjustment');
+  if (adj.length === 0) return null;
+  return (
+    <details className="adjustments">
+      <summary>
+        {adj.length} adjustment{adj.length === 1 ? '' : 's'}: {fmtMoney(adj.reduce((s, l) => s + l.amountMinor, 0), invoice.currency)}
+      </summary>
+      <ul>
+        {adj.map((l) => (
+          <li key={l.lineNo}>
+            {l.adjustsPeriod ? `${l.adjustsPeriod.slice(0, 7)} ` : ''}
+            {label(l.adjustsKind ?? 'usage')}: {l.description} <strong>{fmtMoney(l.amountMinor, invoice.currency)}</strong>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/**
+ * Issuing a draft: a closed period is confirmed and issued; a provisional one
+ * says when its period closes, and only an admin can force it, with a reason
+ * that stays on the invoice.
+ */
+function IssueDialog({ invoice, role, onClose }: { invoice: InvoiceView; role: Role; onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState('');
+  const early = invoice.provisional === true;
+  return (
+    <dialog
+      ref={(el) => {
+        dialog.current = el;
+        if (el && !el.open) el.showModal();
+      }}
+      aria-label={`Issue invoice for ${invoice.periodStart} – ${invoice.periodEnd}`}
+      onClose={onClose}
+    >
+      <h3>
+        Issue invoice {invoice.periodStart} – {invoice.periodEnd}
+      </h3>
+      <p>
+        Total {fmtMoney(invoice.totalMinor, invoice.currency)}. Issuing assigns the next invoice number and makes it final: later corrections become adjustments on
+        the next invoice or credit notes.
+      </p>
+      {early ? (
+        <p className="warning" role="note">
+          This draft is provisional: its period closes for late data on {fmtTime(invoice.issuableAt ?? 0)}.{' '}
+          {role === 'admin' ? 'You can issue it now with a reason, which is recorded on the invoice.' : 'Issue it then; only an admin can issue it earlier.'}
+        </p>
+      ) : null}
+      {early && role !== 'admin' ? null : (
+        <ActionForm
+          label="Issue invoice"
+          submit={early ? 'Force issue' : 'Issue'}
+          action={async () => {
+            await post(`/invoices/${invoice.id}/issue`, early ? { force: true, reason } : {});
+            dialog.current?.close();
+          }}
+        >
+          {early ? (
+            <label>
+              Reason for issuing early
+              <input required minLength={3} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+          ) : null}
+        </ActionForm>
+      )}
+      <div className="buttons">
+        <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+function ContractDetail({ contract, customer, role }: { contract: ContractWithHistory; customer: Customer | undefined; role: Role }) {
   const reg = useAsync(loadRegistry, []);
   const [period, setPeriod] = useState(month(new Date()));
   // Only periods inside the contract's term: the API refuses the others.
@@ -86,6 +164,7 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
     if (!periodChosen && newestInvoiced) setPeriod(newestInvoiced);
   }, [newestInvoiced, periodChosen]);
   const [printing, setPrinting] = useState<InvoiceView>();
+  const [issuing, setIssuing] = useState<InvoiceView>();
   const terms = contract.versions.at(-1)?.terms;
   const perDay = useMemo(() => {
     const m = new Map<string, number>();
@@ -204,18 +283,26 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
                   {inv.periodStart} – {inv.periodEnd}
                 </td>
                 <td>
-                  <Badge kind={inv.status}>{inv.status}</Badge>
+                  <Badge kind={inv.status}>{inv.status}</Badge>{' '}
+                  {inv.provisional ? (
+                    <Badge kind="provisional">provisional</Badge>
+                  ) : null}
+                  {inv.provisional && inv.issuableAt ? <div className="small muted">period closes {fmtTime(inv.issuableAt)}</div> : null}
+                  {inv.issueForcedReason ? <div className="small muted">issued early: {inv.issueForcedReason}</div> : null}
                 </td>
                 <td>{inv.number ?? '–'}</td>
                 <td>{fmtMoney(inv.totalMinor - inv.creditedMinor, inv.currency)}</td>
-                <td>{inv.lines.length}</td>
+                <td>
+                  {inv.lines.length}
+                  <Adjustments invoice={inv} />
+                </td>
                 <td className="buttons">
                   <button type="button" className="secondary" onClick={() => setPrinting(inv)}>
                     View / print
                   </button>
                   {inv.status === 'draft' ? (
-                    <button type="button" onClick={() => void post(`/invoices/${inv.id}/issue`).then(invoices.reload, invoices.reload)}>
-                      Issue
+                    <button type="button" onClick={() => setIssuing(inv)}>
+                      Issue…
                     </button>
                   ) : (
                     <span className="small muted">issued {fmtTime(inv.issuedAt)}</span>
@@ -228,6 +315,16 @@ function ContractDetail({ contract, customer }: { contract: ContractWithHistory;
         {invoices.data?.length === 0 ? <p className="muted">No invoices yet: run invoicing for a period.</p> : null}
       </div>
       {printing ? <InvoicePrint invoice={printing} onClose={() => setPrinting(undefined)} /> : null}
+      {issuing ? (
+        <IssueDialog
+          invoice={issuing}
+          role={role}
+          onClose={() => {
+            setIssuing(undefined);
+            invoices.reload();
+          }}
+        />
+      ) : null}
     </article>
   );
 }
@@ -282,7 +379,7 @@ function Pnl() {
   );
 }
 
-export function ContractsView({ selectedId }: { selectedId: string | undefined }) {
+export function ContractsView({ selectedId, role }: { selectedId: string | undefined; role: Role }) {
   const contracts = useAsync(() => all<ContractWithHistory>('/contracts'), []);
   const customers = useAsync(() => all<Customer>('/customers'), []);
   const cust = new Map((customers.data ?? []).map((c) => [c.id, c]));
@@ -324,7 +421,7 @@ export function ContractsView({ selectedId }: { selectedId: string | undefined }
         </table>
         {contracts.data?.length === 0 ? <p className="muted">No contracts yet.</p> : null}
       </div>
-      {selected ? <ContractDetail key={selected.id} contract={selected} customer={cust.get(selected.customerId)} /> : null}
+      {selected ? <ContractDetail key={selected.id} contract={selected} customer={cust.get(selected.customerId)} role={role} /> : null}
       <Pnl />
     </section>
   );
