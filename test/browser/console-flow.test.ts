@@ -251,6 +251,23 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.frameLocator('iframe[title="Printable invoice"]').locator('table').first().waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
 
+    // Issue it. A draft whose period has not closed (end + grace) is provisional:
+    // the dialog says so and the admin forces it with a reason, shown on the row.
+    const draft = (await call<{ items: { provisional?: boolean }[] }>('GET', `/invoices?contractId=${contract.id}`)).items[0]!;
+    if (draft.provisional) await invoiceRow.getByText('provisional').waitFor();
+    await invoiceRow.getByRole('button', { name: 'Issue…' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Issue invoice/ });
+    if (draft.provisional) {
+      await dialog.getByRole('note').getByText(/provisional/).waitFor();
+      await dialog.getByLabel('Reason for issuing early').fill('closing the books early');
+      await dialog.getByRole('button', { name: 'Force issue' }).click();
+      await invoiceRow.getByText('issued early: closing the books early').waitFor();
+    } else {
+      await dialog.getByRole('button', { name: 'Issue', exact: true }).click();
+    }
+    await invoiceRow.getByText('issued', { exact: true }).waitFor();
+    expect((await call<{ items: { status: string }[] }>('GET', `/invoices?contractId=${contract.id}`)).items[0]!.status).toBe('issued');
+
     expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
   }, 240_000);
 

@@ -73,6 +73,7 @@ export {
   type DraftHeader,
   type DraftOutcome,
   type IssueGate,
+  type DraftItem,
   type ChargedLine,
   type NewInvoiceLine,
   type IssueTerms,

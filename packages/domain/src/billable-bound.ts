@@ -54,7 +54,8 @@ export function billableOverflow(c: BillableShape): { path: string; message: str
     }
   }
   if (t.kind === 'time_and_materials') {
-    const amount = (t.labourRatePerHourMinor + t.travelRatePerHourMinor) * hours;
+    // Rates left out come from the region's rate card when the work is billed.
+    const amount = ((t.labourRatePerHourMinor ?? 0) + (t.travelRatePerHourMinor ?? 0)) * hours;
     if (!fits(amount)) return { path: 'terms.labourRatePerHourMinor', message: explain('terms.labourRatePerHourMinor + terms.travelRatePerHourMinor', amount) };
   }
   return undefined;

@@ -487,6 +487,35 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     ]);
   });
 
+  it('allocates contract-level lines and credit notes across the assets by metered hours in the P&L', async () => {
+    const a = await asset();
+    const otherModel = await repos.assetModels.create({ code: `PUMP-2-${target.name}`, name: 'Big pump', runningRule: { kind: 'threshold', metric: 'rpm', above: 100 }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 72 });
+    const b = (await repos.assets.create({ serialNumber: `SN-${++serial}`, assetModelId: otherModel.id, siteId, commissionedOn: '2024-01-01', status: 'active' })).id;
+    const c = await svc.createContract(pbh([a, b], { minimumHoursPerPeriod: 100 }, '2026-04-01', '2026-12-31'));
+    await meter(a, '2026-04-01', '2026-04-30', 1); // 30 h
+    await meter(b, '2026-04-01', '2026-04-10', 1); // 10 h
+    facts.addDowntime({ workOrderId: 'wo_Q', assetId: b, from: Date.UTC(2026, 3, 20), to: Date.UTC(2026, 3, 20) + 30 * H, cause: 'design', planned: false });
+    const inv = await svc.issue((await svc.invoiceContract(c.id, '2026-04')).invoiceId!);
+    // usage a 150,000, b 50,000 ; true-up 60 h x 50.00 = 300,000 ; charge 500,000
+    // availability 30 h of 1,440 h -> 97.917% -> 1 step x 2% = -10,000
+    expect(inv.lines.map((l) => [l.kind, l.assetId, l.amountMinor])).toEqual([
+      ['usage', a, 150_000],
+      ['usage', b, 50_000],
+      ['minimum_true_up', null, 300_000],
+      ['availability_credit', null, -10_000],
+    ]);
+    await svc.creditNote(inv.id, { amountMinor: 40_000, reason: 'goodwill' });
+    const byAsset = new Map((await svc.reports.pnl('asset', '2026-04-01', '2026-04-30')).map((r) => [r.key, r.revenue]));
+    // 30:10 -> true-up 225,000 / 75,000 ; credit -7,500 / -2,500 ; credit note -30,000 / -10,000
+    expect([byAsset.get(a)!.pbhMinor, byAsset.get(a)!.creditNotesMinor]).toEqual([150_000 + 225_000 - 7_500, -30_000]);
+    expect([byAsset.get(b)!.pbhMinor, byAsset.get(b)!.creditNotesMinor]).toEqual([50_000 + 75_000 - 2_500, -10_000]);
+    const byModel = new Map((await svc.reports.pnl('assetModel', '2026-04-01', '2026-04-30')).map((r) => [r.key, r.revenue.totalMinor]));
+    expect(byModel.get(otherModel.id)).toBe(50_000 + 75_000 - 2_500 - 10_000);
+    // Per contract the whole invoice stays together.
+    const byContract = (await svc.reports.pnl('contract', '2026-04-01', '2026-04-30')).find((r) => r.key === c.id)!;
+    expect(byContract.revenue.totalMinor).toBe(490_000 - 40_000);
+  });
+
   it('reports service P&L per contract and whole-life cost per asset', async () => {
     const a = await asset();
     const c = await svc.createContract(pbh([a], {}, '2026-03-01', '2026-12-31'));

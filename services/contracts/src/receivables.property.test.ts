@@ -120,7 +120,7 @@ describe.each(dbTargets())('payments (property) on $name', (target) => {
     ({ db, cleanup } = await target.open());
     repos = repositories(db);
     const facts = staticWorkOrderFacts();
-    svc = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger: pino({ level: 'silent' }), now: () => clock });
+    svc = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger: pino({ level: 'silent' }), now: () => clock, graceMs: 0 }); // issuing waits for no late data here
     customerId = (
       await repos.customers.create(
         CustomerInput.parse({

@@ -388,8 +388,8 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
     config: allow,
     schema: {
       tags,
-      summary: 'Service P&L per contract, customer or asset model: invoiced revenue against work-order cost',
-      querystring: z.object({ groupBy: z.enum(['contract', 'customer', 'assetModel']).default('contract'), from: Day, to: Day }),
+      summary: 'Service P&L per contract, customer, asset model or asset: invoiced revenue against work-order cost; contract-level lines (minimum top-up, availability credit, credit notes) allocated across the contract\'s assets by metered hours',
+      querystring: z.object({ groupBy: z.enum(['contract', 'customer', 'assetModel', 'asset']).default('contract'), from: Day, to: Day }),
       response: { 200: z.object({ groupBy: z.string(), from: z.string(), to: z.string(), rows: z.array(PnlRowView) }) },
     },
     handler: async (req) => ({ ...req.query, rows: await svc.reports.pnl(req.query.groupBy, req.query.from, req.query.to) }),

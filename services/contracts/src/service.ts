@@ -1,4 +1,4 @@
-import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type DraftContext, type OwnerChange, type Repositories } from '@hourmeter/db';
+import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type DraftContext, type DraftItem, type OwnerChange, type Repositories } from '@hourmeter/db';
 import type {
   AmendmentInput,
   ContractInput,
@@ -98,6 +98,8 @@ export function createContractsService(deps: ContractsDeps) {
 
   /** Brings usage records up to date with the hour meter for the assets and days. */
   async function meterUsage(assetIds: string[], from: string, to: string) {
+    // The platform's own hour meter is a table beside the usage records: compare them in the database.
+    if (!deps.meter) return billing.syncUsageFromMeter(assetIds, from, to, now());
     const days = await meter.meterDays(assetIds, from, to);
     return billing.syncUsage(days, now());
   }
@@ -175,39 +177,94 @@ export function createContractsService(deps: ContractsDeps) {
     return rate;
   }
 
-  async function invoiceContract(c: ContractWithHistory, month: string, runId: string | null, warnings: string[], rates?: Map<string, number>): Promise<RunOutcome> {
-    const full = billingPeriodFor(month, c.billingPeriod);
-    if (!full) return { contractId: c.id, outcome: 'skipped', reason: 'not due (quarterly)' };
-    const period = clip(full, c);
-    if (!period) return { contractId: c.id, outcome: 'skipped', reason: 'not active in the period' };
-    if (c.kind === 'warranty') return { contractId: c.id, outcome: 'skipped', reason: 'warranty contracts are not invoiced' };
-    const assets = allAssets(c);
-    const issued = await billing.issuedPeriods(c.id);
-    const usageFrom = issued[0] && issued[0].start < period.start ? issued[0].start : period.start;
-    await meterUsage(assets, usageFrom, period.end);
-    const from = dayMs(period.start);
-    const to = dayMs(period.end) + DAY_MS;
-    // Downtime from the oldest issued period on: a corrected window there becomes an adjustment.
-    const downtime = c.kind === 'pbh' ? await deps.downtime.unplannedDowntime(assets, dayMs(usageFrom), to) : [];
-    const facts = await contracts.assetFacts(assets);
-    const work: BillableWork[] = [];
-    const ownerThen = ownedBy(c, facts, false);
-    for (const w of await deps.work.completedWork(assets, from, to)) {
-      // Work is billed to whoever owned the asset when it was done.
-      if (!ownerThen(w.assetId, dayOf(w.completedAt))) continue;
-      const b = await billable(c, w, warnings);
-      if (b) work.push(b);
+  const groupBy = <T,>(list: readonly T[], keyOf: (t: T) => string) => {
+    const m = new Map<string, T[]>();
+    for (const t of list) {
+      const l = m.get(keyOf(t));
+      if (l) l.push(t);
+      else m.set(keyOf(t), [t]);
     }
-    const taxRate = await taxRateOf(c.customerId, rates);
-    const res = await billing.upsertDraft(
-      { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: assets, usageFrom },
-      (ctx: DraftContext) => {
-        const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: lifeOf(facts), owned: ownedBy(c, facts, true) }, ctx);
-        return { ...computed, lines: withTax(computed.lines, taxRate) };
-      },
-      now(),
-    );
-    return { contractId: c.id, outcome: res.outcome, invoiceId: res.invoiceId, totalMinor: res.totalMinor };
+    return m;
+  };
+
+  /**
+   * Invoices many contracts for `month` with batched I/O: one metering sync
+   * per distinct usage window, one downtime, work and asset look-up for all
+   * their assets, and one transaction writing every draft. An outcome per
+   * contract, in order; a contract whose computation fails is `failed`
+   * without stopping the others.
+   */
+  async function invoiceContracts(cs: readonly ContractWithHistory[], month: string, runId: string | null, warnings: string[], taxRates = new Map<string, number>()): Promise<RunOutcome[]> {
+    const outcomes: RunOutcome[] = [];
+    const todo: { idx: number; c: ContractWithHistory; full: Period; period: Period; assets: string[]; usageFrom: string }[] = [];
+    cs.forEach((c, idx) => {
+      const full = billingPeriodFor(month, c.billingPeriod);
+      const period = full && clip(full, c);
+      if (!full) outcomes[idx] = { contractId: c.id, outcome: 'skipped', reason: 'not due (quarterly)' };
+      else if (!period) outcomes[idx] = { contractId: c.id, outcome: 'skipped', reason: 'not active in the period' };
+      else if (c.kind === 'warranty') outcomes[idx] = { contractId: c.id, outcome: 'skipped', reason: 'warranty contracts are not invoiced' };
+      else todo.push({ idx, c, full, period, assets: allAssets(c), usageFrom: period.start });
+    });
+    if (todo.length === 0) return outcomes;
+    // Usage from the oldest issued period on: late usage there becomes an adjustment.
+    const issued = await billing.oldestIssuedPeriods(todo.map((t) => t.c.id));
+    for (const t of todo) {
+      const oldest = issued.get(t.c.id);
+      if (oldest && oldest < t.period.start) t.usageFrom = oldest;
+    }
+    for (const [, group] of groupBy(todo, (t) => `${t.usageFrom}|${t.period.end}`)) {
+      await meterUsage([...new Set(group.flatMap((t) => t.assets))], group[0]!.usageFrom, group[0]!.period.end);
+    }
+    const assets = [...new Set(todo.flatMap((t) => t.assets))];
+    const minFrom = todo.reduce((m, t) => (t.usageFrom < m ? t.usageFrom : m), todo[0]!.usageFrom);
+    const periodFrom = todo.reduce((m, t) => (t.period.start < m ? t.period.start : m), todo[0]!.period.start);
+    const maxTo = dayMs(todo.reduce((m, t) => (t.period.end > m ? t.period.end : m), todo[0]!.period.end)) + DAY_MS;
+    const pbhAssets = [...new Set(todo.filter((t) => t.c.kind === 'pbh').flatMap((t) => t.assets))];
+    // Downtime from the oldest issued period on: a corrected window there becomes an adjustment.
+    const downtimeOf = groupBy(pbhAssets.length ? await deps.downtime.unplannedDowntime(pbhAssets, dayMs(minFrom), maxTo) : [], (e) => e.assetId);
+    const workOf = groupBy(await deps.work.completedWork(assets, dayMs(periodFrom), maxTo), (w) => w.assetId);
+    const facts = await contracts.assetFacts(assets);
+
+    const items: DraftItem[] = [];
+    const life = lifeOf(facts);
+    for (const { c, full, period, assets: mine, usageFrom } of todo) {
+      const from = dayMs(period.start);
+      const to = dayMs(period.end) + DAY_MS;
+      const usageStart = dayMs(usageFrom);
+      const downtime = c.kind === 'pbh' ? mine.flatMap((a) => downtimeOf.get(a) ?? []).filter((e) => e.to > usageStart && e.from < to) : [];
+      const work: BillableWork[] = [];
+      const ownerThen = ownedBy(c, facts, false);
+      for (const w of mine.flatMap((a) => workOf.get(a) ?? [])) {
+        if (w.completedAt < from || w.completedAt >= to) continue;
+        // Work is billed to whoever owned the asset when it was done.
+        if (!ownerThen(w.assetId, dayOf(w.completedAt))) continue;
+        const b = await billable(c, w, warnings);
+        if (b) work.push(b);
+      }
+      const taxRate = await taxRateOf(c.customerId, taxRates);
+      items.push({
+        header: { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: mine, usageFrom },
+        compute: (ctx: DraftContext) => {
+          const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: life, owned: ownedBy(c, facts, true) }, ctx);
+          return { ...computed, lines: withTax(computed.lines, taxRate) };
+        },
+      });
+    }
+    const written = await billing.upsertDrafts(items, now());
+    written.forEach((res, i) => {
+      const { idx, c } = todo[i]!;
+      if ('error' in res) {
+        log.error({ err: res.error, contractId: c.id, period: month }, 'invoicing a contract failed');
+        outcomes[idx] = { contractId: c.id, outcome: 'failed', reason: res.error instanceof Error ? res.error.message : String(res.error) };
+      } else outcomes[idx] = { contractId: c.id, outcome: res.outcome, invoiceId: res.invoiceId, totalMinor: res.totalMinor };
+    });
+    return outcomes;
+  }
+
+  async function invoiceContract(c: ContractWithHistory, month: string, runId: string | null, warnings: string[]): Promise<RunOutcome> {
+    const [o] = await invoiceContracts([c], month, runId, warnings);
+    if (o!.outcome === 'failed') throw new AppError('INTERNAL', `invoicing contract ${c.id} for ${month} failed: ${o!.reason}`);
+    return o!;
   }
 
   /** Invoices every active contract due in `month` (YYYY-MM); idempotent per contract and period. */
@@ -222,16 +279,26 @@ export function createContractsService(deps: ContractsDeps) {
     let cursor: string | undefined;
     do {
       const page = await contracts.list({ activeFrom: quarterStart < monthStart ? quarterStart : monthStart, activeTo: monthEnd }, 500, cursor);
-      for (const c of page.items) {
-        result.contracts++;
-        try {
-          const o = await invoiceContract(c, month, runId, result.warnings, taxRates);
-          if (o.outcome === 'created' || o.outcome === 'refreshed' || o.outcome === 'already_issued') result.invoices++;
-          result.outcomes.push(o);
-        } catch (err) {
-          log.error({ err, contractId: c.id, period: month }, 'invoicing a contract failed');
-          result.outcomes.push({ contractId: c.id, outcome: 'failed', reason: err instanceof Error ? err.message : String(err) });
+      result.contracts += page.items.length;
+      let outcomes: RunOutcome[];
+      try {
+        outcomes = await invoiceContracts(page.items, month, runId, result.warnings, taxRates);
+      } catch (err) {
+        // The page's transaction failed (a lock conflict with a concurrent run, a bad row): one contract at a time.
+        log.warn({ err, period: month, contracts: page.items.length }, 'batched invoicing failed; invoicing the page one contract at a time');
+        outcomes = [];
+        for (const c of page.items) {
+          try {
+            outcomes.push(...(await invoiceContracts([c], month, runId, result.warnings, taxRates)));
+          } catch (e) {
+            log.error({ err: e, contractId: c.id, period: month }, 'invoicing a contract failed');
+            outcomes.push({ contractId: c.id, outcome: 'failed', reason: e instanceof Error ? e.message : String(e) });
+          }
         }
+      }
+      for (const o of outcomes) {
+        if (o.outcome === 'created' || o.outcome === 'refreshed' || o.outcome === 'already_issued') result.invoices++;
+        result.outcomes.push(o);
       }
       cursor = page.nextCursor ?? undefined;
     } while (cursor);

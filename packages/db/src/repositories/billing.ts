@@ -1,7 +1,7 @@
 import type { BillTo, CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoiceLine } from '@hourmeter/domain';
 import { newId } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import { appendToOutbox } from './outbox.js';
 import type { Database, InvoicesTable } from '../schema.js';
@@ -90,7 +90,19 @@ export interface IssueGate {
   forced?: { reason: string; by: string } | undefined;
 }
 
+/** One contract's draft to create or refresh, and how to compute its lines. */
+export interface DraftItem {
+  header: DraftHeader;
+  compute: (ctx: DraftContext) => DraftResult;
+}
+
 export type DraftOutcome = { outcome: 'created' | 'refreshed' | 'already_issued'; invoiceId: string; totalMinor: number };
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
 
 const CHARGE_KINDS = new Set(['usage', 'minimum_true_up', 'availability_credit']);
 
@@ -246,6 +258,265 @@ export function billingRepository(db: Kysely<Database>) {
     return read.map((d) => current.get(key(d.assetId, d.day)) ?? d);
   }
 
+
+  /** Writes changed days as new usage-record versions (history kept in `usage_record_versions`). */
+  async function writeUsage(tx: Transaction<Database>, changes: { d: UsageDay; prevVersion: number | null }[], now: number): Promise<{ created: number; replaced: number }> {
+    let created = 0;
+    let replaced = 0;
+    const inserts = changes.map(({ d, prevVersion }) => {
+      if (prevVersion === null) created++;
+      else replaced++;
+      return {
+        id: newId('usageRecord', now),
+        asset_id: d.assetId,
+        day: d.day,
+        operating_ms: d.operatingMs,
+        version: (prevVersion ?? 0) + 1,
+        source_version: d.version,
+        computed_at: now,
+      };
+    });
+    for (const chunk of chunks(inserts, 2000)) {
+      // Two syncs of the same days at once (concurrent runs) compute the same
+      // version: the second one's rows are no-ops instead of key violations.
+      await tx
+        .insertInto('usage_record_versions')
+        .values(chunk)
+        .onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing())
+        .execute();
+      await tx
+        .insertInto('usage_records')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc
+            .columns(['asset_id', 'day'])
+            .doUpdateSet((eb) => ({
+              id: eb.ref('excluded.id'),
+              operating_ms: eb.ref('excluded.operating_ms'),
+              version: eb.ref('excluded.version'),
+              source_version: eb.ref('excluded.source_version'),
+              computed_at: eb.ref('excluded.computed_at'),
+            }))
+            .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
+        )
+        .execute();
+    }
+    return { created, replaced };
+  }
+
+  /**
+   * Creates or refreshes the drafts of many contracts in one transaction, with
+   * a few set-based statements instead of a round of queries per contract (an
+   * invoice run writes a page of contracts at a time). Each item's lines come
+   * from its `compute` over what the database holds for its contract; an item
+   * whose compute throws is left out and reported, the others are written.
+   * Invoices are locked in key order (PostgreSQL), so concurrent runs queue
+   * instead of deadlocking, and meet on the unique key as before.
+   */
+  function upsertDrafts(items: DraftItem[], now = Date.now()): Promise<(DraftOutcome | { error: unknown })[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return write(async (tx) => {
+      const keyOf = (h: DraftHeader) => `${h.contractId}:${h.periodStart}`;
+      const rows = items.map(({ header: h }) => ({
+        id: newId('invoice', now),
+        contract_id: h.contractId,
+        customer_id: h.customerId,
+        idempotency_key: keyOf(h),
+        period_start: h.periodStart,
+        period_end: h.periodEnd,
+        currency: h.currency,
+        status: 'draft',
+        number: null,
+        total_minor: 0,
+        issued_at: null,
+        run_id: h.runId,
+        created_at: now,
+        updated_at: now,
+      }));
+      for (const chunk of chunks(rows, 1000)) {
+        await tx.insertInto('invoices').values(chunk).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+      }
+      const newIds = new Set(rows.map((r) => r.id));
+      const invoices = new Map<string, Selectable<InvoicesTable>>();
+      for (const chunk of chunks(rows.map((r) => r.idempotency_key).sort(), 1000)) {
+        let q = tx.selectFrom('invoices').selectAll().where('idempotency_key', 'in', chunk).orderBy('idempotency_key');
+        if (postgres) q = q.forUpdate();
+        for (const inv of await q.execute()) invoices.set(inv.idempotency_key, inv);
+      }
+      const open = items.filter(({ header }) => invoices.get(keyOf(header))!.status !== 'issued');
+      const contractIds = [...new Set(open.map((i) => i.header.contractId))];
+      const ownIds = new Set(open.map(({ header }) => invoices.get(keyOf(header))!.id));
+
+      // What the contracts' other invoices hold: billed time, issued periods, lines.
+      const usageByAsset = new Map<string, UsageDay[]>();
+      const assets = [...new Set(open.flatMap((i) => i.header.assetIds))];
+      if (open.length) {
+        const from = open.reduce((m, i) => (i.header.usageFrom < m ? i.header.usageFrom : m), open[0]!.header.usageFrom);
+        const to = open.reduce((m, i) => (i.header.periodEnd > m ? i.header.periodEnd : m), open[0]!.header.periodEnd);
+        for (const chunk of chunks(assets, 500)) {
+          for (const u of await usageOf(tx, chunk, from, to)) {
+            const list = usageByAsset.get(u.assetId);
+            if (list) list.push(u);
+            else usageByAsset.set(u.assetId, [u]);
+          }
+        }
+      }
+      const billedRows: { contract_id: string; invoice_id: string; asset_id: string; day: string; billed_ms: number }[] = [];
+      const issuedRows: { contract_id: string; period_start: string; period_end: string }[] = [];
+      const lineRows: {
+        contract_id: string;
+        invoice_id: string;
+        period_start: string;
+        status: string;
+        kind: string;
+        asset_id: string | null;
+        work_order_id: string | null;
+        from_day: string | null;
+        amount_minor: number;
+        adjusts_period: string | null | undefined;
+        adjusts_kind: string | null | undefined;
+      }[] = [];
+      for (const chunk of chunks(contractIds, 500)) {
+        billedRows.push(
+          ...(await tx.selectFrom('invoice_usage').select(['contract_id', 'invoice_id', 'asset_id', 'day', 'billed_ms']).where('contract_id', 'in', chunk).execute()),
+        );
+        issuedRows.push(
+          ...(await tx
+            .selectFrom('invoices')
+            .select(['contract_id', 'period_start', 'period_end'])
+            .where('contract_id', 'in', chunk)
+            .where('status', '=', 'issued')
+            .orderBy('period_start')
+            .execute()),
+        );
+        lineRows.push(
+          ...(await tx
+            .selectFrom('invoice_lines')
+            .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
+            .select([
+              'invoices.contract_id',
+              'invoices.id as invoice_id',
+              'invoices.period_start',
+              'invoices.status',
+              'invoice_lines.kind',
+              'invoice_lines.asset_id',
+              'invoice_lines.work_order_id',
+              'invoice_lines.from_day',
+              'invoice_lines.amount_minor',
+              'invoice_lines.adjusts_period',
+              'invoice_lines.adjusts_kind',
+            ])
+            .where('invoices.contract_id', 'in', chunk)
+            .execute()),
+        );
+      }
+      const byContract = <T extends { contract_id: string }>(list: T[]) => {
+        const m = new Map<string, T[]>();
+        for (const r of list) {
+          const l = m.get(r.contract_id);
+          if (l) l.push(r);
+          else m.set(r.contract_id, [r]);
+        }
+        return m;
+      };
+      const billedOf = byContract(billedRows);
+      const issuedOf = byContract(issuedRows);
+      const linesOf = byContract(lineRows);
+
+      const results = new Map<number, DraftOutcome | { error: unknown }>();
+      const newLines: Insertable<Database['invoice_lines']>[] = [];
+      const newUsage: Insertable<Database['invoice_usage']>[] = [];
+      const totals: { id: string; total: number; tax: number; runId: string | null }[] = [];
+      items.forEach(({ header, compute }, idx) => {
+        const inv = invoices.get(keyOf(header))!;
+        if (inv.status === 'issued') {
+          results.set(idx, { outcome: 'already_issued', invoiceId: inv.id, totalMinor: Number(inv.total_minor) });
+          return;
+        }
+        const usage = header.assetIds
+          .flatMap((a) => usageByAsset.get(a) ?? [])
+          .filter((u) => u.day >= header.usageFrom && u.day <= header.periodEnd);
+        const billed = new Map<string, number>();
+        for (const r of billedOf.get(header.contractId) ?? []) {
+          if (r.invoice_id === inv.id) continue;
+          const k = key(r.asset_id, r.day);
+          billed.set(k, (billed.get(k) ?? 0) + Number(r.billed_ms));
+        }
+        const others = (linesOf.get(header.contractId) ?? []).filter((l) => l.invoice_id !== inv.id);
+        let result: DraftResult;
+        try {
+          result = compute({
+            invoiceId: inv.id,
+            usage,
+            billed,
+            issuedPeriods: (issuedOf.get(header.contractId) ?? []).map((p) => ({ start: p.period_start, end: p.period_end })),
+            billedWorkOrders: new Set(others.filter((l) => l.work_order_id !== null).map((l) => l.work_order_id!)),
+            // An issued period's own charge lines, and adjustments on any other invoice.
+            chargedLines: others
+              .filter((l) => (l.kind === 'adjustment' ? true : l.status === 'issued' && CHARGE_KINDS.has(l.kind)))
+              .map((l) => ({
+                periodStart: l.period_start,
+                kind: l.kind,
+                assetId: l.asset_id,
+                fromDay: l.from_day,
+                amountMinor: Number(l.amount_minor),
+                adjustsPeriod: l.adjusts_period ?? null,
+                adjustsKind: (l.adjusts_kind ?? null) as ChargedLine['adjustsKind'],
+              })),
+          });
+        } catch (error) {
+          ownIds.delete(inv.id);
+          results.set(idx, { error });
+          return;
+        }
+        result.lines.forEach((l, i) =>
+          newLines.push({
+            invoice_id: inv.id,
+            line_no: i + 1,
+            kind: l.kind,
+            description: l.description,
+            asset_id: l.assetId,
+            work_order_id: l.workOrderId,
+            from_day: l.fromDay,
+            to_day: l.toDay,
+            quantity: l.quantity,
+            unit_price_minor: l.unitPriceMinor,
+            amount_minor: l.amountMinor,
+            tax_rate_bp: l.taxRateBasisPoints ?? 0,
+            tax_minor: l.taxMinor ?? 0,
+            adjusts_period: l.adjustsPeriod ?? null,
+            adjusts_kind: l.adjustsKind ?? null,
+          }),
+        );
+        for (const u of result.usage) {
+          if (u.billedMs !== 0) newUsage.push({ invoice_id: inv.id, contract_id: header.contractId, asset_id: u.assetId, day: u.day, billed_ms: u.billedMs, usage_version: u.usageVersion });
+        }
+        const total = result.lines.reduce((sum, l) => sum + l.amountMinor, 0);
+        const tax = result.lines.reduce((sum, l) => sum + (l.taxMinor ?? 0), 0);
+        totals.push({ id: inv.id, total, tax, runId: header.runId ?? inv.run_id });
+        results.set(idx, { outcome: newIds.has(inv.id) ? 'created' : 'refreshed', invoiceId: inv.id, totalMinor: total });
+      });
+
+      // Rebuild the drafts' lines: old ones out (new invoices have none), new ones in, bulk.
+      const refreshed = [...ownIds].filter((id) => !newIds.has(id));
+      for (const chunk of chunks(refreshed, 500)) {
+        await tx.deleteFrom('invoice_lines').where('invoice_id', 'in', chunk).execute();
+        await tx.deleteFrom('invoice_usage').where('invoice_id', 'in', chunk).execute();
+      }
+      for (const chunk of chunks(newLines, 2000)) await tx.insertInto('invoice_lines').values(chunk).execute();
+      for (const chunk of chunks(newUsage, 4000)) await tx.insertInto('invoice_usage').values(chunk).execute();
+      if (postgres) {
+        for (const chunk of chunks(totals, 2000)) {
+          const values = sql.join(chunk.map((t) => sql`(${t.id}, ${t.total}::bigint, ${t.tax}::bigint, ${t.runId}::text)`));
+          await sql`UPDATE invoices SET total_minor = v.total, tax_minor = v.tax, updated_at = ${now}, run_id = v.run_id FROM (VALUES ${values}) AS v(id, total, tax, run_id) WHERE invoices.id = v.id`.execute(tx);
+        }
+      } else {
+        for (const t of totals) await tx.updateTable('invoices').set({ total_minor: t.total, tax_minor: t.tax, updated_at: now, run_id: t.runId }).where('id', '=', t.id).execute();
+      }
+      return items.map((_, i) => results.get(i)!);
+    });
+  }
+
   return {
     /** The hour meter's current daily totals for many assets at once (the metering source). */
     meterDays: (assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> => meteredDays(db, assetIds, fromDay, toDay),
@@ -273,54 +544,44 @@ export function billingRepository(db: Kysely<Database>) {
             .execute();
           for (const r of rows) existing.set(key(r.asset_id, r.day), { ms: Number(r.operating_ms), version: Number(r.version) });
         }
-        let created = 0;
-        let replaced = 0;
-        const inserts = [];
+        const changes: { d: UsageDay; prevVersion: number | null }[] = [];
         for (const d of days) {
           const prev = existing.get(key(d.assetId, d.day));
-          if (prev && prev.ms === d.operatingMs) continue;
-          const row = {
-            id: newId('usageRecord', now),
-            asset_id: d.assetId,
-            day: d.day,
-            operating_ms: d.operatingMs,
-            version: (prev?.version ?? 0) + 1,
-            source_version: d.version,
-            computed_at: now,
-          };
-          inserts.push(row);
-          if (prev) replaced++;
-          else created++;
+          if (!prev || prev.ms !== d.operatingMs) changes.push({ d, prevVersion: prev?.version ?? null });
         }
-        for (let i = 0; i < inserts.length; i += 400) {
-          const chunk = inserts.slice(i, i + 400);
-          // Two syncs of the same days at once (concurrent runs) compute the same
-          // version: the second one's rows are no-ops instead of key violations.
-          await tx
-            .insertInto('usage_record_versions')
-            .values(chunk)
-            .onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing())
-            .execute();
-          await tx
-            .insertInto('usage_records')
-            .values(chunk)
-            .onConflict((oc) =>
-              oc
-                .columns(['asset_id', 'day'])
-                .doUpdateSet((eb) => ({
-                  id: eb.ref('excluded.id'),
-                  operating_ms: eb.ref('excluded.operating_ms'),
-                  version: eb.ref('excluded.version'),
-                  source_version: eb.ref('excluded.source_version'),
-                  computed_at: eb.ref('excluded.computed_at'),
-                }))
-                .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
-            )
-            .execute();
-        }
-        return { created, replaced };
+        return writeUsage(tx, changes, now);
       }, 'usage record');
     },
+
+    /**
+     * `syncUsage` straight from the hour meter's table: one query returns only
+     * the days whose total differs from the usage record (locked on PostgreSQL
+     * until they are written), so a re-run that finds nothing new reads next
+     * to nothing.
+     */
+    syncUsageFromMeter(assetIds: readonly string[], from: string, to: string, now = Date.now()): Promise<{ created: number; replaced: number }> {
+      if (assetIds.length === 0) return Promise.resolve({ created: 0, replaced: 0 });
+      return write(async (tx) => {
+        const changes: { d: UsageDay; prevVersion: number | null }[] = [];
+        for (const chunk of chunks(assetIds, 500)) {
+          const rows = await tx
+            .selectFrom('operating_hours_daily as o')
+            .leftJoin('usage_records as u', (j) => j.onRef('u.asset_id', '=', 'o.asset_id').onRef('u.day', '=', 'o.day'))
+            .select(['o.asset_id', 'o.day', 'o.operating_ms', 'o.version', 'u.version as prev_version'])
+            .where('o.asset_id', 'in', chunk)
+            .where('o.day', '>=', from)
+            .where('o.day', '<=', to)
+            .where((eb) => eb.or([eb('u.operating_ms', 'is', null), eb('u.operating_ms', '!=', eb.ref('o.operating_ms'))]))
+            .$if(postgres, (q) => q.forUpdate('o'))
+            .execute();
+          for (const r of rows) {
+            changes.push({ d: { assetId: r.asset_id, day: r.day, operatingMs: Number(r.operating_ms), version: Number(r.version) }, prevVersion: r.prev_version === null ? null : Number(r.prev_version) });
+          }
+        }
+        return writeUsage(tx, changes, now);
+      }, 'usage record');
+    },
+
 
     usage: (assetIds: string[], fromDay: string, toDay: string) => usageOf(db, assetIds, fromDay, toDay),
 
@@ -334,119 +595,28 @@ export function billingRepository(db: Kysely<Database>) {
      * computing its lines with `compute` inside the same transaction. An issued
      * invoice is returned untouched.
      */
-    upsertDraft(header: DraftHeader, compute: (ctx: DraftContext) => DraftResult, now = Date.now()): Promise<DraftOutcome> {
-      return write(async (tx) => {
-        const idempotencyKey = `${header.contractId}:${header.periodStart}`;
-        const inserted = await tx
-          .insertInto('invoices')
-          .values({
-            id: newId('invoice', now),
-            contract_id: header.contractId,
-            customer_id: header.customerId,
-            idempotency_key: idempotencyKey,
-            period_start: header.periodStart,
-            period_end: header.periodEnd,
-            currency: header.currency,
-            status: 'draft',
-            number: null,
-            total_minor: 0,
-            issued_at: null,
-            run_id: header.runId,
-            created_at: now,
-            updated_at: now,
-          })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .executeTakeFirst();
-        const created = Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
-        let q = tx.selectFrom('invoices').selectAll().where('idempotency_key', '=', idempotencyKey);
-        if (postgres) q = q.forUpdate();
-        const inv = await q.executeTakeFirstOrThrow();
-        if (inv.status === 'issued') return { outcome: 'already_issued', invoiceId: inv.id, totalMinor: Number(inv.total_minor) };
+    async upsertDraft(header: DraftHeader, compute: (ctx: DraftContext) => DraftResult, now = Date.now()): Promise<DraftOutcome> {
+      const [res] = await upsertDrafts([{ header, compute }], now);
+      if ('error' in res!) throw res.error;
+      return res!;
+    },
 
-        const usage = await usageOf(tx, header.assetIds, header.usageFrom, header.periodEnd);
-        const billedRows = await tx
-          .selectFrom('invoice_usage')
-          .select(['asset_id', 'day', (eb) => eb.fn.sum<number>('billed_ms').as('ms')])
-          .where('contract_id', '=', header.contractId)
-          .where('invoice_id', '!=', inv.id)
-          .groupBy(['asset_id', 'day'])
-          .execute();
-        const billed = new Map(billedRows.map((r) => [key(r.asset_id, r.day), Number(r.ms)]));
-        const issued = await tx
+    upsertDrafts,
+
+    /** The start of each contract's oldest issued period (contracts with none are absent). */
+    async oldestIssuedPeriods(contractIds: readonly string[]): Promise<Map<string, string>> {
+      const out = new Map<string, string>();
+      for (const chunk of chunks(contractIds, 500)) {
+        const rows = await db
           .selectFrom('invoices')
-          .select(['period_start', 'period_end'])
-          .where('contract_id', '=', header.contractId)
+          .select(['contract_id', (eb) => eb.fn.min<string>('period_start').as('start')])
+          .where('contract_id', 'in', chunk)
           .where('status', '=', 'issued')
-          .orderBy('period_start')
+          .groupBy('contract_id')
           .execute();
-        const otherLines = await tx
-          .selectFrom('invoice_lines')
-          .innerJoin('invoices', 'invoices.id', 'invoice_lines.invoice_id')
-          .select([
-            'invoices.period_start',
-            'invoices.status',
-            'invoice_lines.kind',
-            'invoice_lines.asset_id',
-            'invoice_lines.work_order_id',
-            'invoice_lines.from_day',
-            'invoice_lines.amount_minor',
-            'invoice_lines.adjusts_period',
-            'invoice_lines.adjusts_kind',
-          ])
-          .where('invoices.contract_id', '=', header.contractId)
-          .where('invoices.id', '!=', inv.id)
-          .execute();
-        const woRows = otherLines.filter((l) => l.work_order_id !== null);
-        // An issued period's own charge lines, and adjustments on any other invoice.
-        const chargedLines: ChargedLine[] = otherLines
-          .filter((l) => (l.kind === 'adjustment' ? true : l.status === 'issued' && CHARGE_KINDS.has(l.kind)))
-          .map((l) => ({
-            periodStart: l.period_start,
-            kind: l.kind,
-            assetId: l.asset_id,
-            fromDay: l.from_day,
-            amountMinor: Number(l.amount_minor),
-            adjustsPeriod: l.adjusts_period ?? null,
-            adjustsKind: (l.adjusts_kind ?? null) as ChargedLine['adjustsKind'],
-          }));
-        const result = compute({
-          invoiceId: inv.id,
-          usage,
-          billed,
-          issuedPeriods: issued.map((p) => ({ start: p.period_start, end: p.period_end })),
-          billedWorkOrders: new Set(woRows.map((r) => r.work_order_id!)),
-          chargedLines,
-        });
-
-        await tx.deleteFrom('invoice_lines').where('invoice_id', '=', inv.id).execute();
-        await tx.deleteFrom('invoice_usage').where('invoice_id', '=', inv.id).execute();
-        const lines = result.lines.map((l, i) => ({
-          invoice_id: inv.id,
-          line_no: i + 1,
-          kind: l.kind,
-          description: l.description,
-          asset_id: l.assetId,
-          work_order_id: l.workOrderId,
-          from_day: l.fromDay,
-          to_day: l.toDay,
-          quantity: l.quantity,
-          unit_price_minor: l.unitPriceMinor,
-          amount_minor: l.amountMinor,
-          tax_rate_bp: l.taxRateBasisPoints ?? 0,
-          tax_minor: l.taxMinor ?? 0,
-          adjusts_period: l.adjustsPeriod ?? null,
-          adjusts_kind: l.adjustsKind ?? null,
-        }));
-        for (let i = 0; i < lines.length; i += 300) await tx.insertInto('invoice_lines').values(lines.slice(i, i + 300)).execute();
-        const usageRows = result.usage
-          .filter((u) => u.billedMs !== 0)
-          .map((u) => ({ invoice_id: inv.id, contract_id: header.contractId, asset_id: u.assetId, day: u.day, billed_ms: u.billedMs, usage_version: u.usageVersion }));
-        for (let i = 0; i < usageRows.length; i += 300) await tx.insertInto('invoice_usage').values(usageRows.slice(i, i + 300)).execute();
-        const total = result.lines.reduce((s, l) => s + l.amountMinor, 0);
-        const tax = result.lines.reduce((s, l) => s + (l.taxMinor ?? 0), 0);
-        await tx.updateTable('invoices').set({ total_minor: total, tax_minor: tax, updated_at: now, run_id: header.runId ?? inv.run_id }).where('id', '=', inv.id).execute();
-        return { outcome: created ? 'created' : 'refreshed', invoiceId: inv.id, totalMinor: total };
-      });
+        for (const r of rows) out.set(r.contract_id, r.start);
+      }
+      return out;
     },
 
     /** Periods of a contract's issued invoices, oldest first. */
@@ -619,9 +789,12 @@ export function billingRepository(db: Kysely<Database>) {
           'invoices.contract_id',
           'invoices.customer_id',
           'invoices.period_start',
+          'invoices.period_end',
           'invoices.currency',
           'invoice_lines.kind',
           'invoice_lines.asset_id',
+          'invoice_lines.from_day',
+          'invoice_lines.to_day',
           'invoice_lines.amount_minor',
         ])
         .where('invoices.status', '=', 'issued')
@@ -632,7 +805,7 @@ export function billingRepository(db: Kysely<Database>) {
       let cq = db
         .selectFrom('credit_notes')
         .innerJoin('invoices', 'invoices.id', 'credit_notes.invoice_id')
-        .select(['invoices.contract_id', 'invoices.customer_id', 'invoices.period_start', 'credit_notes.amount_minor', 'credit_notes.currency'])
+        .select(['invoices.contract_id', 'invoices.customer_id', 'invoices.period_start', 'invoices.period_end', 'credit_notes.amount_minor', 'credit_notes.currency'])
         .where('invoices.period_start', '>=', filter.from)
         .where('invoices.period_start', '<=', filter.to);
       if (filter.contractIds) cq = cq.where('invoices.contract_id', 'in', filter.contractIds);
@@ -643,12 +816,23 @@ export function billingRepository(db: Kysely<Database>) {
           contractId: l.contract_id,
           customerId: l.customer_id,
           periodStart: l.period_start,
+          periodEnd: l.period_end,
           currency: l.currency,
           kind: l.kind,
           assetId: l.asset_id,
+          /** The days the line is about (an adjustment: the period it corrects). */
+          fromDay: l.from_day ?? l.period_start,
+          toDay: l.to_day ?? l.period_end,
           amountMinor: Number(l.amount_minor),
         })),
-        creditNotes: credits.map((c) => ({ contractId: c.contract_id, customerId: c.customer_id, periodStart: c.period_start, amountMinor: Number(c.amount_minor), currency: c.currency })),
+        creditNotes: credits.map((c) => ({
+          contractId: c.contract_id,
+          customerId: c.customer_id,
+          periodStart: c.period_start,
+          periodEnd: c.period_end,
+          amountMinor: Number(c.amount_minor),
+          currency: c.currency,
+        })),
       };
     },
 

@@ -90,7 +90,7 @@ function Routes({ role }: { role: Role }) {
     case 'parts':
       return <PartsView />;
     case 'contracts':
-      return <ContractsView selectedId={id} />;
+      return <ContractsView selectedId={id} role={role} />;
     case 'reports':
       return <ReportsView role={role} />;
     default:

@@ -1,4 +1,4 @@
-import type { ContractWithHistory, CreditNoteView, Customer, CustomerBilling, InvoiceView, PaymentView, TaxTreatment } from '@hourmeter/domain';
+import type { ContractWithHistory, CreditNoteView, Customer, CustomerBilling, InvoiceView, PaymentView, Role, TaxTreatment } from '@hourmeter/domain';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { all, download, get, getText, post, send } from '../api';
 import { loadRegistry, assetName, mapLimit } from '../data';
@@ -216,7 +216,85 @@ function Receivable({ invoice, onChange }: { invoice: InvoiceView; onChange: () 
   );
 }
 
-function ContractDetail({ contract, customer, onCustomerChange }: { contract: ContractWithHistory; customer: Customer | undefined; onCustomerChange: () => void }) {
+/** Adjustment lines of an invoice: which issued period and part each corrects. */
+function Adjustments({ invoice }: { invoice: InvoiceView }) {
+  const adj = invoice.lines.filter((l) => l.kind === 'adjustment');
+  if (adj.length === 0) return null;
+  return (
+    <details className="adjustments">
+      <summary>
+        {adj.length} adjustment{adj.length === 1 ? '' : 's'}: {fmtMoney(adj.reduce((s, l) => s + l.amountMinor, 0), invoice.currency)}
+      </summary>
+      <ul>
+        {adj.map((l) => (
+          <li key={l.lineNo}>
+            {l.adjustsPeriod ? `${l.adjustsPeriod.slice(0, 7)} ` : ''}
+            {label(l.adjustsKind ?? 'usage')}: {l.description} <strong>{fmtMoney(l.amountMinor, invoice.currency)}</strong>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/**
+ * Issuing a draft: a closed period is confirmed and issued; a provisional one
+ * says when its period closes, and only an admin can force it, with a reason
+ * that stays on the invoice.
+ */
+function IssueDialog({ invoice, role, onClose }: { invoice: InvoiceView; role: Role; onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState('');
+  const early = invoice.provisional === true;
+  return (
+    <dialog
+      ref={(el) => {
+        dialog.current = el;
+        if (el && !el.open) el.showModal();
+      }}
+      aria-label={`Issue invoice for ${invoice.periodStart} – ${invoice.periodEnd}`}
+      onClose={onClose}
+    >
+      <h3>
+        Issue invoice {invoice.periodStart} – {invoice.periodEnd}
+      </h3>
+      <p>
+        Total {fmtMoney(invoice.totalMinor, invoice.currency)}. Issuing assigns the next invoice number and makes it final: later corrections become adjustments on
+        the next invoice or credit notes.
+      </p>
+      {early ? (
+        <p className="warning" role="note">
+          This draft is provisional: its period closes for late data on {fmtTime(invoice.issuableAt ?? 0)}.{' '}
+          {role === 'admin' ? 'You can issue it now with a reason, which is recorded on the invoice.' : 'Issue it then; only an admin can issue it earlier.'}
+        </p>
+      ) : null}
+      {early && role !== 'admin' ? null : (
+        <ActionForm
+          label="Issue invoice"
+          submit={early ? 'Force issue' : 'Issue'}
+          action={async () => {
+            await post(`/invoices/${invoice.id}/issue`, early ? { force: true, reason } : {});
+            dialog.current?.close();
+          }}
+        >
+          {early ? (
+            <label>
+              Reason for issuing early
+              <input required minLength={3} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+          ) : null}
+        </ActionForm>
+      )}
+      <div className="buttons">
+        <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+function ContractDetail({ contract, customer, role, onCustomerChange }: { contract: ContractWithHistory; customer: Customer | undefined; role: Role; onCustomerChange: () => void }) {
   const reg = useAsync(loadRegistry, []);
   const [period, setPeriod] = useState(month(new Date()));
   // Only periods inside the contract's term: the API refuses the others.
@@ -245,6 +323,7 @@ function ContractDetail({ contract, customer, onCustomerChange }: { contract: Co
   const [printing, setPrinting] = useState<InvoiceView>();
   const [open, setOpen] = useState<string>();
   const [downloadError, setDownloadError] = useState<Error>();
+  const [issuing, setIssuing] = useState<InvoiceView>();
   const terms = contract.versions.at(-1)?.terms;
   const perDay = useMemo(() => {
     const m = new Map<string, number>();
@@ -369,6 +448,10 @@ function ContractDetail({ contract, customer, onCustomerChange }: { contract: Co
                 </td>
                 <td>
                   <Badge kind={inv.status}>{inv.status}</Badge> {inv.paymentStatus ? <Badge kind={inv.paymentStatus}>{label(inv.paymentStatus)}</Badge> : null}
+                  {inv.provisional ? <Badge kind="provisional">provisional</Badge> : null}
+                  {inv.provisional && inv.issuableAt ? <div className="small muted">period closes {fmtTime(inv.issuableAt)}</div> : null}
+                  {inv.issueForcedReason ? <div className="small muted">issued early: {inv.issueForcedReason}</div> : null}
+                  <Adjustments invoice={inv} />
                 </td>
                 <td>{inv.number ?? '–'}</td>
                 <td>{fmtMoney(inv.totalMinor, inv.currency)}</td>
@@ -392,8 +475,8 @@ function ContractDetail({ contract, customer, onCustomerChange }: { contract: Co
                     </button>
                   ) : null}
                   {inv.status === 'draft' ? (
-                    <button type="button" onClick={() => void post(`/invoices/${inv.id}/issue`).then(invoices.reload, invoices.reload)}>
-                      Issue
+                    <button type="button" onClick={() => setIssuing(inv)}>
+                      Issue…
                     </button>
                   ) : (
                     <span className="small muted">issued {fmtTime(inv.issuedAt)}</span>
@@ -407,6 +490,16 @@ function ContractDetail({ contract, customer, onCustomerChange }: { contract: Co
         {invoices.data?.length === 0 ? <p className="muted">No invoices yet: run invoicing for a period.</p> : null}
       </div>
       {printing ? <InvoicePrint invoice={printing} onClose={() => setPrinting(undefined)} /> : null}
+      {issuing ? (
+        <IssueDialog
+          invoice={issuing}
+          role={role}
+          onClose={() => {
+            setIssuing(undefined);
+            invoices.reload();
+          }}
+        />
+      ) : null}
     </article>
   );
 }
@@ -461,7 +554,7 @@ function Pnl() {
   );
 }
 
-export function ContractsView({ selectedId }: { selectedId: string | undefined }) {
+export function ContractsView({ selectedId, role }: { selectedId: string | undefined; role: Role }) {
   const contracts = useAsync(() => all<ContractWithHistory>('/contracts'), []);
   const customers = useAsync(() => all<Customer>('/customers'), []);
   const cust = new Map((customers.data ?? []).map((c) => [c.id, c]));
@@ -503,7 +596,7 @@ export function ContractsView({ selectedId }: { selectedId: string | undefined }
         </table>
         {contracts.data?.length === 0 ? <p className="muted">No contracts yet.</p> : null}
       </div>
-      {selected ? <ContractDetail key={selected.id} contract={selected} customer={cust.get(selected.customerId)} onCustomerChange={customers.reload} /> : null}
+      {selected ? <ContractDetail key={selected.id} contract={selected} customer={cust.get(selected.customerId)} role={role} onCustomerChange={customers.reload} /> : null}
       <Pnl />
     </section>
   );
