@@ -7,3 +7,4 @@ export * from './service.js';
 export * from './contracts.js';
 export * from './access.js';
 export * from './geo.js';
+export * from './catalogues.js';

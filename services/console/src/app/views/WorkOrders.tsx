@@ -1,3 +1,4 @@
+import { RESPONSIBLE_PARTIES } from '@hourmeter/domain/catalogues';
 import type { FailureCode, Part, PartRequest, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
 import { useState } from 'react';
 import { all, get, post } from '../api';
@@ -19,7 +20,7 @@ interface Level {
   available: number;
 }
 
-const DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation', 'customer_use', 'none'] as const;
+const DEPARTMENTS = RESPONSIBLE_PARTIES;
 const H = 3_600_000;
 const toInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 const fromInput = (s: string) => Date.parse(`${s}:00Z`);
