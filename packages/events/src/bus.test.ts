@@ -54,6 +54,9 @@ describe('event bus', () => {
       'workorder.created',
       'workorder.updated',
       'workorder.completed',
+      'reserve.warning',
+      'reserve.exhausted',
+      'reserve.released',
       'device.connected',
       'device.disconnected',
     ]);

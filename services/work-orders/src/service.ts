@@ -12,6 +12,7 @@ import {
 import type { EventSink } from '@hourmeter/events';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import { allocateCost } from './core/allocation.js';
+import { createReserveWatch } from './reserve-watch.js';
 import { assertTransition } from './core/lifecycle.js';
 import { scheduleDue } from './core/schedules.js';
 import { customerValueIndex, rankQueue, type QueueEntry } from './core/value-index.js';
@@ -54,6 +55,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const contracts = deps.contracts ?? NO_CONTRACT_COVERAGE;
   const listeners = new Set<CompletionListener>();
   const log = deps.logger.child({ svc: 'work-orders' });
+  const reserves = createReserveWatch({ repo, logger: deps.logger, clock: now, events: deps.events });
   const createOpts = (actor: string, at: number) => ({ actor, now: at, repeatWindowMs: cfg.repeatWindowDays * DAY_MS });
   const transitioned = (workOrder: WorkOrder, from: WorkOrder['state'], actor: string): WorkOrder => {
     deps.events?.emit('workorder.updated', { workOrder, change: 'transition', from, to: workOrder.state, actor });
@@ -128,6 +130,9 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
   return {
     config: cfg,
+
+    /** Quality reserves: thresholds signalled after each charge; `releaseEnded` pays out batches whose warranty is over. */
+    reserves,
 
     async create(input: WorkOrderInput, actor: string): Promise<WorkOrder> {
       const workOrder = await repo.create(input, createOpts(actor, now()));
@@ -237,6 +242,13 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         }
       }
       deps.events?.emit('workorder.completed', { workOrder: result.workOrder, completion: result.completion });
+      if (result.completion.chargedTo === 'quality_reserve' && result.completion.productionBatchId) {
+        try {
+          await reserves.watch(result.completion.productionBatchId);
+        } catch (err) {
+          log.error({ err, workOrderId: id }, 'quality reserve not checked');
+        }
+      }
       for (const l of listeners) {
         try {
           await l(result.workOrder, result.completion);
