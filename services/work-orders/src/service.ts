@@ -74,6 +74,24 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     }
   }
 
+  /** Parts an order holds at a location or on the way: settling the order gives back what it does not use. */
+  async function heldParts(workOrderId: string): Promise<string[]> {
+    if (!deps.parts?.stockArrived) return [];
+    const requests = await deps.repos.spareParts.requests.forWorkOrder(workOrderId);
+    return [...new Set(requests.filter((r) => r.state === 'reserved' || r.state === 'in_transfer').map((r) => r.partId))];
+  }
+
+  /** After the commit: released units serve waiting backorders (a failure there loses nothing; the next arrival retries). */
+  async function released(workOrderId: string, partIds: readonly string[]) {
+    for (const partId of partIds) {
+      try {
+        await deps.parts?.stockArrived?.(partId);
+      } catch (err) {
+        log.warn({ err, workOrderId, partId }, 'backorders not sourced again after a release');
+      }
+    }
+  }
+
   async function meterHours(assetId: string): Promise<number> {
     return (await deps.repos.operatingHours.totalMs(assetId)) / HOUR_MS;
   }
@@ -165,7 +183,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     async cancel(id: string, actor: string, reason?: string): Promise<WorkOrder> {
       const wo = await repo.get(id);
       assertTransition(wo, 'cancelled');
-      return transitioned(await repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason }), wo.state, actor);
+      const held = await heldParts(id);
+      const cancelled = transitioned(await repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason }), wo.state, actor);
+      await released(id, held);
+      return cancelled;
     },
 
     /**
@@ -212,6 +233,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         },
         cfg.rates,
       );
+      const held = await heldParts(id);
       const at = now();
       const result = await repo.complete(
         id,
@@ -241,6 +263,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           log.error({ err, workOrderId: id }, 'schedule not restarted');
         }
       }
+      await released(id, held);
       deps.events?.emit('workorder.completed', { workOrder: result.workOrder, completion: result.completion });
       if (result.completion.chargedTo === 'quality_reserve' && result.completion.productionBatchId) {
         try {

@@ -1,5 +1,5 @@
 import { RESPONSIBLE_PARTIES } from '@hourmeter/domain/catalogues';
-import type { FailureCode, Part, PartRequest, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
+import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
 import { useState } from 'react';
 import { all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
@@ -198,6 +198,81 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
   );
 }
 
+/** Parts back from a completed order: unused ones onto the shelf, defective ones (the replaced units) for the reconciliation. */
+function Returns({ order }: { order: WorkOrder }) {
+  const data = useAsync(async () => {
+    const [returns, warehouses] = await Promise.all([get<{ items: PartReturn[] }>(`/work-orders/${order.id}/returns`), all<Warehouse>('/warehouses')]);
+    return { returns: returns.items, warehouses };
+  }, [order.id]);
+  const [f, setF] = useState({ partNumber: '', quantity: '1', condition: 'defective' as PartReturn['condition'], warehouseId: '' });
+  const names = new Map((data.data?.warehouses ?? []).map((w) => [w.id, w.name]));
+  return (
+    <>
+      {(data.data?.returns.length ?? 0) > 0 ? (
+        <table>
+          <caption>Parts returned</caption>
+          <thead>
+            <tr>
+              <th scope="col">Part</th>
+              <th scope="col">Qty</th>
+              <th scope="col">Condition</th>
+              <th scope="col">Location</th>
+              <th scope="col">Serial numbers</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.data!.returns.map((r) => (
+              <tr key={r.id}>
+                <td>{r.partNumber}</td>
+                <td>{r.quantity}</td>
+                <td>{r.condition}</td>
+                <td>{names.get(r.warehouseId) ?? r.warehouseId}</td>
+                <td>{r.serialNumbers?.join(', ') ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <ActionForm
+        label="Record a returned part"
+        submit="Record return"
+        action={async () => {
+          await post(`/work-orders/${order.id}/returns`, { partNumber: f.partNumber, quantity: Number(f.quantity), condition: f.condition, warehouseId: f.warehouseId });
+          setF({ ...f, partNumber: '' });
+          data.reload();
+        }}
+      >
+        <label>
+          Returned part
+          <input required value={f.partNumber} onChange={(e) => setF({ ...f, partNumber: e.target.value })} />
+        </label>
+        <label>
+          Returned quantity
+          <input type="number" min="1" required value={f.quantity} onChange={(e) => setF({ ...f, quantity: e.target.value })} />
+        </label>
+        <label>
+          Condition
+          <select value={f.condition} onChange={(e) => setF({ ...f, condition: e.target.value as PartReturn['condition'] })}>
+            <option value="defective">defective (the replaced unit)</option>
+            <option value="unused">unused (back on the shelf)</option>
+          </select>
+        </label>
+        <label>
+          Received at
+          <select required value={f.warehouseId} onChange={(e) => setF({ ...f, warehouseId: e.target.value })}>
+            <option value="">choose a location</option>
+            {(data.data?.warehouses ?? []).map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name} ({w.code})
+              </option>
+            ))}
+          </select>
+        </label>
+      </ActionForm>
+    </>
+  );
+}
+
 function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Registry | undefined; onChanged: () => void }) {
   const order = useAsync(() => get<WorkOrder>(`/work-orders/${id}`), [id]);
   const events = useAsync(() => get<{ items: WorkOrderEvent[] }>(`/work-orders/${id}/events`), [id, order.data?.updatedAt]);
@@ -318,6 +393,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
       ) : null}
       {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
+      {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
       <h3>Events</h3>
       <ol className="history">
         {(events.data?.items ?? []).map((e, i) => (
