@@ -304,6 +304,14 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByRole('table', { name: 'Parts reconciliation' }).getByRole('row').filter({ hasText: 'BRW-HTR-9' }).getByText('return_missing').waitFor();
     await page.getByRole('link', { name: 'Parts' }).click();
     await page.getByRole('row').filter({ hasText: 'BRW-HTR-9' }).getByText('return missing').first().waitFor();
+    // The technician brings the replaced element back: recorded on the order, the row reconciles.
+    await page.goto(`${base}/work-orders/${order.id}`);
+    await page.getByLabel('Returned part', { exact: true }).fill('BRW-HTR-9');
+    await page.getByLabel('Received at').selectOption({ label: 'Trondheim store (BRW-TRD)' });
+    await page.getByRole('button', { name: 'Record return' }).click();
+    await page.getByRole('table', { name: 'Parts returned' }).getByRole('row').filter({ hasText: 'defective' }).waitFor();
+    await page.getByRole('link', { name: 'Parts' }).click();
+    await page.getByText('Everything consumed was issued and came back.').waitFor();
 
     // The browser logs the refused completion's 409 itself; anything else is a fault.
     const unexpected = errors.filter((e) => !/status of 409 \(Conflict\)/.test(e));
