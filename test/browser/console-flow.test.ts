@@ -318,6 +318,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     const row = page.getByRole('row').filter({ hasText: new RegExp(`${period}-01 – ${period}-\\d\\d`) });
     await row.getByText('draft').waitFor({ timeout: 30_000 });
     await row.getByRole('button', { name: 'Issue' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Issue', exact: true }).click();
     await row.getByText('unpaid').waitFor({ timeout: 15_000 });
     await expect.poll(() => row.textContent()).toMatch(/1,190\.00/);
     await expect.poll(() => row.textContent()).toMatch(/190\.00/);
@@ -351,6 +352,70 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
 
     // The refused overpayment (409) is the one failed request, shown to the user as above.
     const unexpected = errors.filter((e) => !/Failed to load resource: .* 409 \(Conflict\)/.test(e));
+    expect(unexpected, `console errors:\n${unexpected.join('\n')}`).toEqual([]);
+  }, 120_000);
+
+  it('completes an order from the parts picker: stock by location, the 409 naming where stock is, reconciliation and a reserve warning', async () => {
+    // ------------------------------------------------------------ provisioning through the API (signed in by the first test)
+    const customer = await post<{ id: string }>('/customers', { name: 'Browser Test Bakery', currency: 'EUR' });
+    const site = await post<{ id: string }>('/sites', { customerId: customer.id, name: 'Trondheim bakery', timezone: 'Europe/Oslo', location: { lat: 63.43, lon: 10.4 } });
+    const model = await post<{ id: string }>('/asset-models', { code: 'BRW-OVEN-K9', name: 'Deck oven K9', repeatWindowDays: 14 });
+    const batch = await post<{ id: string }>('/production-batches', { assetModelId: model.id, code: 'BRW-OVEN-B1', producedOn: '2026-01-01', unitCount: 3, qualityReserve: { amountMinor: 300_00, currency: 'EUR' } });
+    const asset = await post<{ id: string }>('/assets', { serialNumber: 'BRW-OVEN-000001', assetModelId: model.id, productionBatchId: batch.id, siteId: site.id, commissionedOn: new Date(Date.now() - 30 * DAY).toISOString().slice(0, 10) });
+    for (const c of [
+      { kind: 'symptom', code: 'NO-HEAT', description: 'Does not heat' },
+      { kind: 'cause', code: 'ELEMENT', description: 'Heating element failed' },
+      { kind: 'remedy', code: 'REPLACE', description: 'Element replaced' },
+    ])
+      await call('PUT', `/asset-models/${model.id}/failure-codes`, c);
+    await post('/parts', { partNumber: 'BRW-HTR-9', description: 'Heating element', unitCost: { amountMinor: 60_00, currency: 'EUR' }, fitsAssetModelIds: [model.id] });
+    const part = (await call<{ items: { id: string }[] }>('GET', '/parts?partNumber=BRW-HTR-9')).items[0]!;
+    const store = await post<{ id: string }>('/warehouses', { code: 'BRW-TRD', name: 'Trondheim store', level: 'central', location: { lat: 63.4, lon: 10.39 } });
+    await post('/stock/movements', { warehouseId: store.id, partId: part.id, kind: 'receipt', quantity: 1 });
+    const order = await post<{ id: string }>('/work-orders', { kind: 'corrective', assetId: asset.id, failureMode: 'no_heat' });
+    const now = Date.now();
+    await post(`/work-orders/${order.id}/schedule`, { technician: 'Ola Nordmann', windowFrom: now, windowTo: now + 2 * H });
+    await post(`/work-orders/${order.id}/start`);
+
+    // ------------------------------------------------------------ the planner completes it in the console
+    await page.goto(`${base}/work-orders/${order.id}`);
+    await page.locator('#wo-h', { hasText: 'corrective' }).waitFor();
+    await page.getByLabel('Symptom code').fill('NO-HEAT');
+    await page.getByLabel('Cause code').fill('ELEMENT');
+    await page.getByLabel('Remedy code').fill('REPLACE');
+    await page.getByLabel('Responsible department').selectOption('production');
+    await page.getByLabel('Labour hours').fill('3');
+    await page.getByLabel('Part consumed (optional)').fill('BRW-HTR-9');
+    await page.getByLabel('Quantity').fill('2');
+    // The picker shows the part's stock by location.
+    const stock = page.getByRole('table', { name: 'Stock of BRW-HTR-9 by location' });
+    await stock.getByRole('row').filter({ hasText: 'Trondheim store' }).waitFor();
+    expect(await stock.getByRole('row').filter({ hasText: 'Trondheim store' }).getByRole('cell').allTextContents()).toEqual(['BRW-HTR-9', 'Trondheim store', '1', '1']);
+    // Two used, one in stock: refused, saying where the stock is.
+    await page.getByRole('button', { name: 'Complete work order' }).click();
+    await page.getByRole('alert').filter({ hasText: 'stock exists at BRW-TRD (Trondheim store): 1 available' }).waitFor();
+    await page.getByLabel('Quantity').fill('1');
+    await page.getByRole('button', { name: 'Complete work order' }).click();
+    await page.getByText(/^Completed /).waitFor();
+    expect((await call<{ items: { onHand: number }[] }>('GET', `/stock?warehouseId=${store.id}&partId=${part.id}`)).items[0]!.onHand).toBe(0);
+
+    // ------------------------------------------------------------ reports: the reserve is over 80 % (60.00 part + 3 h x 85.00 = 315.00 of 300.00) and the element is owed back
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('list', { name: 'Quality reserve warnings' }).getByText(/batch BRW-OVEN-B1 is overdrawn/).waitFor();
+    await page.getByRole('table', { name: 'Parts reconciliation' }).getByRole('row').filter({ hasText: 'BRW-HTR-9' }).getByText('return_missing').waitFor();
+    await page.getByRole('link', { name: 'Parts' }).click();
+    await page.getByRole('row').filter({ hasText: 'BRW-HTR-9' }).getByText('return missing').first().waitFor();
+    // The technician brings the replaced element back: recorded on the order, the row reconciles.
+    await page.goto(`${base}/work-orders/${order.id}`);
+    await page.getByLabel('Returned part', { exact: true }).fill('BRW-HTR-9');
+    await page.getByLabel('Received at').selectOption({ label: 'Trondheim store (BRW-TRD)' });
+    await page.getByRole('button', { name: 'Record return' }).click();
+    await page.getByRole('table', { name: 'Parts returned' }).getByRole('row').filter({ hasText: 'defective' }).waitFor();
+    await page.getByRole('link', { name: 'Parts' }).click();
+    await page.getByText('Everything consumed was issued and came back.').waitFor();
+
+    // The browser logs the refused completion's 409 itself; anything else is a fault.
+    const unexpected = errors.filter((e) => !/status of 409 \(Conflict\)/.test(e));
     expect(unexpected, `console errors:\n${unexpected.join('\n')}`).toEqual([]);
   }, 120_000);
 });

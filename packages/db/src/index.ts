@@ -15,6 +15,8 @@ export {
   type WorkOrderRepository,
   type WorkOrderFilters,
   type CompletionRecord,
+  type ReserveStanding,
+  type ReserveEventKind,
   type TransitionInput as WorkOrderTransitionInput,
   type CreateOptions as WorkOrderCreateOptions,
 } from './repositories/work-orders.js';

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { AssetInput, CustomerInput, idOf, MetricName, Money, newId, RunningRule, TelemetryReading } from './index.js';
+import {
+  AssetInput,
+  CustomerInput,
+  EXCLUSION_CAUSES,
+  idOf,
+  INTERNAL_DEPARTMENTS,
+  MetricName,
+  Money,
+  newId,
+  PbhTerms,
+  PbhTermsInput,
+  RunningRule,
+  TelemetryReading,
+  WorkOrderCompletionInput,
+} from './index.js';
 
 describe('ids', () => {
   it('are prefixed, valid for their kind only, and sort in creation order', () => {
@@ -86,5 +100,34 @@ describe('telemetry reading', () => {
     const proto = TelemetryReading.parse(JSON.parse(`{"ts":${ts},"metrics":{"__proto__":{"polluted":1},"temp":2}}`));
     expect(proto.metrics).toEqual({ temp: 2 });
     expect(Object.getPrototypeOf(proto.metrics)).toBe(Object.prototype);
+  });
+});
+
+describe('one catalogue of exclusion causes (issue 16 rule 4)', () => {
+  // Read from the two schemas themselves, so a side that stops deriving from the catalogue fails here.
+  const nameable: readonly string[] = PbhTermsInput.shape.excludedCauses.unwrap().element.options;
+  const recordable: readonly string[] = WorkOrderCompletionInput.shape.responsibleDepartment.options;
+  const completion = (responsibleDepartment: string) => ({
+    symptomCode: 'S', causeCode: 'C', remedyCode: 'R', responsibleDepartment, labourHours: 1, downtimeFrom: 0, downtimeTo: 1, fixedOnFirstVisit: true,
+  });
+  const pbh = (excludedCauses: string[]) => ({
+    kind: 'pbh', ratePerHourMinor: 100, availabilityGuaranteePercent: 98, creditSchedule: { percentPerStep: 1, capPercent: 10 }, excludedCauses,
+  });
+
+  it('every cause a contract can name can be recorded on a completion', () => {
+    expect(nameable).toEqual(expect.arrayContaining(['customer_use', 'external_damage', 'force_majeure']));
+    for (const cause of nameable) expect(WorkOrderCompletionInput.safeParse(completion(cause)).success, cause).toBe(true);
+    // The contract default too: it used to name external_damage, which no completion could record.
+    const defaults = PbhTerms.parse({ ...pbh([]), excludedCauses: undefined }).excludedCauses;
+    expect(defaults.length).toBeGreaterThan(0);
+    for (const cause of defaults) expect(recordable, cause).toContain(cause);
+  });
+
+  it('every recorded cause outside the manufacturer can be named by a contract', () => {
+    const external = recordable.filter((d) => !(INTERNAL_DEPARTMENTS as readonly string[]).includes(d) && d !== 'none');
+    expect(external.sort()).toEqual([...nameable].sort());
+    for (const cause of external) expect(PbhTermsInput.safeParse(pbh([cause])).success, cause).toBe(true);
+    expect(PbhTermsInput.safeParse(pbh(['design'])).success).toBe(false);
+    expect(EXCLUSION_CAUSES).toEqual(nameable);
   });
 });

@@ -9,3 +9,4 @@ export * from './contracts.js';
 export * from './billable-bound.js';
 export * from './access.js';
 export * from './geo.js';
+export * from './catalogues.js';

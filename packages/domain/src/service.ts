@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXCLUSION_CAUSES, RESPONSIBLE_PARTIES } from './catalogues.js';
 import { idOf } from './ids.js';
 import { Money, NonNegativeMoney } from './money.js';
 import { MetricName } from './registry.js';
@@ -90,21 +91,12 @@ export type RulEstimateRecord = z.infer<typeof RulEstimateRecord>;
 
 export const WorkOrderKind = z.enum(['corrective', 'preventive', 'inspection']);
 export const WorkOrderState = z.enum(['open', 'scheduled', 'in_progress', 'completed', 'cancelled']);
-/**
- * The one catalogue of exclusion causes: what a PBH contract can name in
- * `excludedCauses` (downtime and repairs it does not bear) and what a
- * completion can record as its responsible party. Both schemas derive from
- * this list, so a cause one side knows can never be refused by the other.
- */
-export const EXCLUSION_CAUSES = ['customer_use', 'external_damage', 'force_majeure'] as const;
+/** See catalogues.ts: the one list a contract names and a completion records. */
 export const ExclusionCause = z.enum(EXCLUSION_CAUSES);
 export type ExclusionCause = z.infer<typeof ExclusionCause>;
 
-/** Departments of the manufacturer that a failure can be traced to (the hazard report's owners). */
-export const INTERNAL_DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation'] as const;
-
 /** Who or what caused a failure: an internal department, an exclusion cause, or none found. */
-export const ResponsibleDepartment = z.enum([...INTERNAL_DEPARTMENTS, ...EXCLUSION_CAUSES, 'none']);
+export const ResponsibleDepartment = z.enum(RESPONSIBLE_PARTIES);
 
 export const WorkOrder = z.object({
   id: idOf('workOrder'),

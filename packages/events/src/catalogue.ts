@@ -1,4 +1,4 @@
-import { Alert, AlertState, EpochMs, idOf, WorkOrder, WorkOrderCompletion, WorkOrderState } from '@hourmeter/domain';
+import { Alert, AlertState, EpochMs, idOf, Money, WorkOrder, WorkOrderCompletion, WorkOrderState } from '@hourmeter/domain';
 import { z } from 'zod';
 
 /**
@@ -35,6 +35,18 @@ export const WorkOrderUpdated = z.object({
   actor: z.string().min(1).max(100),
 });
 export const WorkOrderCompleted = z.object({ workOrder: WorkOrder, completion: WorkOrderCompletion });
+/** A production batch's quality reserve reached a threshold, or its warranty ended (DOMAIN.md: the reserve belongs to production). */
+export const ReserveSignal = z.object({
+  productionBatchId: idOf('productionBatch'),
+  code: z.string(),
+  reserve: Money,
+  /** What warranty repairs charged to the reserve, all time. */
+  consumed: Money,
+  /** consumed / reserve (null for an empty reserve). */
+  share: z.number().nonnegative().nullable(),
+  /** The remainder paid out as production's quality bonus (`reserve.released` only). */
+  bonus: Money.optional(),
+});
 export const DeviceConnected = z.object({
   deviceId: idOf('device'),
   at: EpochMs,
@@ -73,6 +85,9 @@ export const EVENT_PAYLOADS = {
   'workorder.created': WorkOrderCreated,
   'workorder.updated': WorkOrderUpdated,
   'workorder.completed': WorkOrderCompleted,
+  'reserve.warning': ReserveSignal,
+  'reserve.exhausted': ReserveSignal,
+  'reserve.released': ReserveSignal,
   'device.connected': DeviceConnected,
   'device.disconnected': DeviceDisconnected,
   'ingest.rejected': IngestRejected,

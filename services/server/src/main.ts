@@ -163,6 +163,8 @@ async function main(): Promise<void> {
     const workOrders = services!.workOrders;
     const schedules = setInterval(() => {
       workOrders.runSchedules().catch((err: unknown) => logger.warn({ err }, 'maintenance schedules run failed'));
+      // Batches whose warranty ended pay out their quality bonus (once: the database keeps it).
+      workOrders.reserves.releaseEnded().catch((err: unknown) => logger.warn({ err }, 'quality reserve release failed'));
     }, config.HM_SCHEDULE_INTERVAL_MS);
     schedules.unref();
     shutdown.register('maintenance schedules', () => clearInterval(schedules));

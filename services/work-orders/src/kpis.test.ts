@@ -1,4 +1,5 @@
 import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
+import { EXCLUSION_CAUSES, type WorkOrderCompletionInput } from '@hourmeter/domain';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createReportService } from './report-service.js';
@@ -26,11 +27,11 @@ describe.each(dbTargets())('derived first-time fix on $name', (target) => {
     const start = T0 + seq * 365 * DAY;
     let clock = start;
     const svc = createWorkOrderService({ repos, logger, clock: () => clock });
-    const fixOnce = async () => {
+    const fixOnce = async (responsibleDepartment: WorkOrderCompletionInput['responsibleDepartment'] = 'production') => {
       const wo = await svc.create({ kind: 'corrective', assetId: asset.id, failureMode: 'not_cooling' }, 'planner:1');
       await svc.schedule(wo.id, { technician: 'Ana', windowFrom: clock, windowTo: clock + 3_600_000 }, 'planner:1');
       await svc.start(wo.id, 'engineer:1');
-      const input = { symptomCode: 'WARM', causeCode: 'GAS', remedyCode: 'REFILL', responsibleDepartment: 'production' as const, partsConsumed: [], labourHours: 1, travelHours: 0, downtimeFrom: clock - 3_600_000, downtimeTo: clock, fixedOnFirstVisit: true };
+      const input = { symptomCode: 'WARM', causeCode: 'GAS', remedyCode: 'REFILL', responsibleDepartment, partsConsumed: [], labourHours: 1, travelHours: 0, downtimeFrom: clock - 3_600_000, downtimeTo: clock, fixedOnFirstVisit: true };
       return (await svc.complete(wo.id, input, 'engineer:1')).workOrder;
     };
     const after = (days: number) => (clock += days * DAY);
@@ -47,6 +48,15 @@ describe.each(dbTargets())('derived first-time fix on $name', (target) => {
     expect(repeat.repeatOfId).toBe(first.id);
     expect(await w.repos.workOrders.completion(first.id)).toMatchObject({ fixedOnFirstVisit: true, firstTimeFix: false, repeatedById: repeat.id });
     expect(await w.ftf()).toMatchObject({ completed: 1, fixedOnFirstVisit: 0, repeatedAfterFix: 1, rate: 0 });
+  });
+
+  it('stores every exclusion cause of the catalogue on a completion (rule 4)', async () => {
+    const w = await world();
+    for (const cause of EXCLUSION_CAUSES) {
+      const wo = await w.fixOnce(cause);
+      expect((await w.repos.workOrders.completion(wo.id))?.responsibleDepartment).toBe(cause);
+      w.after(40); // past the repeat window: each a first-time fix of its own
+    }
   });
 
   it('uses the asset model window: 10 days there, so a failure 15 days later is no repeat', async () => {

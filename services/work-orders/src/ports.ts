@@ -50,6 +50,8 @@ export interface CostRateSource {
 /** Implemented by the parts service: reserve a part for a work order from the nearest location. */
 export interface PartsReservations {
   reserveForWorkOrder(req: { workOrderId: string; partNumber: string; quantity: number }): Promise<PartRequest>;
+  /** Units of a part were given back (an order cancelled or completed with less than reserved): backorders may take them. */
+  stockArrived?(partId: string): Promise<unknown>;
 }
 
 export type CompletionListener = (workOrder: WorkOrder, completion: WorkOrderCompletion) => void | Promise<void>;

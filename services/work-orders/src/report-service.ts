@@ -1,5 +1,5 @@
 import type { Repositories } from '@hourmeter/db';
-import type { ProductionBatch, Warehouse } from '@hourmeter/domain';
+import type { Warehouse } from '@hourmeter/domain';
 import {
   backlog,
   fillAndStockOut,
@@ -79,10 +79,8 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           const h = hazardReport(await wo.completions(p.from, p.to), p);
           return { ...base, rows: h.rows, summary: { byDepartment: h.totals } };
         }
-        case 'warranty-batches': {
-          const batches: ProductionBatch[] = await allPages((cursor) => repos.productionBatches.list({ limit: 500, cursor }));
-          return { ...base, rows: warrantyByBatch(batches, await wo.qualityReserveCharges()) };
-        }
+        case 'warranty-batches':
+          return { ...base, rows: warrantyByBatch(await repos.workOrders.qualityReserves.all()) };
         case 'fill-rate': {
           const s = fillAndStockOut(await repos.spareParts.requests.inPeriod(p.from, p.to), p);
           return { ...base, rows: [s], summary: s };
@@ -92,7 +90,7 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           const movements = await repos.spareParts.stock.movements({ from: p.from });
           const parts = await allPages((cursor) => repos.spareParts.parts.list({ limit: 500, cursor }));
           const cost = new Map(parts.map((x) => [x.id, x.unitCost.amountMinor]));
-          const warehouses: Warehouse[] = await allPages((cursor) => repos.spareParts.warehouses.list({ limit: 500, cursor }));
+          const warehouses: Warehouse[] = await repos.spareParts.warehouses.all();
           const codes = new Map(warehouses.map((w) => [w.id, w]));
           const rows = inventoryTurnover(levels, movements, cost, p).map((r) => ({ ...r, code: codes.get(r.warehouseId)?.code, level: codes.get(r.warehouseId)?.level }));
           return { ...base, rows };

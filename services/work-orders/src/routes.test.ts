@@ -172,6 +172,17 @@ describe('work orders over HTTP', () => {
     expect((await repos.spareParts.stock.level(store.id, part.id)).onHand).toBe(8);
   });
 
+  it('records every exclusion cause a contract can name on a completion (external damage, force majeure)', async () => {
+    for (const cause of ['external_damage', 'force_majeure'] as const) {
+      const { asset, part } = await registry();
+      const wo = await inProgress(asset.id);
+      const res = await call('POST', `/work-orders/${wo.id}/complete`, { as: 'engineer', body: completion(part.partNumber, { responsibleDepartment: cause }) });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      // Not a quality defect: in warranty it goes to sales, never to the batch's reserve.
+      expect(res.body.completion).toMatchObject({ responsibleDepartment: cause, chargedTo: 'sales' });
+    }
+  });
+
   it('charges out-of-warranty repairs to a covering contract, else to the customer', async () => {
     const a = await registry({ warrantyEndsOn: '2026-01-31' });
     const wo1 = await inProgress(a.asset.id);

@@ -233,6 +233,18 @@ export function workOrderRoutes(app: FastifyInstance, deps: WorkOrderRouteDeps):
     handler: async () => ({ items: await svc.runSchedules() }),
   });
 
+  // ---------------------------------------------------------------- quality reserves
+
+  r.post('/quality-reserves/release', {
+    config: { allow: ['account-manager'] },
+    schema: {
+      tags: ['reports'],
+      summary: "Release the unused quality reserve of every batch whose warranty is over as production's quality bonus (also runs with the schedules)",
+      response: { 200: z.object({ items: z.array(z.object({ productionBatchId: z.string(), code: z.string(), bonusMinor: z.int(), currency: z.string() })) }) },
+    },
+    handler: async () => ({ items: await svc.reserves.releaseEnded() }),
+  });
+
   // ---------------------------------------------------------------- reports
 
   r.get('/reports/:name', {

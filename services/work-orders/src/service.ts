@@ -12,6 +12,7 @@ import {
 import type { EventSink } from '@hourmeter/events';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import { allocateCost } from './core/allocation.js';
+import { createReserveWatch } from './reserve-watch.js';
 import { assertTransition } from './core/lifecycle.js';
 import { scheduleDue } from './core/schedules.js';
 import { customerValueIndex, rankQueue, type QueueEntry } from './core/value-index.js';
@@ -57,6 +58,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const contracts = deps.contracts ?? NO_CONTRACT_COVERAGE;
   const listeners = new Set<CompletionListener>();
   const log = deps.logger.child({ svc: 'work-orders' });
+  const reserves = createReserveWatch({ repo, logger: deps.logger, clock: now, events: deps.events });
   const createOpts = (actor: string, at: number) => ({ actor, now: at, repeatWindowMs: cfg.repeatWindowDays * DAY_MS });
   const transitioned = (workOrder: WorkOrder, from: WorkOrder['state'], actor: string): WorkOrder => {
     deps.events?.emit('workorder.updated', { workOrder, change: 'transition', from, to: workOrder.state, actor });
@@ -71,6 +73,24 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
       } catch (err) {
         // A bad suggestion must not lose the order; the planner sees it in the log and the order.
         log.warn({ workOrderId, partNumber, err }, 'suggested part not reserved');
+      }
+    }
+  }
+
+  /** Parts an order holds at a location or on the way: settling the order gives back what it does not use. */
+  async function heldParts(workOrderId: string): Promise<string[]> {
+    if (!deps.parts?.stockArrived) return [];
+    const requests = await deps.repos.spareParts.requests.forWorkOrder(workOrderId);
+    return [...new Set(requests.filter((r) => r.state === 'reserved' || r.state === 'in_transfer').map((r) => r.partId))];
+  }
+
+  /** After the commit: released units serve waiting backorders (a failure there loses nothing; the next arrival retries). */
+  async function released(workOrderId: string, partIds: readonly string[]) {
+    for (const partId of partIds) {
+      try {
+        await deps.parts?.stockArrived?.(partId);
+      } catch (err) {
+        log.warn({ err, workOrderId, partId }, 'backorders not sourced again after a release');
       }
     }
   }
@@ -132,6 +152,9 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   return {
     config: cfg,
 
+    /** Quality reserves: thresholds signalled after each charge; `releaseEnded` pays out batches whose warranty is over. */
+    reserves,
+
     async create(input: WorkOrderInput, actor: string): Promise<WorkOrder> {
       const workOrder = await repo.create(input, createOpts(actor, now()));
       deps.events?.emit('workorder.created', { workOrder });
@@ -163,7 +186,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     async cancel(id: string, actor: string, reason?: string): Promise<WorkOrder> {
       const wo = await repo.get(id);
       assertTransition(wo, 'cancelled');
-      return transitioned(await repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason }), wo.state, actor);
+      const held = await heldParts(id);
+      const cancelled = transitioned(await repo.transition(id, { from: wo.state, to: 'cancelled', actor, at: now(), note: reason }), wo.state, actor);
+      await released(id, held);
+      return cancelled;
     },
 
     /**
@@ -210,6 +236,7 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         },
         (await deps.costRates?.costRates(asset.id, failureAt)) ?? cfg.rates,
       );
+      const held = await heldParts(id);
       const at = now();
       const result = await repo.complete(
         id,
@@ -239,7 +266,15 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
           log.error({ err, workOrderId: id }, 'schedule not restarted');
         }
       }
+      await released(id, held);
       deps.events?.emit('workorder.completed', { workOrder: result.workOrder, completion: result.completion });
+      if (result.completion.chargedTo === 'quality_reserve' && result.completion.productionBatchId) {
+        try {
+          await reserves.watch(result.completion.productionBatchId);
+        } catch (err) {
+          log.error({ err, workOrderId: id }, 'quality reserve not checked');
+        }
+      }
       for (const l of listeners) {
         try {
           await l(result.workOrder, result.completion);

@@ -16,6 +16,7 @@ import type { Database, MaintenanceSchedulesTable, WorkOrderCompletionsTable, Wo
 import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
 import { issueUnreserved, settlePartRequests } from './parts.js';
 import { appendToOutbox } from './outbox.js';
+import { addMonths } from './registry.js';
 import { serviceId } from './service-ids.js';
 
 type WorkOrderState = WorkOrder['state'];
@@ -137,6 +138,64 @@ export interface TransitionInput {
 
 /** How an order changed, as its outbox event says. */
 type WorkOrderChange = 'created' | 'refreshed' | 'edited' | 'transition' | 'completed';
+
+export type ReserveEventKind = 'warning' | 'exhausted' | 'bonus_released';
+
+export interface ReserveStanding {
+  productionBatchId: string;
+  code: string;
+  assetModelId: string;
+  currency: string;
+  reserveMinor: number;
+  /** Total cost of the completions charged to the reserve. */
+  consumedMinor: number;
+  orders: number;
+  /** Last day of the batch's warranty: its last unit's warranty end, else production + the model's warranty months. */
+  warrantyEndsOn: string;
+  events: { kind: ReserveEventKind; amountMinor: number; at: number }[];
+}
+
+async function reserveStandings(db: Kysely<Database>, batchIds?: readonly string[]): Promise<ReserveStanding[]> {
+  if (batchIds && batchIds.length === 0) return [];
+  let batches = db
+    .selectFrom('production_batches')
+    .innerJoin('asset_models', 'asset_models.id', 'production_batches.asset_model_id')
+    .select(['production_batches.id', 'production_batches.code', 'production_batches.asset_model_id', 'production_batches.produced_on', 'production_batches.quality_reserve_minor', 'production_batches.currency', 'asset_models.warranty_months'])
+    .orderBy('production_batches.id');
+  if (batchIds) batches = batches.where('production_batches.id', 'in', [...batchIds]);
+  const rows = await batches.execute();
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  const charges = await db
+    .selectFrom('work_order_completions')
+    .select((eb) => ['production_batch_id', eb.fn.sum<number>('total_cost_minor').as('cost'), eb.fn.countAll<number>().as('orders')])
+    .where('charged_to', '=', 'quality_reserve')
+    .where('production_batch_id', 'in', ids)
+    .groupBy('production_batch_id')
+    .execute();
+  const ends = await db
+    .selectFrom('assets')
+    .select((eb) => ['production_batch_id', eb.fn.max('warranty_ends_on').as('ends')])
+    .where('production_batch_id', 'in', ids)
+    .groupBy('production_batch_id')
+    .execute();
+  const events = await db.selectFrom('quality_reserve_events').selectAll().where('production_batch_id', 'in', ids).orderBy('at').execute();
+  return rows.map((r) => {
+    const c = charges.find((x) => x.production_batch_id === r.id);
+    const end = ends.find((x) => x.production_batch_id === r.id)?.ends;
+    return {
+      productionBatchId: r.id,
+      code: r.code,
+      assetModelId: r.asset_model_id,
+      currency: r.currency,
+      reserveMinor: num(r.quality_reserve_minor),
+      consumedMinor: num(c?.cost ?? 0),
+      orders: num(c?.orders ?? 0),
+      warrantyEndsOn: end ? String(end) : addMonths(r.produced_on, num(r.warranty_months)),
+      events: events.filter((e) => e.production_batch_id === r.id).map((e) => ({ kind: e.kind as ReserveEventKind, amountMinor: num(e.amount_minor), at: num(e.at) })),
+    };
+  });
+}
 
 export function workOrderRepository(db: Kysely<Database>) {
   async function write<R>(fn: (tx: Transaction<Database>) => Promise<R>): Promise<R> {
@@ -535,6 +594,39 @@ export function workOrderRepository(db: Kysely<Database>) {
       },
     },
 
+    /**
+     * Quality reserves of production batches (DOMAIN.md: the reserve belongs to
+     * production): what warranty repairs charged to them, the thresholds
+     * already signalled and the bonus released at the end of the warranty.
+     */
+    qualityReserves: {
+      /** One batch's reserve and what completions charged to it, all time. */
+      async standing(batchId: string): Promise<ReserveStanding | undefined> {
+        return (await reserveStandings(db, [batchId]))[0];
+      },
+      /** Every batch's standing, with its warranty end and the events recorded so far. */
+      async all(): Promise<ReserveStanding[]> {
+        return reserveStandings(db);
+      },
+      /** Records a threshold or the bonus once per batch; false when it was already recorded. */
+      async record(e: { productionBatchId: string; kind: ReserveEventKind; reserveMinor: number; consumedMinor: number; amountMinor: number; currency: string; at: number }): Promise<boolean> {
+        const res = await db
+          .insertInto('quality_reserve_events')
+          .values({
+            production_batch_id: e.productionBatchId,
+            kind: e.kind,
+            reserve_minor: e.reserveMinor,
+            consumed_minor: e.consumedMinor,
+            amount_minor: e.amountMinor,
+            currency: e.currency,
+            at: e.at,
+          })
+          .onConflict((oc) => oc.columns(['production_batch_id', 'kind']).doNothing())
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+      },
+    },
+
     /** Rows the service reports are computed from (see services/work-orders core/reports.ts). */
     reportData: {
       async workOrders(from: number, to: number) {
@@ -583,15 +675,6 @@ export function workOrderRepository(db: Kysely<Database>) {
           .where('work_order_completions.completed_at', '<', to)
           .execute();
         return rows.map((r) => ({ workOrderId: r.work_order_id, partId: r.part_id, partNumber: r.part_number, quantity: num(r.quantity), unitCostMinor: num(r.unit_cost_minor), currency: r.currency }));
-      },
-      /** Quality-reserve charges per batch, all time: a reserve is consumed over the batch's life. */
-      async qualityReserveCharges() {
-        const rows = await db
-          .selectFrom('work_order_completions')
-          .select(['production_batch_id', 'total_cost_minor', 'currency', 'completed_at'])
-          .where('charged_to', '=', 'quality_reserve')
-          .execute();
-        return rows.map((r) => ({ productionBatchId: r.production_batch_id, totalCostMinor: num(r.total_cost_minor), currency: r.currency, completedAt: num(r.completed_at) }));
       },
       async operatingMsByModel(fromDay: string, toDay: string): Promise<Map<string, number>> {
         const rows = await db

@@ -55,6 +55,9 @@ export const READ_ROUTE_OF_EVENT: Readonly<Record<EventType, string>> = {
   'device.connected': '/devices/:id/status',
   'device.disconnected': '/devices/:id/status',
   'ingest.rejected': '/devices/:id/ingest',
+  'reserve.warning': '/production-batches/:id',
+  'reserve.exhausted': '/production-batches/:id',
+  'reserve.released': '/production-batches/:id',
 };
 
 /** One SSE frame: `id`, `event: <type>` and the JSON envelope on one `data:` line (JSON has no raw newlines). */

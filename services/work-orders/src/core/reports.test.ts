@@ -13,6 +13,7 @@ import {
   type CompletionFact,
   type WorkOrderFact,
 } from './reports.js';
+import { qualityBonusMinor, thresholdsReached } from './reserves.js';
 
 // A quarter, Jan 1 - Apr 1 2026 (UTC), with every expected number worked out by hand below.
 const t = (iso: string) => Date.parse(`${iso}Z`);
@@ -111,20 +112,24 @@ describe('service reports on a hand-checked fixture', () => {
     ]);
   });
 
-  it('warranty cost per batch against its reserve', () => {
-    const batches = [
-      { id: 'B1', code: 'B-1', assetModelId: 'M1', qualityReserve: eur(1000_00) },
-      { id: 'B2', code: 'B-2', assetModelId: 'M1', qualityReserve: eur(500_00) },
-    ];
-    const charges = [
-      { productionBatchId: 'B1', totalCostMinor: 500_00 },
-      { productionBatchId: 'B1', totalCostMinor: 300_00 },
-      { productionBatchId: null, totalCostMinor: 77_00 },
-    ];
-    expect(warrantyByBatch(batches, charges)).toEqual([
-      { productionBatchId: 'B1', code: 'B-1', assetModelId: 'M1', currency: 'EUR', reserveMinor: 1000_00, consumedMinor: 800_00, remainingMinor: 200_00, orders: 2, consumedShare: 0.8 },
-      { productionBatchId: 'B2', code: 'B-2', assetModelId: 'M1', currency: 'EUR', reserveMinor: 500_00, consumedMinor: 0, remainingMinor: 500_00, orders: 0, consumedShare: 0 },
+  it('warranty cost per batch against its reserve, with its state', () => {
+    const b = (id: string, reserveMinor: number, consumedMinor: number, orders: number, events: { kind: string; amountMinor: number }[] = []) =>
+      ({ productionBatchId: id, code: `B-${id}`, assetModelId: 'M1', currency: 'EUR', reserveMinor, consumedMinor, orders, warrantyEndsOn: '2027-12-31', events });
+    expect(warrantyByBatch([b('1', 1000_00, 800_00, 2), b('2', 500_00, 0, 0), b('3', 500_00, 500_00, 3), b('4', 500_00, 650_00, 4), b('5', 500_00, 100_00, 1, [{ kind: 'bonus_released', amountMinor: 400_00 }])])).toEqual([
+      { productionBatchId: '1', code: 'B-1', assetModelId: 'M1', currency: 'EUR', reserveMinor: 1000_00, consumedMinor: 800_00, remainingMinor: 200_00, orders: 2, consumedShare: 0.8, warrantyEndsOn: '2027-12-31', state: 'warning', bonusReleasedMinor: null },
+      { productionBatchId: '2', code: 'B-2', assetModelId: 'M1', currency: 'EUR', reserveMinor: 500_00, consumedMinor: 0, remainingMinor: 500_00, orders: 0, consumedShare: 0, warrantyEndsOn: '2027-12-31', state: 'ok', bonusReleasedMinor: null },
+      { productionBatchId: '3', code: 'B-3', assetModelId: 'M1', currency: 'EUR', reserveMinor: 500_00, consumedMinor: 500_00, remainingMinor: 0, orders: 3, consumedShare: 1, warrantyEndsOn: '2027-12-31', state: 'exhausted', bonusReleasedMinor: null },
+      { productionBatchId: '4', code: 'B-4', assetModelId: 'M1', currency: 'EUR', reserveMinor: 500_00, consumedMinor: 650_00, remainingMinor: -150_00, orders: 4, consumedShare: 1.3, warrantyEndsOn: '2027-12-31', state: 'overdrawn', bonusReleasedMinor: null },
+      { productionBatchId: '5', code: 'B-5', assetModelId: 'M1', currency: 'EUR', reserveMinor: 500_00, consumedMinor: 100_00, remainingMinor: 400_00, orders: 1, consumedShare: 0.2, warrantyEndsOn: '2027-12-31', state: 'released', bonusReleasedMinor: 400_00 },
     ]);
+  });
+
+  it('reserve thresholds in integer arithmetic', () => {
+    expect(thresholdsReached({ reserveMinor: 1001, consumedMinor: 800 })).toEqual([]);
+    expect(thresholdsReached({ reserveMinor: 1001, consumedMinor: 801 })).toEqual(['warning']);
+    expect(thresholdsReached({ reserveMinor: 1001, consumedMinor: 1001 })).toEqual(['warning', 'exhausted']);
+    expect(thresholdsReached({ reserveMinor: 0, consumedMinor: 1 })).toEqual(['warning', 'exhausted']);
+    expect(qualityBonusMinor({ reserveMinor: 500, consumedMinor: 650 })).toBe(0);
   });
 
   it('fill rate and stock-out rate of part requests', () => {

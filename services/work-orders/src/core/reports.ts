@@ -4,6 +4,7 @@
  * decimals; money stays in integer minor units with its currency.
  */
 import type { WorkOrder } from '@hourmeter/domain';
+import { reserveState } from './reserves.js';
 
 const HOUR_MS = 3_600_000;
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -161,35 +162,40 @@ export function hazardReport(completions: readonly CompletionFact[], p: Period) 
 
 // ---------------------------------------------------------------- warranty per batch
 
-export interface BatchFact {
-  id: string;
+export interface BatchReserveFact {
+  productionBatchId: string;
   code: string;
   assetModelId: string;
-  qualityReserve: { amountMinor: number; currency: string };
+  currency: string;
+  reserveMinor: number;
+  consumedMinor: number;
+  orders: number;
+  warrantyEndsOn: string;
+  events: readonly { kind: string; amountMinor: number }[];
 }
 
-/** Each batch's quality reserve, what warranty repairs charged to it consumed (all time), and what remains. */
-export function warrantyByBatch(batches: readonly BatchFact[], charges: readonly { productionBatchId: string | null; totalCostMinor: number }[]) {
-  const consumed = new Map<string, { costMinor: number; orders: number }>();
-  for (const c of charges) {
-    if (!c.productionBatchId) continue;
-    const e = consumed.get(c.productionBatchId) ?? { costMinor: 0, orders: 0 };
-    e.costMinor += c.totalCostMinor;
-    e.orders++;
-    consumed.set(c.productionBatchId, e);
-  }
+/**
+ * Each batch's quality reserve, what warranty repairs charged to it consumed
+ * (all time), what remains, and its state: ok, warning (80 %), exhausted
+ * (100 %), overdrawn (more charged than reserved) or released (warranty over,
+ * the remainder paid out as production's quality bonus).
+ */
+export function warrantyByBatch(batches: readonly BatchReserveFact[]) {
   return batches.map((b) => {
-    const c = consumed.get(b.id) ?? { costMinor: 0, orders: 0 };
+    const bonus = b.events.find((e) => e.kind === 'bonus_released');
     return {
-      productionBatchId: b.id,
+      productionBatchId: b.productionBatchId,
       code: b.code,
       assetModelId: b.assetModelId,
-      currency: b.qualityReserve.currency,
-      reserveMinor: b.qualityReserve.amountMinor,
-      consumedMinor: c.costMinor,
-      remainingMinor: b.qualityReserve.amountMinor - c.costMinor,
-      orders: c.orders,
-      consumedShare: rate(c.costMinor, b.qualityReserve.amountMinor),
+      currency: b.currency,
+      reserveMinor: b.reserveMinor,
+      consumedMinor: b.consumedMinor,
+      remainingMinor: b.reserveMinor - b.consumedMinor,
+      orders: b.orders,
+      consumedShare: rate(b.consumedMinor, b.reserveMinor),
+      warrantyEndsOn: b.warrantyEndsOn,
+      state: reserveState({ ...b, released: bonus !== undefined }),
+      bonusReleasedMinor: bonus ? bonus.amountMinor : null,
     };
   });
 }

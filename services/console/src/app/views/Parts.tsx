@@ -1,6 +1,6 @@
 import type { Part, Warehouse } from '@hourmeter/domain';
 import { all, get } from '../api';
-import { ErrorNote, Loading, fmtMoney, useAsync } from '../ui';
+import { ErrorNote, Link, Loading, fmtMoney, label, useAsync } from '../ui';
 
 interface Level {
   warehouseId: string;
@@ -11,11 +11,30 @@ interface Level {
   reorderPoint: number;
 }
 
-/** Part availability per warehouse: one row per part, one column per location. */
+/** A row of /reports/parts-reconciliation. */
+interface Reconciled {
+  workOrderId: string;
+  partNumber: string;
+  consumed: number;
+  issued: number;
+  issuedFrom: string;
+  returnedUnused: number;
+  returnedDefective: number;
+  stockDifference: number;
+  notReturned: number;
+  status: 'ok' | 'stock_mismatch' | 'return_missing';
+}
+
+/** Part availability per warehouse: one row per part, one column per location; below it, what does not reconcile. */
 export function PartsView() {
   const data = useAsync(async () => {
-    const [parts, warehouses, stock] = await Promise.all([all<Part>('/parts'), all<Warehouse>('/warehouses'), get<{ items: Level[] }>('/stock')]);
-    return { parts, warehouses, stock: new Map(stock.items.map((l) => [`${l.partId}|${l.warehouseId}`, l])) };
+    const [parts, warehouses, stock, reconciliation] = await Promise.all([
+      all<Part>('/parts'),
+      all<Warehouse>('/warehouses'),
+      get<{ items: Level[] }>('/stock'),
+      get<{ rows: Reconciled[] }>('/reports/parts-reconciliation'),
+    ]);
+    return { parts, warehouses, stock: new Map(stock.items.map((l) => [`${l.partId}|${l.warehouseId}`, l])), open: reconciliation.rows.filter((r) => r.status !== 'ok') };
   }, []);
   const d = data.data;
   return (
@@ -58,6 +77,44 @@ export function PartsView() {
               ))}
             </tbody>
           </table>
+        </div>
+      ) : null}
+      {d ? (
+        <div className="table-wrap">
+          <table>
+            <caption>Parts to reconcile (last 365 days): consumed on completions against issued and returned</caption>
+            <thead>
+              <tr>
+                <th scope="col">Work order</th>
+                <th scope="col">Part</th>
+                <th scope="col">Consumed</th>
+                <th scope="col">Issued (from)</th>
+                <th scope="col">Returned unused</th>
+                <th scope="col">Returned defective</th>
+                <th scope="col">Not returned</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.open.map((r) => (
+                <tr key={`${r.workOrderId}-${r.partNumber}`}>
+                  <td>
+                    <Link to={`/work-orders/${r.workOrderId}`}>{r.workOrderId}</Link>
+                  </td>
+                  <td>{r.partNumber}</td>
+                  <td>{r.consumed}</td>
+                  <td>
+                    {r.issued} {r.issuedFrom ? `(${r.issuedFrom})` : ''}
+                  </td>
+                  <td>{r.returnedUnused}</td>
+                  <td>{r.returnedDefective}</td>
+                  <td className={r.notReturned > 0 ? 'low' : ''}>{r.notReturned}</td>
+                  <td>{label(r.status)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {d.open.length === 0 ? <p className="muted">Everything consumed was issued and came back.</p> : null}
         </div>
       ) : null}
     </section>

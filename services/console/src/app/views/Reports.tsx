@@ -2,7 +2,33 @@ import type { Role } from '@hourmeter/domain';
 import { useState } from 'react';
 import { download, get } from '../api';
 import { loadRegistry } from '../data';
-import { Bars, ErrorNote, Loading, fmtMoney, isoDay, label, useAsync } from '../ui';
+import { Bars, ErrorNote, Loading, fmtMoney, isoDay, label, useAsync, useLive } from '../ui';
+
+interface BatchRow {
+  code: string;
+  state: 'ok' | 'warning' | 'exhausted' | 'overdrawn' | 'released';
+  consumedShare: number | null;
+  consumedMinor: number;
+  reserveMinor: number;
+  currency: string;
+}
+
+/** A warning per batch whose quality reserve is 80 % used, used up or overdrawn (reserve.* events refresh it). */
+export function ReserveWarnings({ rows }: { rows: readonly Record<string, unknown>[] }) {
+  const watched = (rows as unknown as BatchRow[]).filter((r) => r.state === 'warning' || r.state === 'exhausted' || r.state === 'overdrawn');
+  if (watched.length === 0) return null;
+  return (
+    <ul aria-label="Quality reserve warnings" className="plain">
+      {watched.map((r) => (
+        <li key={r.code} className="warn">
+          Quality reserve of batch <strong>{r.code}</strong>{' '}
+          {r.state === 'warning' ? `is ${((r.consumedShare ?? 0) * 100).toFixed(0)} % used` : r.state === 'exhausted' ? 'is used up' : 'is overdrawn'}:{' '}
+          {fmtMoney(r.consumedMinor, r.currency)} of {fmtMoney(r.reserveMinor, r.currency)}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 interface Report {
   rows: Record<string, unknown>[];
@@ -11,7 +37,7 @@ interface Report {
 
 const D = 86_400_000;
 const KPI_REPORTS = ['first-time-fix', 'repeat-failures', 'fill-rate'] as const;
-const TABLE_REPORTS = ['mtbf-mttr', 'top-failing-parts', 'warranty-batches', 'backlog'] as const;
+const TABLE_REPORTS = ['mtbf-mttr', 'top-failing-parts', 'warranty-batches', 'parts-reconciliation', 'backlog'] as const;
 
 const fmtCell = (k: string, v: unknown) =>
   typeof v === 'number'
@@ -23,7 +49,7 @@ const fmtCell = (k: string, v: unknown) =>
       : String(v);
 
 function RowsTable({ title, rows, names }: { title: string; rows: Record<string, unknown>[]; names: (v: unknown) => string }) {
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 8);
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 12);
   return (
     <div className="table-wrap">
       <table>
@@ -130,6 +156,7 @@ export function ReportsView({ role }: { role: Role }) {
     const results = await Promise.all(names.map((n) => get<Report>(`/reports/${n}`, range).catch((e: Error) => e)));
     return Object.fromEntries(names.map((n, i) => [n, results[i]!])) as Record<(typeof names)[number], Report | Error>;
   }, [range.from, range.to]);
+  useLive(['reserve.', 'workorder.completed'], data.reload);
   const names = (v: unknown) => {
     const id = String(v ?? '');
     return reg.data?.models.get(id)?.code ?? reg.data?.assetById.get(id)?.serialNumber ?? id;
@@ -159,6 +186,7 @@ export function ReportsView({ role }: { role: Role }) {
       {role === 'account-manager' || role === 'admin' ? <ReceivablesAgeing /> : null}
       {d ? (
         <>
+          {d['warranty-batches'] instanceof Error ? null : <ReserveWarnings rows={d['warranty-batches'].rows} />}
           <h2>Service KPIs</h2>
           <div className="cards">
             {KPI_REPORTS.map((n) => {

@@ -1,4 +1,5 @@
-import type { FailureCode, Part, PartRequest, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
+import { RESPONSIBLE_PARTIES } from '@hourmeter/domain/catalogues';
+import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
 import { useState } from 'react';
 import { all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
@@ -19,25 +20,25 @@ interface Level {
   available: number;
 }
 
-const DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation', 'customer_use', 'none'] as const;
+const DEPARTMENTS = RESPONSIBLE_PARTIES;
 const H = 3_600_000;
 const toInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 const fromInput = (s: string) => Date.parse(`${s}:00Z`);
 
-/** Stock of the suggested parts per warehouse. */
-function Availability({ partNumbers }: { partNumbers: readonly string[] }) {
+/** Stock of parts per warehouse (the suggested ones, or the one being recorded on a completion). */
+function Availability({ partNumbers, caption = 'Availability of suggested parts per warehouse', empty = 'No suggested parts.' }: { partNumbers: readonly string[]; caption?: string; empty?: string }) {
   const data = useAsync(async () => {
     const warehouses = await all<Warehouse>('/warehouses');
     const parts = (await Promise.all(partNumbers.map((pn) => get<{ items: Part[] }>('/parts', { partNumber: pn })))).flatMap((r) => r.items);
     const levels = (await Promise.all(parts.map((p) => get<{ items: Level[] }>('/stock', { partId: p.id })))).flatMap((r) => r.items);
     return { warehouses: new Map(warehouses.map((w) => [w.id, w])), parts, levels };
   }, [partNumbers.join(',')]);
-  if (partNumbers.length === 0) return <p className="muted">No suggested parts.</p>;
+  if (partNumbers.length === 0) return <p className="muted">{empty}</p>;
   if (data.error) return <ErrorNote error={data.error} />;
   if (!data.data) return <Loading when />;
   return (
     <table>
-      <caption>Availability of suggested parts per warehouse</caption>
+      <caption>{caption}</caption>
       <thead>
         <tr>
           <th scope="col">Part</th>
@@ -73,6 +74,8 @@ function Availability({ partNumbers }: { partNumbers: readonly string[] }) {
 function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | undefined; onDone: () => void }) {
   const modelId = reg?.assetById.get(order.assetId)?.assetModelId;
   const codes = useAsync(async () => (modelId ? (await get<{ items: FailureCode[] }>(`/asset-models/${modelId}/failure-codes`)).items : []), [modelId]);
+  // The parts picker: parts that fit the asset's model, and the locations a technician can name.
+  const picker = useAsync(async () => ({ parts: modelId ? await all<Part>('/parts', { assetModelId: modelId }) : [], warehouses: await all<Warehouse>('/warehouses') }), [modelId]);
   const now = Date.now();
   const [f, setF] = useState({
     symptomCode: '',
@@ -86,7 +89,9 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
     fixedOnFirstVisit: true,
     partNumber: '',
     quantity: '1',
+    warehouseId: '',
   });
+  const chosen = picker.data?.parts.find((p) => p.partNumber === f.partNumber.trim().toUpperCase());
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
   const codeInput = (kind: 'symptom' | 'cause' | 'remedy', key: 'symptomCode' | 'causeCode' | 'remedyCode', text: string) => (
     <label>
@@ -119,7 +124,9 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
           downtimeFrom: fromInput(f.downtimeFrom),
           downtimeTo: fromInput(f.downtimeTo),
           fixedOnFirstVisit: f.fixedOnFirstVisit,
-          partsConsumed: f.partNumber ? [{ partNumber: f.partNumber.toUpperCase(), quantity: Number(f.quantity) }] : [],
+          partsConsumed: f.partNumber
+            ? [{ partNumber: f.partNumber.trim().toUpperCase(), quantity: Number(f.quantity), ...(f.warehouseId ? { warehouseId: f.warehouseId } : {}) }]
+            : [],
         });
         onDone();
       }}
@@ -155,16 +162,114 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
       </label>
       <label>
         Part consumed (optional)
-        <input value={f.partNumber} onChange={(e) => set({ partNumber: e.target.value })} placeholder="part number" />
+        <input list="parts-fitting" value={f.partNumber} onChange={(e) => set({ partNumber: e.target.value })} placeholder="part number" />
+        <datalist id="parts-fitting">
+          {(picker.data?.parts ?? []).map((p) => (
+            <option key={p.id} value={p.partNumber}>
+              {p.description}
+            </option>
+          ))}
+        </datalist>
       </label>
       <label>
         Quantity
         <input type="number" min="1" value={f.quantity} onChange={(e) => set({ quantity: e.target.value })} />
       </label>
+      <label>
+        Taken from
+        <select value={f.warehouseId} onChange={(e) => set({ warehouseId: e.target.value })}>
+          <option value="">the reservation, else the nearest location with stock</option>
+          {(picker.data?.warehouses ?? []).map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name} ({w.code})
+            </option>
+          ))}
+        </select>
+      </label>
+      {chosen ? (
+        <div className="wide">
+          <Availability partNumbers={[chosen.partNumber]} caption={`Stock of ${chosen.partNumber} by location`} />
+        </div>
+      ) : null}
       <label className="inline">
         <input type="checkbox" checked={f.fixedOnFirstVisit} onChange={(e) => set({ fixedOnFirstVisit: e.target.checked })} /> Fixed on the first visit
       </label>
     </ActionForm>
+  );
+}
+
+/** Parts back from a completed order: unused ones onto the shelf, defective ones (the replaced units) for the reconciliation. */
+function Returns({ order }: { order: WorkOrder }) {
+  const data = useAsync(async () => {
+    const [returns, warehouses] = await Promise.all([get<{ items: PartReturn[] }>(`/work-orders/${order.id}/returns`), all<Warehouse>('/warehouses')]);
+    return { returns: returns.items, warehouses };
+  }, [order.id]);
+  const [f, setF] = useState({ partNumber: '', quantity: '1', condition: 'defective' as PartReturn['condition'], warehouseId: '' });
+  const names = new Map((data.data?.warehouses ?? []).map((w) => [w.id, w.name]));
+  return (
+    <>
+      {(data.data?.returns.length ?? 0) > 0 ? (
+        <table>
+          <caption>Parts returned</caption>
+          <thead>
+            <tr>
+              <th scope="col">Part</th>
+              <th scope="col">Qty</th>
+              <th scope="col">Condition</th>
+              <th scope="col">Location</th>
+              <th scope="col">Serial numbers</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.data!.returns.map((r) => (
+              <tr key={r.id}>
+                <td>{r.partNumber}</td>
+                <td>{r.quantity}</td>
+                <td>{r.condition}</td>
+                <td>{names.get(r.warehouseId) ?? r.warehouseId}</td>
+                <td>{r.serialNumbers?.join(', ') ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <ActionForm
+        label="Record a returned part"
+        submit="Record return"
+        action={async () => {
+          await post(`/work-orders/${order.id}/returns`, { partNumber: f.partNumber, quantity: Number(f.quantity), condition: f.condition, warehouseId: f.warehouseId });
+          setF({ ...f, partNumber: '' });
+          data.reload();
+        }}
+      >
+        <label>
+          Returned part
+          <input required value={f.partNumber} onChange={(e) => setF({ ...f, partNumber: e.target.value })} />
+        </label>
+        <label>
+          Returned quantity
+          <input type="number" min="1" required value={f.quantity} onChange={(e) => setF({ ...f, quantity: e.target.value })} />
+        </label>
+        <label>
+          Condition
+          <select value={f.condition} onChange={(e) => setF({ ...f, condition: e.target.value as PartReturn['condition'] })}>
+            <option value="defective">defective (the replaced unit)</option>
+            <option value="unused">unused (back on the shelf)</option>
+          </select>
+        </label>
+        <label>
+          Received at
+          <select required value={f.warehouseId} onChange={(e) => setF({ ...f, warehouseId: e.target.value })}>
+            <option value="">choose a location</option>
+            {(data.data?.warehouses ?? []).map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name} ({w.code})
+              </option>
+            ))}
+          </select>
+        </label>
+      </ActionForm>
+    </>
   );
 }
 
@@ -288,6 +393,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
       ) : null}
       {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
+      {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
       <h3>Events</h3>
       <ol className="history">
         {(events.data?.items ?? []).map((e, i) => (
