@@ -52,6 +52,8 @@ import { registryRepositories } from './repositories/registry.js';
 import { partsRepository } from './repositories/parts.js';
 import { workOrderRepository } from './repositories/work-orders.js';
 import { reliabilityRepository } from './repositories/reliability.js';
+export { historyImportRepository, type HistoryImportRepository, type HistoricalOrder } from './repositories/history-import.js';
+import { historyImportRepository } from './repositories/history-import.js';
 
 export {
   contractRepository,
@@ -93,6 +95,7 @@ export function repositories(db: Db) {
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
     reliability: reliabilityRepository(db.kysely),
+    historyImport: historyImportRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
