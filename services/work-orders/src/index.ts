@@ -18,4 +18,4 @@ export * from './core/reports.js';
 export { scheduleDue } from './core/schedules.js';
 export { toCsv } from './core/csv.js';
 export { importMaintenanceHistory, historyImportRoutes, type HistoryImportResult, type HistoryRouteDeps } from './history-import.js';
-export { parseCsv, parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type HistoryRow, type RowError } from './core/history-csv.js';
+export { parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type HistoryRow, type RowError } from './core/history-csv.js';

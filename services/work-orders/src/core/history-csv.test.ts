@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv, parseMaintenanceHistory } from './history-csv.js';
+import { parseMaintenanceHistory } from './history-csv.js';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
 
 describe('maintenance history CSV', () => {
-  it('reads RFC 4180: quotes, doubled quotes, commas and line breaks inside quotes, CRLF, BOM', () => {
-    const text = '\uFEFFa,b\r\n"x, ""y""","multi\nline"\r\n\r\nlast,\n';
-    expect(parseCsv(text)).toEqual([
-      { row: 1, fields: ['a', 'b'] },
-      { row: 2, fields: ['x, "y"', 'multi\nline'] },
-      { row: 5, fields: ['last', ''] },
-    ]);
-    expect(() => parseCsv('a\n"open')).toThrow(/row 2: a quoted field is not closed/);
-    expect(() => parseCsv('a\nx"y')).toThrow(/row 2: a quote inside an unquoted field/);
-  });
-
   it('parses good rows with defaults', () => {
     const { rows, errors } = parseMaintenanceHistory(
       'asset_serial,date,kind,failure_mode,parts,labour_hours\nP-1,2026-03-04,Corrective,bearing_wear,BRG-KIT*2;SEAL,2.5\nP-2,2026-05-06T10:00:00+02:00,inspection,,,\n',
