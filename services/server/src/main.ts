@@ -6,11 +6,12 @@ import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from 
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
-import { createIngest, type Ingest } from '@hourmeter/ingest';
+import { createIngest, telemetryImportRoutes, type Ingest } from '@hourmeter/ingest';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
 import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
+import { deviceResolver } from './telemetry-import.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
@@ -209,6 +210,8 @@ async function main(): Promise<void> {
     });
     ingest = ing;
     shutdown.register('ingest', () => ing.close());
+    // Historical telemetry goes through this process's ingest, like MQTT.
+    services?.routes.push((api) => telemetryImportRoutes(api, { ingress: ing, resolve: deviceResolver(repos) }));
 
     mqtt = await createBroker({
       logger,
