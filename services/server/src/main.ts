@@ -13,6 +13,7 @@ import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } 
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { deviceResolver } from './telemetry-import.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
+import { seedDemoHistory } from './demo-history.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
 import { startRetentionJob } from './retention.js';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   } else if (bootstrap) {
     logger.info('admin API key installed from HM_ADMIN_KEY');
   }
-  if (values.demo) await loadDemoFleet(repos, config.HM_DATA_DIR, logger);
+  const demoFleet = values.demo ? await loadDemoFleet(repos, config.HM_DATA_DIR, logger) : undefined;
 
   let telemetry: { store: TelemetryStore; location: string } | undefined;
   let hourMeter: HourMeter | undefined;
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
       },
     });
     services = s;
+    // A first demo start also gets a past (hour meter, failures) and the reliability models learned from it.
+    if (demoFleet) await seedDemoHistory({ repos, reliability: s.reliability, assetIds: demoFleet.devices.map((d) => d.assetId), now: Date.now(), logger });
     shutdown.register('prediction', async () => {
       await s.rulModels.idle();
       await s.prediction.flush();
