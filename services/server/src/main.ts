@@ -148,8 +148,14 @@ async function main(): Promise<void> {
       },
     });
     services = s;
-    // A first demo start also gets a past (hour meter, failures) and the reliability models learned from it.
-    if (demoFleet) await seedDemoHistory({ repos, reliability: s.reliability, assetIds: demoFleet.devices.map((d) => d.assetId), now: Date.now(), logger });
+    // A first demo start also gets a past (hour meter, failures) and the reliability models learned
+    // from it, in the background: it takes seconds, and start-up does not wait for it.
+    if (demoFleet) {
+      const seeding = seedDemoHistory({ repos, reliability: s.reliability, assetIds: demoFleet.devices.map((d) => d.assetId), now: Date.now(), logger }).catch((err: unknown) =>
+        logger.error({ err }, 'demo history not seeded'),
+      );
+      shutdown.register('demo history', () => seeding.then(() => undefined));
+    }
     shutdown.register('prediction', async () => {
       await s.rulModels.idle();
       await s.prediction.flush();
