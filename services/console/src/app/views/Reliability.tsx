@@ -89,7 +89,7 @@ function SurvivalChart({ detail }: { detail: Detail }) {
           </g>
         ))}
         {[0, 0.25, 0.5, 0.75, 1].map((f) => (
-          <text key={f} x={x(maxX * f)} y={H - pad.b + 16} fontSize="11" textAnchor="middle">
+          <text key={f} x={x(maxX * f)} y={H - pad.b + 16} fontSize="11" textAnchor={f === 1 ? "end" : f === 0 ? "start" : "middle"}>
             {Math.round(maxX * f).toLocaleString()}
           </text>
         ))}
