@@ -54,6 +54,8 @@ import { registryRepositories } from './repositories/registry.js';
 import { partsRepository } from './repositories/parts.js';
 import { workOrderRepository } from './repositories/work-orders.js';
 import { reliabilityRepository } from './repositories/reliability.js';
+export { historyImportRepository, type HistoryImportRepository, type HistoricalOrder } from './repositories/history-import.js';
+import { historyImportRepository } from './repositories/history-import.js';
 
 export {
   contractRepository,
@@ -115,6 +117,7 @@ export function repositories(db: Db) {
     outbox: outboxRepository(db.kysely),
     webhooks: webhookRepository(db.kysely),
     notifications: notificationRepository(db.kysely),
+    historyImport: historyImportRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -10,3 +10,4 @@ export * from './billable-bound.js';
 export * from './access.js';
 export * from './geo.js';
 export * from './catalogues.js';
+export { CsvSyntaxError, parseCsv } from './csv.js';

@@ -6,7 +6,7 @@ import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from 
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
-import { createIngest, type Ingest } from '@hourmeter/ingest';
+import { createIngest, telemetryImportRoutes, type Ingest } from '@hourmeter/ingest';
 import { createNotifier, notificationRoutes } from '@hourmeter/notifications';
 import { createWebhookDispatcher, webhookRoutes } from '@hourmeter/webhooks';
 import { createMetrics, type Metrics } from '@hourmeter/metrics';
@@ -14,7 +14,9 @@ import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter
 import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
 import type { TelemetryIngress } from '@hourmeter/messages';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
+import { deviceResolver } from './telemetry-import.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
+import { seedDemoHistory } from './demo-history.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
 import { withRejectionEvents } from './ingest-rejection-events.js';
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   } else if (bootstrap) {
     logger.info('admin API key installed from HM_ADMIN_KEY');
   }
-  if (values.demo) await loadDemoFleet(repos, config.HM_DATA_DIR, logger);
+  const demoFleet = values.demo ? await loadDemoFleet(repos, config.HM_DATA_DIR, logger) : undefined;
 
   let telemetry: { store: TelemetryStore; location: string } | undefined;
   let hourMeter: HourMeter | undefined;
@@ -151,6 +153,14 @@ async function main(): Promise<void> {
       },
     });
     services = s;
+    // A first demo start also gets a past (hour meter, failures) and the reliability models learned
+    // from it, in the background: it takes seconds, and start-up does not wait for it.
+    if (demoFleet) {
+      const seeding = seedDemoHistory({ repos, reliability: s.reliability, assetIds: demoFleet.devices.map((d) => d.assetId), now: Date.now(), logger }).catch((err: unknown) =>
+        logger.error({ err }, 'demo history not seeded'),
+      );
+      shutdown.register('demo history', () => seeding.then(() => undefined));
+    }
     shutdown.register('prediction', async () => {
       await s.rulModels.idle();
       await s.prediction.flush();
@@ -221,6 +231,8 @@ async function main(): Promise<void> {
     const withEvents = withRejectionEvents(ing, events);
     ingress = withEvents;
     shutdown.register('ingest rejection events', () => withEvents.flush());
+    // Historical telemetry goes through this process's ingest, like MQTT.
+    services?.routes.push((api) => telemetryImportRoutes(api, { ingress: ing, resolve: deviceResolver(repos) }));
 
     mqtt = await createBroker({
       logger,

@@ -19,7 +19,7 @@ import {
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
-import { createReportService, createWorkOrderService, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
+import { createReportService, createWorkOrderService, historyImportRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -108,6 +108,14 @@ export function createServices(deps: ServiceDeps): Services {
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),
     (api) => reliabilityRoutes(api, { reliability }),
+    (api) =>
+      historyImportRoutes(api, {
+        repos,
+        // Imported failures count for the reliability refit like completed orders do.
+        onImported: (failures) => {
+          for (const f of failures) reliability.onWorkOrderCompleted({ ...f, kind: 'corrective' }).catch((err: unknown) => logger.error({ err }, 'reliability refit failed'));
+        },
+      }),
     (api) => contractRoutes(api, { contracts }),
   ];
   return { contracts, parts, workOrders, prediction, rulModels, reliability, routes };

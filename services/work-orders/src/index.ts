@@ -18,3 +18,5 @@ export * from './core/lifecycle.js';
 export * from './core/reports.js';
 export { scheduleDue } from './core/schedules.js';
 export { toCsv } from './core/csv.js';
+export { importMaintenanceHistory, historyImportRoutes, type HistoryImportResult, type HistoryRouteDeps } from './history-import.js';
+export { parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type HistoryRow, type RowError } from './core/history-csv.js';

@@ -7,6 +7,7 @@ import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
 import { FleetView } from './views/Fleet';
 import { PartsView } from './views/Parts';
+import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
 import { WorkOrdersView } from './views/WorkOrders';
 
@@ -21,6 +22,7 @@ const NAV: readonly NavItem[] = [
   { to: '/', label: 'Fleet', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/alerts', label: 'Alerts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
+  { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
@@ -89,6 +91,8 @@ function Routes({ role }: { role: Role }) {
       return <WorkOrdersView selectedId={id} role={role} />;
     case 'parts':
       return <PartsView />;
+    case 'reliability':
+      return <ReliabilityView role={role} />;
     case 'contracts':
       return <ContractsView selectedId={id} role={role} />;
     case 'reports':

@@ -54,11 +54,36 @@ export interface ConnectionState {
   connectedSince: number | null;
 }
 
+/** The reliability API's estimate of one asset and failure mode (GET /assets/:id/reliability). */
+export interface ReliabilityEstimate {
+  assetId: string;
+  serialNumber: string;
+  failureMode: string;
+  status: 'estimated' | 'no_failures' | 'not_trained';
+  modelVersion?: string;
+  ageHours?: number;
+  rulHours?: number;
+  lowerHours?: number;
+  upperHours?: number;
+  projectedFailureAt?: number;
+  leadTimeHours: number;
+  failureProbability?: number;
+}
+
+/** Of an asset's estimates, the failure mode most likely to fail within the lead time (else the first, for its status). */
+export function worstEstimate(list: readonly ReliabilityEstimate[]): ReliabilityEstimate | undefined {
+  const estimated = list.filter((e) => e.status === 'estimated');
+  if (estimated.length === 0) return list[0];
+  return estimated.reduce((a, b) => ((b.failureProbability ?? 0) > (a.failureProbability ?? 0) ? b : a));
+}
+
 export interface AssetHealth {
   online: boolean | null;
   lastSeenAt: number | null;
   devices: Device[];
   rul: RulEstimateRecord | undefined;
+  /** Population reliability: the riskiest failure mode's estimate, or why there is none. */
+  risk: ReliabilityEstimate | undefined;
   openAlerts: number;
   worstSeverity: Alert['severity'] | undefined;
 }
@@ -84,6 +109,16 @@ export async function loadHealth(assets: readonly Asset[]): Promise<Map<string, 
       () => undefined,
     ),
   );
+  // One call per asset model gives every asset's reliability estimates.
+  const modelIds = [...new Set(assets.map((a) => a.assetModelId))];
+  const estimates = (
+    await mapLimit(modelIds, 4, (id) =>
+      get<{ items: ReliabilityEstimate[] }>(`/asset-models/${id}/reliability/assets`).then(
+        (r) => r.items,
+        () => [],
+      ),
+    )
+  ).flat();
   const out = new Map<string, AssetHealth>();
   assets.forEach((a, i) => {
     const ds = devices.filter((d) => d.assetId === a.id);
@@ -94,6 +129,7 @@ export async function loadHealth(assets: readonly Asset[]): Promise<Map<string, 
       lastSeenAt: Math.max(0, ...st.map((s) => s.lastSeenAt ?? 0)) || null,
       devices: ds,
       rul: ruls[i],
+      risk: worstEstimate(estimates.filter((e) => e.assetId === a.id)),
       openAlerts: mine.length,
       worstSeverity: mine.sort((x, y) => severityRank(y.severity) - severityRank(x.severity))[0]?.severity,
     });

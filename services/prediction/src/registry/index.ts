@@ -9,6 +9,7 @@ export {
 } from './registry.js';
 export { trainInWorker } from './train-in-worker.js';
 export {
+  CMAPSS_METRIC_SPEC,
   CYCLE_METRIC,
   RUL_INPUT_METRICS,
   SENSOR_METRICS,
@@ -18,5 +19,6 @@ export {
   readingsToCycles,
   telemetryTrainingUnits,
   type CycleOptions,
+  type MetricSpec,
   type FailureRun,
 } from './training-data.js';

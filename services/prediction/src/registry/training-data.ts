@@ -12,9 +12,23 @@ export const CYCLE_METRIC = 'cycle';
 
 const MS_PER_HOUR = 3_600_000;
 
+/**
+ * Which metrics the RUL model reads: operating settings (per-regime
+ * normalisation) and sensors, by name. Any product line's metric set fits;
+ * the default is the C-MAPSS replay's.
+ */
+export interface MetricSpec {
+  settings: readonly string[];
+  sensors: readonly string[];
+}
+
+export const CMAPSS_METRIC_SPEC: MetricSpec = { settings: SETTING_METRICS, sensors: SENSOR_METRICS };
+
 export interface CycleOptions {
   /** Operating hours one model cycle stands for: readings are averaged per cycle. */
   hoursPerCycle: number;
+  /** The metrics read (default: the C-MAPSS replay's setting1-3, s1-s21). */
+  metrics?: MetricSpec | undefined;
 }
 
 /** Readings of the current run only: after the last time the cycle counter went back (a new engine / overhaul). */
@@ -39,10 +53,13 @@ function asNumber(v: number | boolean | undefined): number | undefined {
  * cycle are averaged); otherwise readings are grouped into consecutive buckets
  * of `hoursPerCycle` hours from the first reading, so one reading per cycle
  * maps one-to-one and denser telemetry is averaged. Readings lacking any of the
- * setting/sensor metrics are ignored.
+ * spec's setting/sensor metrics are ignored.
  */
 export function readingsToCycles(readings: readonly Pick<StoredReading, 'ts' | 'metrics'>[], opts: CycleOptions): CycleReading[] {
   const stepMs = opts.hoursPerCycle * MS_PER_HOUR;
+  const spec = opts.metrics ?? CMAPSS_METRIC_SPEC;
+  const inputs = [...spec.settings, ...spec.sensors];
+  const nSettings = spec.settings.length;
   const out: CycleReading[] = [];
   let key: number | undefined;
   let sum: Float64Array | undefined;
@@ -51,13 +68,13 @@ export function readingsToCycles(readings: readonly Pick<StoredReading, 'ts' | '
   const emit = () => {
     if (!sum || n === 0) return;
     const v = Array.from(sum, (x) => x / n);
-    out.push({ settings: v.slice(0, SETTING_COUNT), sensors: v.slice(SETTING_COUNT) });
+    out.push({ settings: v.slice(0, nSettings), sensors: v.slice(nSettings) });
   };
   for (const r of readings) {
-    const values = new Float64Array(RUL_INPUT_METRICS.length);
+    const values = new Float64Array(inputs.length);
     let complete = true;
-    for (let j = 0; j < RUL_INPUT_METRICS.length; j++) {
-      const v = asNumber(r.metrics[RUL_INPUT_METRICS[j]!]);
+    for (let j = 0; j < inputs.length; j++) {
+      const v = asNumber(r.metrics[inputs[j]!]);
       if (v === undefined) {
         complete = false;
         break;
@@ -71,7 +88,7 @@ export function readingsToCycles(readings: readonly Pick<StoredReading, 'ts' | '
     if (k !== key) {
       emit();
       key = k;
-      sum = new Float64Array(RUL_INPUT_METRICS.length);
+      sum = new Float64Array(inputs.length);
       n = 0;
     }
     for (let j = 0; j < values.length; j++) sum![j]! += values[j]!;
@@ -112,7 +129,8 @@ export async function telemetryTrainingUnits(
   let to = Number.NEGATIVE_INFINITY;
   for (const run of runs) {
     const start = run.from ?? 0;
-    const series = await store.queryRange({ assetId: run.assetId, metrics: [...RUL_INPUT_METRICS, CYCLE_METRIC], from: start, to: run.failedAt + 1 });
+    const spec = opts.metrics ?? CMAPSS_METRIC_SPEC;
+    const series = await store.queryRange({ assetId: run.assetId, metrics: [...spec.settings, ...spec.sensors, CYCLE_METRIC], from: start, to: run.failedAt + 1 });
     const byTs = new Map<number, Record<string, number>>();
     for (const s of series) {
       for (const p of s.points) {

@@ -1,9 +1,9 @@
 import type { Asset } from '@hourmeter/domain';
 import { useMemo, useState } from 'react';
-import { loadHealth, loadRegistry, severityRank, type AssetHealth, type Registry } from '../data';
+import { loadHealth, loadRegistry, severityRank, type AssetHealth, type ReliabilityEstimate, type Registry } from '../data';
 import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, useAsync, useLive } from '../ui';
 
-type SortKey = 'serial' | 'model' | 'site' | 'customer' | 'status' | 'rul' | 'alerts';
+type SortKey = 'serial' | 'model' | 'site' | 'customer' | 'status' | 'rul' | 'risk' | 'alerts';
 
 interface Row {
   asset: Asset;
@@ -20,6 +20,7 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'customer', label: 'Customer' },
   { key: 'status', label: 'Device' },
   { key: 'rul', label: 'RUL' },
+  { key: 'risk', label: 'Failure probability' },
   { key: 'alerts', label: 'Open alerts' },
 ];
 
@@ -37,9 +38,27 @@ function sortValue(r: Row, key: SortKey): string | number {
       return r.health?.online ? 1 : 0;
     case 'rul':
       return r.health?.rul?.hours ?? Number.POSITIVE_INFINITY;
+    case 'risk':
+      return r.health?.risk?.failureProbability ?? -1;
     case 'alerts':
       return (r.health?.openAlerts ?? 0) * 10 + (r.health?.worstSeverity ? severityRank(r.health.worstSeverity) : 0);
   }
+}
+
+/** Probability of failing within the lead time, its failure mode and the model that says so; or why there is no number. */
+function RiskCell({ risk }: { risk: ReliabilityEstimate | undefined }) {
+  if (!risk) return <>–</>;
+  if (risk.status !== 'estimated') return <span className="small muted">{risk.status === 'no_failures' ? 'no failures recorded yet' : 'not trained yet'}</span>;
+  const p = risk.failureProbability ?? 0;
+  return (
+    <span title={`${risk.modelVersion}: RUL ${fmtHours(risk.rulHours, 0)} (${fmtHours(risk.lowerHours, 0)}–${fmtHours(risk.upperHours, 0)})`}>
+      <Badge kind={p >= 0.8 ? 'critical' : p >= 0.5 ? 'high' : p >= 0.2 ? 'medium' : 'low'}>{(p * 100).toFixed(p < 0.1 ? 1 : 0)} %</Badge>
+      <span className="small muted">
+        {' '}
+        {risk.failureMode} in {risk.leadTimeHours} h
+      </span>
+    </span>
+  );
 }
 
 function FleetTable({ rows, sort, setSort, caption }: { rows: Row[]; sort: { key: SortKey; asc: boolean }; setSort: (k: SortKey) => void; caption: string }) {
@@ -90,6 +109,9 @@ function FleetTable({ rows, sort, setSort, caption }: { rows: Row[]; sort: { key
                 ) : (
                   '–'
                 )}
+              </td>
+              <td>
+                <RiskCell risk={r.health?.risk} />
               </td>
               <td>
                 {r.health?.openAlerts ? (

@@ -19,6 +19,7 @@ export {
   RulModel,
   SerializedRulModel,
   trainRulModel,
+  knownTargetRows,
   DEFAULT_FEATURES,
   DEFAULT_TRAIN_OPTIONS,
   type RulPrediction,

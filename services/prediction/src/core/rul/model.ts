@@ -12,6 +12,14 @@ export interface TrainingUnit {
   readonly id: number | string;
   readonly rows: readonly CycleReading[];
   readonly rulAtEnd?: number;
+  /**
+   * The unit was still running after its last row (a censored life: still in
+   * service, or its component replaced before failing): its RUL there is
+   * unknown, only known to exceed 0. It is never taken as a failure: only its
+   * cycles at least `cap` before its last one have a known target (the cap),
+   * the rest are not trained on, and it is never a validation unit.
+   */
+  readonly censored?: boolean;
 }
 
 /**
@@ -84,6 +92,8 @@ export interface RulTrainOptions {
   readonly degradationIndex: boolean;
   /** Where the training data came from (e.g. `cmapss:FD001`), recorded for the registry. */
   readonly source: string;
+  /** Names of the sensor channels (metric names), for the model's metadata; default s1, s2, ... */
+  readonly sensorNames?: readonly string[] | undefined;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: RulTrainOptions = {
@@ -174,9 +184,22 @@ interface Transforms {
 
 const indexNames = (count: number) => Array.from({ length: count }, (_, i) => (i === 0 ? 'hi' : `hi${i + 1}`));
 
-function targets(unit: TrainingUnit, cap: number): Float64Array {
+/**
+ * How many of a unit's first cycles have a known target: all of a failed
+ * unit's; of a censored one, those at least `cap` cycles before its last row
+ * (its true RUL there is beyond the cap whatever happens after).
+ */
+export function knownTargetRows(unit: TrainingUnit, cap: number): number {
+  const n = unit.rows.length;
+  if (!unit.censored) return n;
+  return Math.max(0, Math.min(n, Math.floor(n - cap)));
+}
+
+/** Targets of the unit's known-target cycles (min(RUL, cap)). */
+export function targets(unit: TrainingUnit, cap: number): Float64Array {
   const n = unit.rows.length;
   const end = unit.rulAtEnd ?? 0;
+  if (unit.censored) return new Float64Array(knownTargetRows(unit, cap)).fill(cap);
   return Float64Array.from({ length: n }, (_, t) => Math.min(cap, n - 1 - t + end));
 }
 
@@ -185,15 +208,18 @@ function learnTransforms(units: readonly TrainingUnit[], features: FeatureSpec, 
   const conditions = learnConditions(rows.map((r) => r.settings));
   const normaliser = learnNormaliser(rows, conditions);
   const channels = units.map((u) => normaliseHistory(normaliser, conditions, u.rows));
-  const healthIndexes = [fitHealthIndex(channels, units.map((u) => targets(u, cap)))];
+  // Censored units contribute only their known-target cycles.
+  const known = units.map((u) => knownTargetRows(u, cap));
+  const healthIndexes = [fitHealthIndex(channels.map((ch, i) => ch.map((c) => c.subarray(0, known[i]!))), units.map((u) => targets(u, cap)))];
   if (degradationIndex) {
     // Fitted on the degrading cycles only (true RUL <= cap), against true RUL:
     // a trend-shaped index, where the first one mostly separates healthy from worn.
-    const start = units.map((u) => Math.max(0, u.rows.length - 1 + (u.rulAtEnd ?? 0) - cap));
+    const failed = units.map((u, i) => [u, i] as const).filter(([u]) => !u.censored);
+    const start = failed.map(([u]) => Math.max(0, u.rows.length - 1 + (u.rulAtEnd ?? 0) - cap));
     healthIndexes.push(
       fitHealthIndex(
-        channels.map((ch, i) => ch.map((c) => c.subarray(start[i]!))),
-        units.map((u, i) => targets(u, Infinity).subarray(start[i]!)),
+        failed.map(([, i], j) => channels[i]!.map((c) => c.subarray(start[j]!))),
+        failed.map(([u], j) => targets(u, Infinity).subarray(start[j]!)),
       ),
     );
   }
@@ -210,16 +236,18 @@ function unitFeatures(tf: Transforms, rows: readonly CycleReading[]) {
 }
 
 function stack(tf: Transforms, units: readonly TrainingUnit[], cap: number): { X: DenseMatrix; y: Float64Array } {
+  // Features use each unit's whole history; only rows with a known target are kept.
   const parts = units.map((u) => unitFeatures(tf, u.rows));
-  const rows = parts.reduce((a, m) => a + m.rows, 0);
+  const known = units.map((u) => knownTargetRows(u, cap));
+  const rows = known.reduce((a, k) => a + k, 0);
   const cols = parts[0]?.width ?? 0;
   const data = new Float64Array(rows * cols);
   const y = new Float64Array(rows);
   let r = 0;
   parts.forEach((m, i) => {
-    data.set(m.data, r * cols);
+    data.set(m.data.subarray(0, known[i]! * cols), r * cols);
     y.set(targets(units[i]!, cap), r);
-    r += m.rows;
+    r += known[i]!;
   });
   return { X: { rows, cols, data }, y };
 }
@@ -303,11 +331,13 @@ export function trainRulModel(units: readonly TrainingUnit[], partial: Partial<R
   const started = performance.now();
   const o: RulTrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...partial };
   const gbtOptions: GbtOptions = { ...DEFAULT_GBT_OPTIONS, ...o.gbt };
-  if (units.length < 5) throw new Error(`trainRulModel: need at least 5 units, got ${units.length}`);
-  const order = shuffled(units, seededRandom(o.seed));
-  const nVal = Math.max(1, Math.round(units.length * o.validationShare));
+  const failedUnits = units.filter((u) => !u.censored);
+  if (failedUnits.length < 5) throw new Error(`trainRulModel: need at least 5 units that ran to failure, got ${failedUnits.length}`);
+  // Validation holds out failed units only: a censored unit's truth is unknown.
+  const order = shuffled(failedUnits, seededRandom(o.seed));
+  const nVal = Math.max(1, Math.round(failedUnits.length * o.validationShare));
   const valUnits = order.slice(0, nVal);
-  const fitUnits = order.slice(nVal);
+  const fitUnits = [...order.slice(nVal), ...units.filter((u) => u.censored)];
 
   const tfFit = learnTransforms(fitUnits, o.features, o.cap, o.degradationIndex);
   const fitData = stack(tfFit, fitUnits, o.cap);
@@ -414,7 +444,7 @@ export function trainRulModel(units: readonly TrainingUnit[], partial: Partial<R
     }
   }
   const lengths = units.map((u) => u.rows.length);
-  const sensorNames = tf.normaliser.sensors.map((k) => `s${k + 1}`);
+  const sensorNames = tf.normaliser.sensors.map((k) => o.sensorNames?.[k] ?? `s${k + 1}`);
   const json: SerializedRulModel = {
     kind: 'hourmeter.rul.gbt',
     version: 1,
