@@ -74,6 +74,7 @@ import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
 import { contractRepository } from './repositories/contracts.js';
+import { idempotencyKeyRepository } from './repositories/idempotency-keys.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -91,6 +92,7 @@ export function repositories(db: Db) {
     billing: billingRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),
+    idempotencyKeys: idempotencyKeyRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -109,3 +111,4 @@ export {
   type CatalogTable,
   type CatalogColumn,
 } from './catalog.js';
+export { idempotencyKeyRepository, DEFAULT_IDEMPOTENCY, type IdempotencyKeyRepository, type IdempotencyClaim, type IdempotencyOptions } from './repositories/idempotency-keys.js';

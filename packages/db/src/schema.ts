@@ -531,3 +531,22 @@ export interface DeviceConnectionsTable {
 export interface Database {
   device_connections: DeviceConnectionsTable;
 }
+
+// ---------------------------------------------------------------- idempotency keys (migration 0010)
+
+export interface IdempotencyKeysTable {
+  /** Who sent it (the API key id): keys of different callers never collide. */
+  scope: string;
+  key: string;
+  /** SHA-256 of method, URL and body: the same key with another request is refused. */
+  fingerprint: string;
+  /** The first answer's status; null while it is being handled. */
+  status: Nullable<number>;
+  response: Nullable<string>;
+  created_at: number;
+  completed_at: Nullable<number>;
+}
+
+export interface Database {
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
-import { installProblemHandler, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
+import { honourIdempotencyKeys, installProblemHandler, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -91,6 +91,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (api) => {
       requireApiKey(api, deps.repos.apiKeys);
       refuseIllFormedText(api);
+      honourIdempotencyKeys(api, deps.repos.idempotencyKeys);
       // First in the scope: it learns the roles of the routes registered after it.
       if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);

@@ -28,7 +28,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   part_fits: true, warehouses: true, stock_levels: true, stock_movements: true, part_requests: true, stock_transfers: true,
   alerts: true, alert_transitions: true, rul_estimates: true, contracts: true, contract_versions: true, contract_assets: true,
   usage_records: true, usage_record_versions: true, invoice_runs: true, invoices: true, invoice_lines: true, invoice_usage: true,
-  credit_notes: true, document_counters: true, rul_models: true, partition_leases: true, partition_members: true, device_connections: true,
+  credit_notes: true, document_counters: true, rul_models: true, partition_leases: true, partition_members: true, device_connections: true, idempotency_keys: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
