@@ -1,4 +1,4 @@
-export { openDb, type Db, type DialectName, type OpenDbOptions } from './connect.js';
+export { openDb, snapshotSqlite, type Db, type DialectName, type OpenDbOptions } from './connect.js';
 export type { Database } from './schema.js';
 export type { Page, ListOptions } from './repositories/crud.js';
 export { registryRepositories, addMonths, type AssetFilters } from './repositories/registry.js';

@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '@hourmeter/metrics';
 import { createHourMeter, modelSettingsSource, type HourMeter } from '@hourmeter/metering';
 import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } from '@hourmeter/runtime';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
+import { backupRoutes } from './backup/routes.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
@@ -289,7 +290,11 @@ async function main(): Promise<void> {
       },
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
       hourMeter: hourMeter!,
-      serviceRoutes: services!.routes,
+      serviceRoutes: [
+        ...services!.routes,
+        // `npm run backup` of the embedded stores (refused with a pointer to pg_dump / influxd backup otherwise).
+        (api) => backupRoutes(api, { dataDir: config.HM_DATA_DIR, db, telemetry: telemetry!.store, config: withoutSecrets(config), version: VERSION, logger }),
+      ],
       events,
       metrics,
       metricsToken: config.HM_METRICS_TOKEN,
@@ -343,6 +348,15 @@ async function main(): Promise<void> {
       ...(telemetry ? { telemetryStore: telemetry.location } : {}),
     },
     'hourmeter listening',
+  );
+}
+
+/** The configuration as a backup keeps it: secrets left out, URLs without passwords. */
+function withoutSecrets(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => !/SECRET|TOKEN|PASSWORD|_KEY$/.test(k))
+      .map(([k, v]) => [k, typeof v === 'string' && /^[a-z]+:\/\//.test(v) ? redactUrl(v) : v]),
   );
 }
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { backupRoutes } from './backup/routes.js';
 import { createServices } from './services.js';
 
 /** Where the generated matrix lives, from the repository root. */
@@ -26,7 +27,8 @@ export async function declaredRoutes(): Promise<DeclaredRoute[]> {
     const hourMeter = createHourMeter({ samples: store, totals: repos.operatingHours, logger, settings: modelSettingsSource(repos) });
     const app = await buildApi({
       repos, logger, health: {}, version: 'docs', telemetry: store, hourMeter,
-      ingestCounters: { forDevice: () => undefined }, serviceRoutes: services.routes,
+      ingestCounters: { forDevice: () => undefined },
+      serviceRoutes: [...services.routes, (api) => backupRoutes(api, { dataDir: dir, db, telemetry: store, config: {}, version: 'docs', logger })],
       events: createEventBus({ logger }),
     });
     await app.ready();
