@@ -85,12 +85,15 @@ let readyChecks = 0;
 let readyUp = 0;
 let expectDown = false;
 let polling = true;
+/** Not-ready answers (counted ones) while the current fault ran, for its log line. */
+let notReadyNow = 0;
 const poller = (async () => {
   while (polling) {
     const ok = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
     if (!expectDown) {
       readyChecks++;
       if (ok) readyUp++;
+      else notReadyNow++;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -146,9 +149,10 @@ const started = Date.now();
 await waitFor('load flowing', () => acked.size > 100, { timeoutMs: 30_000 });
 for (const [name, inject] of faults) {
   const before = acked.size;
+  notReadyNow = 0;
   await inject();
   await sleep(2_000);
-  log(`${name}: done, ${acked.size - before} readings acknowledged meanwhile`);
+  log(`${name}: done, ${acked.size - before} readings acknowledged meanwhile, ${notReadyNow} not-ready answers`);
 }
 log('skipped (not implemented yet): --cluster, telemetry store stopped 30 s, relational database stopped 30 s, Redis stopped, spool disk full, server clock jump');
 publishing = false;
