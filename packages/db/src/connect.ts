@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '@hourmeter/runtime';
 import { migrationProvider } from './migrations/index.js';
@@ -93,4 +93,13 @@ async function migrate(kysely: Kysely<Database>, log: Logger): Promise<void> {
     else if (r.status === 'Error') log.error({ migration: r.migrationName }, 'migration failed');
   }
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * A transactionally consistent copy of a SQLite store into `file` while it
+ * stays online (`VACUUM INTO`): readers and writers of the live store go on.
+ */
+export async function snapshotSqlite(db: Db, file: string): Promise<void> {
+  if (db.dialect !== 'sqlite') throw new Error('snapshotSqlite copies SQLite stores only; use pg_dump for PostgreSQL');
+  await sql`VACUUM INTO ${file}`.execute(db.kysely);
 }

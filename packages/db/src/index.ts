@@ -1,4 +1,4 @@
-export { openDb, type Db, type DialectName, type OpenDbOptions } from './connect.js';
+export { openDb, snapshotSqlite, type Db, type DialectName, type OpenDbOptions } from './connect.js';
 export type { Database } from './schema.js';
 export type { Page, ListOptions } from './repositories/crud.js';
 export { registryRepositories, addMonths, type AssetFilters } from './repositories/registry.js';
@@ -94,6 +94,7 @@ import { contractRepository } from './repositories/contracts.js';
 import { outboxRepository } from './repositories/outbox.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { notificationRepository } from './repositories/notifications.js';
+import { idempotencyKeyRepository } from './repositories/idempotency-keys.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -118,6 +119,7 @@ export function repositories(db: Db) {
     webhooks: webhookRepository(db.kysely),
     notifications: notificationRepository(db.kysely),
     historyImport: historyImportRepository(db.kysely),
+    idempotencyKeys: idempotencyKeyRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -170,3 +172,4 @@ export {
   type PlannedMessage,
   type DisplayNames,
 } from './repositories/notifications.js';
+export { idempotencyKeyRepository, DEFAULT_IDEMPOTENCY, type IdempotencyKeyRepository, type IdempotencyClaim, type IdempotencyOptions } from './repositories/idempotency-keys.js';

@@ -749,6 +749,21 @@ export interface NotificationMessagesTable {
   sent_at: Nullable<number>;
 }
 
+// ---------------------------------------------------------------- idempotency keys (migration 0010)
+
+export interface IdempotencyKeysTable {
+  /** Who sent it (the API key id): keys of different callers never collide. */
+  scope: string;
+  key: string;
+  /** SHA-256 of method, URL and body: the same key with another request is refused. */
+  fingerprint: string;
+  /** The first answer's status; null while it is being handled. */
+  status: Nullable<number>;
+  response: Nullable<string>;
+  created_at: number;
+  completed_at: Nullable<number>;
+}
+
 export interface Database {
   reliability_models: ReliabilityModelsTable;
   notification_recipients: NotificationRecipientsTable;
@@ -757,4 +772,5 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -2,3 +2,4 @@ export { installProblemHandler, sendProblem, type Problem } from './problem.js';
 export { requireApiKey, actorOf, type KeyAuthenticator } from './auth.js';
 export { RouteRoles, recordRouteRoles, mayCall, type DeclaredRoute } from './route-roles.js';
 export { refuseIllFormedText, isWellFormedText, illFormedTextAt } from './well-formed-text.js';
+export { honourIdempotencyKeys, MONEY_AND_STOCK_WRITES, type IdempotencyStore } from './idempotency.js';

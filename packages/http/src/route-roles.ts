@@ -37,6 +37,13 @@ export class RouteRoles {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The API scope's routes with their declared roles (set by the API app). */
+    routeRoles?: RouteRoles;
+  }
+}
+
 export function recordRouteRoles(app: FastifyInstance, into = new RouteRoles()): RouteRoles {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -52,7 +52,7 @@ describe('createMetrics', () => {
     ingest.totals = { accepted: 120, duplicates: 4, rejected: { INVALID_METRIC: 2, FUTURE_TIMESTAMP: 1 }, refused: 1 };
     ingest.spool = { pendingBytes: 512, pendingReadings: 30, diskBytes: 4096, maxBytes: 1000, corruptBytes: 2048 };
     ingest.store = { batchesWritten: 3, readingsWritten: 90, failedWrites: 1, deadLetteredReadings: 0, storeFailing: true, drainerStalled: true };
-    broker = { connectedClients: 3, onlineDevices: 2, authFailures: { bad_secret: 5, unknown_device: 1 }, ingestRefusals: 0, denied: { publish: 3, subscribe: 0, oversized_packet: 1 } };
+    broker = { connectedClients: 3, onlineDevices: 2, authFailures: { bad_secret: 5, unknown_device: 1 }, ingestRefusals: 0, suppressedErrorNotices: 7, denied: { publish: 3, subscribe: 0, oversized_packet: 1 } };
     metrics.observeStoreWrite(12, 50);
     metrics.observeStoreWrite(1500, 40);
     m = await scrape();
@@ -73,6 +73,7 @@ describe('createMetrics', () => {
     expect(m.get('hourmeter_broker_online_devices')).toBe(2);
     expect(m.get('hourmeter_broker_auth_failures_total{reason="bad_secret"}')).toBe(5);
     expect(m.get('hourmeter_broker_denied_total{kind="publish"}')).toBe(3);
+    expect(m.get('hourmeter_broker_suppressed_error_notices_total')).toBe(7);
     expect(m.get('hourmeter_broker_denied_total{kind="oversized_packet"}')).toBe(1);
 
     // Scraping twice does not double cumulative counters.

@@ -39,6 +39,8 @@ export interface BrokerMetricsSnapshot {
   readonly onlineDevices: number;
   readonly authFailures: Readonly<Partial<Record<string, number>>>;
   readonly ingestRefusals: number;
+  /** Rejection notices not published because a device exceeded its notice rate (the rejections are still counted). */
+  readonly suppressedErrorNotices?: number;
   /** What device clients were refused after connecting, by kind (connections closed or SUBACK 0x80). */
   readonly denied: Readonly<Record<'publish' | 'subscribe' | 'oversized_packet', number>>;
 }
@@ -178,6 +180,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
   const connectedClients = gauge('broker_connected_clients', 'MQTT clients connected (devices and services)');
   const authFailures = counter('broker_auth_failures_total', 'Refused MQTT connects, by reason', ['reason']);
   const brokerRefusals = counter('broker_ingest_refusals_total', 'Publishes the broker could not hand to ingest (connection closed, no ack)');
+  const suppressedNotices = counter('broker_suppressed_error_notices_total', 'Rejection notices not sent on hm/v1/<device>/errors: the device exceeded 20 per second (rejections are still counted)');
   const brokerDenied = counter('broker_denied_total', 'Refused after connecting: publishes and subscribes outside the client\'s topics, oversized packets', ['kind']);
 
   // Alerts and work orders (current counts) and events (as they happen)
@@ -269,6 +272,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     connectedClients.set(s.connectedClients);
     for (const [reason, n] of Object.entries(s.authFailures)) setCounter(authFailures, n ?? 0, { reason });
     setCounter(brokerRefusals, s.ingestRefusals);
+    setCounter(suppressedNotices, s.suppressedErrorNotices ?? 0);
     for (const [kind, n] of Object.entries(s.denied)) setCounter(brokerDenied, n, { kind });
   }
 

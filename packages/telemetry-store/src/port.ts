@@ -99,6 +99,12 @@ export interface TelemetryStore {
   deleteBefore(before: number): Promise<void>;
   /** Reachability for /health. */
   ping(): Promise<boolean>;
+  /**
+   * Embedded stores only: writes a consistent copy of the whole store to
+   * `file` while it stays online (what `npm run backup` uses). Server stores
+   * leave it out: they have their own backup tools (influxd backup).
+   */
+  snapshotTo?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 

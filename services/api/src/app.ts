@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
 import type { TelemetryIngress } from '@hourmeter/messages';
-import { installProblemHandler, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
+import { honourIdempotencyKeys, installProblemHandler, recordRouteRoles, refuseIllFormedText, requireApiKey, RouteRoles } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -91,15 +91,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoute(app, deps.health, deps.version);
   if (deps.metrics) metricsRoute(app, deps.metrics, { token: deps.metricsToken });
 
+  // Every /api/v1 route with its declared roles: the live stream's rights and docs/roles.md come from it.
+  const routeRoles = new RouteRoles();
+  app.decorate('routeRoles', routeRoles);
   const ingress = deps.deviceIngress;
   // Devices authenticate with their own credentials, so this scope has no API-key check.
   if (ingress) await app.register(async (devices) => deviceTelemetryRoutes(devices, { ingress, devices: deps.repos.devices }), { prefix: API_PREFIX });
   await app.register(
     async (api) => {
+      recordRouteRoles(api, routeRoles);
       requireApiKey(api, deps.repos.apiKeys);
       refuseIllFormedText(api);
-      // First in the scope: it learns the roles of the routes registered after it.
-      if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, options: deps.liveEvents, counters: deps.liveCounters });
+      honourIdempotencyKeys(api, deps.repos.idempotencyKeys);
+      if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, routeRoles, options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);

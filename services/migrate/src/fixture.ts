@@ -162,6 +162,7 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     await k.insertInto('partition_members').values({ group_name: 'ingest', member: 'ingest-1-abcd', expires_at: T0 + H }).execute();
     // Device connection state (0009): the last connection of a device, as its broker node recorded it.
     await k.insertInto('device_connections').values({ device_id: deviceIds[0]!, online: 0, last_seen_at: T0 + H, client_address: '10.0.0.7', transport: 'tcp', connected_since: null, disconnected_at: T0 + H, broker_node: 'edge-1' }).execute();
+    await k.insertInto('idempotency_keys').values({ scope: 'key_fixture', key: 'credit-note-1', fingerprint: 'f'.repeat(64), status: 201, response: '{"id":"cn_1"}', created_at: T0 + H, completed_at: T0 + H }).execute();
 
     // Integrations (0015): an outbox event, a subscription, one delivery and its failed attempt.
     await k.insertInto('integration_outbox').values({ id: 'evt_1', type: 'workorder.created', envelope: '{"v":1,"id":"evt_1","type":"workorder.created","at":1,"data":{}}', at: T0, dispatched_at: T0 + 1, notified_at: null }).execute();

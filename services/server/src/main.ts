@@ -15,6 +15,7 @@ import { AppError, ConfigError, createLogger, loadConfig, redactUrl, Shutdown } 
 import type { TelemetryIngress } from '@hourmeter/messages';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import { deviceResolver } from './telemetry-import.js';
+import { backupRoutes } from './backup/routes.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { seedDemoHistory } from './demo-history.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
@@ -340,6 +341,8 @@ async function main(): Promise<void> {
         ...services!.routes,
         (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks }),
         (app) => notificationRoutes(app, { notifications: repos.notifications }),
+        // `npm run backup` of the embedded stores (refused with a pointer to pg_dump / influxd backup otherwise).
+        (api) => backupRoutes(api, { dataDir: config.HM_DATA_DIR, db, telemetry: telemetry!.store, config: withoutSecrets(config), version: VERSION, logger }),
       ],
       events,
       metrics,
@@ -402,6 +405,15 @@ async function main(): Promise<void> {
       ...(telemetry ? { telemetryStore: telemetry.location } : {}),
     },
     'hourmeter listening',
+  );
+}
+
+/** The configuration as a backup keeps it: secrets left out, URLs without passwords. */
+function withoutSecrets(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => !/SECRET|TOKEN|PASSWORD|_KEY$/.test(k))
+      .map(([k, v]) => [k, typeof v === 'string' && /^[a-z]+:\/\//.test(v) ? redactUrl(v) : v]),
   );
 }
 

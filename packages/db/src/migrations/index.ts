@@ -8,6 +8,7 @@ import * as m0006 from './0006-rul-models.js';
 import * as m0007 from './0007-model-prediction-settings.js';
 import * as m0008 from './0008-partition-leases.js';
 import * as m0009 from './0009-device-connections.js';
+import * as m0010 from './0010-idempotency-keys.js';
 import * as m0011 from './0011-stock-follows-use.js';
 import * as m0012 from './0012-billing-periods.js';
 import * as m0013 from './0013-receivables.js';
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-model-prediction-settings': m0007,
   '0008-partition-leases': m0008,
   '0009-device-connections': m0009,
+  '0010-idempotency-keys': m0010,
   '0011-stock-follows-use': m0011,
   '0012-billing-periods': m0012,
   '0013-receivables': m0013,

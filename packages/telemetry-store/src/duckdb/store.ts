@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { StoreLogger } from '../logger.js';
@@ -96,7 +97,7 @@ export async function createDuckDbTelemetryStore(opts: DuckDbTelemetryStoreOptio
     const metricIds = columns.map(([name]) => Number(name.slice(2)));
     const staged = await scalarNumber(conn, 'SELECT count(*) FROM staging');
     const probe = await instance.connect();
-    return new DuckDbTelemetryStore(instance, conn, probe, dict, metricIds, staged, opts.mergeThreshold ?? 200_000, opts.logger);
+    return new DuckDbTelemetryStore(path, instance, conn, probe, dict, metricIds, staged, opts.mergeThreshold ?? 200_000, opts.logger);
   } catch (err) {
     instance.closeSync();
     throw err;
@@ -110,6 +111,7 @@ class DuckDbTelemetryStore implements TelemetryStore {
   private commitScheduled = false;
 
   constructor(
+    private readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
     /** A connection of its own for `ping`, so health probes never queue behind writes and merges. */
@@ -274,6 +276,21 @@ class DuckDbTelemetryStore implements TelemetryStore {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Merges and checkpoints, then copies the file, all inside the queue: no
+   * write lands between the checkpoint and the copy, so the copy is the
+   * store as of that moment, with an empty WAL. Writes wait meanwhile (the
+   * ingest spool absorbs them).
+   */
+  snapshotTo(file: string): Promise<void> {
+    return this.queue.run(async () => {
+      this.assertOpen();
+      await this.merge();
+      await this.conn.run('CHECKPOINT');
+      await copyFile(this.path, file);
+    });
   }
 
   close(): Promise<void> {

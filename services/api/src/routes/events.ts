@@ -1,5 +1,5 @@
 import type { Role } from '@hourmeter/domain';
-import { recordRouteRoles, sendProblem, type KeyAuthenticator } from '@hourmeter/http';
+import { recordRouteRoles, sendProblem, type KeyAuthenticator, type RouteRoles } from '@hourmeter/http';
 import { EVENT_TYPES, isEventType, type AnyEnvelope, type EventSubscriber, type EventType } from '@hourmeter/events';
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
@@ -74,8 +74,8 @@ export function sseFrame(e: AnyEnvelope): string {
  * streams are limited per key and per role (429). Each event is
  * `event: <type>` + `data: <envelope JSON>`; a comment heartbeat keeps idle
  * connections alive. No replay: a client that reconnects reloads state over
- * the REST API. Register it first in its scope: it records the routes
- * registered after it to learn their roles.
+ * the REST API. Without `routeRoles`, register it first in its scope: it then
+ * records the routes registered after it to learn their roles.
  */
 export function eventRoutes(
   parent: FastifyInstance,
@@ -83,6 +83,8 @@ export function eventRoutes(
     events: EventSubscriber;
     /** Re-checks the keys of open streams (the API key repository). */
     keys: KeyAuthenticator;
+    /** The scope's routes with their roles; recorded from here on when not given. */
+    routeRoles?: RouteRoles | undefined;
     options?: LiveEventsOptions | undefined;
     /** Kept current for metrics made before the API (`createMetrics({ live: () => counters })`). */
     counters?: { clients: number; dropped: number } | undefined;
@@ -96,7 +98,7 @@ export function eventRoutes(
   const maxPerKey = deps.options?.maxPerKey ?? 4;
   const maxPerRole = deps.options?.maxPerRole ?? 200;
   const keyRecheckMs = deps.options?.keyRecheckMs ?? 2000;
-  const routeRoles = recordRouteRoles(parent);
+  const routeRoles = deps.routeRoles ?? recordRouteRoles(parent);
   /** Open streams, with the key that opened each (re-checked) and who it belongs to. */
   const clients = new Map<ServerResponse, { key: string; keyId: string; role: Role }>();
   let dropped = 0;
