@@ -13,6 +13,8 @@ import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, Ingest
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
 import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
+import { csvLists } from './routes/csv-lists.js';
+import { exportRoutes } from './routes/exports.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -95,11 +97,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       requireApiKey(api, deps.repos.apiKeys);
+      csvLists(api);
       if (deps.events) eventRoutes(api, { events: deps.events, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);
       telemetryRoutes(api, deps);
+      exportRoutes(api, deps);
       operatingHoursRoutes(api, deps);
       for (const register of deps.serviceRoutes ?? []) register(api);
     },
