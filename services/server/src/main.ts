@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerConsole } from '@hourmeter/console';
 import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
+import { bridgeRoutes, createBridge, loadBridgeConfig, type Bridge } from '@hourmeter/bridge';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
 
   let ingest: Ingest | undefined;
   let ingress: TelemetryIngress | undefined;
+  let bridge: Bridge | undefined;
   let mqtt: Broker | undefined;
   if (plan.broker) {
     const meter = hourMeter;
@@ -233,6 +235,12 @@ async function main(): Promise<void> {
       cluster: config.HM_REDIS_URL ? { redisUrl: config.HM_REDIS_URL, nodeId } : undefined,
     });
     late.broker = mqtt;
+    if (config.HM_BRIDGE_CONFIG) {
+      // Readings from an existing broker go through the same ingest; closed before ingest (registered after it).
+      const b = createBridge({ config: loadBridgeConfig(config.HM_BRIDGE_CONFIG), ingress: withEvents, devices: repos.devices, logger });
+      bridge = b;
+      shutdown.register('bridge', () => b.close());
+    }
     mqtt.connections.onChange(deviceConnectionEvents(events));
     // Registered before the broker, so it closes after it and records the disconnects of the shutdown.
     const recorder = await startConnectionStateRecorder({ connections: mqtt.connections, store: repos.deviceConnections, node: nodeId, logger });
@@ -280,6 +288,7 @@ async function main(): Promise<void> {
         }
       : {}),
     ...(link ? { serviceLink: async () => link.connected() } : {}),
+    ...(bridge ? { bridge: async () => bridge!.connected() } : {}),
     ...(partitionWorker ? { partitions: async () => partitionWorker.connected() } : {}),
   };
 
@@ -325,6 +334,7 @@ async function main(): Promise<void> {
         ...services!.routes,
         (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks }),
         (app) => notificationRoutes(app, { notifications: repos.notifications }),
+        (app) => bridgeRoutes(app, bridge),
       ],
       events,
       metrics,
