@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
+import { existsSync } from 'node:fs';
 import { openDb, repositories, type Repositories } from '@hourmeter/db';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createDuckDbTelemetryStore, type TelemetryStore } from '@hourmeter/telemetry-store';
@@ -10,39 +8,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type Bridge } from './bridge.js';
 import { BridgeConfig } from './config.js';
+import { Mosquitto, MOSQUITTO } from './testing/mosquitto.js';
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
 const logger = pino({ level: process.env.BRIDGE_TEST_LOG ?? 'silent' });
-
-/** Debian's mosquitto in the foreground, persistent (its queue for our session survives a restart), lossless limits. */
-class Mosquitto {
-  private child: ChildProcess | undefined;
-  constructor(
-    readonly dir: string,
-    readonly port: number,
-  ) {
-    writeFileSync(
-      `${dir}/mosquitto.conf`,
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'max_queued_messages 0', 'max_inflight_messages 0', 'user root', 'log_dest none'].join('\n') + '\n',
-    );
-  }
-  async start(): Promise<void> {
-    this.child = spawn(MOSQUITTO, ['-c', `${this.dir}/mosquitto.conf`], { stdio: 'ignore' });
-    await waitFor('mosquitto listening', () => new Promise<boolean>((resolve) => {
-      const s = tcpConnect(this.port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    }));
-  }
-  /** SIGTERM: mosquitto writes its persistence file and exits. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  }
-}
 
 describe.skipIf(!existsSync(MOSQUITTO))('bridge to an external broker (Debian mosquitto)', () => {
   const dir = tempDir('hm-bridge-');

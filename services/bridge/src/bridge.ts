@@ -3,6 +3,7 @@ import { telemetryTopic, type TelemetryIngress } from '@hourmeter/messages';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { BridgeConfig, BridgeMapping } from './config.js';
+import { SparkplugHost } from './sparkplug.js';
 import { matchTopic } from './topic-match.js';
 
 /** What the bridge needs from the device registry (the device repository fits). */
@@ -25,6 +26,13 @@ export interface BridgeCounters {
   unmappablePayload: number;
   /** Messages not acknowledged because ingest refused them (spool full): the broker sends them again. */
   refused: number;
+  /** Sparkplug B: payloads that are not valid protobuf, metrics with an alias no birth defined, seq gaps, rebirths asked, deaths. */
+  sparkplugMalformed: number;
+  sparkplugUnknownAliases: number;
+  sparkplugSeqGaps: number;
+  sparkplugRebirthRequests: number;
+  sparkplugUnsupportedMetrics: number;
+  offline: string[];
 }
 
 export interface Bridge {
@@ -61,7 +69,24 @@ export function createBridge(deps: BridgeDeps): Bridge {
   const log = deps.logger.child({ svc: 'bridge' });
   const now = deps.now ?? Date.now;
   const cfg = deps.config;
-  const counters: BridgeCounters = { messages: 0, accepted: 0, duplicates: 0, rejected: 0, unmatchedTopic: 0, unmatchedDevice: 0, unmappablePayload: 0, refused: 0 };
+  const counters: Omit<BridgeCounters, 'offline'> = {
+    messages: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    unmatchedTopic: 0,
+    unmatchedDevice: 0,
+    unmappablePayload: 0,
+    refused: 0,
+    sparkplugMalformed: 0,
+    sparkplugUnknownAliases: 0,
+    sparkplugSeqGaps: 0,
+    sparkplugRebirthRequests: 0,
+    sparkplugUnsupportedMetrics: 0,
+  };
+  const sparkplug = new SparkplugHost(now);
+  /** Sparkplug nodes and devices whose death certificate came last. */
+  const offline = new Set<string>();
   const perMapping = cfg.mappings.map((m) => ({ topic: m.topic, messages: 0, unmatchedDevice: 0 }));
   const deviceCache = new Map<string, { at: number; device: { id: string; assetId: string } | undefined }>();
 
@@ -76,16 +101,17 @@ export function createBridge(deps: BridgeDeps): Bridge {
   }
 
   function deviceName(m: BridgeMapping, levels: string[], doc: () => unknown): string | undefined {
-    const level = /^\{(\d)\}$/.exec(m.device);
+    const where = m.device ?? '{1}';
+    const level = /^\{(\d)\}$/.exec(where);
     if (level) return levels[Number(level[1]) - 1];
     let v: unknown = doc();
-    for (const k of m.device.slice('payload.'.length).split('.')) v = (v as Record<string, unknown> | null)?.[k];
+    for (const k of where.slice('payload.'.length).split('.')) v = (v as Record<string, unknown> | null)?.[k];
     return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
   }
 
   /** The payload in Hourmeter's contract: as is, or built from the mapped fields. */
   function toContract(m: BridgeMapping, payload: Buffer, doc: () => unknown): Buffer {
-    if (m.payload.format === 'hourmeter') return payload;
+    if (m.payload.format !== 'fields') return payload;
     const mapping = m.payload;
     const rows = ([] as unknown[]).concat(doc());
     const readings = rows.map((row) => {
@@ -99,6 +125,44 @@ export function createBridge(deps: BridgeDeps): Bridge {
     return Buffer.from(JSON.stringify(readings.length === 1 ? readings[0] : readings));
   }
 
+  async function store(target: { id: string; assetId: string }, body: Buffer): Promise<void> {
+    const outcome = await deps.ingress.accept({ deviceId: target.id, assetId: target.assetId, topic: telemetryTopic(target.id), payload: body, qos: 1, receivedAt: now() });
+    if (outcome.status === 'refused') {
+      counters.refused++;
+      throw new Error(`ingest refused: ${outcome.code}`);
+    }
+    counters.accepted += outcome.accepted;
+    counters.duplicates += outcome.duplicates;
+    counters.rejected += outcome.rejections.length;
+  }
+
+  /** A Sparkplug B message: state, rebirth requests, deaths; the readings of each mapped node or device to ingest. */
+  async function handleSparkplug(m: BridgeMapping, index: number, packet: IPublishPacket, payload: Buffer): Promise<void> {
+    const r = sparkplug.handle(packet.topic, payload);
+    if (r.malformed) counters.sparkplugMalformed++;
+    counters.sparkplugUnknownAliases += r.unknownAliases;
+    counters.sparkplugUnsupportedMetrics += r.unsupportedMetrics;
+    if (r.seqGap) counters.sparkplugSeqGaps++;
+    for (const key of r.offline) offline.add(key);
+    if (r.rebirth) {
+      counters.sparkplugRebirthRequests++;
+      client.publish(r.rebirth.topic, r.rebirth.payload, { qos: 0 }, (err) => {
+        if (err) log.warn({ err, topic: r.rebirth!.topic }, 'rebirth request not sent');
+      });
+    }
+    for (const d of r.deliveries) {
+      offline.delete(d.key);
+      const id = m.deviceIds ? m.deviceIds[d.key] : d.key;
+      const target = id === undefined ? undefined : await device(id);
+      if (!target) {
+        counters.unmatchedDevice++;
+        perMapping[index]!.unmatchedDevice++;
+        continue;
+      }
+      await store(target, Buffer.from(JSON.stringify(d.readings)));
+    }
+  }
+
   /** Resolves when the message may be acknowledged; rejects when it must not be. */
   async function handle(packet: IPublishPacket): Promise<void> {
     counters.messages++;
@@ -110,6 +174,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     const m = cfg.mappings[index]!;
     perMapping[index]!.messages++;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (m.payload.format === 'sparkplug') return handleSparkplug(m, index, packet, payload);
     let parsed: { doc: unknown } | undefined;
     const doc = () => {
       if (!parsed) {
@@ -140,14 +205,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
       log.debug({ topic: packet.topic, why: err.message }, 'bridged message not mappable');
       return;
     }
-    const outcome = await deps.ingress.accept({ deviceId: target.id, assetId: target.assetId, topic: telemetryTopic(target.id), payload: body, qos: 1, receivedAt: now() });
-    if (outcome.status === 'refused') {
-      counters.refused++;
-      throw new Error(`ingest refused: ${outcome.code}`);
-    }
-    counters.accepted += outcome.accepted;
-    counters.duplicates += outcome.duplicates;
-    counters.rejected += outcome.rejections.length;
+    await store(target, body);
   }
 
   const tls = {
@@ -197,7 +255,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
   return {
     started: () => ready,
     connected: () => client.connected,
-    stats: () => ({ ...counters, byMapping: perMapping.map((p) => ({ ...p })) }),
+    stats: () => ({ ...counters, offline: [...offline].sort(), byMapping: perMapping.map((p) => ({ ...p })) }),
     async close() {
       await subscribed?.catch(() => {});
       await client.endAsync();

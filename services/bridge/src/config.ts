@@ -12,6 +12,12 @@ const PayloadMapping = z.discriminatedUnion('format', [
     seq: z.string().min(1).optional(),
     metrics: z.record(z.string(), z.string().min(1)).refine((m) => Object.keys(m).length > 0, 'at least one metric'),
   }),
+  /**
+   * Sparkplug B (`spBv1.0/<group>/<type>/<edge node>[/<device>]`): births,
+   * data, deaths, aliases, seq/bdSeq, rebirth requests. `deviceIds` maps
+   * `<group>/<edge node>` and `<group>/<edge node>/<device>` to devices.
+   */
+  z.object({ format: z.literal('sparkplug') }),
 ]);
 
 export const BridgeMapping = z.object({
@@ -21,11 +27,15 @@ export const BridgeMapping = z.object({
    * Where the device is named: `{1}` (the first `+` level of the topic, `{2}`
    * the second...) or `payload.<field>`.
    */
-  device: z.string().regex(/^(\{[1-9]\}|payload\.[A-Za-z0-9_.-]+)$/, 'must be {n} (a + level of the topic) or payload.<field>'),
+  device: z
+    .string()
+    .regex(/^(\{[1-9]\}|payload\.[A-Za-z0-9_.-]+)$/, 'must be {n} (a + level of the topic) or payload.<field>')
+    .optional()
+    .describe('not used by sparkplug mappings (the topic names the node and device)'),
   /** External device names -> Hourmeter device ids; without it the name must be the device id (`dev_...`). */
   deviceIds: z.record(z.string(), z.string()).optional(),
   payload: PayloadMapping.default({ format: 'hourmeter' }),
-});
+}).refine((m) => m.payload.format === 'sparkplug' || m.device !== undefined, { message: 'device is required unless the payload format is sparkplug', path: ['device'] });
 export type BridgeMapping = z.infer<typeof BridgeMapping>;
 
 export const BridgeConfig = z.object({
