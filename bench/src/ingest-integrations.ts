@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { deviceTelemetryRoutes } from '@hourmeter/api';
-import { createBridge, BridgeConfig } from '@hourmeter/bridge';
+import { createBridge, BridgeConfig, encodeSparkplug } from '@hourmeter/bridge';
 import { inMemoryDevices } from '@hourmeter/broker';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createLogger } from '@hourmeter/runtime';
@@ -84,7 +84,7 @@ export async function httpIngest(devices: readonly BenchDevice[], requests: numb
  * bridge (PUBACK after the spool) into ingest; readings/s until the last is
  * stored. Undefined when mosquitto is not installed.
  */
-export async function bridgeIngest(devices: readonly BenchDevice[], messages: number): Promise<{ rate: number; stored: number } | undefined> {
+export async function bridgeIngest(devices: readonly BenchDevice[], messages: number, format: 'hourmeter' | 'sparkplug' = 'hourmeter'): Promise<{ rate: number; stored: number } | undefined> {
   const bin = '/usr/sbin/mosquitto';
   if (!existsSync(bin)) return undefined;
   const node = await ingestNode();
@@ -99,7 +99,13 @@ export async function bridgeIngest(devices: readonly BenchDevice[], messages: nu
       const s = tcpConnect(port, '127.0.0.1', () => (s.end(), resolve(true)));
       s.on('error', () => resolve(false));
     }));
-    const config = BridgeConfig.parse({ url: `mqtt://127.0.0.1:${port}`, clientId: 'bench-bridge', mappings: [{ topic: 'plant/+/telemetry', device: '{1}' }] });
+    // Sparkplug: one edge node with a device per bench device, DDATA by alias after the births.
+    const sparkplugIds = Object.fromEntries(devices.map((d, i) => [`bench/gw/d${i}`, d.id]));
+    const config = BridgeConfig.parse({
+      url: `mqtt://127.0.0.1:${port}`,
+      clientId: 'bench-bridge',
+      mappings: [format === 'sparkplug' ? { topic: 'spBv1.0/bench/#', payload: { format: 'sparkplug' }, deviceIds: sparkplugIds } : { topic: 'plant/+/telemetry', device: '{1}' }],
+    });
     const byId = new Map(devices.map((d) => [d.id, { ...d, status: 'active' as const }]));
     const logger = createLogger({ level: 'warn' });
     // First connection creates the persistent session, then the bridge goes away while the plant publishes.
@@ -107,15 +113,29 @@ export async function bridgeIngest(devices: readonly BenchDevice[], messages: nu
     await first.started();
     await first.close();
     const plant = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'bench-plant' });
+    const names = Object.keys(reading(0).metrics);
+    const message = (i: number): [string, Buffer] => {
+      if (format === 'hourmeter') return [`plant/${devices[i % devices.length]!.id}/telemetry`, Buffer.from(JSON.stringify(reading(i)))];
+      const r = reading(i);
+      const metrics = names.map((n, a) => ({ alias: a + 1, type: typeof r.metrics[n as keyof typeof r.metrics] === 'boolean' ? 'Boolean' : 'Double', value: r.metrics[n as keyof typeof r.metrics] }));
+      return [`spBv1.0/bench/DDATA/gw/d${i % devices.length}`, encodeSparkplug({ timestamp: r.ts, seq: (i + devices.length + 1) % 256, metrics } as Parameters<typeof encodeSparkplug>[0])];
+    };
+    if (format === 'sparkplug') {
+      const birthMetrics = names.map((n, a) => ({ name: n, alias: a + 1, type: n === 'running' ? 'Boolean' : 'Double', value: n === 'running' ? true : 0 }));
+      await plant.publishAsync('spBv1.0/bench/NBIRTH/gw', encodeSparkplug({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }] }), { qos: 1 });
+      for (let d = 0; d < devices.length; d++) {
+        await plant.publishAsync(`spBv1.0/bench/DBIRTH/gw/d${d}`, encodeSparkplug({ timestamp: Date.now() - 1, seq: (d + 1) % 256, metrics: birthMetrics } as Parameters<typeof encodeSparkplug>[0]), { qos: 1 });
+      }
+    }
     for (let i = 0; i < messages; i += 500) {
-      await Promise.all(
-        Array.from({ length: Math.min(500, messages - i) }, (_, k) => plant.publishAsync(`plant/${devices[(i + k) % devices.length]!.id}/telemetry`, JSON.stringify(reading(i + k)), { qos: 1 })),
-      );
+      await Promise.all(Array.from({ length: Math.min(500, messages - i) }, (_, k) => plant.publishAsync(...message(i + k), { qos: 1 })));
     }
     await plant.endAsync();
     const start = Date.now();
     const bridge = createBridge({ config, ingress: node.ingest, devices: inMemoryDevices(byId.values()), logger });
-    await waitFor('the queue drained into the store', () => node.ingest.health().store.readingsWritten >= messages, { timeoutMs: 600_000, intervalMs: 20 });
+    // Sparkplug births carry a reading each too.
+    const expected = messages + (format === 'sparkplug' ? devices.length : 0);
+    await waitFor('the queue drained into the store', () => node.ingest.health().store.readingsWritten >= expected, { timeoutMs: 600_000, intervalMs: 20 });
     const elapsed = (Date.now() - start) / 1000;
     const stored = node.ingest.health().store.readingsWritten;
     await bridge.close();
