@@ -6,7 +6,9 @@
  *   1. the reference: plain aedes with one wildcard subscriber, no ingest;
  *   2. Hourmeter: the real broker (device auth, topic ACLs, validation),
  *      ingest (durable spool, batching) and the embedded DuckDB store, at max rate;
- *   3. Hourmeter again at half that rate, for latency.
+ *   3. Hourmeter again at half that rate, for latency;
+ *   4. HTTP ingest (POST /api/v1/telemetry), 5. the bridge from Debian's
+ *      mosquitto and 6. Sparkplug B through it, into the same ingest and store.
  * Prints readings/s stored, p50/p99 publish-to-stored latency, RSS, bytes on
  * disk per stored value, and ends with the ratio line scripts read. Both
  * rates run from the first publish (every device connected) to the moment
@@ -26,6 +28,7 @@ import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } f
 import { tempDir } from '@hourmeter/testkit';
 import type * as AedesModule from 'aedes';
 import mqtt from 'mqtt';
+import { bridgeIngest, httpIngest } from './ingest-integrations.js';
 import { LatencyRecorder } from './latency.js';
 import { parseLoadArgs } from './load/args.js';
 
@@ -209,6 +212,17 @@ export async function run(args: string[]): Promise<void> {
   console.log(`3/3 hourmeter at half the max rate (${half} readings/s) for latency`);
   const paced = await hourmeter(devices, devicesFile, { rate: half, seconds, window });
   console.log(`  ${Math.round(paced.rate)} readings/s stored, p50 ${paced.latency.p(50)} ms, p99 ${paced.latency.p(99)} ms, peak RSS ${paced.rssMb.toFixed(0)} MB`);
+
+  // Other ways in, through the same ingest (spool, DuckDB), measured in the same run.
+  console.log('4/6 HTTP ingest: POST /api/v1/telemetry, one reading per request, 32 concurrent');
+  const http = await httpIngest(devices, Math.max(2000, Math.round(max.rate * 3)));
+  console.log(`  http: ${Math.round(http.rate)} readings/s stored (${http.stored} readings; MQTT above: ${Math.round(max.rate)})`);
+  console.log('5/6 bridge: a queue in Debian mosquitto drained through the bridge (persistent session, PUBACK after the spool)');
+  const bridged = await bridgeIngest(devices, 3000);
+  console.log(bridged ? `  bridge: ${Math.round(bridged.rate)} readings/s stored (${bridged.stored} readings)` : '  bridge: skipped (install the Debian package `mosquitto`)');
+  console.log('6/6 sparkplug: DDATA by alias (8 metrics) queued in mosquitto, drained through the bridge');
+  const sparkplug = await bridgeIngest(devices, 3000, 'sparkplug');
+  console.log(sparkplug ? `  sparkplug: ${Math.round(sparkplug.rate)} readings/s stored (${sparkplug.stored} readings)` : '  sparkplug: skipped (install the Debian package `mosquitto`)');
 
   work.cleanup();
   const ratio = max.rate / ref.rate;

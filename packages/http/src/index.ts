@@ -3,3 +3,4 @@ export { requireApiKey, actorOf, type KeyAuthenticator } from './auth.js';
 export { RouteRoles, recordRouteRoles, mayCall, type DeclaredRoute } from './route-roles.js';
 export { refuseIllFormedText, isWellFormedText, illFormedTextAt } from './well-formed-text.js';
 export { honourIdempotencyKeys, MONEY_AND_STOCK_WRITES, type IdempotencyStore } from './idempotency.js';
+export { csvCell, csvRow, toCsv, wantsCsv } from './csv.js';

@@ -56,6 +56,8 @@ export const ConfigSchema = z.object({
   HM_BILLING_GRACE_HOURS: z.coerce.number().int().nonnegative().max(24 * 90).default(72),
   /** Longest wait for a webhook receiver's answer before the attempt counts as failed. */
   HM_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** JSON file configuring the bridge to an external MQTT broker (docs/integrations-bridge.md); unset = no bridge. */
+  HM_BRIDGE_CONFIG: z.string().min(1).optional(),
   /** SMTP server for e-mail notifications (`smtp://user:pass@host:587`, `smtps://host:465`); unset = no mail is sent. */
   HM_SMTP_URL: z
     .string()

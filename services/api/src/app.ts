@@ -13,6 +13,8 @@ import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, Ingest
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
 import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
+import { csvLists } from './routes/csv-lists.js';
+import { exportRoutes } from './routes/exports.js';
 import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -103,11 +105,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       requireApiKey(api, deps.repos.apiKeys);
       refuseIllFormedText(api);
       honourIdempotencyKeys(api, deps.repos.idempotencyKeys);
+      csvLists(api);
       if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, routeRoles, options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);
       telemetryRoutes(api, deps);
+      exportRoutes(api, deps);
       operatingHoursRoutes(api, deps);
       for (const register of deps.serviceRoutes ?? []) register(api);
     },

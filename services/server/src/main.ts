@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerConsole } from '@hourmeter/console';
 import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
+import { bridgeRoutes, createBridge, loadBridgeConfig, type Bridge } from '@hourmeter/bridge';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
 
   let ingest: Ingest | undefined;
   let ingress: TelemetryIngress | undefined;
+  let bridge: Bridge | undefined;
   let mqtt: Broker | undefined;
   if (plan.broker) {
     const meter = hourMeter;
@@ -249,6 +251,12 @@ async function main(): Promise<void> {
       cluster: config.HM_REDIS_URL ? { redisUrl: config.HM_REDIS_URL, nodeId } : undefined,
     });
     late.broker = mqtt;
+    if (config.HM_BRIDGE_CONFIG) {
+      // Readings from an existing broker go through the same ingest; closed before ingest (registered after it).
+      const b = createBridge({ config: loadBridgeConfig(config.HM_BRIDGE_CONFIG), ingress: withEvents, devices: repos.devices, logger });
+      bridge = b;
+      shutdown.register('bridge', () => b.close());
+    }
     mqtt.connections.onChange(deviceConnectionEvents(events));
     // Registered before the broker, so it closes after it and records the disconnects of the shutdown.
     const recorder = await startConnectionStateRecorder({ connections: mqtt.connections, store: repos.deviceConnections, node: nodeId, logger });
@@ -296,6 +304,7 @@ async function main(): Promise<void> {
         }
       : {}),
     ...(link ? { serviceLink: async () => link.connected() } : {}),
+    ...(bridge ? { bridge: async () => bridge!.connected() } : {}),
     ...(partitionWorker ? { partitions: async () => partitionWorker.connected() } : {}),
   };
 
@@ -343,6 +352,7 @@ async function main(): Promise<void> {
         (app) => notificationRoutes(app, { notifications: repos.notifications }),
         // `npm run backup` of the embedded stores (refused with a pointer to pg_dump / influxd backup otherwise).
         (api) => backupRoutes(api, { dataDir: config.HM_DATA_DIR, db, telemetry: telemetry!.store, config: withoutSecrets(config), version: VERSION, logger }),
+        (app) => bridgeRoutes(app, bridge),
       ],
       events,
       metrics,

@@ -101,7 +101,11 @@ describe.each(dbTargets())('webhooks ($name)', (target) => {
     const order2 = await newOrder(assetId, 'second');
     receiver.mode = 'ok';
     dispatcher();
-    await waitFor('both orders delivered', () => eventsReceived('workorder.created').length >= 2);
+    // The receiver answers before the dispatcher records the attempt: wait for the log, not the receiver.
+    await waitFor('both deliveries recorded as succeeded', async () => {
+      const items = (await fx.repos.webhooks.listDeliveries(subscription.id)).items;
+      return items.length === 2 && items.every((d) => d.status === 'succeeded');
+    });
 
     const delivered = eventsReceived('workorder.created');
     expect(new Set(delivered.map((e) => (e.data.workOrder as { id: string }).id))).toEqual(new Set([order1.id, order2.id]));
@@ -114,7 +118,8 @@ describe.each(dbTargets())('webhooks ($name)', (target) => {
     expect(log.items.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
     const firstDelivery = await fx.repos.webhooks.getDelivery(log.items.find((d) => d.eventId === delivered.find((e) => e.data.workOrder?.description === 'first')!.id)!.id);
     const codes = firstDelivery.attemptLog.map((a) => a.statusCode ?? 'timeout');
-    expect(codes.slice(0, 2)).toEqual([500, 500]);
+    // At least the two failures seen above (on a loaded machine a 500 can also arrive after the timeout).
+    expect(codes.filter((c) => c === 500).length).toBeGreaterThanOrEqual(2);
     expect(codes).toContain('timeout');
     expect(codes.at(-1)).toBe(200);
     // Backoff: each wait at least 80 % of the doubled base (40, 80, 150 capped).
@@ -165,7 +170,7 @@ describe.each(dbTargets())('webhooks ($name)', (target) => {
     const { subscription } = await fx.repos.webhooks.createSubscription({ url: receiver.url, eventTypes: ['workorder.created'], allowPrivateNetwork: true });
     const d = dispatcher();
     await newOrder(assetId, 'again');
-    await waitFor('delivered once', () => eventsReceived('workorder.created').length === 1);
+    await waitFor('delivered once', async () => (await fx.repos.webhooks.listDeliveries(subscription.id)).items[0]?.status === 'succeeded');
     const [delivery] = (await fx.repos.webhooks.listDeliveries(subscription.id)).items;
     const again = await d.redeliver(delivery!.id);
     expect(again.attemptLog.map((a) => [a.statusCode, a.manual])).toEqual([

@@ -2,6 +2,7 @@ import { sendProblem } from '@hourmeter/http';
 import { telemetryTopic, type ReadingRejection, type TelemetryIngress } from '@hourmeter/messages';
 import { secretMatches } from '@hourmeter/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 /** What HTTP ingest needs to authenticate a device (the device repository fits). */
@@ -86,6 +87,9 @@ async function authenticateDevice(deps: DeviceTelemetryDeps, request: FastifyReq
  */
 export async function deviceTelemetryRoutes(app: FastifyInstance, deps: DeviceTelemetryDeps): Promise<void> {
   const now = deps.now ?? Date.now;
+  // Self-contained: the same zod compilers whichever app mounts it (API, ops app, bench).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: DEVICE_TELEMETRY_BODY_LIMIT }, (_req, body, done) => done(null, body));
 

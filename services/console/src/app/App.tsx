@@ -6,6 +6,7 @@ import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
 import { FleetView } from './views/Fleet';
+import { IntegrationsView } from './views/Integrations';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
@@ -26,6 +27,7 @@ const NAV: readonly NavItem[] = [
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
+  { to: '/integrations', label: 'Integrations', roles: [] },
 ];
 
 const HOME: Record<Role, string> = { admin: '/', engineer: '/alerts', planner: '/work-orders', 'account-manager': '/contracts' };
@@ -97,6 +99,8 @@ function Routes({ role }: { role: Role }) {
       return <ContractsView selectedId={id} role={role} />;
     case 'reports':
       return <ReportsView role={role} />;
+    case 'integrations':
+      return <IntegrationsView selectedId={id} />;
     default:
       return (
         <section>
