@@ -191,6 +191,8 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     await k.insertInto('document_counters').values([{ series: 'INV', year: 2026, last_value: 1 }, { series: 'CN', year: 2026, last_value: 1 }]).execute();
     await k.updateTable('invoices').set({ status: 'issued', number: '2026-000001', issued_at: now, updated_at: now }).where('id', '=', 'inv_1').execute();
     await k.insertInto('credit_notes').values({ id: 'cn_1', invoice_id: 'inv_1', number: 'CN-2026-000001', reason: 'availability credit', amount_minor: 1_700, currency: 'EUR', issued_at: now + H }).execute();
+    // Owner history (0012): the last asset's first owner, as recorded when it changes owner.
+    await k.insertInto('asset_owners').values({ asset_id: assetIds.at(-1)!, from_day: '2025-09-01', customer_id: customer.id, site_id: site.id, recorded_at: now }).execute();
   } finally {
     await db.close();
   }
