@@ -599,18 +599,6 @@ export function billingRepository(db: Kysely<Database>) {
       return out;
     },
 
-    /** Periods of a contract's issued invoices, oldest first. */
-    async issuedPeriods(contractId: string): Promise<{ start: string; end: string }[]> {
-      const rows = await db
-        .selectFrom('invoices')
-        .select(['period_start', 'period_end'])
-        .where('contract_id', '=', contractId)
-        .where('status', '=', 'issued')
-        .orderBy('period_start')
-        .execute();
-      return rows.map((r) => ({ start: r.period_start, end: r.period_end }));
-    },
-
     getInvoice,
     findInvoice: (id: string) => loadInvoice(db, id),
 
