@@ -358,6 +358,37 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     await expectAppError(svc.amend(t1.id, { effectiveFrom: '2026-03-01', reason: 'new rates' }), 'VALIDATION_FAILED');
   });
 
+  it("follows the contract's clock: a Tokyo March is March in Tokyo, a Berlin March has 743 hours", async () => {
+    const zoned = async (timezone: string) => {
+      const site = (await repos.sites.create({ customerId, name: `Plant ${timezone}`, timezone })).id;
+      return (await repos.assets.create({ serialNumber: `SN-${++serial}`, assetModelId: modelId, siteId: site, commissionedOn: '2024-01-01', status: 'active' })).id;
+    };
+    const tokyo = await zoned('Asia/Tokyo');
+    const utc = await asset();
+    const berlin = await zoned('Europe/Berlin');
+    const ct = await svc.createContract(pbh([tokyo]));
+    const cu = await svc.createContract(pbh([utc]));
+    const cb = await svc.createContract(pbh([berlin]));
+    for (const [a, wo] of [[tokyo, 'wo_TZ1'], [utc, 'wo_TZ2']] as const) {
+      // 1 March 01:00-05:00 in Tokyo (28 Feb UTC) and 1 April 01:00-05:00 in Tokyo (31 March UTC).
+      facts.addDowntime({ workOrderId: `${wo}a`, assetId: a, from: Date.UTC(2026, 1, 28, 16), to: Date.UTC(2026, 1, 28, 20), cause: 'design', planned: false });
+      facts.addDowntime({ workOrderId: `${wo}b`, assetId: a, from: Date.UTC(2026, 2, 31, 16), to: Date.UTC(2026, 2, 31, 20), cause: 'design', planned: false });
+    }
+    const t = await svc.availability(ct.id, '2026-03');
+    expect([t.timeZone, t.scheduledMs, t.downtimeMs]).toEqual(['Asia/Tokyo', 744 * H, 4 * H]);
+    expect(t.events.filter((e) => e.counted).map((e) => e.workOrderId)).toEqual(['wo_TZ1a']);
+    const u = await svc.availability(cu.id, '2026-03');
+    expect([u.timeZone, u.downtimeMs]).toEqual(['UTC', 4 * H]);
+    expect(u.events.filter((e) => e.counted).map((e) => e.workOrderId)).toEqual(['wo_TZ2b']);
+    // Daylight saving: Berlin's March loses an hour (29 March has 23 h), its October gains one.
+    expect((await svc.availability(cb.id, '2026-03')).scheduledMs).toBe(743 * H);
+    expect((await svc.availability(cb.id, '2026-10')).scheduledMs).toBe(745 * H);
+    // March closes at midnight after 31 March in Tokyo (15:00 UTC) + the 72 h grace.
+    await meter(tokyo, '2026-03-01', '2026-03-31', 1);
+    const inv = await svc.getInvoice((await svc.invoiceContract(ct.id, '2026-03')).invoiceId!);
+    expect(inv.issuableAt).toBe(Date.UTC(2026, 2, 31, 15) + 72 * H);
+  });
+
   it('makes one invoice per contract and period whatever runs repeat or race', async () => {
     const a = await asset();
     const b = await asset();

@@ -47,6 +47,8 @@ const RunView = z.object({
 
 const AvailabilityView = z.object({
   contractId: z.string(),
+  /** The contract's clock: the period's days run midnight to midnight there. */
+  timeZone: z.string(),
   periodStart: z.string(),
   periodEnd: z.string(),
   scheduledMs: z.number(),

@@ -16,7 +16,7 @@ import { taxRateBasisPoints } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
 import { AppError } from '@hourmeter/runtime';
 import type { z } from 'zod';
-import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, type Period } from './core/calendar.js';
+import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, periodSpan, zonedDayStart, type Period } from './core/calendar.js';
 import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';
 import { availability, isPbh, versionOn, type AssetLife } from './core/terms.js';
@@ -79,13 +79,22 @@ export function createContractsService(deps: ContractsDeps) {
   const runs = new Map<string, Promise<RunResult>>();
   const graceMs = deps.graceMs ?? DEFAULT_GRACE_MS;
 
-  /** A period closes for late data `graceMs` after its last day ends. */
-  const closesAt = (periodEnd: string) => dayMs(periodEnd) + DAY_MS + graceMs;
+  /** A period closes for late data `graceMs` after its last day ends on the contract's clock. */
+  const closesAt = (zone: string) => (periodEnd: string) => zonedDayStart(addDays(periodEnd, 1), zone) + graceMs;
+
+  /** The contract's time zone: its (first) asset's site's; UTC when unknown. */
+  const zoneOf = (c: ContractWithHistory, facts: Map<string, AssetFacts>) => facts.get(c.versions.at(-1)!.assetIds[0]!)?.timeZone ?? 'UTC';
+  async function zoneOfContract(contractId: string): Promise<string> {
+    const c = await contracts.get(contractId);
+    return zoneOf(c, await contracts.assetFacts(c.versions.at(-1)!.assetIds.slice(0, 1)));
+  }
 
   /** A draft of a period that has not closed is provisional; it says when it can be issued. */
-  function present(inv: InvoiceView): InvoiceView {
+  async function present(inv: InvoiceView, zones = new Map<string, Promise<string>>()): Promise<InvoiceView> {
     if (inv.status !== 'draft') return { ...inv, provisional: false, issuableAt: null };
-    const at = closesAt(inv.periodEnd);
+    let zone = zones.get(inv.contractId);
+    if (!zone) zones.set(inv.contractId, (zone = zoneOfContract(inv.contractId)));
+    const at = closesAt(await zone)(inv.periodEnd);
     return { ...inv, provisional: now() < at, issuableAt: at };
   }
 
@@ -118,7 +127,6 @@ export function createContractsService(deps: ContractsDeps) {
     const at = now();
     return new Map([...facts].map(([id, f]) => [id, { from: dayMs(f.commissionedOn), to: at }]));
   }
-  const assetLife = async (assetIds: readonly string[]) => lifeOf(await contracts.assetFacts(assetIds));
 
   /**
    * Whether the contract's customer owned the asset on the day. Usage is
@@ -221,16 +229,17 @@ export function createContractsService(deps: ContractsDeps) {
     const maxTo = dayMs(todo.reduce((m, t) => (t.period.end > m ? t.period.end : m), todo[0]!.period.end)) + DAY_MS;
     const pbhAssets = [...new Set(todo.filter((t) => t.c.kind === 'pbh').flatMap((t) => t.assets))];
     // Downtime from the oldest issued period on: a corrected window there becomes an adjustment.
-    const downtimeOf = groupBy(pbhAssets.length ? await deps.downtime.unplannedDowntime(pbhAssets, dayMs(minFrom), maxTo) : [], (e) => e.assetId);
-    const workOf = groupBy(await deps.work.completedWork(assets, dayMs(periodFrom), maxTo), (w) => w.assetId);
+    // A day longer each side: periods follow each contract's clock (UTC-12..UTC+14); availability clips exactly.
+    const downtimeOf = groupBy(pbhAssets.length ? await deps.downtime.unplannedDowntime(pbhAssets, dayMs(minFrom) - DAY_MS, maxTo + DAY_MS) : [], (e) => e.assetId);
+    const workOf = groupBy(await deps.work.completedWork(assets, dayMs(periodFrom) - DAY_MS, maxTo + DAY_MS), (w) => w.assetId);
     const facts = await contracts.assetFacts(assets);
 
     const items: DraftItem[] = [];
     const life = lifeOf(facts);
     for (const { c, full, period, assets: mine, usageFrom } of todo) {
-      const from = dayMs(period.start);
-      const to = dayMs(period.end) + DAY_MS;
-      const usageStart = dayMs(usageFrom);
+      const zone = zoneOf(c, facts);
+      const { from, to } = periodSpan(period, zone);
+      const usageStart = zonedDayStart(usageFrom, zone);
       const downtime = c.kind === 'pbh' ? mine.flatMap((a) => downtimeOf.get(a) ?? []).filter((e) => e.to > usageStart && e.from < to) : [];
       const work: BillableWork[] = [];
       const ownerThen = ownedBy(c, facts, false);
@@ -245,7 +254,7 @@ export function createContractsService(deps: ContractsDeps) {
       items.push({
         header: { contractId: c.id, customerId: c.customerId, periodStart: period.start, periodEnd: period.end, currency: c.currency, runId, assetIds: mine, usageFrom },
         compute: (ctx: DraftContext) => {
-          const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: life, owned: ownedBy(c, facts, true) }, ctx);
+          const computed = computeInvoice({ contract: c, period, fullPeriod: full, downtime, work, assetLife: life, owned: ownedBy(c, facts, true), timeZone: zone }, ctx);
           return { ...computed, lines: withTax(computed.lines, taxRate) };
         },
       });
@@ -368,8 +377,11 @@ export function createContractsService(deps: ContractsDeps) {
       const { period, full } = periodOf(c, month);
       const v = versionOn(c, period.end);
       if (!isPbh(v.terms)) throw new AppError('VALIDATION_FAILED', `contract ${c.id} is ${c.kind}: availability applies to PBH contracts`);
-      const events = await deps.downtime.unplannedDowntime(v.assetIds, dayMs(period.start), dayMs(period.end) + DAY_MS);
-      return { contractId, ...availability(v.terms, v.assetIds, period, full, events, await assetLife(v.assetIds)) };
+      const facts = await contracts.assetFacts(allAssets(c));
+      const zone = zoneOf(c, facts);
+      const span = periodSpan(period, zone);
+      const events = await deps.downtime.unplannedDowntime(v.assetIds, span.from, span.to);
+      return { contractId, timeZone: zone, ...availability(v.terms, v.assetIds, period, full, events, lifeOf(facts), zone) };
     },
 
     runPeriod,
@@ -405,7 +417,8 @@ export function createContractsService(deps: ContractsDeps) {
     getInvoice: async (id: string) => present(await billing.getInvoice(id, undefined, dayOf(now()))),
     async listInvoices(filters: Parameters<BillingRepository['listInvoices']>[0], limit?: number, cursor?: string) {
       const page = await billing.listInvoices(filters, limit, cursor, dayOf(now()));
-      return { ...page, items: page.items.map(present) };
+      const zones = new Map<string, Promise<string>>();
+      return { ...page, items: await Promise.all(page.items.map((i) => present(i, zones))) };
     },
     /**
      * Issues a draft once its period has closed (end + grace), with its tax at
@@ -415,8 +428,9 @@ export function createContractsService(deps: ContractsDeps) {
      */
     async issue(id: string, forced?: ForcedIssue) {
       const at = now();
+      const zone = await zoneOfContract((await billing.getInvoice(id)).contractId);
       // Read the customer inside the issuing transaction (SQLite has one connection, held by it).
-      const inv = await billing.issue(id, at, { closesAt, forced }, async (lines, customerId, tx) =>
+      const inv = await billing.issue(id, at, { closesAt: closesAt(zone), forced }, async (lines, customerId, tx) =>
         issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)),
       );
       await receivables.refreshPromptness(inv.customerId, dayOf(at));

@@ -216,6 +216,8 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       { id: 'rtc_2', region: 'NORD', currency: 'USD', labour_rate_per_hour_minor: 10_000, travel_rate_per_hour_minor: 6_000, effective_from: day(0), created_at: now },
     ]).execute();
     await k.insertInto('exchange_rates').values({ id: 'fxr_1', from_currency: 'USD', to_currency: 'EUR', rate_e8: 92_345_678, as_of: day(0), created_at: now }).execute();
+    // Owner history (0012): the last asset's first owner, as recorded when it changes owner.
+    await k.insertInto('asset_owners').values({ asset_id: assetIds.at(-1)!, from_day: '2025-09-01', customer_id: customer.id, site_id: site.id, recorded_at: now }).execute();
   } finally {
     await db.close();
   }

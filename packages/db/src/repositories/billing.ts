@@ -104,6 +104,41 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
+type StoredLineRow = { line_no: number; kind: string; description: string; asset_id: string | null; work_order_id: string | null; from_day: string | null; to_day: string | null; quantity: number; unit_price_minor: number; amount_minor: number; tax_rate_bp: number; tax_minor: number; adjusts_period?: string | null | undefined; adjusts_kind?: string | null | undefined };
+
+/** Whether a draft's stored lines are exactly the computed ones. */
+function sameLines(stored: StoredLineRow[], computed: Insertable<Database['invoice_lines']>[]): boolean {
+  if (stored.length !== computed.length) return false;
+  const byNo = [...stored].sort((a, b) => Number(a.line_no) - Number(b.line_no));
+  return computed.every((c, i) => {
+    const s = byNo[i]!;
+    return (
+      Number(s.line_no) === c.line_no &&
+      s.kind === c.kind &&
+      s.description === c.description &&
+      s.asset_id === c.asset_id &&
+      s.work_order_id === c.work_order_id &&
+      s.from_day === c.from_day &&
+      s.to_day === c.to_day &&
+      Number(s.quantity) === c.quantity &&
+      Number(s.unit_price_minor) === c.unit_price_minor &&
+      Number(s.amount_minor) === c.amount_minor &&
+      Number(s.tax_rate_bp) === (c.tax_rate_bp ?? 0) &&
+      Number(s.tax_minor) === (c.tax_minor ?? 0) &&
+      (s.adjusts_period ?? null) === (c.adjusts_period ?? null) &&
+      (s.adjusts_kind ?? null) === (c.adjusts_kind ?? null)
+    );
+  });
+}
+
+/** Whether a draft's stored billed usage is exactly the computed one. */
+function sameUsage(stored: { asset_id: string; day: string; billed_ms: number; usage_version: number }[], computed: { asset_id: string; day: string; billed_ms: number; usage_version: number }[]): boolean {
+  if (stored.length !== computed.length) return false;
+  const keyOf = (u: { asset_id: string; day: string; billed_ms: number; usage_version: number }) => `${u.asset_id}|${u.day}|${Number(u.billed_ms)}|${Number(u.usage_version)}`;
+  const have = new Set(stored.map(keyOf));
+  return computed.every((u) => have.has(keyOf(u)));
+}
+
 const CHARGE_KINDS = new Set(['usage', 'minimum_true_up', 'availability_credit']);
 
 const key = (assetId: string, day: string) => `${assetId}|${day}`;
@@ -361,7 +396,7 @@ export function billingRepository(db: Kysely<Database>) {
           }
         }
       }
-      const billedRows: { contract_id: string; invoice_id: string; asset_id: string; day: string; billed_ms: number }[] = [];
+      const billedRows: { contract_id: string; invoice_id: string; asset_id: string; day: string; billed_ms: number; usage_version: number }[] = [];
       const issuedRows: { contract_id: string; period_start: string; period_end: string }[] = [];
       const lineRows: {
         contract_id: string;
@@ -375,10 +410,17 @@ export function billingRepository(db: Kysely<Database>) {
         amount_minor: number;
         adjusts_period: string | null | undefined;
         adjusts_kind: string | null | undefined;
+        line_no: number;
+        description: string;
+        to_day: string | null;
+        quantity: number;
+        unit_price_minor: number;
+        tax_rate_bp: number;
+        tax_minor: number;
       }[] = [];
       for (const chunk of chunks(contractIds, 500)) {
         billedRows.push(
-          ...(await tx.selectFrom('invoice_usage').select(['contract_id', 'invoice_id', 'asset_id', 'day', 'billed_ms']).where('contract_id', 'in', chunk).execute()),
+          ...(await tx.selectFrom('invoice_usage').select(['contract_id', 'invoice_id', 'asset_id', 'day', 'billed_ms', 'usage_version']).where('contract_id', 'in', chunk).execute()),
         );
         issuedRows.push(
           ...(await tx
@@ -405,6 +447,13 @@ export function billingRepository(db: Kysely<Database>) {
               'invoice_lines.amount_minor',
               'invoice_lines.adjusts_period',
               'invoice_lines.adjusts_kind',
+              'invoice_lines.line_no',
+              'invoice_lines.description',
+              'invoice_lines.to_day',
+              'invoice_lines.quantity',
+              'invoice_lines.unit_price_minor',
+              'invoice_lines.tax_rate_bp',
+              'invoice_lines.tax_minor',
             ])
             .where('invoices.contract_id', 'in', chunk)
             .execute()),
@@ -469,32 +518,44 @@ export function billingRepository(db: Kysely<Database>) {
           results.set(idx, { error });
           return;
         }
-        result.lines.forEach((l, i) =>
-          newLines.push({
-            invoice_id: inv.id,
-            line_no: i + 1,
-            kind: l.kind,
-            description: l.description,
-            asset_id: l.assetId,
-            work_order_id: l.workOrderId,
-            from_day: l.fromDay,
-            to_day: l.toDay,
-            quantity: l.quantity,
-            unit_price_minor: l.unitPriceMinor,
-            amount_minor: l.amountMinor,
-            tax_rate_bp: l.taxRateBasisPoints ?? 0,
-            tax_minor: l.taxMinor ?? 0,
-            adjusts_period: l.adjustsPeriod ?? null,
-            adjusts_kind: l.adjustsKind ?? null,
-          }),
-        );
-        for (const u of result.usage) {
-          if (u.billedMs !== 0) newUsage.push({ invoice_id: inv.id, contract_id: header.contractId, asset_id: u.assetId, day: u.day, billed_ms: u.billedMs, usage_version: u.usageVersion });
-        }
+        const lines: Insertable<Database['invoice_lines']>[] = result.lines.map((l, i) => ({
+          invoice_id: inv.id,
+          line_no: i + 1,
+          kind: l.kind,
+          description: l.description,
+          asset_id: l.assetId,
+          work_order_id: l.workOrderId,
+          from_day: l.fromDay,
+          to_day: l.toDay,
+          quantity: l.quantity,
+          unit_price_minor: l.unitPriceMinor,
+          amount_minor: l.amountMinor,
+          tax_rate_bp: l.taxRateBasisPoints ?? 0,
+          tax_minor: l.taxMinor ?? 0,
+          adjusts_period: l.adjustsPeriod ?? null,
+          adjusts_kind: l.adjustsKind ?? null,
+        }));
+        const usageRows = result.usage
+          .filter((u) => u.billedMs !== 0)
+          .map((u) => ({ invoice_id: inv.id, contract_id: header.contractId, asset_id: u.assetId, day: u.day, billed_ms: u.billedMs, usage_version: u.usageVersion }));
         const total = result.lines.reduce((sum, l) => sum + l.amountMinor, 0);
         const tax = result.lines.reduce((sum, l) => sum + (l.taxMinor ?? 0), 0);
-        totals.push({ id: inv.id, total, tax, runId: header.runId ?? inv.run_id });
+        const runId = header.runId ?? inv.run_id;
         results.set(idx, { outcome: newIds.has(inv.id) ? 'created' : 'refreshed', invoiceId: inv.id, totalMinor: total });
+        // A refresh that computes exactly what the draft holds writes nothing (a re-run is reads only).
+        const unchanged =
+          !newIds.has(inv.id) &&
+          total === Number(inv.total_minor) &&
+          runId === inv.run_id &&
+          sameLines((linesOf.get(header.contractId) ?? []).filter((l) => l.invoice_id === inv.id), lines) &&
+          sameUsage((billedOf.get(header.contractId) ?? []).filter((u) => u.invoice_id === inv.id), usageRows);
+        if (unchanged) {
+          ownIds.delete(inv.id);
+          return;
+        }
+        newLines.push(...lines);
+        newUsage.push(...usageRows);
+        totals.push({ id: inv.id, total, tax, runId });
       });
 
       // Rebuild the drafts' lines: old ones out (new invoices have none), new ones in, bulk.
@@ -617,18 +678,6 @@ export function billingRepository(db: Kysely<Database>) {
         for (const r of rows) out.set(r.contract_id, r.start);
       }
       return out;
-    },
-
-    /** Periods of a contract's issued invoices, oldest first. */
-    async issuedPeriods(contractId: string): Promise<{ start: string; end: string }[]> {
-      const rows = await db
-        .selectFrom('invoices')
-        .select(['period_start', 'period_end'])
-        .where('contract_id', '=', contractId)
-        .where('status', '=', 'issued')
-        .orderBy('period_start')
-        .execute();
-      return rows.map((r) => ({ start: r.period_start, end: r.period_end }));
     },
 
     getInvoice,

@@ -47,6 +47,8 @@ export interface AssetFacts {
   customerId: string;
   /** Owner changes, oldest first (empty when it never changed owner). */
   owners: { fromDay: string; customerId: string }[];
+  /** The time zone of its site (IANA name). */
+  timeZone: string;
 }
 
 /** The owner of an asset on a day: the owner change in effect then, else its current owner. */
@@ -145,10 +147,10 @@ export function contractRepository(db: Kysely<Database>) {
       const rows = await ex
         .selectFrom('assets')
         .innerJoin('sites', 'sites.id', 'assets.site_id')
-        .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id'])
+        .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id', 'sites.timezone'])
         .where('assets.id', 'in', chunk)
         .execute();
-      for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id, owners: [] });
+      for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id, owners: [], timeZone: r.timezone });
       const owners = await ex.selectFrom('asset_owners').select(['asset_id', 'from_day', 'customer_id']).where('asset_id', 'in', chunk).orderBy('from_day').execute();
       for (const o of owners) out.get(o.asset_id)?.owners.push({ fromDay: o.from_day, customerId: o.customer_id });
     }

@@ -12,6 +12,38 @@ export function eachDay(from: string, to: string): string[] {
   return out;
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `zone`'s wall clock is ahead of UTC at the instant (ms; negative west of Greenwich). */
+function zoneOffsetMs(at: number, zone: string): number {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(zone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The instant a calendar day starts in a time zone (IANA name): midnight on
+ * the zone's wall clock. Days around a daylight-saving change are 23 or 25 h
+ * long, so a period's hours are the difference of two such instants.
+ */
+export function zonedDayStart(day: string, zone: string): number {
+  const utc = dayMs(day);
+  if (zone === 'UTC') return utc;
+  const first = utc - zoneOffsetMs(utc, zone);
+  const second = utc - zoneOffsetMs(first, zone);
+  return second;
+}
+
+/** The instants a period covers in a zone: [its first day's midnight, the midnight after its last day). */
+export function periodSpan(period: Period, zone: string): { from: number; to: number } {
+  return { from: zonedDayStart(period.start, zone), to: zonedDayStart(addDays(period.end, 1), zone) };
+}
+
 export const maxDay = (a: string, b: string) => (a > b ? a : b);
 export const minDay = (a: string, b: string) => (a < b ? a : b);
 

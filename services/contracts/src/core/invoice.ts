@@ -27,6 +27,8 @@ export interface InvoiceInput {
   work: readonly BillableWork[];
   /** When each asset was commissioned: downtime before it does not count. */
   assetLife?: AssetLife | undefined;
+  /** The contract's time zone (its site's): availability and its credit follow this clock. */
+  timeZone?: string | undefined;
   /** Whether the contract's customer owned the asset on the day (after an owner change its usage is not this contract's). */
   owned?: ((assetId: string, day: string) => boolean) | undefined;
 }
@@ -81,7 +83,7 @@ interface PeriodCharge {
  * true-up at the rate of the period's last day, availability credit (a
  * percentage of usage + true-up, capped).
  */
-function pbhCharge(contract: ContractWithHistory, period: Period, fullPeriod: Period, usageDays: readonly UsageDay[], downtime: readonly DowntimeEvent[], life: AssetLife, owned: Owned): PeriodCharge {
+function pbhCharge(contract: ContractWithHistory, period: Period, fullPeriod: Period, usageDays: readonly UsageDay[], downtime: readonly DowntimeEvent[], life: AssetLife, owned: Owned, zone: string): PeriodCharge {
   const termsOn = (day: string) => versionOn(contract, day);
   const priced: { assetId: string; day: string; ms: number; rate: number; year: number }[] = [];
   const days: UsageDay[] = [];
@@ -141,7 +143,7 @@ function pbhCharge(contract: ContractWithHistory, period: Period, fullPeriod: Pe
     };
   }
 
-  const avail = availability(terms, endVersion.assetIds, period, fullPeriod, downtime, life);
+  const avail = availability(terms, endVersion.assetIds, period, fullPeriod, downtime, life, zone);
   let credit: NewInvoiceLine | undefined;
   if (avail.creditPercent > 0 && charge > 0) {
     credit = {
@@ -201,9 +203,10 @@ export function computeInvoice(input: InvoiceInput, ctx: DraftContext): DraftRes
   let result: DraftResult & { availability?: Availability } = { lines, usage };
   const life = input.assetLife ?? new Map();
   const owned: Owned = input.owned ?? (() => true);
+  const zone = input.timeZone ?? 'UTC';
 
   if (contract.kind === 'pbh') {
-    const own = pbhCharge(contract, period, input.fullPeriod, ctx.usage, input.downtime, life, owned);
+    const own = pbhCharge(contract, period, input.fullPeriod, ctx.usage, input.downtime, life, owned, zone);
     lines.push(...own.usageLines);
     if (own.trueUp) lines.push(own.trueUp);
     if (own.credit) lines.push(own.credit);
@@ -213,7 +216,7 @@ export function computeInvoice(input: InvoiceInput, ctx: DraftContext): DraftRes
     // -------- adjustments: issued earlier periods whose usage or downtime changed after they were invoiced
     const issued = ctx.issuedPeriods.filter((p) => p.end < period.start);
     for (const p of issued) {
-      const now = pbhCharge(contract, p, fullPeriodOf(p, contract), ctx.usage, input.downtime, life, owned);
+      const now = pbhCharge(contract, p, fullPeriodOf(p, contract), ctx.usage, input.downtime, life, owned, zone);
       const was = billedFor(p, ctx.chargedLines, ctx.issuedPeriods);
       const adjust = (line: Omit<NewInvoiceLine, 'kind' | 'workOrderId' | 'adjustsPeriod'>, kind: 'usage' | 'minimum_true_up' | 'availability_credit') =>
         lines.push({ ...line, kind: 'adjustment', workOrderId: null, adjustsPeriod: p.start, adjustsKind: kind });

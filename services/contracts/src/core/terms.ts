@@ -1,6 +1,6 @@
 import type { ContractTermsInput, ContractVersion, ContractWithHistory, PbhTermsInput } from '@hourmeter/domain';
-import { contractYear, dayMs, daysBetween, type Period } from './calendar.js';
-import { basisPoints, DAY_MS, halfEven, hoursToMs, roundDiv } from './money.js';
+import { contractYear, daysBetween, periodSpan, type Period } from './calendar.js';
+import { basisPoints, halfEven, hoursToMs, roundDiv } from './money.js';
 import type { DowntimeEvent } from '../ports.js';
 
 /** The version in effect on a day (the newest whose effectiveFrom is not after it). */
@@ -72,12 +72,16 @@ export interface Availability {
 }
 
 /**
- * Scheduled hours: 24x7 is every hour of every covered day; a number is hours
- * per asset per full billing period, prorated by covered days for a partial one.
+ * Scheduled hours: 24x7 is every hour of every covered day on the contract's
+ * clock (a daylight-saving day has 23 or 25); a number is hours per asset per
+ * full billing period, prorated by covered days for a partial one.
  */
-export function scheduledMs(terms: PbhTermsInput, assetCount: number, period: Period, fullPeriod: Period): bigint {
+export function scheduledMs(terms: PbhTermsInput, assetCount: number, period: Period, fullPeriod: Period, zone = 'UTC'): bigint {
   const active = BigInt(daysBetween(period.start, period.end));
-  if (terms.scheduledHoursPerPeriod === '24x7') return active * BigInt(DAY_MS) * BigInt(assetCount);
+  if (terms.scheduledHoursPerPeriod === '24x7') {
+    const { from, to } = periodSpan(period, zone);
+    return BigInt(to - from) * BigInt(assetCount);
+  }
   const full = BigInt(daysBetween(fullPeriod.start, fullPeriod.end));
   return halfEven(hoursToMs(terms.scheduledHoursPerPeriod) * BigInt(assetCount) * active, full);
 }
@@ -89,9 +93,10 @@ export function availability(
   fullPeriod: Period,
   downtime: readonly DowntimeEvent[],
   life: AssetLife = new Map(),
+  zone = 'UTC',
 ): Availability {
-  const from = dayMs(period.start);
-  const to = dayMs(period.end) + DAY_MS;
+  // The period's days on the contract's clock, as instants: downtime windows are instants.
+  const { from, to } = periodSpan(period, zone);
   const covered = new Set(assetIds);
   const excluded = new Set<string>(terms.excludedCauses ?? []);
   const countedUntil = new Map<string, number>();
@@ -120,7 +125,7 @@ export function availability(
     }
     events.push({ ...e, counted: reason === 'unplanned', reason, countedMs });
   }
-  const scheduled = scheduledMs(terms, assetIds.length, period, fullPeriod);
+  const scheduled = scheduledMs(terms, assetIds.length, period, fullPeriod, zone);
   const downMs = BigInt(down) > scheduled ? scheduled : BigInt(down);
   const up = scheduled - downMs;
   const credit = creditBasisPoints(terms, scheduled, up);
