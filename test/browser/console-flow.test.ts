@@ -339,7 +339,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     const pay = page.getByRole('form', { name: /Payment for invoice/ });
     await pay.getByLabel('Amount (EUR)').fill('1190.01');
     await pay.getByRole('button', { name: 'Record payment' }).click();
-    await pay.getByRole('alert').filter({ hasText: /exceeds the open 119000/ }).waitFor();
+    await pay.getByRole('alert').filter({ hasText: /payment of 1,190\.01 EUR exceeds the open 1,190\.00 EUR/ }).waitFor();
     await pay.getByLabel('Amount (EUR)').fill('500');
     await pay.getByRole('button', { name: 'Record payment' }).click();
     await row.getByText('partly paid').waitFor({ timeout: 15_000 });

@@ -206,7 +206,7 @@ describe.each(dbTargets())('invoices a customer can receive on $name', (target) 
     expect([now.paidMinor, now.openMinor, now.paymentStatus]).toEqual([20_000, 16_890, 'partly_paid']);
 
     const over = await expectAppError(svc.recordPayment(invoiceId, { amountMinor: 16_891, currency: 'EUR', receivedOn: '2026-02-06', excessAsCredit: false }), 'CONFLICT');
-    expect(over.message).toMatch(/exceeds the open 16890 .* set excessAsCredit/);
+    expect(over.message).toMatch(/payment of 168\.91 EUR exceeds the open 168\.90 EUR of invoice .* \(16891 > 16890 minor units\).* set excessAsCredit to keep 0\.01/);
     expect((await svc.getInvoice(invoiceId)).paidMinor).toBe(20_000); // nothing written
 
     clock = Date.UTC(2026, 1, 12, 9); // past the due date with 16,890 open

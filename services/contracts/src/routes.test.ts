@@ -131,7 +131,7 @@ describe('contract routes', () => {
     expect([paid.statusCode, paid.json().appliedMinor]).toEqual([201, 50_000]);
     const overpaid = await call('POST', `/invoices/${invoiceId}/payments`, { amountMinor: 100_001, currency: 'EUR', receivedOn: today });
     expect([overpaid.statusCode, overpaid.json().code]).toEqual([409, 'CONFLICT']);
-    expect(overpaid.json().detail).toMatch(/exceeds the open 100000 \(EUR minor units\)/);
+    expect(overpaid.json().detail).toMatch(/exceeds the open 1,000\.00 EUR of invoice/);
     expect((await call('GET', `/invoices/${invoiceId}`)).json()).toMatchObject({ paidMinor: 50_000, openMinor: 100_000, paymentStatus: 'partly_paid' });
     expect((await call('GET', `/invoices/${invoiceId}/payments`)).json()).toHaveLength(1);
     const ageing = await call('GET', `/reports/receivables-ageing?asOf=${today}&format=csv`);

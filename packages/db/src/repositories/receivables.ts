@@ -19,6 +19,9 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 export const todayUtc = (now = Date.now()): string => new Date(now).toISOString().slice(0, 10);
 
+/** 119001 -> "1,190.01" (two decimals, as the invoice renderings print money). */
+const major = (minor: number): string => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100).toLocaleString('en-US')}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
+
 /** What an invoice view adds to the stored header and lines: tax, credits, payments, addressee and names. */
 export interface InvoiceExtras {
   taxMinor: number;
@@ -215,9 +218,11 @@ export function receivablesRepository(db: Kysely<Database>) {
           const applied = Math.min(input.amountMinor, open);
           const excess = input.amountMinor - applied;
           if (excess > 0 && !input.excessAsCredit) {
+            // Major units first: the console shows this sentence to the person who typed the amount.
             throw new AppError(
               'CONFLICT',
-              `payment of ${input.amountMinor} exceeds the open ${open} (${inv.currency} minor units) of invoice ${inv.number}: pay at most the open amount, or set excessAsCredit to keep ${excess} as the customer's credit`,
+              `payment of ${major(input.amountMinor)} ${inv.currency} exceeds the open ${major(open)} ${inv.currency} of invoice ${inv.number} ` +
+                `(${input.amountMinor} > ${open} minor units): pay at most the open amount, or set excessAsCredit to keep ${major(excess)} as the customer's credit`,
               { openMinor: open, excessMinor: excess },
             );
           }
