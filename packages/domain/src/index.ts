@@ -6,3 +6,4 @@ export * from './telemetry.js';
 export * from './service.js';
 export * from './contracts.js';
 export * from './access.js';
+export * from './random.js';
