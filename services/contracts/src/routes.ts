@@ -6,6 +6,7 @@ import {
   CreditNoteView,
   InvoiceView,
 } from '@hourmeter/domain';
+import { IdParams as Id, PageQuery, pageOf as page } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,10 +17,8 @@ export interface ContractRouteDeps {
   contracts: ContractsService;
 }
 
-const Id = z.object({ id: z.string().min(1).max(64) });
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
 const Day = z.iso.date();
-const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const allow = { allow: ['account-manager'] as const };
 
 const RunView = z.object({
@@ -83,8 +82,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       querystring: z.object({
         customerId: z.string().max(64).optional(),
         assetId: z.string().max(64).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z.string().max(64).optional(),
+        ...PageQuery.shape,
       }),
       response: { 200: page(ContractWithHistory) },
     },
@@ -178,8 +176,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
         customerId: z.string().max(64).optional(),
         status: z.enum(['draft', 'issued']).optional(),
         periodStart: Day.optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z.string().max(64).optional(),
+        ...PageQuery.shape,
       }),
       response: { 200: page(InvoiceView) },
     },
