@@ -20,7 +20,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
 
   const api = async (path: string) => {
     const res = await fetch(`${info.address}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    return (await res.json()) as unknown;
+    return (await res.json());
   };
 
   beforeAll(async () => {

@@ -124,7 +124,7 @@ class ConnectRefused extends Error {
   readonly returnCode: AuthenticateError['returnCode'];
   constructor(code: 2 | 3 | 4 | 5, message: string) {
     super(message);
-    this.returnCode = code as AuthenticateError['returnCode'];
+    this.returnCode = code;
   }
 }
 
@@ -224,7 +224,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     const delay = throttle.admit(address, user);
     if (delay === undefined) {
       authFailures.throttled++;
-      done(new ConnectRefused(3, 'too many pending attempts from this address') as AuthenticateError, false);
+      done(new ConnectRefused(3, 'too many pending attempts from this address'), false);
       return;
     }
     void (async () => {
@@ -241,7 +241,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
         throttle.failed(address, user);
         const e = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'authentication error');
         log.warn({ address, username, reason: e.message }, 'connection refused');
-        done(e as AuthenticateError, false);
+        done(e, false);
       }
     })();
   };

@@ -254,7 +254,7 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     const results = await Promise.allSettled([...ids, ...ids].map((id) => svc.issue(id)));
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(6);
-    for (const r of results.filter((r) => r.status === 'rejected')) expect(((r as PromiseRejectedResult).reason as AppError).code).toBe('ILLEGAL_TRANSITION');
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(((r).reason as AppError).code).toBe('ILLEGAL_TRANSITION');
     await expectAppError(svc.issue(ids[0]!), 'ILLEGAL_TRANSITION');
     // Every number of 2026 issued in this database so far: 1..N, no gap, no repeat.
     const rows = await db.kysely.selectFrom('invoices').select('number').where('number', 'is not', null).execute();

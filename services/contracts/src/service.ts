@@ -7,19 +7,15 @@ import type {
   ExtraWorkRates,
   InvoiceView,
   PbhTermsInput,
-  TimeAndMaterialsTermsInput,
 } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
 import { AppError } from '@hourmeter/runtime';
-import type { z } from 'zod';
 import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, type Period } from './core/calendar.js';
 import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';
 import { availability, isPbh, versionOn, type Availability } from './core/terms.js';
 import { serviceReports } from './pnl.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
-
-type TmTerms = z.infer<typeof TimeAndMaterialsTermsInput>;
 
 export interface ContractsDeps {
   repos: Pick<Repositories, 'contracts' | 'billing' | 'assets' | 'sites'>;
@@ -120,7 +116,7 @@ export function createContractsService(deps: ContractsDeps) {
       }
     }
     if (labourCovered && partsCovered) return undefined;
-    const tm = v.terms as TmTerms;
+    const tm = v.terms;
     const rates: ExtraWorkRates = { labourRatePerHourMinor: tm.labourRatePerHourMinor, travelRatePerHourMinor: tm.travelRatePerHourMinor, partsMarkupPercent: tm.partsMarkupPercent };
     return { work: w, rates, billLabour: !labourCovered, billParts: !partsCovered, because: labourCovered ? 'parts not covered by warranty' : partsCovered ? 'labour not covered by warranty' : 'not covered by a contract or warranty' };
   }

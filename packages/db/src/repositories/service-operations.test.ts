@@ -46,7 +46,7 @@ describe.each(targets)('service-operation repositories on $name', (target) => {
       Array.from({ length: 20 }, () => repos.spareParts.stock.move({ warehouseId: central.id, partId: part.id, kind: 'reservation', quantity: 1, at: 2 })),
     );
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    const failed = results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code);
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => ((r).reason as AppError).code);
     expect(ok).toBe(10);
     expect(failed).toEqual(Array(10).fill('CONFLICT'));
     expect(await repos.spareParts.stock.level(central.id, part.id)).toMatchObject({ onHand: 10, reserved: 10, available: 0 });

@@ -192,8 +192,8 @@ function learnTransforms(units: readonly TrainingUnit[], features: FeatureSpec, 
     const start = units.map((u) => Math.max(0, u.rows.length - 1 + (u.rulAtEnd ?? 0) - cap));
     healthIndexes.push(
       fitHealthIndex(
-        channels.map((ch, i) => ch.map((c) => c.subarray(start[i]!))),
-        units.map((u, i) => targets(u, Infinity).subarray(start[i]!)),
+        channels.map((ch, i) => ch.map((c) => c.subarray(start[i]))),
+        units.map((u, i) => targets(u, Infinity).subarray(start[i])),
       ),
     );
   }
