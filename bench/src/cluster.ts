@@ -400,7 +400,7 @@ function startPublisher(label: string, url: string, devicesFile: string, opts: L
     const watchdog = setTimeout(() => child.kill('SIGKILL'), (opts.seconds + 180) * 1000);
     let result: PublisherResult | undefined;
     let buffer = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buffer += d.toString();
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
         const line = JSON.parse(buffer.slice(0, nl)) as { event: string } & PublisherResult;

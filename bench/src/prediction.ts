@@ -20,28 +20,10 @@ import { CustomerInput } from '@hourmeter/domain';
 import { createLogger } from '@hourmeter/runtime';
 import { createPredictionService, createRulAdapter, createRulModelRegistry, registryAssetContext } from '@hourmeter/prediction';
 import { cmapssAssetModel, CMAPSS_MODEL_CODE, rowToReading } from '@hourmeter/sim-cmapss';
-import { tempDir } from '@hourmeter/testkit';
+import { seededRandom, shuffled, tempDir } from '@hourmeter/testkit';
 
 const MS_PER_HOUR = 3_600_000;
 const HOURS_PER_MONTH = 730;
-
-/** Seeded Fisher-Yates (mulberry32): the split is reproducible. */
-function shuffle<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
@@ -74,7 +56,7 @@ export async function run(argv: string[]): Promise<void> {
   const falseHorizonH = 3 * leadTime;
 
   const all = await loadTrainUnits(cmapssFiles(dataDir, set).train);
-  const order = shuffle(all, seed);
+  const order = shuffled(all, seededRandom(seed)); // reproducible split
   const nTrain = Math.round(all.length * share);
   const trainUnits = order.slice(0, nTrain).sort((a, b) => a.unit - b.unit);
   let replay = order.slice(nTrain).sort((a, b) => a.unit - b.unit);

@@ -88,7 +88,7 @@ describe.skipIf(!postgresUrl || !influxUrl || !redisInstalled)(
       shared = {
         DATABASE_URL: database.url,
         HM_TELEMETRY_STORE: 'influxdb',
-        INFLUX_URL: influxUrl!,
+        INFLUX_URL: influxUrl,
         INFLUX_VERSION: '1',
         INFLUX_BUCKET: influxDb,
         HM_SERVICE_SECRET: SERVICE_SECRET,

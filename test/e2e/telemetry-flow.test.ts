@@ -1,4 +1,6 @@
-import { listening, startServer, stopServers, tempDir, waitFor, type Listening, type ServerProcess } from '@hourmeter/testkit';
+import { loadConfig } from '@hourmeter/runtime';
+import { buildServer, type ServerHandle } from '@hourmeter/server';
+import { tempDir, waitFor } from '@hourmeter/testkit';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -6,29 +8,35 @@ const ADMIN_KEY = 'hm_e2e_flow_admin_key_0123456789';
 const H = 3_600_000;
 
 /**
- * The whole embedded process: a device provisioned through the API connects
+ * The whole embedded process, built in-process by buildServer (the same
+ * builder `npm start` uses; start.test.ts covers the process itself): a device provisioned through the API connects
  * over MQTT (TCP and WebSocket), publishes, and the API shows its status,
  * counters, telemetry and operating hours.
  */
 describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   const dir = tempDir();
-  let server: ServerProcess;
-  let info: Listening;
+  let info: ServerHandle;
   let devices: { username: string; password: string; assetId: string; model: string }[];
 
   const api = async (path: string) => {
     const res = await fetch(`${info.address}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    return (await res.json()) as unknown;
+    return (await res.json());
   };
 
   beforeAll(async () => {
-    server = startServer({
-      HM_DATA_DIR: dir.path,
-      HM_ADMIN_KEY: ADMIN_KEY,
-      HM_HOUR_METER_INTERVAL_MS: '100',
-      HM_SCHEDULE_INTERVAL_MS: '200',
-    });
-    info = await listening(server, 30_000);
+    info = await buildServer(
+      loadConfig({
+        HM_DATA_DIR: dir.path,
+        HM_ADMIN_KEY: ADMIN_KEY,
+        HM_HOUR_METER_INTERVAL_MS: '100',
+        HM_SCHEDULE_INTERVAL_MS: '200',
+        HM_HTTP_HOST: '127.0.0.1',
+        HM_HTTP_PORT: '0',
+        HM_MQTT_HOST: '127.0.0.1',
+        HM_MQTT_PORT: '0',
+        HM_LOG_LEVEL: 'silent',
+      }),
+    );
     devices = await provision();
   });
 
@@ -59,7 +67,7 @@ describe('device -> broker -> ingest -> store -> hour meter -> API', () => {
   }
 
   afterAll(async () => {
-    await stopServers(server);
+    await info.close();
     dir.cleanup();
   });
 

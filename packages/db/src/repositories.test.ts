@@ -1,24 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositories, type Db, type Repositories } from './index.js';
-import { dbTargets, expectAppError } from './testing.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db, Repositories } from './index.js';
+import { dbTargets, expectAppError, useDbTarget } from './testing.js';
 
 
 const targets = dbTargets();
 
 describe.each(targets)('registry repositories on $name', (target) => {
-  if (target.skip) {
-    it.skip(`skipped: ${target.skip}`, () => {});
-    return;
-  }
+  const store = useDbTarget(target);
+  if (!store) return;
   let db: Db;
   let repos: Repositories;
-  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, cleanup } = await target.open());
-    repos = repositories(db);
+    ({ db, repos } = store);
   });
-  afterAll(async () => cleanup?.());
 
   async function fixture() {
     const customer = await repos.customers.create({

@@ -44,23 +44,33 @@ export function dbTargets(): DbTarget[] {
   ];
 }
 
+/** A suite's store on one target: readable from the suite's beforeAll hooks on. */
+export interface DbTargetStore {
+  readonly db: Db;
+  readonly repos: Repositories;
+  /** A new active asset (with customer, site and a boolean-rule model). */
+  newAsset(): Promise<string>;
+}
+
 /**
- * The repositories over `target`'s fresh store for the calling suite, from
- * its beforeAll on, and a new active asset (with customer, site and a
- * boolean-rule model) per call. Where the target cannot run here it
- * registers one skipped test saying why and returns undefined.
+ * `target`'s fresh store for the calling suite (opened in a beforeAll
+ * registered first, so later hooks can use it; closed and dropped after the
+ * suite). Where the target cannot run here it registers one skipped test
+ * saying why and returns undefined: `const store = useDbTarget(target); if (!store) return;`.
  */
-export function useDbTarget(target: DbTarget): { readonly repos: Repositories; newAsset(): Promise<string> } | undefined {
+export function useDbTarget(target: DbTarget): DbTargetStore | undefined {
   if (target.skip) {
     it.skip(`skipped: ${target.skip}`, () => {});
     return undefined;
   }
+  let db: Db | undefined;
   let repos: Repositories | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   let seq = 0;
   beforeAll(async () => {
     const opened = await target.open();
     cleanup = opened.cleanup;
+    db = opened.db;
     repos = repositories(opened.db);
   });
   afterAll(async () => cleanup?.());
@@ -69,6 +79,10 @@ export function useDbTarget(target: DbTarget): { readonly repos: Repositories; n
     return repos;
   };
   return {
+    get db() {
+      if (!db) throw new Error('the store opens in beforeAll');
+      return db;
+    },
     get repos() {
       return opened();
     },

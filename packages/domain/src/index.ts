@@ -11,3 +11,4 @@ export * from './access.js';
 export * from './geo.js';
 export * from './catalogues.js';
 export { CsvSyntaxError, parseCsv } from './csv.js';
+export * from './random.js';

@@ -69,8 +69,8 @@ export function createEventBus(opts: EventBusOptions): EventBus {
     for (const listener of targets) {
       try {
         const result = listener(event);
-        if (result && typeof (result as Promise<void>).then === 'function') {
-          (result as Promise<void>).then(undefined, (err: unknown) => failed(err, event));
+        if (result && typeof (result).then === 'function') {
+          (result).then(undefined, (err: unknown) => failed(err, event));
         }
       } catch (err) {
         failed(err, event);

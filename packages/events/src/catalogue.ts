@@ -113,7 +113,7 @@ function envelopeOf<K extends EventType>(type: K) {
     at: EpochMs,
     /** Emitting process or service, for tracing across processes. */
     source: z.string().min(1).max(100).optional(),
-    data: EVENT_PAYLOADS[type] as (typeof EVENT_PAYLOADS)[K],
+    data: EVENT_PAYLOADS[type],
   });
 }
 

@@ -4,3 +4,4 @@ export { RouteRoles, recordRouteRoles, mayCall, type DeclaredRoute } from './rou
 export { refuseIllFormedText, isWellFormedText, illFormedTextAt } from './well-formed-text.js';
 export { honourIdempotencyKeys, MONEY_AND_STOCK_WRITES, type IdempotencyStore } from './idempotency.js';
 export { csvCell, csvRow, toCsv, wantsCsv } from './csv.js';
+export { IdParams, PageQuery, pageOf } from './schemas.js';

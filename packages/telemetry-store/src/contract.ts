@@ -7,6 +7,7 @@
  * Imported from `@hourmeter/telemetry-store/contract` so production code
  * never loads vitest.
  */
+import { seededRandom } from '@hourmeter/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Aggregation, SeriesPoint, StoredReading, TelemetryStore } from './port.js';
 
@@ -22,18 +23,6 @@ export type ContractStoreFactory = () => Promise<ContractStore>;
 const T0 = Date.UTC(2025, 0, 1) + 12_345;
 const STEP = 60_000;
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
@@ -42,7 +31,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
  * third reading (sparse metrics).
  */
 function fleet(): StoredReading[] {
-  const rand = rng(42);
+  const rand = seededRandom(42);
   const out: StoredReading[] = [];
   for (let i = 0; i < 260; i++) {
     const ts = T0 + i * 7_000;
@@ -108,7 +97,7 @@ function expectPointsClose(actual: readonly SeriesPoint[], expected: readonly Se
 }
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

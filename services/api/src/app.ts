@@ -58,9 +58,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the HTTP edge: the only way clients reach Hourmeter's data. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  // Typed as fastify's base logger so the instance keeps fastify's default generic (pino's Logger is one).
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ svc: 'api' });
   const app = Fastify({
-    // pino's Logger is a FastifyBaseLogger; the cast only widens fastify's generic.
-    loggerInstance: deps.logger.child({ svc: 'api' }) as FastifyBaseLogger,
+    loggerInstance,
     // Honour a caller's correlation id when it is sane, else make one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -1,6 +1,6 @@
 export { buildApi, API_PREFIX, type ApiDeps } from './app.js';
 export type { HealthCheck } from './routes/health.js';
-export { registerCrud, PageQuery, pageOf, IdParams } from './routes/crud.js';
+export { registerCrud } from './routes/crud.js';
 export type { TelemetryReader, DeviceStatusSource, DeviceSessionControl, IngestCounterSource, HourMeterControl } from './ports.js';
 export { dbCountSources } from './routes/metrics.js';
 export { buildOpsApi, type OpsApiDeps } from './ops-app.js';

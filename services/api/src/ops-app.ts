@@ -24,8 +24,10 @@ export interface OpsApiDeps {
  */
 export async function buildOpsApi(deps: OpsApiDeps): Promise<FastifyInstance> {
   // Probes and scrapes every few seconds would drown the log: no per-request lines.
+  // Typed as fastify's base logger so the instance keeps fastify's default generic.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ svc: 'http' });
   const app = Fastify({
-    loggerInstance: deps.logger.child({ svc: 'http' }) as FastifyBaseLogger,
+    loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.setValidatorCompiler(validatorCompiler);

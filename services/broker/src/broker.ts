@@ -130,7 +130,7 @@ class ConnectRefused extends Error {
   readonly returnCode: AuthenticateError['returnCode'];
   constructor(code: 2 | 3 | 4 | 5, message: string) {
     super(message);
-    this.returnCode = code as AuthenticateError['returnCode'];
+    this.returnCode = code;
   }
 }
 
@@ -230,7 +230,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     const delay = throttle.admit(address, user);
     if (delay === undefined) {
       authFailures.throttled++;
-      done(new ConnectRefused(3, 'too many pending attempts for this device from this address') as AuthenticateError, false);
+      done(new ConnectRefused(3, 'too many pending attempts for this device from this address'), false);
       return;
     }
     void (async () => {
@@ -252,7 +252,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
           await sleep(hold);
           throttle.released(address);
         }
-        done(e as AuthenticateError, false);
+        done(e, false);
       }
     })();
   };

@@ -121,7 +121,7 @@ describe.skipIf(!redisUrl)(suiteTitle('broker cluster through redis', !redisUrl,
 
   it('does not broadcast ingested telemetry to the other nodes (no Redis PUBLISH per reading)', async () => {
     // mqemitter-redis publishes each message on a Redis channel named after its topic.
-    const probe = new Redis(redisUrl!);
+    const probe = new Redis(redisUrl);
     const seen: string[] = [];
     probe.on('pmessage', (_pattern, channel) => seen.push(channel));
     await probe.psubscribe(`hm/v1/${dev2.id}/*`);

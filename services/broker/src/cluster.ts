@@ -142,8 +142,8 @@ export async function openClusterBackend(opts: ClusterOptions, logger: Logger): 
     let closing: Promise<void> | undefined;
     return {
       brokerId,
-      mq: mq as unknown as ClusterBackend['mq'],
-      persistence: persistence as unknown as ClusterBackend['persistence'],
+      mq: mq,
+      persistence: persistence,
       queuedFor: (clientId) => persistenceConn.llen(sessionQueueKey(clientId)),
       healthy: () => conns.every((c) => c.status === 'ready'),
       close() {

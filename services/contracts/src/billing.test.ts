@@ -1,12 +1,12 @@
-import { repositories, type Db, type Repositories } from '@hourmeter/db';
+import type { Db, Repositories } from '@hourmeter/db';
 import { ContractInput, type ContractInput as ContractInputT } from '@hourmeter/domain';
 import type { AppError } from '@hourmeter/runtime';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
 import { createContractsService, type ContractsService } from './service.js';
-import { dbTargets, expectAppError } from '@hourmeter/db/testing';
+import { dbTargets, expectAppError, useDbTarget } from '@hourmeter/db/testing';
 
 const logger = pino({ level: 'silent' });
 const H = 3_600_000;
@@ -21,14 +21,11 @@ const days = (from: string, to: string) => {
 };
 
 describe.each(targets)('contracts and billing on $name', (target) => {
-  if (target.skip) {
-    it.skip(`skipped: ${target.skip}`, () => {});
-    return;
-  }
+  const store = useDbTarget(target);
+  if (!store) return;
   let db: Db;
   let repos: Repositories;
   let svc: ContractsService;
-  let cleanup: () => Promise<void>;
   const facts = staticWorkOrderFacts();
   let customerId: string;
   let siteId: string;
@@ -36,8 +33,7 @@ describe.each(targets)('contracts and billing on $name', (target) => {
   let serial = 0;
 
   beforeAll(async () => {
-    ({ db, cleanup } = await target.open());
-    repos = repositories(db);
+    ({ db, repos } = store);
     svc = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => NOW });
     const customer = await repos.customers.create({
       name: 'Acme Foods',
@@ -57,7 +53,6 @@ describe.each(targets)('contracts and billing on $name', (target) => {
       })
     ).id;
   });
-  afterAll(async () => cleanup?.());
 
   async function asset(): Promise<string> {
     return (await repos.assets.create({ serialNumber: `SN-${++serial}`, assetModelId: modelId, siteId, commissionedOn: '2024-01-01', status: 'active' })).id;
@@ -426,7 +421,7 @@ describe.each(targets)('contracts and billing on $name', (target) => {
     const results = await Promise.allSettled([...ids, ...ids].map((id) => svc.issue(id)));
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(6);
-    for (const r of results.filter((r) => r.status === 'rejected')) expect(((r as PromiseRejectedResult).reason as AppError).code).toBe('ILLEGAL_TRANSITION');
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(((r).reason as AppError).code).toBe('ILLEGAL_TRANSITION');
     await expectAppError(svc.issue(ids[0]!), 'ILLEGAL_TRANSITION');
     // Every number of 2026 issued in this database so far: 1..N, no gap, no repeat.
     const rows = await db.kysely.selectFrom('invoices').select('number').where('number', 'is not', null).execute();

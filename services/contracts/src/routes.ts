@@ -13,6 +13,7 @@ import {
   RateCardInput,
 } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
+import { IdParams as Id, PageQuery, pageOf as page } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -25,10 +26,8 @@ export interface ContractRouteDeps {
   contracts: ContractsService;
 }
 
-const Id = z.object({ id: z.string().min(1).max(64) });
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
 const Day = z.iso.date();
-const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const allow = { allow: ['account-manager'] as const };
 
 /** Issuing: `force` (admins only) issues a provisional draft before its period closes, with the reason recorded. */
@@ -99,8 +98,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       querystring: z.object({
         customerId: z.string().max(64).optional(),
         assetId: z.string().max(64).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z.string().max(64).optional(),
+        ...PageQuery.shape,
       }),
       response: { 200: page(ContractWithHistory) },
     },
@@ -208,8 +206,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
         customerId: z.string().max(64).optional(),
         status: z.enum(['draft', 'issued']).optional(),
         periodStart: Day.optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        cursor: z.string().max(64).optional(),
+        ...PageQuery.shape,
       }),
       response: { 200: page(InvoiceView) },
     },

@@ -10,7 +10,6 @@ import type {
   ExchangeRateInput,
   InvoiceView,
   PbhTermsInput,
-  TimeAndMaterialsTermsInput,
 } from '@hourmeter/domain';
 import { taxRateBasisPoints } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
@@ -25,8 +24,6 @@ import { creditNoteTax, issueTerms, withTax } from './tax.js';
 import { ageReceivables } from './ageing.js';
 import { currencyRates } from './rates.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
-
-type TmTerms = z.infer<typeof TimeAndMaterialsTermsInput>;
 
 export interface ContractsDeps {
   repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'rates' | 'customers' | 'assets' | 'sites'>;
@@ -171,7 +168,7 @@ export function createContractsService(deps: ContractsDeps) {
       }
     }
     if (labourCovered && partsCovered) return undefined;
-    const tm = v.terms as TmTerms;
+    const tm = v.terms;
     const rates: ExtraWorkRates = { ...(await money.labourAndTravel(w.assetId, day, c.currency, tm)), partsMarkupPercent: tm.partsMarkupPercent };
     return { work: await money.partsIn(w, c.currency, day), rates, billLabour: !labourCovered, billParts: !partsCovered, because: labourCovered ? 'parts not covered by warranty' : partsCovered ? 'labour not covered by warranty' : 'not covered by a contract or warranty' };
   }

@@ -21,7 +21,7 @@ async function startNode(config: object): Promise<Running> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
   await waitFor('node ready', () => lines.some((l) => l.startsWith('READY')) || child.exitCode !== null, { timeoutMs: 30_000 });
   const ready = lines.find((l) => l.startsWith('READY'));
   if (!ready) throw new Error(`node exited with ${child.exitCode}`);

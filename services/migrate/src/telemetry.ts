@@ -168,7 +168,8 @@ async function copyTelemetry(src: DuckDbTelemetryExport, opts: TelemetryOptions)
   try {
     for await (const batch of src.scan({ ...opts.range, batchSize: opts.batchSize ?? 5_000 })) {
       if (failure) break;
-      write(batch);
+      // Tracked in inFlight; a failure is kept in `failure` and stops the loop.
+      void write(batch);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);

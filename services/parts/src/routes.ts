@@ -3,7 +3,7 @@ import { Part, PartInput, PartNumber, PartRequest, PartReturn, PartReturnInput, 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '@hourmeter/http';
+import { actorOf, IdParams as Id, PageQuery as Page, pageOf } from '@hourmeter/http';
 import { AppError } from '@hourmeter/runtime';
 import type { PartsService } from './service.js';
 
@@ -15,9 +15,6 @@ export interface PartsRouteDeps {
 
 const PLANNER = ['planner'] as const;
 const PLANNER_ENGINEER = ['planner', 'engineer'] as const;
-const Id = z.object({ id: z.string().min(1).max(64) });
-const Page = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(64).optional() });
-const pageOf = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t), nextCursor: z.string().nullable() });
 const Level = z.object({
   warehouseId: z.string(),
   partId: z.string(),

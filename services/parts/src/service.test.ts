@@ -1,28 +1,22 @@
-import { repositories, type Db, type Repositories } from '@hourmeter/db';
+import type { Repositories } from '@hourmeter/db';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPartsService, type PartsService } from './service.js';
-import { dbTargets } from '@hourmeter/db/testing';
+import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
 
 const logger = pino({ level: 'silent' });
 const targets = dbTargets();
 
 describe.each(targets)('part reservations for work orders on $name', (target) => {
-  if (target.skip) {
-    it.skip(`skipped: ${target.skip}`, () => {});
-    return;
-  }
-  let db: Db;
+  const store = useDbTarget(target);
+  if (!store) return;
   let repos: Repositories;
   let parts: PartsService;
-  let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, cleanup } = await target.open());
-    repos = repositories(db);
+    ({ repos } = store);
     parts = createPartsService({ repos, logger });
   });
-  afterAll(async () => cleanup?.());
 
   it('serves 20 concurrent requests for 10 units at the nearest station: exactly 10 reserved there, the rest sourced elsewhere, stock never negative', async () => {
     const customer = await repos.customers.create({ name: 'A', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });

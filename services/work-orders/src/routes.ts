@@ -21,7 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCsv } from './core/csv.js';
-import { actorOf } from '@hourmeter/http';
+import { actorOf, IdParams as Id, PageQuery as Page, pageOf } from '@hourmeter/http';
 import { REPORT_NAMES, type ReportService } from './report-service.js';
 import type { WorkOrderService } from './service.js';
 
@@ -36,12 +36,6 @@ const PLANNER = ['planner'] as const;
 const PLANNER_ENGINEER = ['planner', 'engineer'] as const;
 const ENGINEER = ['engineer'] as const;
 
-const Id = z.object({ id: z.string().min(1).max(64) });
-const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(64).optional(),
-});
-const pageOf = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t), nextCursor: z.string().nullable() });
 
 const OpenPreventiveBody = z.object({
   assetId: idOf('asset'),

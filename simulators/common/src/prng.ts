@@ -1,6 +1,9 @@
+import { seededRandom } from '@hourmeter/domain';
+
 /**
  * Small seeded pseudo-random generators. The simulators must be reproducible
- * from `--seed` alone, so nothing here touches Math.random. mulberry32 is a
+ * from `--seed` alone, so nothing here touches Math.random. The uniform source
+ * is the project's seeded generator (@hourmeter/domain `seededRandom`, mulberry32): a
  * 32-bit generator with a 2^32 period: plenty for one asset's stream, tiny, and
  * fast enough for 10k devices.
  */
@@ -23,15 +26,8 @@ export interface Prng {
 }
 
 export function mulberry32(seed: number): Prng {
-  let a = seed >>> 0;
   let spare: number | undefined;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const prng: Prng = {
     next,
     uniform: (min, max) => min + (max - min) * next(),

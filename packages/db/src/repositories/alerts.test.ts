@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@hourmeter/runtime';
 import { CustomerInput } from '@hourmeter/domain';
-import { repositories, type Db, type Repositories } from '../index.js';
-import { dbTargets } from '../testing.js';
+import type { Repositories } from '../index.js';
+import { dbTargets, useDbTarget } from '../testing.js';
 
 
 const targets = dbTargets();
@@ -17,18 +17,12 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 const evidence = (score: number) => ({ signals: [{ metric: 'vibration_rms', score }], windowFrom: 1, windowTo: 2 });
 
 describe.each(targets)('alert and RUL repositories on $name', (target) => {
-  if (target.skip) {
-    it.skip(`skipped: ${target.skip}`, () => {});
-    return;
-  }
-  let db: Db;
+  const store = useDbTarget(target);
+  if (!store) return;
   let repos: Repositories;
-  let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    ({ db, cleanup } = await target.open());
-    repos = repositories(db);
+    ({ repos } = store);
   });
-  afterAll(async () => cleanup?.());
 
   let n = 0;
   async function fixture() {

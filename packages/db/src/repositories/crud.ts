@@ -76,7 +76,7 @@ export function crudRepository<T, In, F>(db: Kysely<Database>, spec: EntitySpec<
 
   async function find(id: string, ex: Executor = db): Promise<T | undefined> {
     const row = await any(ex).selectFrom(spec.table).selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? spec.fromRow(row as Row) : undefined;
+    return row ? spec.fromRow(row) : undefined;
   }
 
   async function get(id: string, ex: Executor = db): Promise<T> {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@hourmeter/runtime';
-import { repositories, type Db, type Repositories } from '../index.js';
-import { dbTargets } from '../testing.js';
+import type { Db, Repositories } from '../index.js';
+import { dbTargets, useDbTarget } from '../testing.js';
 
 const targets = dbTargets();
 
@@ -18,20 +18,15 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 const OPTS = { actor: 'test', now: Date.parse('2026-03-01T00:00:00Z'), repeatWindowMs: 30 * 86_400_000 };
 
 describe.each(targets)('service-operation repositories on $name', (target) => {
-  if (target.skip) {
-    it.skip(`skipped: ${target.skip}`, () => {});
-    return;
-  }
+  const store = useDbTarget(target);
+  if (!store) return;
   let db: Db;
   let repos: Repositories;
-  let cleanup: () => Promise<void>;
   let seq = 0;
 
   beforeAll(async () => {
-    ({ db, cleanup } = await target.open());
-    repos = repositories(db);
+    ({ db, repos } = store);
   });
-  afterAll(async () => cleanup?.());
 
   async function fixture() {
     seq++;
@@ -51,7 +46,7 @@ describe.each(targets)('service-operation repositories on $name', (target) => {
       Array.from({ length: 20 }, () => repos.spareParts.stock.move({ warehouseId: central.id, partId: part.id, kind: 'reservation', quantity: 1, at: 2 })),
     );
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    const failed = results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code);
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => ((r).reason as AppError).code);
     expect(ok).toBe(10);
     expect(failed).toEqual(Array(10).fill('CONFLICT'));
     expect(await repos.spareParts.stock.level(central.id, part.id)).toMatchObject({ onHand: 10, reserved: 10, available: 0 });

@@ -37,7 +37,7 @@ function* readings(): Generator<StoredReading> {
     const metrics: Record<string, number | boolean> = {};
     METRICS.forEach(([name, , step], m) => {
       s[m] = s[m]! + (Math.random() - 0.5) * 2 * step;
-      metrics[name] = Math.round(s[m]! * 100) / 100;
+      metrics[name] = Math.round(s[m] * 100) / 100;
     });
     metrics.running = Math.random() > 0.01;
     // 1 s sampling with a few ms of device clock jitter.

@@ -252,7 +252,7 @@ class InfluxTelemetryStore implements TelemetryStore {
         writeFailed: (err: Error) => Promise.reject(err),
       });
       try {
-        api.writePoints(points as Point[]);
+        api.writePoints(points);
         await api.flush();
         return;
       } catch (err) {

@@ -3,7 +3,7 @@ import type { ApiKeyRepository } from '@hourmeter/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { IdParams } from './crud.js';
+import { IdParams } from '@hourmeter/http';
 
 /** API keys: admin only (no `allow` besides admin). */
 export function apiKeyRoutes(parent: FastifyInstance, keys: ApiKeyRepository): void {

@@ -1,7 +1,8 @@
 import type { Role } from '@hourmeter/domain';
 import type { ListOptions, Page } from '@hourmeter/db';
+import { IdParams, PageQuery, pageOf } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** The repository shape every registry entity shares. */
 export interface CrudRepo<T, In, F> {
@@ -12,16 +13,6 @@ export interface CrudRepo<T, In, F> {
   remove(id: string): Promise<void>;
 }
 
-export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
-  cursor: z.string().max(64).optional().describe('nextCursor of the previous page'),
-});
-
-export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-}
-
-export const IdParams = z.object({ id: z.string().min(1).max(64) });
 type IdParams = z.infer<typeof IdParams>;
 
 export interface CrudRoutes<T, In, F> {

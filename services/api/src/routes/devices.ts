@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeviceSessionControl } from '../ports.js';
-import { IdParams, PageQuery, pageOf } from './crud.js';
+import { IdParams, PageQuery, pageOf } from '@hourmeter/http';
 
 const WithCredentials = z.object({
   device: Device,

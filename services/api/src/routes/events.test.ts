@@ -68,7 +68,7 @@ async function open(url: string, key = 'key-eng') {
           for (const line of block.split('\n')) {
             const i = line.indexOf(':');
             const [k, v] = i === 0 ? ['comment', line.slice(1).trim()] : [line.slice(0, i), line.slice(i + 1).trimStart()];
-            (f as Record<string, string>)[k!] = v!;
+            (f as Record<string, string>)[k] = v!;
           }
           frames.push(f);
         }

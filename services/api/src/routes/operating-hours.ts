@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { HourMeterControl } from '../ports.js';
-import { IdParams } from './crud.js';
+import { IdParams } from '@hourmeter/http';
 import { IsoDay } from './query-params.js';
 
 const HOUR_MS = 3_600_000;

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function get(query: string) {
   const res = await app.inject({ method: 'GET', url: `/api/v1/assets/${ASSET}/telemetry?${query}`, headers: { authorization: 'Bearer key' } });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> & { errors?: { path: string; message: string }[] } };
+  return { status: res.statusCode, body: res.json<Record<string, unknown> & { errors?: { path: string; message: string }[] }>() };
 }
 
 describe('GET /assets/:id/telemetry query parameters', () => {

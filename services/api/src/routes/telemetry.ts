@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeviceStatusSource, IngestCounterSource, TelemetryReader } from '../ports.js';
-import { IdParams } from './crud.js';
+import { IdParams } from '@hourmeter/http';
 import { MetricList, MIN_INSTANT_MS, QueryDuration, QueryInstant } from './query-params.js';
 
 const DAY_MS = 86_400_000;

@@ -15,7 +15,7 @@ interface NodeConfig {
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as NodeConfig;
-const logger = createLogger({ level: 'warn', destination: process.stderr as never });
+const logger = createLogger({ level: 'warn', destination: process.stderr });
 const store = await createDuckDbTelemetryStore({ dataDir: cfg.storeDir, threads: 1 });
 const ingest = await createIngest({
   logger,

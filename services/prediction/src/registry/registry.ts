@@ -159,7 +159,7 @@ export function createRulModelRegistry(deps: RulRegistryDeps): RulModelRegistry 
       trainingUnits: json.training.units,
       trainingRows: json.training.rows,
       training: { ...json.training, runs: data.runs },
-      featureSpec: json.features as unknown as Record<string, unknown>,
+      featureSpec: json.features,
       metrics: { ...json.validation, rmse: json.validation.rmseDegrading, score: json.validation.scoreDegrading, bandCoverage: json.validation.bandCoverage },
       hoursPerCycle: req.hoursPerCycle,
       modelJson: JSON.stringify(json),

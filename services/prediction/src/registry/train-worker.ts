@@ -4,7 +4,7 @@
  * Imports core/rul only, so the worker starts quickly.
  */
 import { parentPort } from 'node:worker_threads';
-import { trainRulModel, type RulTrainOptions, type TrainingUnit } from '../core/rul/index.js';
+import { trainRulModel } from '../core/rul/index.js';
 import type { WorkerReply, WorkerRequest } from './train-in-worker.js';
 
 const port = parentPort;
@@ -13,7 +13,7 @@ if (!port) throw new Error('train-worker must run in a worker thread');
 port.once('message', (req: WorkerRequest) => {
   try {
     let last = 0;
-    const model = trainRulModel(req.units as TrainingUnit[], req.options as Partial<RulTrainOptions>, (p) => {
+    const model = trainRulModel(req.units, req.options, (p) => {
       // Progress messages at most every 100 ms: the main thread only shows them.
       const now = performance.now();
       if (now - last < 100 && p.round !== 1 && p.round !== p.rounds) return;

@@ -1,5 +1,5 @@
 import { Alert, AlertActionInput, AlertState, AlertTransition, ModelPrecision, RulEstimateRecord, Severity } from '@hourmeter/domain';
-import { actorOf } from '@hourmeter/http';
+import { actorOf, IdParams, PageQuery } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,11 +9,6 @@ export interface PredictionRouteDeps {
   prediction: Pick<PredictionService, 'listAlerts' | 'getAlert' | 'act' | 'precision' | 'rulHistory'>;
 }
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
-const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
-  cursor: z.string().max(64).optional().describe('nextCursor of the previous page'),
-});
 const QueryInstant = z.string().transform((s, ctx) => {
   const ms = /^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s);
   if (!Number.isFinite(ms)) {

@@ -10,25 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDb, repositories, serviceId } from '@hourmeter/db';
-import { newId } from '@hourmeter/domain';
+import { newId, seededRandom } from '@hourmeter/domain';
 import { pino } from 'pino';
 import { createReportService, REPORT_NAMES } from '../report-service.js';
 
 const DAY = 86_400_000;
 const DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation', 'customer_use', 'none'];
 const KINDS = ['corrective', 'corrective', 'preventive', 'inspection'];
-
-// Deterministic pseudo-random numbers (mulberry32) so runs compare.
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function insertAll<T extends object>(label: string, rows: T[], insert: (chunk: T[]) => Promise<unknown>, chunk = 500) {
   for (let i = 0; i < rows.length; i += chunk) await insert(rows.slice(i, i + chunk));
@@ -42,7 +30,8 @@ export async function run(args: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hm-bench-service-'));
   const db = await openDb({ dataDir: dir, databaseUrl: values['database-url'], logger });
   const k = db.kysely;
-  const rand = rng(42);
+  // The same data on every run, so runs compare.
+  const rand = seededRandom(42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const yearStart = Date.parse('2025-01-01T00:00:00Z');
   const yearEnd = Date.parse('2026-01-01T00:00:00Z');

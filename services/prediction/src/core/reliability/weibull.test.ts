@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../rul/random.js';
+import { seededRandom } from '@hourmeter/domain';
 import { lnGamma } from './gamma.js';
 import {
   conditionalFailureProbability,

@@ -4,7 +4,7 @@ import { loadTrainUnits } from '@hourmeter/cmapss';
 import { describe, expect, it } from 'vitest';
 import { rmse } from './metrics.js';
 import { knownTargetRows, targets, trainRulModel, type TrainingUnit } from './model.js';
-import { seededRandom, shuffled } from './random.js';
+import { seededRandom, shuffled } from '@hourmeter/domain';
 
 const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../../shared/cmapss', import.meta.url));
 const haveData = existsSync(`${dataDir}/train_FD001.txt`);

@@ -1,9 +1,9 @@
 import { cmapssFile, loadTrainUnits } from '@hourmeter/cmapss';
 import { cmapssTestData } from '@hourmeter/cmapss/testing';
+import { seededRandom } from '@hourmeter/testkit';
 import { describe, expect, it } from 'vitest';
 import { assignCondition, learnConditions } from './conditions.js';
 import { learnNormaliser, normaliseHistory } from './normalise.js';
-import { seededRandom } from './random.js';
 
 const cmapss = cmapssTestData('train_FD001.txt', 'train_FD002.txt');
 const dataDir = cmapss.dir;

@@ -1,4 +1,4 @@
-import { seededRandom } from './random.js';
+import { seededRandom } from '@hourmeter/domain';
 
 /**
  * Operating-condition clustering.

@@ -1,7 +1,7 @@
+import { seededRandom } from '@hourmeter/testkit';
 import { describe, expect, it } from 'vitest';
 import { fitGbt, predictGbt, type DenseMatrix } from './gbt.js';
 import { rmse } from './metrics.js';
-import { seededRandom } from './random.js';
 
 function dataset(n: number, seed: number): { X: DenseMatrix; y: Float64Array } {
   const random = seededRandom(seed);

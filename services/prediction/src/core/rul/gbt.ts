@@ -1,4 +1,4 @@
-import { seededRandom } from './random.js';
+import { seededRandom } from '@hourmeter/domain';
 
 /**
  * Histogram gradient-boosted regression trees (squared loss), in the spirit of

@@ -1,9 +1,9 @@
 import { cmapssFile, loadTrainUnits, type CmapssUnit } from '@hourmeter/cmapss';
 import { cmapssTestData } from '@hourmeter/cmapss/testing';
+import { seededRandom, shuffled } from '@hourmeter/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rmse } from './metrics.js';
 import { RulModel, trainRulModel } from './model.js';
-import { seededRandom, shuffled } from './random.js';
 
 const cmapss = cmapssTestData('train_FD001.txt');
 const dataDir = cmapss.dir;

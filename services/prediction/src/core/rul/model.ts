@@ -5,7 +5,7 @@ import { DEFAULT_GBT_OPTIONS, fitGbt, predictGbt, type DenseMatrix, type GbtMode
 import { fitHealthIndex, healthIndexSeries, type HealthIndex } from './health-index.js';
 import { phm08Score, quantile, rmse } from './metrics.js';
 import { learnNormaliser, normaliseHistory, type CycleReading, type Normaliser } from './normalise.js';
-import { seededRandom, shuffled } from './random.js';
+import { seededRandom, shuffled } from '@hourmeter/domain';
 
 /** An engine history for training: cycles in order, `rulAtEnd` cycles left after the last one (0 = ran to failure). */
 export interface TrainingUnit {
@@ -218,8 +218,8 @@ function learnTransforms(units: readonly TrainingUnit[], features: FeatureSpec, 
     const start = failed.map(([u]) => Math.max(0, u.rows.length - 1 + (u.rulAtEnd ?? 0) - cap));
     healthIndexes.push(
       fitHealthIndex(
-        failed.map(([, i], j) => channels[i]!.map((c) => c.subarray(start[j]!))),
-        failed.map(([u], j) => targets(u, Infinity).subarray(start[j]!)),
+        failed.map(([, i], j) => channels[i]!.map((c) => c.subarray(start[j]))),
+        failed.map(([u], j) => targets(u, Infinity).subarray(start[j])),
       ),
     );
   }

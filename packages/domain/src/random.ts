@@ -1,6 +1,8 @@
 /**
- * Small seeded PRNG (mulberry32). Training must be reproducible: the same data
- * and seed give the same model, which the registry and the tests rely on.
+ * The project's one seeded pseudo-random generator (mulberry32: 32-bit state,
+ * period 2^32, tiny and fast). Training, the simulators, benches and tests must
+ * be reproducible from a seed alone, so none of them uses Math.random; tests
+ * get it from @hourmeter/testkit.
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
