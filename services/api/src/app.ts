@@ -4,11 +4,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
 import type { TelemetryIngress } from '@hourmeter/messages';
-import { installProblemHandler, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
+import { installProblemHandler, parseCookies, refuseIllFormedText, requireApiKey } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { accountService, type AccountOptions } from './accounts.js';
 import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -19,6 +20,7 @@ import { metricsRoute } from './routes/metrics.js';
 import { operatingHoursRoutes } from './routes/operating-hours.js';
 import { registryRoutes } from './routes/registry.js';
 import { telemetryRoutes } from './routes/telemetry.js';
+import { signInRoute, userRoutes } from './routes/users.js';
 
 export interface ApiDeps {
   repos: Repositories;
@@ -49,6 +51,9 @@ export interface ApiDeps {
   liveEvents?: LiveEventsOptions | undefined;
   /** HTTP ingest at POST /api/v1/telemetry (device credentials); only where ingest runs in the process. */
   deviceIngress?: TelemetryIngress | undefined;
+  /** Sessions, lockout and throttling of people signing in (defaults: DEFAULT_ACCOUNT_OPTIONS). */
+  accounts?: Partial<AccountOptions> | undefined;
+  clock?: () => number;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -72,6 +77,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandler(app);
+  await parseCookies(app);
   if (deps.metrics) app.addHook('onResponse', deps.metrics.onResponse);
 
   await app.register(swagger, {
@@ -79,7 +85,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       info: {
         title: 'Hourmeter API',
         version: deps.version,
-        description: 'Predictive maintenance and uptime-based service contracts. Authenticate with `Authorization: Bearer <api key>`.',
+        description:
+          'Predictive maintenance and uptime-based service contracts. Machines authenticate with `Authorization: Bearer <api key>`; ' +
+          'people sign in at POST /api/v1/auth/sign-in (session cookie; writes echo the CSRF token in `x-csrf-token`).',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, deviceBasic: { type: 'http', scheme: 'basic' } } },
       security: [{ apiKey: [] }],
@@ -91,18 +99,22 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoute(app, deps.health, deps.version);
   if (deps.metrics) metricsRoute(app, deps.metrics, { token: deps.metricsToken });
 
+  const accounts = accountService({ users: deps.repos.users, keys: deps.repos.apiKeys, clock: deps.clock, options: deps.accounts });
+  await app.register(async (open) => signInRoute(open, accounts), { prefix: API_PREFIX });
+
   const ingress = deps.deviceIngress;
   // Devices authenticate with their own credentials, so this scope has no API-key check.
   if (ingress) await app.register(async (devices) => deviceTelemetryRoutes(devices, { ingress, devices: deps.repos.devices }), { prefix: API_PREFIX });
   await app.register(
     async (api) => {
-      requireApiKey(api, deps.repos.apiKeys);
+      requireApiKey(api, accounts.authenticator());
       refuseIllFormedText(api);
       // First in the scope: it learns the roles of the routes registered after it.
-      if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, options: deps.liveEvents, counters: deps.liveCounters });
+      if (deps.events) eventRoutes(api, { events: deps.events, keys: accounts.authenticator(), options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);
+      userRoutes(api, accounts);
       telemetryRoutes(api, deps);
       operatingHoursRoutes(api, deps);
       for (const register of deps.serviceRoutes ?? []) register(api);

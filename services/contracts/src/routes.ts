@@ -280,7 +280,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       const body = req.body;
       if (!body?.force) return svc.issue(req.params.id);
       if (req.principal?.role !== 'admin') throw new AppError('FORBIDDEN', 'only an admin can issue an invoice before its period has closed');
-      return svc.issue(req.params.id, { reason: body.reason!, by: req.principal.keyId });
+      return svc.issue(req.params.id, { reason: body.reason!, by: req.principal.id });
     },
   });
 

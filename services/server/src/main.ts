@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerConsole } from '@hourmeter/console';
-import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
+import { bootstrapAdminUser, buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
 import { createEventBus, deviceConnectionEvents, eventTopic, parseEnvelope } from '@hourmeter/events';
@@ -85,6 +85,15 @@ async function main(): Promise<void> {
     );
   } else if (bootstrap) {
     logger.info('admin API key installed from HM_ADMIN_KEY');
+  }
+  // The first person to sign in to the console: same rule, printed once when generated.
+  const firstAdmin = plan.api ? await bootstrapAdminUser(repos, { email: config.HM_ADMIN_EMAIL, password: config.HM_ADMIN_PASSWORD }) : undefined;
+  if (firstAdmin?.generated) {
+    process.stderr.write(
+      `\n  Hourmeter console sign-in (shown once, store it now):\n\n    e-mail:   ${firstAdmin.email}\n    password: ${firstAdmin.password}\n\n`,
+    );
+  } else if (firstAdmin) {
+    logger.info({ email: firstAdmin.email }, 'admin user installed from HM_ADMIN_EMAIL / HM_ADMIN_PASSWORD');
   }
   if (values.demo) await loadDemoFleet(repos, config.HM_DATA_DIR, logger);
 

@@ -139,7 +139,7 @@ export function reliabilityRoutes(parent: FastifyInstance, deps: ReliabilityRout
       response: { 201: z.object({ model: Version, activated: z.boolean(), reason: z.string() }) },
     },
     handler: async (req, reply) => {
-      const res = await deps.reliability.train(req.params.id, req.params.failureMode, { splitAt: req.body.splitAt, activate: req.body.activate, createdBy: req.principal?.keyId, trigger: 'manual' });
+      const res = await deps.reliability.train(req.params.id, req.params.failureMode, { splitAt: req.body.splitAt, activate: req.body.activate, createdBy: req.principal?.id, trigger: 'manual' });
       if (res.status !== 'trained') throw new AppError('CONFLICT', res.message, { status: res.status });
       return reply.status(201).send({ model: res.model, activated: res.activated, reason: res.reason });
     },

@@ -65,7 +65,7 @@ export function rulModelRoutes(parent: FastifyInstance, deps: RulModelRouteDeps)
       response: { 202: TrainJob.extend({ statusUrl: z.string() }) },
     },
     handler: async (req, reply) => {
-      const job = await deps.registry.startTraining(req.params.id, req.body, req.principal?.keyId);
+      const job = await deps.registry.startTraining(req.params.id, req.body, req.principal?.id);
       const statusUrl = `/api/v1/asset-models/${encodeURIComponent(req.params.id)}/rul-models/train-jobs/${job.id}`;
       return reply.status(202).header('location', statusUrl).send({ ...job, statusUrl });
     },
