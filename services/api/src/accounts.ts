@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Principal, User, UserInput } from '@hourmeter/domain';
+import type { Principal, User, UserInput, UserUpdate } from '@hourmeter/domain';
 import type { ApiKeyRepository, LockoutPolicy, UserRepository } from '@hourmeter/db';
 import type { KeyAuthenticator } from '@hourmeter/http';
 import { AppError, hashPassword, passwordNeedsRehash, verifyPassword } from '@hourmeter/runtime';
@@ -107,6 +107,8 @@ export function accountService(deps: { users: UserRepository; keys: ApiKeyReposi
       const { password, ...rest } = input;
       return users.create({ ...rest, passwordHash: await hashPassword(password) }, now());
     },
+
+    updateUser: (id: string, patch: UserUpdate) => users.update(id, patch, now()),
 
     /** An admin's reset: the new password works at once, the lockout is lifted and every session of the user ends. */
     async resetPassword(id: string, password: string): Promise<User> {

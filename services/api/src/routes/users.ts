@@ -68,7 +68,7 @@ export function userRoutes(parent: FastifyInstance, accounts: AccountService): v
   app.patch('/users/:id', {
     config: adminOnly,
     schema: { tags, summary: 'Rename, change role, disable or enable a user (disabling or a role change ends their sessions)', params: IdParams, body: UserUpdate, response: { 200: User } },
-    handler: async (req) => users.update(req.params.id, req.body),
+    handler: async (req) => accounts.updateUser(req.params.id, req.body),
   });
 
   app.post('/users/:id/password', {
