@@ -21,6 +21,8 @@ export interface KeyAuthenticator {
 export interface Credential {
   kind: Principal['kind'];
   secret: string;
+  /** A session's CSRF token (GET /me hands it to the console after a reload). */
+  csrfToken?: string;
 }
 
 declare module 'fastify' {
@@ -118,7 +120,7 @@ export function requireApiKey(app: FastifyInstance, keys: KeyAuthenticator): voi
         return sendProblem(reply, request, 403, 'CSRF_REFUSED', `a change made with a session cookie needs the session's ${CSRF_HEADER} header`);
       }
       request.principal = session.principal;
-      request.credential = { kind: 'user', secret: sessionToken };
+      request.credential = { kind: 'user', secret: sessionToken, csrfToken: session.csrfToken };
     }
     const { role } = request.principal;
     const allow = request.routeOptions.config.allow;

@@ -8,6 +8,7 @@ import {
   PaymentInput,
   PaymentView,
 } from '@hourmeter/domain';
+import { actorOf } from '@hourmeter/http';
 import { AppError, notFound } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -280,7 +281,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       const body = req.body;
       if (!body?.force) return svc.issue(req.params.id);
       if (req.principal?.role !== 'admin') throw new AppError('FORBIDDEN', 'only an admin can issue an invoice before its period has closed');
-      return svc.issue(req.params.id, { reason: body.reason!, by: req.principal.id });
+      return svc.issue(req.params.id, { reason: body.reason!, by: actorOf(req) });
     },
   });
 

@@ -62,7 +62,7 @@ describe('sign-in with a session cookie', () => {
     expect(body.user).toMatchObject({ email: ADMIN.email, role: 'admin', name: 'Administrator' });
     expect(JSON.stringify(body)).not.toContain(cookie.value);
     const me = await call('GET', '/me', { as: { cookie: `hm_session=${cookie.value}`, csrf: body.csrfToken } });
-    expect(me.json()).toEqual({ kind: 'user', id: body.user.id, role: 'admin', name: 'Administrator' });
+    expect(me.json()).toEqual({ kind: 'user', id: body.user.id, role: 'admin', name: 'Administrator', csrfToken: body.csrfToken });
   });
 
   it('answers a wrong password and an unknown e-mail alike', async () => {

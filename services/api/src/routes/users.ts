@@ -46,11 +46,14 @@ export function userRoutes(parent: FastifyInstance, accounts: AccountService): v
   app.get('/me', {
     schema: {
       tags,
-      summary: 'Who is calling: a signed-in person or an API key, with role and name (every role)',
-      response: { 200: Principal.extend({ keyId: z.string().optional() }) },
+      summary: "Who is calling: a signed-in person or an API key, with role and name (every role); for a session also its CSRF token",
+      response: { 200: Principal.extend({ keyId: z.string().optional(), csrfToken: z.string().optional() }) },
     },
-    // keyId stays for clients written before people signed in.
-    handler: async (req) => ({ ...req.principal!, ...(req.principal!.kind === 'api-key' ? { keyId: req.principal!.id } : {}) }),
+    // keyId stays for clients written before people signed in. Another site cannot read this answer (same-origin policy), so handing out the token is safe.
+    handler: async (req) => ({
+      ...req.principal!,
+      ...(req.principal!.kind === 'api-key' ? { keyId: req.principal!.id } : { csrfToken: req.credential?.csrfToken }),
+    }),
   });
 
   app.get('/users', {
