@@ -258,7 +258,8 @@ async function liveLoop(signal: AbortSignal): Promise<void> {
 }
 
 function ensureLive(): void {
-  if (running || !session.key) return;
+  // Signed in by key, or by a session (whose CSRF token this tab holds).
+  if (running || (!session.key && !csrfToken)) return;
   running = new AbortController();
   void liveLoop(running.signal);
 }
