@@ -224,7 +224,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.locator('.panel .badge', { hasText: 'confirmed' }).waitFor();
     // History names the person, not a key id.
-    await page.locator('.panel li', { hasText: /confirmed.*by Administrator$/ }).first().waitFor();
+    await page.locator('ol.history li', { hasText: /→ confirmed by Administrator —/ }).waitFor();
 
     // The preventive work order opened by prediction: schedule, start, complete.
     const woLink = page.getByRole('link', { name: /Open work order/ });

@@ -97,6 +97,8 @@ export function accountService(deps: { users: UserRepository; keys: ApiKeyReposi
       const token = 'hms_' + randomBytes(32).toString('base64url');
       const csrfToken = randomBytes(32).toString('base64url');
       const expiresAt = at + opts.sessionTtlMs;
+      // Sign-ins are rare next to requests: a good moment to keep the session table bounded.
+      await users.sessions.purgeExpired(at);
       await users.sessions.create(account.user.id, token, csrfToken, expiresAt, at);
       return { token, csrfToken, expiresAt, user: await users.get(account.user.id) };
     },
