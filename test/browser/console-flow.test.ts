@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_KEY = 'hm_browser_e2e_admin_key_0123456789';
+const ADMIN_EMAIL = 'admin@browser.test';
+const ADMIN_PASSWORD = 'browser-e2e-admin-password';
 const CONSOLE_DIR = join(ROOT, 'services/console');
 const DAY = 86_400_000;
 const H = 3_600_000;
@@ -85,6 +87,8 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
       HM_MQTT_PORT: '0',
       HM_MQTT_HOST: '127.0.0.1',
       HM_ADMIN_KEY: ADMIN_KEY,
+      HM_ADMIN_EMAIL: ADMIN_EMAIL,
+      HM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       HM_HOUR_METER_INTERVAL_MS: '200',
     });
     procs.push(server);
@@ -165,12 +169,16 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
       terms: { kind: 'pbh', ratePerHourMinor: 1_250, availabilityGuaranteePercent: 98, creditSchedule: { stepPoints: 0.5, percentPerStep: 2, capPercent: 20 } },
     });
 
-    // ------------------------------------------------------------ sign in (admin key)
+    // ------------------------------------------------------------ sign in as the first admin (e-mail and password)
     await page.goto(base);
-    await page.getByLabel('API key').fill(ADMIN_KEY);
+    await page.getByText(/first start of the server prints/).waitFor();
+    await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    await expect.poll(() => page.evaluate('sessionStorage.getItem("hourmeter.apiKey")')).toBe(ADMIN_KEY);
+    await page.locator('header .who', { hasText: 'Administrator' }).waitFor();
+    // The session is an httpOnly cookie: nothing secret is readable by scripts.
+    expect(await page.evaluate('document.cookie + (sessionStorage.getItem("hourmeter.apiKey") ?? "")')).toBe('');
 
     // ------------------------------------------------------------ the simulated pump publishes
     fleet = createFleet({
@@ -215,6 +223,8 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByLabel('Reason').fill('confirmed on site trend');
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.locator('.panel .badge', { hasText: 'confirmed' }).waitFor();
+    // History names the person, not a key id.
+    await page.locator('ol.history li', { hasText: /→ confirmed by Administrator —/ }).waitFor();
 
     // The preventive work order opened by prediction: schedule, start, complete.
     const woLink = page.getByRole('link', { name: /Open work order/ });
@@ -267,6 +277,30 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     }
     await invoiceRow.getByText('issued', { exact: true }).waitFor();
     expect((await call<{ items: { status: string }[] }>('GET', `/invoices?contractId=${contract.id}`)).items[0]!.status).toBe('issued');
+
+    // ------------------------------------------------------------ the admin adds a planner, who signs in
+    await page.getByRole('link', { name: 'Users' }).click();
+    const addUser = page.getByRole('form', { name: 'Add a user' });
+    await addUser.getByLabel('Name').fill('Pat Planner');
+    await addUser.getByLabel('E-mail').fill('pat@browser.test');
+    await addUser.getByLabel('Role').selectOption('planner');
+    await addUser.getByLabel('Initial password').fill('pat-planner-password');
+    await addUser.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('row').filter({ hasText: 'pat@browser.test' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail').fill('pat@browser.test');
+    await page.getByLabel('Password').fill('pat-planner-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('header .who', { hasText: 'Pat Planner' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    // The planner lands on their home view.
+    await page.getByRole('heading', { name: /Work orders/ }).waitFor();
+    // Back to the admin for the other roles' walks.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('header .who', { hasText: 'Administrator' }).waitFor();
 
     expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
   }, 240_000);

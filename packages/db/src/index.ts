@@ -31,6 +31,7 @@ export {
 } from './repositories/parts.js';
 export { serviceId } from './repositories/service-ids.js';
 export { apiKeyRepository, type ApiKeyRepository, type AuthenticatedKey } from './repositories/api-keys.js';
+export { userRepository, type UserRepository, type NewUser, type LockoutPolicy, type SessionRecord } from './repositories/users.js';
 export { alertRepository, type AlertRepository, type AlertFilters, type RaiseAlertInput, type TransitionInput } from './repositories/alerts.js';
 export { rulEstimateRepository, type RulEstimateRepository, type RulHistoryQuery } from './repositories/rul-estimates.js';
 export {
@@ -46,6 +47,7 @@ export {
 import type { Db } from './connect.js';
 import { alertRepository } from './repositories/alerts.js';
 import { apiKeyRepository } from './repositories/api-keys.js';
+import { userRepository } from './repositories/users.js';
 import { rulEstimateRepository } from './repositories/rul-estimates.js';
 import { rulModelRepository } from './repositories/rul-models.js';
 import { deviceRepository } from './repositories/devices.js';
@@ -102,6 +104,7 @@ export function repositories(db: Db) {
     ...registryRepositories(db.kysely),
     devices: deviceRepository(db.kysely),
     apiKeys: apiKeyRepository(db.kysely),
+    users: userRepository(db.kysely),
     operatingHours: operatingHoursRepository(db.kysely),
     workOrders: workOrderRepository(db.kysely),
     spareParts: partsRepository(db.kysely),

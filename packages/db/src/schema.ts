@@ -774,3 +774,34 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
 }
+
+// ---------------------------------------------------------------- people (migration 0016)
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  /** `scrypt$N$r$p$salt$hash` (base64url parts). */
+  password_hash: string;
+  failed_sign_ins: number;
+  locked_until: Nullable<number>;
+  disabled_at: Nullable<number>;
+  last_sign_in_at: Nullable<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserSessionsTable {
+  /** SHA-256 of the cookie value: the table alone cannot be replayed. */
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+}

@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   rateCard: 'rtc',
   exchangeRate: 'fxr',
   apiKey: 'key',
+  user: 'usr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

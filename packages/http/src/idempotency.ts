@@ -52,7 +52,7 @@ export function honourIdempotencyKeys(app: FastifyInstance, store: IdempotencySt
     if (header === undefined || !routes.has(`${req.method} ${req.routeOptions.url}`)) return;
     const key = Array.isArray(header) ? header[0]! : header;
     if (!KEY.test(key)) return sendProblem(reply, req, 400, 'VALIDATION_FAILED', 'Idempotency-Key: 1-200 visible ASCII characters');
-    const scope = req.principal?.keyId ?? 'anonymous';
+    const scope = req.principal?.id ?? 'anonymous';
     const fingerprint = createHash('sha256').update(JSON.stringify([req.method, req.url, req.body ?? null])).digest('hex');
     const claim = await store.claim(scope, key, fingerprint);
     switch (claim.kind) {

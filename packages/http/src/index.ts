@@ -1,5 +1,5 @@
 export { installProblemHandler, sendProblem, type Problem } from './problem.js';
-export { requireApiKey, actorOf, type KeyAuthenticator } from './auth.js';
+export { requireApiKey, actorOf, parseCookies, setSessionCookie, clearSessionCookie, stillAuthenticated, SESSION_COOKIE, CSRF_HEADER, type KeyAuthenticator, type Credential } from './auth.js';
 export { RouteRoles, recordRouteRoles, mayCall, type DeclaredRoute } from './route-roles.js';
 export { refuseIllFormedText, isWellFormedText, illFormedTextAt } from './well-formed-text.js';
 export { honourIdempotencyKeys, MONEY_AND_STOCK_WRITES, type IdempotencyStore } from './idempotency.js';

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { requireApiKey, type KeyAuthenticator } from './auth.js';
+import { parseCookies, requireApiKey, type KeyAuthenticator } from './auth.js';
 import { installProblemHandler } from './problem.js';
 import { refuseIllFormedText } from './well-formed-text.js';
 
@@ -14,6 +14,7 @@ export async function testApi(keys: KeyAuthenticator, register: (api: FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandler(app);
+  await parseCookies(app);
   await app.register(
     async (api) => {
       requireApiKey(api, keys);

@@ -44,6 +44,9 @@ export const ConfigSchema = z.object({
    */
   HM_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().positive().max(36_500).optional(),
   HM_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** The first admin user, created when the user table is empty; without a password one is generated and printed once. */
+  HM_ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).default('admin@hourmeter.local'),
+  HM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
   HM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),

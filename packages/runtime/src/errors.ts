@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   /** An invoice of a period that has not closed yet (its end + the grace for late data). */
   PERIOD_NOT_CLOSED: { status: 409, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
+  /** Too many failed sign-ins: the account is locked for a while. */
+  ACCOUNT_LOCKED: { status: 429, retryable: true },
+  /** A write with a session cookie but without the session's CSRF token. */
+  CSRF_REFUSED: { status: 403, retryable: false },
   UNAVAILABLE: { status: 503, retryable: true },
   INTERNAL: { status: 500, retryable: true },
 } as const;

@@ -3,3 +3,4 @@ export * from './config.js';
 export * from './logger.js';
 export * from './shutdown.js';
 export * from './secrets.js';
+export * from './passwords.js';

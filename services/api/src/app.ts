@@ -4,11 +4,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSubscriber } from '@hourmeter/events';
 import type { TelemetryIngress } from '@hourmeter/messages';
-import { honourIdempotencyKeys, installProblemHandler, recordRouteRoles, refuseIllFormedText, requireApiKey, RouteRoles } from '@hourmeter/http';
+import { honourIdempotencyKeys, installProblemHandler, parseCookies, recordRouteRoles, refuseIllFormedText, requireApiKey, RouteRoles } from '@hourmeter/http';
 import type { Metrics } from '@hourmeter/metrics';
 import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { accountService, type AccountOptions } from './accounts.js';
 import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -21,6 +22,7 @@ import { metricsRoute } from './routes/metrics.js';
 import { operatingHoursRoutes } from './routes/operating-hours.js';
 import { registryRoutes } from './routes/registry.js';
 import { telemetryRoutes } from './routes/telemetry.js';
+import { signInRoute, userRoutes } from './routes/users.js';
 
 export interface ApiDeps {
   repos: Repositories;
@@ -51,6 +53,9 @@ export interface ApiDeps {
   liveEvents?: LiveEventsOptions | undefined;
   /** HTTP ingest at POST /api/v1/telemetry (device credentials); only where ingest runs in the process. */
   deviceIngress?: TelemetryIngress | undefined;
+  /** Sessions, lockout and throttling of people signing in (defaults: DEFAULT_ACCOUNT_OPTIONS). */
+  accounts?: Partial<AccountOptions> | undefined;
+  clock?: () => number;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -75,6 +80,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandler(app);
+  await parseCookies(app);
   if (deps.metrics) app.addHook('onResponse', deps.metrics.onResponse);
 
   await app.register(swagger, {
@@ -82,7 +88,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       info: {
         title: 'Hourmeter API',
         version: deps.version,
-        description: 'Predictive maintenance and uptime-based service contracts. Authenticate with `Authorization: Bearer <api key>`.',
+        description:
+          'Predictive maintenance and uptime-based service contracts. Machines authenticate with `Authorization: Bearer <api key>`; ' +
+          'people sign in at POST /api/v1/auth/sign-in (session cookie; writes echo the CSRF token in `x-csrf-token`).',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, deviceBasic: { type: 'http', scheme: 'basic' } } },
       security: [{ apiKey: [] }],
@@ -97,20 +105,24 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Every /api/v1 route with its declared roles: the live stream's rights and docs/roles.md come from it.
   const routeRoles = new RouteRoles();
   app.decorate('routeRoles', routeRoles);
+  const accounts = accountService({ users: deps.repos.users, keys: deps.repos.apiKeys, clock: deps.clock, options: deps.accounts });
+  await app.register(async (open) => signInRoute(open, accounts), { prefix: API_PREFIX });
+
   const ingress = deps.deviceIngress;
   // Devices authenticate with their own credentials, so this scope has no API-key check.
   if (ingress) await app.register(async (devices) => deviceTelemetryRoutes(devices, { ingress, devices: deps.repos.devices }), { prefix: API_PREFIX });
   await app.register(
     async (api) => {
       recordRouteRoles(api, routeRoles);
-      requireApiKey(api, deps.repos.apiKeys);
+      requireApiKey(api, accounts.authenticator());
       refuseIllFormedText(api);
       honourIdempotencyKeys(api, deps.repos.idempotencyKeys);
       csvLists(api);
-      if (deps.events) eventRoutes(api, { events: deps.events, keys: deps.repos.apiKeys, routeRoles, options: deps.liveEvents, counters: deps.liveCounters });
+      if (deps.events) eventRoutes(api, { events: deps.events, keys: accounts.authenticator(), routeRoles, options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
       deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
       apiKeyRoutes(api, deps.repos.apiKeys);
+      userRoutes(api, accounts);
       telemetryRoutes(api, deps);
       exportRoutes(api, deps);
       operatingHoursRoutes(api, deps);

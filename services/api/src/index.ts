@@ -5,3 +5,4 @@ export type { TelemetryReader, DeviceStatusSource, DeviceSessionControl, IngestC
 export { dbCountSources } from './routes/metrics.js';
 export { buildOpsApi, type OpsApiDeps } from './ops-app.js';
 export { deviceTelemetryRoutes, type DeviceTelemetryDeps, type DeviceCredentialLookup } from './routes/device-telemetry.js';
+export { accountService, bootstrapAdminUser, DEFAULT_ACCOUNT_OPTIONS, type AccountService, type AccountOptions } from './accounts.js';

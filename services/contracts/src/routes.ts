@@ -12,6 +12,7 @@ import {
   RateCard,
   RateCardInput,
 } from '@hourmeter/domain';
+import { actorOf } from '@hourmeter/http';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { IdParams as Id, PageQuery, pageOf as page } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
@@ -283,7 +284,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
       const body = req.body;
       if (!body?.force) return svc.issue(req.params.id);
       if (req.principal?.role !== 'admin') throw new AppError('FORBIDDEN', 'only an admin can issue an invoice before its period has closed');
-      return svc.issue(req.params.id, { reason: body.reason!, by: req.principal.keyId });
+      return svc.issue(req.params.id, { reason: body.reason!, by: actorOf(req) });
     },
   });
 

@@ -36,6 +36,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   integration_outbox: true, webhook_subscriptions: true, webhook_deliveries: true, webhook_attempts: true,
   notification_recipients: true, notification_messages: true,
   idempotency_keys: true,
+  users: true, user_sessions: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

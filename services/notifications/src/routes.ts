@@ -95,10 +95,10 @@ export function notificationRoutes(parent: FastifyInstance, deps: { notification
   }
   app.get('/me/notification-preferences', {
     schema: { tags, summary: 'The e-mail recipient linked to the presented key', response: { 200: Recipient } },
-    handler: async (req) => mine(req.principal!.keyId),
+    handler: async (req) => mine(req.principal!.id),
   });
   app.patch('/me/notification-preferences', {
     schema: { tags, summary: 'Change your own preferences (merged rule by rule)', body: z.object({ preferences: Preferences }), response: { 200: Recipient } },
-    handler: async (req) => n.updateRecipient((await mine(req.principal!.keyId)).id, { preferences: req.body.preferences }),
+    handler: async (req) => n.updateRecipient((await mine(req.principal!.id)).id, { preferences: req.body.preferences }),
   });
 }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { registerConsole } from '@hourmeter/console';
-import { buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
+import { bootstrapAdminUser, buildApi, buildOpsApi, dbCountSources, type IngestCounterSource } from '@hourmeter/api';
 import { bridgeRoutes, createBridge, loadBridgeConfig, type Bridge } from '@hourmeter/bridge';
 import { createBroker, type Broker } from '@hourmeter/broker';
 import { openDb, repositories } from '@hourmeter/db';
@@ -41,6 +41,8 @@ export interface BuildServerOptions {
   readonly demo?: { readonly speed: number } | undefined;
   /** Called at once when an admin API key was generated (first start, empty key table, no HM_ADMIN_KEY). */
   readonly onAdminKey?: ((key: string) => void) | undefined;
+  /** Called at once when the first console user was created with a generated password (empty user table, no HM_ADMIN_PASSWORD). */
+  readonly onAdminUser?: ((user: { email: string; password: string }) => void) | undefined;
 }
 
 /** A built, listening process. */
@@ -100,6 +102,9 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
   } else if (bootstrap) {
     logger.info('admin API key installed from HM_ADMIN_KEY');
   }
+  const firstAdmin = plan.api ? await bootstrapAdminUser(repos, { email: config.HM_ADMIN_EMAIL, password: config.HM_ADMIN_PASSWORD }) : undefined;
+  if (firstAdmin?.generated) options.onAdminUser?.({ email: firstAdmin.email, password: firstAdmin.password });
+  else if (firstAdmin) logger.info({ email: firstAdmin.email }, 'admin user installed from HM_ADMIN_EMAIL / HM_ADMIN_PASSWORD');
   const demoFleet = options.demo ? await loadDemoFleet(repos, config.HM_DATA_DIR, logger) : undefined;
 
   let telemetry: { store: TelemetryStore; location: string } | undefined;

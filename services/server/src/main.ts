@@ -44,6 +44,10 @@ async function main(): Promise<void> {
       // aggregation. It is shown to the operator once, on the first start.
       process.stderr.write(`\n  Hourmeter admin API key (shown once, store it now):\n\n    ${key}\n\n  Use it as: Authorization: Bearer <key>\n\n`);
     },
+    onAdminUser: (user) => {
+      // The first person to sign in to the console: same rule, printed once when generated.
+      process.stderr.write(`\n  Hourmeter console sign-in (shown once, store it now):\n\n    e-mail:   ${user.email}\n    password: ${user.password}\n\n`);
+    },
   });
 }
 

@@ -98,7 +98,7 @@ export function historyImportRoutes(parent: FastifyInstance, deps: HistoryRouteD
         response: { 201: z.object({ rows: z.number().int(), imported: z.number().int(), duplicateRows: z.array(z.number().int()) }) },
       },
       handler: async (req, reply) => {
-        const res = await importMaintenanceHistory(deps.repos, req.body, { actor: `import:${req.principal?.keyId ?? 'api'}`, now: (deps.now ?? Date.now)() });
+        const res = await importMaintenanceHistory(deps.repos, req.body, { actor: `import:${req.principal?.id ?? 'api'}`, now: (deps.now ?? Date.now)() });
         if (res.failures.length) deps.onImported?.(res.failures);
         return reply.status(201).send({ rows: res.rows, imported: res.imported, duplicateRows: res.duplicateRows });
       },

@@ -14,6 +14,7 @@ import * as m0012 from './0012-billing-periods.js';
 import * as m0013 from './0013-receivables.js';
 import * as m0014 from './0014-reliability-models.js';
 import * as m0015 from './0015-integrations.js';
+import * as m0016 from './0016-users.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-receivables': m0013,
   '0014-reliability-models': m0014,
   '0015-integrations': m0015,
+  '0016-users': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -24,6 +24,7 @@ function fromRow(r: Selectable<ApiKeysTable>): ApiKey {
 export interface AuthenticatedKey {
   id: string;
   role: Role;
+  name: string;
 }
 
 export function apiKeyRepository(db: Kysely<Database>) {
@@ -71,7 +72,7 @@ export function apiKeyRepository(db: Kysely<Database>) {
       if (row.last_used_at === null || now - Number(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
         await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
       }
-      return { id: row.id, role: row.role as Role };
+      return { id: row.id, role: row.role as Role, name: row.name };
     },
 
     /**

@@ -1,4 +1,4 @@
-import { ApiKey, ApiKeyInput, Role } from '@hourmeter/domain';
+import { ApiKey, ApiKeyInput } from '@hourmeter/domain';
 import type { ApiKeyRepository } from '@hourmeter/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -26,15 +26,6 @@ export function apiKeyRoutes(parent: FastifyInstance, keys: ApiKeyRepository): v
       response: { 201: z.object({ apiKey: ApiKey, key: z.string() }) },
     },
     handler: async (req, reply) => reply.status(201).send(await keys.create(req.body)),
-  });
-
-  app.get('/me', {
-    schema: {
-      tags,
-      summary: 'Who the presented key is: its id and role (every role)',
-      response: { 200: z.object({ keyId: z.string(), role: Role }) },
-    },
-    handler: async (req) => ({ keyId: req.principal!.keyId, role: req.principal!.role }),
   });
 
   app.post('/api-keys/:id/revoke', {

@@ -13,7 +13,15 @@ const resetKeys = () => {
   Object.assign(KEYS, { 'key-admin': 'admin', 'key-eng': 'engineer', 'key-am': 'account-manager', 'key-am2': 'account-manager', 'key-plan': 'planner' });
 };
 resetKeys();
-const keys = { authenticate: async (k: string) => (KEYS[k] ? { id: k, role: KEYS[k] } : undefined) };
+/** Session cookie values of signed-in people. */
+const SESSIONS = new Map<string, Role>();
+const keys = {
+  authenticate: async (k: string) => (KEYS[k] ? { id: k, role: KEYS[k] } : undefined),
+  session: async (t: string) => {
+    const role = SESSIONS.get(t);
+    return role && { principal: { kind: 'user' as const, id: `usr_${t}`, role, name: `Person ${t}` }, csrfToken: 'c' };
+  },
+};
 
 /** The reads the stream mirrors, declared with the roles the real routes declare (work orders: planner, engineer). */
 function readRoutes(api: FastifyInstance): void {
@@ -47,10 +55,10 @@ afterEach(async () => {
 });
 
 /** Opens the stream like the console does (fetch + ReadableStream) and collects parsed SSE frames. */
-async function open(url: string, key = 'key-eng') {
+async function open(url: string, key = 'key-eng', headers: Record<string, string> = { authorization: `Bearer ${key}` }) {
   const abort = new AbortController();
   aborts.push(abort);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal });
+  const res = await fetch(url, { headers, signal: abort.signal });
   const frames: { event?: string; id?: string; data?: string; comment?: string }[] = [];
   let text = '';
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -227,6 +235,19 @@ describe('GET /api/v1/events (server-sent events)', () => {
     const sent = bus.emit('device.connected', device());
     await waitFor('the other key still served', () => other.events().some((f) => f.id === sent.id), { timeoutMs: 5000 });
     expect(revoked.events().some((f) => f.id === sent.id)).toBe(false);
+  });
+
+  it("serves a signed-in person's session cookie and closes the stream once the session ends", async () => {
+    const url = await start({ keyRecheckMs: 100 });
+    SESSIONS.set('s1', 'planner');
+    const s = await open(url, '', { cookie: 'hm_session=s1' });
+    expect(s.res.status).toBe(200);
+    await waitFor('the stream open', () => live.stats().clients === 1, { timeoutMs: 5000 });
+    const sent = bus.emit('device.connected', device());
+    await waitFor('the event delivered', () => s.events().some((f) => f.id === sent.id), { timeoutMs: 5000 });
+    SESSIONS.delete('s1');
+    await s.pump;
+    await waitFor("the ended session's stream gone", () => live.stats().clients === 0, { timeoutMs: 5000 });
   });
 
   it('answers 429 beyond the streams allowed per key and per role', async () => {

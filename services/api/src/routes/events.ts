@@ -1,5 +1,5 @@
 import type { Role } from '@hourmeter/domain';
-import { recordRouteRoles, sendProblem, type KeyAuthenticator, type RouteRoles } from '@hourmeter/http';
+import { recordRouteRoles, sendProblem, stillAuthenticated, type Credential, type KeyAuthenticator, type RouteRoles } from '@hourmeter/http';
 import { EVENT_TYPES, isEventType, type AnyEnvelope, type EventSubscriber, type EventType } from '@hourmeter/events';
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
@@ -100,7 +100,7 @@ export function eventRoutes(
   const keyRecheckMs = deps.options?.keyRecheckMs ?? 2000;
   const routeRoles = deps.routeRoles ?? recordRouteRoles(parent);
   /** Open streams, with the key that opened each (re-checked) and who it belongs to. */
-  const clients = new Map<ServerResponse, { key: string; keyId: string; role: Role }>();
+  const clients = new Map<ServerResponse, { credential: Credential; keyId: string; role: Role }>();
   let dropped = 0;
   const publish = () => {
     if (deps.counters) Object.assign(deps.counters, { clients: clients.size, dropped });
@@ -112,14 +112,18 @@ export function eventRoutes(
   const recheck = setInterval(() => {
     if (rechecking || clients.size === 0) return;
     rechecking = true;
-    const byKey = new Map<string, ServerResponse[]>();
-    for (const [res, c] of clients) byKey.set(c.key, [...(byKey.get(c.key) ?? []), res]);
+    const byKey = new Map<string, { credential: Credential; streams: ServerResponse[] }>();
+    for (const [res, c] of clients) {
+      const entry = byKey.get(c.credential.secret) ?? { credential: c.credential, streams: [] };
+      entry.streams.push(res);
+      byKey.set(c.credential.secret, entry);
+    }
     void Promise.all(
-      [...byKey].map(async ([key, streams]) => {
-        const still = await deps.keys.authenticate(key).catch(() => true as const);
+      [...byKey.values()].map(async ({ credential, streams }) => {
+        const still = await stillAuthenticated(deps.keys, credential).catch(() => true as const);
         if (still) return;
         for (const res of streams) {
-          parent.log.info({ keyId: clients.get(res)?.keyId }, 'API key revoked; live-update stream closed');
+          parent.log.info({ keyId: clients.get(res)?.keyId }, 'credential revoked or session ended; live-update stream closed');
           res.end(': key revoked\n\n');
         }
       }),
@@ -148,7 +152,7 @@ export function eventRoutes(
       if (unknown.length) {
         return sendProblem(reply, req, 400, 'VALIDATION_FAILED', `querystring.types: unknown event type ${unknown.join(', ')}; known: ${EVENT_TYPES.join(', ')}`);
       }
-      const { keyId, role } = req.principal!;
+      const { id: keyId, role } = req.principal!;
       const prefix = parent.prefix;
       const readable = EVENT_TYPES.filter((t) => routeRoles.may(role, 'GET', `${prefix}${READ_ROUTE_OF_EVENT[t]}`));
       const refused = (requested as EventType[] | undefined)?.filter((t) => !readable.includes(t)) ?? [];
@@ -165,7 +169,6 @@ export function eventRoutes(
         return sendProblem(reply, req, 429, 'RATE_LIMITED', `role ${role} already has ${maxPerRole} live-update streams open (HM_EVENTS_MAX_STREAMS_PER_ROLE); try again later`);
       }
       const wanted = new Set<EventType>(requested ? (requested as EventType[]) : readable);
-      const key = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')![1]!;
 
       reply.hijack();
       const res = reply.raw;
@@ -178,7 +181,7 @@ export function eventRoutes(
         'x-request-id': req.id,
       });
       res.socket?.setNoDelay(true);
-      clients.set(res, { key, keyId, role });
+      clients.set(res, { credential: req.credential!, keyId, role });
       publish();
       const log = req.log.child({ stream: 'events' });
 

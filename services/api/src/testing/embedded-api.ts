@@ -5,7 +5,7 @@ import { tempDir } from '@hourmeter/testkit';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApi } from '../app.js';
+import { buildApi, type ApiDeps } from '../app.js';
 
 export interface EmbeddedApi {
   readonly app: FastifyInstance;
@@ -20,7 +20,7 @@ export interface EmbeddedApi {
  * (and its cache), no broker or ingest (devices read as never connected).
  * Open from the suite's first beforeAll on, closed after its tests.
  */
-export function useEmbeddedApi(): EmbeddedApi {
+export function useEmbeddedApi(overrides: Partial<Pick<ApiDeps, 'accounts' | 'clock'>> = {}): EmbeddedApi {
   let parts: (EmbeddedApi & { db: Db; dir: ReturnType<typeof tempDir> }) | undefined;
 
   beforeAll(async () => {
@@ -38,6 +38,7 @@ export function useEmbeddedApi(): EmbeddedApi {
       telemetry: store,
       hourMeter,
       ingestCounters: { forDevice: () => undefined },
+      ...overrides,
     });
     parts = { app, repos, store, hourMeter, db, dir };
   });

@@ -1,7 +1,8 @@
 import type { Role } from '@hourmeter/domain';
 import { useEffect, useState } from 'react';
-import { ApiError, onLiveMode, session, stopLive, whoAmI, type LiveMode } from './api';
-import { ErrorNote, Link, navigate, useLocation } from './ui';
+import { onLiveMode, session, signOut, stopLive, whoAmI, type LiveMode, type Me } from './api';
+import { SignIn } from './SignIn';
+import { Link, navigate, useLocation } from './ui';
 import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
@@ -10,6 +11,7 @@ import { IntegrationsView } from './views/Integrations';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
+import { UsersView } from './views/Users';
 import { WorkOrdersView } from './views/WorkOrders';
 
 interface NavItem {
@@ -28,44 +30,10 @@ const NAV: readonly NavItem[] = [
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/integrations', label: 'Integrations', roles: [] },
+  { to: '/users', label: 'Users', roles: [] },
 ];
 
 const HOME: Record<Role, string> = { admin: '/', engineer: '/alerts', planner: '/work-orders', 'account-manager': '/contracts' };
-
-function SignIn({ onSignedIn }: { onSignedIn: (role: Role) => void }) {
-  const [key, setKey] = useState('');
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-  return (
-    <main className="signin">
-      <h1>Hourmeter console</h1>
-      <form
-        aria-label="Sign in"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setBusy(true);
-          session.set(key.trim());
-          whoAmI().then(
-            (role) => onSignedIn(role),
-            (err: unknown) => {
-              session.clear();
-              setBusy(false);
-              setError(err instanceof ApiError && err.status === 401 ? new Error('This API key is not valid.') : (err as Error));
-            },
-          );
-        }}
-      >
-        <label htmlFor="api-key">API key</label>
-        <input id="api-key" name="api-key" type="password" autoComplete="off" required value={key} onChange={(e) => setKey(e.target.value)} autoFocus />
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
-        <ErrorNote error={error} />
-        <p className="muted">The key stays in this browser tab (session storage) and is sent as a Bearer token.</p>
-      </form>
-    </main>
-  );
-}
 
 function LiveIndicator() {
   const [mode, setMode] = useState<LiveMode>('connecting');
@@ -101,6 +69,8 @@ function Routes({ role }: { role: Role }) {
       return <ReportsView role={role} />;
     case 'integrations':
       return <IntegrationsView selectedId={id} />;
+    case 'users':
+      return <UsersView />;
     default:
       return (
         <section>
@@ -114,29 +84,30 @@ function Routes({ role }: { role: Role }) {
 }
 
 export function App() {
-  const [role, setRole] = useState<Role | undefined>();
-  const [checking, setChecking] = useState(Boolean(session.key));
+  const [me, setMe] = useState<Me | undefined>();
+  const [checking, setChecking] = useState(session.mayResume);
   const { path } = useLocation();
 
   useEffect(() => {
-    if (!session.key) return;
+    if (!session.mayResume) return;
     whoAmI().then(
-      (r) => (setRole(r), setChecking(false)),
+      (m) => (setMe(m), setChecking(false)),
       () => (session.clear(), setChecking(false)),
     );
   }, []);
 
   if (checking) return <p className="muted">Signing in…</p>;
-  if (!role) {
+  if (!me) {
     return (
       <SignIn
-        onSignedIn={(r) => {
-          setRole(r);
-          if (location.pathname === '/') navigate(HOME[r]);
+        onSignedIn={(m) => {
+          setMe(m);
+          if (location.pathname === '/') navigate(HOME[m.role]);
         }}
       />
     );
   }
+  const role = me.role;
   const items = NAV.filter((n) => role === 'admin' || n.roles.includes(role));
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/assets') : path.startsWith(to));
   return (
@@ -158,14 +129,17 @@ export function App() {
           </ul>
         </nav>
         <LiveIndicator />
-        <span className="role">{role}</span>
+        <span className="role" title={me.kind === 'api-key' ? 'signed in with an API key' : undefined}>
+          <span className="who">{me.name}</span> · {role}
+        </span>
         <button
           type="button"
           className="secondary"
           onClick={() => {
-            session.clear();
             stopLive();
-            setRole(undefined);
+            // Whatever the server answers, this tab forgets the session.
+            void signOut().catch(() => undefined);
+            setMe(undefined);
             navigate('/');
           }}
         >

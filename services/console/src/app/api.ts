@@ -1,23 +1,34 @@
 /**
- * The console's only way to Hourmeter: the public HTTP API under /api/v1 with
- * the signed-in API key as a Bearer token, plus the live event stream
- * (server-sent events read with fetch, since EventSource cannot send headers;
- * polling when the server does not offer it).
+ * The console's only way to Hourmeter: the public HTTP API under /api/v1,
+ * signed in as a person (the httpOnly session cookie, with the session's CSRF
+ * token on every write) or with an API key as a Bearer token; plus the live
+ * event stream (server-sent events read with fetch; polling when the server
+ * does not offer it).
  */
-import type { Role } from '@hourmeter/domain';
+import type { Principal, Role } from '@hourmeter/domain';
 
 const KEY_STORAGE = 'hourmeter.apiKey';
+/** Only a hint that a session cookie may exist (the cookie itself is unreadable here), so a first visit asks for nothing. */
+const SIGNED_IN_HINT = 'hourmeter.signedIn';
 export const API = '/api/v1';
+
+let csrfToken: string | null = null;
 
 export const session = {
   get key(): string | null {
     return sessionStorage.getItem(KEY_STORAGE);
   },
-  set(key: string): void {
+  /** Whether there is anything to resume: an API key in this tab or a session cookie from an earlier sign-in. */
+  get mayResume(): boolean {
+    return this.key !== null || localStorage.getItem(SIGNED_IN_HINT) !== null;
+  },
+  setKey(key: string): void {
     sessionStorage.setItem(KEY_STORAGE, key);
   },
   clear(): void {
     sessionStorage.removeItem(KEY_STORAGE);
+    localStorage.removeItem(SIGNED_IN_HINT);
+    csrfToken = null;
   },
 };
 
@@ -45,6 +56,7 @@ async function request(method: string, path: string, body?: unknown, accept = 'a
   const headers: Record<string, string> = { accept };
   const key = session.key;
   if (key) headers.authorization = `Bearer ${key}`;
+  else if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
@@ -101,10 +113,36 @@ export async function all<T>(path: string, query: Query = {}): Promise<T[]> {
   return items;
 }
 
-/** The role of the signed-in key (`GET /api/v1/me`). */
-export async function whoAmI(): Promise<Role> {
-  const me = await get<{ role: Role }>('/me');
-  return me.role;
+export type Me = Principal;
+
+/** Who is signed in (`GET /api/v1/me`); for a session, also the CSRF token its writes carry. */
+export async function whoAmI(): Promise<Me> {
+  const { csrfToken: token, ...me } = await get<Me & { csrfToken?: string }>('/me');
+  csrfToken = token ?? null;
+  return me;
+}
+
+/** Signs a person in: the server sets the session cookie; the CSRF token stays in memory. */
+export async function signIn(email: string, password: string): Promise<Me> {
+  const res = await post<{ user: { id: string; name: string; role: Role }; csrfToken: string }>('/auth/sign-in', { email, password });
+  csrfToken = res.csrfToken;
+  localStorage.setItem(SIGNED_IN_HINT, '1');
+  return { kind: 'user', id: res.user.id, role: res.user.role, name: res.user.name };
+}
+
+/** Ends the session on the server (a no-op for an API key) and forgets everything here. */
+export async function signOut(): Promise<void> {
+  try {
+    await post('/auth/sign-out');
+  } finally {
+    session.clear();
+  }
+}
+
+/** A history entry's actor (`Name [id]`, or older `role:key_…`) as a person reads it: the name. */
+export function actorName(actor: string): string {
+  const m = /^(.*) \[[^\]]+\]$/.exec(actor);
+  return m ? m[1]! : actor;
 }
 
 // ---------------------------------------------------------------- live updates
@@ -179,10 +217,10 @@ async function eventsOffered(): Promise<boolean | undefined> {
 /** One attempt at the event stream: resolves when it ends; false when the server does not offer it. */
 async function streamOnce(signal: AbortSignal): Promise<boolean> {
   const key = session.key;
-  if (!key) return false;
   let res: Response;
   try {
-    res = await fetch(`${API}/events`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, signal });
+    // Signed in as a person, the session cookie goes along by itself.
+    res = await fetch(`${API}/events`, { headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), accept: 'text/event-stream' }, signal });
   } catch {
     return false;
   }
@@ -233,7 +271,8 @@ async function liveLoop(signal: AbortSignal): Promise<void> {
 }
 
 function ensureLive(): void {
-  if (running || !session.key) return;
+  // Signed in by key, or by a session (whose CSRF token this tab holds).
+  if (running || (!session.key && !csrfToken)) return;
   running = new AbortController();
   void liveLoop(running.signal);
 }

@@ -84,7 +84,8 @@ describe('prediction routes', () => {
     expect(confirmed.body.alert.state).toBe('confirmed');
     const last = confirmed.body.history.at(-1);
     expect(last).toMatchObject({ from: 'acknowledged', to: 'confirmed', reason: 'bearing noise on site' });
-    expect(last.actor).toMatch(/^engineer:key_/);
+    // History names who did it (the key's name here), with the id for audits.
+    expect(last.actor).toMatch(/^engineer \[key_[0-9A-Z]+\]$/);
     expect((await call('POST', `/api/v1/alerts/${a.id}/dismiss`, 'engineer', { reason: 'changed mind' })).status).toBe(409);
 
     // Admin is always allowed.

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ReliabilityService } from '../reliability/service.js';
-// Brings in the `config.allow` / `request.principal` augmentation of fastify.
-import type {} from '@hourmeter/http';
+import { actorOf } from '@hourmeter/http';
 
 export interface ReliabilityRouteDeps {
   reliability: ReliabilityService;
@@ -139,7 +138,7 @@ export function reliabilityRoutes(parent: FastifyInstance, deps: ReliabilityRout
       response: { 201: z.object({ model: Version, activated: z.boolean(), reason: z.string() }) },
     },
     handler: async (req, reply) => {
-      const res = await deps.reliability.train(req.params.id, req.params.failureMode, { splitAt: req.body.splitAt, activate: req.body.activate, createdBy: req.principal?.keyId, trigger: 'manual' });
+      const res = await deps.reliability.train(req.params.id, req.params.failureMode, { splitAt: req.body.splitAt, activate: req.body.activate, createdBy: actorOf(req), trigger: 'manual' });
       if (res.status !== 'trained') throw new AppError('CONFLICT', res.message, { status: res.status });
       return reply.status(201).send({ model: res.model, activated: res.activated, reason: res.reason });
     },

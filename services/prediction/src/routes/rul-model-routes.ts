@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TrainRequest, type RulModelRegistry } from '../registry/registry.js';
-// Brings in the `config.allow` / `request.principal` augmentation of fastify.
-import type {} from '@hourmeter/http';
+import { actorOf } from '@hourmeter/http';
 
 export interface RulModelRouteDeps {
   registry: Pick<RulModelRegistry, 'startTraining' | 'getJob' | 'list' | 'activate'>;
@@ -65,7 +64,7 @@ export function rulModelRoutes(parent: FastifyInstance, deps: RulModelRouteDeps)
       response: { 202: TrainJob.extend({ statusUrl: z.string() }) },
     },
     handler: async (req, reply) => {
-      const job = await deps.registry.startTraining(req.params.id, req.body, req.principal?.keyId);
+      const job = await deps.registry.startTraining(req.params.id, req.body, actorOf(req));
       const statusUrl = `/api/v1/asset-models/${encodeURIComponent(req.params.id)}/rul-models/train-jobs/${job.id}`;
       return reply.status(202).header('location', statusUrl).send({ ...job, statusUrl });
     },

@@ -1,6 +1,6 @@
 import type { Alert, AlertTransition, Role, WorkOrder } from '@hourmeter/domain';
 import { useMemo, useState } from 'react';
-import { all, get, post } from '../api';
+import { actorName, all, get, post } from '../api';
 import { TimeChart } from '../charts';
 import { loadRegistry, severityRank, assetName } from '../data';
 import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, label, navigate, useAsync, useLive, useLocation } from '../ui';
@@ -153,7 +153,7 @@ function Evidence({ id, role, onChanged, names }: { id: string; role: Role; onCh
       <ol className="history">
         {(detail.data?.history ?? []).map((t) => (
           <li key={t.seq}>
-            {fmtTime(t.at)}: {t.from ?? '–'} → <strong>{t.to}</strong> by {t.actor}
+            {fmtTime(t.at)}: {t.from ?? '–'} → <strong>{t.to}</strong> by {actorName(t.actor)}
             {t.reason ? ` — ${t.reason}` : ''}
           </li>
         ))}

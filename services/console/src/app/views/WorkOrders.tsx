@@ -1,7 +1,7 @@
 import { RESPONSIBLE_PARTIES } from '@hourmeter/domain/catalogues';
 import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
 import { useState } from 'react';
-import { all, get, post } from '../api';
+import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
 import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, label, useAsync, useLive } from '../ui';
 
@@ -398,7 +398,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
       <ol className="history">
         {(events.data?.items ?? []).map((e, i) => (
           <li key={i}>
-            {fmtTime(e.at)}: {e.fromState ? label(e.fromState) : '–'} → <strong>{label(e.toState)}</strong> by {e.actor}
+            {fmtTime(e.at)}: {e.fromState ? label(e.fromState) : '–'} → <strong>{label(e.toState)}</strong> by {actorName(e.actor)}
             {e.note ? ` — ${e.note}` : ''}
           </li>
         ))}
