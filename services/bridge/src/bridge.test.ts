@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { openDb, repositories, type Repositories } from '@hourmeter/db';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createDuckDbTelemetryStore, type TelemetryStore } from '@hourmeter/telemetry-store';
@@ -8,11 +7,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type Bridge } from './bridge.js';
 import { BridgeConfig } from './config.js';
-import { Mosquitto, MOSQUITTO } from './testing/mosquitto.js';
+import { Mosquitto, mosquittoAvailable } from './testing/mosquitto.js';
 
 const logger = pino({ level: process.env.BRIDGE_TEST_LOG ?? 'silent' });
 
-describe.skipIf(!existsSync(MOSQUITTO))('bridge to an external broker (Debian mosquitto)', () => {
+describe.skipIf(!mosquittoAvailable())('bridge to an external broker (Debian mosquitto)', () => {
   const dir = tempDir('hm-bridge-');
   let broker: Mosquitto;
   let repos: Repositories;

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { openDb, repositories, type Repositories } from '@hourmeter/db';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createDuckDbTelemetryStore, type TelemetryStore } from '@hourmeter/telemetry-store';
@@ -9,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type Bridge } from './bridge.js';
 import { BridgeConfig } from './config.js';
 import { decodeSparkplug, encodeSparkplug } from './sparkplug.js';
-import { Mosquitto, MOSQUITTO } from './testing/mosquitto.js';
+import { Mosquitto, mosquittoAvailable } from './testing/mosquitto.js';
 
 const logger = pino({ level: 'silent' });
 
-describe.skipIf(!existsSync(MOSQUITTO))('Sparkplug B through the bridge (an edge node simulated on Debian mosquitto)', () => {
+describe.skipIf(!mosquittoAvailable())('Sparkplug B through the bridge (an edge node simulated on Debian mosquitto)', () => {
   const dir = tempDir('hm-sparkplug-');
   let broker: Mosquitto;
   let repos: Repositories;
