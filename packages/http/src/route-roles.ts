@@ -49,7 +49,7 @@ export function recordRouteRoles(app: FastifyInstance, into = new RouteRoles()):
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      into.add({ method, url: route.url, allow: (route.config as { allow?: readonly Role[] } | undefined)?.allow });
+      into.add({ method, url: route.url, allow: (route.config)?.allow });
     }
   });
   return into;

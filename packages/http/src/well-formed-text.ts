@@ -48,7 +48,8 @@ export function refuseIllFormedText(app: FastifyInstance): void {
       done(new AppError('VALIDATION_FAILED', 'body: not valid UTF-8; text must be well-formed Unicode'), undefined);
       return;
     }
-    parseJson(req, text, done);
+    // The default parser answers through `done`; its return value carries nothing.
+    void parseJson(req, text, done);
   });
   app.addHook('preValidation', async (req: FastifyRequest, reply) => {
     // The query parser turns percent-encoded bytes that are not UTF-8 into U+FFFD; decodeURIComponent refuses them.

@@ -5,7 +5,6 @@ type Codec = NonNullable<ReturnType<typeof SparkplugPayload.get>>;
 // sparkplug-payload is CommonJS; its `get` picks the codec of a namespace.
 const codec = (createRequire(import.meta.url)('sparkplug-payload') as typeof SparkplugPayload).get('spBv1.0') as Codec;
 type Payload = ReturnType<Codec['decodePayload']>;
-type Metric = NonNullable<Payload['metrics']>[number];
 
 /** Readings for one Sparkplug edge node (`group/edge`) or device (`group/edge/device`). */
 export interface SparkplugDelivery {
@@ -123,7 +122,7 @@ export class SparkplugHost {
     let unsupportedMetrics = 0;
     const byTs = new Map<number, Record<string, number | boolean>>();
     const fallbackTs = num(p.timestamp) ?? this.now();
-    for (const m of metrics as Metric[]) {
+    for (const m of metrics) {
       const alias = num(m.alias);
       const name = m.name ?? (alias !== undefined ? node.aliases.get(alias) : undefined);
       if (!name) {

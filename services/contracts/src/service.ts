@@ -14,7 +14,6 @@ import type {
 import { taxRateBasisPoints } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
 import { AppError } from '@hourmeter/runtime';
-import type { z } from 'zod';
 import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, periodSpan, zonedDayStart, type Period } from './core/calendar.js';
 import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';

@@ -163,6 +163,9 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     // Device connection state (0009): the last connection of a device, as its broker node recorded it.
     await k.insertInto('device_connections').values({ device_id: deviceIds[0]!, online: 0, last_seen_at: T0 + H, client_address: '10.0.0.7', transport: 'tcp', connected_since: null, disconnected_at: T0 + H, broker_node: 'edge-1' }).execute();
     await k.insertInto('idempotency_keys').values({ scope: 'key_fixture', key: 'credit-note-1', fingerprint: 'f'.repeat(64), status: 201, response: '{"id":"cn_1"}', created_at: T0 + H, completed_at: T0 + H }).execute();
+    // People (0016): a user and an open session (the session's token and CSRF secret are opaque strings here).
+    await k.insertInto('users').values({ id: 'usr_1', name: 'Pat Planner', email: 'pat@example.com', role: 'planner', password_hash: 'scrypt$32768$8$3$c2FsdA$aGFzaA', failed_sign_ins: 0, locked_until: null, disabled_at: null, last_sign_in_at: T0 + H, created_at: T0, updated_at: T0 + H }).execute();
+    await k.insertInto('user_sessions').values({ token_hash: 'a'.repeat(64), user_id: 'usr_1', csrf_token: 'csrf-fixture', created_at: T0 + H, expires_at: T0 + 13 * H }).execute();
 
     // Integrations (0015): an outbox event, a subscription, one delivery and its failed attempt.
     await k.insertInto('integration_outbox').values({ id: 'evt_1', type: 'workorder.created', envelope: '{"v":1,"id":"evt_1","type":"workorder.created","at":1,"data":{}}', at: T0, dispatched_at: T0 + 1, notified_at: null }).execute();

@@ -52,7 +52,7 @@ export function notificationRoutes(parent: FastifyInstance, deps: { notification
 
   app.get('/notification-rules', {
     schema: { tags, summary: 'What can be mailed, and each role\'s default', response: { 200: z.object({ items: z.array(z.object({ rule: z.string(), what: z.string(), defaults: z.record(z.string(), Mode) })) }) } },
-    handler: async () => ({ items: Object.entries(NOTIFICATION_RULES).map(([rule, r]) => ({ rule, what: r.what, defaults: r.defaults as Record<string, 'immediate' | 'digest' | 'off'> })) }),
+    handler: async () => ({ items: Object.entries(NOTIFICATION_RULES).map(([rule, r]) => ({ rule, what: r.what, defaults: r.defaults })) }),
   });
   app.get('/notification-recipients', {
     config: admin,

@@ -319,7 +319,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
         }
       : {}),
     ...(link ? { serviceLink: async () => link.connected() } : {}),
-    ...(bridge ? { bridge: async () => bridge!.connected() } : {}),
+    ...(bridge ? { bridge: async () => bridge.connected() } : {}),
     ...(partitionWorker ? { partitions: async () => partitionWorker.connected() } : {}),
   };
 

@@ -53,7 +53,7 @@ export function sendWebhook(req: SendRequest): Promise<AttemptOutcome> {
       {
         method: 'POST',
         headers: { ...req.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(req.body) },
-        ...(req.allowPrivateNetwork ? {} : { lookup: guardedLookup as never }),
+        ...(req.allowPrivateNetwork ? {} : { lookup: guardedLookup }),
         agent: false,
       },
       (res: IncomingMessage) => {

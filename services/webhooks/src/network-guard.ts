@@ -58,7 +58,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, []);
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     const bad = list.find((a) => isPrivateAddress(a.address));
     if (bad) return callback(new BlockedAddressError(`${hostname} resolves to ${bad.address}, a loopback, private or link-local address`), []);
     if ((options as { all?: boolean }).all) return callback(null, list);

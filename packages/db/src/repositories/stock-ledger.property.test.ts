@@ -59,7 +59,7 @@ describe.each(dbTargets())('stock ledger properties on $name', (target) => {
   it('keeps every level non-negative, the ledger equal to the levels, and units conserved', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(Op, { minLength: 5, maxLength: 25 }), async (ops: Op[]) => {
-        const repos = store!.repos;
+        const repos = store.repos;
         const w = await world(repos);
         let at = 1_000;
         const opts = () => ({ actor: 'prop', now: (at += 1000), repeatWindowMs: 0 });

@@ -50,7 +50,7 @@ let seq = 0;
 async function newUser(role: 'planner' | 'engineer' | 'account-manager', password = 'correct horse battery') {
   const res = await call('POST', '/users', { as: adminKey, body: { name: `Pat Planner ${++seq}`, email: `Pat${seq}@Example.com`, role, password } });
   expect(res.statusCode, res.body).toBe(201);
-  return { ...res.json(), password } as { id: string; name: string; email: string; password: string };
+  return { ...res.json(), password };
 }
 
 describe('sign-in with a session cookie', () => {

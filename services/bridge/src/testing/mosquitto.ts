@@ -10,7 +10,8 @@ export function mosquittoAvailable(): boolean {
   if (existsSync(MOSQUITTO)) return true;
   const hint = `no ${MOSQUITTO}: install the Debian package mosquitto`;
   if (process.env.HM_TEST_REQUIRE_SERVERS === '1') throw new Error(hint);
-  console.warn(`bridge suites skipped: ${hint}`);
+  // Through stderr like vitest's own notices: the suites still report as skipped.
+  process.stderr.write(`[bridge] ${hint}: suites skipped\n`);
   return false;
 }
 

@@ -160,7 +160,7 @@ export function createReliabilityService(deps: ReliabilityServiceDeps): Reliabil
   }
 
   function storedFit(fit: WeibullFit): StoredFit {
-    return { ...fit, b10: lifeQuantileInterval(fit, 0.1), mttf: mttfInterval(fit) } as StoredFit;
+    return { ...fit, b10: lifeQuantileInterval(fit, 0.1), mttf: mttfInterval(fit) };
   }
 
   async function modesOf(m: AssetModel): Promise<string[]> {
@@ -259,7 +259,7 @@ export function createReliabilityService(deps: ReliabilityServiceDeps): Reliabil
         dataTo: asOf,
         failures: fit.failures,
         censored: fit.censored,
-        fit: storedFit(fit) as unknown as Record<string, unknown>,
+        fit: storedFit(fit),
         backtest: figures ? { ...figures, ...(comparedWith ? { comparedWith } : {}) } : null,
         trigger: opts.trigger ?? 'manual',
         createdBy: opts.createdBy ?? null,

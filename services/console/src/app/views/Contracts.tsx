@@ -73,7 +73,7 @@ function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSav
     city: b?.address.city ?? '',
     country: b?.address.country ?? '',
     taxId: b?.taxId ?? '',
-    kind: (b?.taxTreatment.kind ?? 'vat') as TaxTreatment['kind'],
+    kind: (b?.taxTreatment.kind ?? 'vat'),
     ratePercent: b?.taxTreatment.kind === 'vat' && b.taxTreatment.ratePercent !== undefined ? String(b.taxTreatment.ratePercent) : '',
     reason: b?.taxTreatment.kind === 'exempt' ? b.taxTreatment.reason : '',
     paymentTermsDays: String(b?.paymentTermsDays ?? 30),

@@ -210,7 +210,7 @@ function learnTransforms(units: readonly TrainingUnit[], features: FeatureSpec, 
   const channels = units.map((u) => normaliseHistory(normaliser, conditions, u.rows));
   // Censored units contribute only their known-target cycles.
   const known = units.map((u) => knownTargetRows(u, cap));
-  const healthIndexes = [fitHealthIndex(channels.map((ch, i) => ch.map((c) => c.subarray(0, known[i]!))), units.map((u) => targets(u, cap)))];
+  const healthIndexes = [fitHealthIndex(channels.map((ch, i) => ch.map((c) => c.subarray(0, known[i]))), units.map((u) => targets(u, cap)))];
   if (degradationIndex) {
     // Fitted on the degrading cycles only (true RUL <= cap), against true RUL:
     // a trend-shaped index, where the first one mostly separates healthy from worn.
