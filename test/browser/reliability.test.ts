@@ -75,6 +75,8 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
 
   it('shows every demo asset a failure probability, sortable, and the reliability page of a failure mode', async () => {
     await page.goto(`${base}/`);
+    // People sign in with e-mail and password; this walk uses the machine key.
+    await page.getByRole('button', { name: 'Use an API key instead' }).click();
     await page.getByLabel('API key').fill(ADMIN_KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Fleet' }).click();

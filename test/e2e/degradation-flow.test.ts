@@ -112,7 +112,7 @@ describe('degradation -> alert -> preventive order -> repair -> invoice', () => 
     const customer = await post<{ id: string }>('/customers', {
       name: 'Degradation Test Dairy',
       currency: 'EUR',
-      value: { annualRevenueMinor: 120_000_000, onTimePaymentRate: 0.98, size: 'large', influence: 0.4 },
+      value: { annualRevenueMinor: 120_000_000, size: 'large', influence: 0.4 },
     });
     const site = await post<{ id: string }>('/sites', {
       customerId: customer.id,

@@ -148,10 +148,11 @@ describe.each(dbTargets())('webhooks ($name)', (target) => {
       await fx.repos.webhooks.createSubscription({ url: receiver.url, eventTypes: ['webhook.disabled'], allowPrivateNetwork: true });
       dispatcher({ ...FAST, disableAfterMs: 300 });
       await newOrder(assetId, 'never delivered');
-      await waitFor('the failing subscription disabled', async () => (await fx.repos.webhooks.getSubscription(subscription.id)).status === 'disabled');
+      // Deadlines for a full, loaded suite run: several retries and two deliveries on PostgreSQL.
+      await waitFor('the failing subscription disabled', async () => (await fx.repos.webhooks.getSubscription(subscription.id)).status === 'disabled', { timeoutMs: 30_000 });
       const disabled = await fx.repos.webhooks.getSubscription(subscription.id);
       expect(disabled.disabledReason).toMatch(/HTTP 500/);
-      await waitFor('the disabled event delivered', () => eventsReceived('webhook.disabled').length === 1);
+      await waitFor('the disabled event delivered', () => eventsReceived('webhook.disabled').length === 1, { timeoutMs: 30_000 });
       expect(eventsReceived('webhook.disabled')[0]).toMatchObject({ data: { subscription: { id: subscription.id, status: 'disabled' } } });
       // A disabled subscription is not attempted any more.
       const attempts = failing.received.length;
