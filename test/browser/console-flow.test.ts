@@ -174,7 +174,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByText(/first start of the server prints/).waitFor();
     await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.locator('header .who', { hasText: 'Administrator' }).waitFor();
     // The session is an httpOnly cookie: nothing secret is readable by scripts.
@@ -290,7 +290,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('E-mail').fill('pat@browser.test');
     await page.getByLabel('Password').fill('pat-planner-password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('header .who', { hasText: 'Pat Planner' }).waitFor();
     expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
     // The planner lands on their home view.
@@ -299,7 +299,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('header .who', { hasText: 'Administrator' }).waitFor();
 
     expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
@@ -325,7 +325,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.goto(base);
     if (await page.getByLabel('API key').count()) {
       await page.getByLabel('API key').fill(ADMIN_KEY);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     }
     await page.getByRole('link', { name: 'Contracts' }).click();
     await page.getByRole('link', { name: 'Ageing Browser' }).click();

@@ -78,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
     // People sign in with e-mail and password; this walk uses the machine key.
     await page.getByRole('button', { name: 'Use an API key instead' }).click();
     await page.getByLabel('API key').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('link', { name: 'Fleet' }).click();
     const cells = page.locator('tbody tr td:nth-child(7)');
     await waitFor('a failure probability on every asset', async () => (await cells.allInnerTexts()).filter((t) => /\d %/.test(t)).length === 6, { timeoutMs: 30_000 });

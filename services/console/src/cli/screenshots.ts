@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     await page.goto(front.address);
     await page.getByRole('button', { name: 'Use an API key instead' }).click();
     await page.getByLabel('API key').fill(KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
 
     await shot(page, 'fleet', `${front.address}/`, 'table tbody tr');
