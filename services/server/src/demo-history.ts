@@ -1,5 +1,5 @@
 import type { Repositories } from '@hourmeter/db';
-import type { AssetModel } from '@hourmeter/domain';
+import { seededRandom, type AssetModel } from '@hourmeter/domain';
 import type { ReliabilityService } from '@hourmeter/prediction';
 import type { Logger } from '@hourmeter/runtime';
 
@@ -8,18 +8,6 @@ const HOUR_MS = 3_600_000;
 
 /** Weibull lives of the demo's components, in operating hours (wear-out: shape > 1). */
 const LIFE = { shape: 2.2, scale: 2_400 };
-
-/** mulberry32: the demo history is the same on every first start. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
 
@@ -46,7 +34,7 @@ export async function seedDemoHistory(deps: {
   logger: Logger;
 }): Promise<DemoHistoryResult> {
   const log = deps.logger.child({ svc: 'demo-history' });
-  const random = seeded(15);
+  const random = seededRandom(15);
   const yesterday = Math.floor(deps.now / DAY_MS) * DAY_MS - DAY_MS;
   const models = new Map<string, AssetModel>();
   let days = 0;
