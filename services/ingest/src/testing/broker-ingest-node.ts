@@ -29,8 +29,7 @@ const broker = await createBroker({
   ingress: ingest,
   tcp: { port: 0 },
 });
-process.stdout.write(`READY ${broker.tcpPort}\n`);
-
+// The handler goes in before READY: the test may send SIGTERM as soon as it reads that line.
 process.once('SIGTERM', () => {
   void (async () => {
     await broker.close();
@@ -41,3 +40,4 @@ process.once('SIGTERM', () => {
     process.exit(0);
   })();
 });
+process.stdout.write(`READY ${broker.tcpPort}\n`);
