@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadTrainUnits } from '@hourmeter/cmapss';
+import { cmapssFile, loadTrainUnits } from '@hourmeter/cmapss';
+import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { describe, expect, it } from 'vitest';
 import { rmse } from './metrics.js';
 import { knownTargetRows, targets, trainRulModel, type TrainingUnit } from './model.js';
 import { seededRandom, shuffled } from '@hourmeter/domain';
 
-const dataDir = process.env.HM_CMAPSS_DIR ?? fileURLToPath(new URL('../../../../../../shared/cmapss', import.meta.url));
-const haveData = existsSync(`${dataDir}/train_FD001.txt`);
+const cmapss = cmapssTestData('train_FD001.txt');
 
 const row = { settings: [0], sensors: [1] };
 
@@ -22,8 +20,8 @@ describe('censored lives in RUL training', () => {
     expect(knownTargetRows({ id: 3, rows: rows.slice(0, 100), censored: true }, 125)).toBe(0);
   });
 
-  it.skipIf(!haveData)('censored lives are not failures: treating them as failures predicts too early', async () => {
-    const units = shuffled(await loadTrainUnits(`${dataDir}/train_FD001.txt`), seededRandom(21));
+  it.skipIf(!cmapss.available)('censored lives are not failures: treating them as failures predicts too early', async () => {
+    const units = shuffled(await loadTrainUnits(cmapssFile(cmapss.dir, 'train_FD001.txt')), seededRandom(21));
     const heldOut = units.slice(0, 12);
     const failed: TrainingUnit[] = units.slice(12, 32).map((u) => ({ id: u.unit, rows: u.rows }));
     // Twenty more units still running: cut 40-120 cycles before their failure.
