@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFleet, type Fleet } from '@hourmeter/sim-fleet';
 import { tempDir, waitFor } from '@hourmeter/testkit';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ensureConsoleBuilt } from './console-build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -12,7 +13,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_KEY = 'hm_browser_e2e_admin_key_0123456789';
 const ADMIN_EMAIL = 'admin@browser.test';
 const ADMIN_PASSWORD = 'browser-e2e-admin-password';
-const CONSOLE_DIR = join(ROOT, 'services/console');
 const DAY = 86_400_000;
 const H = 3_600_000;
 // The degradation-flow settings: a seeded pump whose bearing fails ~98 simulated hours in (~60 s wall).
@@ -23,23 +23,6 @@ const SPEED = 6000;
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`browser e2e skipped: no Chromium at ${CHROMIUM}; install the Debian package \`chromium\` (apt-get install chromium)`);
-
-/** Newest modification time under a directory (sources of the console). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const index = join(CONSOLE_DIR, 'dist/web/index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(CONSOLE_DIR, 'src/app'))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: CONSOLE_DIR, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 function spawnLogged(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; exited: Promise<unknown> } {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,7 +62,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
   const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureConsoleBuilt();
     const server = spawnLogged(['--import', 'tsx', 'services/server/src/main.ts'], {
       HM_DATA_DIR: dir.path,
       HM_HTTP_PORT: '0',

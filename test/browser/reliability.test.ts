@@ -1,31 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempDir, waitFor } from '@hourmeter/testkit';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ensureConsoleBuilt } from './console-build.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_KEY = 'hm_browser_reliability_admin_key_0123456789';
-const CONSOLE_DIR = join(ROOT, 'services/console');
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const index = join(CONSOLE_DIR, 'dist/web/index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(CONSOLE_DIR, 'src/app'))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: CONSOLE_DIR, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 /**
  * The demo's first start in a real browser: every asset shows a failure
@@ -41,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
   let base = '';
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureConsoleBuilt();
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/server/src/main.ts', '--demo', '--demo-speed', '1'], {
       cwd: ROOT,
       env: { ...process.env, HM_DATA_DIR: dir.path, HM_HTTP_PORT: '0', HM_HTTP_HOST: '127.0.0.1', HM_MQTT_PORT: '0', HM_MQTT_HOST: '127.0.0.1', HM_ADMIN_KEY: ADMIN_KEY },
