@@ -23,6 +23,7 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
   let context: BrowserContext;
   let page: Page;
   let base = '';
+  const errors: string[] = [];
 
   beforeAll(async () => {
     ensureConsoleBuilt();
@@ -45,6 +46,10 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
       viewport: { width: 1280, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
   }, 150_000);
 
   afterAll(async () => {
@@ -74,7 +79,9 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
     const values = (await cells.allInnerTexts()).map((t) => Number(/([\d.]+) %/.exec(t)![1]));
     expect(values).toEqual([...values].sort((a, b) => b - a));
 
-    await page.getByRole('link', { name: 'Reliability' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reliability', exact: true }).click();
+    await page.getByRole('heading', { name: 'Reliability', level: 1 }).waitFor();
+    expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
     await page.getByLabel('Asset model', { exact: true }).selectOption({ label: 'DEMO-PUMP-CP200 · Centrifugal pump CP200' });
     const bearing = page.getByRole('region', { name: /bearing_wear/ });
     await bearing.getByText(/^B10 /).waitFor({ timeout: 20_000 });
@@ -82,5 +89,6 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
     const versions = bearing.getByRole('table', { name: /Model versions/ });
     await versions.getByRole('cell', { name: 'v1', exact: true }).waitFor();
     expect(await versions.getByText('active', { exact: true }).count()).toBe(1);
+    expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
   }, 120_000);
 });

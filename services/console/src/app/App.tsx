@@ -1,6 +1,7 @@
 import type { Role } from '@hourmeter/domain';
 import { useEffect, useState } from 'react';
 import { onLiveMode, session, signOut, stopLive, whoAmI, type LiveMode, type Me } from './api';
+import { ErrorBoundary } from './ErrorBoundary';
 import { SignIn } from './SignIn';
 import { Link, navigate, useLocation } from './ui';
 import { AlertsView } from './views/Alerts';
@@ -147,7 +148,9 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Routes role={role} />
+        <ErrorBoundary key={path}>
+          <Routes role={role} />
+        </ErrorBoundary>
       </main>
     </>
   );

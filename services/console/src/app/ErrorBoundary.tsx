@@ -1,0 +1,34 @@
+import { Component, type ErrorInfo, type ReactNode } from 'react';
+
+interface State {
+  error?: Error;
+}
+
+/**
+ * Keeps a view's rendering fault inside the view: without it React unmounts
+ * the whole console and the person is left with a blank page and no way to
+ * navigate. The caller keys it by path, so moving to another page starts afresh.
+ */
+export class ErrorBoundary extends Component<{ children: ReactNode }, State> {
+  override state: State = {};
+
+  static getDerivedStateFromError(error: Error): State {
+    return { error };
+  }
+
+  override componentDidCatch(error: Error, info: ErrorInfo): void {
+    // Reported on the console so that browser tests (which fail on console errors) and support see it.
+    console.error('view failed to render:', error, info.componentStack);
+  }
+
+  override render(): ReactNode {
+    if (!this.state.error) return this.props.children;
+    return (
+      <section role="alert">
+        <h1>This page could not be shown</h1>
+        <p>{this.state.error.message}</p>
+        <p className="muted">The rest of the console still works: choose another page above, or reload this one.</p>
+      </section>
+    );
+  }
+}
