@@ -1,63 +1,17 @@
-import type { AddressInfo } from 'node:net';
 import { serviceId } from '@hourmeter/db';
 import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from './notifier.js';
+import { TestSmtpServer } from './testing.js';
 
 const logger = pino({ level: 'silent' });
 const CONSOLE = 'https://console.example.test';
 
-interface Mail {
-  to: string[];
-  raw: string;
-  /** Headers and both parts with quoted-printable undone. */
-  decoded: string;
-}
-
-/** Folded header lines joined, quoted-printable undone, the bytes read as UTF-8 (the parts are UTF-8). */
-const decodeQp = (s: string) =>
-  Buffer.from(s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
-    .toString('utf8')
-    .replace(/\r?\n[ \t]+/g, ' ');
-
-/** A real SMTP server on a fixed port, so it can be stopped and started again where the notifier expects it. */
-class Smtp {
-  readonly mails: Mail[] = [];
-  private server: SMTPServer | undefined;
-  port = 0;
-  async start(): Promise<void> {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          this.mails.push({ to: session.envelope.rcptTo.map((a) => a.address), raw, decoded: decodeQp(raw) });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.server.address() as AddressInfo).port;
-  }
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-    this.server = undefined;
-  }
-  to(address: string): Mail[] {
-    return this.mails.filter((m) => m.to.includes(address));
-  }
-}
-
 describe.each(dbTargets())('e-mail notifications ($name)', (target) => {
   const fx = useDbTarget(target);
   if (!fx) return;
-  const smtp = new Smtp();
+  const smtp = new TestSmtpServer();
   // A fixed clock at 01:00 UTC: before the 07:00 digest, moved forward by the tests.
   let clock = Date.UTC(2026, 11, 7, 1, 0);
   let notifier: Notifier;
