@@ -182,6 +182,10 @@ describe.each(dbTargets())('/me/notification-preferences for signed-in users and
       await fx.repos.outbox.append(slaRisk);
       await fx.repos.notifications.queueFromOutbox(200, Date.now(), (event, recipients, names) => planMessages(event, recipients.filter((r) => r.userId === user.id), names, CONSOLE));
       expect((await fx.repos.notifications.listMessages({ recipientId: got.json<{ id: string }>().id })).map((m) => [m.rule, m.status])).toEqual([['contract.sla_at_risk', 'pending']]);
+      // Changing the role ended the session; signed in again, the settings show the new role.
+      await fx.repos.users.sessions.create(user.id, 'cookie-erin-2', 'csrf-erin-2', Date.now() + 3_600_000);
+      const after = await app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: { cookie: `${SESSION_COOKIE}=cookie-erin-2` } });
+      expect(after.json()).toMatchObject({ id: got.json<{ id: string }>().id, role: 'account-manager', preferences: { 'alert.raised': 'off' } });
       // A disabled user is mailed nothing.
       await fx.repos.users.update(user.id, { disabled: true });
       await fx.repos.outbox.append({ ...slaRisk, id: serviceId('evt', Date.now()) });

@@ -127,6 +127,11 @@ export function notificationRepository(db: Kysely<Database>) {
     return rows.filter((r) => r.user_disabled_at === null).map((r) => ({ ...recipientFrom(r), role: r.user_role ?? r.role }));
   }
 
+  async function updateRole(id: string, role: string, now: number): Promise<NotificationRecipient> {
+    await db.updateTable('notification_recipients').set({ role, updated_at: now }).where('id', '=', id).execute();
+    return getRecipient(id);
+  }
+
   async function recipientOfUser(userId: string): Promise<NotificationRecipient | undefined> {
     const r = await db.selectFrom('notification_recipients').selectAll().where('user_id', '=', userId).executeTakeFirst();
     return r ? recipientFrom(r) : undefined;
@@ -165,6 +170,8 @@ export function notificationRepository(db: Kysely<Database>) {
      */
     async recipientForUser(user: { id: string; name: string; email: string; role: string }, now = Date.now()): Promise<NotificationRecipient> {
       const linked = await recipientOfUser(user.id);
+      // The account is the truth for a linked person: an admin may have changed the role since.
+      if (linked && linked.role !== user.role) return updateRole(linked.id, user.role, now);
       if (linked) return linked;
       try {
         await db.transaction().execute(async (tx) => {
