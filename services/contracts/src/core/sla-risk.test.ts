@@ -9,7 +9,7 @@ const H = 3_600_000;
 function figures(days: number, downH: number, guaranteePercent: number) {
   const scheduledMs = days * 24 * H;
   const downtimeMs = Math.round(downH * H);
-  const { steps } = creditBasisPoints({ availabilityGuaranteePercent: guaranteePercent, creditSchedule: { percentPerStep: 1, capPercent: 5 } }, BigInt(scheduledMs), BigInt(scheduledMs - downtimeMs));
+  const { steps } = creditBasisPoints({ availabilityGuaranteePercent: guaranteePercent, creditSchedule: { stepPoints: 0.5, percentPerStep: 1, capPercent: 5 } }, BigInt(scheduledMs), BigInt(scheduledMs - downtimeMs));
   return { scheduledMs, downtimeMs, guaranteePercent, creditSteps: steps };
 }
 
