@@ -94,6 +94,7 @@ import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
 import { contractRepository } from './repositories/contracts.js';
 import { outboxRepository } from './repositories/outbox.js';
+import { slaRiskRepository } from './repositories/sla-risk.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { notificationRepository } from './repositories/notifications.js';
 import { idempotencyKeyRepository } from './repositories/idempotency-keys.js';
@@ -119,6 +120,7 @@ export function repositories(db: Db) {
     deviceConnections: deviceConnectionRepository(db.kysely),
     reliability: reliabilityRepository(db.kysely),
     outbox: outboxRepository(db.kysely),
+    slaRisk: slaRiskRepository(db.kysely),
     webhooks: webhookRepository(db.kysely),
     notifications: notificationRepository(db.kysely),
     historyImport: historyImportRepository(db.kysely),
@@ -151,6 +153,7 @@ export {
   type CatalogColumn,
 } from './catalog.js';
 export { appendToOutbox, outboxRepository, type OutboxRepository, type OutboxEnvelope } from './repositories/outbox.js';
+export { slaRiskRepository, type SlaRiskRepository, type SlaRiskSignal } from './repositories/sla-risk.js';
 export {
   webhookRepository,
   subscribesTo,

@@ -725,6 +725,8 @@ export interface NotificationRecipientsTable {
   role: string;
   /** The API key of the person, when there is one (their own preferences through /me). */
   api_key_id: Nullable<string>;
+  /** The user account of the person, when there is one (migration 0019): name, e-mail and role follow the user. */
+  user_id: Nullable<string>;
   /** JSON: rule -> `immediate` | `digest` | `off`, overriding the role's defaults. */
   preferences: string;
   created_at: number;
@@ -804,4 +806,20 @@ export interface UserSessionsTable {
 export interface Database {
   users: UsersTable;
   user_sessions: UserSessionsTable;
+}
+
+// ---------------------------------------------------------------- SLA risk (migration 0019)
+
+/** A PBH contract's availability at risk in a billing period, announced once (`contract.sla_at_risk`). */
+export interface SlaRiskSignalsTable {
+  contract_id: string;
+  period_start: string;
+  period_end: string;
+  /** The outbox event written in the same transaction. */
+  event_id: string;
+  at: number;
+}
+
+export interface Database {
+  sla_risk_signals: SlaRiskSignalsTable;
 }

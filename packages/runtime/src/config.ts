@@ -57,6 +57,12 @@ export const ConfigSchema = z.object({
    * can be issued from period end + this many hours (earlier only by an admin, with a reason).
    */
   HM_BILLING_GRACE_HOURS: z.coerce.number().int().nonnegative().max(24 * 90).default(72),
+  /**
+   * A PBH contract is announced at risk (`contract.sla_at_risk`) once the
+   * downtime counted in its running period has used this share (%) of the
+   * downtime its availability guarantee allows.
+   */
+  HM_SLA_AT_RISK_PERCENT: z.coerce.number().min(1).max(100).default(80),
   /** Longest wait for a webhook receiver's answer before the attempt counts as failed. */
   HM_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** JSON file configuring the bridge to an external MQTT broker (docs/integrations-bridge.md); unset = no bridge. */

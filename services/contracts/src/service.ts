@@ -11,12 +11,13 @@ import type {
   InvoiceView,
   PbhTermsInput,
 } from '@hourmeter/domain';
-import { taxRateBasisPoints } from '@hourmeter/domain';
+import { contractName, taxRateBasisPoints } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
 import { AppError } from '@hourmeter/runtime';
 import { addDays, billingPeriodFor, dayMs, dayOf, maxDay, minDay, periodSpan, zonedDayStart, type Period } from './core/calendar.js';
 import { computeInvoice, type BillableWork } from './core/invoice.js';
 import { DAY_MS } from './core/money.js';
+import { runningPeriod, slaRiskOf } from './core/sla-risk.js';
 import { availability, isPbh, versionOn, type AssetLife } from './core/terms.js';
 import { serviceReports } from './pnl.js';
 import { creditNoteTax, issueTerms, withTax } from './tax.js';
@@ -25,7 +26,7 @@ import { currencyRates } from './rates.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
 export interface ContractsDeps {
-  repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'rates' | 'customers' | 'assets' | 'sites'>;
+  repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'rates' | 'customers' | 'assets' | 'sites' | 'slaRisk'>;
   /** The hour meter's daily totals; default: read from the store (`repos.billing.meterDays`). */
   meter?: OperatingTimeSource | undefined;
   downtime: DowntimeSource;
@@ -35,6 +36,8 @@ export interface ContractsDeps {
   now?: (() => number) | undefined;
   /** Grace for late data after a period ends before its invoice can be issued (HM_BILLING_GRACE_HOURS); default 72 h. */
   graceMs?: number | undefined;
+  /** Share of the downtime a PBH guarantee allows from which the period is announced at risk (HM_SLA_AT_RISK_PERCENT); default 80. */
+  slaRiskPercent?: number | undefined;
 }
 
 export const DEFAULT_GRACE_MS = 72 * 3_600_000;
@@ -378,6 +381,60 @@ export function createContractsService(deps: ContractsDeps) {
       const span = periodSpan(period, zone);
       const events = await deps.downtime.unplannedDowntime(v.assetIds, span.from, span.to);
       return { contractId, timeZone: zone, ...availability(v.terms, v.assetIds, period, full, events, lifeOf(facts), zone) };
+    },
+
+    /**
+     * Announces every PBH contract whose availability guarantee is at risk in
+     * its running billing period (`contract.sla_at_risk` in the integration
+     * outbox, once per contract and period; the rule is in core/sla-risk.ts).
+     * Run with the maintenance schedules; a contract that fails is logged and skipped.
+     */
+    async checkSlaRisk(): Promise<{ contractId: string; periodStart: string; eventId: string }[]> {
+      const at = now();
+      const today = dayOf(at);
+      const threshold = deps.slaRiskPercent ?? 80;
+      const announced: { contractId: string; periodStart: string; eventId: string }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await contracts.list({ activeFrom: today, activeTo: today }, 500, cursor);
+        for (const c of page.items) {
+          if (c.kind !== 'pbh') continue;
+          try {
+            const full = runningPeriod(today, c.billingPeriod);
+            const period = clip(full, c);
+            const v = versionOn(c, today);
+            if (!period || !isPbh(v.terms)) continue;
+            const facts = await contracts.assetFacts(allAssets(c));
+            const zone = zoneOf(c, facts);
+            const span = periodSpan(period, zone);
+            const a = availability(v.terms, v.assetIds, period, full, await deps.downtime.unplannedDowntime(v.assetIds, span.from, span.to), lifeOf(facts), zone);
+            const risk = slaRiskOf(a, threshold);
+            if (!risk.atRisk) continue;
+            const data = {
+              contract: { id: c.id, name: contractName(c), customerId: c.customerId, assetIds: v.assetIds },
+              periodStart: period.start,
+              periodEnd: period.end,
+              timeZone: zone,
+              guaranteePercent: a.guaranteePercent,
+              availabilityPercent: a.availabilityPercent,
+              scheduledMs: a.scheduledMs,
+              downtimeMs: a.downtimeMs,
+              allowedDowntimeMs: risk.allowedDowntimeMs,
+              budgetUsedPercent: risk.budgetUsedPercent,
+              thresholdPercent: threshold,
+              missed: risk.missed,
+            };
+            const event = await deps.repos.slaRisk.announce(c.id, period, data, at);
+            if (!event) continue;
+            log.warn({ contractId: c.id, period: period.start, availabilityPercent: a.availabilityPercent, guaranteePercent: a.guaranteePercent, budgetUsedPercent: risk.budgetUsedPercent }, 'availability guarantee at risk');
+            announced.push({ contractId: c.id, periodStart: period.start, eventId: event.id });
+          } catch (err) {
+            log.error({ err, contractId: c.id }, 'SLA risk check of a contract failed');
+          }
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return announced;
     },
 
     runPeriod,

@@ -171,7 +171,7 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     await k.insertInto('integration_outbox').values({ id: 'evt_1', type: 'workorder.created', envelope: '{"v":1,"id":"evt_1","type":"workorder.created","at":1,"data":{}}', at: T0, dispatched_at: T0 + 1, notified_at: null }).execute();
     await k.insertInto('webhook_subscriptions').values({ id: 'whk_1', url: 'https://erp.example.com/hook', description: 'ERP', event_types: '["workorder.*"]', secret: 'whsec_x', status: 'active', allow_private_network: 0, failing_since: T0, disabled_at: null, disabled_reason: null, created_at: T0, updated_at: T0 }).execute();
     await k.insertInto('webhook_deliveries').values({ id: 'whd_1', subscription_id: 'whk_1', event_id: 'evt_1', event_type: 'workorder.created', body: '{"v":1}', status: 'pending', attempts: 1, next_attempt_at: T0 + H, last_status_code: 503, last_error: null, created_at: T0, updated_at: T0, completed_at: null }).execute();
-    await k.insertInto('notification_recipients').values({ id: 'rcp_1', name: 'Pat Planner', email: 'pat@example.com', role: 'planner', api_key_id: null, preferences: '{"alert.raised":"digest"}', created_at: T0, updated_at: T0 }).execute();
+    await k.insertInto('notification_recipients').values({ id: 'rcp_1', name: 'Pat Planner', email: 'pat@example.com', role: 'planner', api_key_id: null, user_id: 'usr_1', preferences: '{"alert.raised":"digest"}', created_at: T0, updated_at: T0 }).execute();
     await k.insertInto('notification_messages').values({ id: 'msg_1', recipient_id: 'rcp_1', event_id: 'evt_1', rule: 'workorder.assigned', status: 'sent', subject: 'Order assigned', text_body: 'text', html_body: '<p>html</p>', attempts: 1, next_attempt_at: T0, last_error: null, created_at: T0, sent_at: T0 + 5 }).execute();
     await k.insertInto('webhook_attempts').values({ id: 'wha_1', delivery_id: 'whd_1', at: T0, status_code: 503, error: null, duration_ms: 12, response_excerpt: 'busy', manual: 0 }).execute();
 
@@ -185,6 +185,8 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       { contract_id: 'ctr_1', version: 2, asset_id: a1, kind: 'pbh', from_day: '2026-01-01', to_day: '2027-12-31' },
       { contract_id: 'ctr_1', version: 2, asset_id: a2, kind: 'pbh', from_day: '2026-01-10', to_day: '2027-12-31' },
     ]).execute();
+    // SLA risk (0019): the contract's availability announced at risk once in January.
+    await k.insertInto('sla_risk_signals').values({ contract_id: 'ctr_1', period_start: '2026-01-01', period_end: '2026-01-31', event_id: 'evt_1', at: T0 + H }).execute();
     for (const table of ['usage_records', 'usage_record_versions'] as const) {
       await k.insertInto(table).values([
         { id: 'ur_1', asset_id: a1, day: day(0), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 },

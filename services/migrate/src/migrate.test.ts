@@ -37,6 +37,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   notification_recipients: true, notification_messages: true,
   idempotency_keys: true,
   users: true, user_sessions: true,
+  sla_risk_signals: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,63 +1,21 @@
-import type { AddressInfo } from 'node:net';
 import { serviceId } from '@hourmeter/db';
 import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
+import { CSRF_HEADER, SESSION_COOKIE } from '@hourmeter/http';
+import { testApi } from '@hourmeter/http/testing';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier, type Notifier } from './notifier.js';
+import { notificationRoutes } from './routes.js';
+import { planMessages } from './rules.js';
+import { TestSmtpServer } from './testing.js';
 
 const logger = pino({ level: 'silent' });
 const CONSOLE = 'https://console.example.test';
 
-interface Mail {
-  to: string[];
-  raw: string;
-  /** Headers and both parts with quoted-printable undone. */
-  decoded: string;
-}
-
-/** Folded header lines joined, quoted-printable undone, the bytes read as UTF-8 (the parts are UTF-8). */
-const decodeQp = (s: string) =>
-  Buffer.from(s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
-    .toString('utf8')
-    .replace(/\r?\n[ \t]+/g, ' ');
-
-/** A real SMTP server on a fixed port, so it can be stopped and started again where the notifier expects it. */
-class Smtp {
-  readonly mails: Mail[] = [];
-  private server: SMTPServer | undefined;
-  port = 0;
-  async start(): Promise<void> {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          this.mails.push({ to: session.envelope.rcptTo.map((a) => a.address), raw, decoded: decodeQp(raw) });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.server.address() as AddressInfo).port;
-  }
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-    this.server = undefined;
-  }
-  to(address: string): Mail[] {
-    return this.mails.filter((m) => m.to.includes(address));
-  }
-}
-
 describe.each(dbTargets())('e-mail notifications ($name)', (target) => {
   const fx = useDbTarget(target);
   if (!fx) return;
-  const smtp = new Smtp();
+  const smtp = new TestSmtpServer();
   // A fixed clock at 01:00 UTC: before the 07:00 digest, moved forward by the tests.
   let clock = Date.UTC(2026, 11, 7, 1, 0);
   let notifier: Notifier;
@@ -174,6 +132,86 @@ describe.each(dbTargets())('e-mail notifications ($name)', (target) => {
       expect(await fx.repos.notifications.listMessages({ status: 'pending' })).toEqual([]);
     } finally {
       await smtp.start();
+    }
+  });
+});
+
+describe.each(dbTargets())('/me/notification-preferences for signed-in users and API keys ($name)', (target) => {
+  const fx = useDbTarget(target);
+  if (!fx) return;
+
+  /** The API as the server builds it, with the real user sessions behind the cookie. */
+  async function api() {
+    const users = fx!.repos.users;
+    return testApi(
+      {
+        authenticate: async (k) => (k === 'key-linked' ? { id: 'key_linked', role: 'planner' } : k === 'key-alone' ? { id: 'key_alone', role: 'planner' } : undefined),
+        session: async (token) => {
+          const s = await users.sessions.resolve(token);
+          return s && { principal: { kind: 'user', id: s.user.id, role: s.user.role, name: s.user.name }, csrfToken: s.csrfToken };
+        },
+      },
+      (a) => notificationRoutes(a, { notifications: fx!.repos.notifications, users }),
+    );
+  }
+
+  it('gives a signed-in user their own settings from the account, which they change with the CSRF token; mail follows their current role', async () => {
+    const email = `erin-${target.name}@example.test`;
+    const user = await fx.repos.users.create({ name: 'Erin Engineer', email, role: 'engineer', passwordHash: 'scrypt$1$1$1$x$y' });
+    await fx.repos.users.sessions.create(user.id, 'cookie-erin', 'csrf-erin', Date.now() + 3_600_000);
+    const app = await api();
+    try {
+      const cookie = `${SESSION_COOKIE}=cookie-erin`;
+      const got = await app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: { cookie } });
+      expect(got.statusCode).toBe(200);
+      expect(got.json()).toMatchObject({ name: 'Erin Engineer', email, role: 'engineer', userId: user.id, apiKeyId: null, preferences: {} });
+      // A write without the session's CSRF token is refused and changes nothing.
+      const forged = await app.inject({ method: 'PATCH', url: '/api/v1/me/notification-preferences', headers: { cookie }, payload: { preferences: { 'alert.raised': 'off' } } });
+      expect(forged.statusCode).toBe(403);
+      const patched = await app.inject({ method: 'PATCH', url: '/api/v1/me/notification-preferences', headers: { cookie, [CSRF_HEADER]: 'csrf-erin' }, payload: { preferences: { 'alert.raised': 'off' } } });
+      expect(patched.statusCode).toBe(200);
+      const again = await app.inject({ method: 'PATCH', url: '/api/v1/me/notification-preferences', headers: { cookie, [CSRF_HEADER]: 'csrf-erin' }, payload: { preferences: { 'invoice.issued': 'digest' } } });
+      expect(again.json()).toMatchObject({ id: got.json<{ id: string }>().id, preferences: { 'alert.raised': 'off', 'invoice.issued': 'digest' } });
+      expect((await fx.repos.notifications.listRecipients()).filter((r) => r.userId === user.id)).toHaveLength(1);
+      const bad = await app.inject({ method: 'PATCH', url: '/api/v1/me/notification-preferences', headers: { cookie, [CSRF_HEADER]: 'csrf-erin' }, payload: { preferences: { 'alert.raised': 'sometimes' } } });
+      expect(bad.statusCode).toBe(400);
+
+      // Mail is planned with the user's role as it is now: an engineer made account manager hears of SLA risk.
+      const slaRisk = { v: 1 as const, id: serviceId('evt', Date.now()), type: 'contract.sla_at_risk', at: Date.now(), data: { contract: { id: 'ctr_x', name: 'PBH', customerId: 'cus_x', assetIds: [] } } };
+      await fx.repos.users.update(user.id, { role: 'account-manager' });
+      await fx.repos.outbox.append(slaRisk);
+      await fx.repos.notifications.queueFromOutbox(200, Date.now(), (event, recipients, names) => planMessages(event, recipients.filter((r) => r.userId === user.id), names, CONSOLE));
+      expect((await fx.repos.notifications.listMessages({ recipientId: got.json<{ id: string }>().id })).map((m) => [m.rule, m.status])).toEqual([['contract.sla_at_risk', 'pending']]);
+      // Changing the role ended the session; signed in again, the settings show the new role.
+      await fx.repos.users.sessions.create(user.id, 'cookie-erin-2', 'csrf-erin-2', Date.now() + 3_600_000);
+      const after = await app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: { cookie: `${SESSION_COOKIE}=cookie-erin-2` } });
+      expect(after.json()).toMatchObject({ id: got.json<{ id: string }>().id, role: 'account-manager', preferences: { 'alert.raised': 'off' } });
+      // A disabled user is mailed nothing.
+      await fx.repos.users.update(user.id, { disabled: true });
+      await fx.repos.outbox.append({ ...slaRisk, id: serviceId('evt', Date.now()) });
+      await fx.repos.notifications.queueFromOutbox(200, Date.now(), (event, recipients, names) => planMessages(event, recipients.filter((r) => r.userId === user.id), names, CONSOLE));
+      expect(await fx.repos.notifications.listMessages({ recipientId: got.json<{ id: string }>().id })).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('links a user to the recipient an admin made for their address, and keeps API keys as before', async () => {
+    const email = `pat-${target.name}@example.test`;
+    const made = await fx.repos.notifications.createRecipient({ name: 'Pat', email, role: 'planner', preferences: { 'alert.raised': 'off' } });
+    const user = await fx.repos.users.create({ name: 'Pat Planner', email, role: 'planner', passwordHash: 'scrypt$1$1$1$x$y' });
+    await fx.repos.users.sessions.create(user.id, 'cookie-pat', 'csrf-pat', Date.now() + 3_600_000);
+    const app = await api();
+    try {
+      const mine = await app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: { cookie: `${SESSION_COOKIE}=cookie-pat` } });
+      expect(mine.json()).toMatchObject({ id: made.id, userId: user.id, preferences: { 'alert.raised': 'off' } });
+      const alone = await app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: { authorization: 'Bearer key-alone' } });
+      expect(alone.statusCode).toBe(404);
+      expect(alone.json()).toMatchObject({ code: 'NOT_FOUND' });
+      const expired = await app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: { cookie: `${SESSION_COOKIE}=no-such-session` } });
+      expect(expired.statusCode).toBe(401);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -38,7 +38,24 @@ interface Data {
   alert?: { id: string; assetId: string; failureMode: string; severity: string; raisedAt: number; evidence?: { summary?: string } };
   workOrder?: { id: string; assetId: string; kind: string; failureMode?: string | null; technician?: string | null; windowFrom?: number | null; windowTo?: number | null; description?: string | null };
   invoice?: { id: string; customerId: string; number: string | null; totalMinor: number; currency: string; periodStart: string; periodEnd: string };
+  // contract.sla_at_risk
+  contract?: { id: string; name: string; customerId: string; assetIds: string[] };
+  periodStart?: string;
+  periodEnd?: string;
+  guaranteePercent?: number;
+  availabilityPercent?: number;
+  downtimeMs?: number;
+  allowedDowntimeMs?: number;
+  budgetUsedPercent?: number;
+  missed?: boolean;
+  // reserve.*
+  code?: string;
+  reserve?: { amountMinor: number; currency: string };
+  consumed?: { amountMinor: number; currency: string };
+  share?: number | null;
 }
+
+const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
 
 /** Subject, text and HTML of the mail about one event, with a link into the console. */
 export function renderEvent(rule: NotificationRule, event: OutboxEnvelope, names: DisplayNames, consoleUrl: string): Rendered {
@@ -79,6 +96,35 @@ export function renderEvent(rule: NotificationRule, event: OutboxEnvelope, names
         { label: 'Period', value: `${i.periodStart} to ${i.periodEnd}` },
         { label: 'Total', value: formatMoney(i.totalMinor, i.currency) },
       ], { label: 'Open the contracts and invoices', url: `${base}/contracts` });
+    }
+    case 'contract.sla_at_risk': {
+      const c = d.contract!;
+      const customer = names.customer(c.customerId) ?? 'a customer';
+      const state = d.missed ? 'missed' : 'at risk';
+      return compose(`availability guarantee ${state} for ${customer}: ${d.availabilityPercent}% of ${d.guaranteePercent}% (${d.periodStart} to ${d.periodEnd})`,
+        d.missed
+          ? 'The availability guarantee of a PBH contract is missed for this period: service credits will apply.'
+          : 'The availability guarantee of a PBH contract is at risk: most of the downtime it allows this period is used.', [
+        { label: 'Customer', value: customer },
+        { label: 'Contract', value: c.name },
+        { label: 'Period', value: `${d.periodStart} to ${d.periodEnd}` },
+        { label: 'Guaranteed availability', value: `${d.guaranteePercent}%` },
+        { label: 'Availability if nothing else fails', value: `${d.availabilityPercent}%` },
+        { label: 'Downtime counted', value: `${hours(d.downtimeMs ?? 0)} of ${hours(d.allowedDowntimeMs ?? 0)} allowed (${d.budgetUsedPercent}%)` },
+      ], { label: 'Open the contracts', url: `${base}/contracts` });
+    }
+    case 'reserve.warning':
+    case 'reserve.exhausted': {
+      const reserve = d.reserve!;
+      const consumed = d.consumed!;
+      const overdrawn = consumed.amountMinor > reserve.amountMinor;
+      const state = rule === 'reserve.warning' ? '80 % used' : overdrawn ? 'overdrawn' : 'used up';
+      return compose(`quality reserve of batch ${d.code} ${state}`, `The quality reserve of production batch ${d.code} is ${state}: warranty repairs caused by quality defects are charged to it.`, [
+        { label: 'Batch', value: d.code ?? '' },
+        { label: 'Reserve', value: formatMoney(reserve.amountMinor, reserve.currency) },
+        { label: 'Charged to it', value: formatMoney(consumed.amountMinor, consumed.currency) },
+        ...(d.share === null || d.share === undefined ? [] : [{ label: 'Used', value: `${Math.round(d.share * 100)} %` }]),
+      ], { label: 'Open the warranty batches report', url: `${base}/reports` });
     }
   }
 }

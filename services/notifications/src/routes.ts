@@ -1,5 +1,5 @@
-import type { NotificationRepository } from '@hourmeter/db';
-import { Role } from '@hourmeter/domain';
+import type { NotificationRepository, UserRepository } from '@hourmeter/db';
+import { Role, type Principal } from '@hourmeter/domain';
 // The request's principal (API key and role) is declared there.
 import type {} from '@hourmeter/http';
 import { AppError } from '@hourmeter/runtime';
@@ -17,6 +17,7 @@ const Recipient = z.object({
   email: z.string(),
   role: z.string(),
   apiKeyId: z.string().nullable(),
+  userId: z.string().nullable(),
   preferences: z.record(z.string(), Mode),
   createdAt: z.number(),
   updatedAt: z.number(),
@@ -26,6 +27,7 @@ const RecipientInput = z.object({
   email: z.email().max(320),
   role: Role,
   apiKeyId: z.string().max(64).nullable().optional().describe('the API key of this person: they then manage their own preferences at /me/notification-preferences'),
+  userId: z.string().max(64).nullable().optional().describe('the user account of this person (its role then applies); a signed-in user gets one on first visit to /me/notification-preferences'),
   preferences: Preferences.optional(),
 });
 const Message = z.object({
@@ -44,7 +46,7 @@ const Message = z.object({
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 
 /** Recipients and the mail log (admin), and each person's own preferences (/me). */
-export function notificationRoutes(parent: FastifyInstance, deps: { notifications: NotificationRepository }): void {
+export function notificationRoutes(parent: FastifyInstance, deps: { notifications: NotificationRepository; users: Pick<UserRepository, 'get'> }): void {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const tags = ['notifications'];
   const admin = { allow: [] as const };
@@ -88,17 +90,23 @@ export function notificationRoutes(parent: FastifyInstance, deps: { notification
     handler: async (req) => ({ items: await n.listMessages(req.query) }),
   });
 
-  async function mine(keyId: string) {
-    const r = await n.recipientOfKey(keyId);
+  /**
+   * The caller's own recipient. A signed-in user always has one (made from
+   * the account on first use: their name, e-mail and role, role defaults);
+   * an API key only when an admin linked one to it, a key having no address.
+   */
+  async function mine(principal: Principal) {
+    if (principal.kind === 'user') return n.recipientForUser(await deps.users.get(principal.id));
+    const r = await n.recipientOfKey(principal.id);
     if (!r) throw new AppError('NOT_FOUND', 'no e-mail recipient is linked to this API key; an admin adds one with apiKeyId');
     return r;
   }
   app.get('/me/notification-preferences', {
-    schema: { tags, summary: 'The e-mail recipient linked to the presented key', response: { 200: Recipient } },
-    handler: async (req) => mine(req.principal!.id),
+    schema: { tags, summary: 'Your e-mail settings: the recipient of the signed-in user, or the one linked to the presented key', response: { 200: Recipient } },
+    handler: async (req) => mine(req.principal!),
   });
   app.patch('/me/notification-preferences', {
     schema: { tags, summary: 'Change your own preferences (merged rule by rule)', body: z.object({ preferences: Preferences }), response: { 200: Recipient } },
-    handler: async (req) => n.updateRecipient((await mine(req.principal!.id)).id, { preferences: req.body.preferences }),
+    handler: async (req) => n.updateRecipient((await mine(req.principal!)).id, { preferences: req.body.preferences }),
   });
 }

@@ -10,6 +10,11 @@ export const NOTIFICATION_RULES = {
   'alert.escalated': { what: 'an alert becomes critical', defaults: { engineer: 'immediate', planner: 'immediate', admin: 'immediate' } },
   'workorder.assigned': { what: 'a work order is scheduled to a technician (the technician named on it always hears, unless off)', defaults: { planner: 'digest' } },
   'invoice.issued': { what: 'an invoice is issued', defaults: { 'account-manager': 'immediate', admin: 'digest' } },
+  // The account manager sells and answers for the guarantee; the customer's credit follows a miss.
+  'contract.sla_at_risk': { what: "a PBH contract's availability guarantee is at risk (or missed) in the running period", defaults: { 'account-manager': 'immediate', admin: 'digest' } },
+  // The reserve is production's money: management (admin) watches it, the account manager releases it, engineers chase the defects behind it.
+  'reserve.warning': { what: "a production batch's quality reserve is 80 % used", defaults: { admin: 'immediate', 'account-manager': 'immediate', engineer: 'digest' } },
+  'reserve.exhausted': { what: "a production batch's quality reserve is used up or overdrawn", defaults: { admin: 'immediate', 'account-manager': 'immediate', engineer: 'immediate' } },
 } as const satisfies Record<string, { what: string; defaults: Partial<Record<string, NotificationMode>> }>;
 
 export type NotificationRule = keyof typeof NOTIFICATION_RULES;
@@ -37,7 +42,10 @@ export function ruleOf(event: OutboxEnvelope): NotificationRule | undefined {
     case 'workorder.updated':
       return d.change === 'transition' && d.to === 'scheduled' ? 'workorder.assigned' : undefined;
     case 'invoice.issued':
-      return 'invoice.issued';
+    case 'contract.sla_at_risk':
+    case 'reserve.warning':
+    case 'reserve.exhausted':
+      return event.type;
     default:
       return undefined;
   }

@@ -163,6 +163,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       telemetry: telemetry!.store,
       cmapssDir: config.HM_CMAPSS_DIR,
       billingGraceHours: config.HM_BILLING_GRACE_HOURS,
+      slaRiskPercent: config.HM_SLA_AT_RISK_PERCENT,
       publishCommand: async (deviceId, payload) => {
         if (late.broker) return late.broker.publishCommand(deviceId, payload);
         if (link && plan.account === SERVICE_ACCOUNTS.api) return link.publishCommand(deviceId, payload);
@@ -192,6 +193,8 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       workOrders.runSchedules().catch((err: unknown) => logger.warn({ err }, 'maintenance schedules run failed'));
       // Batches whose warranty ended pay out their quality bonus (once: the database keeps it).
       workOrders.reserves.releaseEnded().catch((err: unknown) => logger.warn({ err }, 'quality reserve release failed'));
+      // PBH contracts whose availability guarantee is at risk this period are announced (once: the database keeps it).
+      services!.contracts.checkSlaRisk().catch((err: unknown) => logger.warn({ err }, 'SLA risk check failed'));
     }, config.HM_SCHEDULE_INTERVAL_MS);
     schedules.unref();
     shutdown.register('maintenance schedules', () => clearInterval(schedules));
@@ -364,7 +367,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       serviceRoutes: [
         ...services!.routes,
         (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks }),
-        (app) => notificationRoutes(app, { notifications: repos.notifications }),
+        (app) => notificationRoutes(app, { notifications: repos.notifications, users: repos.users }),
         // `npm run backup` of the embedded stores (refused with a pointer to pg_dump / influxd backup otherwise).
         (api) => backupRoutes(api, { dataDir: config.HM_DATA_DIR, db, telemetry: telemetry!.store, config: withoutSecrets(config), version: VERSION, logger }),
         (app) => bridgeRoutes(app, bridge),

@@ -47,6 +47,8 @@ export interface ServiceDeps {
   cmapssDir?: string | undefined;
   /** Hours after a billing period ends before its invoice can be issued (HM_BILLING_GRACE_HOURS). */
   billingGraceHours?: number | undefined;
+  /** HM_SLA_AT_RISK_PERCENT: share of a guarantee's allowed downtime from which a contract is announced at risk. */
+  slaRiskPercent?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -63,6 +65,7 @@ export function createServices(deps: ServiceDeps): Services {
     costs: facts,
     logger,
     graceMs: deps.billingGraceHours === undefined ? undefined : deps.billingGraceHours * 3_600_000,
+    slaRiskPercent: deps.slaRiskPercent,
   });
   const parts = createPartsService({ repos, logger });
   const workOrders = createWorkOrderService({

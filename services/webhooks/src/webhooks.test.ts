@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
 import { testApi } from '@hourmeter/http/testing';
 import { waitFor } from '@hourmeter/testkit';
@@ -8,46 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from './dispatcher.js';
 import { webhookRoutes } from './routes.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
+import { startReceiver, type Receiver } from './testing.js';
 
 const logger = pino({ level: 'silent' });
 const FAST: WebhookDispatcherOptions = { pollIntervalMs: 20, timeoutMs: 300, retry: { baseMs: 40, maxMs: 150 } };
-
-/** A real HTTP receiver whose behaviour the test switches: answer 200, fail with 500, or never answer. */
-interface Receiver {
-  mode: 'ok' | 'fail' | 'hang';
-  readonly url: string;
-  readonly received: { headers: IncomingHttpHeaders; body: string; answered: number | 'none' }[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const hanging = new Set<() => void>();
-  const r = { mode: 'ok' as Receiver['mode'] };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const entry = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), answered: 'none' as number | 'none' };
-      received.push(entry);
-      if (r.mode === 'hang') {
-        hanging.add(() => res.destroy());
-        return;
-      }
-      entry.answered = r.mode === 'ok' ? 200 : 500;
-      res.writeHead(entry.answered).end(r.mode === 'ok' ? 'thanks' : 'receiver broken');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(r, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    received,
-    close: async () => {
-      for (const end of hanging) end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  });
-}
 
 describe.each(dbTargets())('webhooks ($name)', (target) => {
   const fx = useDbTarget(target);

@@ -1,4 +1,4 @@
-import { notFound } from '@hourmeter/runtime';
+import { AppError, notFound } from '@hourmeter/runtime';
 import type { Kysely, Selectable } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, NotificationMessagesTable, NotificationRecipientsTable } from '../schema.js';
@@ -13,6 +13,8 @@ export interface NotificationRecipient {
   email: string;
   role: string;
   apiKeyId: string | null;
+  /** The user account of this person (they then manage their own preferences at /me, signed in); its role applies. */
+  userId: string | null;
   /** Rule -> mode, overriding the role's defaults for this person. */
   preferences: Record<string, NotificationMode>;
   createdAt: number;
@@ -24,6 +26,7 @@ export interface NotificationRecipientInput {
   email: string;
   role: string;
   apiKeyId?: string | null | undefined;
+  userId?: string | null | undefined;
   preferences?: Record<string, NotificationMode> | undefined;
 }
 
@@ -67,6 +70,7 @@ const recipientFrom = (r: Selectable<NotificationRecipientsTable>): Notification
   email: r.email,
   role: r.role,
   apiKeyId: r.api_key_id,
+  userId: r.user_id,
   preferences: JSON.parse(r.preferences) as Record<string, NotificationMode>,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
@@ -108,6 +112,31 @@ export function notificationRepository(db: Kysely<Database>) {
     }
   }
 
+  /**
+   * Who can be mailed now: a recipient linked to a user takes the user's
+   * current role (an admin may have changed it), and a disabled user gets nothing.
+   */
+  async function currentRecipients(tx: Kysely<Database>): Promise<NotificationRecipient[]> {
+    const rows = await tx
+      .selectFrom('notification_recipients as r')
+      .leftJoin('users as u', 'u.id', 'r.user_id')
+      .selectAll('r')
+      .select(['u.role as user_role', 'u.disabled_at as user_disabled_at'])
+      .orderBy('r.id')
+      .execute();
+    return rows.filter((r) => r.user_disabled_at === null).map((r) => ({ ...recipientFrom(r), role: r.user_role ?? r.role }));
+  }
+
+  async function updateRole(id: string, role: string, now: number): Promise<NotificationRecipient> {
+    await db.updateTable('notification_recipients').set({ role, updated_at: now }).where('id', '=', id).execute();
+    return getRecipient(id);
+  }
+
+  async function recipientOfUser(userId: string): Promise<NotificationRecipient | undefined> {
+    const r = await db.selectFrom('notification_recipients').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    return r ? recipientFrom(r) : undefined;
+  }
+
   return {
     getRecipient,
 
@@ -116,7 +145,7 @@ export function notificationRepository(db: Kysely<Database>) {
         const id = serviceId('rcp', now);
         await db
           .insertInto('notification_recipients')
-          .values({ id, name: input.name, email: input.email, role: input.role, api_key_id: input.apiKeyId ?? null, preferences: JSON.stringify(input.preferences ?? {}), created_at: now, updated_at: now })
+          .values({ id, name: input.name, email: input.email, role: input.role, api_key_id: input.apiKeyId ?? null, user_id: input.userId ?? null, preferences: JSON.stringify(input.preferences ?? {}), created_at: now, updated_at: now })
           .execute();
         return getRecipient(id);
       });
@@ -131,6 +160,40 @@ export function notificationRepository(db: Kysely<Database>) {
       return r ? recipientFrom(r) : undefined;
     },
 
+    recipientOfUser,
+
+    /**
+     * The recipient of a signed-in user: the one linked to the account, else
+     * the one an admin added with the user's e-mail (linked now), else a new
+     * one with the user's name, e-mail and role and no preferences (the role
+     * defaults). Concurrent first calls meet at the unique user and e-mail.
+     */
+    async recipientForUser(user: { id: string; name: string; email: string; role: string }, now = Date.now()): Promise<NotificationRecipient> {
+      const linked = await recipientOfUser(user.id);
+      // The account is the truth for a linked person: an admin may have changed the role since.
+      if (linked && linked.role !== user.role) return updateRole(linked.id, user.role, now);
+      if (linked) return linked;
+      try {
+        await db.transaction().execute(async (tx) => {
+          const byEmail = await tx.selectFrom('notification_recipients').select(['id', 'user_id']).where('email', '=', user.email).executeTakeFirst();
+          if (byEmail) {
+            if (byEmail.user_id === null) await tx.updateTable('notification_recipients').set({ user_id: user.id, role: user.role, updated_at: now }).where('id', '=', byEmail.id).execute();
+            return;
+          }
+          await tx
+            .insertInto('notification_recipients')
+            .values({ id: serviceId('rcp', now), name: user.name, email: user.email, role: user.role, api_key_id: null, user_id: user.id, preferences: '{}', created_at: now, updated_at: now })
+            .execute();
+        });
+      } catch (err) {
+        // Another request linked or created it first.
+        if (!(await recipientOfUser(user.id))) throw translateDbError(err, 'notification recipient');
+      }
+      const r = await recipientOfUser(user.id);
+      if (!r) throw new AppError('CONFLICT', `e-mail ${user.email} belongs to a recipient linked to another user`);
+      return r;
+    },
+
     /** Changes the fields sent; `preferences` are merged rule by rule. */
     updateRecipient(id: string, patch: Partial<NotificationRecipientInput>, now = Date.now()): Promise<NotificationRecipient> {
       return write(async () => {
@@ -142,6 +205,7 @@ export function notificationRepository(db: Kysely<Database>) {
             ...(patch.email !== undefined ? { email: patch.email } : {}),
             ...(patch.role !== undefined ? { role: patch.role } : {}),
             ...(patch.apiKeyId !== undefined ? { api_key_id: patch.apiKeyId } : {}),
+            ...(patch.userId !== undefined ? { user_id: patch.userId } : {}),
             ...(patch.preferences !== undefined ? { preferences: JSON.stringify({ ...existing.preferences, ...patch.preferences }) } : {}),
             updated_at: now,
           })
@@ -165,12 +229,12 @@ export function notificationRepository(db: Kysely<Database>) {
       return db.transaction().execute(async (tx) => {
         const events = await tx.selectFrom('integration_outbox').select(['id', 'envelope']).where('notified_at', 'is', null).orderBy('id').limit(limit).execute();
         if (events.length === 0) return 0;
-        const recipients = (await tx.selectFrom('notification_recipients').selectAll().orderBy('id').execute()).map(recipientFrom);
+        const recipients = await currentRecipients(tx);
         const envelopes = events.map((e) => ({ id: e.id, envelope: JSON.parse(e.envelope) as OutboxEnvelope }));
         // What people read are names: the assets and customers the events name, looked up once per batch.
-        const data = envelopes.map((e) => e.envelope.data as { alert?: { assetId?: string }; workOrder?: { assetId?: string }; invoice?: { customerId?: string } } | null);
+        const data = envelopes.map((e) => e.envelope.data as { alert?: { assetId?: string }; workOrder?: { assetId?: string }; invoice?: { customerId?: string }; contract?: { customerId?: string } } | null);
         const assetIds = [...new Set(data.flatMap((d) => [d?.alert?.assetId, d?.workOrder?.assetId]).filter((x): x is string => typeof x === 'string'))];
-        const customerIds = [...new Set(data.map((d) => d?.invoice?.customerId).filter((x): x is string => typeof x === 'string'))];
+        const customerIds = [...new Set(data.flatMap((d) => [d?.invoice?.customerId, d?.contract?.customerId]).filter((x): x is string => typeof x === 'string'))];
         const assets = assetIds.length
           ? await tx
               .selectFrom('assets')

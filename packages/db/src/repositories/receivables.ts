@@ -14,6 +14,7 @@ import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, InvoicesTable, PaymentsTable } from '../schema.js';
+import { appendToOutbox } from './outbox.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -239,7 +240,12 @@ export function receivablesRepository(db: Kysely<Database>) {
             created_at: now,
           };
           await tx.insertInto('payments').values(row).execute();
-          return paymentView(row);
+          const payment = paymentView(row);
+          // The transactional outbox: other systems hear of the payment exactly when it is committed.
+          const invoice = { id: inv.id, number: inv.number, customerId: inv.customer_id, currency: inv.currency, openMinor: open - applied };
+          await appendToOutbox(tx, 'payment.recorded', { payment, invoice }, now);
+          if (applied > 0 && applied === open) await appendToOutbox(tx, 'invoice.paid', { invoice, paidOn: input.receivedOn, paymentId: payment.id }, now);
+          return payment;
         });
       } catch (err) {
         throw translateDbError(err, 'payment');

@@ -9,6 +9,7 @@ import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
 import { FleetView } from './views/Fleet';
 import { IntegrationsView } from './views/Integrations';
+import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
@@ -32,6 +33,7 @@ const NAV: readonly NavItem[] = [
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/integrations', label: 'Integrations', roles: [] },
   { to: '/users', label: 'Users', roles: [] },
+  { to: '/notifications', label: 'E-mail', roles: ['engineer', 'planner', 'account-manager'] },
 ];
 
 const HOME: Record<Role, string> = { admin: '/', engineer: '/alerts', planner: '/work-orders', 'account-manager': '/contracts' };
@@ -72,6 +74,8 @@ function Routes({ role }: { role: Role }) {
       return <IntegrationsView selectedId={id} />;
     case 'users':
       return <UsersView />;
+    case 'notifications':
+      return <MyNotificationsView />;
     default:
       return (
         <section>

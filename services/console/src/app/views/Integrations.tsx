@@ -120,12 +120,13 @@ export function IntegrationsView({ selectedId }: { selectedId: string | undefine
       get<{ items: Subscription[] }>('/webhooks'),
       get<{ items: Recipient[] }>('/notification-recipients'),
       get<{ items: Rule[] }>('/notification-rules'),
-      get<{ items: { type: string }[] }>('/webhooks/event-types'),
+      get<{ items: { type: string; outbox: string }[] }>('/webhooks/event-types'),
     ]);
-    return { subs: subs.items, recipients: recipients.items, rules: rules.items, types: types.items.map((t) => t.type) };
+    return { subs: subs.items, recipients: recipients.items, rules: rules.items, types: types.items };
   }, [version]);
   const [url, setUrl] = useState('');
-  const [eventTypes, setEventTypes] = useState('workorder.*, invoice.issued');
+  const [eventTypes, setEventTypes] = useState<string[]>([]);
+  const [recipient, setRecipient] = useState({ name: '', email: '', role: 'engineer' });
   const [allowPrivate, setAllowPrivate] = useState(false);
   const d = data.data;
   const selected = d?.subs.find((s) => s.id === selectedId);
@@ -171,7 +172,7 @@ export function IntegrationsView({ selectedId }: { selectedId: string | undefine
             action={async () => {
               const res = await post<{ subscription: Subscription; secret: string }>('/webhooks', {
                 url: url.trim(),
-                eventTypes: eventTypes.split(',').map((t) => t.trim()).filter(Boolean),
+                eventTypes,
                 ...(allowPrivate ? { allowPrivateNetwork: true } : {}),
               });
               setCreated(res.secret);
@@ -183,9 +184,19 @@ export function IntegrationsView({ selectedId }: { selectedId: string | undefine
             <label>
               URL <input type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
             </label>
-            <label>
-              Event types <input required value={eventTypes} onChange={(e) => setEventTypes(e.target.value)} title={d.types.join(', ')} />
-            </label>
+            <fieldset className="event-types">
+              <legend>Event types</legend>
+              {d.types.map((t) => (
+                <label key={t.type} title={t.outbox === 'transactional' ? 'written in the transaction of the change' : 'from the event bus'}>
+                  <input
+                    type="checkbox"
+                    checked={eventTypes.includes(t.type)}
+                    onChange={(e) => setEventTypes((ts) => (e.target.checked ? [...ts, t.type] : ts.filter((x) => x !== t.type)))}
+                  />{' '}
+                  {t.type}
+                </label>
+              ))}
+            </fieldset>
             <label>
               <input type="checkbox" checked={allowPrivate} onChange={(e) => setAllowPrivate(e.target.checked)} /> allow private network addresses
             </label>
@@ -199,7 +210,33 @@ export function IntegrationsView({ selectedId }: { selectedId: string | undefine
 
           <h2>E-mail recipients</h2>
           <ErrorNote error={prefError} />
-          {d.recipients.length === 0 ? <p className="muted">No e-mail recipients yet (POST /api/v1/notification-recipients).</p> : null}
+          {d.recipients.length === 0 ? <p className="muted">No e-mail recipients yet. People who sign in choose their own under E-mail.</p> : null}
+          <ActionForm
+            label="Add e-mail recipient"
+            submit="Add recipient"
+            action={async () => {
+              await post('/notification-recipients', recipient);
+              setRecipient({ name: '', email: '', role: recipient.role });
+              setVersion((v) => v + 1);
+            }}
+          >
+            <label>
+              Name <input required value={recipient.name} onChange={(e) => setRecipient({ ...recipient, name: e.target.value })} />
+            </label>
+            <label>
+              E-mail <input type="email" required value={recipient.email} onChange={(e) => setRecipient({ ...recipient, email: e.target.value })} />
+            </label>
+            <label>
+              Role{' '}
+              <select value={recipient.role} onChange={(e) => setRecipient({ ...recipient, role: e.target.value })}>
+                {['engineer', 'planner', 'account-manager', 'admin'].map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </ActionForm>
           {d.recipients.length > 0 ? (
             <div className="table-wrap">
               <table>
