@@ -3,7 +3,7 @@ import { telemetryTopic, type TelemetryIngress } from '@hourmeter/messages';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { BridgeConfig, BridgeMapping } from './config.js';
-import { SparkplugHost } from './sparkplug.js';
+import { SparkplugHost } from '@hourmeter/sparkplug';
 import { matchTopic } from './topic-match.js';
 
 /** What the bridge needs from the device registry (the device repository fits). */

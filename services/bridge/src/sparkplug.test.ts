@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type Bridge } from './bridge.js';
 import { BridgeConfig } from './config.js';
-import { decodeSparkplug, encodeSparkplug } from './sparkplug.js';
+import { decodeSparkplug, encodeSparkplug } from '@hourmeter/sparkplug';
 import { Mosquitto, mosquittoAvailable } from './testing/mosquitto.js';
 
 const logger = pino({ level: 'silent' });
