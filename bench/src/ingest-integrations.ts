@@ -168,7 +168,7 @@ export async function sparkplugBrokerIngest(devices: readonly BenchDevice[], mes
       clients.map((c, e) =>
         c.publishAsync(
           `spBv1.0/bench/NBIRTH/${edges[e]!.id}`,
-          encodeSparkplug({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }, ...names.map((n, a) => ({ name: n, alias: a + 1, type, value: n === 'running' ? true : 0 }))] } as Parameters<typeof encodeSparkplug>[0]),
+          encodeSparkplug({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }, ...names.map((n, a) => ({ name: n, alias: a + 1, type: type(n), value: n === 'running' ? true : 0 }))] } as Parameters<typeof encodeSparkplug>[0]),
           { qos: 1 },
         ),
       ),

@@ -297,7 +297,12 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     if (principal.kind !== 'device') return callback(null);
     registry.seen(principal.deviceId);
     if (decision.sparkplug) {
-      return void sparkplug.take(principal, packet.topic, packet.payload as Buffer, packet.qos).then(() => callback(null), (err: unknown) => (ingestRefusals++, callback(err as Error)));
+      // Like telemetry: acknowledged once ingest has the readings, and it ends at the broker (no one may subscribe to it).
+      sparkplug.take(principal, packet.topic, packet.payload as Buffer, packet.qos).then(
+        () => (markIngested(packet), callback(null)),
+        (err: unknown) => (ingestRefusals++, callback(err instanceof Error ? err : new Error(String(err)))),
+      );
+      return;
     }
     if (!decision.telemetry) return callback(null);
 
