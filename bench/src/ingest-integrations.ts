@@ -3,8 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { deviceTelemetryRoutes } from '@hourmeter/api';
-import { createBridge, BridgeConfig, encodeSparkplug } from '@hourmeter/bridge';
-import { inMemoryDevices } from '@hourmeter/broker';
+import { createBridge, BridgeConfig } from '@hourmeter/bridge';
+import { encodeSparkplug } from '@hourmeter/sparkplug';
+import { createBroker, inMemoryDevices } from '@hourmeter/broker';
 import { createIngest, type Ingest } from '@hourmeter/ingest';
 import { createLogger } from '@hourmeter/runtime';
 import { createDuckDbTelemetryStore } from '@hourmeter/telemetry-store';
@@ -142,6 +143,54 @@ export async function bridgeIngest(devices: readonly BenchDevice[], messages: nu
     return { rate: stored / elapsed, stored };
   } finally {
     broker.kill('SIGTERM');
+    await node.close();
+  }
+}
+
+/**
+ * Sparkplug B edge nodes on Hourmeter's own broker: up to 50 devices connect
+ * as edge nodes, publish an NBIRTH defining 8 metric aliases, then NDATA by
+ * alias at QoS 1 (acknowledged once spooled), 500 in flight; readings/s
+ * until the last is stored.
+ */
+export async function sparkplugBrokerIngest(devices: readonly BenchDevice[], messages: number): Promise<{ rate: number; stored: number }> {
+  const node = await ingestNode();
+  const byId = new Map(devices.map((d) => [d.id, { ...d, status: 'active' as const }]));
+  const broker = await createBroker({ logger: createLogger({ level: 'warn' }), devices: inMemoryDevices(byId.values()), ingress: node.ingest, tcp: { port: 0, host: '127.0.0.1' } });
+  const edges = devices.slice(0, 50);
+  const clients = await Promise.all(edges.map((d) => mqtt.connectAsync(`mqtt://127.0.0.1:${broker.tcpPort}`, { clientId: d.id, username: d.id, password: d.secret, reconnectPeriod: 0 })));
+  try {
+    const names = Object.keys(reading(0).metrics);
+    const type = (n: string) => (n === 'running' ? 'Boolean' : 'Double');
+    const seq = edges.map(() => 0);
+    const start = Date.now();
+    await Promise.all(
+      clients.map((c, e) =>
+        c.publishAsync(
+          `spBv1.0/bench/NBIRTH/${edges[e]!.id}`,
+          encodeSparkplug({ timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', type: 'Int64', value: 0 }, ...names.map((n, a) => ({ name: n, alias: a + 1, type: type(n), value: n === 'running' ? true : 0 }))] } as Parameters<typeof encodeSparkplug>[0]),
+          { qos: 1 },
+        ),
+      ),
+    );
+    for (let i = 0; i < messages; i += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, messages - i) }, (_, k) => {
+          const e = (i + k) % edges.length;
+          seq[e] = (seq[e]! + 1) % 256;
+          const r = reading(i + k);
+          const metrics = names.map((n, a) => ({ alias: a + 1, type: type(n), value: r.metrics[n as keyof typeof r.metrics] }));
+          return clients[e]!.publishAsync(`spBv1.0/bench/NDATA/${edges[e]!.id}`, encodeSparkplug({ timestamp: r.ts, seq: seq[e], metrics } as Parameters<typeof encodeSparkplug>[0]), { qos: 1 });
+        }),
+      );
+    }
+    const expected = messages + edges.length;
+    await waitFor('the readings in the store', () => node.ingest.health().store.readingsWritten >= expected, { timeoutMs: 600_000, intervalMs: 20 });
+    const stored = node.ingest.health().store.readingsWritten;
+    return { rate: stored / ((Date.now() - start) / 1000), stored };
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync()));
+    await broker.close();
     await node.close();
   }
 }

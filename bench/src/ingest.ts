@@ -28,7 +28,7 @@ import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } f
 import { tempDir } from '@hourmeter/testkit';
 import type * as AedesModule from 'aedes';
 import mqtt from 'mqtt';
-import { bridgeIngest, httpIngest } from './ingest-integrations.js';
+import { bridgeIngest, httpIngest, sparkplugBrokerIngest } from './ingest-integrations.js';
 import { LatencyRecorder } from './latency.js';
 import { parseLoadArgs } from './load/args.js';
 
@@ -214,15 +214,18 @@ export async function run(args: string[]): Promise<void> {
   console.log(`  ${Math.round(paced.rate)} readings/s stored, p50 ${paced.latency.p(50)} ms, p99 ${paced.latency.p(99)} ms, peak RSS ${paced.rssMb.toFixed(0)} MB`);
 
   // Other ways in, through the same ingest (spool, DuckDB), measured in the same run.
-  console.log('4/6 HTTP ingest: POST /api/v1/telemetry, one reading per request, 32 concurrent');
+  console.log('4/7 HTTP ingest: POST /api/v1/telemetry, one reading per request, 32 concurrent');
   const http = await httpIngest(devices, Math.max(2000, Math.round(max.rate * 3)));
   console.log(`  http: ${Math.round(http.rate)} readings/s stored (${http.stored} readings; MQTT above: ${Math.round(max.rate)})`);
-  console.log('5/6 bridge: a queue in Debian mosquitto drained through the bridge (persistent session, PUBACK after the spool)');
+  console.log('5/7 bridge: a queue in Debian mosquitto drained through the bridge (persistent session, PUBACK after the spool)');
   const bridged = await bridgeIngest(devices, 3000);
   console.log(bridged ? `  bridge: ${Math.round(bridged.rate)} readings/s stored (${bridged.stored} readings)` : '  bridge: skipped (install the Debian package `mosquitto`)');
-  console.log('6/6 sparkplug: DDATA by alias (8 metrics) queued in mosquitto, drained through the bridge');
+  console.log('6/7 sparkplug: DDATA by alias (8 metrics) queued in mosquitto, drained through the bridge');
   const sparkplug = await bridgeIngest(devices, 3000, 'sparkplug');
   console.log(sparkplug ? `  sparkplug: ${Math.round(sparkplug.rate)} readings/s stored (${sparkplug.stored} readings)` : '  sparkplug: skipped (install the Debian package `mosquitto`)');
+  console.log('7/7 sparkplug-broker: edge nodes on Hourmeter\'s broker, NDATA by alias (8 metrics), QoS 1');
+  const ownBroker = await sparkplugBrokerIngest(devices, Math.max(3000, Math.round(max.rate * 3)));
+  console.log(`  sparkplug-broker: ${Math.round(ownBroker.rate)} readings/s stored (${ownBroker.stored} readings)`);
 
   work.cleanup();
   const ratio = max.rate / ref.rate;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFleet, type Fleet } from '@hourmeter/sim-fleet';
@@ -188,6 +188,12 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.locator('.chart-grid .uplot').first().waitFor({ timeout: 20_000 });
     await page.getByLabel('vibration_rms_mm_s').check();
     await page.locator('figure.chart', { hasText: 'vibration_rms_mm_s' }).locator('.uplot').waitFor({ timeout: 20_000 });
+    // The raw readings of the chosen metrics download as Parquet (magic bytes at both ends).
+    await page.getByLabel('Export format').selectOption('parquet');
+    const [parquet] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download raw readings' }).click()]);
+    expect(parquet.suggestedFilename()).toMatch(/^telemetry-ast_.*\.parquet$/);
+    const exported = readFileSync(await parquet.path());
+    expect([exported.subarray(0, 4).toString(), exported.subarray(-4).toString()]).toEqual(['PAR1', 'PAR1']);
 
     // Alerts: open the queue, then the alert appears without a reload.
     await page.getByRole('link', { name: 'Alerts', exact: true }).click();

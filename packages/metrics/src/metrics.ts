@@ -43,6 +43,8 @@ export interface BrokerMetricsSnapshot {
   readonly suppressedErrorNotices?: number;
   /** What device clients were refused after connecting, by kind (connections closed or SUBACK 0x80). */
   readonly denied: Readonly<Record<'publish' | 'subscribe' | 'oversized_packet', number>>;
+  /** Sparkplug B edge nodes on this broker: messages, malformed payloads, unknown aliases, rebirth requests, deaths... */
+  readonly sparkplug?: Readonly<Record<string, number>> | undefined;
 }
 
 /** A scaled-out ingest or prediction worker's partitions (HM_ROLE=ingest|prediction). */
@@ -181,6 +183,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
   const authFailures = counter('broker_auth_failures_total', 'Refused MQTT connects, by reason', ['reason']);
   const brokerRefusals = counter('broker_ingest_refusals_total', 'Publishes the broker could not hand to ingest (connection closed, no ack)');
   const suppressedNotices = counter('broker_suppressed_error_notices_total', 'Rejection notices not sent on hm/v1/<device>/errors: the device exceeded 20 per second (rejections are still counted)');
+  const sparkplugEvents = counter('broker_sparkplug_total', 'Sparkplug B edge nodes on this broker: messages, readings accepted/duplicates/rejected, malformed payloads, unknown aliases, unsupported metrics, seq gaps, rebirth requests, deaths', ['kind']);
   const brokerDenied = counter('broker_denied_total', 'Refused after connecting: publishes and subscribes outside the client\'s topics, oversized packets', ['kind']);
 
   // Alerts and work orders (current counts) and events (as they happen)
@@ -274,6 +277,7 @@ export function createMetrics(sources: MetricSources, opts: MetricsOptions = {})
     setCounter(brokerRefusals, s.ingestRefusals);
     setCounter(suppressedNotices, s.suppressedErrorNotices ?? 0);
     for (const [kind, n] of Object.entries(s.denied)) setCounter(brokerDenied, n, { kind });
+    for (const [kind, n] of Object.entries(s.sparkplug ?? {})) setCounter(sparkplugEvents, n, { kind });
   }
 
   const partitionsOwned = gauge('partitions_owned', 'Partitions this worker holds a lease on', ['group']);

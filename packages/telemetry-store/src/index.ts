@@ -22,3 +22,4 @@ export {
   type AssetTelemetryCounts,
 } from './duckdb/export.js';
 export { influxInspector, type InfluxInspector } from './influx/inspect.js';
+export { createTelemetryParquetWriter, type ExportRow, type TelemetryParquetWriter } from './parquet-export.js';

@@ -3,12 +3,27 @@ import { telemetryTopic, type TelemetryIngress } from '@hourmeter/messages';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { BridgeConfig, BridgeMapping } from './config.js';
-import { SparkplugHost } from './sparkplug.js';
+import { SparkplugHost } from '@hourmeter/sparkplug';
 import { matchTopic } from './topic-match.js';
 
 /** What the bridge needs from the device registry (the device repository fits). */
 export interface BridgeDeviceLookup {
   findForAuth(id: string): Promise<{ id: string; assetId: string; status: string } | undefined>;
+}
+
+/**
+ * Where Sparkplug births and deaths of bridged devices show as connection
+ * state (the device connection repository fits): `GET /devices/:id/status`
+ * reads it for devices that are not connected to Hourmeter's own broker.
+ */
+export interface BridgeConnectionLog {
+  record(
+    node: string,
+    changes: readonly (
+      | { kind: 'connected'; deviceId: string; at: number; clientAddress: string | undefined; transport: 'tcp' | 'ws' }
+      | { kind: 'disconnected'; deviceId: string; at: number; connectedSince: number | undefined }
+    )[],
+  ): Promise<void>;
 }
 
 export interface BridgeCounters {
@@ -49,6 +64,8 @@ export interface BridgeDeps {
   readonly devices: BridgeDeviceLookup;
   readonly logger: Logger;
   readonly now?: (() => number) | undefined;
+  /** Sparkplug deaths and (re)births of mapped devices as their connection state, written as `node` (default `bridge`). */
+  readonly connections?: { readonly log: BridgeConnectionLog; readonly node?: string } | undefined;
   /** Reconnect delay after the external broker went away. Default 1 s. */
   readonly reconnectMs?: number | undefined;
 }
@@ -87,6 +104,27 @@ export function createBridge(deps: BridgeDeps): Bridge {
   const sparkplug = new SparkplugHost(now);
   /** Sparkplug nodes and devices whose death certificate came last. */
   const offline = new Set<string>();
+  /** Devices whose Sparkplug session is alive (a birth or data since their last death), with its start. */
+  const alive = new Map<string, number>();
+  // The external broker's host (never the URL: it may carry credentials) as the devices' address.
+  const bridgeHost = new URL(cfg.url).host;
+  let connectionWrites = Promise.resolve();
+  /** Written in order, one change at a time; a failed write is logged and the bridge goes on. */
+  function connectionChange(deviceId: string, online: boolean): void {
+    const connections = deps.connections;
+    if (!connections) return;
+    const at = now();
+    const since = alive.get(deviceId);
+    if (online === (since !== undefined)) return;
+    if (online) alive.set(deviceId, at);
+    else alive.delete(deviceId);
+    const change = online
+      ? { kind: 'connected' as const, deviceId, at, clientAddress: bridgeHost, transport: 'tcp' as const }
+      : { kind: 'disconnected' as const, deviceId, at, connectedSince: since };
+    connectionWrites = connectionWrites
+      .then(() => connections.log.record(connections.node ?? 'bridge', [change]))
+      .catch((err: unknown) => log.warn({ err, deviceId }, 'Sparkplug connection state not recorded'));
+  }
   const perMapping = cfg.mappings.map((m) => ({ topic: m.topic, messages: 0, unmatchedDevice: 0 }));
   const deviceCache = new Map<string, { at: number; device: { id: string; assetId: string } | undefined }>();
 
@@ -143,7 +181,11 @@ export function createBridge(deps: BridgeDeps): Bridge {
     counters.sparkplugUnknownAliases += r.unknownAliases;
     counters.sparkplugUnsupportedMetrics += r.unsupportedMetrics;
     if (r.seqGap) counters.sparkplugSeqGaps++;
-    for (const key of r.offline) offline.add(key);
+    for (const key of r.offline) {
+      offline.add(key);
+      const id = m.deviceIds ? m.deviceIds[key] : key;
+      if (id !== undefined) connectionChange(id, false);
+    }
     if (r.rebirth) {
       counters.sparkplugRebirthRequests++;
       client.publish(r.rebirth.topic, r.rebirth.payload, { qos: 0 }, (err) => {
@@ -159,6 +201,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
         perMapping[index]!.unmatchedDevice++;
         continue;
       }
+      connectionChange(target.id, true);
       await store(target, Buffer.from(JSON.stringify(d.readings)));
     }
   }
@@ -259,6 +302,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     async close() {
       await subscribed?.catch(() => {});
       await client.endAsync();
+      await connectionWrites;
     },
   };
 }

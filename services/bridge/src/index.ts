@@ -2,4 +2,3 @@ export { createBridge, type Bridge, type BridgeCounters, type BridgeDeps, type B
 export { BridgeConfig, BridgeMapping, loadBridgeConfig } from './config.js';
 export { matchTopic } from './topic-match.js';
 export { bridgeRoutes } from './routes.js';
-export { SparkplugHost, encodeSparkplug, decodeSparkplug, metricNameOf } from './sparkplug.js';

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type Bridge } from './bridge.js';
 import { BridgeConfig } from './config.js';
-import { decodeSparkplug, encodeSparkplug } from './sparkplug.js';
+import { decodeSparkplug, encodeSparkplug } from '@hourmeter/sparkplug';
 import { Mosquitto, mosquittoAvailable } from './testing/mosquitto.js';
 
 const logger = pino({ level: 'silent' });
@@ -22,6 +22,7 @@ describe.skipIf(!mosquittoAvailable())('Sparkplug B through the bridge (an edge 
   let edge: MqttClient;
   let bridge: Bridge;
   let assetId = '';
+  const ids = { node: '', press: '' };
   const rebirths: unknown[] = [];
   const T0 = Date.now() - 600_000;
 
@@ -35,8 +36,8 @@ describe.skipIf(!mosquittoAvailable())('Sparkplug B through the bridge (an edge 
     const site = await repos.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
     const model = await repos.assetModels.create({ code: 'PRESS', name: 'Press', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
     assetId = (await repos.assets.create({ serialNumber: 'P-7', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
-    const node = (await repos.devices.create({ assetId })).device.id;
-    const press = (await repos.devices.create({ assetId })).device.id;
+    const node = (ids.node = (await repos.devices.create({ assetId })).device.id);
+    const press = (ids.press = (await repos.devices.create({ assetId })).device.id);
     store = await createDuckDbTelemetryStore({ dataDir: `${dir.path}/store`, threads: 1 });
     ingest = await createIngest({ logger, store, config: { spoolDir: `${dir.path}/spool`, fsyncIntervalMs: 2, flushIntervalMs: 20 } });
     const config = BridgeConfig.parse({
@@ -44,7 +45,7 @@ describe.skipIf(!mosquittoAvailable())('Sparkplug B through the bridge (an edge 
       clientId: 'hourmeter-sparkplug-host',
       mappings: [{ topic: 'spBv1.0/plant1/#', payload: { format: 'sparkplug' }, deviceIds: { 'plant1/gw1': node, 'plant1/gw1/press': press } }],
     });
-    bridge = createBridge({ config, ingress: ingest, devices: repos.devices, logger, reconnectMs: 100 });
+    bridge = createBridge({ config, ingress: ingest, devices: repos.devices, logger, reconnectMs: 100, connections: { log: repos.deviceConnections } });
     await bridge.started();
     edge = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'gw1' });
     edge.on('message', (_topic, payload) => rebirths.push(decodeSparkplug(payload)));
@@ -83,10 +84,14 @@ describe.skipIf(!mosquittoAvailable())('Sparkplug B through the bridge (an edge 
     await publish('DDATA', 'press', { timestamp: T0 + 3000, seq: 5, metrics: [{ alias: 2, type: 'Float', value: 43.5 }] });
     await publish('DDEATH', 'press', { timestamp: T0 + 4000, seq: 6 });
     await waitFor('the press offline', () => bridge.stats().offline.includes('plant1/gw1/press'));
+    // Deaths show as connection state (what GET /devices/:id/status reads for devices not on Hourmeter's broker).
+    await waitFor('the press offline in its connection state', async () => (await repos.deviceConnections.get(ids.press))?.online === false);
+    expect((await repos.deviceConnections.get(ids.node))?.online).toBe(true);
     // A death of an older session (bdSeq 2) does not end the current one (bdSeq 3).
     await publish('NDEATH', undefined, { metrics: [{ name: 'bdSeq', type: 'Int64', value: 2 }] });
     await publish('NDEATH', undefined, { metrics: [{ name: 'bdSeq', type: 'Int64', value: 3 }] });
     await waitFor('the node offline', () => bridge.stats().offline.includes('plant1/gw1'));
+    await waitFor('the node offline in its connection state', async () => (await repos.deviceConnections.get(ids.node))?.online === false);
 
     await ingest.drained(10_000);
     expect(await series('motor.temp_c')).toEqual([

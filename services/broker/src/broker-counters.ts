@@ -1,3 +1,5 @@
+import type { SparkplugStats } from './sparkplug-edge-nodes.js';
+
 /** Per-device security counters: what a device tried and was refused. */
 export interface DeviceSecurityCounters {
   readonly deniedPublishes: number;
@@ -27,6 +29,7 @@ export interface BrokerStats {
   readonly denied: Readonly<Record<'publish' | 'subscribe' | 'oversized_packet', number>>;
   /** Connected devices disconnected because they were revoked, deleted or re-keyed. */
   readonly withdrawnDisconnects: number;
+  readonly sparkplug: SparkplugStats;
 }
 
 export class SecurityCounters {

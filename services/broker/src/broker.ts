@@ -18,6 +18,7 @@ import { ErrorNoticeLimiter } from './error-notice-limiter.js';
 import { endIngestedTelemetryAtBroker } from './ingested-telemetry.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { readProxyHeader } from './proxy-protocol.js';
+import { createSparkplugEdgeNodes } from './sparkplug-edge-nodes.js';
 import { stackSafeMq } from './stack-safe-mq.js';
 import type { DeviceAuthLookup, ServiceCredential } from './ports.js';
 
@@ -173,6 +174,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const registry = new ConnectionRegistry(now);
   const security = new SecurityCounters();
   const notices = new ErrorNoticeLimiter(deps.errorNoticesPerSecond ?? 20, now);
+  // Sparkplug B edge nodes (devices publishing spBv1.0/...): their deaths and rebirths show in the connection registry.
+  const sparkplug = createSparkplugEdgeNodes({
+    ingress: deps.ingress,
+    logger: log,
+    now,
+    sessions: { ended: (id) => registry.sessionEnded(id), resumed: (id) => registry.sessionResumed(id) },
+    sendCommand: (topic, payload) => void publish(topic, payload, { qos: 0 }).catch((err: unknown) => log.warn({ err, topic }, 'Sparkplug command not sent')),
+  });
   const services = new Map(
     (deps.services ?? []).map((s) => [s.username, { ...s, secretHash: hashSecret(s.secret) }] as const),
   );
@@ -287,6 +296,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     }
     if (principal.kind !== 'device') return callback(null);
     registry.seen(principal.deviceId);
+    if (decision.sparkplug) {
+      // Like telemetry: acknowledged once ingest has the readings, and it ends at the broker (no one may subscribe to it).
+      sparkplug.take(principal, packet.topic, packet.payload as Buffer, packet.qos).then(
+        () => (markIngested(packet), callback(null)),
+        (err: unknown) => (ingestRefusals++, callback(err instanceof Error ? err : new Error(String(err)))),
+      );
+      return;
+    }
     if (!decision.telemetry) return callback(null);
 
     const receivedAt = now();
@@ -534,6 +551,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       suppressedErrorNotices,
       denied: { ...security.totals(), oversized_packet: oversizedPackets },
       withdrawnDisconnects,
+      sparkplug: sparkplug.stats(),
     }),
     disconnectAll,
     close() {

@@ -44,12 +44,15 @@ export class ConnectionRegistry implements ConnectionStateQuery {
   // disconnect must not mark the device offline.
   private readonly owners = new Map<string, object>();
   private readonly listeners = new Set<(change: ConnectionChange) => void>();
+  /** Connections still open whose device declared its session over (a Sparkplug NDEATH): a new birth resumes them. */
+  private readonly ended = new Map<string, object>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   connected(deviceId: string, owner: object, clientAddress: string | undefined, transport: 'tcp' | 'ws'): void {
     const t = this.now();
     this.owners.set(deviceId, owner);
+    this.ended.delete(deviceId);
     this.states.set(deviceId, {
       deviceId,
       online: true,
@@ -68,6 +71,7 @@ export class ConnectionRegistry implements ConnectionStateQuery {
   }
 
   disconnected(deviceId: string, owner: object): void {
+    if (this.ended.get(deviceId) === owner) this.ended.delete(deviceId);
     if (this.owners.get(deviceId) !== owner) return;
     this.owners.delete(deviceId);
     const s = this.states.get(deviceId);
@@ -77,6 +81,22 @@ export class ConnectionRegistry implements ConnectionStateQuery {
     s.connectedSince = undefined;
     s.disconnectedAt = this.now();
     this.notify({ kind: 'disconnected', state: { ...s }, connectedSince: since });
+  }
+
+  /** The device ended its session itself (Sparkplug NDEATH) while its connection may still be open: offline. */
+  sessionEnded(deviceId: string): void {
+    const owner = this.owners.get(deviceId);
+    if (!owner) return;
+    this.disconnected(deviceId, owner);
+    this.ended.set(deviceId, owner);
+  }
+
+  /** A new session on a connection whose session had ended (Sparkplug NBIRTH after NDEATH): online again. */
+  sessionResumed(deviceId: string): void {
+    const owner = this.ended.get(deviceId);
+    const s = this.states.get(deviceId);
+    if (!owner || !s) return;
+    this.connected(deviceId, owner, s.clientAddress, s.transport);
   }
 
   get(deviceId: string): DeviceConnectionState | undefined {

@@ -271,7 +271,10 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
     late.broker = mqtt;
     if (config.HM_BRIDGE_CONFIG) {
       // Readings from an existing broker go through the same ingest; closed before ingest (registered after it).
-      const b = createBridge({ config: loadBridgeConfig(config.HM_BRIDGE_CONFIG), ingress: withEvents, devices: repos.devices, logger });
+      // Sparkplug deaths through the bridge show in the device status (as this node's bridge rows; stale ones cleared at start).
+      const bridgeNode = `${nodeId}/bridge`;
+      await repos.deviceConnections.nodeStarted(bridgeNode, Date.now());
+      const b = createBridge({ config: loadBridgeConfig(config.HM_BRIDGE_CONFIG), ingress: withEvents, devices: repos.devices, logger, connections: { log: repos.deviceConnections, node: bridgeNode } });
       bridge = b;
       shutdown.register('bridge', () => b.close());
     }

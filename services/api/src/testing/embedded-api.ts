@@ -20,7 +20,13 @@ export interface EmbeddedApi {
  * (and its cache), no broker or ingest (devices read as never connected).
  * Open from the suite's first beforeAll on, closed after its tests.
  */
-export function useEmbeddedApi(overrides: Partial<Pick<ApiDeps, 'accounts' | 'clock'>> = {}): EmbeddedApi {
+export function useEmbeddedApi(
+  overrides: Partial<Pick<ApiDeps, 'accounts' | 'clock'>> & {
+    /** Another telemetry store than a DuckDB file in the temp dir (e.g. InfluxDB 1.x); closed with the API. */
+    telemetryStore?: () => Promise<TelemetryStore>;
+  } = {},
+): EmbeddedApi {
+  const { telemetryStore, ...apiOverrides } = overrides;
   let parts: (EmbeddedApi & { db: Db; dir: ReturnType<typeof tempDir> }) | undefined;
 
   beforeAll(async () => {
@@ -28,7 +34,7 @@ export function useEmbeddedApi(overrides: Partial<Pick<ApiDeps, 'accounts' | 'cl
     const logger = pino({ level: 'silent' });
     const db = await openDb({ dataDir: dir.path, logger });
     const repos = repositories(db);
-    const store = await createDuckDbTelemetryStore({ dataDir: dir.path });
+    const store = telemetryStore ? await telemetryStore() : await createDuckDbTelemetryStore({ dataDir: dir.path });
     const hourMeter = createHourMeter({ samples: store, totals: repos.operatingHours, logger, settings: modelSettingsSource(repos) });
     const app = await buildApi({
       repos,
@@ -38,7 +44,7 @@ export function useEmbeddedApi(overrides: Partial<Pick<ApiDeps, 'accounts' | 'cl
       telemetry: store,
       hourMeter,
       ingestCounters: { forDevice: () => undefined },
-      ...overrides,
+      ...apiOverrides,
     });
     parts = { app, repos, store, hourMeter, db, dir };
   });

@@ -1,4 +1,5 @@
 import { deviceTopic } from '@hourmeter/messages';
+import { edgeNodeMayPublish, edgeNodeMaySubscribe, isSparkplugTopic } from './sparkplug-topics.js';
 import { filterCovers, filterMatches } from './topic-filter.js';
 
 /** Who an authenticated MQTT connection is. */
@@ -12,12 +13,13 @@ export type Principal =
     };
 
 export type PublishDecision =
-  | { readonly allowed: true; readonly telemetry: boolean }
+  | { readonly allowed: true; readonly telemetry: boolean; /** A Sparkplug B message of the device as edge node. */ readonly sparkplug?: boolean }
   | { readonly allowed: false; readonly reason: string };
 
 /**
- * Deny by default. A device may publish only to its own telemetry topic; a
- * service only to the filters its role lists.
+ * Deny by default. A device may publish only to its own telemetry topic and,
+ * as a Sparkplug B edge node, to its own Sparkplug topics; a service only to
+ * the filters its role lists.
  */
 export function decidePublish(p: Principal, topic: string): PublishDecision {
   if (p.kind === 'service') {
@@ -27,13 +29,15 @@ export function decidePublish(p: Principal, topic: string): PublishDecision {
   }
   // Compared as whole strings: this runs for every reading a device sends.
   if (topic === deviceTopic(p.deviceId, 'telemetry')) return TELEMETRY;
-  return { allowed: false, reason: `device may publish only to its own telemetry topic, not ${topic}` };
+  if (isSparkplugTopic(topic) && edgeNodeMayPublish(p.deviceId, topic)) return SPARKPLUG;
+  return { allowed: false, reason: `device may publish only to its own telemetry or Sparkplug topics, not ${topic}` };
 }
 
 const TELEMETRY: PublishDecision = { allowed: true, telemetry: true };
+const SPARKPLUG: PublishDecision = { allowed: true, telemetry: false, sparkplug: true };
 
-/** A device may subscribe to exactly its commands and errors topics; no wildcards. */
+/** A device may subscribe to exactly its commands and errors topics (no wildcards), and to its Sparkplug commands. */
 export function maySubscribe(p: Principal, filter: string): boolean {
   if (p.kind === 'service') return p.subscribe.some((allowed) => filterCovers(allowed, filter));
-  return filter === deviceTopic(p.deviceId, 'commands') || filter === deviceTopic(p.deviceId, 'errors');
+  return filter === deviceTopic(p.deviceId, 'commands') || filter === deviceTopic(p.deviceId, 'errors') || edgeNodeMaySubscribe(p.deviceId, filter);
 }

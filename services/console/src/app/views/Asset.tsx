@@ -1,6 +1,6 @@
 import type { Alert, Role, RulEstimateRecord, WorkOrder } from '@hourmeter/domain';
 import { useEffect, useMemo, useState } from 'react';
-import { all, get } from '../api';
+import { all, download, get } from '../api';
 import { TimeChart, type Series } from '../charts';
 import { loadHealth, loadRegistry } from '../data';
 import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, isoDay, label, useAsync, useLive } from '../ui';
@@ -49,6 +49,8 @@ function Telemetry({ assetId }: { assetId: string }) {
   const [chosen, setChosen] = useState<string[] | undefined>();
   const [range, setRange] = useState<{ from: number; to: number } | undefined>();
   const [agg, setAgg] = useState<Agg>('mean');
+  const [format, setFormat] = useState<'csv' | 'parquet'>('csv');
+  const [exportError, setExportError] = useState<Error | undefined>();
   useEffect(() => {
     if (!range && newest > 0) setRange({ from: newest - D, to: newest + MIN });
   }, [newest, range]);
@@ -115,7 +117,31 @@ function Telemetry({ assetId }: { assetId: string }) {
           step {stepLabel} · drag across a chart to zoom · latest reading {fmtTime(newest || null)}
         </span>
       </div>
-      <ErrorNote error={data.error} />
+      {range && selected.length ? (
+        <div className="range" role="group" aria-label="Export">
+          <label>
+            Export format
+            <select value={format} onChange={(e) => setFormat(e.target.value as 'csv' | 'parquet')}>
+              <option value="csv">CSV</option>
+              <option value="parquet">Parquet</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setExportError(undefined);
+              const query = new URLSearchParams({ assetId, metrics: selected.join(','), from: String(Math.round(range.from)), to: String(Math.round(range.to)) });
+              const accept = format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet';
+              download(`/exports/telemetry.${format}?${query}`, `telemetry-${assetId}-${isoDay(range.from)}.${format}`, accept).catch(setExportError);
+            }}
+          >
+            Download raw readings
+          </button>
+          <span className="small muted">the selected metrics, every reading in the range</span>
+        </div>
+      ) : null}
+      <ErrorNote error={exportError ?? data.error} />
       <div className="chart-grid">
         {charts.map((c) => (
           <TimeChart key={c.metric} title={c.metric} series={c.series} height={180} onZoom={zoom} />

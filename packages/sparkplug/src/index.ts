@@ -1,0 +1,1 @@
+export { SparkplugHost, encodeSparkplug, decodeSparkplug, metricNameOf, type SparkplugDelivery, type SparkplugResult } from './host.js';
