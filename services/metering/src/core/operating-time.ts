@@ -1,4 +1,5 @@
 import type { RunningRule } from '@hourmeter/domain';
+import { QUARTER_MS, QUARTERS_PER_DAY } from '@hourmeter/domain';
 import { DAY_MS, overlap } from './days.js';
 
 export interface Sample {
@@ -290,4 +291,23 @@ export function operatingTime(samples: readonly Sample[], settings: MeterSetting
 export function affectedRange(ts: number, settings: MeterSettings, outOfOrder: boolean): { from: number; to: number } {
   const ahead = settings.rule.kind === 'counter' ? COUNTER_LOOKBACK_MS : settings.maxGapMs;
   return { from: ts - settings.maxGapMs, to: outOfOrder ? ts + ahead : ts };
+}
+
+/**
+ * The day [from, from + 24 h)'s operating time per quarter hour (96 values
+ * summing to the day's `operatingMs`), so days on any clock can be cut from
+ * the stored UTC day (issue #16, rule 12). Each quarter is the growth of
+ * the time counted from `from`, which never shrinks as the end moves on.
+ */
+export function quarterHours(samples: readonly Sample[], settings: MeterSettings, from: number): number[] {
+  const points = ordered(samples);
+  const upTo = (to: number) => (settings.rule.kind === 'counter' ? counterTime(points, settings.rule, from, to).operatingMs : stateTime(points, settings, from, to));
+  const out: number[] = [];
+  let before = 0;
+  for (let k = 1; k <= QUARTERS_PER_DAY; k++) {
+    const now = upTo(from + k * QUARTER_MS);
+    out.push(now - before);
+    before = now;
+  }
+  return out;
 }
