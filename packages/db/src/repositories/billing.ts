@@ -2,6 +2,7 @@ import type { BillTo, CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoic
 import { localDayTotals, newId, utcDaysAround } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { insertRows, perRowOnSqlite } from '../bulk.js';
 import { translateDbError } from '../db-errors.js';
 import { appendToOutbox } from './outbox.js';
 import type { Database, InvoicesTable } from '../schema.js';
@@ -349,31 +350,30 @@ export function billingRepository(db: Kysely<Database>) {
         computed_at: now,
       };
     });
-    for (const chunk of chunks(inserts, 2000)) {
-      // Two syncs of the same days at once (concurrent runs) compute the same
-      // version: the second one's rows are no-ops instead of key violations.
-      await tx
-        .insertInto('usage_record_versions')
-        .values(chunk)
-        .onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing())
-        .execute();
-      await tx
-        .insertInto('usage_records')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc
-            .columns(['asset_id', 'day'])
-            .doUpdateSet((eb) => ({
-              id: eb.ref('excluded.id'),
-              operating_ms: eb.ref('excluded.operating_ms'),
-              version: eb.ref('excluded.version'),
-              source_version: eb.ref('excluded.source_version'),
-              computed_at: eb.ref('excluded.computed_at'),
-            }))
-            .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
-        )
-        .execute();
-    }
+    // Two syncs of the same days at once (concurrent runs) compute the same
+    // version: the second one's rows are no-ops instead of key violations.
+    await insertRows(db, inserts, (rows) => tx.insertInto('usage_record_versions').values(rows).onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing()), 2000);
+    await insertRows(
+      db,
+      inserts,
+      (rows) =>
+        tx
+          .insertInto('usage_records')
+          .values(rows)
+          .onConflict((oc) =>
+            oc
+              .columns(['asset_id', 'day'])
+              .doUpdateSet((eb) => ({
+                id: eb.ref('excluded.id'),
+                operating_ms: eb.ref('excluded.operating_ms'),
+                version: eb.ref('excluded.version'),
+                source_version: eb.ref('excluded.source_version'),
+                computed_at: eb.ref('excluded.computed_at'),
+              }))
+              .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
+          ),
+      2000,
+    );
     return { created, replaced };
   }
 
@@ -406,9 +406,7 @@ export function billingRepository(db: Kysely<Database>) {
         created_at: now,
         updated_at: now,
       }));
-      for (const chunk of chunks(rows, 1000)) {
-        await tx.insertInto('invoices').values(chunk).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
-      }
+      await insertRows(db, rows, (chunk) => tx.insertInto('invoices').values(chunk).onConflict((oc) => oc.column('idempotency_key').doNothing()), 1000);
       const newIds = new Set(rows.map((r) => r.id));
       const invoices = new Map<string, Selectable<InvoicesTable>>();
       for (const chunk of chunks(rows.map((r) => r.idempotency_key).sort(), 1000)) {
@@ -602,15 +600,16 @@ export function billingRepository(db: Kysely<Database>) {
         await tx.deleteFrom('invoice_lines').where('invoice_id', 'in', chunk).execute();
         await tx.deleteFrom('invoice_usage').where('invoice_id', 'in', chunk).execute();
       }
-      for (const chunk of chunks(newLines, 2000)) await tx.insertInto('invoice_lines').values(chunk).execute();
-      for (const chunk of chunks(newUsage, 4000)) await tx.insertInto('invoice_usage').values(chunk).execute();
+      await insertRows(db, newLines, (rows) => tx.insertInto('invoice_lines').values(rows), 2000);
+      await insertRows(db, newUsage, (rows) => tx.insertInto('invoice_usage').values(rows), 4000);
       if (postgres) {
         for (const chunk of chunks(totals, 2000)) {
           const values = sql.join(chunk.map((t) => sql`(${t.id}, ${t.total}::bigint, ${t.tax}::bigint, ${t.runId}::text)`));
           await sql`UPDATE invoices SET total_minor = v.total, tax_minor = v.tax, updated_at = ${now}, run_id = v.run_id FROM (VALUES ${values}) AS v(id, total, tax, run_id) WHERE invoices.id = v.id`.execute(tx);
         }
       } else {
-        for (const t of totals) await tx.updateTable('invoices').set({ total_minor: t.total, tax_minor: t.tax, updated_at: now, run_id: t.runId }).where('id', '=', t.id).execute();
+        const update = (t: (typeof totals)[number]) => tx.updateTable('invoices').set({ total_minor: t.total, tax_minor: t.tax, updated_at: now, run_id: t.runId }).where('id', '=', t.id);
+        if (!perRowOnSqlite(db, totals, update, (t) => [t.total, t.tax, now, t.runId, t.id])) for (const t of totals) await update(t).execute();
       }
       return items.map((_, i) => results.get(i)!);
     });

@@ -38,10 +38,18 @@ export function anniversary(start: string, k: number): string {
   return `${year}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+const years = new Map<string, number>();
+
 /** Completed contract years on `day`: anniversaries passed since `start` (0 in the first year). */
 export function contractYear(start: string, day: string): number {
+  // An invoice run prices every metered day of every contract: remember the answers (bounded).
+  const key = `${start}|${day}`;
+  const known = years.get(key);
+  if (known !== undefined) return known;
   let k = 0;
   while (anniversary(start, k + 1) <= day) k++;
+  if (years.size >= 100_000) years.clear();
+  years.set(key, k);
   return k;
 }
 
