@@ -21,6 +21,8 @@ export interface CustomersTable extends Timestamps {
   influence: number;
   /** JSON CustomerBilling (migration 0013). */
   billing: Nullable<string>;
+  /** IANA zone (migration 0017): the clock of contracts whose site is left at UTC. */
+  time_zone: ColumnType<string, string | undefined, string>;
 }
 
 export interface SitesTable extends Timestamps {
@@ -104,6 +106,8 @@ export interface OperatingHoursTable {
   settings: string;
   version: number;
   computed_at: number;
+  /** Migration 0017: JSON of the day's 96 quarter hours (ms each, summing to operating_ms); null: recorded before. */
+  quarter_ms: Nullable<string>;
 }
 
 export interface Database {

@@ -3,6 +3,7 @@ import { idOf } from './ids.js';
 import { Currency, NonNegativeMoney } from './money.js';
 import { CustomerBilling } from './receivables.js';
 import { EpochMs, IsoDate } from './time.js';
+import { TimeZone } from './zoned-days.js';
 
 const Name = z.string().trim().min(1).max(200);
 const Code = z
@@ -43,6 +44,11 @@ export const CustomerInput = z.object({
   value: CustomerValueInputs.default(CustomerValueInputs.parse({})),
   /** Who receives the invoices and how they are taxed and due; without it invoices carry no tax and the default terms. */
   billing: CustomerBilling.optional(),
+  /**
+   * IANA zone of the customer's clock: contracts whose site is left at UTC
+   * meter, bill and measure availability on it (issue #16, rule 12). Absent: UTC.
+   */
+  timeZone: TimeZone.optional(),
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
 
@@ -72,17 +78,7 @@ export const SiteInput = z.object({
   address: z.string().max(500).optional(),
   location: GeoLocation.optional(),
   /** IANA zone, for shift calendars and daily totals in local time. */
-  timezone: z
-    .string()
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be an IANA time zone such as Europe/Berlin')
-    .default('UTC'),
+  timezone: TimeZone.default('UTC'),
   /** The service region whose labour and travel rate card applies to work at this site (none: the organisation's). */
   serviceRegion: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits and . _ - only').optional(),
 });

@@ -11,6 +11,7 @@ import {
   PaymentView,
   RateCard,
   RateCardInput,
+  TimeZone,
 } from '@hourmeter/domain';
 import { actorOf } from '@hourmeter/http';
 import { AppError, notFound } from '@hourmeter/runtime';
@@ -148,12 +149,16 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
     config: allow,
     schema: {
       tags,
-      summary: "Metered usage per asset and day in a billing period (refreshed from the hour meter)",
+      summary: "Metered usage per asset and day in a billing period on the contract's clock (refreshed from the hour meter); `timeZone` shows the same readings cut at another zone's midnights",
       params: Id,
-      querystring: z.object({ period: Month }),
+      querystring: z.object({ period: Month, timeZone: TimeZone.optional().describe("IANA zone to cut the days at (default: the contract's clock)") }),
       response: {
         200: z.object({
           contractId: z.string(),
+          /** The clock the days below are cut at. */
+          timeZone: z.string(),
+          /** The contract's clock (its site's zone, else its customer's): what it is billed on. */
+          contractTimeZone: z.string(),
           periodStart: z.string(),
           periodEnd: z.string(),
           totalMs: z.number(),
@@ -162,7 +167,7 @@ export function contractRoutes(parent: FastifyInstance, deps: ContractRouteDeps)
         }),
       },
     },
-    handler: async (req) => svc.usage(req.params.id, req.query.period),
+    handler: async (req) => svc.usage(req.params.id, req.query.period, req.query.timeZone),
   });
 
   app.get('/contracts/:id/availability', {

@@ -81,7 +81,7 @@ export function createContractsService(deps: ContractsDeps) {
   /** A period closes for late data `graceMs` after its last day ends on the contract's clock. */
   const closesAt = (zone: string) => (periodEnd: string) => zonedDayStart(addDays(periodEnd, 1), zone) + graceMs;
 
-  /** The contract's time zone: its (first) asset's site's; UTC when unknown. */
+  /** The contract's clock: its (first) asset's site's zone, else its customer's; UTC when unknown. */
   const zoneOf = (c: ContractWithHistory, facts: Map<string, AssetFacts>) => facts.get(c.versions.at(-1)!.assetIds[0]!)?.timeZone ?? 'UTC';
   async function zoneOfContract(contractId: string): Promise<string> {
     const c = await contracts.get(contractId);
@@ -104,10 +104,11 @@ export function createContractsService(deps: ContractsDeps) {
 
   const allAssets = (c: ContractWithHistory) => [...new Set(c.versions.flatMap((v) => v.assetIds))];
 
-  /** Brings usage records up to date with the hour meter for the assets and days. */
-  async function meterUsage(assetIds: string[], from: string, to: string) {
+  /** Brings usage records up to date with the hour meter for the assets and days of `zone`'s clock. */
+  async function meterUsage(assetIds: string[], from: string, to: string, zone: string) {
     // The platform's own hour meter is a table beside the usage records: compare them in the database.
-    if (!deps.meter) return billing.syncUsageFromMeter(assetIds, from, to, now());
+    if (!deps.meter) return billing.syncUsageFromMeter(assetIds, from, to, now(), zone);
+    // Another metering source delivers its days on the contract's clock already.
     const days = await meter.meterDays(assetIds, from, to);
     return billing.syncUsage(days, now());
   }
@@ -219,10 +220,11 @@ export function createContractsService(deps: ContractsDeps) {
       const oldest = issued.get(t.c.id);
       if (oldest && oldest < t.period.start) t.usageFrom = oldest;
     }
-    for (const [, group] of groupBy(todo, (t) => `${t.usageFrom}|${t.period.end}`)) {
-      await meterUsage([...new Set(group.flatMap((t) => t.assets))], group[0]!.usageFrom, group[0]!.period.end);
-    }
     const assets = [...new Set(todo.flatMap((t) => t.assets))];
+    const facts = await contracts.assetFacts(assets);
+    for (const [, group] of groupBy(todo, (t) => `${t.usageFrom}|${t.period.end}|${zoneOf(t.c, facts)}`)) {
+      await meterUsage([...new Set(group.flatMap((t) => t.assets))], group[0]!.usageFrom, group[0]!.period.end, zoneOf(group[0]!.c, facts));
+    }
     const minFrom = todo.reduce((m, t) => (t.usageFrom < m ? t.usageFrom : m), todo[0]!.usageFrom);
     const periodFrom = todo.reduce((m, t) => (t.period.start < m ? t.period.start : m), todo[0]!.period.start);
     const maxTo = dayMs(todo.reduce((m, t) => (t.period.end > m ? t.period.end : m), todo[0]!.period.end)) + DAY_MS;
@@ -231,7 +233,6 @@ export function createContractsService(deps: ContractsDeps) {
     // A day longer each side: periods follow each contract's clock (UTC-12..UTC+14); availability clips exactly.
     const downtimeOf = groupBy(pbhAssets.length ? await deps.downtime.unplannedDowntime(pbhAssets, dayMs(minFrom) - DAY_MS, maxTo + DAY_MS) : [], (e) => e.assetId);
     const workOf = groupBy(await deps.work.completedWork(assets, dayMs(periodFrom) - DAY_MS, maxTo + DAY_MS), (w) => w.assetId);
-    const facts = await contracts.assetFacts(assets);
 
     const items: DraftItem[] = [];
     const life = lifeOf(facts);
@@ -351,18 +352,26 @@ export function createContractsService(deps: ContractsDeps) {
       return res;
     },
 
-    /** Metered usage per asset and day for a contract and period (refreshed from the hour meter first). */
-    async usage(contractId: string, month: string) {
+    /**
+     * Metered usage per asset and day for a contract and period (refreshed
+     * from the hour meter first), on the contract's clock; `viewZone` shows
+     * the same meter readings cut at another zone's midnights instead.
+     */
+    async usage(contractId: string, month: string, viewZone?: string) {
       const c = await contracts.get(contractId);
       const { period } = periodOf(c, month);
       const assets = allAssets(c);
-      await meterUsage(assets, period.start, period.end);
-      const days = await billing.usage(assets, period.start, period.end);
+      const zone = zoneOf(c, await contracts.assetFacts(assets));
+      await meterUsage(assets, period.start, period.end, zone);
+      const view = viewZone ?? zone;
+      const days = view === zone ? await billing.usage(assets, period.start, period.end) : await billing.meterLocalDays(assets, period.start, period.end, view);
       const covered = days.filter((d) => versionOn(c, d.day).assetIds.includes(d.assetId));
       const perAsset = new Map<string, number>();
       for (const d of covered) perAsset.set(d.assetId, (perAsset.get(d.assetId) ?? 0) + d.operatingMs);
       return {
         contractId,
+        timeZone: view,
+        contractTimeZone: zone,
         periodStart: period.start,
         periodEnd: period.end,
         totalMs: covered.reduce((s, d) => s + d.operatingMs, 0),

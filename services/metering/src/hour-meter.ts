@@ -1,6 +1,6 @@
 import type { Logger } from '@hourmeter/runtime';
 import { DAY_MS, dayStartOf, daysBetween } from './core/days.js';
-import { affectedRange, narrowWindow, operatingTime, sampleWindow, undecidedSides, type MeterSettings, type Sample } from './core/operating-time.js';
+import { affectedRange, narrowWindow, operatingTime, quarterHours, sampleWindow, undecidedSides, type MeterSettings, type Sample } from './core/operating-time.js';
 import type { DailyTotal, SampleSource, SettingsSource, StoredReading, TotalsStore } from './ports.js';
 
 export interface HourMeterDeps {
@@ -131,7 +131,8 @@ export function createHourMeter(deps: HourMeterDeps): HourMeter {
     const { points } = await readDay(deps.samples, assetId, settings, from, to);
     const { creditStartsBefore, ...total } = operatingTime(points, settings, from, to);
     const reach = { starts: creditStartsBefore.join(','), earliest: creditStartsBefore[0] ?? null };
-    return { total: { assetId, day, ...total, settings: JSON.stringify(settings) }, reach };
+    const quarterMs = total.operatingMs > 0 ? quarterHours(points, settings, from) : undefined;
+    return { total: { assetId, day, ...total, settings: JSON.stringify(settings), quarterMs }, reach };
   }
 
   /** Days before `day` that credits ending in it reach into. */

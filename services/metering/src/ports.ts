@@ -22,6 +22,8 @@ export interface DailyTotal {
   firstSampleTs: number | null;
   lastSampleTs: number | null;
   settings: string;
+  /** The day's 96 quarter hours (ms, summing to `operatingMs`): days on any clock are cut from them. */
+  quarterMs?: number[] | undefined;
 }
 
 /** Persisted, versioned daily totals (the relational store's operating-hours repository fits). */

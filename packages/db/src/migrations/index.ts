@@ -15,6 +15,7 @@ import * as m0013 from './0013-receivables.js';
 import * as m0014 from './0014-reliability-models.js';
 import * as m0015 from './0015-integrations.js';
 import * as m0016 from './0016-users.js';
+import * as m0017 from './0017-customer-clock.js';
 import * as m0019 from './0019-notify-everyone.js';
 
 /**
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-reliability-models': m0014,
   '0015-integrations': m0015,
   '0016-users': m0016,
+  '0017-customer-clock': m0017,
   '0019-notify-everyone': m0019,
 };
 

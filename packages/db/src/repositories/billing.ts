@@ -1,7 +1,8 @@
 import type { BillTo, CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoiceLine } from '@hourmeter/domain';
-import { newId } from '@hourmeter/domain';
+import { localDayTotals, newId, utcDaysAround } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { insertRows, perRowOnSqlite } from '../bulk.js';
 import { translateDbError } from '../db-errors.js';
 import { appendToOutbox } from './outbox.js';
 import type { Database, InvoicesTable } from '../schema.js';
@@ -9,7 +10,7 @@ import { invoiceExtras, todayUtc } from './receivables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** One asset's metered operating time on one UTC day. */
+/** One asset's metered operating time on one day of its contract's clock (UTC unless its site or customer says otherwise). */
 export interface UsageDay {
   assetId: string;
   day: string;
@@ -282,6 +283,44 @@ export function billingRepository(db: Kysely<Database>) {
   }
 
   /**
+   * The hour meter's days of the assets cut at `zone`'s midnights, for the
+   * local days [from, to] (issue #16, rule 12): each local day sums the
+   * quarter hours of the UTC days that start inside it. Its version is the
+   * newest of the UTC days around it. `lock`: FOR UPDATE on PostgreSQL.
+   */
+  async function meteredLocalDays(ex: Executor, assetIds: readonly string[], from: string, to: string, zone: string, lock = false): Promise<UsageDay[]> {
+    const around = utcDaysAround(from, to);
+    const days: UsageDay[] = [];
+    for (let i = 0; i < assetIds.length; i += 500) {
+      const rows = await ex
+        .selectFrom('operating_hours_daily')
+        .select(['asset_id', 'day', 'operating_ms', 'version', 'quarter_ms'])
+        .where('asset_id', 'in', assetIds.slice(i, i + 500))
+        .where('day', '>=', around.from)
+        .where('day', '<=', around.to)
+        .$if(lock && postgres, (q) => q.forUpdate())
+        .execute();
+      const byAsset = new Map<string, typeof rows>();
+      for (const r of rows) {
+        const list = byAsset.get(r.asset_id);
+        if (list) list.push(r);
+        else byAsset.set(r.asset_id, [r]);
+      }
+      for (const [assetId, list] of byAsset) {
+        const version = new Map(list.map((r) => [r.day, Number(r.version)]));
+        const utc = list.map((r) => ({ day: r.day, operatingMs: Number(r.operating_ms), quarterMs: r.quarter_ms ? (JSON.parse(r.quarter_ms) as number[]) : null }));
+        for (const [day, operatingMs] of localDayTotals(utc, zone)) {
+          if (day < from || day > to) continue;
+          const near = utcDaysAround(day, day);
+          const v = Math.max(version.get(near.from) ?? 0, version.get(day) ?? 0, version.get(near.to) ?? 0);
+          days.push({ assetId, day, operatingMs, version: v });
+        }
+      }
+    }
+    return days;
+  }
+
+  /**
    * The days as the hour meter has them inside this transaction: between the
    * caller's read and now the meter may have amended a version or added one.
    * The rows are locked on PostgreSQL until the usage records are written, so
@@ -311,31 +350,30 @@ export function billingRepository(db: Kysely<Database>) {
         computed_at: now,
       };
     });
-    for (const chunk of chunks(inserts, 2000)) {
-      // Two syncs of the same days at once (concurrent runs) compute the same
-      // version: the second one's rows are no-ops instead of key violations.
-      await tx
-        .insertInto('usage_record_versions')
-        .values(chunk)
-        .onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing())
-        .execute();
-      await tx
-        .insertInto('usage_records')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc
-            .columns(['asset_id', 'day'])
-            .doUpdateSet((eb) => ({
-              id: eb.ref('excluded.id'),
-              operating_ms: eb.ref('excluded.operating_ms'),
-              version: eb.ref('excluded.version'),
-              source_version: eb.ref('excluded.source_version'),
-              computed_at: eb.ref('excluded.computed_at'),
-            }))
-            .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
-        )
-        .execute();
-    }
+    // Two syncs of the same days at once (concurrent runs) compute the same
+    // version: the second one's rows are no-ops instead of key violations.
+    await insertRows(db, inserts, (rows) => tx.insertInto('usage_record_versions').values(rows).onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing()), 2000);
+    await insertRows(
+      db,
+      inserts,
+      (rows) =>
+        tx
+          .insertInto('usage_records')
+          .values(rows)
+          .onConflict((oc) =>
+            oc
+              .columns(['asset_id', 'day'])
+              .doUpdateSet((eb) => ({
+                id: eb.ref('excluded.id'),
+                operating_ms: eb.ref('excluded.operating_ms'),
+                version: eb.ref('excluded.version'),
+                source_version: eb.ref('excluded.source_version'),
+                computed_at: eb.ref('excluded.computed_at'),
+              }))
+              .where('usage_records.version', '<', (eb) => eb.ref('excluded.version')),
+          ),
+      2000,
+    );
     return { created, replaced };
   }
 
@@ -368,9 +406,7 @@ export function billingRepository(db: Kysely<Database>) {
         created_at: now,
         updated_at: now,
       }));
-      for (const chunk of chunks(rows, 1000)) {
-        await tx.insertInto('invoices').values(chunk).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
-      }
+      await insertRows(db, rows, (chunk) => tx.insertInto('invoices').values(chunk).onConflict((oc) => oc.column('idempotency_key').doNothing()), 1000);
       const newIds = new Set(rows.map((r) => r.id));
       const invoices = new Map<string, Selectable<InvoicesTable>>();
       for (const chunk of chunks(rows.map((r) => r.idempotency_key).sort(), 1000)) {
@@ -564,15 +600,16 @@ export function billingRepository(db: Kysely<Database>) {
         await tx.deleteFrom('invoice_lines').where('invoice_id', 'in', chunk).execute();
         await tx.deleteFrom('invoice_usage').where('invoice_id', 'in', chunk).execute();
       }
-      for (const chunk of chunks(newLines, 2000)) await tx.insertInto('invoice_lines').values(chunk).execute();
-      for (const chunk of chunks(newUsage, 4000)) await tx.insertInto('invoice_usage').values(chunk).execute();
+      await insertRows(db, newLines, (rows) => tx.insertInto('invoice_lines').values(rows), 2000);
+      await insertRows(db, newUsage, (rows) => tx.insertInto('invoice_usage').values(rows), 4000);
       if (postgres) {
         for (const chunk of chunks(totals, 2000)) {
           const values = sql.join(chunk.map((t) => sql`(${t.id}, ${t.total}::bigint, ${t.tax}::bigint, ${t.runId}::text)`));
           await sql`UPDATE invoices SET total_minor = v.total, tax_minor = v.tax, updated_at = ${now}, run_id = v.run_id FROM (VALUES ${values}) AS v(id, total, tax, run_id) WHERE invoices.id = v.id`.execute(tx);
         }
       } else {
-        for (const t of totals) await tx.updateTable('invoices').set({ total_minor: t.total, tax_minor: t.tax, updated_at: now, run_id: t.runId }).where('id', '=', t.id).execute();
+        const update = (t: (typeof totals)[number]) => tx.updateTable('invoices').set({ total_minor: t.total, tax_minor: t.tax, updated_at: now, run_id: t.runId }).where('id', '=', t.id);
+        if (!perRowOnSqlite(db, totals, update, (t) => [t.total, t.tax, now, t.runId, t.id])) for (const t of totals) await update(t).execute();
       }
       return items.map((_, i) => results.get(i)!);
     });
@@ -581,6 +618,8 @@ export function billingRepository(db: Kysely<Database>) {
   return {
     /** The hour meter's current daily totals for many assets at once (the metering source). */
     meterDays: (assetIds: string[], fromDay: string, toDay: string): Promise<UsageDay[]> => meteredDays(db, assetIds, fromDay, toDay),
+    /** The same totals cut at another zone's midnights: local days [fromDay, toDay]. */
+    meterLocalDays: (assetIds: string[], fromDay: string, toDay: string, zone: string): Promise<UsageDay[]> => meteredLocalDays(db, assetIds, fromDay, toDay, zone),
 
     /**
      * Makes usage records match the metered days: a new (asset, day) gets
@@ -618,12 +657,26 @@ export function billingRepository(db: Kysely<Database>) {
      * `syncUsage` straight from the hour meter's table: one query returns only
      * the days whose total differs from the usage record (locked on PostgreSQL
      * until they are written), so a re-run that finds nothing new reads next
-     * to nothing.
+     * to nothing. `zone`: the assets' contract clock; its days are local days
+     * summed from the meter's quarter hours.
      */
-    syncUsageFromMeter(assetIds: readonly string[], from: string, to: string, now = Date.now()): Promise<{ created: number; replaced: number }> {
+    syncUsageFromMeter(assetIds: readonly string[], from: string, to: string, now = Date.now(), zone = 'UTC'): Promise<{ created: number; replaced: number }> {
       if (assetIds.length === 0) return Promise.resolve({ created: 0, replaced: 0 });
       return write(async (tx) => {
         const changes: { d: UsageDay; prevVersion: number | null }[] = [];
+        // Local days are summed from the meter's quarter hours here; UTC days are compared in the database.
+        if (zone !== 'UTC') {
+          for (const chunk of chunks(assetIds, 500)) {
+            const existing = new Map<string, { ms: number; version: number }>();
+            const rows = await tx.selectFrom('usage_records').select(['asset_id', 'day', 'operating_ms', 'version']).where('asset_id', 'in', chunk).where('day', '>=', from).where('day', '<=', to).execute();
+            for (const r of rows) existing.set(key(r.asset_id, r.day), { ms: Number(r.operating_ms), version: Number(r.version) });
+            for (const d of await meteredLocalDays(tx, chunk, from, to, zone, true)) {
+              const prev = existing.get(key(d.assetId, d.day));
+              if (!prev || prev.ms !== d.operatingMs) changes.push({ d, prevVersion: prev?.version ?? null });
+            }
+          }
+          return writeUsage(tx, changes, now);
+        }
         for (const chunk of chunks(assetIds, 500)) {
           const rows = await tx
             .selectFrom('operating_hours_daily as o')

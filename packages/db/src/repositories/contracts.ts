@@ -47,7 +47,7 @@ export interface AssetFacts {
   customerId: string;
   /** Owner changes, oldest first (empty when it never changed owner). */
   owners: { fromDay: string; customerId: string }[];
-  /** The time zone of its site (IANA name). */
+  /** Its clock (IANA name): its site's zone, or for a site left at UTC its customer's. */
   timeZone: string;
 }
 
@@ -147,10 +147,12 @@ export function contractRepository(db: Kysely<Database>) {
       const rows = await ex
         .selectFrom('assets')
         .innerJoin('sites', 'sites.id', 'assets.site_id')
-        .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id', 'sites.timezone'])
+        .innerJoin('customers', 'customers.id', 'sites.customer_id')
+        .select(['assets.id', 'assets.commissioned_on', 'sites.customer_id', 'sites.timezone', 'customers.time_zone'])
         .where('assets.id', 'in', chunk)
         .execute();
-      for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id, owners: [], timeZone: r.timezone });
+      // A site left at the default (UTC) follows its customer's clock (issue #16, rule 12).
+      for (const r of rows) out.set(r.id, { commissionedOn: r.commissioned_on, customerId: r.customer_id, owners: [], timeZone: r.timezone !== 'UTC' ? r.timezone : r.time_zone });
       const owners = await ex.selectFrom('asset_owners').select(['asset_id', 'from_day', 'customer_id']).where('asset_id', 'in', chunk).orderBy('from_day').execute();
       for (const o of owners) out.get(o.asset_id)?.owners.push({ fromDay: o.from_day, customerId: o.customer_id });
     }

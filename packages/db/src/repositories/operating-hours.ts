@@ -13,11 +13,13 @@ export interface DailyOperatingTime {
   lastSampleTs: number | null;
   /** The running rule and gap limit used (JSON), so a total can be re-derived. */
   settings: string;
+  /** The day's 96 quarter hours (ms, summing to `operatingMs`), so it can be cut at any zone's midnight; null: recorded before they were kept. */
+  quarterMs: number[] | null;
   version: number;
   computedAt: number;
 }
 
-export type DailyTotalInput = Omit<DailyOperatingTime, 'version' | 'computedAt'>;
+export type DailyTotalInput = Omit<DailyOperatingTime, 'version' | 'computedAt' | 'quarterMs'> & { quarterMs?: number[] | null | undefined };
 
 function fromRow(r: Selectable<OperatingHoursTable>): DailyOperatingTime {
   return {
@@ -30,6 +32,7 @@ function fromRow(r: Selectable<OperatingHoursTable>): DailyOperatingTime {
     firstSampleTs: r.first_sample_ts === null ? null : Number(r.first_sample_ts),
     lastSampleTs: r.last_sample_ts === null ? null : Number(r.last_sample_ts),
     settings: r.settings,
+    quarterMs: r.quarter_ms ? (JSON.parse(r.quarter_ms) as number[]) : null,
     version: Number(r.version),
     computedAt: Number(r.computed_at),
   };
@@ -40,7 +43,8 @@ const sameTotal = (a: DailyOperatingTime, b: DailyTotalInput) =>
   a.samples === b.samples &&
   a.gapMs === b.gapMs &&
   a.counterResets === b.counterResets &&
-  a.settings === b.settings;
+  a.settings === b.settings &&
+  JSON.stringify(a.quarterMs) === JSON.stringify(b.quarterMs ?? null);
 
 /**
  * Whether billing took a usage record from this version of the day: it is
@@ -94,6 +98,7 @@ export function operatingHoursRepository(db: Kysely<Database>) {
           first_sample_ts: total.firstSampleTs,
           last_sample_ts: total.lastSampleTs,
           settings: total.settings,
+          quarter_ms: total.quarterMs ? JSON.stringify(total.quarterMs) : null,
           version: amend ? previous.version : (previous?.version ?? 0) + 1,
           computed_at: now,
         };

@@ -43,6 +43,7 @@ export const customerSpec: EntitySpec<Customer, CustomerInput, { currency: strin
     size: c.value.size,
     influence: c.value.influence,
     billing: c.billing ? JSON.stringify(c.billing) : null,
+    time_zone: c.timeZone ?? 'UTC',
   }),
   fromRow: (r) => ({
     id: str(r.id),
@@ -58,6 +59,7 @@ export const customerSpec: EntitySpec<Customer, CustomerInput, { currency: strin
       influence: num(r.influence),
     },
     billing: opt(r.billing, (b) => CustomerBilling.parse(JSON.parse(str(b)))),
+    timeZone: str(r.time_zone ?? 'UTC'),
     ...stamps(r),
   }),
   filters: { currency: 'currency' },

@@ -114,3 +114,34 @@ describe('operating-hours routes', () => {
     expect(await hours()).toBe(1);
   });
 });
+
+describe('operating hours on another clock (issue #16, rule 12)', () => {
+  it('cuts the same stored readings at Berlin midnights, and refuses a zone that is not IANA', async () => {
+    const { assetId } = await assetOf({ kind: 'boolean', metric: 'running' });
+    // Running 20:00 UTC on 28 March to 04:00 UTC on 29 March 2026, read every 5 minutes.
+    const from = Date.UTC(2026, 2, 28, 18);
+    const readings: StoredReading[] = [];
+    for (let ts = from; ts <= Date.UTC(2026, 2, 29, 6); ts += 300_000) {
+      readings.push({ assetId, deviceId: 'dev_tz', ts, metrics: { running: ts >= Date.UTC(2026, 2, 28, 20) && ts < Date.UTC(2026, 2, 29, 4) ? 1 : 0 } });
+    }
+    await deliver(readings);
+    const utc = await call('GET', `/api/v1/assets/${assetId}/operating-hours?from=2026-03-28&to=2026-03-29`);
+    expect(utc.body.days.map((d: { day: string; hours: number }) => [d.day, d.hours])).toEqual([
+      ['2026-03-28', 4],
+      ['2026-03-29', 4],
+    ]);
+    expect(utc.body.localDays).toBeUndefined();
+    const berlin = await call('GET', `/api/v1/assets/${assetId}/operating-hours?from=2026-03-28&to=2026-03-29&timeZone=Europe/Berlin`);
+    expect(berlin.status).toBe(200);
+    // 21:00-24:00 CET on the 28th; 00:00-06:00 on the 29th, a 23 h day (CEST from 03:00) = 23:00-04:00 UTC.
+    expect(berlin.body.localDays.map((d: { day: string; hours: number }) => [d.day, d.hours])).toEqual([
+      ['2026-03-28', 3],
+      ['2026-03-29', 5],
+    ]);
+    expect(berlin.body.periodHours).toBe(8);
+    expect(berlin.body.timeZone).toBe('Europe/Berlin');
+    const bad = await call('GET', `/api/v1/assets/${assetId}/operating-hours?from=2026-03-28&to=2026-03-29&timeZone=Mars/Olympus`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('IANA time zone');
+  });
+});

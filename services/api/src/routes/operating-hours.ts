@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { HourMeterControl } from '../ports.js';
 import { IdParams } from '@hourmeter/http';
 import { IsoDay } from './query-params.js';
+import { localDayTotals, TimeZone, utcDaysAround } from '@hourmeter/domain';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -58,11 +59,24 @@ export function operatingHoursRoutes(parent: FastifyInstance, deps: OperatingHou
   app.get('/assets/:id/operating-hours', {
     schema: {
       tags,
-      summary: 'Operating hours per UTC day, the period total and the lifetime meter reading',
+      summary: "Operating hours per UTC day, the period total and the lifetime meter reading; with `timeZone`, also the same readings per day of that zone's clock",
       params: IdParams,
-      querystring: z.object({ from: IsoDay.optional().describe('default: 30 days before `to`'), to: IsoDay.optional().describe('default: today (UTC)') }),
+      querystring: z.object({
+        from: IsoDay.optional().describe('default: 30 days before `to`'),
+        to: IsoDay.optional().describe('default: today (UTC)'),
+        timeZone: TimeZone.optional().describe('IANA zone: `localDays` cuts the stored UTC figures at its midnights (23 or 25 h on daylight-saving days), and `periodHours` sums them'),
+      }),
       response: {
-        200: z.object({ assetId: z.string(), from: z.string(), to: z.string(), periodHours: z.number(), lifetimeHours: z.number(), days: z.array(Day) }),
+        200: z.object({
+          assetId: z.string(),
+          from: z.string(),
+          to: z.string(),
+          timeZone: z.string(),
+          periodHours: z.number(),
+          lifetimeHours: z.number(),
+          days: z.array(Day),
+          localDays: z.array(z.object({ day: z.string(), hours: z.number(), operatingMs: z.number() })).optional(),
+        }),
       },
     },
     handler: async (req) => {
@@ -72,13 +86,16 @@ export function operatingHoursRoutes(parent: FastifyInstance, deps: OperatingHou
       checkRange(from, to);
       const days = await deps.repos.operatingHours.days(req.params.id, from, to);
       const lifetime = await deps.repos.operatingHours.totalMs(req.params.id);
+      const zone = req.query.timeZone ?? 'UTC';
+      const base = { assetId: req.params.id, from, to, timeZone: zone, lifetimeHours: lifetime / HOUR_MS, days: days.map(toDay) };
+      if (zone === 'UTC') return { ...base, periodHours: days.reduce((sum, d) => sum + d.operatingMs, 0) / HOUR_MS };
+      // Local days [from, to] take quarter hours from the UTC days either side too.
+      const around = utcDaysAround(from, to);
+      const local = [...localDayTotals(await deps.repos.operatingHours.days(req.params.id, around.from, around.to), zone)].filter(([day]) => day >= from && day <= to);
       return {
-        assetId: req.params.id,
-        from,
-        to,
-        periodHours: days.reduce((sum, d) => sum + d.operatingMs, 0) / HOUR_MS,
-        lifetimeHours: lifetime / HOUR_MS,
-        days: days.map(toDay),
+        ...base,
+        periodHours: local.reduce((sum, [, ms]) => sum + ms, 0) / HOUR_MS,
+        localDays: local.map(([day, ms]) => ({ day, hours: ms / HOUR_MS, operatingMs: ms })),
       };
     },
   });

@@ -1,4 +1,7 @@
+import { zonedDayStart } from '@hourmeter/domain';
 import { DAY_MS } from './money.js';
+
+export { zonedDayStart };
 
 /** UTC calendar days as `YYYY-MM-DD` strings (they sort like the dates). */
 export const dayMs = (day: string): number => Date.parse(`${day}T00:00:00Z`);
@@ -10,33 +13,6 @@ export function eachDay(from: string, to: string): string[] {
   const out: string[] = [];
   for (let d = dayMs(from); d <= dayMs(to); d += DAY_MS) out.push(dayOf(d));
   return out;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** How far `zone`'s wall clock is ahead of UTC at the instant (ms; negative west of Greenwich). */
-function zoneOffsetMs(at: number, zone: string): number {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    formatters.set(zone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
-  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-  return wall - Math.floor(at / 1000) * 1000;
-}
-
-/**
- * The instant a calendar day starts in a time zone (IANA name): midnight on
- * the zone's wall clock. Days around a daylight-saving change are 23 or 25 h
- * long, so a period's hours are the difference of two such instants.
- */
-export function zonedDayStart(day: string, zone: string): number {
-  const utc = dayMs(day);
-  if (zone === 'UTC') return utc;
-  const first = utc - zoneOffsetMs(utc, zone);
-  const second = utc - zoneOffsetMs(first, zone);
-  return second;
 }
 
 /** The instants a period covers in a zone: [its first day's midnight, the midnight after its last day). */
@@ -62,10 +38,18 @@ export function anniversary(start: string, k: number): string {
   return `${year}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+const years = new Map<string, number>();
+
 /** Completed contract years on `day`: anniversaries passed since `start` (0 in the first year). */
 export function contractYear(start: string, day: string): number {
+  // An invoice run prices every metered day of every contract: remember the answers (bounded).
+  const key = `${start}|${day}`;
+  const known = years.get(key);
+  if (known !== undefined) return known;
   let k = 0;
   while (anniversary(start, k + 1) <= day) k++;
+  if (years.size >= 100_000) years.clear();
+  years.set(key, k);
   return k;
 }
 

@@ -1,4 +1,4 @@
-/** Operating hours are totalled per UTC day: contracts bill in UTC periods. */
+/** Operating hours are totalled per UTC day, split into quarter hours so contracts can bill on their own clock. */
 export const DAY_MS = 86_400_000;
 
 export const dayStart = (ts: number): number => Math.floor(ts / DAY_MS) * DAY_MS;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, dayOf, daysBetween } from './days.js';
-import { affectedRange, operatingTime, sampleWindow, type MeterSettings, type Sample } from './operating-time.js';
+import { affectedRange, operatingTime, quarterHours, sampleWindow, type MeterSettings, type Sample } from './operating-time.js';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -239,5 +239,27 @@ describe('affected days', () => {
     expect(daysBetween(late.from, late.to)).toEqual([dayOf(D0), dayOf(D0 + DAY_MS)]);
     const counterLate = affectedRange(D0, counterRule, true);
     expect(daysBetween(counterLate.from, counterLate.to)).toHaveLength(9);
+  });
+});
+
+describe('quarter hours (days on any clock, issue #16 rule 12)', () => {
+  it('puts running time into the quarter hours it happened in, summing to the day', () => {
+    // Running 08:10 to 09:00 and 23:50 to 01:00 the next day, a sample every 5 minutes.
+    const on = (t: number) => (t >= D0 + 8 * H + 10 * MIN && t < D0 + 9 * H) || t >= D0 + 23 * H + 50 * MIN;
+    const samples = series(D0 - H, D0 + DAY_MS + H, 5 * MIN, on);
+    const quarters = quarterHours(samples, boolRule, D0);
+    expect(quarters).toHaveLength(96);
+    expect(quarters.reduce((s, q) => s + q, 0)).toBe(operatingTime(samples, boolRule, D0, D0 + DAY_MS).operatingMs);
+    expect(quarters.slice(32, 36)).toEqual([5 * MIN, 15 * MIN, 15 * MIN, 15 * MIN]);
+    expect(quarters[95]).toBe(10 * MIN);
+    expect(quarters.filter((q, k) => q > 0 && (k < 32 || (k > 35 && k < 95)))).toEqual([]);
+  });
+
+  it("places a counter's credit where its time ran, capped like the day", () => {
+    // The counter steps 2 h at 14:00 after standing since 11:00: the credit is 12:00-14:00.
+    const samples: Sample[] = [...series(D0 + 11 * H, D0 + 13 * H + 55 * MIN, 5 * MIN, () => true).map((s) => ({ ts: s.ts, value: 100 })), ...series(D0 + 14 * H, D0 + 16 * H, 5 * MIN, () => true).map((s) => ({ ts: s.ts, value: 102 }))];
+    const quarters = quarterHours(samples, counterRule, D0);
+    expect(quarters.reduce((s, q) => s + q, 0)).toBe(operatingTime(samples, counterRule, D0, D0 + DAY_MS).operatingMs);
+    expect(quarters.slice(48, 56)).toEqual(new Array(8).fill(15 * MIN));
   });
 });

@@ -1,4 +1,5 @@
 import type { RunningRule } from '@hourmeter/domain';
+import { QUARTER_MS, QUARTERS_PER_DAY } from '@hourmeter/domain';
 import { DAY_MS, overlap } from './days.js';
 
 export interface Sample {
@@ -290,4 +291,43 @@ export function operatingTime(samples: readonly Sample[], settings: MeterSetting
 export function affectedRange(ts: number, settings: MeterSettings, outOfOrder: boolean): { from: number; to: number } {
   const ahead = settings.rule.kind === 'counter' ? COUNTER_LOOKBACK_MS : settings.maxGapMs;
   return { from: ts - settings.maxGapMs, to: outOfOrder ? ts + ahead : ts };
+}
+
+/**
+ * The day [from, from + 24 h)'s operating time per quarter hour (96 values
+ * summing to the day's `operatingMs`), so days on any clock can be cut from
+ * the stored UTC day (issue #16, rule 12). Each quarter holds the running
+ * intervals (state rules) or credits (counters) that fall into it; a
+ * counter's cap at the elapsed length applies to the running sum from
+ * `from`, as `operatingTime` applies it to the whole day.
+ */
+export function quarterHours(samples: readonly Sample[], settings: MeterSettings, from: number): number[] {
+  const points = ordered(samples);
+  const raw = new Array<number>(QUARTERS_PER_DAY).fill(0);
+  const spread = (a: number, b: number) => {
+    const first = Math.max(0, Math.floor((a - from) / QUARTER_MS));
+    const last = Math.min(QUARTERS_PER_DAY - 1, Math.floor((b - 1 - from) / QUARTER_MS));
+    for (let k = first; k <= last; k++) raw[k]! += overlap(a, b, from + k * QUARTER_MS, from + (k + 1) * QUARTER_MS);
+  };
+  const { rule } = settings;
+  if (rule.kind === 'counter') {
+    for (const cp of changePoints(points, from)) spread(cp.ts - credit(cp, rule).ms, cp.ts);
+  } else {
+    const running = (value: number) => (rule.kind === 'threshold' ? value > rule.above : value !== 0);
+    for (let i = 1; i < points.length; i++) {
+      const a = points[i - 1]!;
+      const b = points[i]!;
+      if (b.ts - a.ts <= settings.maxGapMs && running(a.value)) spread(a.ts, b.ts);
+    }
+  }
+  const out: number[] = [];
+  let sum = 0;
+  let before = 0;
+  for (let k = 0; k < QUARTERS_PER_DAY; k++) {
+    sum += raw[k]!;
+    const upTo = rule.kind === 'counter' ? Math.min(sum, (k + 1) * QUARTER_MS) : sum;
+    out.push(upTo - before);
+    before = upTo;
+  }
+  return out;
 }

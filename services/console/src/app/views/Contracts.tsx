@@ -6,6 +6,10 @@ import { ActionForm, Badge, Bars, ErrorNote, Link, Loading, fmtHours, fmtMoney, 
 
 const H = 3_600_000;
 interface Usage {
+  /** The clock the days are cut at (the contract's unless asked otherwise). */
+  timeZone: string;
+  /** The contract's clock: its site's zone, else its customer's. */
+  contractTimeZone: string;
   totalMs: number;
   days: { assetId: string; day: string; operatingMs: number }[];
   assets: { assetId: string; operatingMs: number }[];
@@ -77,6 +81,7 @@ function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSav
     ratePercent: b?.taxTreatment.kind === 'vat' && b.taxTreatment.ratePercent !== undefined ? String(b.taxTreatment.ratePercent) : '',
     reason: b?.taxTreatment.kind === 'exempt' ? b.taxTreatment.reason : '',
     paymentTermsDays: String(b?.paymentTermsDays ?? 30),
+    timeZone: customer.timeZone ?? 'UTC',
   });
   const [editing, setEditing] = useState(false);
   const field = (key: keyof typeof form, text: string, extra: { required?: boolean; placeholder?: string } = {}) => (
@@ -101,6 +106,8 @@ function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSav
         <dd>{b?.paymentTermsDays ?? 30} days net</dd>
         <dt>On-time payment (from payments)</dt>
         <dd>{fmtPct(customer.value.onTimePaymentRate * 100)}</dd>
+        <dt>Time zone</dt>
+        <dd>{customer.timeZone ?? 'UTC'} (for contracts whose site is left at UTC)</dd>
       </dl>
       {editing ? (
         <ActionForm
@@ -116,7 +123,7 @@ function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSav
               taxTreatment,
               paymentTermsDays: Number(form.paymentTermsDays),
             };
-            await send('PATCH', `/customers/${customer.id}`, { billing });
+            await send('PATCH', `/customers/${customer.id}`, { billing, timeZone: form.timeZone.trim() || 'UTC' });
             setEditing(false);
             onSaved();
           }}
@@ -139,6 +146,15 @@ function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSav
           {form.kind === 'vat' ? field('ratePercent', 'VAT rate % (empty: country standard)') : null}
           {form.kind === 'exempt' ? field('reason', 'Exemption reason', { required: true }) : null}
           {field('paymentTermsDays', 'Payment terms (days net)', { required: true })}
+          <label>
+            Time zone (IANA)
+            <input value={form.timeZone} list="time-zones" onChange={(e) => setForm({ ...form, timeZone: e.target.value })} placeholder="Europe/Berlin" />
+          </label>
+          <datalist id="time-zones">
+            {Intl.supportedValuesOf('timeZone').map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
         </ActionForm>
       ) : (
         <button type="button" className="secondary" onClick={() => setEditing(true)}>
@@ -340,6 +356,8 @@ function ContractDetail({ contract, customer, role, onCustomerChange }: { contra
         <dd>
           {contract.startsOn} – {contract.endsOn} (version {contract.version}, billed {contract.billingPeriod})
         </dd>
+        <dt>Clock</dt>
+        <dd>{usage.data ? `${usage.data.contractTimeZone}: periods, metered days and availability run midnight to midnight there` : '–'}</dd>
         <dt>Assets</dt>
         <dd>
           {contract.versions.at(-1)?.assetIds.map((id) => (
@@ -404,7 +422,7 @@ function ContractDetail({ contract, customer, role, onCustomerChange }: { contra
       <ErrorNote error={usage.error ?? history.error} />
       <p className="kpis">
         <span>
-          Usage {period}: <strong>{fmtHours((usage.data?.totalMs ?? 0) / H)}</strong>
+          Usage {period}: <strong>{fmtHours((usage.data?.totalMs ?? 0) / H)}</strong>{usage.data ? ` (days in ${usage.data.timeZone})` : ''}
         </span>
         <span>
           Availability: <strong>{fmtPct(history.data?.at(-1)?.availability?.availabilityPercent)}</strong> (guaranteed {fmtPct(history.data?.at(-1)?.availability?.guaranteePercent)})
