@@ -308,6 +308,11 @@ export class RulModel {
     return out;
   }
 
+  /** Prediction from one feature row in `featureNames` order (incremental scoring builds it, see streaming.ts). */
+  predictFeatures(x: Float64Array): RulPrediction {
+    return this.withBand(predictEnsemble(this.json.gbt, x, 0));
+  }
+
   private transforms(): Transforms {
     const { conditions, normaliser, healthIndexes, features } = this.json;
     return { conditions, normaliser, healthIndexes, features };
