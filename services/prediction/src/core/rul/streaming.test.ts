@@ -3,7 +3,8 @@ import { cmapssTestData } from '@hourmeter/cmapss/testing';
 import { seededRandom, shuffled } from '@hourmeter/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeWindowFeature, type WindowFeature } from './features.js';
-import { RulModel, trainRulModel } from './model.js';
+import type { RulModel} from './model.js';
+import { trainRulModel } from './model.js';
 import { createRulStream, streamingFeature } from './streaming.js';
 
 const FEATURES: WindowFeature[] = [
