@@ -17,7 +17,7 @@ describe('npm run import (a real process on SQLite and DuckDB files)', () => {
   const dir = tempDir();
   let assetId = '';
   let deviceId = '';
-  const env = { ...process.env, HM_DATA_DIR: dir.path, HM_LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HM_DATA_DIR: dir.path, HM_LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
   delete env.HM_TELEMETRY_STORE;
 
