@@ -308,17 +308,13 @@ export class RulModel {
     return out;
   }
 
-  /** Prediction from one feature row in `featureNames` order (incremental scoring builds it, see streaming.ts). */
-  predictFeatures(x: Float64Array): RulPrediction {
-    return this.withBand(predictEnsemble(this.json.gbt, x, 0));
-  }
-
   private transforms(): Transforms {
     const { conditions, normaliser, healthIndexes, features } = this.json;
     return { conditions, normaliser, healthIndexes, features };
   }
 
-  private withBand(raw: number): RulPrediction {
+  /** The prediction (capped, with its band) for a raw ensemble output; streaming.ts scores the trees itself. */
+  withBand(raw: number): RulPrediction {
     const rul = Math.min(this.json.cap, Math.max(0, raw));
     const { binEdges, lower, upper } = this.json.band;
     const b = bandBin(binEdges, rul);

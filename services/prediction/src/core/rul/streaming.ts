@@ -11,7 +11,7 @@
  */
 import { assignCondition } from './conditions.js';
 import type { WindowFeature } from './features.js';
-import type { RulModel, RulPrediction } from './model.js';
+import type { RulModel, RulPrediction, SerializedRulModel } from './model.js';
 import type { CycleReading } from './normalise.js';
 
 /**
@@ -172,8 +172,53 @@ export interface RulStream {
   peek(row: CycleReading): RulPrediction;
 }
 
+/**
+ * The ensemble's trees in one set of typed arrays (a node's children are
+ * absolute indexes), walked without the JSON form's nested arrays: several
+ * times faster, and summed in predictEnsemble's order, so the same number.
+ */
+function compileEnsemble(members: SerializedRulModel['gbt']): (x: Float64Array) => number {
+  const nodes = members.reduce((a, m) => a + m.trees.reduce((b, t) => b + t.feature.length, 0), 0);
+  const feature = new Int32Array(nodes);
+  const threshold = new Float64Array(nodes);
+  const left = new Int32Array(nodes);
+  const right = new Int32Array(nodes);
+  const value = new Float64Array(nodes);
+  const roots = members.map(() => [] as number[]);
+  let at = 0;
+  members.forEach((m, k) => {
+    for (const t of m.trees) {
+      roots[k]!.push(at);
+      for (let i = 0; i < t.feature.length; i++) {
+        feature[at + i] = t.feature[i]!;
+        threshold[at + i] = t.threshold[i]!;
+        left[at + i] = at + t.left[i]!;
+        right[at + i] = at + t.right[i]!;
+        value[at + i] = t.value[i]!;
+      }
+      at += t.feature.length;
+    }
+  });
+  const rootArrays = roots.map((r) => Int32Array.from(r));
+  const bases = members.map((m) => m.base);
+  return (x) => {
+    let total = 0;
+    for (let k = 0; k < rootArrays.length; k++) {
+      let sum = bases[k]!;
+      for (const root of rootArrays[k]!) {
+        let node = root;
+        while (feature[node]! >= 0) node = x[feature[node]!]! <= threshold[node]! ? left[node]! : right[node]!;
+        sum += value[node]!;
+      }
+      total += sum;
+    }
+    return total / rootArrays.length;
+  };
+}
+
 export function createRulStream(model: RulModel): RulStream {
-  const { conditions, normaliser, healthIndexes, features } = model.toJSON();
+  const { conditions, normaliser, healthIndexes, features, gbt } = model.toJSON();
+  const ensemble = compileEnsemble(gbt);
   const nChannels = normaliser.sensors.length;
   // Feature columns in buildFeatureMatrix's order: cycle, per channel its statistics, per index its statistics.
   const channelFeatures = normaliser.sensors.map(() => features.sensor.map(streamingFeature));
@@ -212,7 +257,7 @@ export function createRulStream(model: RulModel): RulStream {
       if (features.cycle) x[col++] = cycles + 1;
       for (let j = 0; j < nChannels; j++) for (const f of channelFeatures[j]!) x[col++] = f.peek(z[j]!);
       for (let i = 0; i < hi.length; i++) for (const f of indexFeatures[i]!) x[col++] = f.peek(hi[i]!);
-      return model.predictFeatures(x);
+      return model.withBand(ensemble(x));
     },
   };
 }
