@@ -362,6 +362,8 @@ export interface RulEstimatesTable {
   lower_hours: number;
   upper_hours: number;
   failure_mode: Nullable<string>;
+  /** Probability of failing within the lead time (0020), when the model gives one. */
+  failure_probability: Nullable<number>;
   created_at: number;
 }
 

@@ -84,6 +84,8 @@ export const RulEstimateRecord = RulEstimate.extend({
   ts: EpochMs,
   modelVersion: z.string().min(1).max(100),
   failureMode: z.string().max(64).optional(),
+  /** Probability of failing within the asset model's lead time, when the model gives one (0..1). */
+  failureProbability: z.number().min(0).max(1).optional(),
 });
 export type RulEstimateRecord = z.infer<typeof RulEstimateRecord>;
 

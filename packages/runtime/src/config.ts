@@ -53,6 +53,11 @@ export const ConfigSchema = z.object({
   /** How often maintenance schedules (calendar, operating hours) are checked for due preventive orders. */
   HM_SCHEDULE_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
   /**
+   * Scheduled retraining of the reliability models: a failure mode is refitted once its
+   * newest version is this many hours old (besides on demand and after new failures). Unset: off.
+   */
+  HM_RETRAIN_EVERY_HOURS: z.coerce.number().positive().max(24 * 366).optional(),
+  /**
    * Grace for late usage and downtime after a billing period ends: its invoice
    * can be issued from period end + this many hours (earlier only by an admin, with a reason).
    */

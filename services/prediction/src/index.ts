@@ -54,3 +54,4 @@ export {
 } from './reliability/service.js';
 export { reliabilityRoutes, type ReliabilityRouteDeps } from './routes/reliability-routes.js';
 export { firstRulEstimate, reliabilityRulEstimator } from './reliability/rul-estimator.js';
+export { createRetrainSchedule, type RetrainSchedule, type RetrainScheduleDeps } from './reliability/retrain-schedule.js';

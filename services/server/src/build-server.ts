@@ -1,3 +1,4 @@
+import { createRetrainSchedule } from '@hourmeter/prediction';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { registerConsole } from '@hourmeter/console';
@@ -198,6 +199,11 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
     }, config.HM_SCHEDULE_INTERVAL_MS);
     schedules.unref();
     shutdown.register('maintenance schedules', () => clearInterval(schedules));
+    if (config.HM_RETRAIN_EVERY_HOURS !== undefined) {
+      const retrain = createRetrainSchedule({ reliability: services!.reliability, repos, logger, everyMs: config.HM_RETRAIN_EVERY_HOURS * 3_600_000 });
+      retrain.start();
+      shutdown.register('scheduled retraining', () => retrain.stop());
+    }
   }
 
   // Started after the service link it passes batches on through, so it stops before it.

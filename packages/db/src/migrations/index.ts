@@ -17,6 +17,7 @@ import * as m0015 from './0015-integrations.js';
 import * as m0016 from './0016-users.js';
 import * as m0017 from './0017-customer-clock.js';
 import * as m0019 from './0019-notify-everyone.js';
+import * as m0020 from './0020-rul-estimate-failure-probability.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-users': m0016,
   '0017-customer-clock': m0017,
   '0019-notify-everyone': m0019,
+  '0020-rul-estimate-failure-probability': m0020,
 };
 
 export const migrationProvider: MigrationProvider = {

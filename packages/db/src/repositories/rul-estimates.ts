@@ -11,6 +11,7 @@ function fromRow(r: Selectable<RulEstimatesTable>): RulEstimateRecord {
     lowerHours: Number(r.lower_hours),
     upperHours: Number(r.upper_hours),
     ...(r.failure_mode === null ? {} : { failureMode: r.failure_mode }),
+    ...(r.failure_probability === null ? {} : { failureProbability: Number(r.failure_probability) }),
   };
 }
 
@@ -35,6 +36,7 @@ export function rulEstimateRepository(db: Kysely<Database>) {
           lower_hours: e.lowerHours,
           upper_hours: e.upperHours,
           failure_mode: e.failureMode ?? null,
+          failure_probability: e.failureProbability ?? null,
           created_at: now,
         })
         .onConflict((oc) => oc.columns(['asset_id', 'ts', 'model_version']).doNothing())

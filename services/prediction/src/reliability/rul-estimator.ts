@@ -1,4 +1,4 @@
-import type { RulEstimation, RulEstimator } from '../scoring/ports.js';
+import type { RulEstimation, RulEstimator, StoredReading } from '../scoring/ports.js';
 import type { ReliabilityService } from './service.js';
 
 /**
@@ -10,6 +10,7 @@ import type { ReliabilityService } from './service.js';
  */
 export function reliabilityRulEstimator(reliability: Pick<ReliabilityService, 'assetEstimates'>): RulEstimator {
   return {
+    usesWindow: false,
     async estimate(assetId): Promise<RulEstimation | undefined> {
       const estimates = (await reliability.assetEstimates(assetId)).filter((e) => e.status === 'estimated');
       if (estimates.length === 0) return undefined;
@@ -28,7 +29,16 @@ export function reliabilityRulEstimator(reliability: Pick<ReliabilityService, 'a
 
 /** The first estimator that gives an estimate wins (condition model first, population model as fallback). */
 export function firstRulEstimate(...estimators: readonly RulEstimator[]): RulEstimator {
+  const observers = estimators.filter((e) => e.observe);
   return {
+    usesWindow: estimators.some((e) => e.usesWindow !== false),
+    ...(observers.length
+      ? {
+          observe(assetId: string, reading: StoredReading) {
+            for (const e of observers) e.observe!(assetId, reading);
+          },
+        }
+      : {}),
     async estimate(assetId, window) {
       for (const e of estimators) {
         const est = await e.estimate(assetId, window);

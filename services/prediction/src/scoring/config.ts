@@ -37,7 +37,7 @@ export interface PredictionConfig {
   preventiveOnSeverities: Severity[];
   /** How often (reading time) the RUL estimator is asked per asset. */
   rulEveryMs: number;
-  /** Readings per asset kept for the RUL estimator. */
+  /** Readings per asset kept for RUL estimators that read a window (not for observing ones such as the registry adapter). */
   rulWindowReadings: number;
   /** Readings waiting for processing beyond which new batches are dropped (and counted). */
   maxPendingReadings: number;

@@ -6,6 +6,16 @@ export type { StoredReading };
 
 /** A RUL model behind a port (the C-MAPSS-trained regression gets adapted to it). */
 export interface RulEstimator {
+  /**
+   * Stateful estimators follow each asset's readings themselves (incremental
+   * features): the service hands them every scored reading here. Must be cheap.
+   */
+  observe?(assetId: string, reading: StoredReading): void;
+  /**
+   * false: estimate() does not read the window (it observes, or needs no
+   * readings), so the service keeps none and passes an empty one. Default true.
+   */
+  readonly usesWindow?: boolean;
   /** Remaining useful life from the asset's recent readings (oldest first), or undefined when it cannot tell. */
   estimate(
     assetId: string,

@@ -257,6 +257,9 @@ describe('prediction service', () => {
     const history = await svc.rulHistory(ids[6]!);
     expect(history.length).toBeGreaterThan(0);
     expect(history[0]).toMatchObject({ modelVersion: estimate!.modelVersion, failureMode: 'bearing_wear' });
+    // The probability is kept with the estimate (migration 0020), for the asset page's trend.
+    expect(history[0]!.failureProbability).toBeGreaterThanOrEqual(0.5);
+    expect(history[0]!.failureProbability).toBeLessThanOrEqual(1);
     const [alert] = (await svc.listAlerts({ filters: { assetId: ids[6]!, failureMode: 'bearing_wear' } })).items;
     expect(['high', 'critical']).toContain(alert!.severity);
     expect(orders.orders()).toHaveLength(1);

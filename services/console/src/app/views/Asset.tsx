@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { all, download, get } from '../api';
 import { TimeChart, type Series } from '../charts';
 import { loadHealth, loadRegistry } from '../data';
-import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, isoDay, label, useAsync, useLive } from '../ui';
+import { Badge, ErrorNote, Link, Loading, fmtHours, fmtPct, fmtTime, isoDay, label, useAsync, useLive } from '../ui';
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -172,16 +172,36 @@ function HourMeter({ assetId, anchor }: { assetId: string; anchor: number }) {
   );
 }
 
+/** Estimates grouped by the model version that produced them, in order of first use. */
+function byModel(items: readonly RulEstimateRecord[]): { modelVersion: string; items: RulEstimateRecord[] }[] {
+  const groups = new Map<string, RulEstimateRecord[]>();
+  for (const r of items) {
+    const g = groups.get(r.modelVersion);
+    if (g) g.push(r);
+    else groups.set(r.modelVersion, [r]);
+  }
+  return [...groups].map(([modelVersion, g]) => ({ modelVersion, items: g }));
+}
+
 function RulTrend({ assetId }: { assetId: string }) {
   const rul = useAsync(() => get<{ items: RulEstimateRecord[] }>(`/assets/${assetId}/rul`, { limit: 2000 }), [assetId]);
+  const models = useMemo(() => byModel(rul.data?.items ?? []), [rul.data]);
+  // One line per model version, so every point says which model produced it; the band spans all.
   const series = useMemo<Series[]>(() => {
     const items = rul.data?.items ?? [];
     return [
-      { label: 'RUL (h)', points: items.map((r) => [r.ts, r.hours] as const) },
       { label: 'lower', points: items.map((r) => [r.ts, r.lowerHours] as const) },
       { label: 'upper', points: items.map((r) => [r.ts, r.upperHours] as const) },
+      ...models.map((m) => ({ label: `RUL (h) · ${m.modelVersion}`, points: m.items.map((r) => [r.ts, r.hours] as const) })),
     ];
-  }, [rul.data]);
+  }, [rul.data, models]);
+  const probability = useMemo<Series[]>(
+    () =>
+      models
+        .map((m) => ({ label: `failure probability (%) · ${m.modelVersion}`, points: m.items.filter((r) => r.failureProbability !== undefined).map((r) => [r.ts, r.failureProbability! * 100] as const) }))
+        .filter((s) => s.points.length > 0),
+    [models],
+  );
   const last = rul.data?.items.at(-1);
   return (
     <div>
@@ -190,11 +210,44 @@ function RulTrend({ assetId }: { assetId: string }) {
           <span>
             Now <strong>{fmtHours(last.hours, 0)}</strong> ({fmtHours(last.lowerHours, 0)} – {fmtHours(last.upperHours, 0)})
           </span>
+          {last.failureProbability === undefined ? null : (
+            <span>
+              failure probability within the lead time <strong>{fmtPct(last.failureProbability * 100)}</strong>
+            </span>
+          )}
           <span className="small muted">model {last.modelVersion}</span>
         </p>
       ) : null}
       <ErrorNote error={rul.error} />
-      <TimeChart title="Remaining useful life with its uncertainty band" series={series} band={[2, 1]} height={200} yLabel="hours" />
+      <TimeChart title="Remaining useful life with its uncertainty band" series={series} band={[0, 1]} height={200} yLabel="hours" />
+      {probability.length ? (
+        <TimeChart title="Probability of failing within the lead time" series={probability} height={160} yLabel="%" />
+      ) : last ? (
+        <p className="small muted">The models of these estimates give no failure probability.</p>
+      ) : null}
+      {models.length ? (
+        <table>
+          <caption className="small">Models that produced these estimates</caption>
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Estimates</th>
+              <th scope="col">From</th>
+              <th scope="col">To</th>
+            </tr>
+          </thead>
+          <tbody>
+            {models.map((m) => (
+              <tr key={m.modelVersion}>
+                <td>{m.modelVersion}</td>
+                <td>{m.items.length}</td>
+                <td>{fmtTime(m.items[0]!.ts)}</td>
+                <td>{fmtTime(m.items.at(-1)!.ts)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
     </div>
   );
 }

@@ -27,3 +27,4 @@ export {
   type TrainingUnit,
   type TrainProgress,
 } from './model.js';
+export { createRulStream, streamingFeature, type RulStream, type StreamingFeature } from './streaming.js';

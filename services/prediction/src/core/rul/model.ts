@@ -313,7 +313,8 @@ export class RulModel {
     return { conditions, normaliser, healthIndexes, features };
   }
 
-  private withBand(raw: number): RulPrediction {
+  /** The prediction (capped, with its band) for a raw ensemble output; streaming.ts scores the trees itself. */
+  withBand(raw: number): RulPrediction {
     const rul = Math.min(this.json.cap, Math.max(0, raw));
     const { binEdges, lower, upper } = this.json.band;
     const b = bandBin(binEdges, rul);

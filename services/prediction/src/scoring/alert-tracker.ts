@@ -1,0 +1,180 @@
+import type { Alert, Severity } from '@hourmeter/domain';
+import { isAppError, type Logger } from '@hourmeter/runtime';
+import { isActive, TRANSITIONS, type AlertAction } from '../alerts/lifecycle.js';
+import type { AlertStore } from '../alerts/ports.js';
+import type { AssetRuntime, ModeWindow, Window } from './asset-windows.js';
+import type { PredictionConfig } from './config.js';
+import { DEFAULT_SUGGESTED_PARTS } from './failure-modes.js';
+import type { PreventiveWorkOrders, RulEstimation } from './ports.js';
+import { maxSeverity, severityFromAnomaly, severityFromFailureProbability, severityFromRul } from './severity.js';
+
+export interface AlertTracker {
+  /** A window flagged a failure mode (by the detector, or `byRul`): raise or update its alert, maybe order. */
+  onDetected(rt: AssetRuntime, fm: string, mw: ModeWindow | undefined, w: Window, byRul: boolean): Promise<void>;
+  /** A window saw the failure mode's metrics and nothing flagged: count towards clearing its alert. */
+  onClean(rt: AssetRuntime, fm: string): Promise<void>;
+  /** A human's or a work order's transition, remembered for the next detections. */
+  transition(id: string, action: AlertAction, actor: string, reason: string): Promise<Alert>;
+  /** The failure mode a RUL estimate is about. */
+  rulFailureMode(rt: AssetRuntime, est: RulEstimation): string;
+  /** Whether an estimate calls for an alert and a preventive order. */
+  rulTriggers(rt: AssetRuntime, est: RulEstimation): boolean;
+}
+
+/**
+ * Alerts per asset and failure mode: one active alert at a time (cached,
+ * de-duplicated against the store's uniqueness), a re-raise cool-down after
+ * one closes, clearing after consecutive clean windows, and the preventive
+ * work order once a RUL estimate or the severity calls for one.
+ */
+export function createAlertTracker(deps: {
+  alerts: AlertStore;
+  preventive?: PreventiveWorkOrders | undefined;
+  cfg: PredictionConfig;
+  log: Logger;
+  now: () => number;
+}): AlertTracker {
+  const { cfg, log, now } = deps;
+  /** Active alert per `${assetId}|${failureMode}` (null = known none). */
+  const active = new Map<string, Alert | null>();
+  const closedAt = new Map<string, number | null>();
+  const cleanWindows = new Map<string, number>();
+  const ordering = new Set<string>();
+  const keyOf = (assetId: string, fm: string) => `${assetId}|${fm}`;
+
+  async function activeFor(assetId: string, fm: string): Promise<Alert | undefined> {
+    const key = keyOf(assetId, fm);
+    if (!active.has(key)) active.set(key, (await deps.alerts.findActive(assetId, fm)) ?? null);
+    return active.get(key) ?? undefined;
+  }
+
+  async function lastClosed(assetId: string, fm: string): Promise<number | undefined> {
+    const key = keyOf(assetId, fm);
+    if (!closedAt.has(key)) closedAt.set(key, (await deps.alerts.lastClosedAt(assetId, fm)) ?? null);
+    return closedAt.get(key) ?? undefined;
+  }
+
+  function remember(alert: Alert): void {
+    const key = keyOf(alert.assetId, alert.failureMode);
+    if (isActive(alert.state)) {
+      active.set(key, alert);
+    } else {
+      if (active.get(key)?.id === alert.id) active.set(key, null);
+      cleanWindows.delete(key);
+      closedAt.set(key, Math.max(closedAt.get(key) ?? Number.NEGATIVE_INFINITY, alert.closedAt ?? now()));
+    }
+  }
+
+  function rulFailureMode(rt: AssetRuntime, est: RulEstimation): string {
+    return est.failureMode ?? rt.model.rulFailureMode ?? cfg.defaultRulFailureMode;
+  }
+
+  function rulTriggers(rt: AssetRuntime, est: RulEstimation): boolean {
+    const margin = rt.model.leadTimeSafetyMargin ?? cfg.leadTimeSafetyMargin;
+    return est.hours <= rt.ctx.leadTimeHours * (1 + margin) || (est.failureProbability ?? 0) >= cfg.preventiveFailureProbability;
+  }
+
+  async function maybePreventive(rt: AssetRuntime, alert: Alert, rul: (RulEstimation & { ts: number }) | undefined): Promise<void> {
+    if (!deps.preventive || alert.workOrderId) return;
+    const key = keyOf(alert.assetId, alert.failureMode);
+    if (ordering.has(key)) return;
+    const due = rul ? rulTriggers(rt, rul) : cfg.preventiveOnSeverities.includes(alert.severity);
+    if (!due) return;
+    ordering.add(key);
+    try {
+      const parts = rt.model.suggestedParts?.[alert.failureMode] ?? DEFAULT_SUGGESTED_PARTS[alert.failureMode];
+      const reason = rul
+        ? `predicted RUL ${rul.hours.toFixed(1)} h (band ${rul.lowerHours.toFixed(1)}-${rul.upperHours.toFixed(1)} h, ${rul.modelVersion})${rul.failureProbability === undefined ? '' : `, ${(rul.failureProbability * 100).toFixed(0)} % probability of failing`} within lead time ${rt.ctx.leadTimeHours} h`
+        : `${alert.severity} anomaly: ${alert.evidence.signals.map((s) => `${s.metric} ${s.score.toFixed(1)} scales`).join(', ')}`;
+      const res = await deps.preventive.openPreventive({
+        assetId: alert.assetId,
+        failureMode: alert.failureMode,
+        alertId: alert.id,
+        reason,
+        severity: alert.severity,
+        ...(rul ? { rulHours: rul.hours } : {}),
+        ...(parts ? { suggestedPartNumbers: [...parts] } : {}),
+      });
+      remember(await deps.alerts.linkWorkOrder(alert.id, res.workOrderId, alert.lastDetectedAt));
+      log.info({ assetId: alert.assetId, failureMode: alert.failureMode, workOrderId: res.workOrderId, created: res.created }, 'preventive work order linked');
+    } finally {
+      ordering.delete(key);
+    }
+  }
+
+  return {
+    rulFailureMode,
+    rulTriggers,
+
+    async onDetected(rt, fm, mw, w, byRul) {
+      const assetId = rt.ctx.assetId;
+      const rul = rt.rul && rulFailureMode(rt, rt.rul) === fm ? rt.rul : undefined;
+      let severity: Severity = mw?.flagged ? severityFromAnomaly(mw.strength, cfg.anomalyThresholds) : 'low';
+      if (rul) severity = maxSeverity(severity, severityFromRul(rul, rt.ctx.leadTimeHours));
+      if (rul?.failureProbability !== undefined) severity = maxSeverity(severity, severityFromFailureProbability(rul.failureProbability));
+      const signals = mw ? [...mw.signals.values()].sort((a, b) => Math.abs(b.score) - Math.abs(a.score)).slice(0, 10) : [];
+      const modelVersion = byRul && rul ? rul.modelVersion : cfg.detectorVersion;
+      const evidence = {
+        signals,
+        windowFrom: w.from,
+        windowTo: w.to,
+        ...(rt.rul ? { rul: { hours: rt.rul.hours, lowerHours: rt.rul.lowerHours, upperHours: rt.rul.upperHours } } : {}),
+        modelVersion: rt.rul && rul ? `${cfg.detectorVersion}+${rul.modelVersion}` : modelVersion,
+      };
+      const key = keyOf(assetId, fm);
+      let alert = await activeFor(assetId, fm);
+      cleanWindows.set(key, 0);
+      if (alert) {
+        // Evidence of a RUL-only detection must not wipe the signals seen so far.
+        const merged = signals.length ? evidence : { ...evidence, signals: alert.evidence.signals };
+        alert = await deps.alerts.updateDetection(alert.id, { severity: maxSeverity(alert.severity, severity), evidence: merged, at: w.to });
+      } else {
+        const closed = await lastClosed(assetId, fm);
+        if (closed !== undefined && w.to - closed < cfg.cooldownMs) {
+          log.debug({ assetId, failureMode: fm }, 'detection within the re-raise cool-down: not raised');
+          return;
+        }
+        const reason = byRul
+          ? `RUL ${rul?.hours.toFixed(1)} h vs lead time ${rt.ctx.leadTimeHours} h${rul?.failureProbability === undefined ? '' : `, ${(rul.failureProbability * 100).toFixed(0)} % probability of failing within it`}`
+          : `sustained departure of ${signals.map((s) => s.metric).join(', ')}`;
+        try {
+          alert = await deps.alerts.raise({ assetId, failureMode: fm, severity, evidence, modelVersion, at: w.to, reason });
+          log.info({ assetId, failureMode: fm, alertId: alert.id, severity }, 'alert raised');
+        } catch (err) {
+          if (!isAppError(err) || err.code !== 'CONFLICT') throw err;
+          active.delete(key);
+          const current = await activeFor(assetId, fm);
+          if (!current) throw err;
+          alert = await deps.alerts.updateDetection(current.id, { severity: maxSeverity(current.severity, severity), evidence, at: w.to });
+        }
+      }
+      remember(alert);
+      await maybePreventive(rt, alert, rul);
+    },
+
+    async onClean(rt, fm) {
+      const alert = await activeFor(rt.ctx.assetId, fm);
+      if (!alert) return;
+      const key = keyOf(rt.ctx.assetId, fm);
+      const clean = (cleanWindows.get(key) ?? 0) + 1;
+      cleanWindows.set(key, clean);
+      // Only an alert nobody has picked up and no work order addresses clears by itself.
+      if (clean < cfg.clearAfterWindows || alert.state !== 'open' || alert.workOrderId) return;
+      const resolved = await deps.alerts.transition(alert.id, {
+        to: 'resolved',
+        actor: 'system',
+        reason: `cleared: ${clean} consecutive clean windows`,
+        at: alert.lastDetectedAt + clean * cfg.windowMs,
+        allowedFrom: ['open'],
+      });
+      remember(resolved);
+    },
+
+    async transition(id, action, actor, reason) {
+      const t = TRANSITIONS[action];
+      const alert = await deps.alerts.transition(id, { to: t.to, actor, reason, at: now(), allowedFrom: t.from });
+      remember(alert);
+      return alert;
+    },
+  };
+}
