@@ -15,6 +15,7 @@ import * as m0013 from './0013-receivables.js';
 import * as m0014 from './0014-reliability-models.js';
 import * as m0015 from './0015-integrations.js';
 import * as m0016 from './0016-users.js';
+import * as m0021 from './0021-condition-models.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-reliability-models': m0014,
   '0015-integrations': m0015,
   '0016-users': m0016,
+  '0021-condition-models': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {
