@@ -54,3 +54,8 @@ export {
 } from './reliability/service.js';
 export { reliabilityRoutes, type ReliabilityRouteDeps } from './routes/reliability-routes.js';
 export { firstRulEstimate, reliabilityRulEstimator } from './reliability/rul-estimator.js';
+export { recordFailure } from './reliability/testing.js';
+
+// ---------------------------------------------------------------- condition-based RUL from the platform's records
+export { assetReadings, bucketMs, conditionChannels, conditionLifeEstimator, runningFilter, unitsOfLives, type ConditionTelemetry } from './reliability/condition-source.js';
+export { defaultHoursPerCycle, trainConditionVersion, type ConditionRequest, type TrainRul } from './reliability/condition-trainer.js';

@@ -37,7 +37,9 @@ export async function conditionChannels(m: AssetModel, telemetry: ConditionTelem
   const regime = m.prediction?.regime;
   const settings = [...(opts.settings ?? (regime?.kind === 'metric' ? [regime.metric] : []))];
   if (opts.metrics) return { settings, sensors: opts.metrics.filter((x) => !settings.includes(x)) };
-  const excluded = new Set([...settings, m.runningRule.metric, ...(m.prediction?.ignoreMetrics ?? [])]);
+  // A boolean running flag or an hour counter says nothing of condition; a threshold rule's metric (a current, a speed) may.
+  const runningOnly = m.runningRule.kind === 'threshold' ? [] : [m.runningRule.metric];
+  const excluded = new Set([...settings, ...runningOnly, ...(m.prediction?.ignoreMetrics ?? [])]);
   const seen = new Set<string>();
   // A sample of the population is enough to learn what the product line reports.
   for (const a of assets.slice(0, 20)) for (const v of await telemetry.latest(a.assetId)) if (!excluded.has(v.metric)) seen.add(v.metric);
@@ -45,7 +47,7 @@ export async function conditionChannels(m: AssetModel, telemetry: ConditionTelem
 }
 
 /** A reading counts when the running rule does not say the asset was stopped (a counter rule cannot tell per reading). */
-function runningFilter(rule: RunningRule): (values: Readonly<Record<string, number>>) => boolean {
+export function runningFilter(rule: RunningRule): (values: Readonly<Record<string, number>>) => boolean {
   if (rule.kind === 'counter') return () => true;
   const threshold = rule.kind === 'threshold' ? rule.above : 0.5;
   return (values) => {

@@ -43,6 +43,8 @@ export interface ConditionRequest {
   metrics?: readonly string[] | undefined;
   /** Boosted models averaged (default 3). */
   ensemble?: number | undefined;
+  /** Above the cap: the population's residual life (default) or the cap alone (C-MAPSS convention). */
+  aboveCap?: 'population' | 'cap' | undefined;
   seed?: number | undefined;
 }
 
@@ -69,10 +71,8 @@ export interface ConditionTrainOutcome {
  * the whole degrading stretch of most lives, short enough to stay informative.
  */
 export function defaultHoursPerCycle(fit: WeibullFit): number {
-  const mean = mttfInterval(fit).estimate;
-  const raw = (0.6 * mean) / 125;
-  const p = Math.pow(10, Math.floor(Math.log10(raw)) - 1);
-  return Math.max(0.25, Math.round(raw / p) * p);
+  const raw = (0.6 * mttfInterval(fit).estimate) / 125;
+  return Math.max(0.25, Number(raw.toPrecision(2)));
 }
 
 const rmseOf = (f: BacktestFigures | null | undefined) => (f && typeof f.rulRmseHours === 'number' ? f.rulRmseHours : null);
@@ -105,6 +105,7 @@ export async function trainConditionVersion(
     source: `records:${m.code}/${failureMode}`,
     ensemble: req.ensemble,
     seed: req.seed,
+    aboveCap: req.aboveCap,
   });
 
   meta.onStage?.('backtesting');
@@ -175,7 +176,7 @@ export async function trainConditionVersion(
         ...fit,
         b10: lifeQuantileInterval(fit, 0.1),
         mttf: mttfInterval(fit),
-        condition: { hoursPerCycle, capCycles: model.spec.capCycles, settings: channels.settings, sensors: channels.sensors, units: json.training.units, rows: json.training.rows, validation: json.validation },
+        condition: { hoursPerCycle, capCycles: model.spec.capCycles, aboveCap: model.spec.aboveCap, settings: channels.settings, sensors: channels.sensors, units: json.training.units, rows: json.training.rows, validation: json.validation },
       },
       backtest: figures ? { ...figures, ...(comparedWith ? { comparedWith } : {}) } : null,
       trigger: meta.trigger,

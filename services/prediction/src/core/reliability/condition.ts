@@ -42,6 +42,12 @@ export interface ConditionSpec extends ConditionChannels {
   capCycles: number;
   /** The population fit on the same lives: residual life where the sensors cannot tell. */
   baseline: WeibullParameters;
+  /**
+   * What an estimate at the cap (sensors say "healthy") gives: `population`
+   * (default) the baseline's residual life at the age when longer, `cap` the
+   * capped trees' figure alone (the C-MAPSS convention, for comparisons).
+   */
+  aboveCap?: 'population' | 'cap' | undefined;
 }
 
 /** Cycles slightly shorter than a whole (float sums of meter hours) still count as whole. */
@@ -98,6 +104,7 @@ export interface ConditionTrainOptions {
   hoursPerCycle: number;
   channels: ConditionChannels;
   baseline: WeibullParameters;
+  aboveCap?: 'population' | 'cap' | undefined;
   /** Cap in cycles (default 125, the C-MAPSS convention). */
   capCycles?: number | undefined;
   source: string;
@@ -125,7 +132,7 @@ export function conditionRulOptions(o: ConditionTrainOptions): Partial<RulTrainO
 
 /** Wraps trained trees with what estimating needs. */
 export function conditionModelOf(model: RulModel, o: ConditionTrainOptions): ConditionRulModel {
-  const spec: ConditionSpec = { settings: [...o.channels.settings], sensors: [...o.channels.sensors], hoursPerCycle: o.hoursPerCycle, capCycles: o.capCycles ?? 125, baseline: { shape: o.baseline.shape, scale: o.baseline.scale } };
+  const spec: ConditionSpec = { settings: [...o.channels.settings], sensors: [...o.channels.sensors], hoursPerCycle: o.hoursPerCycle, capCycles: o.capCycles ?? 125, baseline: { shape: o.baseline.shape, scale: o.baseline.scale }, aboveCap: o.aboveCap ?? 'population' };
   return { spec, model };
 }
 
@@ -173,7 +180,7 @@ export function conditionEstimate(c: ConditionRulModel, prediction: RulPredictio
   const band = { rul: hours(prediction.rul), lower: hours(prediction.lower), upper: hours(prediction.upper) };
   const coverage = c.model.toJSON().band.coverage;
   const est: PointEstimate = { p10: band.lower, p50: band.rul, p90: band.upper, failureProbability: bandProbability(band, coverage, leadAgeHours) };
-  if (prediction.rul < 0.9 * c.spec.capCycles) return est;
+  if (prediction.rul < 0.9 * c.spec.capCycles || c.spec.aboveCap === 'cap') return est;
   const base = c.spec.baseline;
   return {
     p10: Math.max(est.p10, residualLifeQuantile(base, ageHours, 0.1)),
@@ -195,6 +202,7 @@ const StoredConditionModel = z.object({
     hoursPerCycle: z.number().positive(),
     capCycles: z.number().positive(),
     baseline: z.object({ shape: z.number().positive(), scale: z.number().positive() }),
+    aboveCap: z.enum(['population', 'cap']).optional(),
   }),
   model: z.unknown(),
 });
