@@ -67,11 +67,12 @@ export interface ConditionTrainOutcome {
 }
 
 /**
- * 125 cycles (the cap) cover about 60 % of the mean life: long enough to see
- * the whole degrading stretch of most lives, short enough to stay informative.
+ * By default 125 cycles (the cap) cover about 60 % of the mean life: long
+ * enough to see the whole degrading stretch of most lives, short enough to
+ * stay informative.
  */
-export function defaultHoursPerCycle(fit: WeibullFit): number {
-  const raw = (0.6 * mttfInterval(fit).estimate) / 125;
+export function defaultHoursPerCycle(fit: WeibullFit, capShare = 0.6): number {
+  const raw = (capShare * mttfInterval(fit).estimate) / 125;
   return Math.max(0.25, Number(raw.toPrecision(2)));
 }
 

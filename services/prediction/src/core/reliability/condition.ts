@@ -17,7 +17,7 @@
  * below what the condition model says.
  */
 import { z } from 'zod';
-import { RulModel, trainRulModel, type CycleReading, type RulPrediction, type RulTrainOptions, type TrainingUnit } from '../rul/index.js';
+import { RulModel, trainRulModel, type CycleReading, type GbtOptions, type RulPrediction, type RulTrainOptions, type TrainingUnit } from '../rul/index.js';
 import type { PointEstimate } from './backtest.js';
 import type { LifeRecord } from './lives.js';
 import { conditionalFailureProbability, residualLifeQuantile, type WeibullParameters } from './weibull.js';
@@ -111,6 +111,8 @@ export interface ConditionTrainOptions {
   ensemble?: number | undefined;
   refit?: boolean | undefined;
   seed?: number | undefined;
+  /** Boosting settings (default: the C-MAPSS-validated ones). */
+  gbt?: Partial<GbtOptions> | undefined;
 }
 
 export interface ConditionRulModel {
@@ -127,6 +129,7 @@ export function conditionRulOptions(o: ConditionTrainOptions): Partial<RulTrainO
     ...(o.ensemble === undefined ? {} : { ensemble: o.ensemble }),
     ...(o.refit === undefined ? {} : { refit: o.refit }),
     ...(o.seed === undefined ? {} : { seed: o.seed }),
+    ...(o.gbt === undefined ? {} : { gbt: o.gbt }),
   };
 }
 
