@@ -48,6 +48,9 @@ export interface ConditionRequest {
   seed?: number | undefined;
 }
 
+/** Stages reported while a condition version trains. */
+export type ConditionStage = 'loading telemetry' | 'backtesting' | 'training' | 'comparing' | 'storing';
+
 export type TrainRul = (units: readonly TrainingUnit[], options: Partial<RulTrainOptions>) => Promise<RulModel>;
 
 export interface ConditionTrainContext {
@@ -83,7 +86,7 @@ export async function trainConditionVersion(
   m: AssetModel,
   failureMode: string,
   req: ConditionRequest,
-  meta: { trigger: string; createdBy: string | null; splitAt?: number | undefined; activate?: boolean | undefined; onStage?: ((stage: string) => void) | undefined },
+  meta: { trigger: string; createdBy: string | null; splitAt?: number | undefined; activate?: boolean | undefined; onStage?: ((stage: ConditionStage) => void) | undefined },
 ): Promise<ConditionTrainOutcome> {
   const { assets, events } = ctx.records;
   const asOf = ctx.asOf;

@@ -35,10 +35,10 @@ import { fitWeibull } from '../core/reliability/weibull.js';
 import { completeCycles, conditionEstimate, lifeCycles, parseConditionModel, type ConditionRulModel } from '../core/reliability/condition.js';
 import { trainInWorker } from '../registry/train-in-worker.js';
 import { assetReadings, bucketMs, type ConditionTelemetry } from './condition-source.js';
-import { trainConditionVersion, type ConditionRequest, type TrainRul } from './condition-trainer.js';
+import { trainConditionVersion, type ConditionRequest, type ConditionStage, type TrainRul } from './condition-trainer.js';
 
 export type TrainTrigger = 'manual' | 'auto' | 'schedule';
-export type TrainStage = 'loading records' | 'fitting' | 'loading telemetry' | 'backtesting' | 'training' | 'comparing' | 'storing';
+export type TrainStage = 'loading records' | 'fitting' | ConditionStage;
 
 export interface ReliabilityTrainOptions {
   trigger?: TrainTrigger;
@@ -229,7 +229,7 @@ export function createReliabilityService(deps: ReliabilityServiceDeps): Reliabil
         createdBy: opts.createdBy ?? null,
         splitAt: opts.splitAt,
         activate: opts.activate,
-        onStage: opts.onStage as ((stage: string) => void) | undefined,
+        onStage: opts.onStage,
       });
       return { status: 'trained', ...out };
     }
