@@ -6,6 +6,7 @@
 const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   ingest: () => import('./ingest.js'),
   prediction: () => import('./prediction.js'),
+  'fleet-prediction': () => import('./fleet-prediction.js'),
   cluster: () => import('./cluster.js'),
   // These live beside the code they measure.
   service: () => import('@hourmeter/work-orders/bench'),

@@ -638,7 +638,7 @@ export interface ReliabilityModelsTable {
   failure_mode: string;
   version: number;
   status: string;
-  /** 'weibull' (population model). */
+  /** 'weibull' (population model) or 'condition' (condition-based RUL, migration 0021). */
   kind: string;
   /** 'operating_hours' or 'calendar_hours'. */
   age_axis: string;
@@ -657,6 +657,8 @@ export interface ReliabilityModelsTable {
   created_by: Nullable<string>;
   created_at: number;
   activated_at: Nullable<number>;
+  /** A condition version's trees and channel spec as JSON (migration 0021); null for Weibull versions. */
+  model_json: Nullable<string>;
 }
 
 // ---------------------------------------------------------------- integrations (migration 0015)

@@ -55,3 +55,8 @@ export {
 export { reliabilityRoutes, type ReliabilityRouteDeps } from './routes/reliability-routes.js';
 export { firstRulEstimate, reliabilityRulEstimator } from './reliability/rul-estimator.js';
 export { createRetrainSchedule, type RetrainSchedule, type RetrainScheduleDeps } from './reliability/retrain-schedule.js';
+export { recordFailure } from './reliability/testing.js';
+
+// ---------------------------------------------------------------- condition-based RUL from the platform's records
+export { assetReadings, bucketMs, conditionChannels, conditionLifeEstimator, runningFilter, unitsOfLives, type ConditionTelemetry } from './reliability/condition-source.js';
+export { defaultHoursPerCycle, trainConditionVersion, type ConditionRequest, type TrainRul } from './reliability/condition-trainer.js';

@@ -86,7 +86,7 @@ export function createServices(deps: ServiceDeps): Services {
     },
   });
   const rulModels = createRulModelRegistry({ repos, logger, telemetry: deps.telemetry, cmapssDir: deps.cmapssDir });
-  const reliability = createReliabilityService({ repos, logger });
+  const reliability = createReliabilityService({ repos, logger, telemetry: deps.telemetry });
   const assets = registryAssetContext(repos);
   const prediction = createPredictionService({
     alerts: repos.alerts,

@@ -48,11 +48,19 @@ export interface ReliabilityModelRecord {
 export type NewReliabilityModel = Omit<ReliabilityModelRecord, 'id' | 'version' | 'status' | 'createdAt' | 'activatedAt' | 'createdBy'> & {
   createdBy?: string | null | undefined;
   activate?: boolean | undefined;
+  /** A condition version's trees and channel spec (see loadModelJson). */
+  modelJson?: string | undefined;
 };
+
+/** Every column but model_json: listing versions must not carry the trees. */
+const RECORD_COLUMNS = [
+  'id', 'asset_model_id', 'failure_mode', 'version', 'status', 'kind', 'age_axis', 'restoration', 'data_to',
+  'failures', 'censored', 'fit', 'backtest', 'trigger', 'created_by', 'created_at', 'activated_at',
+] as const;
 
 const HOUR_MS = 3_600_000;
 
-function fromRow(r: Selectable<ReliabilityModelsTable>): ReliabilityModelRecord {
+function fromRow(r: Omit<Selectable<ReliabilityModelsTable>, 'model_json'>): ReliabilityModelRecord {
   return {
     id: r.id,
     assetModelId: r.asset_model_id,
@@ -111,7 +119,7 @@ export function reliabilityRepository(db: Kysely<Database>) {
   async function find(assetModelId: string, failureMode: string, version: number): Promise<ReliabilityModelRecord | undefined> {
     const row = await db
       .selectFrom('reliability_models')
-      .selectAll()
+      .select(RECORD_COLUMNS)
       .where('asset_model_id', '=', assetModelId)
       .where('failure_mode', '=', failureMode)
       .where('version', '=', version)
@@ -220,6 +228,7 @@ export function reliabilityRepository(db: Kysely<Database>) {
                   trigger: input.trigger,
                   created_by: input.createdBy ?? null,
                   created_at: now,
+                  model_json: input.modelJson ?? null,
                 })
                 .execute();
               if (input.activate) await activateIn(tx, input.assetModelId, input.failureMode, version, now);
@@ -236,7 +245,7 @@ export function reliabilityRepository(db: Kysely<Database>) {
 
       /** Versions of one failure mode (or all of the asset model), newest first. */
       async list(assetModelId: string, failureMode?: string): Promise<ReliabilityModelRecord[]> {
-        let q = db.selectFrom('reliability_models').selectAll().where('asset_model_id', '=', assetModelId);
+        let q = db.selectFrom('reliability_models').select(RECORD_COLUMNS).where('asset_model_id', '=', assetModelId);
         if (failureMode !== undefined) q = q.where('failure_mode', '=', failureMode);
         const rows = await q.orderBy('failure_mode').orderBy('version', 'desc').execute();
         return rows.map(fromRow);
@@ -247,12 +256,18 @@ export function reliabilityRepository(db: Kysely<Database>) {
       async active(assetModelId: string, failureMode: string): Promise<ReliabilityModelRecord | undefined> {
         const row = await db
           .selectFrom('reliability_models')
-          .selectAll()
+          .select(RECORD_COLUMNS)
           .where('asset_model_id', '=', assetModelId)
           .where('failure_mode', '=', failureMode)
           .where('status', '=', 'active')
           .executeTakeFirst();
         return row && fromRow(row);
+      },
+
+      /** A condition version's trees and channel spec; undefined for Weibull versions. */
+      async loadModelJson(id: string): Promise<string | undefined> {
+        const row = await db.selectFrom('reliability_models').select('model_json').where('id', '=', id).executeTakeFirst();
+        return row?.model_json ?? undefined;
       },
 
       async activate(assetModelId: string, failureMode: string, version: number, now = Date.now()): Promise<ReliabilityModelRecord> {

@@ -10,6 +10,7 @@ import type { ReliabilityModelRecord, Repositories } from '@hourmeter/db';
 import type { AssetModel } from '@hourmeter/domain';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import {
+  assetClock,
   backtestWeibull,
   buildLives,
   conditionalFailureProbability,
@@ -31,9 +32,13 @@ import {
   type WeibullFit,
 } from '../core/reliability/index.js';
 import { fitWeibull } from '../core/reliability/weibull.js';
+import { completeCycles, conditionEstimate, lifeCycles, parseConditionModel, type ConditionRulModel } from '../core/reliability/condition.js';
+import { trainInWorker } from '../registry/train-in-worker.js';
+import { assetReadings, bucketMs, type ConditionTelemetry } from './condition-source.js';
+import { trainConditionVersion, type ConditionRequest, type ConditionStage, type TrainRul } from './condition-trainer.js';
 
 export type TrainTrigger = 'manual' | 'auto' | 'schedule';
-export type TrainStage = 'loading records' | 'fitting' | 'backtesting' | 'comparing' | 'storing';
+export type TrainStage = 'loading records' | 'fitting' | ConditionStage;
 
 export interface ReliabilityTrainOptions {
   trigger?: TrainTrigger;
@@ -43,6 +48,10 @@ export interface ReliabilityTrainOptions {
   /** true: activate whatever the backtest says (by hand). */
   activate?: boolean | undefined;
   onStage?: ((stage: TrainStage) => void) | undefined;
+  /** `weibull` (population, the default) or `condition` (condition-based RUL from stored telemetry). */
+  kind?: 'weibull' | 'condition' | undefined;
+  /** How the condition model reads the telemetry (kind `condition`). */
+  condition?: ConditionRequest | undefined;
 }
 
 export type ReliabilityTrainResult =
@@ -59,7 +68,7 @@ export interface AssetReliabilityEstimate {
   failureMode: string;
   /** `estimated`, or why there is no number: no failure recorded yet, or no model trained yet. */
   status: 'estimated' | 'no_failures' | 'not_trained';
-  /** `<model code>/<failure mode>@weibull-v<n>`: the model that produced the estimate. */
+  /** `<model code>/<failure mode>@<kind>-v<n>` (kind `weibull` or `condition`): the model that produced the estimate. */
   modelVersion?: string | undefined;
   modelId?: string | undefined;
   ageAxis?: AgeAxis | undefined;
@@ -98,6 +107,10 @@ export interface ReliabilityServiceDeps {
   now?: () => number;
   /** How long record-derived lives are reused for estimates (default 30 s). */
   cacheMs?: number;
+  /** Stored telemetry: needed to train and use condition models. */
+  telemetry?: ConditionTelemetry | undefined;
+  /** How condition models are trained (default: in a worker thread). */
+  trainRul?: TrainRul | undefined;
 }
 
 export interface ReliabilityService {
@@ -116,7 +129,7 @@ export interface ReliabilityService {
 const DEFAULT_RETRAIN_AFTER = 3;
 const SURVIVAL_POINTS = 60;
 
-export const modelVersionLabel = (code: string, failureMode: string, version: number) => `${code}/${failureMode}@weibull-v${version}`;
+export const modelVersionLabel = (code: string, failureMode: string, version: number, kind = 'weibull') => `${code}/${failureMode}@${kind}-v${version}`;
 
 export function createReliabilityService(deps: ReliabilityServiceDeps): ReliabilityService {
   const log = deps.logger.child({ svc: 'reliability' });
@@ -179,7 +192,7 @@ export function createReliabilityService(deps: ReliabilityServiceDeps): Reliabil
     const active = activeRecord && {
       version: activeRecord.version,
       modelId: activeRecord.id,
-      modelVersion: modelVersionLabel(m.code, failureMode, activeRecord.version),
+      modelVersion: modelVersionLabel(m.code, failureMode, activeRecord.version, activeRecord.kind),
       fit: activeRecord.fit as unknown as StoredFit,
       backtest: activeRecord.backtest,
       dataTo: activeRecord.dataTo,
@@ -205,6 +218,21 @@ export function createReliabilityService(deps: ReliabilityServiceDeps): Reliabil
     opts.onStage?.('loading records');
     const restoration = restorationOf(m, failureMode);
     const { assets, events } = await records(m.id, failureMode, true);
+    if (opts.kind === 'condition') {
+      if (!deps.telemetry) throw new AppError('VALIDATION_FAILED', 'condition models need the telemetry store, which this service was not given');
+      if (!events.some((e) => e.kind === 'failure')) {
+        return { status: 'no_failures', failureMode, lives: assets.length, message: `no ${failureMode} failure recorded for ${m.code} yet: a condition model needs failures to learn from` };
+      }
+      const ctx = { repos: deps.repos, telemetry: deps.telemetry, trainRul: deps.trainRul ?? trainInWorker, log, records: { assets, events }, restoration, asOf };
+      const out = await trainConditionVersion(ctx, m, failureMode, opts.condition ?? {}, {
+        trigger: opts.trigger ?? 'manual',
+        createdBy: opts.createdBy ?? null,
+        splitAt: opts.splitAt,
+        activate: opts.activate,
+        onStage: opts.onStage,
+      });
+      return { status: 'trained', ...out };
+    }
     const { ageAxis, lives } = buildLives(assets, events, { restoration, asOf });
     opts.onStage?.('fitting');
     const fit = fitWeibull(lives);
@@ -285,28 +313,62 @@ export function createReliabilityService(deps: ReliabilityServiceDeps): Reliabil
     const ageAxis = active.ageAxis as AgeAxis;
     const { lives } = buildLives(scope, events.filter((e) => !onlyAssetId || e.assetId === onlyAssetId), { restoration: active.restoration as Restoration, asOf, ageAxis });
     const current = new Map(lives.filter((l) => l.endedBy === 'running').map((l) => [l.assetId, l]));
-    return scope.map((a): AssetReliabilityEstimate => {
-      const life = current.get(a.assetId);
-      const age = life?.hours ?? 0;
-      const utilisation = ageAxis === 'calendar_hours' ? 1 : recentUtilisation(a.days, asOf);
-      const rul = residualLifeQuantile(params, age, 0.5);
-      // The lead time is calendar time (parts, travel): at the recent utilisation it is worth this many operating hours.
-      const leadAgeHours = m.leadTimeHours * utilisation;
-      return {
-        ...base(a),
-        status: 'estimated',
-        modelVersion: modelVersionLabel(m.code, failureMode, active.version),
-        modelId: active.id,
-        ageAxis,
-        ageHours: age,
-        rulHours: rul,
-        lowerHours: residualLifeQuantile(params, age, 0.1),
-        upperHours: residualLifeQuantile(params, age, 0.9),
-        utilisation,
-        projectedFailureAt: utilisation > 0 ? Math.round(asOf + (rul / utilisation) * 3_600_000) : undefined,
-        failureProbability: conditionalFailureProbability(params, age, leadAgeHours),
-      };
-    });
+    const condition = active.kind === 'condition' ? await conditionModel(active.id) : undefined;
+    return Promise.all(
+      scope.map(async (a): Promise<AssetReliabilityEstimate> => {
+        const life = current.get(a.assetId);
+        const age = life?.hours ?? 0;
+        const utilisation = ageAxis === 'calendar_hours' ? 1 : recentUtilisation(a.days, asOf);
+        // The lead time is calendar time (parts, travel): at the recent utilisation it is worth this many operating hours.
+        const leadAgeHours = m.leadTimeHours * utilisation;
+        const fromCondition = condition && life ? await conditionPoint(condition, a, life, ageAxis, asOf, m, leadAgeHours) : undefined;
+        const rul = fromCondition?.p50 ?? residualLifeQuantile(params, age, 0.5);
+        return {
+          ...base(a),
+          status: 'estimated',
+          modelVersion: modelVersionLabel(m.code, failureMode, active.version, fromCondition ? 'condition' : 'weibull'),
+          modelId: active.id,
+          ageAxis,
+          ageHours: age,
+          rulHours: rul,
+          lowerHours: fromCondition?.p10 ?? residualLifeQuantile(params, age, 0.1),
+          upperHours: fromCondition?.p90 ?? residualLifeQuantile(params, age, 0.9),
+          utilisation,
+          projectedFailureAt: utilisation > 0 ? Math.round(asOf + (rul / utilisation) * 3_600_000) : undefined,
+          failureProbability: fromCondition?.failureProbability ?? conditionalFailureProbability(params, age, leadAgeHours),
+        };
+      }),
+    );
+  }
+
+  /** Parsed condition models by version id (versions never change once stored). */
+  const conditionModels = new Map<string, Promise<ConditionRulModel | undefined>>();
+  function conditionModel(id: string): Promise<ConditionRulModel | undefined> {
+    let hit = conditionModels.get(id);
+    if (!hit) {
+      hit = deps.repos.reliability.models.loadModelJson(id).then((json) => (json ? parseConditionModel(json) : undefined));
+      conditionModels.set(id, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * The condition model's estimate for an asset's current life from its stored
+   * readings; undefined (the version's Weibull fit answers, and says so in the
+   * model version) without telemetry or before a first complete cycle with readings.
+   */
+  async function conditionPoint(c: ConditionRulModel, a: AssetRecord, life: LifeRecord, ageAxis: AgeAxis, asOf: number, m: AssetModel, leadAgeHours: number) {
+    if (!deps.telemetry) return undefined;
+    const h = c.spec.hoursPerCycle;
+    const clock = assetClock(a, ageAxis, asOf);
+    const start = clock(life.startAt);
+    const lifeAge = life.hours - (life.startHours ?? 0);
+    const done = completeCycles(lifeAge, h);
+    if (done < 1) return undefined;
+    const readings = await assetReadings(deps.telemetry, a.assetId, c.spec, m.runningRule, life.startAt, asOf, bucketMs(h));
+    const rows = lifeCycles(readings, (ts) => clock(ts) - start, done, h, c.spec);
+    if (!rows) return undefined;
+    return conditionEstimate(c, c.model.predict(rows), done, lifeAge, leadAgeHours);
   }
 
   function enqueue<T>(fn: () => Promise<T>): Promise<T> {

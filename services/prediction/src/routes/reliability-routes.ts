@@ -1,3 +1,4 @@
+import { MetricName } from '@hourmeter/domain';
 import { AppError } from '@hourmeter/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -96,8 +97,18 @@ const TrainBody = z
   .object({
     splitAt: z.number().int().nonnegative().optional().describe('T of the backtest, epoch ms (default: just after 70 % of the recorded failures)'),
     activate: z.boolean().default(false).describe('activate whatever the backtest says'),
+    kind: z.enum(['weibull', 'condition']).default('weibull').describe('weibull: population fit; condition: condition-based RUL from stored telemetry'),
+    condition: z
+      .object({
+        hoursPerCycle: z.number().positive().max(10_000).optional().describe('operating hours one cycle stands for (default: 0.6 x MTTF / 125)'),
+        settings: z.array(MetricName).max(10).optional().describe('metrics of the operating point (default: the regime metric)'),
+        metrics: z.array(MetricName).min(1).max(200).optional().describe('condition metrics (default: every numeric metric the assets report)'),
+        ensemble: z.number().int().min(1).max(5).optional(),
+        aboveCap: z.enum(['population', 'cap']).optional().describe('healthy-looking assets: the population residual life (default) or the cap alone'),
+      })
+      .optional(),
   })
-  .default({ activate: false });
+  .default({ activate: false, kind: 'weibull' });
 
 /**
  * Population reliability per asset model and failure mode (Weibull with
@@ -138,7 +149,14 @@ export function reliabilityRoutes(parent: FastifyInstance, deps: ReliabilityRout
       response: { 201: z.object({ model: Version, activated: z.boolean(), reason: z.string() }) },
     },
     handler: async (req, reply) => {
-      const res = await deps.reliability.train(req.params.id, req.params.failureMode, { splitAt: req.body.splitAt, activate: req.body.activate, createdBy: actorOf(req), trigger: 'manual' });
+      const res = await deps.reliability.train(req.params.id, req.params.failureMode, {
+        splitAt: req.body.splitAt,
+        activate: req.body.activate,
+        kind: req.body.kind,
+        condition: req.body.condition,
+        createdBy: actorOf(req),
+        trigger: 'manual',
+      });
       if (res.status !== 'trained') throw new AppError('CONFLICT', res.message, { status: res.status });
       return reply.status(201).send({ model: res.model, activated: res.activated, reason: res.reason });
     },

@@ -77,15 +77,26 @@ const WEEK_MS = 7 * 86_400_000;
 /** Bounds the work of one backtest (assets x instants). */
 const MAX_POINTS = 200_000;
 
-/** Scores fixed Weibull parameters on the period after T (used for a candidate and for the active version alike). */
-export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ageAxis: AgeAxis): BacktestFigures {
-  const lead = input.leadTimeHours;
-  const threshold = input.threshold ?? 0.5;
-  let step = input.stepMs ?? WEEK_MS;
-  const span = Math.max(0, input.endAt - input.splitAt);
-  while (input.assets.length * Math.ceil(span / step) > MAX_POINTS) step *= 2;
+/** What a model says of one asset at one instant of the scored period. */
+export interface PointEstimate {
+  /** Residual life quantiles (10 %, 50 %, 90 %), on the age axis. */
+  p10: number;
+  p50: number;
+  p90: number;
+  /** Probability of failing within `leadAgeHours`. */
+  failureProbability: number;
+}
 
-  // Scoring looks at the whole record up to the end; only the model is restricted to T.
+/** Any model's residual life at instant t of an asset in `life`, aged `age`; undefined when it cannot tell. */
+export type LifeEstimator = (at: { asset: AssetRecord; life: LifeRecord; t: number; age: number; leadAgeHours: number }) => PointEstimate | undefined;
+
+/** The scored lives and each asset's clock over the whole record up to the end (only the model is restricted to T). */
+interface ScoringFrame {
+  byAsset: Map<string, LifeRecord[]>;
+  clocks: Map<string, (ts: number) => number>;
+}
+
+function scoringFrame(input: BacktestInput, ageAxis: AgeAxis): ScoringFrame {
   const { lives } = buildLives(input.assets, input.events, { restoration: input.restoration, asOf: input.endAt, ageAxis });
   const byAsset = new Map<string, LifeRecord[]>();
   for (const l of lives) {
@@ -93,6 +104,20 @@ export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ag
     list.push(l);
     byAsset.set(l.assetId, list);
   }
+  return { byAsset, clocks: new Map(input.assets.map((a) => [a.assetId, assetClock(a, ageAxis, input.endAt)])) };
+}
+
+/**
+ * Scores any model on the period after T by the figures above, except the
+ * likelihood (a Weibull property: null here). The same instants and points
+ * for every model, so figures of a Weibull and a condition model compare.
+ */
+export function scoreEstimates(estimator: LifeEstimator, input: BacktestInput, ageAxis: AgeAxis, frame = scoringFrame(input, ageAxis)): BacktestFigures {
+  const lead = input.leadTimeHours;
+  const threshold = input.threshold ?? 0.5;
+  let step = input.stepMs ?? WEEK_MS;
+  const span = Math.max(0, input.endAt - input.splitAt);
+  while (input.assets.length * Math.ceil(span / step) > MAX_POINTS) step *= 2;
 
   const predicted: number[] = [];
   const actual: number[] = [];
@@ -102,44 +127,30 @@ export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ag
   let fn = 0;
   let leadPoints = 0;
   for (const asset of input.assets) {
-    const clock = assetClock(asset, ageAxis, input.endAt);
-    const own = byAsset.get(asset.assetId) ?? [];
+    const clock = frame.clocks.get(asset.assetId)!;
+    const own = frame.byAsset.get(asset.assetId) ?? [];
     for (let t = input.splitAt; t < input.endAt; t += step) {
       const life = own.find((l) => l.startAt <= t && t < l.endAt);
       if (!life) continue;
       const age = (life.startHours ?? 0) + clock(t) - clock(life.startAt);
       const remaining = life.hours - age;
+      const utilisation = ageAxis === 'calendar_hours' ? 1 : recentUtilisation(asset.days, t);
+      const est = estimator({ asset, life, t, age, leadAgeHours: lead * utilisation });
+      if (!est) continue;
       if (life.failed) {
-        const p50 = residualLifeQuantile(params, age, 0.5);
-        predicted.push(p50);
+        predicted.push(est.p50);
         actual.push(remaining);
-        if (remaining >= residualLifeQuantile(params, age, 0.1) && remaining <= residualLifeQuantile(params, age, 0.9)) covered++;
+        if (remaining >= est.p10 && remaining <= est.p90) covered++;
       }
       const leadMs = lead * HOUR_MS;
       const failsWithinLead = life.failed && life.endAt - t <= leadMs;
       const survivesLead = life.endAt - t >= leadMs && !failsWithinLead; // failed later, or censored after at least a lead time
       if (!failsWithinLead && !survivesLead) continue;
       leadPoints++;
-      const utilisation = ageAxis === 'calendar_hours' ? 1 : recentUtilisation(asset.days, t);
-      const flagged = conditionalFailureProbability(params, age, lead * utilisation) >= threshold;
+      const flagged = est.failureProbability >= threshold;
       if (flagged && failsWithinLead) tp++;
       else if (flagged) fp++;
       else if (failsWithinLead) fn++;
-    }
-  }
-  // Held-out likelihood of every life (or part of one) after T.
-  let logLikelihood = 0;
-  let livesAfter = 0;
-  const cumulative = (h: number) => Math.pow(Math.max(0, h) / params.scale, params.shape);
-  for (const asset of input.assets) {
-    const clock = assetClock(asset, ageAxis, input.endAt);
-    for (const life of byAsset.get(asset.assetId) ?? []) {
-      if (life.endAt <= input.splitAt || life.hours <= 0) continue;
-      const entry = life.startAt < input.splitAt ? (life.startHours ?? 0) + clock(input.splitAt) - clock(life.startAt) : (life.startHours ?? 0);
-      if (life.hours <= entry) continue;
-      livesAfter++;
-      logLikelihood -= cumulative(life.hours) - cumulative(entry);
-      if (life.failed) logLikelihood += Math.log(hazard(params, life.hours));
     }
   }
   const n = predicted.length;
@@ -155,9 +166,41 @@ export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ag
     precision: tp + fp ? tp / (tp + fp) : null,
     recall: tp + fn ? tp / (tp + fn) : null,
     failuresAfterSplit: input.events.filter((e) => e.kind === 'failure' && e.at > input.splitAt && e.at <= input.endAt).length,
-    logLikelihoodPerLife: livesAfter ? logLikelihood / livesAfter : null,
-    livesAfterSplit: livesAfter,
+    logLikelihoodPerLife: null,
+    livesAfterSplit: 0,
   };
+}
+
+/** The Weibull model as a life estimator: residual-life quantiles given the age. */
+export function weibullEstimator(params: WeibullParameters): LifeEstimator {
+  return ({ age, leadAgeHours }) => ({
+    p10: residualLifeQuantile(params, age, 0.1),
+    p50: residualLifeQuantile(params, age, 0.5),
+    p90: residualLifeQuantile(params, age, 0.9),
+    failureProbability: conditionalFailureProbability(params, age, leadAgeHours),
+  });
+}
+
+/** Scores fixed Weibull parameters on the period after T (used for a candidate and for the active version alike). */
+export function scoreWeibull(params: WeibullParameters, input: BacktestInput, ageAxis: AgeAxis): BacktestFigures {
+  const frame = scoringFrame(input, ageAxis);
+  const figures = scoreEstimates(weibullEstimator(params), input, ageAxis, frame);
+  // Held-out likelihood of every life (or part of one) after T.
+  let logLikelihood = 0;
+  let livesAfter = 0;
+  const cumulative = (h: number) => Math.pow(Math.max(0, h) / params.scale, params.shape);
+  for (const asset of input.assets) {
+    const clock = frame.clocks.get(asset.assetId)!;
+    for (const life of frame.byAsset.get(asset.assetId) ?? []) {
+      if (life.endAt <= input.splitAt || life.hours <= 0) continue;
+      const entry = life.startAt < input.splitAt ? (life.startHours ?? 0) + clock(input.splitAt) - clock(life.startAt) : (life.startHours ?? 0);
+      if (life.hours <= entry) continue;
+      livesAfter++;
+      logLikelihood -= cumulative(life.hours) - cumulative(entry);
+      if (life.failed) logLikelihood += Math.log(hazard(params, life.hours));
+    }
+  }
+  return { ...figures, logLikelihoodPerLife: livesAfter ? logLikelihood / livesAfter : null, livesAfterSplit: livesAfter };
 }
 
 export function backtestWeibull(input: BacktestInput): BacktestResult {

@@ -35,4 +35,32 @@ export {
   type Restoration,
 } from './lives.js';
 export { assetClock, chooseAgeAxis } from './lives.js';
-export { backtestWeibull, defaultSplit, scoreWeibull, type BacktestFigures, type BacktestInput, type BacktestResult } from './backtest.js';
+export {
+  backtestWeibull,
+  defaultSplit,
+  scoreEstimates,
+  scoreWeibull,
+  weibullEstimator,
+  type BacktestFigures,
+  type BacktestInput,
+  type BacktestResult,
+  type LifeEstimator,
+  type PointEstimate,
+} from './backtest.js';
+export {
+  bandProbability,
+  completeCycles,
+  conditionEstimate,
+  conditionModelOf,
+  conditionRulOptions,
+  conditionUnit,
+  lifeCycles,
+  parseConditionModel,
+  serializeConditionModel,
+  trainConditionModel,
+  type ConditionChannels,
+  type ConditionRulModel,
+  type ConditionSpec,
+  type ConditionTrainOptions,
+  type TimedReading,
+} from './condition.js';
