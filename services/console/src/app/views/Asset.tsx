@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { all, get } from '../api';
 import { TimeChart, type Series } from '../charts';
 import { loadHealth, loadRegistry } from '../data';
-import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, fromInputTime, isoDay, label, toInputTime, useAsync, useLive } from '../ui';
+import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, fromInputTime, isoDay, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -93,11 +93,11 @@ function Telemetry({ assetId }: { assetId: string }) {
           </button>
         ) : null}
         <label>
-          From (UTC)
+          From ({timeZone()})
           <input type="datetime-local" value={range ? toInputTime(range.from) : ''} onChange={(e) => e.target.value && range && setRange({ ...range, from: fromInputTime(e.target.value) ?? range.from })} />
         </label>
         <label>
-          To (UTC)
+          To ({timeZone()})
           <input type="datetime-local" value={range ? toInputTime(range.to) : ''} onChange={(e) => e.target.value && range && setRange({ ...range, to: fromInputTime(e.target.value) ?? range.to })} />
         </label>
         <label>

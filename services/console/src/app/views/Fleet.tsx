@@ -148,6 +148,9 @@ export function FleetView() {
   }, [summary.data]);
   const reload = useRef(summary.reload);
   reload.current = summary.reload;
+  // A polling tick (or the stream connecting) while a fetch is under way is answered by that fetch.
+  const fetching = useRef(summary.loading);
+  fetching.current = summary.loading;
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const resyncSoon = () => {
@@ -161,7 +164,7 @@ export function FleetView() {
       );
     };
     const off = onLive((e) => {
-      if (e.type === 'poll') return resyncSoon();
+      if (e.type === 'poll') return fetching.current ? undefined : resyncSoon();
       let offPage = false;
       setView((v) => {
         if (!v) return v;

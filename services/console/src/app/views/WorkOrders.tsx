@@ -3,7 +3,7 @@ import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkO
 import { useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
-import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, toInputTime, useAsync, useLive } from '../ui';
+import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 
 interface QueueItem {
   workOrder: WorkOrder;
@@ -151,11 +151,11 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
         <input type="number" min="0" step="0.25" value={f.travelHours} onChange={(e) => set({ travelHours: e.target.value })} />
       </label>
       <label>
-        Downtime from (UTC)
+        Downtime from ({timeZone()})
         <input type="datetime-local" required value={f.downtimeFrom} onChange={(e) => set({ downtimeFrom: e.target.value })} />
       </label>
       <label>
-        Downtime to (UTC)
+        Downtime to ({timeZone()})
         <input type="datetime-local" required value={f.downtimeTo} onChange={(e) => set({ downtimeTo: e.target.value })} />
       </label>
       <label>
@@ -352,11 +352,11 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
             <input required value={tech.technician} onChange={(e) => setTech({ ...tech, technician: e.target.value })} />
           </label>
           <label>
-            Window from (UTC)
+            Window from ({timeZone()})
             <input type="datetime-local" required value={tech.from} onChange={(e) => setTech({ ...tech, from: e.target.value })} />
           </label>
           <label>
-            Window to (UTC)
+            Window to ({timeZone()})
             <input type="datetime-local" required value={tech.to} onChange={(e) => setTech({ ...tech, to: e.target.value })} />
           </label>
         </ActionForm>
