@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempDir, waitFor } from '@hourmeter/testkit';
+import axe from 'axe-core';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -89,12 +89,11 @@ export async function launchChromium(): Promise<{ context: BrowserContext; page:
   };
 }
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's serious and critical violations on the page as it is now (rule, impact, first offending nodes). */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
   // Evaluated, not added as a <script>: the console's Content-Security-Policy (rightly) refuses inline scripts.
-  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axeSource);
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axe.source);
   // A string, run in the page (the test's own types have no DOM).
   const violations = await page.evaluate<{ id: string; impact: string | null; help: string; targets: string[] }[]>(`(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
