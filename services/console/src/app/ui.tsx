@@ -71,20 +71,33 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
-/** Calls `refresh` (at most once a second) on live events whose type starts with one of `prefixes`, and on polling ticks. */
+/** A view that reloads on live events does so at most this often, however many events arrive (a fleet of devices reconnecting is thousands). */
+const LIVE_RELOAD_GAP_MS = 3_000;
+
+/**
+ * Calls `refresh` on live events whose type starts with one of `prefixes`,
+ * and on polling ticks: 300 ms after the first, then at most every
+ * LIVE_RELOAD_GAP_MS. Views that can apply an event's payload (Fleet) do that
+ * instead of reloading.
+ */
 export function useLive(prefixes: readonly string[], refresh: () => void): void {
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
   const key = prefixes.join(',');
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
     const off = onLive((e) => {
       if (e.type !== 'poll' && !key.split(',').some((p) => e.type.startsWith(p))) return;
       if (timer) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        refreshRef.current();
-      }, 300);
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          last = Date.now();
+          refreshRef.current();
+        },
+        Math.max(300, last + LIVE_RELOAD_GAP_MS - Date.now()),
+      );
     });
     return () => {
       off();
