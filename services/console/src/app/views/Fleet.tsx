@@ -15,10 +15,10 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'site', label: 'Site' },
   { key: 'customer', label: 'Customer' },
   { key: 'status', label: 'Device' },
-  { key: 'hours', label: 'Operating hours' },
   { key: 'rul', label: 'RUL' },
   { key: 'risk', label: 'Failure probability' },
   { key: 'alerts', label: 'Open alerts' },
+  { key: 'hours', label: 'Operating hours' },
 ];
 
 interface Query {
@@ -59,9 +59,6 @@ function FleetRow({ r }: { r: FleetItem }) {
         {r.online == null ? <Badge kind="none">no device</Badge> : r.online ? <Badge kind="online">online</Badge> : <Badge kind="offline">offline</Badge>}
         <span className="small muted"> {r.lastSeenAt ? `seen ${fmtTime(r.lastSeenAt)}` : ''}</span>
       </td>
-      <td data-label="Operating hours" className="num">
-        {fmtHours(r.operatingHours, 0)}
-      </td>
       <td data-label="RUL">
         {r.rul ? (
           <span title={`band ${fmtHours(r.rul.lowerHours, 0)} – ${fmtHours(r.rul.upperHours, 0)}`}>
@@ -88,6 +85,9 @@ function FleetRow({ r }: { r: FleetItem }) {
         ) : (
           '0'
         )}
+      </td>
+      <td data-label="Operating hours" className="num">
+        {fmtHours(r.operatingHours, 0)}
       </td>
     </tr>
   );
@@ -181,7 +181,7 @@ export function FleetView() {
   }, []);
 
   const setSort = (key: SortKey) =>
-    setQuery((q) => ({ ...q, sort: key, order: q.sort === key ? (q.order === 'asc' ? 'desc' : 'asc') : key === 'alerts' || key === 'risk' || key === 'hours' ? 'desc' : 'asc', offset: 0 }));
+    setQuery((q) => ({ ...q, sort: key, order: q.sort === key ? (q.order === 'asc' ? 'desc' : 'asc') : key === 'alerts' ? 'desc' : 'asc', offset: 0 }));
   const setFilter = (patch: Partial<Pick<Query, 'siteId' | 'customerId' | 'assetModelId'>>) => setQuery((q) => ({ ...q, ...patch, offset: 0 }));
 
   const rows = view?.items ?? [];
