@@ -96,7 +96,7 @@ function FleetRow({ r }: { r: FleetItem }) {
 function FleetTable({ rows, query, setSort, caption }: { rows: FleetItem[]; query: Query; setSort: (k: SortKey) => void; caption: string }) {
   return (
     <div className="table-wrap">
-      <table className="cards">
+      <table>
         <caption>{caption}</caption>
         <thead>
           <tr>
