@@ -1,5 +1,5 @@
 import type { AssetModel, Customer, Site } from '@hourmeter/domain';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { all, get, onLive } from '../api';
 import { applyLiveEvent, type FleetItem, type FleetSummary } from '../fleet-live';
 import { Badge, ErrorNote, Link, Loading, fmtCount, fmtHours, fmtPct, fmtTime, useAsync } from '../ui';
@@ -120,6 +120,41 @@ function FleetTable({ rows, query, setSort, caption }: { rows: FleetItem[]; quer
   );
 }
 
+const RANK = { low: 1, medium: 2, high: 3, critical: 4 } as const;
+
+/** The order GET /fleet/summary sorts in (ties by serial number), applied to the rows at hand. */
+function sortPage(items: readonly FleetItem[], key: SortKey, order: 'asc' | 'desc'): FleetItem[] {
+  const value = (i: FleetItem): string | number => {
+    switch (key) {
+      case 'serial':
+        return i.serialNumber;
+      case 'model':
+        return i.assetModel.name;
+      case 'site':
+        return i.site.name;
+      case 'customer':
+        return i.customer.name;
+      case 'status':
+        return i.online === null ? -1 : i.online ? 1 : 0;
+      case 'rul':
+        return i.rul?.hours ?? Number.POSITIVE_INFINITY;
+      case 'risk':
+        return i.risk?.failureProbability ?? -1;
+      case 'alerts':
+        return i.activeAlerts.length * 10 + (i.worstSeverity ? RANK[i.worstSeverity] : 0);
+      case 'hours':
+        return i.operatingHours;
+    }
+  };
+  const dir = order === 'asc' ? 1 : -1;
+  return [...items].sort((x, y) => {
+    const a = value(x);
+    const b = value(y);
+    const c = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+    return c * dir || x.serialNumber.localeCompare(y.serialNumber);
+  });
+}
+
 /** Sites, customers and models for the filters: three requests however large the fleet. */
 async function loadChoices(): Promise<{ sites: Site[]; customers: Customer[]; models: AssetModel[] }> {
   const [sites, customers, models] = await Promise.all([all<Site>('/sites'), all<Customer>('/customers'), all<AssetModel>('/asset-models')]);
@@ -184,7 +219,8 @@ export function FleetView() {
     setQuery((q) => ({ ...q, sort: key, order: q.sort === key ? (q.order === 'asc' ? 'desc' : 'asc') : key === 'alerts' ? 'desc' : 'asc', offset: 0 }));
   const setFilter = (patch: Partial<Pick<Query, 'siteId' | 'customerId' | 'assetModelId'>>) => setQuery((q) => ({ ...q, ...patch, offset: 0 }));
 
-  const rows = view?.items ?? [];
+  // The page re-sorted at once (the server's next answer brings the right page in that order).
+  const rows = useMemo(() => sortPage(view?.items ?? [], query.sort, query.order), [view, query.sort, query.order]);
   const totals = view?.totals;
   const groups = grouped ? [...new Set(rows.map((x) => x.site.name))].sort().map((site) => ({ site, rows: rows.filter((x) => x.site.name === site) })) : [{ site: '', rows }];
   const c = choices.data;
