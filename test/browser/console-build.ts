@@ -19,6 +19,11 @@ function newest(dir: string): number {
 export function ensureConsoleBuilt(): void {
   const index = join(CONSOLE_DIR, 'dist/web/index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newest(join(CONSOLE_DIR, 'src/app'))) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: CONSOLE_DIR, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: CONSOLE_DIR,
+    encoding: 'utf8',
+    // vitest sets NODE_ENV=test, which would give React's development build (StrictMode runs every effect twice).
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (r.status !== 0) throw new Error(`console build failed:\n${r.stdout}\n${r.stderr}`);
 }

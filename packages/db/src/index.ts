@@ -58,6 +58,8 @@ import { workOrderRepository } from './repositories/work-orders.js';
 import { reliabilityRepository } from './repositories/reliability.js';
 export { historyImportRepository, type HistoryImportRepository, type HistoricalOrder } from './repositories/history-import.js';
 import { historyImportRepository } from './repositories/history-import.js';
+export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters } from './repositories/fleet-summary.js';
+import { fleetSummaryRepository } from './repositories/fleet-summary.js';
 
 export {
   contractRepository,
@@ -124,6 +126,7 @@ export function repositories(db: Db) {
     webhooks: webhookRepository(db.kysely),
     notifications: notificationRepository(db.kysely),
     historyImport: historyImportRepository(db.kysely),
+    fleetSummary: fleetSummaryRepository(db.kysely),
     idempotencyKeys: idempotencyKeyRepository(db.kysely),
   };
 }

@@ -10,12 +10,13 @@ import type { Logger } from '@hourmeter/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { accountService, type AccountOptions } from './accounts.js';
-import type { DeviceSessionControl, DeviceStatusSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
+import type { DeviceSessionControl, DeviceStatusSource, FleetRiskSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deviceRoutes } from './routes/devices.js';
 import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
 import { csvLists } from './routes/csv-lists.js';
 import { exportRoutes } from './routes/exports.js';
+import { fleetSummaryRoutes } from './routes/fleet-summary.js';
 import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   deviceSessions?: DeviceSessionControl | undefined;
   ingestCounters: IngestCounterSource;
   hourMeter: HourMeterControl;
+  /** Failure probabilities for GET /fleet/summary (the reliability service); without it the summary has no risk column. */
+  fleetRisk?: FleetRiskSource | undefined;
   /**
    * Route sets of the other services (work orders, parts, prediction,
    * contracts), mounted under /api/v1 behind the same key check. The process
@@ -126,6 +129,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       telemetryRoutes(api, deps);
       exportRoutes(api, deps);
       operatingHoursRoutes(api, deps);
+      fleetSummaryRoutes(api, deps);
       for (const register of deps.serviceRoutes ?? []) register(api);
     },
     { prefix: API_PREFIX },

@@ -54,3 +54,20 @@ export interface HourMeterControl {
    */
   readingsBehind(assetId: string, day: string, settings: string): Promise<{ metric: string; points: [number, number][] } | null>;
 }
+
+/** Failure probability within the lead time per asset and failure mode (the reliability service's fleet estimates). */
+export interface FleetRiskSource {
+  fleetEstimates(assetModelId: string): Promise<
+    {
+      assetId: string;
+      failureMode: string;
+      status: 'estimated' | 'no_failures' | 'not_trained';
+      modelVersion?: string | undefined;
+      rulHours?: number | undefined;
+      lowerHours?: number | undefined;
+      upperHours?: number | undefined;
+      leadTimeHours: number;
+      failureProbability?: number | undefined;
+    }[]
+  >;
+}

@@ -373,6 +373,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       },
       ingestCounters: ingest ? { forDevice: (id) => ingest.deviceCounters(id) } : unavailable.ingestCounters,
       hourMeter: hourMeter!,
+      fleetRisk: services!.reliability,
       serviceRoutes: [
         ...services!.routes,
         (app) => webhookRoutes(app, { webhooks: repos.webhooks, dispatcher: webhooks }),

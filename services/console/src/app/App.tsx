@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { onLiveMode, session, signOut, stopLive, whoAmI, type LiveMode, type Me } from './api';
 import { ErrorBoundary } from './ErrorBoundary';
 import { SignIn } from './SignIn';
-import { Link, navigate, useLocation } from './ui';
+import { Link, navigate, TimeZonePicker, useLocation, useTimeZone, adoptTimeZoneOf } from './ui';
 import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
@@ -92,6 +92,7 @@ export function App() {
   const [me, setMe] = useState<Me | undefined>();
   const [checking, setChecking] = useState(session.mayResume);
   const { path } = useLocation();
+  const zone = useTimeZone();
 
   useEffect(() => {
     if (!session.mayResume) return;
@@ -113,6 +114,7 @@ export function App() {
     );
   }
   const role = me.role;
+  adoptTimeZoneOf(me.id);
   const items = NAV.filter((n) => role === 'admin' || n.roles.includes(role));
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/assets') : path.startsWith(to));
   return (
@@ -134,6 +136,7 @@ export function App() {
           </ul>
         </nav>
         <LiveIndicator />
+        <TimeZonePicker />
         <span className="role" title={me.kind === 'api-key' ? 'signed in with an API key' : undefined}>
           <span className="who">{me.name}</span> · {role}
         </span>
@@ -151,7 +154,8 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main id="main" tabIndex={-1}>
+      {/* Keyed by the zone: every time on the page, charts included, is drawn again in the new one. */}
+      <main id="main" tabIndex={-1} key={zone}>
         <ErrorBoundary key={path}>
           <Routes role={role} />
         </ErrorBoundary>

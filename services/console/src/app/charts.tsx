@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { timeZone } from './ui';
 
 export interface Series {
   label: string;
@@ -47,10 +48,12 @@ export function TimeChart({ series, title, height = 240, onZoom, bars, band, yLa
       width: Math.max(280, el.clientWidth),
       height,
       ms: 1,
+      // Axis ticks and the legend in the zone every other time on the page is shown in.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts), timeZone()),
       legend: { show: true },
       cursor: { drag: { x: true, y: false, setScale: false } },
       scales: { x: { time: true } },
-      axes: [{}, { label: yLabel ?? '', size: 60 }],
+      axes: [{ label: timeZone() }, { label: yLabel ?? '', size: 60 }],
       series: [
         {},
         ...series.map((s, i) => ({

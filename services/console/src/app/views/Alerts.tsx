@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { TimeChart } from '../charts';
 import { loadRegistry, severityRank, assetName } from '../data';
-import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, label, navigate, useAsync, useLive, useLocation } from '../ui';
+import { Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, label, navigate, useAsync, useLive, useLocation } from '../ui';
 import { stepFor } from './Asset';
 
 const ACTIVE = ['open', 'acknowledged', 'confirmed'];
@@ -117,8 +117,8 @@ function Evidence({ id, role, onChanged, names }: { id: string; role: Role; onCh
           {a.evidence.signals.map((s) => (
             <tr key={s.metric}>
               <td>{s.metric}</td>
-              <td>{s.score.toFixed(2)}</td>
-              <td>{s.trendPerHour?.toFixed(4) ?? '–'}</td>
+              <td>{fmtNumber(s.score)}</td>
+              <td>{fmtNumber(s.trendPerHour, 4)}</td>
             </tr>
           ))}
         </tbody>

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { all, download, get } from '../api';
 import { TimeChart, type Series } from '../charts';
 import { loadHealth, loadRegistry } from '../data';
-import { Badge, ErrorNote, Link, Loading, fmtHours, fmtPct, fmtTime, isoDay, label, useAsync, useLive } from '../ui';
+import { Badge, ErrorNote, Link, Loading, fmtHours, fmtPct, fmtTime, fromInputTime, isoDay, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -39,8 +39,6 @@ interface HoursResponse {
   days: { day: string; hours: number }[];
 }
 
-const toLocalInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
-const fromLocalInput = (s: string) => Date.parse(`${s}:00Z`);
 
 function Telemetry({ assetId }: { assetId: string }) {
   const latest = useAsync(() => get<{ values: { metric: string; ts: number; value: number }[] }>(`/assets/${assetId}/telemetry/latest`), [assetId]);
@@ -97,12 +95,12 @@ function Telemetry({ assetId }: { assetId: string }) {
           </button>
         ) : null}
         <label>
-          From (UTC)
-          <input type="datetime-local" value={range ? toLocalInput(range.from) : ''} onChange={(e) => e.target.value && range && setRange({ ...range, from: fromLocalInput(e.target.value) })} />
+          From ({timeZone()})
+          <input type="datetime-local" value={range ? toInputTime(range.from) : ''} onChange={(e) => e.target.value && range && setRange({ ...range, from: fromInputTime(e.target.value) ?? range.from })} />
         </label>
         <label>
-          To (UTC)
-          <input type="datetime-local" value={range ? toLocalInput(range.to) : ''} onChange={(e) => e.target.value && range && setRange({ ...range, to: fromLocalInput(e.target.value) })} />
+          To ({timeZone()})
+          <input type="datetime-local" value={range ? toInputTime(range.to) : ''} onChange={(e) => e.target.value && range && setRange({ ...range, to: fromInputTime(e.target.value) ?? range.to })} />
         </label>
         <label>
           Aggregate

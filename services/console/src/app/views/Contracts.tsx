@@ -2,7 +2,7 @@ import type { ContractWithHistory, CreditNoteView, Customer, CustomerBilling, In
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { all, download, get, getText, post, send } from '../api';
 import { loadRegistry, assetName, mapLimit } from '../data';
-import { ActionForm, Badge, Bars, ErrorNote, Link, Loading, fmtHours, fmtMoney, fmtPct, fmtTime, isoDay, label, parseMajor, useAsync } from '../ui';
+import { ActionForm, Badge, Bars, ErrorNote, Link, Loading, fmtHours, fmtMoney, fmtPct, fmtTime, isoDay, label, parseMajor, useAsync, zoneDay } from '../ui';
 
 const H = 3_600_000;
 interface Usage {
@@ -168,7 +168,7 @@ function CustomerBillingPanel({ customer, onSaved }: { customer: Customer; onSav
 /** Record a payment received (amount in major units) against an issued invoice. */
 function PaymentForm({ invoice, onPaid }: { invoice: InvoiceView; onPaid: () => void }) {
   const [amount, setAmount] = useState('');
-  const [receivedOn, setReceivedOn] = useState(isoDay(Date.now()));
+  const [receivedOn, setReceivedOn] = useState(zoneDay());
   const [reference, setReference] = useState('');
   const [excessAsCredit, setExcess] = useState(false);
   return (

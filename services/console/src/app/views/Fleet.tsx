@@ -1,17 +1,13 @@
-import type { Asset } from '@hourmeter/domain';
-import { useMemo, useState } from 'react';
-import { loadHealth, loadRegistry, severityRank, type AssetHealth, type ReliabilityEstimate, type Registry } from '../data';
-import { Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, useAsync, useLive } from '../ui';
+import type { AssetModel, Customer, Site } from '@hourmeter/domain';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { all, get, onLive } from '../api';
+import { applyLiveEvent, type FleetItem, type FleetSummary } from '../fleet-live';
+import { Badge, ErrorNote, Link, Loading, fmtCount, fmtHours, fmtPct, fmtTime, useAsync } from '../ui';
 
-type SortKey = 'serial' | 'model' | 'site' | 'customer' | 'status' | 'rul' | 'risk' | 'alerts';
-
-interface Row {
-  asset: Asset;
-  model: string;
-  site: string;
-  customer: string;
-  health: AssetHealth | undefined;
-}
+type SortKey = 'serial' | 'model' | 'site' | 'customer' | 'status' | 'rul' | 'risk' | 'alerts' | 'hours';
+const PAGE = 100;
+/** Events about assets off this page change the totals; the server is asked again at most this often for them. */
+const RESYNC_MS = 15_000;
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'serial', label: 'Asset' },
@@ -22,46 +18,82 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'rul', label: 'RUL' },
   { key: 'risk', label: 'Failure probability' },
   { key: 'alerts', label: 'Open alerts' },
+  { key: 'hours', label: 'Operating hours' },
 ];
 
-function sortValue(r: Row, key: SortKey): string | number {
-  switch (key) {
-    case 'serial':
-      return r.asset.serialNumber;
-    case 'model':
-      return r.model;
-    case 'site':
-      return r.site;
-    case 'customer':
-      return r.customer;
-    case 'status':
-      return r.health?.online ? 1 : 0;
-    case 'rul':
-      return r.health?.rul?.hours ?? Number.POSITIVE_INFINITY;
-    case 'risk':
-      return r.health?.risk?.failureProbability ?? -1;
-    case 'alerts':
-      return (r.health?.openAlerts ?? 0) * 10 + (r.health?.worstSeverity ? severityRank(r.health.worstSeverity) : 0);
-  }
+interface Query {
+  siteId: string;
+  customerId: string;
+  assetModelId: string;
+  sort: SortKey;
+  order: 'asc' | 'desc';
+  offset: number;
 }
 
 /** Probability of failing within the lead time, its failure mode and the model that says so; or why there is no number. */
-function RiskCell({ risk }: { risk: ReliabilityEstimate | undefined }) {
+function RiskCell({ risk }: { risk: FleetItem['risk'] }) {
   if (!risk) return <>–</>;
   if (risk.status !== 'estimated') return <span className="small muted">{risk.status === 'no_failures' ? 'no failures recorded yet' : 'not trained yet'}</span>;
   const p = risk.failureProbability ?? 0;
   return (
-    <span title={`${risk.modelVersion}: RUL ${fmtHours(risk.rulHours, 0)} (${fmtHours(risk.lowerHours, 0)}–${fmtHours(risk.upperHours, 0)})`}>
-      <Badge kind={p >= 0.8 ? 'critical' : p >= 0.5 ? 'high' : p >= 0.2 ? 'medium' : 'low'}>{(p * 100).toFixed(p < 0.1 ? 1 : 0)} %</Badge>
+    <span title={`${risk.modelVersion ?? ''}: RUL ${fmtHours(risk.rulHours, 0)} (${fmtHours(risk.lowerHours, 0)}–${fmtHours(risk.upperHours, 0)})`}>
+      <Badge kind={p >= 0.8 ? 'critical' : p >= 0.5 ? 'high' : p >= 0.2 ? 'medium' : 'low'}>{fmtPct(p * 100, p < 0.1 ? 1 : 0)}</Badge>
       <span className="small muted">
         {' '}
-        {risk.failureMode} in {risk.leadTimeHours} h
+        {risk.failureMode} in {fmtHours(risk.leadTimeHours, 0)}
       </span>
     </span>
   );
 }
 
-function FleetTable({ rows, sort, setSort, caption }: { rows: Row[]; sort: { key: SortKey; asc: boolean }; setSort: (k: SortKey) => void; caption: string }) {
+function FleetRow({ r }: { r: FleetItem }) {
+  return (
+    <tr>
+      <th scope="row" data-label="Asset">
+        <Link to={`/assets/${r.assetId}`}>{r.serialNumber}</Link>
+      </th>
+      <td data-label="Model">{r.assetModel.name}</td>
+      <td data-label="Site">{r.site.name}</td>
+      <td data-label="Customer">{r.customer.name}</td>
+      <td data-label="Device">
+        {r.online == null ? <Badge kind="none">no device</Badge> : r.online ? <Badge kind="online">online</Badge> : <Badge kind="offline">offline</Badge>}
+        <span className="small muted"> {r.lastSeenAt ? `seen ${fmtTime(r.lastSeenAt)}` : ''}</span>
+      </td>
+      <td data-label="RUL">
+        {r.rul ? (
+          <span title={`band ${fmtHours(r.rul.lowerHours, 0)} – ${fmtHours(r.rul.upperHours, 0)}`}>
+            {fmtHours(r.rul.hours, 0)}
+            <span className="small muted">
+              {' '}
+              ({fmtHours(r.rul.lowerHours, 0)}–{fmtHours(r.rul.upperHours, 0)})
+            </span>
+          </span>
+        ) : (
+          '–'
+        )}
+      </td>
+      <td data-label="Failure probability">
+        <RiskCell risk={r.risk} />
+      </td>
+      <td data-label="Open alerts">
+        {r.activeAlerts.length > 0 ? (
+          <Link to={`/alerts?assetId=${r.assetId}`}>
+            <Badge kind={r.worstSeverity ?? 'low'}>
+              {r.activeAlerts.length} {r.worstSeverity}
+            </Badge>
+          </Link>
+        ) : (
+          '0'
+        )}
+      </td>
+      <td data-label="Operating hours" className="num">
+        {fmtHours(r.operatingHours, 0)}
+      </td>
+    </tr>
+  );
+}
+
+function FleetTable({ rows, query, setSort, caption }: { rows: FleetItem[]; query: Query; setSort: (k: SortKey) => void; caption: string }) {
   return (
     <div className="table-wrap">
       <table>
@@ -69,10 +101,10 @@ function FleetTable({ rows, sort, setSort, caption }: { rows: Row[]; sort: { key
         <thead>
           <tr>
             {COLUMNS.map((c) => (
-              <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.asc ? 'ascending' : 'descending') : 'none'}>
+              <th key={c.key} scope="col" aria-sort={query.sort === c.key ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
                 <button type="button" className="sort" onClick={() => setSort(c.key)}>
                   {c.label}
-                  <span aria-hidden="true">{sort.key === c.key ? (sort.asc ? ' ▲' : ' ▼') : ''}</span>
+                  <span aria-hidden="true">{query.sort === c.key ? (query.order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
                 </button>
               </th>
             ))}
@@ -80,51 +112,7 @@ function FleetTable({ rows, sort, setSort, caption }: { rows: Row[]; sort: { key
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.asset.id}>
-              <td>
-                <Link to={`/assets/${r.asset.id}`}>{r.asset.serialNumber}</Link>
-              </td>
-              <td>{r.model}</td>
-              <td>{r.site}</td>
-              <td>{r.customer}</td>
-              <td>
-                {r.health?.online == null ? (
-                  <Badge kind="none">no device</Badge>
-                ) : r.health.online ? (
-                  <Badge kind="online">online</Badge>
-                ) : (
-                  <Badge kind="offline">offline</Badge>
-                )}
-                <span className="small muted"> {r.health?.lastSeenAt ? `seen ${fmtTime(r.health.lastSeenAt)}` : ''}</span>
-              </td>
-              <td>
-                {r.health?.rul ? (
-                  <span title={`band ${fmtHours(r.health.rul.lowerHours, 0)} – ${fmtHours(r.health.rul.upperHours, 0)}`}>
-                    {fmtHours(r.health.rul.hours, 0)}
-                    <span className="small muted">
-                      {' '}
-                      ({fmtHours(r.health.rul.lowerHours, 0)}–{fmtHours(r.health.rul.upperHours, 0)})
-                    </span>
-                  </span>
-                ) : (
-                  '–'
-                )}
-              </td>
-              <td>
-                <RiskCell risk={r.health?.risk} />
-              </td>
-              <td>
-                {r.health?.openAlerts ? (
-                  <Link to={`/alerts?assetId=${r.asset.id}`}>
-                    <Badge kind={r.health.worstSeverity ?? 'low'}>
-                      {r.health.openAlerts} {r.health.worstSeverity}
-                    </Badge>
-                  </Link>
-                ) : (
-                  '0'
-                )}
-              </td>
-            </tr>
+            <FleetRow key={r.assetId} r={r} />
           ))}
         </tbody>
       </table>
@@ -132,64 +120,133 @@ function FleetTable({ rows, sort, setSort, caption }: { rows: Row[]; sort: { key
   );
 }
 
+const RANK = { low: 1, medium: 2, high: 3, critical: 4 } as const;
+
+/** The order GET /fleet/summary sorts in (ties by serial number), applied to the rows at hand. */
+function sortPage(items: readonly FleetItem[], key: SortKey, order: 'asc' | 'desc'): FleetItem[] {
+  const value = (i: FleetItem): string | number => {
+    switch (key) {
+      case 'serial':
+        return i.serialNumber;
+      case 'model':
+        return i.assetModel.name;
+      case 'site':
+        return i.site.name;
+      case 'customer':
+        return i.customer.name;
+      case 'status':
+        return i.online === null ? -1 : i.online ? 1 : 0;
+      case 'rul':
+        return i.rul?.hours ?? Number.POSITIVE_INFINITY;
+      case 'risk':
+        return i.risk?.failureProbability ?? -1;
+      case 'alerts':
+        return i.activeAlerts.length * 10 + (i.worstSeverity ? RANK[i.worstSeverity] : 0);
+      case 'hours':
+        return i.operatingHours;
+    }
+  };
+  const dir = order === 'asc' ? 1 : -1;
+  return [...items].sort((x, y) => {
+    const a = value(x);
+    const b = value(y);
+    const c = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+    return c * dir || x.serialNumber.localeCompare(y.serialNumber);
+  });
+}
+
+/** Sites, customers and models for the filters: three requests however large the fleet. */
+async function loadChoices(): Promise<{ sites: Site[]; customers: Customer[]; models: AssetModel[] }> {
+  const [sites, customers, models] = await Promise.all([all<Site>('/sites'), all<Customer>('/customers'), all<AssetModel>('/asset-models')]);
+  return { sites, customers, models };
+}
+
+/**
+ * The fleet, one page of GET /fleet/summary at a time. Live events patch the
+ * page in place (applyLiveEvent); only events about assets on other pages, and
+ * polling ticks, ask the server again, at most every RESYNC_MS.
+ */
 export function FleetView() {
-  const reg = useAsync<Registry>(loadRegistry, []);
-  const health = useAsync(async () => (reg.data ? loadHealth(reg.data.assets) : new Map<string, AssetHealth>()), [reg.data]);
-  useLive(['alert.', 'device.'], health.reload);
-  const [filter, setFilter] = useState({ siteId: '', customerId: '', assetModelId: '' });
-  const [sort, setSortState] = useState<{ key: SortKey; asc: boolean }>({ key: 'alerts', asc: false });
+  const choices = useAsync(loadChoices, []);
+  const [query, setQuery] = useState<Query>({ siteId: '', customerId: '', assetModelId: '', sort: 'alerts', order: 'desc', offset: 0 });
+  const summary = useAsync(
+    () => get<FleetSummary>('/fleet/summary', { siteId: query.siteId, customerId: query.customerId, assetModelId: query.assetModelId, sort: query.sort, order: query.order, offset: query.offset, limit: PAGE }),
+    [query.siteId, query.customerId, query.assetModelId, query.sort, query.order, query.offset],
+  );
+  const [view, setView] = useState<FleetSummary>();
   const [grouped, setGrouped] = useState(true);
-  const setSort = (key: SortKey) => setSortState((s) => ({ key, asc: s.key === key ? !s.asc : key !== 'alerts' }));
+  useEffect(() => setView(summary.data), [summary.data]);
 
-  const rows = useMemo<Row[]>(() => {
-    const r = reg.data;
-    if (!r) return [];
-    return r.assets
-      .filter((a) => (!filter.siteId || a.siteId === filter.siteId) && (!filter.assetModelId || a.assetModelId === filter.assetModelId))
-      .map((a) => {
-        const site = r.sites.get(a.siteId);
-        return {
-          asset: a,
-          model: r.models.get(a.assetModelId)?.name ?? a.assetModelId,
-          site: site?.name ?? a.siteId,
-          customerId: site?.customerId ?? '',
-          customer: (site && r.customers.get(site.customerId)?.name) ?? '',
-          health: health.data?.get(a.id),
-        };
-      })
-      .filter((row) => !filter.customerId || row.customerId === filter.customerId)
-      .sort((x, y) => {
-        const a = sortValue(x, sort.key);
-        const b = sortValue(y, sort.key);
-        const c = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
-        return sort.asc ? c : -c;
+  const lastFetch = useRef(0);
+  useEffect(() => {
+    if (summary.data) lastFetch.current = Date.now();
+  }, [summary.data]);
+  const reload = useRef(summary.reload);
+  reload.current = summary.reload;
+  // A polling tick (or the stream connecting) while a fetch is under way is answered by that fetch.
+  const fetching = useRef(summary.loading);
+  fetching.current = summary.loading;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const resyncSoon = () => {
+      if (timer) return;
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          reload.current();
+        },
+        Math.max(300, lastFetch.current + RESYNC_MS - Date.now()),
+      );
+    };
+    const off = onLive((e) => {
+      if (e.type === 'poll') return fetching.current ? undefined : resyncSoon();
+      let offPage = false;
+      setView((v) => {
+        if (!v) return v;
+        const applied = applyLiveEvent(v, e);
+        offPage = applied.offPage;
+        return applied.summary;
       });
-  }, [reg.data, health.data, filter, sort]);
+      if (offPage) resyncSoon();
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, []);
 
-  const r = reg.data;
-  const groups = grouped ? [...new Set(rows.map((x) => x.site))].sort().map((site) => ({ site, rows: rows.filter((x) => x.site === site) })) : [{ site: '', rows }];
-  const online = rows.filter((x) => x.health?.online).length;
-  const alerting = rows.filter((x) => (x.health?.openAlerts ?? 0) > 0).length;
+  const setSort = (key: SortKey) =>
+    setQuery((q) => ({ ...q, sort: key, order: q.sort === key ? (q.order === 'asc' ? 'desc' : 'asc') : key === 'alerts' ? 'desc' : 'asc', offset: 0 }));
+  const setFilter = (patch: Partial<Pick<Query, 'siteId' | 'customerId' | 'assetModelId'>>) => setQuery((q) => ({ ...q, ...patch, offset: 0 }));
+
+  // The page re-sorted at once (the server's next answer brings the right page in that order).
+  const rows = useMemo(() => sortPage(view?.items ?? [], query.sort, query.order), [view, query.sort, query.order]);
+  const totals = view?.totals;
+  const groups = grouped ? [...new Set(rows.map((x) => x.site.name))].sort().map((site) => ({ site, rows: rows.filter((x) => x.site.name === site) })) : [{ site: '', rows }];
+  const c = choices.data;
   return (
     <section aria-labelledby="fleet-h">
       <h1 id="fleet-h">Fleet</h1>
       <p className="kpis">
         <span>
-          <strong>{rows.length}</strong> assets
+          <strong>{fmtCount(totals?.assets)}</strong> assets
         </span>
         <span>
-          <strong>{online}</strong> online
+          <strong>{fmtCount(totals?.online)}</strong> online
         </span>
         <span>
-          <strong>{alerting}</strong> with open alerts
+          <strong>{fmtCount(totals?.withActiveAlerts)}</strong> with open alerts
+        </span>
+        <span>
+          <strong>{fmtHours(totals?.operatingHours, 0)}</strong> operated
         </span>
       </p>
       <form className="filters" aria-label="Filter the fleet" onSubmit={(e) => e.preventDefault()}>
         <label>
           Site
-          <select value={filter.siteId} onChange={(e) => setFilter({ ...filter, siteId: e.target.value })}>
+          <select value={query.siteId} onChange={(e) => setFilter({ siteId: e.target.value })}>
             <option value="">All sites</option>
-            {[...(r?.sites.values() ?? [])].map((s) => (
+            {(c?.sites ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
               </option>
@@ -198,20 +255,20 @@ export function FleetView() {
         </label>
         <label>
           Customer
-          <select value={filter.customerId} onChange={(e) => setFilter({ ...filter, customerId: e.target.value })}>
+          <select value={query.customerId} onChange={(e) => setFilter({ customerId: e.target.value })}>
             <option value="">All customers</option>
-            {[...(r?.customers.values() ?? [])].map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
+            {(c?.customers ?? []).map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
               </option>
             ))}
           </select>
         </label>
         <label>
           Asset model
-          <select value={filter.assetModelId} onChange={(e) => setFilter({ ...filter, assetModelId: e.target.value })}>
+          <select value={query.assetModelId} onChange={(e) => setFilter({ assetModelId: e.target.value })}>
             <option value="">All models</option>
-            {[...(r?.models.values() ?? [])].map((m) => (
+            {(c?.models ?? []).map((m) => (
               <option key={m.id} value={m.id}>
                 {m.code}
               </option>
@@ -222,12 +279,25 @@ export function FleetView() {
           <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> Group by site
         </label>
       </form>
-      <ErrorNote error={reg.error ?? health.error} />
-      <Loading when={reg.loading && !reg.data} />
+      <ErrorNote error={choices.error ?? summary.error} />
+      <Loading when={summary.loading && !view} />
       {groups.map((g) => (
-        <FleetTable key={g.site || 'all'} rows={g.rows} sort={sort} setSort={setSort} caption={g.site ? `Site: ${g.site}` : 'All assets'} />
+        <FleetTable key={g.site || 'all'} rows={g.rows} query={query} setSort={setSort} caption={g.site ? `Site: ${g.site}` : 'All assets'} />
       ))}
-      {r && rows.length === 0 ? <p className="muted">No assets match these filters.</p> : null}
+      {view && rows.length === 0 ? <p className="muted">No assets match these filters.</p> : null}
+      {view && totals && totals.assets > PAGE ? (
+        <nav className="pager" aria-label="Pages of the fleet">
+          <button type="button" className="secondary" disabled={view.offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - PAGE) }))}>
+            Previous
+          </button>
+          <span aria-live="polite">
+            {fmtCount(view.offset + 1)}–{fmtCount(view.offset + rows.length)} of {fmtCount(totals.assets)}
+          </span>
+          <button type="button" className="secondary" disabled={view.nextOffset === null} onClick={() => setQuery((q) => ({ ...q, offset: view.nextOffset ?? q.offset }))}>
+            Next
+          </button>
+        </nav>
+      ) : null}
     </section>
   );
 }

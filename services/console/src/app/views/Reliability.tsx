@@ -2,7 +2,7 @@ import type { Role } from '@hourmeter/domain';
 import { useState } from 'react';
 import { get, post } from '../api';
 import { loadRegistry, type Registry } from '../data';
-import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, navigate, useAsync, useLocation } from '../ui';
+import { ActionForm, Badge, ErrorNote, Link, Loading, fmtCount, fmtHours, fmtNumber, fmtPct, fmtTime, navigate, useAsync, useLocation } from '../ui';
 
 interface Interval {
   estimate: number;
@@ -56,8 +56,8 @@ interface Detail {
   versions: Version[];
 }
 
-const pct = (v: number | null | undefined) => (v == null ? '–' : `${(v * 100).toFixed(0)} %`);
-const num = (v: number | null | undefined, d = 1) => (v == null ? '–' : v.toFixed(d));
+const pct = (v: number | null | undefined) => fmtPct(v == null ? v : v * 100, 0);
+const num = (v: number | null | undefined, d = 1) => fmtNumber(v, d);
 const bounds = (i: Interval, digits = 0) => `${fmtHours(i.estimate, digits)} (${fmtHours(i.lower, digits)}–${fmtHours(i.upper, digits)})`;
 
 /**
@@ -84,13 +84,13 @@ function SurvivalChart({ detail }: { detail: Detail }) {
           <g key={s}>
             <line x1={pad.l} x2={W - pad.r} y1={y(s)} y2={y(s)} stroke="#eaeef2" />
             <text x={pad.l - 6} y={y(s) + 4} fontSize="11" textAnchor="end">
-              {(s * 100).toFixed(0)}%
+              {fmtPct(s * 100, 0)}
             </text>
           </g>
         ))}
         {[0, 0.25, 0.5, 0.75, 1].map((f) => (
           <text key={f} x={x(maxX * f)} y={H - pad.b + 16} fontSize="11" textAnchor={f === 1 ? "end" : f === 0 ? "start" : "middle"}>
-            {Math.round(maxX * f).toLocaleString()}
+            {fmtCount(Math.round(maxX * f))}
           </text>
         ))}
         <text x={(pad.l + W - pad.r) / 2} y={H - 6} fontSize="11" textAnchor="middle">

@@ -2,7 +2,7 @@ import type { Role } from '@hourmeter/domain';
 import { useState } from 'react';
 import { download, get } from '../api';
 import { loadRegistry } from '../data';
-import { Bars, ErrorNote, Loading, fmtMoney, isoDay, label, useAsync, useLive } from '../ui';
+import { Bars, ErrorNote, Loading, fmtMoney, fmtNumber, fmtPct, isoDay, label, useAsync, zoneDay, useLive } from '../ui';
 
 interface BatchRow {
   code: string;
@@ -22,7 +22,7 @@ export function ReserveWarnings({ rows }: { rows: readonly Record<string, unknow
       {watched.map((r) => (
         <li key={r.code} className="warn">
           Quality reserve of batch <strong>{r.code}</strong>{' '}
-          {r.state === 'warning' ? `is ${((r.consumedShare ?? 0) * 100).toFixed(0)} % used` : r.state === 'exhausted' ? 'is used up' : 'is overdrawn'}:{' '}
+          {r.state === 'warning' ? `is ${fmtPct((r.consumedShare ?? 0) * 100, 0)} used` : r.state === 'exhausted' ? 'is used up' : 'is overdrawn'}:{' '}
           {fmtMoney(r.consumedMinor, r.currency)} of {fmtMoney(r.reserveMinor, r.currency)}
         </li>
       ))}
@@ -42,8 +42,8 @@ const TABLE_REPORTS = ['mtbf-mttr', 'top-failing-parts', 'warranty-batches', 'pa
 const fmtCell = (k: string, v: unknown) =>
   typeof v === 'number'
     ? /rate|share|ratio/i.test(k) && v <= 1
-      ? `${(v * 100).toFixed(1)} %`
-      : v.toLocaleString(undefined, { maximumFractionDigits: 2 })
+      ? fmtPct(v * 100, 1)
+      : fmtNumber(v)
     : v == null
       ? '–'
       : String(v);
@@ -88,7 +88,7 @@ interface Ageing {
 
 /** Open receivables by days past due, per customer and currency (account managers). */
 function ReceivablesAgeing() {
-  const [asOf, setAsOf] = useState(isoDay(Date.now()));
+  const [asOf, setAsOf] = useState(zoneDay());
   const ageing = useAsync(() => get<Ageing>('/reports/receivables-ageing', { asOf }), [asOf]);
   const [error, setError] = useState<Error>();
   const bucketTitle = (b: string) => (b === 'current' ? 'Not yet due' : `${b} days overdue`);

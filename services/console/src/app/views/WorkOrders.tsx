@@ -3,7 +3,7 @@ import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkO
 import { useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
-import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtTime, label, useAsync, useLive } from '../ui';
+import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 
 interface QueueItem {
   workOrder: WorkOrder;
@@ -22,8 +22,6 @@ interface Level {
 
 const DEPARTMENTS = RESPONSIBLE_PARTIES;
 const H = 3_600_000;
-const toInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
-const fromInput = (s: string) => Date.parse(`${s}:00Z`);
 
 /** Stock of parts per warehouse (the suggested ones, or the one being recorded on a completion). */
 function Availability({ partNumbers, caption = 'Availability of suggested parts per warehouse', empty = 'No suggested parts.' }: { partNumbers: readonly string[]; caption?: string; empty?: string }) {
@@ -84,8 +82,8 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
     responsibleDepartment: 'none' as (typeof DEPARTMENTS)[number],
     labourHours: '2',
     travelHours: '0',
-    downtimeFrom: toInput(order.windowFrom ?? now - 2 * H),
-    downtimeTo: toInput(now),
+    downtimeFrom: toInputTime(order.windowFrom ?? now - 2 * H),
+    downtimeTo: toInputTime(now),
     fixedOnFirstVisit: true,
     partNumber: '',
     quantity: '1',
@@ -121,8 +119,8 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
           responsibleDepartment: f.responsibleDepartment,
           labourHours: Number(f.labourHours),
           travelHours: Number(f.travelHours),
-          downtimeFrom: fromInput(f.downtimeFrom),
-          downtimeTo: fromInput(f.downtimeTo),
+          downtimeFrom: fromInputTime(f.downtimeFrom),
+          downtimeTo: fromInputTime(f.downtimeTo),
           fixedOnFirstVisit: f.fixedOnFirstVisit,
           partsConsumed: f.partNumber
             ? [{ partNumber: f.partNumber.trim().toUpperCase(), quantity: Number(f.quantity), ...(f.warehouseId ? { warehouseId: f.warehouseId } : {}) }]
@@ -153,11 +151,11 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
         <input type="number" min="0" step="0.25" value={f.travelHours} onChange={(e) => set({ travelHours: e.target.value })} />
       </label>
       <label>
-        Downtime from (UTC)
+        Downtime from ({timeZone()})
         <input type="datetime-local" required value={f.downtimeFrom} onChange={(e) => set({ downtimeFrom: e.target.value })} />
       </label>
       <label>
-        Downtime to (UTC)
+        Downtime to ({timeZone()})
         <input type="datetime-local" required value={f.downtimeTo} onChange={(e) => set({ downtimeTo: e.target.value })} />
       </label>
       <label>
@@ -278,7 +276,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
   const events = useAsync(() => get<{ items: WorkOrderEvent[] }>(`/work-orders/${id}/events`), [id, order.data?.updatedAt]);
   const parts = useAsync(() => get<{ items: PartRequest[] }>(`/work-orders/${id}/parts`), [id, order.data?.updatedAt]);
   useLive(['workorder.'], order.reload);
-  const [tech, setTech] = useState({ technician: '', from: toInput(Date.now() + H), to: toInput(Date.now() + 5 * H) });
+  const [tech, setTech] = useState({ technician: '', from: toInputTime(Date.now() + H), to: toInputTime(Date.now() + 5 * H) });
   const [partNumber, setPartNumber] = useState('');
   const done = () => {
     order.reload();
@@ -345,7 +343,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
           label="Schedule and assign"
           submit={w.state === 'scheduled' ? 'Reschedule' : 'Schedule'}
           action={async () => {
-            await post(`/work-orders/${w.id}/schedule`, { technician: tech.technician, windowFrom: fromInput(tech.from), windowTo: fromInput(tech.to) });
+            await post(`/work-orders/${w.id}/schedule`, { technician: tech.technician, windowFrom: fromInputTime(tech.from), windowTo: fromInputTime(tech.to) });
             done();
           }}
         >
@@ -354,11 +352,11 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
             <input required value={tech.technician} onChange={(e) => setTech({ ...tech, technician: e.target.value })} />
           </label>
           <label>
-            Window from (UTC)
+            Window from ({timeZone()})
             <input type="datetime-local" required value={tech.from} onChange={(e) => setTech({ ...tech, from: e.target.value })} />
           </label>
           <label>
-            Window to (UTC)
+            Window to ({timeZone()})
             <input type="datetime-local" required value={tech.to} onChange={(e) => setTech({ ...tech, to: e.target.value })} />
           </label>
         </ActionForm>
@@ -450,7 +448,7 @@ export function WorkOrdersView({ selectedId, role }: { selectedId: string | unde
                     <td>
                       <Badge kind={q.workOrder.state}>{label(q.workOrder.state)}</Badge>
                     </td>
-                    <td title={`urgency ${q.urgency.toFixed(2)}, customer value ${q.customerValue.toFixed(2)}`}>{q.priority.toFixed(2)}</td>
+                    <td title={`urgency ${fmtNumber(q.urgency)}, customer value ${fmtNumber(q.customerValue)}`}>{fmtNumber(q.priority)}</td>
                     <td>{reg.data?.customers.get(q.customerId)?.name ?? q.customerId}</td>
                   </tr>
                 ))}
