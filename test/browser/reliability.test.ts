@@ -88,6 +88,8 @@ describe.skipIf(!existsSync(CHROMIUM))('reliability in the web console (Chromium
     await bearing.getByRole('img', { name: /Survival curve of DEMO-PUMP-CP200 bearing_wear: fitted Weibull with \d+ failures and \d+ censored lives/ }).waitFor();
     const versions = bearing.getByRole('table', { name: /Model versions/ });
     await versions.getByRole('cell', { name: 'v1', exact: true }).waitFor();
+    // The demo trains population fits: each version says which kind of model it is.
+    await versions.getByRole('cell', { name: 'Weibull (population)', exact: true }).first().waitFor();
     expect(await versions.getByText('active', { exact: true }).count()).toBe(1);
     expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
   }, 120_000);

@@ -13,6 +13,7 @@ interface Interval {
 interface Version {
   id: string;
   version: number;
+  kind: string;
   status: 'active' | 'inactive';
   failures: number;
   censored: number;
@@ -56,6 +57,8 @@ interface Detail {
   versions: Version[];
 }
 
+/** How each kind of version estimates, in the words of a reliability engineer. */
+const KIND_NAMES: Record<string, string> = { weibull: 'Weibull (population)', condition: 'Condition (telemetry)' };
 const pct = (v: number | null | undefined) => fmtPct(v == null ? v : v * 100, 0);
 const num = (v: number | null | undefined, d = 1) => fmtNumber(v, d);
 const bounds = (i: Interval, digits = 0) => `${fmtHours(i.estimate, digits)} (${fmtHours(i.lower, digits)}–${fmtHours(i.upper, digits)})`;
@@ -157,6 +160,7 @@ function ModeDetail({ detail, role, reload }: { detail: Detail; role: Role; relo
           <thead>
             <tr>
               <th scope="col">Version</th>
+              <th scope="col">Model</th>
               <th scope="col">Trained</th>
               <th scope="col">Failures / censored</th>
               <th scope="col">B10</th>
@@ -173,6 +177,7 @@ function ModeDetail({ detail, role, reload }: { detail: Detail; role: Role; relo
             {detail.versions.map((v) => (
               <tr key={v.id}>
                 <td>v{v.version}</td>
+                <td>{KIND_NAMES[v.kind] ?? v.kind}</td>
                 <td>
                   {fmtTime(v.createdAt)} <span className="small muted">({v.trigger})</span>
                 </td>
@@ -254,7 +259,8 @@ export function ReliabilityView({ role }: { role: Role }) {
       <form className="filters" aria-label="Choose the asset model" onSubmit={(e) => e.preventDefault()}>
         <label>
           Asset model
-          <select value={modelId} onChange={(e) => navigate(`/reliability?assetModelId=${encodeURIComponent(e.target.value)}`)}>
+          {/* Named explicitly: a wrapping label would also lend the select its chosen option's text as name. */}
+          <select aria-label="Asset model" value={modelId} onChange={(e) => navigate(`/reliability?assetModelId=${encodeURIComponent(e.target.value)}`)}>
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.code} · {m.name}
