@@ -12,3 +12,4 @@ export * from './geo.js';
 export * from './catalogues.js';
 export { CsvSyntaxError, parseCsv } from './csv.js';
 export * from './random.js';
+export * from './work-order-facts.js';
