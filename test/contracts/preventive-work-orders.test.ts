@@ -25,7 +25,7 @@ const ask = (assetId: string, failureMode = 'bearing_wear'): OpenPreventiveInput
   alertId: 'alt_01J00000000000000000000000',
   reason: 'vibration trend above the bearing model',
   rulHours: 120,
-  severity: 'warning',
+  severity: 'high',
   suggestedPartNumbers: ['BRG-6204'],
 });
 
