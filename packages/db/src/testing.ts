@@ -100,7 +100,7 @@ export function useDbTarget(target: DbTarget): DbTargetStore | undefined {
 
 /** Issues a bearer key for a role on the key repository (for `routeHarness` of @hourmeter/http/testing). */
 export function roleKeyIssuer(repos: Repositories): (role: Role) => Promise<string> {
-  return async (role) => (await repos.apiKeys.create({ name: `${role} (test)`, role })).key;
+  return async (role) => (await repos.apiKeys.create({ name: role, role })).key;
 }
 
 /** The SQLite target alone: route tests, which exercise the HTTP edge over a store whose engines the repository suites cover. */
