@@ -13,3 +13,4 @@ export * from './catalogues.js';
 export { CsvSyntaxError, parseCsv } from './csv.js';
 export * from './random.js';
 export * from './work-order-facts.js';
+export * from './repeat-failure.js';

@@ -1,5 +1,7 @@
 import {
   newId,
+  repeatableMode,
+  repeatLookup,
   type FailureCode,
   type FailureCodeInput,
   type MaintenanceSchedule,
@@ -23,7 +25,6 @@ type WorkOrderState = WorkOrder['state'];
 export const ACTIVE_STATES: readonly WorkOrderState[] = ['open', 'scheduled', 'in_progress'];
 
 const num = (v: unknown) => Number(v);
-const DAY_MS = 86_400_000;
 const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
 const optStr = (v: string | null) => v ?? undefined;
 
@@ -249,23 +250,26 @@ export function workOrderRepository(db: Kysely<Database>) {
 
   async function insert(tx: Executor, input: WorkOrderInput, o: CreateOptions): Promise<WorkOrder> {
     await checkAsset(tx, input.assetId);
+    // The rule (which orders repeat which) is the domain's; this runs its lookup in the insert's transaction.
     let repeatOf: string | null = null;
-    if (input.kind === 'corrective' && input.failureMode) {
+    const mode = repeatableMode(input);
+    if (mode) {
       const model = await tx
         .selectFrom('assets')
         .innerJoin('asset_models', 'asset_models.id', 'assets.asset_model_id')
         .select('asset_models.repeat_window_days')
         .where('assets.id', '=', input.assetId)
         .executeTakeFirst();
-      const windowMs = model?.repeat_window_days != null ? num(model.repeat_window_days) * DAY_MS : o.repeatWindowMs;
+      const modelDays = model?.repeat_window_days == null ? undefined : num(model.repeat_window_days);
+      const lookup = repeatLookup(mode, o.now, { modelDays, configuredMs: o.repeatWindowMs });
       const prev = await tx
         .selectFrom('work_orders')
         .select('id')
         .where('asset_id', '=', input.assetId)
-        .where('failure_mode', '=', input.failureMode)
+        .where('failure_mode', '=', lookup.failureMode)
         .where('state', '=', 'completed')
-        .where('completed_at', '>=', o.now - windowMs)
-        .where('completed_at', '<=', o.now)
+        .where('completed_at', '>=', lookup.completedFrom)
+        .where('completed_at', '<=', lookup.completedTo)
         .orderBy('completed_at', 'desc')
         .executeTakeFirst();
       repeatOf = prev?.id ?? null;
