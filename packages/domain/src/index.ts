@@ -14,3 +14,4 @@ export { CsvSyntaxError, parseCsv } from './csv.js';
 export * from './random.js';
 export * from './work-order-facts.js';
 export * from './repeat-failure.js';
+export * from './stock-rules.js';

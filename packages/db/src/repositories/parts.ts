@@ -1,4 +1,6 @@
 import {
+  movementEffect,
+  movementQuantityProblem,
   newId,
   PartInput,
   WarehouseInput,
@@ -83,25 +85,6 @@ export interface StockLevel {
   reorderQuantity: number;
 }
 
-/** How each movement changes (on hand, reserved); the WHERE guard keeps both >= 0 and reserved <= on hand. */
-function deltas(kind: MovementKind, q: number): { onHand: number; reserved: number } {
-  switch (kind) {
-    case 'receipt':
-    case 'transfer_in':
-    case 'adjustment':
-    case 'return':
-      return { onHand: q, reserved: 0 };
-    case 'reservation':
-      return { onHand: 0, reserved: q };
-    case 'release':
-      return { onHand: 0, reserved: -q };
-    // Issues and shipments consume units that were reserved for them first.
-    case 'issue':
-    case 'transfer_out':
-      return { onHand: -q, reserved: -q };
-  }
-}
-
 /**
  * Applies one ledger movement inside `tx`: a single conditional UPDATE, so two
  * concurrent reservations can never both take the last unit (PostgreSQL
@@ -109,10 +92,9 @@ function deltas(kind: MovementKind, q: number): { onHand: number; reserved: numb
  * false, writing nothing, when the stock is not there.
  */
 export async function applyMovement(tx: Executor, m: MovementInput): Promise<boolean> {
-  if (!Number.isInteger(m.quantity) || (m.kind !== 'adjustment' && m.quantity <= 0) || m.quantity === 0) {
-    throw new AppError('VALIDATION_FAILED', `quantity: must be a ${m.kind === 'adjustment' ? 'non-zero' : 'positive'} integer`, { field: 'quantity' });
-  }
-  const d = deltas(m.kind, m.quantity);
+  const problem = movementQuantityProblem(m.kind, m.quantity);
+  if (problem) throw new AppError('VALIDATION_FAILED', problem, { field: 'quantity' });
+  const d = movementEffect(m.kind, m.quantity);
   if (d.onHand > 0) {
     await tx
       .insertInto('stock_levels')
@@ -129,6 +111,7 @@ export async function applyMovement(tx: Executor, m: MovementInput): Promise<boo
     })
     .where('warehouse_id', '=', m.warehouseId)
     .where('part_id', '=', m.partId)
+    // stockAfter (@hourmeter/domain) as a condition of the UPDATE itself: checked and applied atomically.
     .where(sql<boolean>`on_hand + ${d.onHand} >= reserved + ${d.reserved}`)
     .where(sql<boolean>`reserved + ${d.reserved} >= 0`)
     .executeTakeFirst();
