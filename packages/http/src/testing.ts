@@ -1,5 +1,5 @@
 import { Role } from '@hourmeter/domain';
-import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
+import Fastify, { type FastifyInstance, type HTTPMethods, type LightMyRequestResponse } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { expect } from 'vitest';
 import { parseCookies, requireApiKey, type KeyAuthenticator } from './auth.js';
@@ -54,6 +54,8 @@ export interface RouteHarness {
   readonly keys: Readonly<Record<Role, string>>;
   /** `url` is relative to /api/v1 (a full /api/v1/... path is taken as it is). */
   call(method: HTTPMethods, url: string, opts?: CallOptions): Promise<RouteResponse>;
+  /** The same request, answered with fastify's raw inject response (`statusCode`, `json()`, `payload`). */
+  request(method: HTTPMethods, url: string, opts?: CallOptions): Promise<LightMyRequestResponse>;
   /** A problem+json answer with this status and stable code. */
   expectProblem(res: RouteResponse, status: number, code: string): void;
   /**
@@ -81,14 +83,17 @@ export async function routeHarness(opts: RouteHarnessOptions): Promise<RouteHarn
   const app = await testApi(opts.auth, opts.register);
   const defaultRole = opts.as ?? 'admin';
 
-  const call: RouteHarness['call'] = async (method, url, o = {}) => {
+  const request: RouteHarness['request'] = (method, url, o = {}) => {
     const as = o.as === undefined ? defaultRole : o.as;
-    const res = await app.inject({
+    return app.inject({
       method,
       url: url.startsWith('/api/') ? url : `/api/v1${url}`,
       headers: { ...(as === null ? {} : { authorization: `Bearer ${keys[as]}` }), ...o.headers },
       ...(o.body === undefined ? {} : { payload: o.body as object }),
     });
+  };
+  const call: RouteHarness['call'] = async (method, url, o = {}) => {
+    const res = await request(method, url, o);
     const json = res.headers['content-type']?.toString().includes('json');
     return { status: res.statusCode, body: json && res.body ? res.json() : res.body, headers: res.headers };
   };
@@ -97,6 +102,7 @@ export async function routeHarness(opts: RouteHarnessOptions): Promise<RouteHarn
     app,
     keys,
     call,
+    request,
     expectProblem(res, status, code) {
       expect(res.status, JSON.stringify(res.body)).toBe(status);
       expect(String(res.headers['content-type'])).toContain('application/problem+json');
