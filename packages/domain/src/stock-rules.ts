@@ -48,3 +48,13 @@ export function stockAfter(level: StockCount, effect: StockCount): StockCount | 
   const next = { onHand: level.onHand + effect.onHand, reserved: level.reserved + effect.reserved };
   return next.reserved >= 0 && next.onHand >= next.reserved ? next : undefined;
 }
+
+/**
+ * Where the units of a part request come from (services/parts/src/core/sourcing.ts
+ * decides): a location that has them, a transfer from one level up, or a
+ * backorder until stock arrives.
+ */
+export type SourcingPlan =
+  | { kind: 'direct'; warehouseId: string }
+  | { kind: 'transfer'; fromWarehouseId: string; toWarehouseId: string }
+  | { kind: 'backorder'; toWarehouseId: string | null };

@@ -4,6 +4,7 @@ import {
   type Part,
   type PartRequest,
   type PartReturn,
+  type SourcingPlan,
   type StockMovement,
   type StockTransfer,
   type Warehouse,
@@ -160,10 +161,7 @@ export async function issueUnreserved(tx: Executor, workOrderId: string, uses: r
 }
 
 /** What the parts service decided for one request (see services/parts core/sourcing.ts). */
-export type SourcingPlan =
-  | { kind: 'direct'; warehouseId: string }
-  | { kind: 'transfer'; fromWarehouseId: string; toWarehouseId: string }
-  | { kind: 'backorder'; toWarehouseId: string | null };
+export type { SourcingPlan } from '@hourmeter/domain';
 
 export interface PartReturnRecord {
   partId: string;
