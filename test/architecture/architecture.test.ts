@@ -31,9 +31,8 @@ const KNOWN_VIOLATIONS = [
   'service-imports-service services/api/src/routes/operating-hours.test.ts -> services/metering',
   'service-imports-service services/api/src/testing/embedded-api.ts -> services/metering',
   // Rules whose types still live in packages/db (issue 21, "rules in their services"):
-  // the invoice draft types and usage key, the sourcing plan type, and the stored reading.
+  // the invoice draft types and usage key (billing: another branch), and the stored reading.
   'core-imports-adapter services/contracts/src/core/invoice.ts -> @hourmeter/db',
-  'core-imports-adapter services/parts/src/core/sourcing.ts -> @hourmeter/db',
   'core-imports-adapter services/ingest/src/core/parse-telemetry.ts -> @hourmeter/telemetry-store',
 ];
 

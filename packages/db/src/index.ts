@@ -9,6 +9,7 @@ export {
   type DailyOperatingTime,
   type DailyTotalInput,
 } from './repositories/operating-hours.js';
+export { workOrderFactsRepository } from './repositories/work-order-facts.js';
 export {
   workOrderRepository,
   ACTIVE_STATES,
@@ -95,6 +96,7 @@ import { billingRepository } from './repositories/billing.js';
 import { partitionLeaseRepository } from './repositories/partition-leases.js';
 import { deviceConnectionRepository } from './repositories/device-connections.js';
 import { contractRepository } from './repositories/contracts.js';
+import { workOrderFactsRepository } from './repositories/work-order-facts.js';
 import { outboxRepository } from './repositories/outbox.js';
 import { slaRiskRepository } from './repositories/sla-risk.js';
 import { webhookRepository } from './repositories/webhooks.js';
@@ -110,6 +112,7 @@ export function repositories(db: Db) {
     users: userRepository(db.kysely),
     operatingHours: operatingHoursRepository(db.kysely),
     workOrders: workOrderRepository(db.kysely),
+    workOrderFacts: workOrderFactsRepository(db.kysely),
     spareParts: partsRepository(db.kysely),
     alerts: alertRepository(db.kysely),
     rulEstimates: rulEstimateRepository(db.kysely),

@@ -1,3 +1,4 @@
+import type { Role } from '@hourmeter/domain';
 import { AppError } from '@hourmeter/runtime';
 import { pgDatabase, tempDir } from '@hourmeter/testkit';
 import { pino } from 'pino';
@@ -95,6 +96,16 @@ export function useDbTarget(target: DbTarget): DbTargetStore | undefined {
       return (await r.assets.create({ serialNumber: `SN-${seq}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
     },
   };
+}
+
+/** Issues a bearer key for a role on the key repository (for `routeHarness` of @hourmeter/http/testing). */
+export function roleKeyIssuer(repos: Repositories): (role: Role) => Promise<string> {
+  return async (role) => (await repos.apiKeys.create({ name: role, role })).key;
+}
+
+/** The SQLite target alone: route tests, which exercise the HTTP edge over a store whose engines the repository suites cover. */
+export function sqliteTarget(): DbTarget {
+  return dbTargets().find((t) => t.name === 'sqlite')!;
 }
 
 /** The stable code of the AppError `p` rejects with (fails the test otherwise). */

@@ -13,3 +13,6 @@ export * from './catalogues.js';
 export { CsvSyntaxError, parseCsv } from './csv.js';
 export * from './random.js';
 export * from './zoned-days.js';
+export * from './work-order-facts.js';
+export * from './repeat-failure.js';
+export * from './stock-rules.js';

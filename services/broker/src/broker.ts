@@ -1,20 +1,20 @@
 import type { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { commandsTopic, errorsTopic, type IngestErrorMessage, type TelemetryIngress } from '@hourmeter/messages';
-import { hashSecret, secretMatches } from '@hourmeter/runtime';
-import type { Aedes as AedesBroker, AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import { commandsTopic, errorsTopic, type TelemetryIngress } from '@hourmeter/messages';
+import type { Aedes as AedesBroker, AedesOptions, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { SecurityCounters, type AuthFailureReason, type BrokerStats, type DeviceSecurityCounters } from './broker-counters.js';
+import { createAuthHooks } from './auth-hooks.js';
+import { SecurityCounters, type BrokerStats, type DeviceSecurityCounters } from './broker-counters.js';
+import { addressOf, lastForwardedFor, rememberForwardedAddress, rememberProxiedAddress } from './client-address.js';
 import { ConnectionRegistry, type ConnectionStateQuery } from './connection-registry.js';
 import { openClusterBackend, type ClusterBackend, type ClusterOptions } from './cluster.js';
 import { connackFirst } from './connack-first.js';
-import { AuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleOptions } from './core/auth-throttle.js';
-import { decidePublish, maySubscribe, type Principal } from './core/principal.js';
-import { ErrorNoticeLimiter } from './error-notice-limiter.js';
+import type { AuthThrottleOptions } from './core/auth-throttle.js';
+import { createCredentialRecheck } from './credential-recheck.js';
 import { endIngestedTelemetryAtBroker } from './ingested-telemetry.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { readProxyHeader } from './proxy-protocol.js';
@@ -127,38 +127,6 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-class ConnectRefused extends Error {
-  readonly returnCode: AuthenticateError['returnCode'];
-  constructor(code: 2 | 3 | 4 | 5, message: string) {
-    super(message);
-    this.returnCode = code;
-  }
-}
-
-/** Client addresses carried by PROXY protocol headers, by the connection they arrived on. */
-const proxiedAddresses = new WeakMap<object, string>();
-
-/** Client addresses of WebSocket connections taken from the proxy's X-Forwarded-For, by their request. */
-const forwardedAddresses = new WeakMap<object, string>();
-
-function addressOf(client: Client): string {
-  const viaWs = client.req && (forwardedAddresses.get(client.req) ?? client.req.socket?.remoteAddress);
-  return viaWs ?? proxiedAddresses.get(client.conn) ?? (client.conn as Socket).remoteAddress ?? 'unknown';
-}
-
-/** The address the trusted proxy appended last; earlier entries are whatever the client sent. */
-function lastForwardedFor(req: IncomingMessage): string | undefined {
-  const header = req.headers['x-forwarded-for'];
-  const value = Array.isArray(header) ? header.at(-1) : header;
-  const last = value?.split(',').at(-1)?.trim();
-  return last ? last : undefined;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Devices looked up per registry query when re-checking credentials. */
-const RECHECK_CHUNK = 500;
-
 /**
  * Largest MQTT packet (remaining length) a connection may send, by who it is.
  * Before authentication only a CONNECT fits; a device's payload limit is
@@ -170,10 +138,10 @@ export const MAX_PACKET_BYTES = { unauthenticated: 64 * 1024, device: 1024 * 102
 export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const log = deps.logger.child({ svc: 'broker' });
   const now = deps.now ?? Date.now;
-  const throttle = new AuthThrottle({ ...DEFAULT_AUTH_THROTTLE, ...deps.authThrottle }, now);
   const registry = new ConnectionRegistry(now);
   const security = new SecurityCounters();
-  const notices = new ErrorNoticeLimiter(deps.errorNoticesPerSecond ?? 20, now);
+  // Set once aedes exists (as preConnect below); publishes arrive only after that.
+  let markIngested: (packet: PublishPacket) => void = () => {};
   // Sparkplug B edge nodes (devices publishing spBv1.0/...): their deaths and rebirths show in the connection registry.
   const sparkplug = createSparkplugEdgeNodes({
     ingress: deps.ingress,
@@ -182,170 +150,29 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     sessions: { ended: (id) => registry.sessionEnded(id), resumed: (id) => registry.sessionResumed(id) },
     sendCommand: (topic, payload) => void publish(topic, payload, { qos: 0 }).catch((err: unknown) => log.warn({ err, topic }, 'Sparkplug command not sent')),
   });
-  const services = new Map(
-    (deps.services ?? []).map((s) => [s.username, { ...s, secretHash: hashSecret(s.secret) }] as const),
-  );
-  // Principals live beside aedes' client objects, never on them, so nothing a
-  // client sends can overwrite its identity.
-  const principals = new WeakMap<Client, Principal>();
-  /** The secret digest a device connected with: a rotation ends the connection. */
-  const connectedWith = new WeakMap<Client, string>();
-  const authFailures: Record<AuthFailureReason, number> = {
-    unknown_device: 0,
-    bad_secret: 0,
-    not_active: 0,
-    client_id_mismatch: 0,
-    missing_credentials: 0,
-    throttled: 0,
-    lookup_failed: 0,
-  };
-  let ingestRefusals = 0;
-  let ingestErrors = 0;
-  let suppressedErrorNotices = 0;
-
-  async function identify(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> {
-    const fail = (reason: AuthFailureReason, code: 2 | 3 | 4 | 5): never => {
-      authFailures[reason]++;
-      throw new ConnectRefused(code, reason);
-    };
-    if (!username || !password) return fail('missing_credentials', 4);
-    const secret = password.toString('utf8');
-    const service = services.get(username);
-    if (service) {
-      if (!secretMatches(secret, service.secretHash)) return fail('bad_secret', 4);
-      if (!client.id.startsWith(service.username)) return fail('client_id_mismatch', 2);
-      return { kind: 'service', name: service.username, publish: service.publish, subscribe: service.subscribe };
-    }
-    let record;
-    try {
-      record = await deps.devices.findForAuth(username);
-    } catch (err) {
-      log.error({ err }, 'device lookup failed during authentication');
-      return fail('lookup_failed', 3);
-    }
-    if (!record) return fail('unknown_device', 4);
-    // Compare before looking at status so a revoked device's answer costs the same.
-    if (!secretMatches(secret, record.secretHash)) return fail('bad_secret', 4);
-    if (record.status !== 'active') return fail('not_active', 5);
-    // Another device using this id as client id would take over (and cut off) its session.
-    if (client.id !== record.id) return fail('client_id_mismatch', 2);
-    connectedWith.set(client, record.secretHash);
-    return { kind: 'device', deviceId: record.id, assetId: record.assetId };
-  }
-
-  const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
-    const address = addressOf(client);
-    const user = username ?? '';
-    const delay = throttle.admit(address, user);
-    if (delay === undefined) {
-      authFailures.throttled++;
-      done(new ConnectRefused(3, 'too many pending attempts for this device from this address'), false);
-      return;
-    }
-    void (async () => {
-      if (delay > 0) {
-        await sleep(delay);
-        throttle.settled(address, user);
-      }
-      try {
-        const principal = await identify(client, username, password);
-        throttle.succeeded(address, user);
-        principals.set(client, principal);
-        done(null, true);
-      } catch (err) {
-        const e = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'authentication error');
-        const unknownId = e.message === 'unknown_device' || e.message === 'missing_credentials';
-        const hold = throttle.failed(address, user, unknownId);
-        log.warn({ address, username, reason: e.message }, 'connection refused');
-        if (hold > 0) {
-          await sleep(hold);
-          throttle.released(address);
-        }
-        done(e, false);
-      }
-    })();
-  };
-
-  function publishNotice(deviceId: string, notice: IngestErrorMessage): void {
-    if (!notices.take(deviceId)) {
-      suppressedErrorNotices++;
-      return;
-    }
-    // QoS 0: a notice is advice; it must never queue up for a device that does not read.
-    aedes.publish(
-      { cmd: 'publish', topic: errorsTopic(deviceId), payload: Buffer.from(JSON.stringify(notice)), qos: 0, retain: false, dup: false },
-      (err) => {
-        if (err) log.warn({ err, deviceId }, 'could not publish rejection notice');
-      },
-    );
-  }
-
-  // Set once aedes exists (as preConnect below); publishes arrive only after that.
-  let markIngested: (packet: PublishPacket) => void = () => {};
-
-  const authorizePublish: AedesOptions['authorizePublish'] = (client, packet, callback) => {
-    // client is null only for stored wills of clients gone from every broker.
-    const principal = client && principals.get(client);
-    if (!client || !principal) return callback(new Error('not authenticated'));
-    const decision = decidePublish(principal, packet.topic);
-    if (!decision.allowed) {
-      if (principal.kind === 'device') security.deniedPublish(principal.deviceId);
-      log.warn({ clientId: client.id, topic: packet.topic }, 'publish denied');
-      // MQTT-3.3.5-2: no error reaches the client; aedes closes the connection.
-      return callback(new Error(decision.reason));
-    }
-    if (principal.kind !== 'device') return callback(null);
-    registry.seen(principal.deviceId);
-    if (decision.sparkplug) {
-      // Like telemetry: acknowledged once ingest has the readings, and it ends at the broker (no one may subscribe to it).
-      sparkplug.take(principal, packet.topic, packet.payload as Buffer, packet.qos).then(
-        () => (markIngested(packet), callback(null)),
-        (err: unknown) => (ingestRefusals++, callback(err instanceof Error ? err : new Error(String(err)))),
-      );
-      return;
-    }
-    if (!decision.telemetry) return callback(null);
-
-    const receivedAt = now();
-    deps.ingress
-      .accept({
-        deviceId: principal.deviceId,
-        assetId: principal.assetId,
-        topic: packet.topic,
-        payload: packet.payload as Buffer,
-        qos: packet.qos,
-        receivedAt,
-      })
-      .then(
-        (outcome) => {
-          if (outcome.status === 'refused') {
-            ingestRefusals++;
-            // Not acknowledged: closing the connection makes the device retransmit later.
-            callback(new Error(`ingest refused: ${outcome.code}`));
-            return;
-          }
-          for (const r of outcome.rejections) {
-            publishNotice(principal.deviceId, { ...r, topic: packet.topic, at: receivedAt });
-          }
-          markIngested(packet);
-          callback(null);
-        },
-        (err: unknown) => {
-          ingestErrors++;
-          log.error({ err, deviceId: principal.deviceId }, 'ingest failed; publish not acknowledged');
-          callback(err instanceof Error ? err : new Error(String(err)));
+  const hooks = createAuthHooks({
+    logger: log,
+    devices: deps.devices,
+    ingress: deps.ingress,
+    services: deps.services,
+    authThrottle: deps.authThrottle,
+    errorNoticesPerSecond: deps.errorNoticesPerSecond,
+    now,
+    registry,
+    security,
+    sendNotice: (deviceId, notice) => {
+      // QoS 0: a notice is advice; it must never queue up for a device that does not read.
+      aedes.publish(
+        { cmd: 'publish', topic: errorsTopic(deviceId), payload: Buffer.from(JSON.stringify(notice)), qos: 0, retain: false, dup: false },
+        (err) => {
+          if (err) log.warn({ err, deviceId }, 'could not publish rejection notice');
         },
       );
-  };
-
-  const authorizeSubscribe: AedesOptions['authorizeSubscribe'] = (client, sub: Subscription, callback) => {
-    const principal = principals.get(client);
-    if (principal && maySubscribe(principal, sub.topic)) return callback(null, sub);
-    if (principal?.kind === 'device') security.deniedSubscribe(principal.deviceId);
-    log.warn({ clientId: client.id, topic: sub.topic }, 'subscribe denied');
-    // A null subscription is answered with SUBACK 0x80 (failure), MQTT-3.9.3.
-    callback(null, null);
-  };
+    },
+    ingested: (packet) => markIngested(packet),
+    sparkplug,
+  });
+  const { principalOf } = hooks;
 
   let cluster: ClusterBackend | undefined;
   if (deps.cluster) {
@@ -358,9 +185,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   try {
     aedes = await Aedes.createBroker({
       preConnect: (client, packet, callback) => preConnect(client, packet, callback),
-      authenticate,
-      authorizePublish,
-      authorizeSubscribe,
+      authenticate: hooks.authenticate,
+      authorizePublish: hooks.authorizePublish,
+      authorizeSubscribe: hooks.authorizeSubscribe,
       drainTimeout: deps.drainTimeoutMs ?? 10_000,
       // Device ids are 30 characters; aedes' default of 23 (MQTT 3.1's bound) refuses them on protocol level 3.
       maxClientsIdLength: 64,
@@ -374,15 +201,15 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   preConnect = connackFirst(aedes);
   ({ markIngested } = endIngestedTelemetryAtBroker(aedes));
   aedes.on('client', (client) => {
-    const p = principals.get(client);
+    const p = principalOf(client);
     if (p?.kind === 'device') registry.connected(p.deviceId, client, addressOf(client), client.req ? 'ws' : 'tcp');
   });
   aedes.on('clientDisconnect', (client) => {
-    const p = principals.get(client);
+    const p = principalOf(client);
     if (p?.kind === 'device') registry.disconnected(p.deviceId, client);
   });
   aedes.on('ping', (_packet, client) => {
-    const p = principals.get(client);
+    const p = principalOf(client);
     if (p?.kind === 'device') registry.seen(p.deviceId);
   });
   aedes.on('clientError', (client, err) => {
@@ -417,7 +244,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     guardPacketSize(
       stream,
       () => {
-        const p = principals.get(client);
+        const p = principalOf(client);
         return p ? MAX_PACKET_BYTES[p.kind] : MAX_PACKET_BYTES.unauthenticated;
       },
       (announced, limit) => {
@@ -429,29 +256,13 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
 
   // aedes' typings leave out its map of connected clients by client id.
   const { clients } = aedes as unknown as { clients: Record<string, Client | undefined> };
-  let withdrawnDisconnects = 0;
-  async function recheckCredentials(deviceIds?: readonly string[]): Promise<number> {
-    const connected = (deviceIds ?? Object.keys(clients))
-      .map((id) => clients[id])
-      .filter((c): c is Client => c !== undefined && principals.get(c)?.kind === 'device');
-    let closed = 0;
-    for (let i = 0; i < connected.length; i += RECHECK_CHUNK) {
-      const chunk = connected.slice(i, i + RECHECK_CHUNK);
-      const records = new Map((await deps.devices.findManyForAuth(chunk.map((c) => c.id))).map((r) => [r.id, r]));
-      for (const client of chunk) {
-        const record = records.get(client.id);
-        const why = !record ? 'deleted' : record.status !== 'active' ? record.status : record.secretHash !== connectedWith.get(client) ? 'secret rotated' : undefined;
-        if (!why) continue;
-        // The same client may have reconnected meanwhile with valid credentials: close only the one checked.
-        if (clients[client.id] !== client) continue;
-        closed++;
-        withdrawnDisconnects++;
-        log.warn({ deviceId: client.id, address: addressOf(client), why }, 'device credentials withdrawn; disconnected');
-        client.close();
-      }
-    }
-    return closed;
-  }
+  const credentials = createCredentialRecheck({
+    logger: log,
+    devices: deps.devices,
+    clients: () => clients,
+    isDevice: (client) => principalOf(client)?.kind === 'device',
+    connectedWith: hooks.connectedWith,
+  });
 
   let tcpServer: TcpServer | undefined;
   let tcpPort: number | undefined;
@@ -461,7 +272,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
       ? createTcpServer((socket) => {
           readProxyHeader(socket).then(
             (header) => {
-              if (header.kind === 'proxied') proxiedAddresses.set(socket, header.sourceAddress);
+              if (header.kind === 'proxied') rememberProxiedAddress(socket, header.sourceAddress);
               handle(socket);
             },
             (err: Error) => log.debug({ err: err.message, from: socket.remoteAddress }, 'connection dropped'),
@@ -481,7 +292,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   });
   wss.on('connection', (socket, req) => {
     const forwarded = deps.wsTrustForwardedFor ? lastForwardedFor(req) : undefined;
-    if (forwarded) forwardedAddresses.set(req, forwarded);
+    if (forwarded) rememberForwardedAddress(req, forwarded);
     const stream = createWebSocketStream(socket);
     stream.on('error', () => socket.terminate());
     handle(stream, req);
@@ -499,11 +310,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   }
 
   // Started once listening: a broker that failed to listen leaves no timer behind.
-  const recheckEvery = deps.credentialRecheckMs ?? 10_000;
-  const recheckTimer = setInterval(() => {
-    recheckCredentials().catch((err: unknown) => log.warn({ err }, 'could not re-check connected devices; will retry'));
-  }, recheckEvery);
-  recheckTimer.unref();
+  const stopRecheck = credentials.start(deps.credentialRecheckMs ?? 10_000);
 
   log.info(
     { tcpPort, wsPort, brokerId: aedes.id, cluster: cluster !== undefined, proxyProtocol: deps.tcp ? deps.tcp.proxyProtocol === true : false },
@@ -540,23 +347,19 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     },
     handleUpgrade,
     deviceSecurity: (deviceId) => security.get(deviceId),
-    recheckCredentials,
+    recheckCredentials: (deviceIds) => credentials.recheck(deviceIds),
     stats: () => ({
       connectedClients: aedes.connectedClients,
       onlineDevices: registry.onlineCount(),
-      authFailures: { ...authFailures },
-      authDelayedAttempts: throttle.stats().delayedAttempts,
-      ingestRefusals,
-      ingestErrors,
-      suppressedErrorNotices,
+      ...hooks.counters(),
       denied: { ...security.totals(), oversized_packet: oversizedPackets },
-      withdrawnDisconnects,
+      withdrawnDisconnects: credentials.withdrawnDisconnects(),
       sparkplug: sparkplug.stats(),
     }),
     disconnectAll,
     close() {
       closing ??= (async () => {
-        clearInterval(recheckTimer);
+        stopRecheck();
         const stopped = [tcpServer, httpServer].filter((s) => s !== undefined).map((s) => closeServer(s));
         disconnectAll();
         await new Promise<void>((r) => aedes.close(() => r()));

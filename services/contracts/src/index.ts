@@ -1,7 +1,6 @@
 export { createContractsService, type ContractsService, type ContractsDeps, type RunResult, type RunOutcome } from './service.js';
 export { contractRoutes, type ContractRouteDeps } from './routes.js';
 export type * from './ports.js';
-export { workOrderFacts } from './adapters/work-orders.js';
 export { staticWorkOrderFacts } from './adapters/static.js';
 export { invoiceHtml, invoiceCsv } from './render.js';
 export { halfEven, priceOfMs } from './core/money.js';

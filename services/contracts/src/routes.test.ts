@@ -1,7 +1,6 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { testApi } from '@hourmeter/http/testing';
-import { tempDir } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
+import type { Repositories } from '@hourmeter/db';
+import { roleKeyIssuer, sqliteTarget, useDbTarget } from '@hourmeter/db/testing';
+import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staticWorkOrderFacts } from './adapters/static.js';
@@ -9,30 +8,19 @@ import { contractRoutes } from './routes.js';
 import { createContractsService } from './service.js';
 import { pdfText, pdfTextUnavailable } from './testing/pdf-text.js';
 
-let app: FastifyInstance;
-let db: Db;
+const target = useDbTarget(sqliteTarget())!;
 let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
+let harness: RouteHarness;
 let assetId: string;
 let customerId: string;
-const routes: { url: string; allow: unknown }[] = [];
-const keys: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = tempDir();
+  repos = target.repos;
   const logger = pino({ level: 'silent' });
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
   const facts = staticWorkOrderFacts();
   // 10 February 2026: January has closed (end + 72 h grace), February is running.
   const contracts = createContractsService({ repos, downtime: facts, work: facts, costs: facts, logger, now: () => Date.UTC(2026, 1, 10) });
-  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
-  keys.planner = (await repos.apiKeys.create({ name: 'planner', role: 'planner' })).key;
-  keys.manager = (await repos.apiKeys.create({ name: 'manager', role: 'account-manager' })).key;
-  app = await testApi(repos.apiKeys, (api) => {
-    api.addHook('onRoute', (r) => void routes.push({ url: r.url, allow: (r.config as { allow?: unknown } | undefined)?.allow }));
-    contractRoutes(api, { contracts });
-  });
+  harness = await routeHarness({ auth: repos.apiKeys, issueKey: roleKeyIssuer(repos), register: (api) => contractRoutes(api, { contracts }) });
   customerId = (await repos.customers.create({ name: 'C', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'small', influence: 0 } })).id;
   const site = await repos.sites.create({ customerId, name: 'S', timezone: 'UTC' });
   const model = await repos.assetModels.create({ code: 'M-1', name: 'M', runningRule: { kind: 'threshold', metric: 'rpm', above: 1 }, maxGapSeconds: 600, warrantyMonths: 12, leadTimeHours: 1 });
@@ -43,20 +31,21 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-  dir?.cleanup();
-});
+afterAll(() => harness?.close());
 
-const call = (method: 'GET' | 'POST', url: string, body?: unknown, as: 'admin' | 'planner' | 'manager' = 'admin') =>
-  app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
+const ROLE = { admin: 'admin', planner: 'planner', manager: 'account-manager' } as const;
+const call = (method: 'GET' | 'POST', url: string, body?: unknown, as: keyof typeof ROLE = 'admin') => harness.request(method, url, { as: ROLE[as], body });
 
 describe('contract routes', () => {
   it('declares every route for account managers', async () => {
+    const routes = harness.app.routeRoles!.list();
     expect(routes.length).toBeGreaterThanOrEqual(17);
     for (const r of routes.filter((r) => !r.url.endsWith('*'))) expect(r.allow, r.url).toEqual(['account-manager']);
     expect((await call('GET', '/contracts', undefined, 'planner')).statusCode).toBe(403);
+  });
+
+  it('answers 401 without a key and 403 to every role a route does not declare', async () => {
+    expect(await harness.expectRoleMatrix()).toBeGreaterThanOrEqual(17);
   });
 
   it('runs the whole flow: contract, run, invoice as JSON/HTML/CSV, issue, credit note', async () => {

@@ -1,45 +1,31 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { tempDir } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
+import type { Repositories } from '@hourmeter/db';
+import { roleKeyIssuer, sqliteTarget, useDbTarget } from '@hourmeter/db/testing';
+import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partsRoutes } from './routes.js';
 import { createPartsService } from './service.js';
-import { testApi } from '@hourmeter/http/testing';
 
-let app: FastifyInstance;
-let db: Db;
+const store = useDbTarget(sqliteTarget())!;
 let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
-const keys: Record<string, string> = {};
+let harness: RouteHarness;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const logger = pino({ level: 'silent' });
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
-  for (const role of ['engineer', 'planner', 'account-manager'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
-  const parts = createPartsService({ repos, logger });
-  app = await testApi(repos.apiKeys, (api) => partsRoutes(api, { parts, repos }));
+  repos = store.repos;
+  const parts = createPartsService({ repos, logger: pino({ level: 'silent' }) });
+  harness = await routeHarness({ auth: repos.apiKeys, issueKey: roleKeyIssuer(repos), register: (api) => partsRoutes(api, { parts, repos }), as: 'planner' });
 });
 
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-  dir?.cleanup();
-});
+afterAll(() => harness?.close());
 
-type Role = 'admin' | 'engineer' | 'planner' | 'account-manager';
-async function call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, opts: { as?: Role; body?: unknown } = {}) {
-  const res = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[opts.as ?? 'planner']}` }, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
-  return { status: res.statusCode, body: res.body ? res.json() : undefined, headers: res.headers };
-}
-function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers['content-type']).toContain('application/problem+json');
-  expect(res.body.code).toBe(code);
-}
+const call: RouteHarness['call'] = (...args) => harness.call(...args);
+const expectProblem: RouteHarness['expectProblem'] = (...args) => harness.expectProblem(...args);
+
+describe('parts routes: roles', () => {
+  it('answers 401 without a key and 403 to every role a route does not declare', async () => {
+    expect(await harness.expectRoleMatrix()).toBeGreaterThanOrEqual(10);
+  });
+});
 
 let seq = 0;
 /** Central (Kassel) -> regional North (Hamburg) and South (Munich) -> a station under each; a fridge at a site near Hamburg. */

@@ -157,7 +157,6 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
   let services: Services | undefined;
   if (plan.services) {
     const s = createServices({
-      db,
       repos,
       logger,
       events,

@@ -16,7 +16,7 @@ describe.each(dbTargets())('the embedded services on $name', (target) => {
     const telemetry = await createDuckDbTelemetryStore({ dataDir: dir.path });
     try {
       const repos = repositories(db);
-      const s = createServices({ db, repos, logger: pino({ level: 'silent' }), telemetry, publishCommand: async () => {} });
+      const s = createServices({ repos, logger: pino({ level: 'silent' }), telemetry, publishCommand: async () => {} });
       const customer = await repos.customers.create({ name: 'C', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
       const model = await repos.assetModels.create({ code: 'RC-1', name: 'Compressor', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
       for (const [kind, code] of [['symptom', 'NOISE'], ['cause', 'WEAR'], ['remedy', 'REPLACE']] as const) await repos.workOrders.failureCodes.put(model.id, { kind, code, description: code });

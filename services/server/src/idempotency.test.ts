@@ -39,7 +39,7 @@ describe.each(dbTargets())('Idempotency-Key on $name', (target) => {
     cleanup = opened.cleanup;
     repos = repositories(opened.db);
     store = await createDuckDbTelemetryStore({ dataDir: dir.path });
-    const services = createServices({ db: opened.db, repos, logger, telemetry: store, publishCommand: async () => {} });
+    const services = createServices({ repos, logger, telemetry: store, publishCommand: async () => {} });
     const hourMeter = createHourMeter({ samples: store, totals: repos.operatingHours, logger, settings: modelSettingsSource(repos) });
     app = await buildApi({ repos, logger, health: {}, version: 'test', telemetry: store, hourMeter, ingestCounters: { forDevice: () => undefined }, serviceRoutes: services.routes });
     admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;

@@ -23,7 +23,7 @@ export async function declaredRoutes(): Promise<DeclaredRoute[]> {
   const store = await createDuckDbTelemetryStore({ dataDir: dir });
   try {
     const repos = repositories(db);
-    const services = createServices({ db, repos, logger, telemetry: store, publishCommand: async () => {} });
+    const services = createServices({ repos, logger, telemetry: store, publishCommand: async () => {} });
     const hourMeter = createHourMeter({ samples: store, totals: repos.operatingHours, logger, settings: modelSettingsSource(repos) });
     const app = await buildApi({
       repos, logger, health: {}, version: 'docs', telemetry: store, hourMeter,

@@ -30,7 +30,7 @@ describe.each(dbTargets())('backorders take released units on $name', (target) =
     repos = repositories(opened.db);
     const { store } = await openTelemetryStore(loadConfig({ HM_DATA_DIR: dir.path }), logger);
     closeTelemetry = () => store.close();
-    services = createServices({ db: opened.db, repos, logger, telemetry: store, publishCommand: async () => {} });
+    services = createServices({ repos, logger, telemetry: store, publishCommand: async () => {} });
   });
   afterAll(async () => {
     await closeTelemetry?.();

@@ -1,5 +1,5 @@
-import { createContractsService, contractRoutes, workOrderFacts, type ContractsService } from '@hourmeter/contracts';
-import type { Db, Repositories } from '@hourmeter/db';
+import { createContractsService, contractRoutes, type ContractsService } from '@hourmeter/contracts';
+import type { Repositories } from '@hourmeter/db';
 import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
 import {
@@ -39,7 +39,6 @@ export interface Services {
 }
 
 export interface ServiceDeps {
-  db: Db;
   repos: Repositories;
   logger: Logger;
   telemetry: TelemetryStore;
@@ -56,8 +55,9 @@ export interface ServiceDeps {
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const { db, repos, logger } = deps;
-  const facts = workOrderFacts(db.kysely);
+  const { repos, logger } = deps;
+  // Contracts reads work-order facts only through its ports; the work-order tables stay behind the repository.
+  const facts = repos.workOrderFacts;
   const contracts = createContractsService({
     repos,
     downtime: facts,

@@ -1,58 +1,47 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
+import type { Repositories } from '@hourmeter/db';
+import { roleKeyIssuer, sqliteTarget, useDbTarget } from '@hourmeter/db/testing';
 import type { WorkOrder, WorkOrderCompletion } from '@hourmeter/domain';
-import { tempDir } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
+import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportService } from './report-service.js';
 import { workOrderRoutes } from './routes.js';
 import { createWorkOrderService, type WorkOrderService } from './service.js';
-import { testApi } from '@hourmeter/http/testing';
 
-let app: FastifyInstance;
-let db: Db;
+const target = useDbTarget(sqliteTarget())!;
 let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
+let harness: RouteHarness;
 let svc: WorkOrderService;
-const keys: Record<string, string> = {};
 const commands: unknown[] = [];
 const completed: [WorkOrder, WorkOrderCompletion][] = [];
 let coveredAsset = '';
 
 beforeAll(async () => {
-  dir = tempDir();
-  const logger = pino({ level: 'silent' });
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
-  for (const role of ['engineer', 'planner', 'account-manager'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  repos = target.repos;
   svc = createWorkOrderService({
     repos,
-    logger,
+    logger: pino({ level: 'silent' }),
     contracts: { coveringContract: (assetId) => (assetId === coveredAsset ? 'ctr_01JZZZZZZZZZZZZZZZZZZZZZZZ' : undefined) },
     commands: { maintenanceCompleted: async (c) => void commands.push(c) },
   });
   svc.onCompleted((wo, c) => void completed.push([wo, c]));
-  app = await testApi(repos.apiKeys, (api) => workOrderRoutes(api, { workOrders: svc, reports: createReportService(repos), repos }));
+  harness = await routeHarness({
+    auth: repos.apiKeys,
+    issueKey: roleKeyIssuer(repos),
+    register: (api) => workOrderRoutes(api, { workOrders: svc, reports: createReportService(repos), repos }),
+  });
 });
 
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-  dir?.cleanup();
-});
+afterAll(() => harness?.close());
 
-type Role = 'admin' | 'engineer' | 'planner' | 'account-manager';
-async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts: { as?: Role; body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${keys[opts.as ?? 'admin']}`, ...opts.headers }, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
-  const json = res.headers['content-type']?.toString().includes('json');
-  return { status: res.statusCode, body: json && res.body ? res.json() : res.body, headers: res.headers };
-}
-function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers['content-type']).toContain('application/problem+json');
-  expect(res.body.code).toBe(code);
-}
+const call: RouteHarness['call'] = (...args) => harness.call(...args);
+const expectProblem: RouteHarness['expectProblem'] = (...args) => harness.expectProblem(...args);
+
+describe('work-order routes: roles', () => {
+  it('answers 401 without a key and 403 to every role a route does not declare', async () => {
+    expect(await harness.expectRoleMatrix()).toBeGreaterThanOrEqual(10);
+  });
+});
 
 let seq = 0;
 async function registry(opts: { warrantyEndsOn?: string } = {}) {
@@ -110,7 +99,7 @@ describe('work orders over HTTP', () => {
     ]);
     const got = (await call('GET', `/work-orders/${wo.id}`, { as: 'engineer' })).body;
     expect(got).toMatchObject({ state: 'in_progress', technician: 'Ana', windowFrom: T0 });
-    const edited = await app.inject({ method: 'PATCH', url: `/api/v1/work-orders/${wo.id}`, headers: { authorization: `Bearer ${keys.planner}` }, payload: { slaDueAt: T0 + 1000 } });
+    const edited = await harness.app.inject({ method: 'PATCH', url: `/api/v1/work-orders/${wo.id}`, headers: { authorization: `Bearer ${harness.keys.planner}` }, payload: { slaDueAt: T0 + 1000 } });
     expect(edited.json()).toMatchObject({ slaDueAt: T0 + 1000, severity: 'high' });
   });
 

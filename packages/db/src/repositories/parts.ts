@@ -1,10 +1,10 @@
 import {
   newId,
   PartInput,
-  WarehouseInput,
   type Part,
   type PartRequest,
   type PartReturn,
+  type SourcingPlan,
   type StockMovement,
   type StockTransfer,
   type Warehouse,
@@ -13,173 +13,16 @@ import { AppError, notFound } from '@hourmeter/runtime';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, PartRequestsTable, StockTransfersTable } from '../schema.js';
-import { crudRepository, DEFAULT_PAGE, MAX_PAGE, type EntitySpec, type Executor, type Page } from './crud.js';
+import { crudRepository, DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
 import { serviceId } from './service-ids.js';
+import { applyMovement, levelFromRow, mustMove, type MovementInput, type MovementKind, type StockLevel } from './parts-stock-ledger.js';
+import { warehouseSpec } from './parts-warehouses.js';
+
+export { applyMovement, type MovementInput, type MovementKind, type StockLevel } from './parts-stock-ledger.js';
+export { warehouseSpec } from './parts-warehouses.js';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown) => Number(v);
-
-// ---------------------------------------------------------------- warehouses
-
-const LEVEL_RANK = { central: 0, regional: 1, station: 2 } as const;
-
-export const warehouseSpec: EntitySpec<Warehouse, WarehouseInput, { level: string; parentId: string }> = {
-  table: 'warehouses',
-  idKind: 'warehouse',
-  label: 'warehouse',
-  parseInput: (m) => WarehouseInput.parse(m),
-  references: (w) => [{ table: 'warehouses', id: w.parentId, field: 'parentId', label: 'warehouse' }],
-  toRow: async (w, tx) => {
-    if (w.level === 'central' && w.parentId) {
-      throw new AppError('VALIDATION_FAILED', 'parentId: a central warehouse has no parent', { field: 'parentId' });
-    }
-    if (w.level !== 'central' && !w.parentId) {
-      throw new AppError('VALIDATION_FAILED', `parentId: a ${w.level} location needs a parent one level up`, { field: 'parentId' });
-    }
-    if (w.parentId) {
-      const parent = await tx.selectFrom('warehouses').select('level').where('id', '=', w.parentId).executeTakeFirst();
-      if (parent && LEVEL_RANK[parent.level as Warehouse['level']] >= LEVEL_RANK[w.level]) {
-        throw new AppError('VALIDATION_FAILED', `parentId: a ${w.level} location cannot hang below a ${parent.level} one`, { field: 'parentId' });
-      }
-    }
-    return { code: w.code, name: w.name, level: w.level, parent_id: w.parentId ?? null, lat: w.location.lat, lon: w.location.lon };
-  },
-  fromRow: (r) => ({
-    id: String(r.id),
-    code: String(r.code),
-    name: String(r.name),
-    level: r.level as Warehouse['level'],
-    parentId: r.parent_id === null ? undefined : String(r.parent_id),
-    location: { lat: num(r.lat), lon: num(r.lon) },
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  }),
-  filters: { level: 'level', parentId: 'parent_id' },
-};
-
-// ---------------------------------------------------------------- stock ledger
-
-export type MovementKind = StockMovement['kind'];
-
-export interface MovementInput {
-  warehouseId: string;
-  partId: string;
-  kind: MovementKind;
-  /** Positive, except for adjustments, which are signed. */
-  quantity: number;
-  workOrderId?: string | undefined;
-  transferId?: string | undefined;
-  note?: string | undefined;
-  at: number;
-}
-
-export interface StockLevel {
-  warehouseId: string;
-  partId: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-  reorderPoint: number;
-  reorderQuantity: number;
-}
-
-/** How each movement changes (on hand, reserved); the WHERE guard keeps both >= 0 and reserved <= on hand. */
-function deltas(kind: MovementKind, q: number): { onHand: number; reserved: number } {
-  switch (kind) {
-    case 'receipt':
-    case 'transfer_in':
-    case 'adjustment':
-    case 'return':
-      return { onHand: q, reserved: 0 };
-    case 'reservation':
-      return { onHand: 0, reserved: q };
-    case 'release':
-      return { onHand: 0, reserved: -q };
-    // Issues and shipments consume units that were reserved for them first.
-    case 'issue':
-    case 'transfer_out':
-      return { onHand: -q, reserved: -q };
-  }
-}
-
-/**
- * Applies one ledger movement inside `tx`: a single conditional UPDATE, so two
- * concurrent reservations can never both take the last unit (PostgreSQL
- * re-checks the WHERE after the row lock; SQLite serialises writers). Returns
- * false, writing nothing, when the stock is not there.
- */
-export async function applyMovement(tx: Executor, m: MovementInput): Promise<boolean> {
-  if (!Number.isInteger(m.quantity) || (m.kind !== 'adjustment' && m.quantity <= 0) || m.quantity === 0) {
-    throw new AppError('VALIDATION_FAILED', `quantity: must be a ${m.kind === 'adjustment' ? 'non-zero' : 'positive'} integer`, { field: 'quantity' });
-  }
-  const d = deltas(m.kind, m.quantity);
-  if (d.onHand > 0) {
-    await tx
-      .insertInto('stock_levels')
-      .values({ warehouse_id: m.warehouseId, part_id: m.partId, on_hand: 0, reserved: 0, reorder_point: 0, reorder_quantity: 0, updated_at: m.at })
-      .onConflict((oc) => oc.columns(['warehouse_id', 'part_id']).doNothing())
-      .execute();
-  }
-  const res = await tx
-    .updateTable('stock_levels')
-    .set({
-      on_hand: sql<number>`on_hand + ${d.onHand}`,
-      reserved: sql<number>`reserved + ${d.reserved}`,
-      updated_at: m.at,
-    })
-    .where('warehouse_id', '=', m.warehouseId)
-    .where('part_id', '=', m.partId)
-    .where(sql<boolean>`on_hand + ${d.onHand} >= reserved + ${d.reserved}`)
-    .where(sql<boolean>`reserved + ${d.reserved} >= 0`)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) return false;
-  await tx
-    .insertInto('stock_movements')
-    .values({
-      id: serviceId('stm', m.at),
-      warehouse_id: m.warehouseId,
-      part_id: m.partId,
-      kind: m.kind,
-      quantity: m.quantity,
-      work_order_id: m.workOrderId ?? null,
-      transfer_id: m.transferId ?? null,
-      note: m.note ?? null,
-      at: m.at,
-    })
-    .execute();
-  return true;
-}
-
-async function mustMove(tx: Executor, m: MovementInput): Promise<void> {
-  if (await applyMovement(tx, m)) return;
-  const level = await tx
-    .selectFrom('stock_levels')
-    .select(['on_hand', 'reserved'])
-    .where('warehouse_id', '=', m.warehouseId)
-    .where('part_id', '=', m.partId)
-    .executeTakeFirst();
-  const onHand = Number(level?.on_hand ?? 0);
-  const reserved = Number(level?.reserved ?? 0);
-  throw new AppError(
-    'CONFLICT',
-    `insufficient stock for ${m.kind} of ${m.quantity}: warehouse ${m.warehouseId} holds ${onHand} of part ${m.partId}, ${reserved} reserved, ${onHand - reserved} available`,
-    { onHand, reserved },
-  );
-}
-
-function levelFromRow(r: Row): StockLevel {
-  const onHand = num(r.on_hand);
-  const reserved = num(r.reserved);
-  return {
-    warehouseId: String(r.warehouse_id),
-    partId: String(r.part_id),
-    onHand,
-    reserved,
-    available: onHand - reserved,
-    reorderPoint: num(r.reorder_point),
-    reorderQuantity: num(r.reorder_quantity),
-  };
-}
 
 function requestFromRow(r: Selectable<PartRequestsTable> & { part_number: string }): PartRequest {
   return {
@@ -318,10 +161,7 @@ export async function issueUnreserved(tx: Executor, workOrderId: string, uses: r
 }
 
 /** What the parts service decided for one request (see services/parts core/sourcing.ts). */
-export type SourcingPlan =
-  | { kind: 'direct'; warehouseId: string }
-  | { kind: 'transfer'; fromWarehouseId: string; toWarehouseId: string }
-  | { kind: 'backorder'; toWarehouseId: string | null };
+export type { SourcingPlan } from '@hourmeter/domain';
 
 export interface PartReturnRecord {
   partId: string;

@@ -1,5 +1,7 @@
 import {
   newId,
+  repeatableMode,
+  repeatLookup,
   type FailureCode,
   type FailureCodeInput,
   type MaintenanceSchedule,
@@ -10,97 +12,18 @@ import {
   type WorkOrderInput,
 } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
-import type { Database, MaintenanceSchedulesTable, WorkOrderCompletionsTable, WorkOrdersTable } from '../schema.js';
+import type { Database } from '../schema.js';
 import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
 import { issueUnreserved, settlePartRequests } from './parts.js';
 import { appendToOutbox } from './outbox.js';
-import { addMonths } from './registry.js';
 import { serviceId } from './service-ids.js';
+import { ACTIVE_STATES, completionFromRow, num, scheduleFromRow, workOrderFromRow, type WorkOrderState } from './work-orders-rows.js';
+import { reserveStandings, type ReserveEventKind, type ReserveStanding } from './work-orders-reserves.js';
 
-type WorkOrderState = WorkOrder['state'];
-export const ACTIVE_STATES: readonly WorkOrderState[] = ['open', 'scheduled', 'in_progress'];
-
-const num = (v: unknown) => Number(v);
-const DAY_MS = 86_400_000;
-const optNum = (v: unknown) => (v === null || v === undefined ? undefined : Number(v));
-const optStr = (v: string | null) => v ?? undefined;
-
-export function workOrderFromRow(r: Selectable<WorkOrdersTable>): WorkOrder {
-  const wo: WorkOrder = {
-    id: r.id,
-    kind: r.kind as WorkOrder['kind'],
-    state: r.state as WorkOrderState,
-    assetId: r.asset_id,
-    failureMode: optStr(r.failure_mode),
-    alertId: optStr(r.alert_id),
-    description: optStr(r.description),
-    technician: optStr(r.technician),
-    windowFrom: optNum(r.window_from),
-    windowTo: optNum(r.window_to),
-    slaDueAt: optNum(r.sla_due_at),
-    source: (r.source ?? undefined) as WorkOrder['source'],
-    severity: (r.severity ?? undefined) as WorkOrder['severity'],
-    rulHours: optNum(r.rul_hours),
-    reason: optStr(r.reason),
-    suggestedPartNumbers: r.suggested_part_numbers ? (JSON.parse(r.suggested_part_numbers) as string[]) : undefined,
-    scheduleId: optStr(r.schedule_id),
-    repeatOfId: optStr(r.repeat_of_id),
-    completedAt: optNum(r.completed_at),
-    cancelledAt: optNum(r.cancelled_at),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-  // Drop undefined keys so objects compare and serialise cleanly.
-  return Object.fromEntries(Object.entries(wo).filter(([, v]) => v !== undefined)) as WorkOrder;
-}
-
-export function completionFromRow(r: Selectable<WorkOrderCompletionsTable>, parts: WorkOrderCompletion['partsConsumed']): WorkOrderCompletion {
-  const m = (amountMinor: unknown) => ({ amountMinor: num(amountMinor), currency: r.currency });
-  return {
-    workOrderId: r.work_order_id,
-    failureAt: num(r.failure_at),
-    symptomCode: r.symptom_code,
-    causeCode: r.cause_code,
-    remedyCode: r.remedy_code,
-    responsibleDepartment: r.responsible_department as WorkOrderCompletion['responsibleDepartment'],
-    partsConsumed: parts,
-    labourHours: num(r.labour_hours),
-    travelHours: num(r.travel_hours),
-    downtimeFrom: num(r.downtime_from),
-    downtimeTo: num(r.downtime_to),
-    fixedOnFirstVisit: num(r.fixed_on_first_visit) === 1,
-    ...(r.repeated_by_id ? { repeatedById: r.repeated_by_id } : {}),
-    firstTimeFix: num(r.fixed_on_first_visit) === 1 && !r.repeated_by_id,
-    inWarranty: num(r.in_warranty) === 1,
-    chargedTo: r.charged_to as WorkOrderCompletion['chargedTo'],
-    ...(r.contract_id ? { contractId: r.contract_id } : {}),
-    ...(r.production_batch_id ? { productionBatchId: r.production_batch_id } : {}),
-    partsCost: m(r.parts_cost_minor),
-    labourCost: m(r.labour_cost_minor),
-    travelCost: m(r.travel_cost_minor),
-    totalCost: m(r.total_cost_minor),
-    completedBy: r.completed_by,
-    completedAt: num(r.completed_at),
-  };
-}
-
-function scheduleFromRow(r: Selectable<MaintenanceSchedulesTable>): MaintenanceSchedule {
-  return {
-    id: r.id,
-    assetId: r.asset_id,
-    failureMode: r.failure_mode,
-    ...(r.description ? { description: r.description } : {}),
-    ...(r.interval_days !== null ? { intervalDays: num(r.interval_days) } : {}),
-    ...(r.interval_hours !== null ? { intervalHours: num(r.interval_hours) } : {}),
-    lastDoneAt: num(r.last_done_at),
-    lastDoneHours: num(r.last_done_hours),
-    active: num(r.active) === 1,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
+export { ACTIVE_STATES, completionFromRow, workOrderFromRow } from './work-orders-rows.js';
+export type { ReserveEventKind, ReserveStanding } from './work-orders-reserves.js';
 
 export interface WorkOrderFilters {
   state?: string | undefined;
@@ -138,64 +61,6 @@ export interface TransitionInput {
 
 /** How an order changed, as its outbox event says. */
 type WorkOrderChange = 'created' | 'refreshed' | 'edited' | 'transition' | 'completed';
-
-export type ReserveEventKind = 'warning' | 'exhausted' | 'bonus_released';
-
-export interface ReserveStanding {
-  productionBatchId: string;
-  code: string;
-  assetModelId: string;
-  currency: string;
-  reserveMinor: number;
-  /** Total cost of the completions charged to the reserve. */
-  consumedMinor: number;
-  orders: number;
-  /** Last day of the batch's warranty: its last unit's warranty end, else production + the model's warranty months. */
-  warrantyEndsOn: string;
-  events: { kind: ReserveEventKind; amountMinor: number; at: number }[];
-}
-
-async function reserveStandings(db: Kysely<Database>, batchIds?: readonly string[]): Promise<ReserveStanding[]> {
-  if (batchIds && batchIds.length === 0) return [];
-  let batches = db
-    .selectFrom('production_batches')
-    .innerJoin('asset_models', 'asset_models.id', 'production_batches.asset_model_id')
-    .select(['production_batches.id', 'production_batches.code', 'production_batches.asset_model_id', 'production_batches.produced_on', 'production_batches.quality_reserve_minor', 'production_batches.currency', 'asset_models.warranty_months'])
-    .orderBy('production_batches.id');
-  if (batchIds) batches = batches.where('production_batches.id', 'in', [...batchIds]);
-  const rows = await batches.execute();
-  if (!rows.length) return [];
-  const ids = rows.map((r) => r.id);
-  const charges = await db
-    .selectFrom('work_order_completions')
-    .select((eb) => ['production_batch_id', eb.fn.sum<number>('total_cost_minor').as('cost'), eb.fn.countAll<number>().as('orders')])
-    .where('charged_to', '=', 'quality_reserve')
-    .where('production_batch_id', 'in', ids)
-    .groupBy('production_batch_id')
-    .execute();
-  const ends = await db
-    .selectFrom('assets')
-    .select((eb) => ['production_batch_id', eb.fn.max('warranty_ends_on').as('ends')])
-    .where('production_batch_id', 'in', ids)
-    .groupBy('production_batch_id')
-    .execute();
-  const events = await db.selectFrom('quality_reserve_events').selectAll().where('production_batch_id', 'in', ids).orderBy('at').execute();
-  return rows.map((r) => {
-    const c = charges.find((x) => x.production_batch_id === r.id);
-    const end = ends.find((x) => x.production_batch_id === r.id)?.ends;
-    return {
-      productionBatchId: r.id,
-      code: r.code,
-      assetModelId: r.asset_model_id,
-      currency: r.currency,
-      reserveMinor: num(r.quality_reserve_minor),
-      consumedMinor: num(c?.cost ?? 0),
-      orders: num(c?.orders ?? 0),
-      warrantyEndsOn: end ? String(end) : addMonths(r.produced_on, num(r.warranty_months)),
-      events: events.filter((e) => e.production_batch_id === r.id).map((e) => ({ kind: e.kind as ReserveEventKind, amountMinor: num(e.amount_minor), at: num(e.at) })),
-    };
-  });
-}
 
 export function workOrderRepository(db: Kysely<Database>) {
   async function write<R>(fn: (tx: Transaction<Database>) => Promise<R>): Promise<R> {
@@ -249,23 +114,26 @@ export function workOrderRepository(db: Kysely<Database>) {
 
   async function insert(tx: Executor, input: WorkOrderInput, o: CreateOptions): Promise<WorkOrder> {
     await checkAsset(tx, input.assetId);
+    // The rule (which orders repeat which) is the domain's; this runs its lookup in the insert's transaction.
     let repeatOf: string | null = null;
-    if (input.kind === 'corrective' && input.failureMode) {
+    const mode = repeatableMode(input);
+    if (mode) {
       const model = await tx
         .selectFrom('assets')
         .innerJoin('asset_models', 'asset_models.id', 'assets.asset_model_id')
         .select('asset_models.repeat_window_days')
         .where('assets.id', '=', input.assetId)
         .executeTakeFirst();
-      const windowMs = model?.repeat_window_days != null ? num(model.repeat_window_days) * DAY_MS : o.repeatWindowMs;
+      const modelDays = model?.repeat_window_days == null ? undefined : num(model.repeat_window_days);
+      const lookup = repeatLookup(mode, o.now, { modelDays, configuredMs: o.repeatWindowMs });
       const prev = await tx
         .selectFrom('work_orders')
         .select('id')
         .where('asset_id', '=', input.assetId)
-        .where('failure_mode', '=', input.failureMode)
+        .where('failure_mode', '=', lookup.failureMode)
         .where('state', '=', 'completed')
-        .where('completed_at', '>=', o.now - windowMs)
-        .where('completed_at', '<=', o.now)
+        .where('completed_at', '>=', lookup.completedFrom)
+        .where('completed_at', '<=', lookup.completedTo)
         .orderBy('completed_at', 'desc')
         .executeTakeFirst();
       repeatOf = prev?.id ?? null;

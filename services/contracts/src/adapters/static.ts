@@ -1,4 +1,4 @@
-import type { BillableWorkSource, CompletedWork, DowntimeEvent, DowntimeSource, ServiceCost, ServiceCostSource } from '../ports.js';
+import type { CompletedWork, DowntimeEvent, ServiceCost, WorkOrderFacts } from '../ports.js';
 
 /**
  * Work-order facts held in memory: for tests, demos and deployments that run
@@ -8,7 +8,7 @@ export function staticWorkOrderFacts(init: { downtime?: DowntimeEvent[]; work?: 
   const downtime = [...(init.downtime ?? [])];
   const work = [...(init.work ?? [])];
   const costs = [...(init.costs ?? [])];
-  const source: DowntimeSource & BillableWorkSource & ServiceCostSource = {
+  const source: WorkOrderFacts = {
     async unplannedDowntime(assetIds, from, to) {
       return downtime.filter((e) => assetIds.includes(e.assetId) && e.to > from && e.from < to);
     },

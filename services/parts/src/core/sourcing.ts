@@ -1,4 +1,4 @@
-import type { SourcingPlan } from '@hourmeter/db';
+import type { SourcingPlan } from '@hourmeter/domain';
 import { haversineKm, nearestFirst, type GeoPoint } from '@hourmeter/domain';
 
 export { haversineKm, type GeoPoint };

@@ -1,8 +1,7 @@
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { CustomerInput } from '@hourmeter/domain';
-import { tempDir } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
-import { testApi } from '@hourmeter/http/testing';
+import type { Repositories } from '@hourmeter/db';
+import { roleKeyIssuer, sqliteTarget, useDbTarget } from '@hourmeter/db/testing';
+import { CustomerInput, type Role } from '@hourmeter/domain';
+import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryAssetContext } from '../scoring/asset-context.js';
@@ -10,39 +9,32 @@ import { createPredictionService, type PredictionService } from '../scoring/pred
 import { predictionRoutes } from './prediction-routes.js';
 
 const logger = pino({ level: 'silent' });
-let db: Db;
+const target = useDbTarget(sqliteTarget())!;
 let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
-let app: FastifyInstance;
+let harness: RouteHarness;
 let prediction: PredictionService;
-const keys: Record<string, string> = {};
 let assetId: string;
 let modelId: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
-  for (const role of ['engineer', 'planner'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  repos = target.repos;
   const customer = await repos.customers.create(CustomerInput.parse({ name: 'C', currency: 'EUR' }));
   const site = await repos.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
   const model = await repos.assetModels.create({ code: 'CMP-R', name: 'Compressor', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 600, warrantyMonths: 24, leadTimeHours: 72 });
   modelId = model.id;
   assetId = (await repos.assets.create({ serialNumber: 'SN-R', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-01', status: 'active' })).id;
   prediction = createPredictionService({ alerts: repos.alerts, rulEstimates: repos.rulEstimates, assets: registryAssetContext(repos), logger });
-  app = await testApi(repos.apiKeys, (api) => predictionRoutes(api, { prediction }));
+  harness = await routeHarness({ auth: repos.apiKeys, issueKey: roleKeyIssuer(repos), register: (api) => predictionRoutes(api, { prediction }) });
 });
-afterAll(async () => {
-  await app?.close();
-  await db?.close();
-  dir?.cleanup();
-});
+afterAll(() => harness?.close());
 
-async function call(method: 'GET' | 'POST', url: string, as: string, body?: unknown) {
-  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
-  return { status: res.statusCode, body: res.json() };
-}
+const call = (method: 'GET' | 'POST', url: string, as: Role, body?: unknown) => harness.call(method, url, { as, body });
+
+describe('prediction routes: roles', () => {
+  it('answers 401 without a key and 403 to every role a route does not declare', async () => {
+    expect(await harness.expectRoleMatrix()).toBeGreaterThanOrEqual(3);
+  });
+});
 
 const raise = (failureMode: string, severity: 'low' | 'high' = 'low', modelVersion = 'anomaly-test') =>
   repos.alerts.raise({ assetId, failureMode, severity, evidence: { signals: [{ metric: 'vibration_rms', score: 7, trendPerHour: 0.1 }], windowFrom: 1, windowTo: 2 }, modelVersion, at: Date.now(), reason: 'test' });

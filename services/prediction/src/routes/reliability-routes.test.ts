@@ -1,6 +1,6 @@
-import { dbTargets, useDbTarget } from '@hourmeter/db/testing';
-import { testApi } from '@hourmeter/http/testing';
-import type { FastifyInstance } from 'fastify';
+import { dbTargets, roleKeyIssuer, useDbTarget } from '@hourmeter/db/testing';
+import type { Role } from '@hourmeter/domain';
+import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReliabilityService, type ReliabilityService } from '../reliability/service.js';
@@ -16,9 +16,8 @@ const dayOf = (i: number) => new Date(T0 + i * DAY).toISOString().slice(0, 10);
 describe.each(dbTargets())('reliability routes and service on $name', (target) => {
   const t = useDbTarget(target);
   if (!t) return;
-  let app: FastifyInstance;
+  let harness: RouteHarness;
   let reliability: ReliabilityService;
-  const keys: Record<string, string> = {};
   let modelId: string;
   let modelCode: string;
   const assetIds: string[] = [];
@@ -26,8 +25,6 @@ describe.each(dbTargets())('reliability routes and service on $name', (target) =
 
   beforeAll(async () => {
     const r = t.repos;
-    keys.admin = (await r.apiKeys.bootstrapAdmin(undefined))!.key;
-    for (const role of ['engineer', 'planner'] as const) keys[role] = (await r.apiKeys.create({ name: role, role })).key;
     // Twelve pumps of one model, commissioned on T0, running 20 h a day for 400 days.
     const first = (await r.assets.find(await t.newAsset()))!;
     modelId = first.assetModelId;
@@ -47,17 +44,18 @@ describe.each(dbTargets())('reliability routes and service on $name', (target) =
       }),
     );
     reliability = createReliabilityService({ repos: r, logger, now: () => clock, cacheMs: 0 });
-    app = await testApi(r.apiKeys, (api) => reliabilityRoutes(api, { reliability }));
+    harness = await routeHarness({ auth: r.apiKeys, issueKey: roleKeyIssuer(r), register: (api) => reliabilityRoutes(api, { reliability }) });
   }, 180_000);
   afterAll(async () => {
     await reliability?.idle();
-    await app?.close();
+    await harness?.close();
   });
 
-  async function call(method: 'GET' | 'POST', url: string, as: string, body?: unknown) {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
-    return { status: res.statusCode, body: res.json() };
-  }
+  const call = (method: 'GET' | 'POST', url: string, as: Role, body?: unknown) => harness.call(method, url, { as, body });
+
+  it('answers 401 without a key and 403 to every role a route does not declare', async () => {
+    expect(await harness.expectRoleMatrix()).toBeGreaterThanOrEqual(2);
+  });
 
   /** A corrective order for the failure mode, completed with the failure on `day`. */
   async function fail(assetId: string, day: number, failureMode = 'bearing_wear') {

@@ -1,8 +1,9 @@
 import { cmapssTestData } from '@hourmeter/cmapss/testing';
-import { openDb, repositories, type Db, type Repositories } from '@hourmeter/db';
-import { tempDir, waitFor } from '@hourmeter/testkit';
-import type { FastifyInstance } from 'fastify';
-import { testApi } from '@hourmeter/http/testing';
+import type { Repositories } from '@hourmeter/db';
+import { roleKeyIssuer, sqliteTarget, useDbTarget } from '@hourmeter/db/testing';
+import type { Role } from '@hourmeter/domain';
+import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
+import { waitFor } from '@hourmeter/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRulModelRegistry, type RulModelRegistry } from '../registry/registry.js';
@@ -12,36 +13,31 @@ const cmapss = cmapssTestData('train_FD001.txt');
 const dataDir = cmapss.dir;
 
 const logger = pino({ level: 'silent' });
-let db: Db;
+const target = useDbTarget(sqliteTarget())!;
 let repos: Repositories;
-let dir: ReturnType<typeof tempDir>;
-let app: FastifyInstance;
+let harness: RouteHarness;
 let registry: RulModelRegistry;
-const keys: Record<string, string> = {};
 let modelId: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  db = await openDb({ dataDir: dir.path, logger });
-  repos = repositories(db);
-  keys.admin = (await repos.apiKeys.bootstrapAdmin(undefined))!.key;
-  for (const role of ['engineer', 'planner'] as const) keys[role] = (await repos.apiKeys.create({ name: role, role })).key;
+  repos = target.repos;
   const model = await repos.assetModels.create({ code: 'TF-API', name: 'Turbofan', runningRule: { kind: 'counter', metric: 'operating_hours', unit: 'hours' }, maxGapSeconds: 86_400, warrantyMonths: 24, leadTimeHours: 72 });
   modelId = model.id;
   registry = createRulModelRegistry({ repos, logger, cmapssDir: dataDir });
-  app = await testApi(repos.apiKeys, (api) => rulModelRoutes(api, { registry }));
+  harness = await routeHarness({ auth: repos.apiKeys, issueKey: roleKeyIssuer(repos), register: (api) => rulModelRoutes(api, { registry }) });
 });
 afterAll(async () => {
   await registry?.idle();
-  await app?.close();
-  await db?.close();
-  dir?.cleanup();
+  await harness?.close();
 });
 
-async function call(method: 'GET' | 'POST', url: string, as: string, body?: unknown) {
-  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
-  return { status: res.statusCode, body: res.json(), headers: res.headers };
-}
+const call = (method: 'GET' | 'POST', url: string, as: Role, body?: unknown) => harness.call(method, url, { as, body });
+
+describe('RUL model routes: roles', () => {
+  it('answers 401 without a key and 403 to every role a route does not declare', async () => {
+    expect(await harness.expectRoleMatrix()).toBeGreaterThanOrEqual(3);
+  });
+});
 
 const trainBody = { source: 'cmapss', set: 'FD001', units: Array.from({ length: 20 }, (_, i) => i + 1), hoursPerCycle: 1, ensemble: 1, seed: 3 };
 

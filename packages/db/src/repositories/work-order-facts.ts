@@ -1,13 +1,14 @@
-import type { Database } from '@hourmeter/db';
+import type { CompletedWork, DowntimeEvent, ServiceCost, WorkOrderFacts } from '@hourmeter/domain';
 import type { Kysely } from 'kysely';
-import type { BillableWorkSource, CompletedWork, DowntimeEvent, DowntimeSource, ServiceCost, ServiceCostSource } from '../ports.js';
+import type { Database } from '../schema.js';
 
 /**
- * The ports over the work-order service's tables (migration 0003): completed
- * orders with their downtime window, responsible department, labour, travel,
- * parts consumed and costs. Read-only.
+ * The work-order facts ports over the work-order tables (migration 0003):
+ * completed orders with their downtime window, responsible department,
+ * labour, travel, parts consumed and costs. Read-only; contracts reads them
+ * through the ports (wired in services/server), never the tables.
  */
-export function workOrderFacts(db: Kysely<Database>): DowntimeSource & BillableWorkSource & ServiceCostSource {
+export function workOrderFactsRepository(db: Kysely<Database>): WorkOrderFacts {
   const completions = () =>
     db
       .selectFrom('work_order_completions as c')
