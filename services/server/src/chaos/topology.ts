@@ -178,9 +178,7 @@ export async function startCluster(opts: TopologyOptions): Promise<Topology> {
     const mqttPort = await freePort();
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
     members.push(await startMember('broker', 'broker', { ...shared, HM_DATA_DIR: brokerData, HM_MQTT_PORT: String(mqttPort), HM_NODE_ID: 'broker' }));
-    for (const role of ['ingest', 'prediction', 'api']) {
-      members.push(await startMember(role, role, { ...shared, HM_DATA_DIR: join(opts.workDir, role), HM_MQTT_URL: mqttUrl }));
-    }
+    members.push(...(await Promise.all(['ingest', 'prediction', 'api'].map((role) => startMember(role, role, { ...shared, HM_DATA_DIR: join(opts.workDir, role), HM_MQTT_URL: mqttUrl })))));
     const outage = (server: RunningServer) => async (): Promise<Outage> => {
       await server.halt();
       return { end: () => server.resume() };

@@ -99,18 +99,25 @@ const load = (async () => {
   }
 })();
 
-// ---- readiness: every process's /health/ready every 200 ms; a sample is "ready" when all answer 200.
+// ---- readiness: every process's /health/ready every 200 ms (no answer within 2 s = not ready); a sample is "ready" when all answer 200.
 // Samples taken while a fault that must take readiness down runs are not counted.
 let readyChecks = 0;
 let readyUp = 0;
 let expectDown = false;
 let polling = true;
 const answers = new Map<Member, boolean[]>();
+/** Why each member last answered not ready (status and body, or no answer), for the fault's log line. */
+const lastNotReady = new Map<Member, string>();
 const poller = (async () => {
   while (polling) {
     const oks = await Promise.all(topology.members.map(async (m) => {
-      const ok = await fetch(`${m.address}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
+      const why = await fetch(`${m.address}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+        async (r) => (r.status === 200 ? undefined : `${r.status} ${await r.text()}`),
+        (err: unknown) => (err instanceof Error ? err.name : 'no answer'),
+      );
+      const ok = why === undefined;
       answers.get(m)?.push(ok);
+      if (!ok) lastNotReady.set(m, why);
       return ok;
     }));
     if (!expectDown) {
@@ -129,6 +136,7 @@ log(`load flowing; ${faults.length} faults: ${faults.map((f) => f.name).join('; 
 for (const [i, fault] of faults.entries()) {
   const before = acked.size;
   for (const m of topology.members) answers.set(m, []);
+  lastNotReady.clear();
   const readyBefore = { checks: readyChecks, up: readyUp };
   expectDown = fault.takesReadinessDown;
   log(`(${i + 1}/${faults.length}) ${fault.name}: injecting`);
@@ -151,7 +159,11 @@ for (const [i, fault] of faults.entries()) {
   await sleep(2_000);
   const counted = readyChecks - readyBefore.checks;
   const notReady = counted - (readyUp - readyBefore.up);
-  log(`(${i + 1}/${faults.length}) ${fault.name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${acked.size - before} readings acknowledged meanwhile, ${notReady} of ${counted} counted readiness samples not ready${fault.takesReadinessDown ? ' (the fault window itself is not counted)' : ''}`);
+  const downBy = topology.members.map((m) => {
+    const n = answers.get(m)!.filter((ok) => !ok).length;
+    return n === 0 ? `${m.name} 0` : `${m.name} ${n} (last: ${lastNotReady.get(m)?.slice(0, 120)})`;
+  }).join(', ');
+  log(`(${i + 1}/${faults.length}) ${fault.name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${acked.size - before} readings acknowledged meanwhile, ${notReady} of ${counted} counted readiness samples not ready${fault.takesReadinessDown ? ' (the fault window itself is not counted)' : ''}; not-ready answers: ${downBy}`);
 }
 publishing = false;
 await load;
