@@ -83,7 +83,7 @@ describe('StoreDrainer', () => {
     const realNow = Date.now.bind(Date);
     let offsetMs = 2 * 3_600_000;
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
-    cleanups.push(() => vi.restoreAllMocks());
+    cleanups.push(() => void vi.restoreAllMocks());
     t.drainer.start();
     await put(t.spool, [reading(0)]);
     // The drainer has seen the partial batch with the clock 2 h ahead; now the clock steps back.
