@@ -188,7 +188,8 @@ export function faultsFor(topology: Topology, wanted: readonly FaultId[]): Fault
         const before = { acked: ctx.acked(), busy: logged() };
         const outage = await topology.stopDatabase();
         try {
-          await sleep(ctx.faultSeconds * 1000);
+          // Longer than the server's 5 s SQLite busy timeout, or its writes would only wait, not fail.
+          await sleep(Math.max(ctx.faultSeconds * 1000, 8_000));
         } finally {
           await outage.end();
         }
