@@ -49,6 +49,12 @@ export const ConfigSchema = z.object({
   HM_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
   HM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Fault injection for `npm run chaos` only: while `<dir>/telemetry-store.down`
+   * exists, every telemetry store call of this process fails as an unreachable
+   * store would (the embedded DuckDB store cannot be stopped on its own).
+   */
+  HM_FAULT_INJECTION_DIR: z.string().min(1).optional(),
   HM_HOUR_METER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   /** How often maintenance schedules (calendar, operating hours) are checked for due preventive orders. */
   HM_SCHEDULE_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),

@@ -8,6 +8,10 @@ import { join } from 'node:path';
 export interface RunningServer {
   readonly url: string;
   stop(): Promise<void>;
+  /** Stops the server and keeps its data (a store outage, as `npm run chaos` injects it). */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port and data; resolves once it serves. */
+  resume(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -110,22 +114,35 @@ export async function startPostgres(bin: string): Promise<RunningServer> {
     init.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed: ${err}`))));
   });
   const port = await freePort();
-  const server = run(join(bin, 'postgres'), [
-    '-D', dir, '-h', '127.0.0.1', '-p', String(port), '-k', dir,
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
-  ]);
-  let log = '';
-  server.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitFor('postgres to accept connections', () => {
-    if (server.exitCode !== null) throw new Error(`postgres exited: ${log}`);
-    return log.includes('ready to accept connections');
-  }, { timeoutMs: 30_000 });
+  const launch = async () => {
+    const server = run(join(bin, 'postgres'), [
+      '-D', dir, '-h', '127.0.0.1', '-p', String(port), '-k', dir,
+      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    ]);
+    let log = '';
+    server.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    await waitFor('postgres to accept connections', () => {
+      if (server.exitCode !== null) throw new Error(`postgres exited: ${log}`);
+      return log.includes('ready to accept connections');
+    }, { timeoutMs: 30_000 });
+    return server;
+  };
+  let server = await launch();
   return {
     url,
     async stop() {
       await stopProcess(server);
       rmSync(dir, { recursive: true, force: true });
+    },
+    async halt() {
+      // pg_ctl's fast mode, as an operator stops it: clients are disconnected, open transactions roll back.
+      const ctl = run(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', 'stop']);
+      await new Promise<void>((resolve, reject) => ctl.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl stop exited with ${code}`)))));
+      await stopProcess(server);
+    },
+    async resume() {
+      server = await launch();
     },
   };
 }
@@ -144,53 +161,76 @@ export async function startInfluxd(binary: string): Promise<RunningServer> {
     '[monitor]', '  store-enabled = false',
     '',
   ].join('\n'));
-  const server = spawn(binary, ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  server.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('influxd to answer /ping', async () => {
-    if (server.exitCode !== null) throw new Error(`influxd exited: ${log}`);
-    const res = await fetch(`${url}/ping`);
-    return res.status === 204;
-  }, { timeoutMs: 30_000 });
+  const launch = async () => {
+    const server = spawn(binary, ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    server.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+    await waitFor('influxd to answer /ping', async () => {
+      if (server.exitCode !== null) throw new Error(`influxd exited: ${log}`);
+      const res = await fetch(`${url}/ping`);
+      return res.status === 204;
+    }, { timeoutMs: 30_000 });
+    return server;
+  };
+  let server = await launch();
   return {
     url,
     async stop() {
       await stopProcess(server);
       rmSync(dir, { recursive: true, force: true });
     },
+    async halt() {
+      await stopProcess(server);
+    },
+    async resume() {
+      server = await launch();
+    },
   };
 }
 
 /**
- * Debian's redis-server 7 in the foreground on 127.0.0.1, nothing persisted
- * (`--save ''`, no AOF): every test run starts from an empty keyspace.
+ * Debian's redis-server 7 in the foreground on 127.0.0.1. By default nothing
+ * is persisted (`--save ''`, no AOF): every test run starts from an empty
+ * keyspace. `appendOnly` turns on the AOF with an fsync per write, as a
+ * production Redis that must survive a restart is configured.
  */
-export async function startRedis(binary: string): Promise<RunningServer> {
+export async function startRedis(binary: string, { appendOnly = false } = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hm-redis-'));
   const port = await freePort();
-  const server = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  let ready = false;
-  const collect = (d: Buffer) => {
-    log = (log + d.toString()).slice(-4000);
-    ready ||= log.includes('Ready to accept connections');
+  const persistence = appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const launch = async () => {
+    const server = spawn(
+      binary,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let log = '';
+    let ready = false;
+    const collect = (d: Buffer) => {
+      log = (log + d.toString()).slice(-4000);
+      ready ||= log.includes('Ready to accept connections');
+    };
+    server.stdout?.on('data', collect);
+    server.stderr?.on('data', collect);
+    await waitFor('redis-server to accept connections', () => {
+      if (server.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
+      return ready;
+    }, { timeoutMs: 30_000 });
+    return server;
   };
-  server.stdout?.on('data', collect);
-  server.stderr?.on('data', collect);
-  await waitFor('redis-server to accept connections', () => {
-    if (server.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
-    return ready;
-  }, { timeoutMs: 30_000 });
+  let server = await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       await stopProcess(server);
       rmSync(dir, { recursive: true, force: true });
+    },
+    async halt() {
+      await stopProcess(server);
+    },
+    async resume() {
+      server = await launch();
     },
   };
 }

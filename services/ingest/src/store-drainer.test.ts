@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createLogger } from '@hourmeter/runtime';
 import { createDuckDbTelemetryStore, type StoredReading, type TelemetryStore } from '@hourmeter/telemetry-store';
 import { tempDir, waitFor } from '@hourmeter/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeRecord } from './spool/record-codec.js';
 import { Spool } from './spool/spool.js';
 import { StoreDrainer } from './store-drainer.js';
@@ -17,12 +17,12 @@ afterEach(async () => {
 });
 
 /** A real spool draining into a real DuckDB store; dead letters go to `deadLetterSubdir` of the test's directory. */
-async function setup(deadLetterSubdir = 'spool') {
+async function setup(deadLetterSubdir = 'spool', flushIntervalMs = 1) {
   const dir = tempDir('hm-drainer-');
   const store = await createDuckDbTelemetryStore({ dataDir: `${dir.path}/store`, threads: 1 });
   const spool = await Spool.open({ dir: `${dir.path}/spool`, maxBytes: 1 << 24, segmentBytes: 1 << 20, fsync: 'group', commitIntervalMs: 1, memoryReadings: 1000, log });
   const dlq = `${dir.path}/${deadLetterSubdir}`;
-  const drainer = new StoreDrainer(spool, store, { batchSize: 100, flushIntervalMs: 1, retryBaseMs: 10, retryMaxMs: 40, deadLetterDir: dlq }, log);
+  const drainer = new StoreDrainer(spool, store, { batchSize: 100, flushIntervalMs, retryBaseMs: 10, retryMaxMs: 40, deadLetterDir: dlq }, log);
   cleanups.push(async () => {
     await drainer.stop();
     await spool.close();
@@ -77,4 +77,21 @@ describe('StoreDrainer', () => {
     expect(t.drainer.stats()).toMatchObject({ drainerStalled: false, deadLetteredReadings: 1 });
     expect(await storedSeqs(t.store)).toEqual([0, 2]);
   });
+
+  it('flushes a partial batch on time when the wall clock steps back (NTP) while it waits', async () => {
+    const t = await setup('spool', 300);
+    const realNow = Date.now.bind(Date);
+    let offsetMs = 2 * 3_600_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+    cleanups.push(() => void vi.restoreAllMocks());
+    t.drainer.start();
+    await put(t.spool, [reading(0)]);
+    // The drainer has seen the partial batch with the clock 2 h ahead; now the clock steps back.
+    await waitFor('the drainer waiting on the partial batch', () => t.spool.pendingStoreReadings() === 1);
+    offsetMs = 0;
+    await put(t.spool, [reading(1)]);
+    await drained(t.spool);
+    expect(await storedSeqs(t.store)).toEqual([0, 1]);
+  });
 });
+

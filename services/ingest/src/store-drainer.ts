@@ -182,8 +182,9 @@ export class StoreDrainer {
         await this.spool.waitForData(1000);
         continue;
       }
-      firstSeenAt ??= Date.now();
-      const waited = Date.now() - firstSeenAt;
+      // Monotonic: a wall clock stepped back (NTP) would make `waited` negative and hold a partial batch for that long.
+      firstSeenAt ??= performance.now();
+      const waited = performance.now() - firstSeenAt;
       if (ahead < this.opts.batchSize && waited < this.opts.flushIntervalMs) {
         await this.spool.waitForData(this.opts.flushIntervalMs - waited);
         continue;

@@ -1,4 +1,6 @@
-import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { appendFileSync, rmSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@hourmeter/runtime';
 import { tempDir } from '@hourmeter/testkit';
@@ -253,4 +255,39 @@ describe('Spool', () => {
       await s.close();
     });
   });
+
+  // A real ENOSPC needs a small filesystem: a tmpfs, which only root may mount.
+  it.skipIf(userInfo().uid !== 0)('refuses appends only while its disk is full, then takes them again behind the last whole record', async () => {
+    await inSpoolDir(async (dir) => {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+      try {
+        const s = await Spool.open(opts(dir));
+        await fiveRecords(s);
+        const ballast = join(dir, 'ballast');
+        const fd = openSync(ballast, 'w');
+        try {
+          for (;;) writeSync(fd, Buffer.alloc(64 * 1024));
+        } catch (err) {
+          expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+        } finally {
+          closeSync(fd);
+        }
+        // Larger than the page the segment may still have room in: it cannot fit.
+        const big = Array.from({ length: 200 }, (_, i) => reading(100 + i));
+        await expect(put(s, ...big)).rejects.toThrow(/ENOSPC/);
+        rmSync(ballast);
+        await put(s, reading(5));
+        await put(s, ...big);
+        await s.close();
+        const replayed: number[] = [];
+        const reopened = await Spool.open(opts(dir), (rs) => replayed.push(...rs.map((r) => r.seq!)));
+        expect(replayed).toEqual([0, 1, 2, 3, 4, 5, ...big.map((r) => r.seq)]);
+        expect(reopened.stats().corruptRegions).toBe(0);
+        await reopened.close();
+      } finally {
+        execFileSync('umount', ['-l', dir]);
+      }
+    });
+  });
 });
+

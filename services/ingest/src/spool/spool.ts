@@ -299,12 +299,28 @@ export class Spool {
       for (const w of waiters) w.resolve();
       for (const l of this.dataListeners) l();
     } catch (err) {
-      // The file may now hold part of this group: nothing more may be appended
-      // behind it, so the spool refuses from here on (ingest stops acknowledging).
-      this.broken = err instanceof Error ? err : new Error(String(err));
-      this.opts.log.error({ err }, 'spool write failed; refusing further appends');
-      for (const w of waiters) w.reject(this.broken);
+      // Nobody is acknowledged for this group (its devices resend). The file may
+      // now hold part of it: cut it back to the last commit so the next group
+      // follows a whole record. A full disk thus refuses readings only while it
+      // is full; only when even the cut fails does the spool refuse for good.
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const w of waiters) w.reject(error);
+      try {
+        await this.cutBackActive();
+        this.opts.log.error({ err }, 'spool write failed; its group is refused and the segment cut back to its last commit');
+      } catch (cutErr) {
+        this.broken = error;
+        this.opts.log.error({ err, cutErr }, 'spool write failed and the segment could not be cut back; refusing further appends');
+      }
     }
+  }
+
+  /** The active segment back to its committed size (reopened if a failed roll left it closed). */
+  private async cutBackActive(): Promise<void> {
+    const seg = this.active;
+    seg.writer ??= await open(seg.path, 'a');
+    await seg.writer.truncate(seg.size);
+    if (this.opts.fsync === 'group') await seg.writer.datasync();
   }
 
   private async roll(): Promise<void> {

@@ -1,32 +1,47 @@
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
-import { freePort, listening, startServer, tempDir, waitFor, type ServerProcess } from '@hourmeter/testkit';
+import { tempDir, waitFor } from '@hourmeter/testkit';
 import mqtt, { type MqttClient } from 'mqtt';
+import { faultsFor, type Fault } from '../chaos/faults.js';
+import { parseChaosArgs, type ChaosOptions } from '../chaos/options.js';
+import { startCluster, startEmbedded, type Member, type Topology } from '../chaos/topology.js';
 
 /**
- * `npm run chaos`: the real embedded process under steady device load, with
- * faults injected one after another; ends with the issue's one line.
- *
- * Faults run here: malformed flood, 10 MB garbage packet, revoked-device
- * retry storm, kill -9 (restarted on the same data directory), and a device
- * clock jump. Not yet: `--cluster` (split roles on PostgreSQL, Redis and
- * InfluxDB), telemetry store / relational database stopped for 30 s, Redis
- * stopped, spool disk full, a server clock jump: they are listed as skipped.
+ * `npm run chaos [-- --cluster] [--faults a,b] [--fault-seconds 30]`: the real
+ * process (or, with --cluster, the split roles on PostgreSQL, Redis and
+ * InfluxDB) under steady device load, with faults injected one after
+ * another (see docs/operations.md, "Chaos"); ends with the issue's one line.
+ * Exit code 1 when a fault did not have its effect or a reading was lost,
+ * duplicated or an invoice failed; 2 for bad arguments.
  */
 const ADMIN_KEY = `hm_chaos_${randomBytes(16).toString('hex')}`;
-const log = (msg: string) => process.stdout.write(`[chaos] ${msg}\n`);
+const log = (msg: string) => process.stdout.write(`[chaos] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-if (process.argv.includes('--cluster')) {
-  process.stderr.write('chaos: --cluster is not implemented yet (split roles on PostgreSQL, Redis and InfluxDB)\n');
+let options: ChaosOptions;
+try {
+  options = parseChaosArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`chaos: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
 
-const dir = tempDir('hm-chaos-');
-const [httpPort, mqttPort] = [await freePort(), await freePort()];
-const env = { HM_DATA_DIR: dir.path, HM_ADMIN_KEY: ADMIN_KEY, HM_HTTP_PORT: String(httpPort), HM_MQTT_PORT: String(mqttPort), HM_HOUR_METER_INTERVAL_MS: '500' };
-const base = `http://127.0.0.1:${httpPort}`;
-let server: ServerProcess = startServer(env);
-await listening(server, 60_000);
+const work = tempDir('hm-chaos-');
+const topologyOptions = {
+  adminKey: ADMIN_KEY,
+  workDir: work.path,
+  smallSpool: options.faults.includes('spool-disk-full'),
+  steppableClock: options.faults.includes('server-clock-jump'),
+};
+log(`starting ${options.cluster ? 'the split roles (broker, ingest, prediction, api) on PostgreSQL, Redis and InfluxDB 1.x' : 'the embedded process'}`);
+let topology: Topology;
+try {
+  topology = options.cluster ? await startCluster(topologyOptions) : await startEmbedded(topologyOptions);
+} catch (err) {
+  process.stderr.write(`chaos: ${err instanceof Error ? err.message : String(err)}\n`);
+  work.cleanup();
+  process.exit(2);
+}
+const base = topology.apiBase;
 
 async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -57,131 +72,145 @@ await call('POST', '/contracts', {
 });
 
 // ---- steady load: one QoS 1 reading at a time, resent with the same seq until acknowledged
-const url = `mqtt://127.0.0.1:${mqttPort}`;
 const loadStart = Date.now() - 3_600_000;
+const READING_STEP_MS = 10;
 const acked = new Set<number>();
 let publishing = true;
-const loadClient: MqttClient = mqtt.connect(url, { username: loadDevice.username, password: loadDevice.password, clientId: loadDevice.username, reconnectPeriod: 200, connectTimeout: 5_000 });
+const loadClient: MqttClient = mqtt.connect(topology.mqttUrl, { username: loadDevice.username, password: loadDevice.password, clientId: loadDevice.username, reconnectPeriod: 200, connectTimeout: 5_000 });
 loadClient.on('error', () => undefined);
 const load = (async () => {
   for (let seq = 0; publishing; seq++) {
-    const payload = JSON.stringify({ ts: loadStart + seq * 10, seq, metrics: { running: true, temp_c: 60 + (seq % 10) } });
+    const payload = JSON.stringify({ ts: loadStart + seq * READING_STEP_MS, seq, metrics: { running: true, temp_c: 60 + (seq % 10) } });
     for (;;) {
       if (!publishing) return;
       try {
         if (!loadClient.connected) throw new Error('offline');
-        await loadClient.publishAsync(`hm/v1/${loadDevice.username}/telemetry`, payload, { qos: 1 });
+        // Bounded, so a PUBACK that never comes stalls the load (a fault verifies that) but never the run's end.
+        await Promise.race([
+          loadClient.publishAsync(`hm/v1/${loadDevice.username}/telemetry`, payload, { qos: 1 }),
+          sleep(10_000).then(() => Promise.reject(new Error('no PUBACK within 10 s'))),
+        ]);
         acked.add(seq);
         break;
       } catch {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
   }
 })();
 
-// ---- readiness, polled throughout; windows where a fault must take it down are excluded
+// ---- readiness: every process's /health/ready every 200 ms (no answer within 2 s = not ready); a sample is "ready" when all answer 200.
+// Samples taken while a fault that must take readiness down runs are not counted.
 let readyChecks = 0;
 let readyUp = 0;
 let expectDown = false;
 let polling = true;
-/** Not-ready answers (counted ones) while the current fault ran, for its log line. */
-let notReadyNow = 0;
+const answers = new Map<Member, boolean[]>();
+/** Why each member last answered not ready (status and body, or no answer), for the fault's log line. */
+const lastNotReady = new Map<Member, string>();
 const poller = (async () => {
   while (polling) {
-    const ok = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status === 200, () => false);
+    const oks = await Promise.all(topology.members.map(async (m) => {
+      const why = await fetch(`${m.address}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+        async (r) => (r.status === 200 ? undefined : `${r.status} ${await r.text()}`),
+        (err: unknown) => (err instanceof Error ? err.name : 'no answer'),
+      );
+      const ok = why === undefined;
+      answers.get(m)?.push(ok);
+      if (!ok) lastNotReady.set(m, why);
+      return ok;
+    }));
     if (!expectDown) {
       readyChecks++;
-      if (ok) readyUp++;
-      else notReadyNow++;
+      if (oks.every(Boolean)) readyUp++;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 })();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const faults: [string, () => Promise<void>][] = [
-  ['malformed flood', async () => {
-    const c = await mqtt.connectAsync(url, { username: flooder.username, password: flooder.password, clientId: flooder.username });
-    const bad = ['{"ts":', 'not json', '{"ts":1,"metrics":{"Bad Name":1}}', '[{"metrics":{}}]'];
-    for (let i = 0; i < 20_000; i++) {
-      c.publish(`hm/v1/${flooder.username}/telemetry`, bad[i % bad.length]!, { qos: 0 });
-      if (i % 1000 === 0) await sleep(5);
-    }
-    await c.endAsync();
-  }],
-  ['10 MB garbage packet', async () => {
-    const s = tcpConnect(mqttPort, '127.0.0.1');
-    s.on('error', () => undefined);
-    await new Promise<void>((r) => s.once('connect', () => r()));
-    s.write(Buffer.concat([Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]), randomBytes(10 * 1024 * 1024)]));
-    await new Promise<void>((r) => { s.once('close', () => r()); setTimeout(() => { s.destroy(); r(); }, 5_000); });
-  }],
-  ['revoked-device retry storm', async () => {
-    const until = Date.now() + 10_000;
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      while (Date.now() < until) {
-        await mqtt.connectAsync(url, { username: revoked.username, password: revoked.password, clientId: revoked.username, reconnectPeriod: 0, connectTimeout: 5_000 }).then((c) => c.end(true), () => undefined);
-        await sleep(50);
-      }
-    }));
-  }],
-  ['device clock jump (readings a day ahead, then back)', async () => {
-    const c = await mqtt.connectAsync(url, { username: flooder.username, password: flooder.password, clientId: flooder.username });
-    await c.publishAsync(`hm/v1/${flooder.username}/telemetry`, JSON.stringify({ ts: Date.now() + 86_400_000, metrics: { running: true } }), { qos: 1 });
-    await c.publishAsync(`hm/v1/${flooder.username}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { running: true } }), { qos: 1 });
-    await c.endAsync();
-  }],
-  ['kill -9 of the process', async () => {
-    expectDown = true;
-    server.child.kill('SIGKILL');
-    await server.exited;
-    server = startServer(env);
-    await listening(server, 120_000).catch((err: unknown) => {
-      throw new Error(`restart after kill -9 failed: ${String(err)}\n${server.output().slice(-3000)}`);
-    });
-    await waitFor('ready after restart', async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200, { timeoutMs: 60_000 });
-    expectDown = false;
-  }],
-];
-
+const faults: Fault[] = faultsFor(topology, options.faults);
+const failures: string[] = [];
 const started = Date.now();
-await waitFor('load flowing', () => acked.size > 100, { timeoutMs: 30_000 });
-for (const [name, inject] of faults) {
+await waitFor('load flowing', () => acked.size > 100, { timeoutMs: 60_000 });
+log(`load flowing; ${faults.length} faults: ${faults.map((f) => f.name).join('; ')}`);
+for (const [i, fault] of faults.entries()) {
   const before = acked.size;
-  notReadyNow = 0;
-  await inject();
+  for (const m of topology.members) answers.set(m, []);
+  lastNotReady.clear();
+  const readyBefore = { checks: readyChecks, up: readyUp };
+  expectDown = fault.takesReadinessDown;
+  log(`(${i + 1}/${faults.length}) ${fault.name}: injecting`);
+  const t0 = Date.now();
+  try {
+    await fault.run({
+      topology,
+      acked: () => acked.size,
+      readyAnswers: (m) => answers.get(m) ?? [],
+      flooder,
+      revoked,
+      faultSeconds: options.faultSeconds,
+      log: (msg) => log(`(${i + 1}/${faults.length}) ${msg}`),
+    });
+  } catch (err) {
+    failures.push(`${fault.name}: ${err instanceof Error ? err.message : String(err)}`);
+    log(`(${i + 1}/${faults.length}) ${fault.name}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  expectDown = false;
   await sleep(2_000);
-  log(`${name}: done, ${acked.size - before} readings acknowledged meanwhile, ${notReadyNow} not-ready answers`);
+  const counted = readyChecks - readyBefore.checks;
+  const notReady = counted - (readyUp - readyBefore.up);
+  const downBy = topology.members.map((m) => {
+    const n = answers.get(m)!.filter((ok) => !ok).length;
+    return n === 0 ? `${m.name} 0` : `${m.name} ${n} (last: ${lastNotReady.get(m)?.slice(0, 120)})`;
+  }).join(', ');
+  log(`(${i + 1}/${faults.length}) ${fault.name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${acked.size - before} readings acknowledged meanwhile, ${notReady} of ${counted} counted readiness samples not ready${fault.takesReadinessDown ? ' (the fault window itself is not counted)' : ''}; not-ready answers: ${downBy}`);
 }
-log('skipped (not implemented yet): --cluster, telemetry store stopped 30 s, relational database stopped 30 s, Redis stopped, spool disk full, server clock jump');
 publishing = false;
 await load;
 loadClient.end(true);
 
 // ---- every acknowledged reading stored exactly once?
 const maxSeq = Math.max(...acked);
+const tsOf = (seq: number) => loadStart + seq * READING_STEP_MS;
 let points: [number, number][] = [];
+log('waiting for every acknowledged reading in the telemetry store');
 await waitFor('acknowledged readings stored', async () => {
-  const got = await call<{ series: { points: [number, number][] }[] }>('GET', `/assets/${loadDevice.assetId}/telemetry?metrics=temp_c&from=${loadStart}&to=${loadStart + (maxSeq + 1) * 10}`);
+  const got = await call<{ series: { points: [number, number][] }[] }>('GET', `/assets/${loadDevice.assetId}/telemetry?metrics=temp_c&from=${loadStart}&to=${tsOf(maxSeq + 1)}`);
   points = got.series[0]?.points ?? [];
-  return [...acked].every((seq) => points.some(([ts]) => ts === loadStart + seq * 10));
-}, { timeoutMs: 60_000 }).catch(() => undefined);
+  const have = new Set(points.map(([ts]) => ts));
+  return [...acked].every((seq) => have.has(tsOf(seq)));
+}, { timeoutMs: 120_000, intervalMs: 500 }).catch(() => undefined);
 const stored = new Set(points.map(([ts]) => ts));
-const lost = [...acked].filter((seq) => !stored.has(loadStart + seq * 10)).length;
+const lost = [...acked].filter((seq) => !stored.has(tsOf(seq))).length;
 const duplicated = points.length - stored.size;
 
-let invoiceErrors = 0;
+// ---- the hour meter: every stored reading counted once, the time between them (all running, 10 ms apart) neither lost nor doubled
+const storedTs = [...stored].sort((a, b) => a - b);
+const expectedMs = storedTs.length > 1 ? storedTs[storedTs.length - 1]! - storedTs[0]! : 0;
+const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+let meter = { samples: 0, operatingMs: 0 };
+log('waiting for the hour meter to count every stored reading');
+await waitFor('the hour meter', async () => {
+  const got = await call<{ days: { samples: number; operatingMs: number }[] }>('GET', `/assets/${loadDevice.assetId}/operating-hours?from=${day(loadStart)}&to=${day(tsOf(maxSeq))}`);
+  meter = got.days.reduce((sum, d) => ({ samples: sum.samples + d.samples, operatingMs: sum.operatingMs + d.operatingMs }), { samples: 0, operatingMs: 0 });
+  return meter.samples === storedTs.length && meter.operatingMs === expectedMs;
+}, { timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
+if (meter.samples !== storedTs.length || meter.operatingMs !== expectedMs) {
+  failures.push(`hour meter: ${meter.samples} samples / ${meter.operatingMs} ms counted, expected ${storedTs.length} / ${expectedMs} ms from the stored readings`);
+}
+log(`hour meter: ${meter.samples} samples, ${meter.operatingMs} ms operating (expected ${storedTs.length}, ${expectedMs} ms)`);
+
 let run = await call<{ id: string; status: string; result?: { outcomes: { outcome: string }[] } }>('POST', '/invoice-runs', { period: lastMonth.slice(0, 7) });
 await waitFor('invoice run', async () => (run = await call('GET', `/invoice-runs/${run.id}`)).status !== 'running', { timeoutMs: 60_000 });
-invoiceErrors = run.status === 'succeeded' ? (run.result?.outcomes.filter((o) => o.outcome === 'failed').length ?? 0) : Math.max(1, run.result?.outcomes.filter((o) => o.outcome === 'failed').length ?? 0);
+const failedInvoices = run.result?.outcomes.filter((o) => o.outcome === 'failed').length ?? 0;
+const invoiceErrors = run.status === 'succeeded' ? failedInvoices : Math.max(1, failedInvoices);
 
 polling = false;
 await poller;
-server.child.kill('SIGTERM');
-await server.exited;
-dir.cleanup();
+await topology.close();
+work.cleanup();
 log(`took ${Math.round((Date.now() - started) / 1000)} s`);
+for (const f of failures) log(`failed: ${f}`);
 const readyPct = readyChecks === 0 ? 0 : (100 * readyUp) / readyChecks;
 process.stdout.write(`chaos: ${faults.length} faults, ${acked.size} readings acknowledged, ${lost} lost, ${duplicated} duplicated, ${invoiceErrors} invoice errors, ready ${readyPct.toFixed(1)}% of the time\n`);
-process.exit(0);
+process.exit(failures.length === 0 && lost === 0 && duplicated === 0 && invoiceErrors === 0 ? 0 : 1);
