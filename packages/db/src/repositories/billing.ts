@@ -142,6 +142,8 @@ function sameUsage(stored: { asset_id: string; day: string; billed_ms: number; u
 
 const CHARGE_KINDS = new Set(['usage', 'minimum_true_up', 'availability_credit']);
 
+const USAGE_COLUMNS = ['id', 'asset_id', 'day', 'operating_ms', 'version', 'source_version', 'computed_at'] as const;
+
 const key = (assetId: string, day: string) => `${assetId}|${day}`;
 export const usageKey = key;
 
@@ -333,26 +335,40 @@ export function billingRepository(db: Kysely<Database>) {
   }
 
 
-  /** Writes changed days as new usage-record versions (history kept in `usage_record_versions`). */
+  /**
+   * Writes changed days as new usage-record versions. `usage_records` holds
+   * each day's current version, `usage_record_versions` the versions it
+   * replaced: a version moves to the history when a newer one replaces it, so
+   * a first sync writes one row per day, not two (stores from before this rule
+   * also hold current versions there; readers take the union of both tables).
+   */
   async function writeUsage(tx: Transaction<Database>, changes: { d: UsageDay; prevVersion: number | null }[], now: number): Promise<{ created: number; replaced: number }> {
-    let created = 0;
-    let replaced = 0;
-    const inserts = changes.map(({ d, prevVersion }) => {
-      if (prevVersion === null) created++;
-      else replaced++;
-      return {
-        id: newId('usageRecord', now),
-        asset_id: d.assetId,
-        day: d.day,
-        operating_ms: d.operatingMs,
-        version: (prevVersion ?? 0) + 1,
-        source_version: d.version,
-        computed_at: now,
-      };
-    });
+    const replacing = changes.filter((c) => c.prevVersion !== null);
+    // Only the version this sync read: a concurrent sync that replaced it first has kept it already.
+    for (const chunk of chunks(replacing, 500)) {
+      await tx
+        .insertInto('usage_record_versions')
+        .columns(USAGE_COLUMNS)
+        .expression(
+          tx
+            .selectFrom('usage_records')
+            .select(USAGE_COLUMNS)
+            .where((eb) => eb.or(chunk.map(({ d, prevVersion }) => eb.and([eb('asset_id', '=', d.assetId), eb('day', '=', d.day), eb('version', '=', prevVersion!)])))),
+        )
+        .onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing())
+        .execute();
+    }
+    const inserts = changes.map(({ d, prevVersion }) => ({
+      id: newId('usageRecord', now),
+      asset_id: d.assetId,
+      day: d.day,
+      operating_ms: d.operatingMs,
+      version: (prevVersion ?? 0) + 1,
+      source_version: d.version,
+      computed_at: now,
+    }));
     // Two syncs of the same days at once (concurrent runs) compute the same
     // version: the second one's rows are no-ops instead of key violations.
-    await insertRows(db, inserts, (rows) => tx.insertInto('usage_record_versions').values(rows).onConflict((oc) => oc.columns(['asset_id', 'day', 'version']).doNothing()), 2000);
     await insertRows(
       db,
       inserts,
@@ -374,7 +390,7 @@ export function billingRepository(db: Kysely<Database>) {
           ),
       2000,
     );
-    return { created, replaced };
+    return { created: changes.length - replacing.length, replaced: replacing.length };
   }
 
   /**
@@ -699,8 +715,11 @@ export function billingRepository(db: Kysely<Database>) {
 
     usage: (assetIds: string[], fromDay: string, toDay: string) => usageOf(db, assetIds, fromDay, toDay),
 
+    /** Every version of an asset's usage record of a day, oldest first: the replaced ones (history) and the current one. */
     async usageVersions(assetId: string, day: string) {
-      const rows = await db.selectFrom('usage_record_versions').selectAll().where('asset_id', '=', assetId).where('day', '=', day).orderBy('version').execute();
+      const of = (table: 'usage_records' | 'usage_record_versions') =>
+        db.selectFrom(table).select(['version', 'operating_ms', 'source_version', 'computed_at']).where('asset_id', '=', assetId).where('day', '=', day);
+      const rows = await of('usage_record_versions').union(of('usage_records')).orderBy('version').execute();
       return rows.map((r) => ({ version: Number(r.version), operatingMs: Number(r.operating_ms), sourceVersion: Number(r.source_version), computedAt: Number(r.computed_at) }));
     },
 
