@@ -8,6 +8,7 @@ import { createAlertTracker } from './alert-tracker.js';
 import { createAssetWindows, type AssetRuntime, type Window } from './asset-windows.js';
 import { DEFAULT_PREDICTION_CONFIG, type PredictionConfig } from './config.js';
 import type { AssetContextSource, PreventiveWorkOrders, RulEstimator, StoredReading } from './ports.js';
+import { rulWorthStoring } from './rul-recording.js';
 import { createScoringQueue } from './scoring-queue.js';
 
 export interface PredictionDeps {
@@ -62,7 +63,8 @@ const isReading = (r: unknown): r is StoredReading => {
  * and processed in order by one worker (scoring-queue.ts), so the ingest path
  * only pays for a push. RUL is estimated per asset at most every
  * `rulEveryMs` of reading time, not per reading: estimators that observe keep
- * their own incremental state, the others get the recent readings.
+ * their own incremental state, the others get the recent readings. Only
+ * estimates that move the asset's RUL trend are stored (rul-recording.ts).
  */
 export function createPredictionService(input: PredictionDeps): PredictionService {
   const deps: PredictionDeps = input.events ? { ...input, alerts: alertStoreWithEvents(input.alerts, input.events) } : input;
@@ -86,7 +88,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
     const e = { ...est, hours: clamp(est.hours), lowerHours: clamp(est.lowerHours), upperHours: clamp(est.upperHours), ts: w.to };
     rt.rul = e;
     const fm = tracker.rulFailureMode(rt, e);
-    await deps.rulEstimates.record({
+    const record = {
       assetId: rt.ctx.assetId,
       ts: w.to,
       modelVersion: e.modelVersion,
@@ -95,7 +97,11 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
       upperHours: e.upperHours,
       failureMode: fm,
       ...(e.failureProbability === undefined ? {} : { failureProbability: e.failureProbability }),
-    });
+    };
+    if (rulWorthStoring(rt.storedRul, record, cfg)) {
+      await deps.rulEstimates.record(record);
+      rt.storedRul = record;
+    }
     if (tracker.rulTriggers(rt, e)) await tracker.onDetected(rt, fm, w.modes.get(fm), w, true);
   }
 
