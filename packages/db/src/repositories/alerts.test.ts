@@ -54,6 +54,7 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     const updated = await repos.alerts.updateDetection(a.id, { severity: 'high', evidence: evidence(7), at: 2000 });
     expect(updated).toMatchObject({ severity: 'high', lastDetectedAt: 2000, raisedAt: 1000 });
     expect(updated.evidence.signals[0]!.score).toBe(7);
+    expect(await codeOf(repos.alerts.updateDetection('alr_01JAAAAAAAAAAAAAAAAAAAAAAA', { severity: 'high', evidence: evidence(7), at: 2000 }))).toBe('NOT_FOUND');
 
     expect(await codeOf(repos.alerts.transition(a.id, { to: 'confirmed', actor: 'key_x', reason: 'r', at: 2100, allowedFrom: ['acknowledged'] }))).toBe('ILLEGAL_TRANSITION');
     await repos.alerts.transition(a.id, { to: 'acknowledged', actor: 'key_x', reason: 'looking', at: 2200, allowedFrom: ['open'] });
