@@ -135,5 +135,18 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     ]);
     expect((await repos.rulEstimates.history(asset.id, { from: 150, to: 300 })).map((e) => e.ts)).toEqual([200]);
     expect((await repos.rulEstimates.history(asset.id, { limit: 2 })).map((e) => e.ts)).toEqual([200, 300]);
+
+    // Many at once, across the 1,000-row statements, duplicates (of the store and of the batch) ignored.
+    const many = Array.from({ length: 2_100 }, (_, i) => ({ assetId: asset.id, ts: 1_000 + (i % 2_050), modelVersion: 'rul-2', hours: i, lowerHours: i, upperHours: i, failureMode: 'wear', failureProbability: 0.5 }));
+    await repos.rulEstimates.recordMany([...many, { ...many[0]!, ts: 300, modelVersion: 'rul-1', hours: 1 }]);
+    await repos.rulEstimates.recordMany([]);
+    const stored = await repos.rulEstimates.history(asset.id, { from: 1_000, limit: 5_000 });
+    expect(stored).toHaveLength(2_050);
+    expect(stored[0]).toMatchObject({ ts: 1_000, hours: 0, failureMode: 'wear', failureProbability: 0.5 });
+    expect((await repos.rulEstimates.history(asset.id, { to: 1_000 })).map((e) => [e.ts, e.hours])).toEqual([
+      [100, 10],
+      [200, 20],
+      [300, 30],
+    ]);
   });
 });

@@ -78,6 +78,22 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
   const counters = { processed: 0, skipped: 0 };
   const queue = createScoringQueue({ maxPending: cfg.maxPendingReadings, process: processBatch, log, now });
 
+  /** The batch's RUL estimates to store, written together once the batch is scored. */
+  let toStore: { rt: AssetRuntime; record: RulEstimateRecord }[] = [];
+
+  async function storeRulEstimates(): Promise<void> {
+    if (toStore.length === 0) return;
+    const batch = toStore;
+    toStore = [];
+    try {
+      await deps.rulEstimates.recordMany(batch.map((b) => b.record));
+    } catch (err) {
+      log.warn({ err, estimates: batch.length }, 'RUL estimates could not be stored');
+      // The next estimate of these assets is stored instead.
+      for (const { rt, record } of batch) if (rt.storedRul === record) rt.storedRul = undefined;
+    }
+  }
+
   async function runRul(rt: AssetRuntime, w: Window): Promise<void> {
     if (!rul || w.to - rt.lastRulAt < cfg.rulEveryMs) return;
     if (keepWindow && rt.recent.length === 0) return;
@@ -99,8 +115,8 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
       ...(e.failureProbability === undefined ? {} : { failureProbability: e.failureProbability }),
     };
     if (rulWorthStoring(rt.storedRul, record, cfg)) {
-      await deps.rulEstimates.record(record);
       rt.storedRul = record;
+      toStore.push({ rt, record });
     }
     if (tracker.rulTriggers(rt, e)) await tracker.onDetected(rt, fm, w.modes.get(fm), w, true);
   }
@@ -166,6 +182,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
       const closed = rt.closed.splice(0);
       for (const w of closed) await handleWindow(rt, w);
     }
+    await storeRulEstimates();
   }
 
   async function transition(id: string, action: AlertAction, actor: string, reason: string): Promise<Alert> {
