@@ -78,7 +78,7 @@ export const DEFAULT_PREDICTION_CONFIG: PredictionConfig = {
   alertPeakGrowth: 0.25,
   alertRefreshMs: 6 * 3_600_000,
   rulRecordChange: { share: 0.1, hours: 1, probability: 0.05 },
-  rulRecordEveryMs: 3_600_000,
+  rulRecordEveryMs: 2 * 3_600_000,
   rulWindowReadings: 500,
   maxPendingReadings: 200_000,
   ignoreMetrics: ['*hours*', '*_count', '*counter*', '*_total', 'seq', 'cycle', 'uptime*'],
