@@ -48,6 +48,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
   let context: BrowserContext | undefined;
   let page: Page;
   const errors: string[] = [];
+  const failedAnswers: string[] = [];
 
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${api}/api/v1${path}`, {
@@ -100,6 +101,10 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
       if (m.type() === 'error') errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(e.message));
+    // Chromium's console line about a failed request has no URL: the failed answers say which request it was.
+    page.on('response', (r) => {
+      if (r.status() >= 400) failedAnswers.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -291,7 +296,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('header .who', { hasText: 'Administrator' }).waitFor();
 
-    expect(errors, `console errors:\n${errors.join('\n')}`).toEqual([]);
+    expect(errors, `console errors:\n${errors.join('\n')}\nfailed answers:\n${failedAnswers.join('\n')}`).toEqual([]);
   }, 240_000);
 
   it('lets an account manager set the billing party, issue, download the PDF, record payments and see the ageing', async () => {
@@ -375,7 +380,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
 
     // The refused overpayment (409) is the one failed request, shown to the user as above.
     const unexpected = errors.filter((e) => !/Failed to load resource: .* 409 \(Conflict\)/.test(e));
-    expect(unexpected, `console errors:\n${unexpected.join('\n')}`).toEqual([]);
+    expect(unexpected, `console errors:\n${unexpected.join('\n')}\nfailed answers:\n${failedAnswers.join('\n')}`).toEqual([]);
   }, 120_000);
 
   it('completes an order from the parts picker: stock by location, the 409 naming where stock is, reconciliation and a reserve warning', async () => {
@@ -439,6 +444,6 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
 
     // The browser logs the refused completion's 409 itself; anything else is a fault.
     const unexpected = errors.filter((e) => !/status of 409 \(Conflict\)/.test(e));
-    expect(unexpected, `console errors:\n${unexpected.join('\n')}`).toEqual([]);
+    expect(unexpected, `console errors:\n${unexpected.join('\n')}\nfailed answers:\n${failedAnswers.join('\n')}`).toEqual([]);
   }, 120_000);
 });

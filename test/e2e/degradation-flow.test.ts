@@ -275,8 +275,9 @@ describe('degradation -> alert -> preventive order -> repair -> invoice', () => 
     const simEnd = pump.nowMs;
     await fleet.stop();
     fleet = undefined;
-    const lastDay = new Date(simEnd).toISOString().slice(0, 10);
-    const hoursPath = `/assets/${asset.id}/operating-hours?from=${periodStart}&to=${periodEnd < lastDay ? periodEnd : lastDay}`;
+    // The contract bills on its site's clock (Europe/Oslo): the meter is read on the same clock.
+    const lastDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(new Date(simEnd));
+    const hoursPath = `/assets/${asset.id}/operating-hours?from=${periodStart}&to=${periodEnd < lastDay ? periodEnd : lastDay}&timeZone=Europe/Oslo`;
     let meter = { periodHours: 0, lifetimeHours: 0 };
     let previous = -1;
     // Settled: the meter covers the newest readings and two passes in a row agree.

@@ -324,7 +324,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       ? {
           ingest: async () => {
             const h = ingest.health();
-            return h.accepting && !h.store.storeFailing && !h.store.drainerStalled;
+            return h.accepting && !h.spool.writeFailing && !h.store.storeFailing && !h.store.drainerStalled;
           },
           broker: async () => broker.tcpPort !== undefined && broker.clusterHealthy(),
         }

@@ -54,6 +54,7 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     const updated = await repos.alerts.updateDetection(a.id, { severity: 'high', evidence: evidence(7), at: 2000 });
     expect(updated).toMatchObject({ severity: 'high', lastDetectedAt: 2000, raisedAt: 1000 });
     expect(updated.evidence.signals[0]!.score).toBe(7);
+    expect(await codeOf(repos.alerts.updateDetection('alr_01JAAAAAAAAAAAAAAAAAAAAAAA', { severity: 'high', evidence: evidence(7), at: 2000 }))).toBe('NOT_FOUND');
 
     expect(await codeOf(repos.alerts.transition(a.id, { to: 'confirmed', actor: 'key_x', reason: 'r', at: 2100, allowedFrom: ['acknowledged'] }))).toBe('ILLEGAL_TRANSITION');
     await repos.alerts.transition(a.id, { to: 'acknowledged', actor: 'key_x', reason: 'looking', at: 2200, allowedFrom: ['open'] });
@@ -134,5 +135,18 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     ]);
     expect((await repos.rulEstimates.history(asset.id, { from: 150, to: 300 })).map((e) => e.ts)).toEqual([200]);
     expect((await repos.rulEstimates.history(asset.id, { limit: 2 })).map((e) => e.ts)).toEqual([200, 300]);
+
+    // Many at once, across the 1,000-row statements, duplicates (of the store and of the batch) ignored.
+    const many = Array.from({ length: 2_100 }, (_, i) => ({ assetId: asset.id, ts: 1_000 + (i % 2_050), modelVersion: 'rul-2', hours: i, lowerHours: i, upperHours: i, failureMode: 'wear', failureProbability: 0.5 }));
+    await repos.rulEstimates.recordMany([...many, { ...many[0]!, ts: 300, modelVersion: 'rul-1', hours: 1 }]);
+    await repos.rulEstimates.recordMany([]);
+    const stored = await repos.rulEstimates.history(asset.id, { from: 1_000, limit: 5_000 });
+    expect(stored).toHaveLength(2_050);
+    expect(stored[0]).toMatchObject({ ts: 1_000, hours: 0, failureMode: 'wear', failureProbability: 0.5 });
+    expect((await repos.rulEstimates.history(asset.id, { to: 1_000 })).map((e) => [e.ts, e.hours])).toEqual([
+      [100, 10],
+      [200, 20],
+      [300, 30],
+    ]);
   });
 });

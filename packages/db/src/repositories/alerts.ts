@@ -177,15 +177,15 @@ export function alertRepository(db: Kysely<Database>) {
 
     /** A new detection on an alert: newer evidence, severity as given (the caller escalates only). */
     async updateDetection(id: string, d: { severity: Severity; evidence: AlertEvidence; at: number }): Promise<Alert> {
-      return db.transaction().execute(async (tx) => {
-        const res = await tx
-          .updateTable('alerts')
-          .set({ severity: d.severity, evidence: JSON.stringify(d.evidence), last_detected_at: d.at, updated_at: d.at })
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 0) throw notFound('alert', id);
-        return get(id, tx);
-      });
+      // One statement (no transaction, no read-back): the prediction service's most frequent write.
+      const row = await db
+        .updateTable('alerts')
+        .set({ severity: d.severity, evidence: JSON.stringify(d.evidence), last_detected_at: d.at, updated_at: d.at })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound('alert', id);
+      return fromRow(row);
     },
 
     async linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert> {

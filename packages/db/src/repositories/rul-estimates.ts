@@ -23,24 +23,35 @@ export interface RulHistoryQuery {
 
 /** Every RUL estimate the prediction service received, per asset: the RUL history. */
 export function rulEstimateRepository(db: Kysely<Database>) {
-  return {
-    /** Stores an estimate; the same asset, time and model version again is ignored. */
-    async record(e: RulEstimateRecord, now = Date.now()): Promise<void> {
+  /** Stores estimates in one statement per 1,000 (PostgreSQL's bind limit); duplicates are ignored as by `record`. */
+  async function recordMany(es: readonly RulEstimateRecord[], now = Date.now()): Promise<void> {
+    for (let i = 0; i < es.length; i += 1_000) {
       await db
         .insertInto('rul_estimates')
-        .values({
-          asset_id: e.assetId,
-          ts: e.ts,
-          model_version: e.modelVersion,
-          hours: e.hours,
-          lower_hours: e.lowerHours,
-          upper_hours: e.upperHours,
-          failure_mode: e.failureMode ?? null,
-          failure_probability: e.failureProbability ?? null,
-          created_at: now,
-        })
+        .values(
+          es.slice(i, i + 1_000).map((e) => ({
+            asset_id: e.assetId,
+            ts: e.ts,
+            model_version: e.modelVersion,
+            hours: e.hours,
+            lower_hours: e.lowerHours,
+            upper_hours: e.upperHours,
+            failure_mode: e.failureMode ?? null,
+            failure_probability: e.failureProbability ?? null,
+            created_at: now,
+          })),
+        )
         .onConflict((oc) => oc.columns(['asset_id', 'ts', 'model_version']).doNothing())
         .execute();
+    }
+  }
+
+  return {
+    recordMany,
+
+    /** Stores an estimate; the same asset, time and model version again is ignored. */
+    async record(e: RulEstimateRecord, now = Date.now()): Promise<void> {
+      await recordMany([e], now);
     },
 
     /** Estimates in [from, to), oldest first; at most `limit` (default 1000), the newest ones. */

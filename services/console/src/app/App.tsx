@@ -156,7 +156,7 @@ export function App() {
       </header>
       {/* Keyed by the zone: every time on the page, charts included, is drawn again in the new one. */}
       <main id="main" tabIndex={-1} key={zone}>
-        <ErrorBoundary key={path}>
+        <ErrorBoundary resetKey={path}>
           <Routes role={role} />
         </ErrorBoundary>
       </main>

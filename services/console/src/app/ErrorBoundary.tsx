@@ -7,13 +7,18 @@ interface State {
 /**
  * Keeps a view's rendering fault inside the view: without it React unmounts
  * the whole console and the person is left with a blank page and no way to
- * navigate. The caller keys it by path, so moving to another page starts afresh.
+ * navigate. A new `resetKey` (the page's path) clears the fault; it does not
+ * remount the view, which would lose its state on every in-view navigation.
  */
-export class ErrorBoundary extends Component<{ children: ReactNode }, State> {
+export class ErrorBoundary extends Component<{ resetKey: string; children: ReactNode }, State> {
   override state: State = {};
 
   static getDerivedStateFromError(error: Error): State {
     return { error };
+  }
+
+  override componentDidUpdate(prev: { resetKey: string }): void {
+    if (prev.resetKey !== this.props.resetKey && this.state.error) this.setState({ error: undefined });
   }
 
   override componentDidCatch(error: Error, info: ErrorInfo): void {

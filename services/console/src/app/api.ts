@@ -52,6 +52,13 @@ export function withQuery(path: string, query: Query = {}): string {
   return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path;
 }
 
+/**
+ * The signed-in session's requests: signing out aborts those still in flight
+ * first, so none of them reaches the server after the session ended (each
+ * would only come back 401 to a view that is gone).
+ */
+let sessionRequests = new AbortController();
+
 async function request(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
   const headers: Record<string, string> = { accept };
   const key = session.key;
@@ -60,7 +67,7 @@ async function request(method: string, path: string, body?: unknown, accept = 'a
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${API}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    res = await fetch(`${API}${path}`, { method, headers, signal: sessionRequests.signal, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch (err) {
     throw new ApiError(0, 'NETWORK', `cannot reach the server: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -132,6 +139,8 @@ export async function signIn(email: string, password: string): Promise<Me> {
 
 /** Ends the session on the server (a no-op for an API key) and forgets everything here. */
 export async function signOut(): Promise<void> {
+  sessionRequests.abort();
+  sessionRequests = new AbortController();
   try {
     await post('/auth/sign-out');
   } finally {

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { appendFileSync, rmSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '@hourmeter/runtime';
-import { tempDir } from '@hourmeter/testkit';
+import { tempDir, waitFor } from '@hourmeter/testkit';
 import type { StoredReading } from '@hourmeter/telemetry-store';
 import { describe, expect, it } from 'vitest';
 import { encodeRecord, HEADER_BYTES } from './record-codec.js';
@@ -275,7 +275,10 @@ describe('Spool', () => {
         // Larger than the page the segment may still have room in: it cannot fit.
         const big = Array.from({ length: 200 }, (_, i) => reading(100 + i));
         await expect(put(s, ...big)).rejects.toThrow(/ENOSPC/);
+        expect(s.stats().writeFailing).toBe(true);
         rmSync(ballast);
+        // Room again is seen without another write: a node out of traffic gets none to try.
+        await waitFor('the spool to see room on its disk', () => !s.stats().writeFailing, { timeoutMs: 5_000 });
         await put(s, reading(5));
         await put(s, ...big);
         await s.close();

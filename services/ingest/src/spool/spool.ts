@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { StoredReading } from '@hourmeter/telemetry-store';
 import type { Logger } from 'pino';
@@ -60,7 +60,18 @@ export interface SpoolStats {
    */
   readonly corruptRegions: number;
   readonly corruptBytes: number;
+  /**
+   * A group could not be written (a full disk, an I/O error) and neither has a
+   * later one been, nor has the disk room again: readings are being refused,
+   * so the node is not ready for traffic.
+   */
+  readonly writeFailing: boolean;
 }
+
+/** Free space that counts as room again after a failed write: the failed group's size, at most this. */
+const ROOM_AGAIN_BYTES = 1024 * 1024;
+/** How often the free space is looked at while writes are failing. */
+const ROOM_CHECK_MS = 1_000;
 
 interface Segment {
   readonly id: number;
@@ -115,6 +126,11 @@ export class Spool {
   /** Set when close() starts: appends already made are committed by it, none is scheduled. */
   private closing = false;
   private broken: Error | undefined;
+  /** Set by a failed group write; cleared by the next good one or by room on the disk. */
+  private writeFailed = false;
+  /** Free bytes that count as room again: what the failed group needed (capped). */
+  private roomNeeded = 0;
+  private roomCheck: NodeJS.Timeout | undefined;
   private closed = false;
   private dataListeners = new Set<() => void>();
   private commits = 0;
@@ -296,6 +312,7 @@ export class Spool {
       seg.readings += readings;
       this.commits++;
       this.lastCommitMs = performance.now() - t0;
+      this.writeFailed = false;
       for (const w of waiters) w.resolve();
       for (const l of this.dataListeners) l();
     } catch (err) {
@@ -305,6 +322,7 @@ export class Spool {
       // is full; only when even the cut fails does the spool refuse for good.
       const error = err instanceof Error ? err : new Error(String(err));
       for (const w of waiters) w.reject(error);
+      this.failedWrite(bytes);
       try {
         await this.cutBackActive();
         this.opts.log.error({ err }, 'spool write failed; its group is refused and the segment cut back to its last commit');
@@ -313,6 +331,33 @@ export class Spool {
         this.opts.log.error({ err, cutErr }, 'spool write failed and the segment could not be cut back; refusing further appends');
       }
     }
+  }
+
+  /**
+   * Marks writes as failing until one succeeds or the disk has room again. The
+   * room is looked at on a timer because a node taken out of traffic for a
+   * full disk may get no write to try: waiting for one would keep it out.
+   */
+  private failedWrite(groupBytes: number): void {
+    this.writeFailed = true;
+    this.roomNeeded = Math.min(groupBytes, ROOM_AGAIN_BYTES);
+    if (this.roomCheck) return;
+    this.roomCheck = setInterval(() => {
+      if (!this.writeFailed || this.closed) return this.stopRoomCheck();
+      statfs(this.opts.dir).then(
+        (fs) => {
+          if (fs.bavail * fs.bsize < this.roomNeeded) return;
+          this.writeFailed = false;
+          this.stopRoomCheck();
+        },
+        (err: unknown) => this.opts.log.warn({ err }, 'could not read the free space of the spool directory'),
+      );
+    }, ROOM_CHECK_MS).unref();
+  }
+
+  private stopRoomCheck(): void {
+    clearInterval(this.roomCheck);
+    this.roomCheck = undefined;
   }
 
   /** The active segment back to its committed size (reopened if a failed roll left it closed). */
@@ -527,6 +572,7 @@ export class Spool {
       lastCommitMs: this.lastCommitMs,
       corruptRegions: this.corruptRegions,
       corruptBytes: this.corruptBytes,
+      writeFailing: this.writeFailed || this.broken !== undefined,
     };
   }
 
@@ -535,6 +581,7 @@ export class Spool {
     if (this.closed || this.closing) return;
     // No commit is scheduled from here on: what is pending is committed below, once.
     this.closing = true;
+    this.stopRoomCheck();
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     while (this.committing) await this.committing;

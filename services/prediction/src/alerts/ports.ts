@@ -47,6 +47,7 @@ export interface AlertStore {
 
 /** Persistence of received RUL estimates (packages/db `rulEstimateRepository` implements it). */
 export interface RulStore {
-  record(e: RulEstimateRecord): Promise<void>;
+  /** Several estimates in one write (the scoring worker stores a batch's at once). */
+  recordMany(es: readonly RulEstimateRecord[]): Promise<void>;
   history(assetId: string, q?: { from?: number; to?: number; limit?: number }): Promise<RulEstimateRecord[]>;
 }

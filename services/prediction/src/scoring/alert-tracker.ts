@@ -1,4 +1,4 @@
-import type { Alert, Severity } from '@hourmeter/domain';
+import type { Alert, AlertEvidence, Severity } from '@hourmeter/domain';
 import { isAppError, type Logger } from '@hourmeter/runtime';
 import { isActive, TRANSITIONS, type AlertAction } from '../alerts/lifecycle.js';
 import type { AlertStore } from '../alerts/ports.js';
@@ -25,7 +25,11 @@ export interface AlertTracker {
  * Alerts per asset and failure mode: one active alert at a time (cached,
  * de-duplicated against the store's uniqueness), a re-raise cool-down after
  * one closes, clearing after consecutive clean windows, and the preventive
- * work order once a RUL estimate or the severity calls for one.
+ * work order once a RUL estimate or the severity calls for one. Repeated
+ * detections of an active alert are written only when they change what it
+ * says (see `alertPeakGrowth` in config.ts): most windows of a running alert
+ * only move its last-detected time, which is kept in memory and written per
+ * `alertRefreshMs`, when detections pause, and before a human acts on it.
  */
 export function createAlertTracker(deps: {
   alerts: AlertStore;
@@ -39,6 +43,8 @@ export function createAlertTracker(deps: {
   const active = new Map<string, Alert | null>();
   const closedAt = new Map<string, number | null>();
   const cleanWindows = new Map<string, number>();
+  /** Newest detection time of an active alert not written yet (the cached alert is the stored one). */
+  const pendingAt = new Map<string, number>();
   const ordering = new Set<string>();
   const keyOf = (assetId: string, fm: string) => `${assetId}|${fm}`;
 
@@ -61,8 +67,27 @@ export function createAlertTracker(deps: {
     } else {
       if (active.get(key)?.id === alert.id) active.set(key, null);
       cleanWindows.delete(key);
+      pendingAt.delete(key);
       closedAt.set(key, Math.max(closedAt.get(key) ?? Number.NEGATIVE_INFINITY, alert.closedAt ?? now()));
     }
+  }
+
+  const peakOf = (e: AlertEvidence) => e.signals.reduce((m, s) => Math.max(m, Math.abs(s.score)), 0);
+
+  /** Severity rises, or the strongest signal grows by `alertPeakGrowth` (new signals on a RUL-raised alert included). */
+  function changesWhatItSays(alert: Alert, severity: Severity, evidence: AlertEvidence): boolean {
+    return severity !== alert.severity || peakOf(evidence) > peakOf(alert.evidence) * (1 + cfg.alertPeakGrowth);
+  }
+
+  /** Writes an alert's newest detection time if only memory has it; its evidence stays. */
+  async function writePending(key: string): Promise<Alert | undefined> {
+    const alert = active.get(key);
+    const at = pendingAt.get(key);
+    if (!alert || at === undefined) return alert ?? undefined;
+    pendingAt.delete(key);
+    const written = await deps.alerts.updateDetection(alert.id, { severity: alert.severity, evidence: alert.evidence, at });
+    remember(written);
+    return written;
   }
 
   function rulFailureMode(rt: AssetRuntime, est: RulEstimation): string {
@@ -95,7 +120,7 @@ export function createAlertTracker(deps: {
         ...(rul ? { rulHours: rul.hours } : {}),
         ...(parts ? { suggestedPartNumbers: [...parts] } : {}),
       });
-      remember(await deps.alerts.linkWorkOrder(alert.id, res.workOrderId, alert.lastDetectedAt));
+      remember(await deps.alerts.linkWorkOrder(alert.id, res.workOrderId, pendingAt.get(key) ?? alert.lastDetectedAt));
       log.info({ assetId: alert.assetId, failureMode: alert.failureMode, workOrderId: res.workOrderId, created: res.created }, 'preventive work order linked');
     } finally {
       ordering.delete(key);
@@ -127,7 +152,16 @@ export function createAlertTracker(deps: {
       if (alert) {
         // Evidence of a RUL-only detection must not wipe the signals seen so far.
         const merged = signals.length ? evidence : { ...evidence, signals: alert.evidence.signals };
-        alert = await deps.alerts.updateDetection(alert.id, { severity: maxSeverity(alert.severity, severity), evidence: merged, at: w.to });
+        const next = maxSeverity(alert.severity, severity);
+        if (changesWhatItSays(alert, next, merged)) {
+          pendingAt.delete(key);
+          alert = await deps.alerts.updateDetection(alert.id, { severity: next, evidence: merged, at: w.to });
+        } else if (w.to - alert.lastDetectedAt >= cfg.alertRefreshMs) {
+          pendingAt.delete(key);
+          alert = await deps.alerts.updateDetection(alert.id, { severity: alert.severity, evidence: alert.evidence, at: w.to });
+        } else {
+          pendingAt.set(key, w.to);
+        }
       } else {
         const closed = await lastClosed(assetId, fm);
         if (closed !== undefined && w.to - closed < cfg.cooldownMs) {
@@ -143,6 +177,7 @@ export function createAlertTracker(deps: {
         } catch (err) {
           if (!isAppError(err) || err.code !== 'CONFLICT') throw err;
           active.delete(key);
+          pendingAt.delete(key);
           const current = await activeFor(assetId, fm);
           if (!current) throw err;
           alert = await deps.alerts.updateDetection(current.id, { severity: maxSeverity(current.severity, severity), evidence, at: w.to });
@@ -153,9 +188,10 @@ export function createAlertTracker(deps: {
     },
 
     async onClean(rt, fm) {
-      const alert = await activeFor(rt.ctx.assetId, fm);
-      if (!alert) return;
+      if (!(await activeFor(rt.ctx.assetId, fm))) return;
       const key = keyOf(rt.ctx.assetId, fm);
+      // Detections paused: the last-detected time is final for now, so it is written.
+      const alert = (await writePending(key))!;
       const clean = (cleanWindows.get(key) ?? 0) + 1;
       cleanWindows.set(key, clean);
       // Only an alert nobody has picked up and no work order addresses clears by itself.
@@ -172,6 +208,7 @@ export function createAlertTracker(deps: {
 
     async transition(id, action, actor, reason) {
       const t = TRANSITIONS[action];
+      for (const [key, a] of active) if (a?.id === id) await writePending(key);
       const alert = await deps.alerts.transition(id, { to: t.to, actor, reason, at: now(), allowedFrom: t.from });
       remember(alert);
       return alert;

@@ -1,3 +1,4 @@
+import type { RulEstimateRecord } from '@hourmeter/domain';
 import { createAnomalyDetector, newAssetState, type AssetDetectorState, type MetricScore } from '../anomaly/detector.js';
 import type { RegimeRule } from '../anomaly/regime.js';
 import type { ModelPredictionConfig, PredictionConfig } from './config.js';
@@ -34,6 +35,8 @@ export interface AssetRuntime {
   lastRulAt: number;
   /** The newest RUL estimate, with the reading time it was made at. */
   rul: (RulEstimation & { ts: number }) | undefined;
+  /** The last estimate stored for the asset's RUL trend (rul-recording.ts decides which are). */
+  storedRul: RulEstimateRecord | undefined;
 }
 
 const globs = (patterns: readonly string[]) => {
@@ -99,6 +102,7 @@ export function createAssetWindows(cfg: PredictionConfig, assets: AssetContextSo
       closed: [],
       recent: [],
       lastRulAt: Number.NEGATIVE_INFINITY,
+      storedRul: undefined,
       rul: undefined,
     };
     rt.sink = (s) => {

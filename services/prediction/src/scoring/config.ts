@@ -37,6 +37,23 @@ export interface PredictionConfig {
   preventiveOnSeverities: Severity[];
   /** How often (reading time) the RUL estimator is asked per asset. */
   rulEveryMs: number;
+  /**
+   * An active alert's repeated detections are written only when they matter:
+   * at once when the severity rises or the peak signal score grows by this
+   * share over the written evidence (which is otherwise kept: it is what
+   * raised the alert), else at most once per `alertRefreshMs` of reading time
+   * (its last-detected time), and before the alert closes.
+   */
+  alertPeakGrowth: number;
+  alertRefreshMs: number;
+  /**
+   * A RUL estimate is stored (the asset page's trend) when it moved from the
+   * last stored one by more than `hours` and `share` of it, its failure
+   * probability by more than `probability`, its model or failure mode changed,
+   * or `rulRecordEveryMs` of reading time passed; the others only drive alerts.
+   */
+  rulRecordChange: { share: number; hours: number; probability: number };
+  rulRecordEveryMs: number;
   /** Readings per asset kept for RUL estimators that read a window (not for observing ones such as the registry adapter). */
   rulWindowReadings: number;
   /** Readings waiting for processing beyond which new batches are dropped (and counted). */
@@ -58,6 +75,10 @@ export const DEFAULT_PREDICTION_CONFIG: PredictionConfig = {
   preventiveFailureProbability: 0.5,
   preventiveOnSeverities: ['high', 'critical'],
   rulEveryMs: 10 * 60_000,
+  alertPeakGrowth: 0.25,
+  alertRefreshMs: 6 * 3_600_000,
+  rulRecordChange: { share: 0.1, hours: 1, probability: 0.05 },
+  rulRecordEveryMs: 2 * 3_600_000,
   rulWindowReadings: 500,
   maxPendingReadings: 200_000,
   ignoreMetrics: ['*hours*', '*_count', '*counter*', '*_total', 'seq', 'cycle', 'uptime*'],

@@ -3,10 +3,10 @@ import { CustomerInput } from '@hourmeter/domain';
 import { tempDir } from '@hourmeter/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gaussian } from '../anomaly/testing.js';
 import { registryAssetContext } from './asset-context.js';
 import { inMemoryPreventiveWorkOrders } from './in-memory-work-orders.js';
 import { createPredictionService, type PredictionDeps } from './prediction-service.js';
+import { compressorReadings } from './testing.js';
 import type { RulEstimator, StoredReading } from './ports.js';
 import { reliabilityRulEstimator } from '../reliability/rul-estimator.js';
 import { createReliabilityService } from '../reliability/service.js';
@@ -59,27 +59,8 @@ function service(extra: Partial<PredictionDeps> = {}) {
   });
 }
 
-/** Readings every minute; `vib(i)` gives the vibration excess at minute i. */
-function readings(assetId: string, from: number, to: number, vib: (i: number) => number, seed = from + 7): StoredReading[] {
-  const noise = gaussian(seed);
-  const out: StoredReading[] = [];
-  for (let i = from; i < to; i++) {
-    out.push({
-      assetId,
-      deviceId: 'dev_x',
-      ts: T0 + i * MIN,
-      metrics: {
-        running: true,
-        // Inside one 10 % load bin, away from its edges.
-        load_pct: 65 + noise(),
-        vibration_rms: 1 + 0.05 * noise() + vib(i),
-        discharge_temp_c: 80 + 0.5 * noise(),
-        operating_hours: 1000 + i / 60,
-      },
-    });
-  }
-  return out;
-}
+const readings = (assetId: string, from: number, to: number, vib: (i: number) => number, seed?: number): StoredReading[] =>
+  compressorReadings(T0, assetId, from, to, vib, seed);
 
 /** Feeds readings in batches of 100, as ingest would. */
 async function feed(svc: ReturnType<typeof service>, rs: StoredReading[]) {

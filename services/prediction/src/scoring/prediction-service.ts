@@ -8,6 +8,7 @@ import { createAlertTracker } from './alert-tracker.js';
 import { createAssetWindows, type AssetRuntime, type Window } from './asset-windows.js';
 import { DEFAULT_PREDICTION_CONFIG, type PredictionConfig } from './config.js';
 import type { AssetContextSource, PreventiveWorkOrders, RulEstimator, StoredReading } from './ports.js';
+import { rulWorthStoring } from './rul-recording.js';
 import { createScoringQueue } from './scoring-queue.js';
 
 export interface PredictionDeps {
@@ -62,7 +63,8 @@ const isReading = (r: unknown): r is StoredReading => {
  * and processed in order by one worker (scoring-queue.ts), so the ingest path
  * only pays for a push. RUL is estimated per asset at most every
  * `rulEveryMs` of reading time, not per reading: estimators that observe keep
- * their own incremental state, the others get the recent readings.
+ * their own incremental state, the others get the recent readings. Only
+ * estimates that move the asset's RUL trend are stored (rul-recording.ts).
  */
 export function createPredictionService(input: PredictionDeps): PredictionService {
   const deps: PredictionDeps = input.events ? { ...input, alerts: alertStoreWithEvents(input.alerts, input.events) } : input;
@@ -76,6 +78,22 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
   const counters = { processed: 0, skipped: 0 };
   const queue = createScoringQueue({ maxPending: cfg.maxPendingReadings, process: processBatch, log, now });
 
+  /** The batch's RUL estimates to store, written together once the batch is scored. */
+  let toStore: { rt: AssetRuntime; record: RulEstimateRecord }[] = [];
+
+  async function storeRulEstimates(): Promise<void> {
+    if (toStore.length === 0) return;
+    const batch = toStore;
+    toStore = [];
+    try {
+      await deps.rulEstimates.recordMany(batch.map((b) => b.record));
+    } catch (err) {
+      log.warn({ err, estimates: batch.length }, 'RUL estimates could not be stored');
+      // The next estimate of these assets is stored instead.
+      for (const { rt, record } of batch) if (rt.storedRul === record) rt.storedRul = undefined;
+    }
+  }
+
   async function runRul(rt: AssetRuntime, w: Window): Promise<void> {
     if (!rul || w.to - rt.lastRulAt < cfg.rulEveryMs) return;
     if (keepWindow && rt.recent.length === 0) return;
@@ -86,7 +104,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
     const e = { ...est, hours: clamp(est.hours), lowerHours: clamp(est.lowerHours), upperHours: clamp(est.upperHours), ts: w.to };
     rt.rul = e;
     const fm = tracker.rulFailureMode(rt, e);
-    await deps.rulEstimates.record({
+    const record = {
       assetId: rt.ctx.assetId,
       ts: w.to,
       modelVersion: e.modelVersion,
@@ -95,7 +113,11 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
       upperHours: e.upperHours,
       failureMode: fm,
       ...(e.failureProbability === undefined ? {} : { failureProbability: e.failureProbability }),
-    });
+    };
+    if (rulWorthStoring(rt.storedRul, record, cfg)) {
+      rt.storedRul = record;
+      toStore.push({ rt, record });
+    }
     if (tracker.rulTriggers(rt, e)) await tracker.onDetected(rt, fm, w.modes.get(fm), w, true);
   }
 
@@ -160,6 +182,7 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
       const closed = rt.closed.splice(0);
       for (const w of closed) await handleWindow(rt, w);
     }
+    await storeRulEstimates();
   }
 
   async function transition(id: string, action: AlertAction, actor: string, reason: string): Promise<Alert> {

@@ -215,6 +215,8 @@ export function faultsFor(topology: Topology, wanted: readonly FaultId[]): Fault
         const before = { acked: ctx.acked(), refused: refusals() };
         const bytes = fs.fill();
         try {
+          // A node whose spool refuses every write cannot take traffic: readiness says so.
+          await readinessWentDown(ctx, [broker], "the spool's disk is full");
           await sleep(Math.max(3_000, (ctx.faultSeconds * 1000) / 3));
           // A reading may still be acknowledged when its append fits a page the segment already has, or
           // space a drained segment just freed: it is on disk. What must not happen is acking without
