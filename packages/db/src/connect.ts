@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { registerSqliteHandle } from './bulk.js';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { newId, type IdKind } from '@hourmeter/domain';
 import type { Logger } from '@hourmeter/runtime';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -53,6 +54,8 @@ function openSqlite(dataDir: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Set-based writes make their rows' ids in SQL (the billing repository's usage sync).
+  sqlite.function('hm_new_id', (kind: unknown, now: unknown) => newId(kind as IdKind, Number(now)));
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   registerSqliteHandle(kysely, sqlite);
   return {

@@ -64,6 +64,26 @@ describe.each(dbTargets())('operating-hours repository on $name', (target) => {
     expect((await fixture.repos.operatingHours.versions(assetId, DAY)).map((v) => v.operatingMs)).toEqual([2 * H, 1 * H, 1.5 * H]);
   });
 
+  it('writes a usage record once on first sync; a replaced version moves to the history', async () => {
+    const assetId = await newAsset();
+    const history = async () =>
+      (await fixture.db.kysely.selectFrom('usage_record_versions').select(['version', 'operating_ms']).where('asset_id', '=', assetId).execute()).map((r) => [Number(r.version), Number(r.operating_ms)]);
+    await fixture.repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 2 * H, version: 1 }]);
+    expect(await history()).toEqual([]);
+    expect((await fixture.repos.billing.usageVersions(assetId, DAY)).map((v) => [v.version, v.operatingMs])).toEqual([[1, 2 * H]]);
+    await fixture.repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 3 * H, version: 2 }]);
+    await fixture.repos.billing.syncUsage([{ assetId, day: DAY, operatingMs: 4 * H, version: 3 }]);
+    expect(await history()).toEqual([
+      [1, 2 * H],
+      [2, 3 * H],
+    ]);
+    expect((await fixture.repos.billing.usageVersions(assetId, DAY)).map((v) => [v.version, v.operatingMs, v.sourceVersion])).toEqual([
+      [1, 2 * H, 1],
+      [2, 3 * H, 2],
+      [3, 4 * H, 3],
+    ]);
+  });
+
   it('with onlyIfRecorded, updates a recorded day but creates none', async () => {
     const assetId = await newAsset();
     expect(await fixture.repos.operatingHours.record(total(assetId, 0), { onlyIfRecorded: true })).toEqual({ changed: false, current: undefined });
