@@ -22,7 +22,8 @@ export class ErrorBoundary extends Component<{ resetKey: string; children: React
   }
 
   override componentDidCatch(error: Error, info: ErrorInfo): void {
-    // Reported on the console so that browser tests (which fail on console errors) and support see it.
+    // Reported on the browser's console so that browser tests (which fail on console errors) and support see it.
+    // eslint-disable-next-line no-console -- in the browser the console is the log
     console.error('view failed to render:', error, info.componentStack);
   }
 
