@@ -7,7 +7,7 @@ import { tempDir, waitFor } from '@hourmeter/testkit';
 import { startReceiver, type Receiver } from '@hourmeter/webhooks/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ensureConsoleBuilt } from './console-build.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -95,6 +95,11 @@ describe.skipIf(!existsSync(CHROMIUM))('integrations in the web console (Chromiu
     dir.cleanup();
   }, 30_000);
 
+  // Each walk answers for its own console errors, not for what an earlier failed one left.
+  beforeEach(() => {
+    errors.length = 0;
+  });
+
   async function signIn(email: string, password: string) {
     await page.goto(`${base}/`);
     await page.getByLabel('E-mail').fill(email);
@@ -136,8 +141,10 @@ describe.skipIf(!existsSync(CHROMIUM))('integrations in the web console (Chromiu
     const delivery = log.getByRole('row').filter({ hasText: 'workorder.created' });
     await expect.poll(async () => {
       await page.reload();
+      // The log loads after the page: count its rows once it has them, not before.
+      await delivery.first().waitFor({ timeout: 5_000 }).catch(() => undefined);
       return delivery.filter({ hasText: 'succeeded' }).count();
-    }, { timeout: 20_000 }).toBe(1);
+    }, { timeout: 30_000 }).toBe(1);
     await expect.poll(() => delivery.getByRole('cell', { name: 'HTTP 200' }).count()).toBe(1);
     const before = receiver.received.length;
     await delivery.getByRole('button', { name: 'Redeliver' }).click();
