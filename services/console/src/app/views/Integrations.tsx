@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { get, post, send } from '../api';
+import { DeliveryModeSelect } from '../DeliveryModeSelect';
 import { ActionForm, Badge, ErrorNote, Link, Loading, fmtTime, navigate, useAsync } from '../ui';
 
 interface Subscription {
@@ -261,20 +262,14 @@ export function IntegrationsView({ selectedId }: { selectedId: string | undefine
                       <td>{p.role}</td>
                       {d.rules.map((r) => (
                         <td key={r.rule}>
-                          <select
-                            aria-label={`${r.rule} for ${p.name}`}
+                          <DeliveryModeSelect
+                            label={`${r.rule} for ${p.name}`}
+                            rule={r.rule}
                             value={p.preferences[r.rule] ?? r.defaults[p.role] ?? 'off'}
-                            onChange={(e) => {
-                              send('PATCH', `/notification-recipients/${p.id}`, { preferences: { [r.rule]: e.target.value } }).then(
-                                () => (setPrefError(undefined), setVersion((v) => v + 1)),
-                                (err: unknown) => setPrefError(err instanceof Error ? err : new Error(String(err))),
-                              );
-                            }}
-                          >
-                            <option value="immediate">immediate</option>
-                            <option value="digest">digest</option>
-                            <option value="off">off</option>
-                          </select>
+                            path={`/notification-recipients/${p.id}`}
+                            onSaved={() => (setPrefError(undefined), setVersion((v) => v + 1))}
+                            onError={setPrefError}
+                          />
                         </td>
                       ))}
                     </tr>

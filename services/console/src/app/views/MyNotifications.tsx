@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { get, send } from '../api';
+import { get } from '../api';
+import { DeliveryModeSelect } from '../DeliveryModeSelect';
 import { ErrorNote, Loading, useAsync } from '../ui';
 
 interface Mine {
@@ -52,20 +53,14 @@ export function MyNotificationsView() {
                       {r.what} <div className="small muted">{r.rule}</div>
                     </th>
                     <td>
-                      <select
-                        aria-label={`${r.rule} for me`}
+                      <DeliveryModeSelect
+                        label={`${r.rule} for me`}
+                        rule={r.rule}
                         value={d.mine.preferences[r.rule] ?? r.defaults[d.mine.role] ?? 'off'}
-                        onChange={(e) => {
-                          send('PATCH', '/me/notification-preferences', { preferences: { [r.rule]: e.target.value } }).then(
-                            () => (setSaveError(undefined), setVersion((v) => v + 1)),
-                            (err: unknown) => setSaveError(err instanceof Error ? err : new Error(String(err))),
-                          );
-                        }}
-                      >
-                        <option value="immediate">immediate</option>
-                        <option value="digest">digest</option>
-                        <option value="off">off</option>
-                      </select>
+                        path="/me/notification-preferences"
+                        onSaved={() => (setSaveError(undefined), setVersion((v) => v + 1))}
+                        onError={setSaveError}
+                      />
                     </td>
                   </tr>
                 ))}
