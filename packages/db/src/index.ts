@@ -59,7 +59,7 @@ import { workOrderRepository } from './repositories/work-orders.js';
 import { reliabilityRepository } from './repositories/reliability.js';
 export { historyImportRepository, type HistoryImportRepository, type HistoricalOrder } from './repositories/history-import.js';
 import { historyImportRepository } from './repositories/history-import.js';
-export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters } from './repositories/fleet-summary.js';
+export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters, type FleetSite } from './repositories/fleet-summary.js';
 import { fleetSummaryRepository } from './repositories/fleet-summary.js';
 
 export {

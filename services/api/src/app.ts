@@ -16,6 +16,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
 import { csvLists } from './routes/csv-lists.js';
 import { exportRoutes } from './routes/exports.js';
+import { fleetSiteRoutes } from './routes/fleet-sites.js';
 import { fleetSummaryRoutes } from './routes/fleet-summary.js';
 import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
@@ -130,6 +131,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       exportRoutes(api, deps);
       operatingHoursRoutes(api, deps);
       fleetSummaryRoutes(api, deps);
+      fleetSiteRoutes(api, deps);
       for (const register of deps.serviceRoutes ?? []) register(api);
     },
     { prefix: API_PREFIX },

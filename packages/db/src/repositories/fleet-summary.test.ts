@@ -47,4 +47,18 @@ describe.each(dbTargets())('fleet summary repository on $name', (target) => {
     expect((await repos.fleetSummary.facts({ customerId: siteA.customerId })).map((f) => f.assetId)).toEqual([a]);
     expect((await repos.fleetSummary.facts({ assetModelId: assetB.assetModelId })).map((f) => f.assetId)).toEqual([b]);
   });
+
+  it('lists the located sites with their customer, within the filters', async () => {
+    const repos = fixture.repos;
+    const assetId = await fixture.newAsset();
+    const asset = await repos.assets.get(assetId);
+    const site = await repos.sites.get(asset.siteId);
+    const located = await repos.sites.create({ customerId: site.customerId, name: 'Located', timezone: 'UTC', location: { lat: -33.87, lon: 151.21 } });
+    const customer = await repos.customers.get(site.customerId);
+
+    const sites = await repos.fleetSummary.sites({ customerId: site.customerId });
+    expect(sites.map((s) => s.id).sort()).toEqual([site.id, located.id].sort());
+    expect(sites.find((s) => s.id === located.id)).toEqual({ id: located.id, name: 'Located', location: { lat: -33.87, lon: 151.21 }, timezone: 'UTC', customer: { id: customer.id, name: customer.name } });
+    expect((await repos.fleetSummary.sites({ siteId: located.id })).map((s) => s.id)).toEqual([located.id]);
+  });
 });

@@ -8,6 +8,15 @@ export interface FleetFilters {
   assetModelId?: string | undefined;
 }
 
+export interface FleetSite {
+  id: string;
+  name: string;
+  /** null: the site has no coordinates yet, so the map lists it beside the map instead. */
+  location: { lat: number; lon: number } | null;
+  timezone: string;
+  customer: { id: string; name: string };
+}
+
 /** One asset with everything the fleet overview shows about it, read in a handful of set queries. */
 export interface FleetAssetFacts {
   assetId: string;
@@ -41,6 +50,26 @@ export function fleetSummaryRepository(db: Kysely<Database>) {
   };
 
   return {
+    /** The sites the filters select, located, with their customer: the map's places, assets or not. */
+    async sites(f: Omit<FleetFilters, 'assetModelId'> = {}): Promise<FleetSite[]> {
+      let q = db
+        .selectFrom('sites')
+        .innerJoin('customers', 'customers.id', 'sites.customer_id')
+        .select(['sites.id as id', 'sites.name as name', 'sites.lat as lat', 'sites.lon as lon', 'sites.timezone as timezone', 'customers.id as customerId', 'customers.name as customerName'])
+        .orderBy('sites.name')
+        .orderBy('sites.id');
+      if (f.siteId) q = q.where('sites.id', '=', f.siteId);
+      if (f.customerId) q = q.where('sites.customer_id', '=', f.customerId);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        location: r.lat === null || r.lon === null ? null : { lat: Number(r.lat), lon: Number(r.lon) },
+        timezone: r.timezone,
+        customer: { id: r.customerId, name: r.customerName },
+      }));
+    },
+
     async facts(f: FleetFilters = {}): Promise<FleetAssetFacts[]> {
       const ids = selected(f);
       const [assets, hours, alerts, latestRul, devices] = await Promise.all([

@@ -69,6 +69,18 @@ const Summary = z.object({
 
 type Estimate = Awaited<ReturnType<FleetRiskSource['fleetEstimates']>>[number];
 
+/** An asset's devices with the live state where the broker in this process knows it; stored state covers the rest. */
+export function liveDevices(f: FleetAssetFacts, deviceStatus: DeviceStatusSource | undefined): FleetAssetFacts['devices'] {
+  return f.devices.map((d) => {
+    const live = deviceStatus?.get(d.id);
+    return live ? { id: d.id, online: live.online, lastSeenAt: live.lastSeenAt } : d;
+  });
+}
+
+export function worstSeverityOf(alerts: readonly { severity: Severity }[]): Severity | null {
+  return alerts.reduce<Severity | null>((w, a) => (w === null || SEVERITY_RANK[a.severity] > SEVERITY_RANK[w] ? a.severity : w), null);
+}
+
 /** Of an asset's estimates, the failure mode most likely to fail within the lead time (else the first, for its status). */
 function worst(list: readonly Estimate[]): Estimate | undefined {
   const estimated = list.filter((e) => e.status === 'estimated');
@@ -146,12 +158,8 @@ export function fleetSummaryRoutes(
       const facts = await deps.repos.fleetSummary.facts(filters);
       const risks = await risksOf(facts);
       const items: FleetSummaryItem[] = facts.map((f) => {
-        // The broker in this process knows the live state; stored state covers the rest.
-        const devices = f.devices.map((d) => {
-          const live = deps.deviceStatus?.get(d.id);
-          return live ? { id: d.id, online: live.online, lastSeenAt: live.lastSeenAt } : d;
-        });
-        const worstAlert = f.activeAlerts.reduce<Severity | null>((w, a) => (w === null || SEVERITY_RANK[a.severity] > SEVERITY_RANK[w] ? a.severity : w), null);
+        const devices = liveDevices(f, deps.deviceStatus);
+        const worstAlert = worstSeverityOf(f.activeAlerts);
         const risk = risks.get(f.assetId);
         return {
           assetId: f.assetId,

@@ -13,6 +13,7 @@ import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
+import { SiteMapView } from './views/SiteMap';
 import { UsersView } from './views/Users';
 import { WorkOrdersView } from './views/WorkOrders';
 
@@ -25,6 +26,7 @@ interface NavItem {
 
 const NAV: readonly NavItem[] = [
   { to: '/', label: 'Fleet', roles: ['engineer', 'planner', 'account-manager'] },
+  { to: '/map', label: 'Map', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/alerts', label: 'Alerts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
@@ -58,6 +60,8 @@ function Routes({ role }: { role: Role }) {
       return <FleetView />;
     case 'assets':
       return id ? <AssetView id={id} role={role} /> : <FleetView />;
+    case 'map':
+      return <SiteMapView />;
     case 'alerts':
       return <AlertsView selectedId={id} role={role} />;
     case 'work-orders':

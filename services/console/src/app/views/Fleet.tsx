@@ -2,7 +2,7 @@ import type { AssetModel, Customer, Site } from '@hourmeter/domain';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { all, get, onLive } from '../api';
 import { applyLiveEvent, type FleetItem, type FleetSummary } from '../fleet-live';
-import { Badge, ErrorNote, Link, Loading, fmtCount, fmtHours, fmtPct, fmtTime, useAsync } from '../ui';
+import { Badge, ErrorNote, Link, Loading, fmtCount, fmtHours, fmtPct, fmtTime, useAsync, useLocation } from '../ui';
 
 type SortKey = 'serial' | 'model' | 'site' | 'customer' | 'status' | 'rul' | 'risk' | 'alerts' | 'hours';
 const PAGE = 100;
@@ -168,7 +168,9 @@ async function loadChoices(): Promise<{ sites: Site[]; customers: Customer[]; mo
  */
 export function FleetView() {
   const choices = useAsync(loadChoices, []);
-  const [query, setQuery] = useState<Query>({ siteId: '', customerId: '', assetModelId: '', sort: 'alerts', order: 'desc', offset: 0 });
+  // The map and other views link to a site's or customer's fleet with ?siteId= / ?customerId=.
+  const { query: linked } = useLocation();
+  const [query, setQuery] = useState<Query>({ siteId: linked.get('siteId') ?? '', customerId: linked.get('customerId') ?? '', assetModelId: '', sort: 'alerts', order: 'desc', offset: 0 });
   const summary = useAsync(
     () => get<FleetSummary>('/fleet/summary', { siteId: query.siteId, customerId: query.customerId, assetModelId: query.assetModelId, sort: query.sort, order: query.order, offset: query.offset, limit: PAGE }),
     [query.siteId, query.customerId, query.assetModelId, query.sort, query.order, query.offset],
@@ -244,7 +246,7 @@ export function FleetView() {
       <form className="filters" aria-label="Filter the fleet" onSubmit={(e) => e.preventDefault()}>
         <label>
           Site
-          <select value={query.siteId} onChange={(e) => setFilter({ siteId: e.target.value })}>
+          <select aria-label="Site" value={query.siteId} onChange={(e) => setFilter({ siteId: e.target.value })}>
             <option value="">All sites</option>
             {(c?.sites ?? []).map((s) => (
               <option key={s.id} value={s.id}>
@@ -255,7 +257,7 @@ export function FleetView() {
         </label>
         <label>
           Customer
-          <select value={query.customerId} onChange={(e) => setFilter({ customerId: e.target.value })}>
+          <select aria-label="Customer" value={query.customerId} onChange={(e) => setFilter({ customerId: e.target.value })}>
             <option value="">All customers</option>
             {(c?.customers ?? []).map((x) => (
               <option key={x.id} value={x.id}>
@@ -266,7 +268,7 @@ export function FleetView() {
         </label>
         <label>
           Asset model
-          <select value={query.assetModelId} onChange={(e) => setFilter({ assetModelId: e.target.value })}>
+          <select aria-label="Asset model" value={query.assetModelId} onChange={(e) => setFilter({ assetModelId: e.target.value })}>
             <option value="">All models</option>
             {(c?.models ?? []).map((m) => (
               <option key={m.id} value={m.id}>
