@@ -1,6 +1,8 @@
-import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type DraftContext, type DraftItem, type OwnerChange, type Repositories } from '@hourmeter/db';
+import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type OwnerChange, type Repositories } from '@hourmeter/db';
 import type {
   AmendmentInput,
+  DraftContext,
+  DraftItem,
   ContractInput,
   ContractWithHistory,
   CreditNoteInput,

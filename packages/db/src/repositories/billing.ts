@@ -1,5 +1,5 @@
-import type { BillTo, CreditNoteInput, CreditNoteView, InvoiceView, StoredInvoiceLine } from '@hourmeter/domain';
-import { localDayTotals, newId, utcDaysAround } from '@hourmeter/domain';
+import type { ChargedLine, CreditNoteInput, CreditNoteView, DraftContext, DraftHeader, DraftItem, DraftOutcome, DraftResult, InvoiceView, IssueTerms, StoredInvoiceLine, UsageDay } from '@hourmeter/domain';
+import { localDayTotals, newId, usageKey as key, utcDaysAround } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertRows, perRowOnSqlite } from '../bulk.js';
@@ -10,94 +10,14 @@ import { invoiceExtras, todayUtc } from './receivables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** One asset's metered operating time on one day of its contract's clock (UTC unless its site or customer says otherwise). */
-export interface UsageDay {
-  assetId: string;
-  day: string;
-  operatingMs: number;
-  version: number;
-}
-
-export interface MeterDay extends UsageDay {
-  /** For usage records: the hour-meter version it came from. */
-  sourceVersion?: number;
-}
-
-/** A computed line; its tax is added by the caller's tax rule (0 when none). */
-export type NewInvoiceLine = Omit<StoredInvoiceLine, 'lineNo' | 'taxRateBasisPoints' | 'taxMinor'> & Partial<Pick<StoredInvoiceLine, 'taxRateBasisPoints' | 'taxMinor'>>;
-
-/** What issuing freezes besides the number: the lines' tax at the customer's treatment, the due date and the addressee. */
-export interface IssueTerms {
-  taxes: { lineNo: number; taxRateBasisPoints: number; taxMinor: number }[];
-  dueDate: string;
-  billTo: BillTo;
-}
-
 /** The tax of a credit note, given the invoice's rate and what of its net and tax is not yet credited. */
 export type CreditTax = (c: { amountMinor: number; rateBasisPoints: number; remainingNetMinor: number; remainingTaxMinor: number }) => number;
-
-export interface BilledUsage {
-  assetId: string;
-  day: string;
-  billedMs: number;
-  usageVersion: number;
-}
-
-/** What the invoice computation sees inside the invoice's transaction. */
-export interface DraftContext {
-  invoiceId: string;
-  /** Usage records of the contract's assets over [usageFrom, periodEnd]. */
-  usage: UsageDay[];
-  /** Operating time billed per asset and day by the contract's other invoices (sum of their deltas). */
-  billed: Map<string, number>;
-  /** Periods of the contract's issued invoices, oldest first. */
-  issuedPeriods: { start: string; end: string }[];
-  /** Work orders already billed on another invoice of this contract. */
-  billedWorkOrders: Set<string>;
-  /** The charge lines (usage, minimum true-up, availability credit, adjustments) of the contract's other invoices. */
-  chargedLines: ChargedLine[];
-}
-
-/** A line of a period's PBH charge, with the period of the invoice it is on. */
-export interface ChargedLine {
-  periodStart: string;
-  kind: string;
-  assetId: string | null;
-  fromDay: string | null;
-  amountMinor: number;
-  adjustsPeriod: string | null;
-  adjustsKind: 'usage' | 'minimum_true_up' | 'availability_credit' | null;
-}
-
-export interface DraftResult {
-  lines: NewInvoiceLine[];
-  usage: BilledUsage[];
-}
-
-export interface DraftHeader {
-  contractId: string;
-  customerId: string;
-  periodStart: string;
-  periodEnd: string;
-  currency: string;
-  runId: string | null;
-  assetIds: string[];
-  usageFrom: string;
-}
 
 /** When a draft may be issued: its period closes at `closesAt(periodEnd)`; `forced` issues it earlier. */
 export interface IssueGate {
   closesAt?: ((periodEnd: string) => number) | undefined;
   forced?: { reason: string; by: string } | undefined;
 }
-
-/** One contract's draft to create or refresh, and how to compute its lines. */
-export interface DraftItem {
-  header: DraftHeader;
-  compute: (ctx: DraftContext) => DraftResult;
-}
-
-export type DraftOutcome = { outcome: 'created' | 'refreshed' | 'already_issued'; invoiceId: string; totalMinor: number };
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -143,9 +63,6 @@ function sameUsage(stored: { asset_id: string; day: string; billed_ms: number; u
 const CHARGE_KINDS = new Set(['usage', 'minimum_true_up', 'availability_credit']);
 
 const USAGE_COLUMNS = ['id', 'asset_id', 'day', 'operating_ms', 'version', 'source_version', 'computed_at'] as const;
-
-const key = (assetId: string, day: string) => `${assetId}|${day}`;
-export const usageKey = key;
 
 function lineFromRow(r: Record<string, unknown>): StoredInvoiceLine {
   return {
