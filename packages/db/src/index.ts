@@ -74,8 +74,6 @@ export {
 export {
   billingRepository,
   type BillingRepository,
-  type IssueGate,
-  type CreditTax,
 } from './repositories/billing.js';
 export { receivablesRepository, todayUtc, type ReceivablesRepository, type Receivable } from './repositories/receivables.js';
 import { receivablesRepository } from './repositories/receivables.js';

@@ -1,4 +1,4 @@
-import type { ChargedLine, CreditNoteInput, CreditNoteView, DraftContext, DraftHeader, DraftItem, DraftOutcome, DraftResult, InvoiceView, IssueTerms, StoredInvoiceLine, UsageDay } from '@hourmeter/domain';
+import type { BillTo, ChargedLine, CreditNoteView, DraftContext, DraftHeader, DraftItem, DraftOutcome, DraftResult, InvoiceView, IssueTerms, StoredInvoiceLine, UsageDay } from '@hourmeter/domain';
 import { localDayTotals, newId, usageKey as key, utcDaysAround } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
@@ -6,18 +6,9 @@ import { insertRows, perRowOnSqlite } from '../bulk.js';
 import { translateDbError } from '../db-errors.js';
 import { appendToOutbox } from './outbox.js';
 import type { Database, InvoicesTable } from '../schema.js';
-import { invoiceExtras, todayUtc } from './receivables.js';
+import { customerParty, invoiceExtras, todayUtc } from './receivables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
-
-/** The tax of a credit note, given the invoice's rate and what of its net and tax is not yet credited. */
-export type CreditTax = (c: { amountMinor: number; rateBasisPoints: number; remainingNetMinor: number; remainingTaxMinor: number }) => number;
-
-/** When a draft may be issued: its period closes at `closesAt(periodEnd)`; `forced` issues it earlier. */
-export interface IssueGate {
-  closesAt?: ((periodEnd: string) => number) | undefined;
-  forced?: { reason: string; by: string } | undefined;
-}
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -369,6 +360,84 @@ export function billingRepository(db: Kysely<Database>) {
       replaced += Number(counts.replaced);
     }
     return { created, replaced };
+  }
+
+  /** The rows issuing and crediting load and store, inside the transaction `tx`. */
+  function documentRows(tx: Transaction<Database>) {
+    return {
+      async header(invoiceId: string, lock = false) {
+        const h = await tx
+          .selectFrom('invoices')
+          .select(['id', 'customer_id', 'status', 'number', 'currency', 'period_end', 'total_minor', 'tax_minor'])
+          .where('id', '=', invoiceId)
+          .$if(lock && postgres, (q) => q.forUpdate())
+          .executeTakeFirst();
+        if (!h) return undefined;
+        return {
+          id: h.id,
+          customerId: h.customer_id,
+          status: h.status as 'draft' | 'issued',
+          number: h.number,
+          currency: h.currency,
+          periodEnd: h.period_end,
+          totalMinor: Number(h.total_minor),
+          taxMinor: Number(h.tax_minor),
+        };
+      },
+      async lines(invoiceId: string): Promise<StoredInvoiceLine[]> {
+        const rows = await tx.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', invoiceId).orderBy('line_no').execute();
+        return rows.map((r) => lineFromRow(r));
+      },
+      async credited(invoiceId: string) {
+        const c = await tx
+          .selectFrom('credit_notes')
+          .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('net'), eb.fn.coalesce(eb.fn.sum<number>('tax_minor'), eb.val(0)).as('tax')])
+          .where('invoice_id', '=', invoiceId)
+          .executeTakeFirstOrThrow();
+        return { netMinor: Number(c.net), taxMinor: Number(c.tax) };
+      },
+      nextNumber: (series: 'invoice' | 'credit_note', year: number) => nextNumber(tx, series, year),
+      async setLineTaxes(invoiceId: string, taxes: IssueTerms['taxes']) {
+        for (const l of taxes) {
+          await tx.updateTable('invoice_lines').set({ tax_rate_bp: l.taxRateBasisPoints, tax_minor: l.taxMinor }).where('invoice_id', '=', invoiceId).where('line_no', '=', l.lineNo).execute();
+        }
+      },
+      async markIssued(
+        invoiceId: string,
+        f: { number: string; issuedAt: number; taxMinor?: number | undefined; dueDate?: string | undefined; billTo?: BillTo | undefined; forced: { reason: string; by: string } | null },
+      ): Promise<boolean> {
+        const res = await tx
+          .updateTable('invoices')
+          .set({
+            status: 'issued',
+            number: f.number,
+            issued_at: f.issuedAt,
+            updated_at: f.issuedAt,
+            ...(f.taxMinor !== undefined ? { tax_minor: f.taxMinor } : {}),
+            ...(f.dueDate !== undefined ? { due_date: f.dueDate } : {}),
+            ...(f.billTo !== undefined ? { bill_to: JSON.stringify(f.billTo) } : {}),
+            issue_forced_reason: f.forced?.reason ?? null,
+            issue_forced_by: f.forced?.by ?? null,
+          })
+          .where('id', '=', invoiceId)
+          .where('status', '=', 'draft')
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      },
+      async insertCreditNote(n: Omit<CreditNoteView, 'id'>): Promise<CreditNoteView> {
+        const id = newId('creditNote', n.issuedAt);
+        await tx
+          .insertInto('credit_notes')
+          .values({ id, invoice_id: n.invoiceId, number: n.number, reason: n.reason, amount_minor: n.amountMinor, currency: n.currency, issued_at: n.issuedAt, tax_minor: n.taxMinor })
+          .execute();
+        return { id, invoiceId: n.invoiceId, number: n.number, reason: n.reason, amountMinor: n.amountMinor, taxMinor: n.taxMinor, currency: n.currency, issuedAt: n.issuedAt };
+      },
+      invoice: (invoiceId: string, asOfDay: string) => getInvoice(invoiceId, tx, asOfDay),
+      customer: (customerId: string) => customerParty(tx, customerId),
+      async announce(type: string, data: unknown, at: number) {
+        await appendToOutbox(tx, type, data, at);
+      },
+    };
   }
 
   /**
@@ -754,115 +823,13 @@ export function billingRepository(db: Kysely<Database>) {
     },
 
     /**
-     * Issues a draft: assigns the next number of the issue year (`2026-000001`)
-     * and freezes it, with what `terms` computes from its lines (tax, due date,
-     * addressee) written in the same transaction. A draft whose period has not
-     * closed (`closesAt(periodEnd)` still ahead) is refused with
-     * PERIOD_NOT_CLOSED before a number is taken, unless `forced` says who
-     * forces it and why (recorded on the invoice).
+     * Runs `work` in one transaction over the rows of invoices and credit
+     * notes (services/contracts, core/issuing.ts, decides what it writes).
+     * A throw rolls everything back, numbers taken included; a write to an
+     * issued invoice (the HM_IMMUTABLE trigger) is ILLEGAL_TRANSITION.
      */
-    issue(
-      id: string,
-      now = Date.now(),
-      gate: IssueGate = {},
-      terms?: (lines: StoredInvoiceLine[], customerId: string, tx: Transaction<Database>) => Promise<IssueTerms>,
-    ): Promise<InvoiceView> {
-      return write(async (tx) => {
-        const h = await tx.selectFrom('invoices').select(['status', 'number', 'customer_id', 'period_end']).where('id', '=', id).executeTakeFirst();
-        if (!h) throw notFound('invoice', id);
-        if (h.status !== 'draft') throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued as ${h.number}`, { number: h.number });
-        const closesAt = gate.closesAt?.(h.period_end);
-        const early = closesAt !== undefined && now < closesAt;
-        if (early && !gate.forced) {
-          throw new AppError(
-            'PERIOD_NOT_CLOSED',
-            `invoice ${id} is provisional: its period ends ${h.period_end} and closes for late data at ${new Date(closesAt).toISOString()}; issue it then, or an admin can force it with a reason`,
-            { issuableAt: closesAt },
-          );
-        }
-        let frozen: { tax_minor?: number; due_date?: string; bill_to?: string } = {};
-        if (terms) {
-          const rows = await tx.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', id).orderBy('line_no').execute();
-          const t = await terms(rows.map((r) => lineFromRow(r)), h.customer_id, tx);
-          for (const l of t.taxes) {
-            await tx.updateTable('invoice_lines').set({ tax_rate_bp: l.taxRateBasisPoints, tax_minor: l.taxMinor }).where('invoice_id', '=', id).where('line_no', '=', l.lineNo).execute();
-          }
-          frozen = { tax_minor: t.taxes.reduce((s, l) => s + l.taxMinor, 0), due_date: t.dueDate, bill_to: JSON.stringify(t.billTo) };
-        }
-        const year = new Date(now).getUTCFullYear();
-        const n = await nextNumber(tx, 'invoice', year);
-        const number = `${year}-${String(n).padStart(6, '0')}`;
-        const res = await tx
-          .updateTable('invoices')
-          .set({
-            status: 'issued',
-            number,
-            issued_at: now,
-            updated_at: now,
-            ...frozen,
-            issue_forced_reason: early ? gate.forced!.reason : null,
-            issue_forced_by: early ? gate.forced!.by : null,
-          })
-          .where('id', '=', id)
-          .where('status', '=', 'draft')
-          .executeTakeFirst();
-        // A concurrent issue won the row after our read: roll back, giving the number back.
-        if (Number(res.numUpdatedRows) !== 1) throw new AppError('ILLEGAL_TRANSITION', `invoice ${id} is already issued`);
-        const invoice = await getInvoice(id, tx, todayUtc(now));
-        // Its event commits with it (webhooks, e-mail): an issued invoice is always announced, a rolled-back one never.
-        await appendToOutbox(tx, 'invoice.issued', { invoice }, now);
-        return invoice;
-      });
-    },
-
-    /**
-     * A credit note against an issued invoice, at most its remaining (total -
-     * credited) net amount, with the tax `creditTax` gives it at the invoice's rate.
-     */
-    creditNote(invoiceId: string, input: CreditNoteInput, now = Date.now(), creditTax?: CreditTax): Promise<CreditNoteView> {
-      return write(async (tx) => {
-        let q = tx.selectFrom('invoices').selectAll().where('id', '=', invoiceId);
-        if (postgres) q = q.forUpdate();
-        const inv = await q.executeTakeFirst();
-        if (!inv) throw notFound('invoice', invoiceId);
-        if (inv.status !== 'issued') throw new AppError('ILLEGAL_TRANSITION', `invoice ${invoiceId} is a draft: change it by re-running its period, not with a credit note`);
-        const credited = await tx
-          .selectFrom('credit_notes')
-          .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('sum'), eb.fn.coalesce(eb.fn.sum<number>('tax_minor'), eb.val(0)).as('tax')])
-          .where('invoice_id', '=', invoiceId)
-          .executeTakeFirstOrThrow();
-        const remaining = Number(inv.total_minor) - Number(credited.sum);
-        if (input.amountMinor > remaining) {
-          throw new AppError(
-            'CONFLICT',
-            `credit note of ${input.amountMinor} exceeds the remaining ${Math.max(remaining, 0)} (${inv.currency} minor units) of invoice ${inv.number}`,
-            { remainingMinor: Math.max(remaining, 0) },
-          );
-        }
-        const rate = await tx.selectFrom('invoice_lines').select('tax_rate_bp').where('invoice_id', '=', invoiceId).orderBy('line_no').executeTakeFirst();
-        const taxMinor = creditTax?.({
-          amountMinor: input.amountMinor,
-          rateBasisPoints: Number(rate?.tax_rate_bp ?? 0),
-          remainingNetMinor: remaining,
-          remainingTaxMinor: Number(inv.tax_minor) - Number(credited.tax),
-        }) ?? 0;
-        const year = new Date(now).getUTCFullYear();
-        const n = await nextNumber(tx, 'credit_note', year);
-        const note = {
-          id: newId('creditNote', now),
-          invoice_id: invoiceId,
-          number: `CN-${year}-${String(n).padStart(6, '0')}`,
-          reason: input.reason,
-          amount_minor: input.amountMinor,
-          currency: inv.currency,
-          issued_at: now,
-          tax_minor: taxMinor,
-        };
-        await tx.insertInto('credit_notes').values(note).execute();
-        const creditNote = { id: note.id, invoiceId, number: note.number, reason: note.reason, amountMinor: note.amount_minor, taxMinor, currency: note.currency, issuedAt: now };
-        await appendToOutbox(tx, 'creditnote.issued', { creditNote, invoiceNumber: inv.number }, now);
-        return creditNote;
-      }, 'credit note');
+    documentTransaction<R>(what: 'invoice' | 'credit note', work: (rows: ReturnType<typeof documentRows>) => Promise<R>): Promise<R> {
+      return write((tx) => work(documentRows(tx)), what);
     },
 
     async creditNotes(invoiceId: string): Promise<CreditNoteView[]> {

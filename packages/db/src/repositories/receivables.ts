@@ -104,12 +104,11 @@ export async function invoiceExtras(
   };
 }
 
-/** The addressee of a customer's invoices now, and its billing party (undefined when none is recorded). */
-export async function customerBilling(ex: Executor, customerId: string): Promise<{ billTo: BillTo; billing: CustomerBilling | undefined }> {
+/** A customer's name and billing party (undefined when none is recorded). */
+export async function customerParty(ex: Executor, customerId: string): Promise<{ name: string; billing: CustomerBilling | undefined }> {
   const c = await ex.selectFrom('customers').select(['name', 'billing']).where('id', '=', customerId).executeTakeFirst();
   if (!c) throw notFound('customer', customerId);
-  const billing = c.billing === null ? undefined : CustomerBilling.parse(JSON.parse(c.billing));
-  return { billTo: billToOf({ name: c.name, billing }), billing };
+  return { name: c.name, billing: c.billing === null ? undefined : CustomerBilling.parse(JSON.parse(c.billing)) };
 }
 
 function paymentView(r: Selectable<PaymentsTable>): PaymentView {
