@@ -6,7 +6,7 @@
  * serves fixed data (tests, demos, deployments without work orders).
  */
 
-import type { BillTo, CreditNoteView, CustomerBilling, InvoiceView, IssueTerms, StoredInvoiceLine } from '@hourmeter/domain';
+import type { BillTo, CreditNoteView, CustomerBilling, InvoiceView, IssueTerms, PaymentView, StoredInvoiceLine } from '@hourmeter/domain';
 
 export type {
   BillableWorkSource,
@@ -46,6 +46,8 @@ export interface InvoiceHeader {
   periodEnd: string;
   totalMinor: number;
   taxMinor: number;
+  /** Epoch ms; null for a draft. */
+  issuedAt: number | null;
 }
 
 /** What issuing writes on a draft besides its status. */
@@ -63,7 +65,7 @@ export interface IssuedFields {
 /**
  * The rows of invoices and credit notes inside one transaction: they are
  * loaded and stored here, and `core/issuing.ts` decides (what may be issued
- * and when, which number, how much may be credited).
+ * and when, which number, how much may be credited or paid).
  */
 export interface InvoiceRows {
   /** The header; `lock`: held until the transaction ends (a row lock on PostgreSQL; SQLite has one writer). */
@@ -77,14 +79,17 @@ export interface InvoiceRows {
   /** Marks a draft issued; false when it is no longer a draft (a concurrent issue won it). */
   markIssued(invoiceId: string, fields: IssuedFields): Promise<boolean>;
   insertCreditNote(note: Omit<CreditNoteView, 'id'>): Promise<CreditNoteView>;
+  /** What payments have settled on the invoice so far. */
+  paid(invoiceId: string): Promise<number>;
+  insertPayment(payment: Omit<PaymentView, 'id'>): Promise<PaymentView>;
   invoice(invoiceId: string, asOfDay: string): Promise<InvoiceView>;
   customer(customerId: string): Promise<{ name: string; billing?: CustomerBilling | undefined }>;
   /** Appends an event to the integration outbox: it commits with the transaction or not at all. */
   announce(type: string, data: unknown, at: number): Promise<void>;
 }
 
-/** Invoices and credit notes, written in one transaction each. */
+/** Invoices, credit notes and payments, written in one transaction each. */
 export interface InvoiceDocuments {
   /** Runs `work` in one transaction: whatever it throws rolls everything back, numbers taken included. `what` names the document in errors. */
-  documentTransaction<R>(what: 'invoice' | 'credit note', work: (rows: InvoiceRows) => Promise<R>): Promise<R>;
+  documentTransaction<R>(what: 'invoice' | 'credit note' | 'payment', work: (rows: InvoiceRows) => Promise<R>): Promise<R>;
 }

@@ -26,6 +26,7 @@ import { creditNoteTax, issueTerms, withTax } from './tax.js';
 import { ageReceivables } from './ageing.js';
 import { currencyRates } from './rates.js';
 import { creditInvoice, issueInvoice } from './core/issuing.js';
+import { recordPayment as recordInvoicePayment } from './core/payments.js';
 import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, ForcedIssue, InvoiceDocuments, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
 export interface ContractsDeps {
@@ -506,7 +507,7 @@ export function createContractsService(deps: ContractsDeps) {
      * on-time payment rate from its payments.
      */
     async recordPayment(invoiceId: string, input: PaymentInput) {
-      const payment = await receivables.recordPayment(invoiceId, input, now());
+      const payment = await recordInvoicePayment(documents, invoiceId, input, now());
       await receivables.refreshPromptness(payment.customerId, dayOf(now()));
       log.info({ invoiceId, paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }, 'payment recorded');
       return payment;

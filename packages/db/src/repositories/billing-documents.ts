@@ -1,16 +1,17 @@
-import type { BillTo, CreditNoteView, IssueTerms, StoredInvoiceLine } from '@hourmeter/domain';
+import type { BillTo, CreditNoteView, IssueTerms, PaymentView, StoredInvoiceLine } from '@hourmeter/domain';
 import { newId } from '@hourmeter/domain';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { billingWriter, isPostgres, lineFromRow } from './billing-rows.js';
 import { invoiceReadsRepository } from './billing-invoices.js';
 import { appendToOutbox } from './outbox.js';
-import { customerParty } from './receivables.js';
+import { customerParty, paymentView } from './receivables.js';
 
 /**
- * Issuing invoices and credit notes: the rows they load and store, in one
- * transaction each. What may be issued and when, the numbers' format and the
- * credit-note cap are decided by services/contracts (core/issuing.ts).
+ * Issuing invoices and credit notes, and recording payments: the rows they
+ * load and store, in one transaction each. What may be issued and when, the
+ * numbers' format, the credit-note cap and how a payment applies are decided
+ * by services/contracts (core/issuing.ts, core/payments.ts).
  *
  * Numbering: `document_counters(series, year)` is incremented inside the
  * issuing transaction; the counter row lock orders concurrent issuers and a
@@ -43,7 +44,7 @@ export function invoiceDocumentsRepository(db: Kysely<Database>) {
       async header(invoiceId: string, lock = false) {
         const h = await tx
           .selectFrom('invoices')
-          .select(['id', 'customer_id', 'status', 'number', 'currency', 'period_end', 'total_minor', 'tax_minor'])
+          .select(['id', 'customer_id', 'status', 'number', 'currency', 'period_end', 'total_minor', 'tax_minor', 'issued_at'])
           .where('id', '=', invoiceId)
           .$if(lock && postgres, (q) => q.forUpdate())
           .executeTakeFirst();
@@ -57,6 +58,7 @@ export function invoiceDocumentsRepository(db: Kysely<Database>) {
           periodEnd: h.period_end,
           totalMinor: Number(h.total_minor),
           taxMinor: Number(h.tax_minor),
+          issuedAt: h.issued_at === null ? null : Number(h.issued_at),
         };
       },
       async lines(invoiceId: string): Promise<StoredInvoiceLine[]> {
@@ -107,6 +109,30 @@ export function invoiceDocumentsRepository(db: Kysely<Database>) {
           .execute();
         return { id, invoiceId: n.invoiceId, number: n.number, reason: n.reason, amountMinor: n.amountMinor, taxMinor: n.taxMinor, currency: n.currency, issuedAt: n.issuedAt };
       },
+      async paid(invoiceId: string): Promise<number> {
+        const p = await tx
+          .selectFrom('payments')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('applied_minor'), eb.val(0)).as('sum'))
+          .where('invoice_id', '=', invoiceId)
+          .executeTakeFirstOrThrow();
+        return Number(p.sum);
+      },
+      async insertPayment(p: Omit<PaymentView, 'id'>): Promise<PaymentView> {
+        const row = {
+          id: newId('payment', p.createdAt),
+          invoice_id: p.invoiceId,
+          customer_id: p.customerId,
+          amount_minor: p.amountMinor,
+          applied_minor: p.appliedMinor,
+          credit_minor: p.creditMinor,
+          currency: p.currency,
+          received_on: p.receivedOn,
+          reference: p.reference,
+          created_at: p.createdAt,
+        };
+        await tx.insertInto('payments').values(row).execute();
+        return paymentView(row);
+      },
       invoice: (invoiceId: string, asOfDay: string) => getInvoice(invoiceId, tx, asOfDay),
       customer: (customerId: string) => customerParty(tx, customerId),
       async announce(type: string, data: unknown, at: number) {
@@ -122,7 +148,7 @@ export function invoiceDocumentsRepository(db: Kysely<Database>) {
      * A throw rolls everything back, numbers taken included; a write to an
      * issued invoice (the HM_IMMUTABLE trigger) is ILLEGAL_TRANSITION.
      */
-    documentTransaction<R>(what: 'invoice' | 'credit note', work: (rows: ReturnType<typeof documentRows>) => Promise<R>): Promise<R> {
+    documentTransaction<R>(what: 'invoice' | 'credit note' | 'payment', work: (rows: ReturnType<typeof documentRows>) => Promise<R>): Promise<R> {
       return write((tx) => work(documentRows(tx)), what);
     },
 

@@ -25,6 +25,7 @@ const header = (over: Partial<InvoiceHeader>): InvoiceHeader => ({
   periodEnd: '2026-01-31',
   totalMinor: 0,
   taxMinor: 0,
+  issuedAt: null,
   ...over,
 });
 
