@@ -4,6 +4,8 @@
  * work-order-facts.ts): the work-order tables are read by packages/db's
  * `workOrderFactsRepository`, wired in services/server; `adapters/static.ts`
  * serves fixed data (tests, demos, deployments without work orders).
+ * `InvoiceDocuments` is packages/db's billing repository (`documentTransaction`):
+ * it stores the rows, core/issuing.ts and core/payments.ts decide.
  */
 
 import type { BillTo, CreditNoteView, CustomerBilling, InvoiceView, IssueTerms, PaymentView, StoredInvoiceLine } from '@hourmeter/domain';
@@ -83,6 +85,7 @@ export interface InvoiceRows {
   paid(invoiceId: string): Promise<number>;
   insertPayment(payment: Omit<PaymentView, 'id'>): Promise<PaymentView>;
   invoice(invoiceId: string, asOfDay: string): Promise<InvoiceView>;
+  /** The customer as issuing freezes it; read in the transaction (SQLite has one connection, and the transaction holds it). */
   customer(customerId: string): Promise<{ name: string; billing?: CustomerBilling | undefined }>;
   /** Appends an event to the integration outbox: it commits with the transaction or not at all. */
   announce(type: string, data: unknown, at: number): Promise<void>;
