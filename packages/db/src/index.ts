@@ -73,20 +73,7 @@ export {
 } from './repositories/contracts.js';
 export {
   billingRepository,
-  usageKey,
   type BillingRepository,
-  type UsageDay,
-  type BilledUsage,
-  type DraftContext,
-  type DraftResult,
-  type DraftHeader,
-  type DraftOutcome,
-  type IssueGate,
-  type DraftItem,
-  type ChargedLine,
-  type NewInvoiceLine,
-  type IssueTerms,
-  type CreditTax,
 } from './repositories/billing.js';
 export { receivablesRepository, todayUtc, type ReceivablesRepository, type Receivable } from './repositories/receivables.js';
 import { receivablesRepository } from './repositories/receivables.js';

@@ -1,6 +1,8 @@
-import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type DraftContext, type DraftItem, type OwnerChange, type Repositories } from '@hourmeter/db';
+import { ownerOn, type AssetFacts, type BillingRepository, type ContractRepository, type OwnerChange, type Repositories } from '@hourmeter/db';
 import type {
   AmendmentInput,
+  DraftContext,
+  DraftItem,
   ContractInput,
   ContractWithHistory,
   CreditNoteInput,
@@ -23,7 +25,9 @@ import { serviceReports } from './pnl.js';
 import { creditNoteTax, issueTerms, withTax } from './tax.js';
 import { ageReceivables } from './ageing.js';
 import { currencyRates } from './rates.js';
-import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, OperatingTimeSource, ServiceCostSource } from './ports.js';
+import { creditInvoice, issueInvoice } from './core/issuing.js';
+import { recordPayment as recordInvoicePayment } from './core/payments.js';
+import type { BillableWorkSource, CompletedWork, ContractCoverage, DowntimeSource, ForcedIssue, InvoiceDocuments, OperatingTimeSource, ServiceCostSource } from './ports.js';
 
 export interface ContractsDeps {
   repos: Pick<Repositories, 'contracts' | 'billing' | 'receivables' | 'rates' | 'customers' | 'assets' | 'sites' | 'slaRisk'>;
@@ -41,12 +45,6 @@ export interface ContractsDeps {
 }
 
 export const DEFAULT_GRACE_MS = 72 * 3_600_000;
-
-/** Who forces an early issue, and why (recorded on the invoice). */
-export interface ForcedIssue {
-  reason: string;
-  by: string;
-}
 
 export interface RunOutcome {
   contractId: string;
@@ -70,6 +68,7 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export function createContractsService(deps: ContractsDeps) {
   const contracts: ContractRepository = deps.repos.contracts;
   const billing: BillingRepository = deps.repos.billing;
+  const documents: InvoiceDocuments = billing;
   const receivables = deps.repos.receivables;
   const money = currencyRates(deps.repos);
   const meter: OperatingTimeSource = deps.meter ?? billing;
@@ -491,15 +490,12 @@ export function createContractsService(deps: ContractsDeps) {
     async issue(id: string, forced?: ForcedIssue) {
       const at = now();
       const zone = await zoneOfContract((await billing.getInvoice(id)).contractId);
-      // Read the customer inside the issuing transaction (SQLite has one connection, held by it).
-      const inv = await billing.issue(id, at, { closesAt: closesAt(zone), forced }, async (lines, customerId, tx) =>
-        issueTerms(lines, await deps.repos.customers.get(customerId, tx), dayOf(at)),
-      );
+      const inv = await issueInvoice(documents, id, at, { closesAt: closesAt(zone), forced, terms: (lines, customer) => issueTerms(lines, customer, dayOf(at)), asOfDay: dayOf(at) });
       await receivables.refreshPromptness(inv.customerId, dayOf(at));
       return present(inv);
     },
     async creditNote(invoiceId: string, input: CreditNoteInput) {
-      const note = await billing.creditNote(invoiceId, input, now(), creditNoteTax);
+      const note = await creditInvoice(documents, invoiceId, input, now(), creditNoteTax);
       const inv = await billing.getInvoice(invoiceId);
       await receivables.refreshPromptness(inv.customerId, dayOf(now()));
       return note;
@@ -511,7 +507,7 @@ export function createContractsService(deps: ContractsDeps) {
      * on-time payment rate from its payments.
      */
     async recordPayment(invoiceId: string, input: PaymentInput) {
-      const payment = await receivables.recordPayment(invoiceId, input, now());
+      const payment = await recordInvoicePayment(documents, invoiceId, input, now());
       await receivables.refreshPromptness(payment.customerId, dayOf(now()));
       log.info({ invoiceId, paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }, 'payment recorded');
       return payment;

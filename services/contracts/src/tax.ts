@@ -1,5 +1,4 @@
-import type { IssueTerms, NewInvoiceLine } from '@hourmeter/db';
-import { billToOf, taxRateBasisPoints, type CustomerBilling, type StoredInvoiceLine } from '@hourmeter/domain';
+import { billToOf, taxRateBasisPoints, type CustomerBilling, type IssueTerms, type NewInvoiceLine, type StoredInvoiceLine } from '@hourmeter/domain';
 import { addDays } from './core/calendar.js';
 import { roundDiv } from './core/money.js';
 

@@ -3,25 +3,18 @@ import {
   CustomerBilling,
   billToOf,
   contractName,
-  newId,
   paymentPromptness,
   paymentStatusOf,
-  type PaymentInput,
   type PaymentStatus,
   type PaymentView,
 } from '@hourmeter/domain';
-import { AppError, notFound } from '@hourmeter/runtime';
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { translateDbError } from '../db-errors.js';
+import { notFound } from '@hourmeter/runtime';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, InvoicesTable, PaymentsTable } from '../schema.js';
-import { appendToOutbox } from './outbox.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 export const todayUtc = (now = Date.now()): string => new Date(now).toISOString().slice(0, 10);
-
-/** 119001 -> "1,190.01" (two decimals, as the invoice renderings print money). */
-const major = (minor: number): string => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100).toLocaleString('en-US')}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
 
 /** What an invoice view adds to the stored header and lines: tax, credits, payments, addressee and names. */
 export interface InvoiceExtras {
@@ -104,15 +97,14 @@ export async function invoiceExtras(
   };
 }
 
-/** The addressee of a customer's invoices now, and its billing party (undefined when none is recorded). */
-export async function customerBilling(ex: Executor, customerId: string): Promise<{ billTo: BillTo; billing: CustomerBilling | undefined }> {
+/** A customer's name and billing party (undefined when none is recorded). */
+export async function customerParty(ex: Executor, customerId: string): Promise<{ name: string; billing: CustomerBilling | undefined }> {
   const c = await ex.selectFrom('customers').select(['name', 'billing']).where('id', '=', customerId).executeTakeFirst();
   if (!c) throw notFound('customer', customerId);
-  const billing = c.billing === null ? undefined : CustomerBilling.parse(JSON.parse(c.billing));
-  return { billTo: billToOf({ name: c.name, billing }), billing };
+  return { name: c.name, billing: c.billing === null ? undefined : CustomerBilling.parse(JSON.parse(c.billing)) };
 }
 
-function paymentView(r: Selectable<PaymentsTable>): PaymentView {
+export function paymentView(r: Selectable<PaymentsTable>): PaymentView {
   return {
     id: r.id,
     invoiceId: r.invoice_id,
@@ -169,89 +161,11 @@ export interface Receivable {
 
 /**
  * Payments against issued invoices and the receivables they leave open.
- *
- * A payment is applied to one invoice inside a transaction that locks the
- * invoice row (PostgreSQL) or the database (SQLite's single writer), so two
- * payments at once cannot both see the same open amount: the open amount never
- * goes below zero. What exceeds it is refused, unless the payer consents to
- * keep it as the customer's credit (`excessAsCredit`).
+ * A payment is recorded through the billing repository's
+ * `documentTransaction` (services/contracts, core/payments.ts, applies it).
  */
 export function receivablesRepository(db: Kysely<Database>) {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-
-  async function openAmount(tx: Executor, inv: Selectable<InvoicesTable>): Promise<number> {
-    const [credited, paid] = await Promise.all([
-      tx
-        .selectFrom('credit_notes')
-        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.val(0)).as('net'), eb.fn.coalesce(eb.fn.sum<number>('tax_minor'), eb.val(0)).as('tax')])
-        .where('invoice_id', '=', inv.id)
-        .executeTakeFirstOrThrow(),
-      tx
-        .selectFrom('payments')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('applied_minor'), eb.val(0)).as('sum'))
-        .where('invoice_id', '=', inv.id)
-        .executeTakeFirstOrThrow(),
-    ]);
-    return Number(inv.total_minor) + Number(inv.tax_minor) - Number(credited.net) - Number(credited.tax) - Number(paid.sum);
-  }
-
   return {
-    /** Records a payment received against an issued invoice. */
-    async recordPayment(invoiceId: string, input: PaymentInput, now = Date.now()): Promise<PaymentView> {
-      try {
-        return await db.transaction().execute(async (tx) => {
-          let q = tx.selectFrom('invoices').selectAll().where('id', '=', invoiceId);
-          if (postgres) q = q.forUpdate();
-          const inv = await q.executeTakeFirst();
-          if (!inv) throw notFound('invoice', invoiceId);
-          if (inv.status !== 'issued') throw new AppError('ILLEGAL_TRANSITION', `invoice ${invoiceId} is a draft: payments are recorded against issued invoices`);
-          if (input.currency !== inv.currency) {
-            throw new AppError('VALIDATION_FAILED', `currency: invoice ${inv.number} is in ${inv.currency}, the payment is in ${input.currency}`, {
-              field: 'currency',
-              expected: inv.currency,
-            });
-          }
-          const issuedOn = todayUtc(Number(inv.issued_at));
-          if (input.receivedOn < issuedOn) {
-            throw new AppError('VALIDATION_FAILED', `receivedOn: ${input.receivedOn} is before the invoice was issued (${issuedOn})`, { field: 'receivedOn' });
-          }
-          const open = Math.max(await openAmount(tx, inv), 0);
-          const applied = Math.min(input.amountMinor, open);
-          const excess = input.amountMinor - applied;
-          if (excess > 0 && !input.excessAsCredit) {
-            // Major units first: the console shows this sentence to the person who typed the amount.
-            throw new AppError(
-              'CONFLICT',
-              `payment of ${major(input.amountMinor)} ${inv.currency} exceeds the open ${major(open)} ${inv.currency} of invoice ${inv.number} ` +
-                `(${input.amountMinor} > ${open} minor units): pay at most the open amount, or set excessAsCredit to keep ${major(excess)} as the customer's credit`,
-              { openMinor: open, excessMinor: excess },
-            );
-          }
-          const row = {
-            id: newId('payment', now),
-            invoice_id: inv.id,
-            customer_id: inv.customer_id,
-            amount_minor: input.amountMinor,
-            applied_minor: applied,
-            credit_minor: excess,
-            currency: input.currency,
-            received_on: input.receivedOn,
-            reference: input.reference ?? null,
-            created_at: now,
-          };
-          await tx.insertInto('payments').values(row).execute();
-          const payment = paymentView(row);
-          // The transactional outbox: other systems hear of the payment exactly when it is committed.
-          const invoice = { id: inv.id, number: inv.number, customerId: inv.customer_id, currency: inv.currency, openMinor: open - applied };
-          await appendToOutbox(tx, 'payment.recorded', { payment, invoice }, now);
-          if (applied > 0 && applied === open) await appendToOutbox(tx, 'invoice.paid', { invoice, paidOn: input.receivedOn, paymentId: payment.id }, now);
-          return payment;
-        });
-      } catch (err) {
-        throw translateDbError(err, 'payment');
-      }
-    },
-
     async payments(invoiceId: string): Promise<PaymentView[]> {
       const rows = await db.selectFrom('payments').selectAll().where('invoice_id', '=', invoiceId).orderBy('id').execute();
       return rows.map(paymentView);

@@ -1,6 +1,4 @@
-import type { BilledUsage, ChargedLine, DraftContext, DraftResult, NewInvoiceLine, UsageDay } from '@hourmeter/db';
-import { usageKey } from '@hourmeter/db';
-import type { ContractWithHistory, ExtraWorkRates, PbhTermsInput } from '@hourmeter/domain';
+import { usageKey, type BilledUsage, type ChargedLine, type ContractWithHistory, type DraftContext, type DraftResult, type ExtraWorkRates, type NewInvoiceLine, type PbhTermsInput, type UsageDay } from '@hourmeter/domain';
 import { billingPeriodFor, daysBetween, type Period } from './calendar.js';
 import { basisPoints, formatMinor, halfEven, hoursToMs, HOUR_MS, priceOfMs, roundDiv } from './money.js';
 import { availability, isPbh, rateOn, versionOn, type AssetLife, type Availability } from './terms.js';
