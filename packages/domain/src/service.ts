@@ -40,6 +40,15 @@ export const Alert = z.object({
   workOrderId: idOf('workOrder').optional(),
   /** When it left the active states (dismissed or resolved). */
   closedAt: EpochMs.optional(),
+  /**
+   * The evidence that raised it; `evidence` is the latest detection's. Absent
+   * for alerts raised before the raise was kept apart (migration 0026).
+   */
+  raiseEvidence: AlertEvidence.optional(),
+  /** The person (user id) working on it. */
+  assigneeId: idOf('user').optional(),
+  /** Hidden from the default triage list until then. */
+  snoozedUntil: EpochMs.optional(),
   ...Stored,
 });
 export type Alert = z.infer<typeof Alert>;
@@ -67,6 +76,18 @@ export type AlertTransition = z.infer<typeof AlertTransition>;
 /** Body of acknowledge / confirm / dismiss. */
 export const AlertActionInput = z.object({ reason: z.string().trim().min(1).max(2000) });
 export type AlertActionInput = z.infer<typeof AlertActionInput>;
+
+/** Body of POST /alerts/:id/assign: a user, or null to unassign. */
+export const AlertAssignInput = z.object({ userId: idOf('user').nullable() });
+export type AlertAssignInput = z.infer<typeof AlertAssignInput>;
+
+/** Body of POST /alerts/:id/snooze: hidden until `until` (epoch ms), or null to wake it now. */
+export const AlertSnoozeInput = z.object({ until: EpochMs.nullable() });
+export type AlertSnoozeInput = z.infer<typeof AlertSnoozeInput>;
+
+/** Body of POST /alerts/acknowledge: several open alerts at once, with one reason. */
+export const AlertBulkActionInput = AlertActionInput.extend({ ids: z.array(idOf('alert')).min(1).max(200) });
+export type AlertBulkActionInput = z.infer<typeof AlertBulkActionInput>;
 
 /** Feedback per model version: confirmed / (confirmed + dismissed); null before any feedback. */
 export const ModelPrecision = z.object({
