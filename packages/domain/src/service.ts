@@ -60,6 +60,24 @@ export type RulEstimate = z.infer<typeof RulEstimate>;
 /** States in which an alert is still being worked on: a new detection updates it instead of raising another. */
 export const ACTIVE_ALERT_STATES = ['open', 'acknowledged', 'confirmed'] as const satisfies readonly AlertState[];
 
+/**
+ * The alert state machine: open -> acknowledged -> confirmed | dismissed -> resolved.
+ * `resolve` is the system's (the addressing work order completed, or an
+ * unacknowledged alert clean long enough). Anything else is ILLEGAL_TRANSITION.
+ * Here so that the service enforcing it and the console offering actions read one table.
+ */
+export type AlertAction = 'acknowledge' | 'confirm' | 'dismiss' | 'resolve';
+export const ALERT_TRANSITIONS: Readonly<Record<AlertAction, { to: AlertState; from: readonly AlertState[] }>> = {
+  acknowledge: { to: 'acknowledged', from: ['open'] },
+  confirm: { to: 'confirmed', from: ['acknowledged'] },
+  dismiss: { to: 'dismissed', from: ['acknowledged'] },
+  resolve: { to: 'resolved', from: ['open', 'acknowledged', 'confirmed', 'dismissed'] },
+};
+
+/** The actions a person may take on an alert in `state` (resolve is the system's). */
+export const humanAlertActions = (state: AlertState): Exclude<AlertAction, 'resolve'>[] =>
+  (['acknowledge', 'confirm', 'dismiss'] as const).filter((a) => ALERT_TRANSITIONS[a].from.includes(state));
+
 /** One step of an alert's lifecycle: who moved it, when and why. */
 export const AlertTransition = z.object({
   alertId: idOf('alert'),
