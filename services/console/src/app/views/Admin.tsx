@@ -315,7 +315,7 @@ function Models({ reg, reload }: { reg: Reg; reload: () => void }) {
         }}
       >
         <Field name="code" label="Code">
-          {(p) => <input {...p} required maxLength={64} pattern="[A-Za-z0-9][A-Za-z0-9._/\-]*" value={f.v.code} onChange={f.on('code')} />}
+          {(p) => <input {...p} required maxLength={64} pattern="[A-Za-z0-9][A-Za-z0-9._\/\-]*" value={f.v.code} onChange={f.on('code')} />}
         </Field>
         <Field name="name" label="Name">
           {(p) => <input {...p} required maxLength={200} value={f.v.name} onChange={f.on('name')} />}
