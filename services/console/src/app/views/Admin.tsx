@@ -4,6 +4,7 @@ import { all, get, post, send } from '../api';
 import { mapLimit, type ConnectionState } from '../data';
 import { Field, Form } from '../forms';
 import { Badge, ErrorNote, Link, Loading, TIME_ZONES, fmtDay, fmtMoney, fmtTime, label, parseMajor, useAsync, useLive } from '../ui';
+import { ApiKeysView } from './ApiKeys';
 import { PartsAdmin } from './PartsAdmin';
 import { UsersView } from './Users';
 
@@ -785,7 +786,12 @@ export function AdminView({ section }: { section: string | undefined }) {
       </nav>
       <ErrorNote error={reg.error} />
       <Loading when={reg.loading && !reg.data} />
-      {current === 'users' ? <UsersView /> : null}
+      {current === 'users' ? (
+        <>
+          <UsersView />
+          <ApiKeysView />
+        </>
+      ) : null}
       {current === 'parts' ? <PartsAdmin /> : null}
       {reg.data && current === 'customers' ? <Customers reg={reg.data} reload={reg.reload} /> : null}
       {reg.data && current === 'sites' ? <Sites reg={reg.data} reload={reg.reload} /> : null}
