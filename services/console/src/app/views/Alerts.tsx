@@ -164,7 +164,7 @@ function Evidence({ id, role, onChanged, names, people }: { id: string; role: Ro
         <dt>Snoozed</dt>
         <dd>{snoozed ? `until ${fmtTime(a.snoozedUntil)}` : 'no'}</dd>
         <dt>Work order</dt>
-        <dd>{a.workOrderId ? <Link to={`/work-orders/${a.workOrderId}`}>Open the work order</Link> : 'none'}</dd>
+        <dd>{a.workOrderId ? <Link to={`/work-orders/${a.workOrderId}`}>Open work order</Link> : 'none'}</dd>
       </dl>
       <SignalsTable evidence={raised} caption={a.raiseEvidence ? 'Signals that raised the alert' : 'Signals (raised before the raise evidence was kept apart: latest detection)'} />
       {a.raiseEvidence && a.lastDetectedAt > a.raisedAt ? <SignalsTable evidence={a.evidence} caption={`Latest detection (${fmtTime(a.lastDetectedAt)})`} /> : null}
