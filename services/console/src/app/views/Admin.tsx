@@ -302,7 +302,8 @@ function Models({ reg, reload }: { reg: Reg; reload: () => void }) {
             code: f.v.code,
             name: f.v.name,
             ...(f.v.manufacturer.trim() ? { manufacturer: f.v.manufacturer.trim() } : {}),
-            runningRule: { kind: 'boolean', metric: f.v.runningMetric },
+            // An edit keeps the rule's kind (threshold, counter) and its settings; only the metric is edited here.
+            runningRule: editing ? { ...editing.runningRule, metric: f.v.runningMetric } : { kind: 'boolean', metric: f.v.runningMetric },
             leadTimeHours: num(f.v.leadTimeHours),
             maxGapSeconds: num(f.v.maxGapSeconds),
             warrantyMonths: num(f.v.warrantyMonths),
@@ -324,7 +325,7 @@ function Models({ reg, reload }: { reg: Reg; reload: () => void }) {
         <Field name="manufacturer" label="Manufacturer">
           {(p) => <input {...p} maxLength={200} value={f.v.manufacturer} onChange={f.on('manufacturer')} />}
         </Field>
-        <Field name="runningRule.metric" label="Running metric (true while running)">
+        <Field name="runningRule.metric" label="Running metric" hint="new models: true while running; an edit keeps the rule's kind">
           {(p) => <input {...p} required pattern="[a-z][a-z0-9_.]*" value={f.v.runningMetric} onChange={f.on('runningMetric')} />}
         </Field>
         <Field name="leadTimeHours" label="Lead time (hours)" hint="parts + travel + margin">
