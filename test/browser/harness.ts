@@ -13,6 +13,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export interface RunningServer {
   /** http://127.0.0.1:<port>, where the API and the console are. */
   base: string;
+  /** The process's HM_DATA_DIR (its SQLite file, for a test that must seed what has no API). */
+  dataDir: string;
   out: () => string;
   /** Calls the API with the admin key (throws on a non-2xx answer, with its body). */
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
@@ -34,6 +36,7 @@ export async function startServer(env: Record<string, string> & { HM_ADMIN_KEY: 
   const base = (JSON.parse(out.split('\n').find((l) => l.includes('"hourmeter listening"'))!) as { address: string }).address;
   return {
     base,
+    dataDir: dir.path,
     out: () => out,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const res = await fetch(`${base}/api/v1${path}`, {

@@ -342,6 +342,12 @@ export interface AlertsTable extends Timestamps {
   raised_at: number;
   last_detected_at: number;
   closed_at: Nullable<number>;
+  /** JSON of the AlertEvidence that raised it (later detections replace `evidence`, never this); null for alerts raised before migration 0026. */
+  raise_evidence: Nullable<string>;
+  /** The person (users.id) the alert is assigned to. */
+  assignee_id: Nullable<string>;
+  /** Hidden from the default triage list until this instant. */
+  snoozed_until: Nullable<number>;
 }
 
 export interface AlertTransitionsTable {

@@ -40,6 +40,15 @@ export const Alert = z.object({
   workOrderId: idOf('workOrder').optional(),
   /** When it left the active states (dismissed or resolved). */
   closedAt: EpochMs.optional(),
+  /**
+   * The evidence that raised it; `evidence` is the latest detection's. Absent
+   * for alerts raised before the raise was kept apart (migration 0026).
+   */
+  raiseEvidence: AlertEvidence.optional(),
+  /** The person (user id) working on it. */
+  assigneeId: idOf('user').optional(),
+  /** Hidden from the default triage list until then. */
+  snoozedUntil: EpochMs.optional(),
   ...Stored,
 });
 export type Alert = z.infer<typeof Alert>;
@@ -50,6 +59,24 @@ export type RulEstimate = z.infer<typeof RulEstimate>;
 
 /** States in which an alert is still being worked on: a new detection updates it instead of raising another. */
 export const ACTIVE_ALERT_STATES = ['open', 'acknowledged', 'confirmed'] as const satisfies readonly AlertState[];
+
+/**
+ * The alert state machine: open -> acknowledged -> confirmed | dismissed -> resolved.
+ * `resolve` is the system's (the addressing work order completed, or an
+ * unacknowledged alert clean long enough). Anything else is ILLEGAL_TRANSITION.
+ * Here so that the service enforcing it and the console offering actions read one table.
+ */
+export type AlertAction = 'acknowledge' | 'confirm' | 'dismiss' | 'resolve';
+export const ALERT_TRANSITIONS: Readonly<Record<AlertAction, { to: AlertState; from: readonly AlertState[] }>> = {
+  acknowledge: { to: 'acknowledged', from: ['open'] },
+  confirm: { to: 'confirmed', from: ['acknowledged'] },
+  dismiss: { to: 'dismissed', from: ['acknowledged'] },
+  resolve: { to: 'resolved', from: ['open', 'acknowledged', 'confirmed', 'dismissed'] },
+};
+
+/** The actions a person may take on an alert in `state` (resolve is the system's). */
+export const humanAlertActions = (state: AlertState): Exclude<AlertAction, 'resolve'>[] =>
+  (['acknowledge', 'confirm', 'dismiss'] as const).filter((a) => ALERT_TRANSITIONS[a].from.includes(state));
 
 /** One step of an alert's lifecycle: who moved it, when and why. */
 export const AlertTransition = z.object({
@@ -67,6 +94,18 @@ export type AlertTransition = z.infer<typeof AlertTransition>;
 /** Body of acknowledge / confirm / dismiss. */
 export const AlertActionInput = z.object({ reason: z.string().trim().min(1).max(2000) });
 export type AlertActionInput = z.infer<typeof AlertActionInput>;
+
+/** Body of POST /alerts/:id/assign: a user, or null to unassign. */
+export const AlertAssignInput = z.object({ userId: idOf('user').nullable() });
+export type AlertAssignInput = z.infer<typeof AlertAssignInput>;
+
+/** Body of POST /alerts/:id/snooze: hidden until `until` (epoch ms), or null to wake it now. */
+export const AlertSnoozeInput = z.object({ until: EpochMs.nullable() });
+export type AlertSnoozeInput = z.infer<typeof AlertSnoozeInput>;
+
+/** Body of POST /alerts/acknowledge: several open alerts at once, with one reason. */
+export const AlertBulkActionInput = AlertActionInput.extend({ ids: z.array(idOf('alert')).min(1).max(200) });
+export type AlertBulkActionInput = z.infer<typeof AlertBulkActionInput>;
 
 /** Feedback per model version: confirmed / (confirmed + dismissed); null before any feedback. */
 export const ModelPrecision = z.object({

@@ -13,8 +13,8 @@ export const EVENT_SCHEMA_VERSION = 1 as const;
 export const AlertRaised = z.object({ alert: Alert });
 export const AlertUpdated = z.object({
   alert: Alert,
-  /** What changed: a new detection (severity, evidence) or the preventive work order linked. */
-  change: z.enum(['detection', 'work_order_linked']),
+  /** What changed: a new detection (severity, evidence), the preventive work order linked, the assignee or the snooze. */
+  change: z.enum(['detection', 'work_order_linked', 'assigned', 'snoozed']),
 });
 export const AlertTransitioned = z.object({
   alert: Alert,

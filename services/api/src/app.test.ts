@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useEmbeddedApi } from './testing/embedded-api.js';
 
-const api = useEmbeddedApi();
+const api = useEmbeddedApi({ deviceConnection: { mqttPort: 18830 } });
 const keys: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -230,6 +230,27 @@ describe('devices', () => {
     expectProblem(await call('POST', `/api/v1/devices/${device.id}/rotate-secret`), 409, 'ILLEGAL_TRANSITION');
     const byAsset = await call('GET', `/api/v1/devices?assetId=${asset.id}&status=revoked`);
     expect(byAsset.body.items.map((d: { id: string }) => d.id)).toEqual([device.id]);
+  });
+});
+
+describe('device connection example and people', () => {
+  it('tells writers of devices where devices connect and which topic they publish on', async () => {
+    const res = await call('GET', '/api/v1/devices/connection', { as: 'engineer' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ mqttUrl: null, mqttPort: 18830, telemetryTopic: 'hm/v1/{deviceId}/telemetry' });
+    expectProblem(await call('GET', '/api/v1/devices/connection', { as: 'account-manager' }), 403, 'FORBIDDEN');
+  });
+
+  it('lists the names and roles of active people to every role, without e-mail addresses', async () => {
+    const on = await api.repos.users.create({ name: 'Ada Active', email: 'ada.people@example.com', role: 'engineer', passwordHash: 'x' });
+    const off = await api.repos.users.create({ name: 'Otto Off', email: 'otto.people@example.com', role: 'planner', passwordHash: 'x' });
+    await api.repos.users.update(off.id, { disabled: true });
+    const res = await call('GET', '/api/v1/people', { as: 'account-manager' });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toContainEqual({ id: on.id, name: 'Ada Active', role: 'engineer' });
+    expect(res.body.items.map((p: { id: string }) => p.id)).not.toContain(off.id);
+    expect(JSON.stringify(res.body)).not.toContain('@example.com');
+    expectProblem(await call('GET', '/api/v1/people', { as: null }), 401, 'UNAUTHENTICATED');
   });
 });
 

@@ -12,7 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { accountService, type AccountOptions } from './accounts.js';
 import type { DeviceSessionControl, DeviceStatusSource, FleetRiskSource, HourMeterControl, IngestCounterSource, TelemetryReader } from './ports.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
-import { deviceRoutes } from './routes/devices.js';
+import { deviceRoutes, type DeviceConnectionInfo } from './routes/devices.js';
 import { deviceTelemetryRoutes } from './routes/device-telemetry.js';
 import { csvLists } from './routes/csv-lists.js';
 import { exportRoutes } from './routes/exports.js';
@@ -37,6 +37,8 @@ export interface ApiDeps {
   deviceStatus?: DeviceStatusSource | undefined;
   /** Ends a device's connection when its credentials change; absent where no broker runs in the process. */
   deviceSessions?: DeviceSessionControl | undefined;
+  /** Where devices reach the broker (GET /devices/connection, the console's connection example). */
+  deviceConnection?: DeviceConnectionInfo | undefined;
   ingestCounters: IngestCounterSource;
   hourMeter: HourMeterControl;
   /** Failure probabilities for GET /fleet/summary (the reliability service); without it the summary has no risk column. */
@@ -124,7 +126,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       csvLists(api);
       if (deps.events) eventRoutes(api, { events: deps.events, keys: accounts.authenticator(), routeRoles, options: deps.liveEvents, counters: deps.liveCounters });
       registryRoutes(api, deps.repos);
-      deviceRoutes(api, deps.repos.devices, deps.deviceSessions);
+      deviceRoutes(api, deps.repos.devices, deps.deviceSessions, deps.deviceConnection);
       apiKeyRoutes(api, deps.repos.apiKeys);
       userRoutes(api, accounts);
       telemetryRoutes(api, deps);

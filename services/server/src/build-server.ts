@@ -365,6 +365,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       version: VERSION,
       telemetry: telemetry!.store,
       deviceStatus: broker?.connections,
+      deviceConnection: { mqttPort: broker?.tcpPort, mqttUrl: broker ? undefined : config.HM_MQTT_URL },
       deviceSessions: broker && {
         credentialsChanged: (deviceId) => {
           broker.recheckCredentials([deviceId]).catch((err: unknown) => logger.warn({ err, deviceId }, 'could not re-check a device; the periodic re-check will'));

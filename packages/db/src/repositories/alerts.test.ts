@@ -121,6 +121,35 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     expect(after.find((p) => p.modelVersion === 'prec-B')).toMatchObject({ confirmed: 0, dismissed: 1, precision: 0 });
   });
 
+  it('keeps the raise evidence when later detections replace the evidence', async () => {
+    const { asset } = await fixture();
+    const a = await repos.alerts.raise({ assetId: asset.id, failureMode: 'seal_leak', severity: 'low', evidence: evidence(3), modelVersion: 'anomaly-v1', at: 1000, reason: 'raised' });
+    await repos.alerts.updateDetection(a.id, { severity: 'high', evidence: evidence(9), at: 2000 });
+    const later = await repos.alerts.get(a.id);
+    expect(later.evidence.signals[0]!.score).toBe(9);
+    expect(later.raiseEvidence?.signals[0]!.score).toBe(3);
+    expect(later.raisedAt).toBe(1000);
+  });
+
+  it('assigns an alert to an existing person only, and hides a snoozed alert from awake lists until the instant passes', async () => {
+    const { asset, model } = await fixture();
+    const user = await repos.users.create({ name: `Eng ${n}`, email: `eng${n}-${Math.random().toString(36).slice(2, 6)}@example.com`, role: 'engineer', passwordHash: 'x' });
+    const a = await repos.alerts.raise({ assetId: asset.id, failureMode: 'overheat', severity: 'medium', evidence: evidence(3), modelVersion: 'anomaly-v1', at: 1000, reason: 'raised' });
+    expect((await repos.alerts.assign(a.id, user.id, 1100)).assigneeId).toBe(user.id);
+    expect(await codeOf(repos.alerts.assign(a.id, 'usr_01JAAAAAAAAAAAAAAAAAAAAAAA', 1200))).toBe('NOT_FOUND');
+    expect((await repos.alerts.get(a.id)).assigneeId).toBe(user.id);
+    expect((await repos.alerts.assign(a.id, null, 1300)).assigneeId).toBeUndefined();
+    expect(await codeOf(repos.alerts.snooze('alr_01JAAAAAAAAAAAAAAAAAAAAAAA', 5000, 1300))).toBe('NOT_FOUND');
+
+    expect((await repos.alerts.snooze(a.id, 5000, 1400)).snoozedUntil).toBe(5000);
+    const ids = async (awakeAt?: number) => (await repos.alerts.list({ filters: { assetModelId: model.id, ...(awakeAt === undefined ? {} : { awakeAt }) } })).items.map((x) => x.id);
+    expect(await ids(4999)).toEqual([]);
+    expect(await ids(5000)).toEqual([a.id]);
+    expect(await ids()).toEqual([a.id]);
+    await repos.alerts.snooze(a.id, null, 1500);
+    expect(await ids(1500)).toEqual([a.id]);
+  });
+
   it('stores RUL estimates idempotently and returns them oldest first', async () => {
     const { asset } = await fixture();
     for (const ts of [300, 100, 200]) {

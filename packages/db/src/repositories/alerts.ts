@@ -16,6 +16,8 @@ import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type Page } from './crud.js';
 
 export interface AlertFilters {
   severity: Severity;
+  /** Leaves out alerts snoozed past this instant (the triage list's default: now). */
+  awakeAt: number;
   state: AlertState;
   assetId: string;
   assetModelId: string;
@@ -56,6 +58,9 @@ function fromRow(r: Row): Alert {
     lastDetectedAt: Number(r.last_detected_at),
     ...(r.work_order_id === null ? {} : { workOrderId: r.work_order_id }),
     ...(r.closed_at === null ? {} : { closedAt: Number(r.closed_at) }),
+    ...(r.raise_evidence === null ? {} : { raiseEvidence: JSON.parse(r.raise_evidence) as AlertEvidence }),
+    ...(r.assignee_id === null ? {} : { assigneeId: r.assignee_id }),
+    ...(r.snoozed_until === null ? {} : { snoozedUntil: Number(r.snoozed_until) }),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -158,6 +163,8 @@ export function alertRepository(db: Kysely<Database>) {
               severity: input.severity,
               state: 'open',
               evidence: JSON.stringify(input.evidence),
+              // Kept as raised: updateDetection replaces `evidence` only.
+              raise_evidence: JSON.stringify(input.evidence),
               model_version: input.modelVersion,
               work_order_id: null,
               raised_at: input.at,
@@ -194,6 +201,29 @@ export function alertRepository(db: Kysely<Database>) {
         if (Number(res.numUpdatedRows) === 0) throw notFound('alert', id);
         return get(id, tx);
       });
+    },
+
+    /**
+     * Assigns the alert to a person (null: nobody). NOT_FOUND when the user
+     * does not exist, so an assignment never points at nobody by accident.
+     */
+    async assign(id: string, userId: string | null, at: number): Promise<Alert> {
+      return db.transaction().execute(async (tx) => {
+        if (userId !== null) {
+          const user = await tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+          if (!user) throw notFound('user', userId);
+        }
+        const res = await tx.updateTable('alerts').set({ assignee_id: userId, updated_at: at }).where('id', '=', id).executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) throw notFound('alert', id);
+        return get(id, tx);
+      });
+    },
+
+    /** Hides the alert from the default triage list until `until` (null: shown again now). */
+    async snooze(id: string, until: number | null, at: number): Promise<Alert> {
+      const row = await db.updateTable('alerts').set({ snoozed_until: until, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) throw notFound('alert', id);
+      return fromRow(row);
     },
 
     /** Moves an alert to `to` if its current state is allowed, recording who, when and why. */
@@ -242,6 +272,10 @@ export function alertRepository(db: Kysely<Database>) {
       if (f.state) q = q.where('alerts.state', '=', f.state);
       if (f.assetId) q = q.where('alerts.asset_id', '=', f.assetId);
       if (f.failureMode) q = q.where('alerts.failure_mode', '=', f.failureMode);
+      if (f.awakeAt !== undefined) {
+        const at = f.awakeAt;
+        q = q.where((eb) => eb.or([eb('alerts.snoozed_until', 'is', null), eb('alerts.snoozed_until', '<=', at)]));
+      }
       if (f.assetModelId || f.siteId) {
         let assets = db.selectFrom('assets').select('assets.id');
         if (f.assetModelId) assets = assets.where('assets.asset_model_id', '=', f.assetModelId);

@@ -3,6 +3,7 @@ import type { DeviceRepository } from '@hourmeter/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { telemetryTopic, TOPIC_ROOT } from '@hourmeter/messages';
 import type { DeviceSessionControl } from '../ports.js';
 import { IdParams, PageQuery, pageOf } from '@hourmeter/http';
 
@@ -11,8 +12,25 @@ const WithCredentials = z.object({
   credentials: DeviceCredentials.describe('MQTT username and password; the password is shown only in this response'),
 });
 
+/** Where devices reach the broker, for the connection example shown with new credentials. */
+export interface DeviceConnectionInfo {
+  /** The broker's MQTT TCP port in this process (devices use the console's host name with it). */
+  mqttPort?: number | undefined;
+  /** The broker's URL when it is elsewhere (HM_ROLE=api: HM_MQTT_URL). */
+  mqttUrl?: string | undefined;
+}
+
+const ConnectionInfo = z.object({
+  mqttUrl: z.string().nullable().describe('the broker URL when known; null: use mqttPort on the host this API is reached at'),
+  mqttPort: z.int().nullable(),
+  topicRoot: z.string(),
+  telemetryTopic: z.string().describe('the topic pattern a device publishes readings on; {deviceId} is its id'),
+  usernameIs: z.literal('device id'),
+  clientIdIs: z.literal('device id'),
+});
+
 /** Devices: the MQTT identities of assets. Secrets are returned once, stored hashed. */
-export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository, sessions?: DeviceSessionControl): void {
+export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository, sessions?: DeviceSessionControl, connection: DeviceConnectionInfo = {}): void {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const tags = ['devices'];
   const write = { allow: ['engineer', 'planner'] as const };
@@ -28,6 +46,19 @@ export function deviceRoutes(parent: FastifyInstance, devices: DeviceRepository,
       const { limit, cursor, ...filters } = req.query;
       return devices.list({ limit, cursor, filters });
     },
+  });
+
+  app.get('/devices/connection', {
+    config: write,
+    schema: { tags, summary: 'How a device connects: broker address and the topic it publishes telemetry on', response: { 200: ConnectionInfo } },
+    handler: async () => ({
+      mqttUrl: connection.mqttUrl ?? null,
+      mqttPort: connection.mqttPort ?? null,
+      topicRoot: TOPIC_ROOT,
+      telemetryTopic: telemetryTopic('{deviceId}'),
+      usernameIs: 'device id' as const,
+      clientIdIs: 'device id' as const,
+    }),
   });
 
   app.post('/devices', {

@@ -61,6 +61,15 @@ export function userRoutes(parent: FastifyInstance, accounts: AccountService): v
     handler: async () => ({ items: await users.list() }),
   });
 
+  app.get('/people', {
+    schema: {
+      tags,
+      summary: 'Names and roles of the people who may sign in (every role: assignees and history entries show names); no e-mail addresses',
+      response: { 200: z.object({ items: z.array(User.pick({ id: true, name: true, role: true })) }) },
+    },
+    handler: async () => ({ items: (await users.list()).filter((u) => u.disabledAt === null).map(({ id, name, role }) => ({ id, name, role })) }),
+  });
+
   app.post('/users', {
     config: adminOnly,
     schema: { tags, summary: 'Create a user with an initial password', body: UserInput, response: { 201: User } },

@@ -21,7 +21,7 @@ export interface EmbeddedApi {
  * Open from the suite's first beforeAll on, closed after its tests.
  */
 export function useEmbeddedApi(
-  overrides: Partial<Pick<ApiDeps, 'accounts' | 'clock'>> & {
+  overrides: Partial<Pick<ApiDeps, 'accounts' | 'clock' | 'deviceConnection'>> & {
     /** Another telemetry store than a DuckDB file in the temp dir (e.g. InfluxDB 1.x); closed with the API. */
     telemetryStore?: () => Promise<TelemetryStore>;
   } = {},

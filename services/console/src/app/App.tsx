@@ -4,6 +4,7 @@ import { onLiveMode, session, signOut, stopLive, whoAmI, type LiveMode, type Me 
 import { ErrorBoundary } from './ErrorBoundary';
 import { SignIn } from './SignIn';
 import { Link, navigate, TimeZonePicker, useLocation, useTimeZone, adoptTimeZoneOf } from './ui';
+import { AdminView } from './views/Admin';
 import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
@@ -33,6 +34,7 @@ const NAV: readonly NavItem[] = [
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
+  { to: '/admin', label: 'Admin', roles: [] },
   { to: '/integrations', label: 'Integrations', roles: [] },
   { to: '/users', label: 'Users', roles: [] },
   { to: '/notifications', label: 'E-mail', roles: ['engineer', 'planner', 'account-manager'] },
@@ -78,6 +80,8 @@ function Routes({ role }: { role: Role }) {
       return <IntegrationsView selectedId={id} />;
     case 'users':
       return <UsersView />;
+    case 'admin':
+      return <AdminView section={id} />;
     case 'notifications':
       return <MyNotificationsView />;
     default:

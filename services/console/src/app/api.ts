@@ -38,6 +38,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The problem's field errors (`body.name`, `body.location.lat`...), for forms to show beside their fields. */
+    readonly fields: readonly { path: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -74,7 +76,7 @@ async function request(method: string, path: string, body?: unknown, accept = 'a
   if (!res.ok) {
     const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; errors?: { path: string; message: string }[] };
     const fields = problem.errors?.map((e) => `${e.path}: ${e.message}`).join('; ');
-    throw new ApiError(res.status, problem.code ?? `HTTP_${res.status}`, [problem.detail ?? res.statusText, fields].filter(Boolean).join(' - '));
+    throw new ApiError(res.status, problem.code ?? `HTTP_${res.status}`, [problem.detail ?? res.statusText, fields].filter(Boolean).join(' - '), problem.errors ?? []);
   }
   return res;
 }

@@ -1,11 +1,19 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { timeZone } from './ui';
+import { fmtTime, timeZone } from './ui';
 
 export interface Series {
   label: string;
   points: readonly (readonly [number, number])[];
+  /** The series' unit: series of one unit share a y axis, each unit gets its own. Absent: the chart's one axis. */
+  unit?: string;
+}
+
+/** A vertical line at an instant (e.g. when an alert was raised), labelled at the top. */
+export interface Marker {
+  at: number;
+  label: string;
 }
 
 const COLORS = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a7ea4', '#57606a'];
@@ -34,16 +42,22 @@ export interface TimeChartProps {
   /** Fill between series i and j (indexes into `series`), e.g. an uncertainty band. */
   band?: readonly [number, number];
   yLabel?: string;
+  markers?: readonly Marker[];
 }
 
 /** A uPlot time-series chart that follows its container's width. */
-export function TimeChart({ series, title, height = 240, onZoom, bars, band, yLabel }: TimeChartProps) {
+export function TimeChart({ series, title, height = 240, onZoom, bars, band, yLabel, markers }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    // One y scale and axis per unit (left, right, left...); series without a unit share the default one.
+    const units = [...new Set(series.flatMap((s) => (s.unit === undefined ? [] : [s.unit])))];
+    const yAxes: uPlot.Axis[] = units.length
+      ? units.map((u, i) => ({ scale: u, label: u, size: 60, side: i % 2 === 0 ? 3 : 1, ...(i > 1 ? { grid: { show: false } } : {}) }))
+      : [{ label: yLabel ?? '', size: 60 }];
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
       height,
@@ -52,12 +66,13 @@ export function TimeChart({ series, title, height = 240, onZoom, bars, band, yLa
       tzDate: (ts) => uPlot.tzDate(new Date(ts), timeZone()),
       legend: { show: true },
       cursor: { drag: { x: true, y: false, setScale: false } },
-      scales: { x: { time: true } },
-      axes: [{ label: timeZone() }, { label: yLabel ?? '', size: 60 }],
+      scales: { x: { time: true }, ...Object.fromEntries(units.map((u) => [u, { auto: true }])) },
+      axes: [{ label: timeZone() }, ...yAxes],
       series: [
         {},
         ...series.map((s, i) => ({
-          label: s.label,
+          label: s.unit && s.unit !== s.label ? `${s.label} (${s.unit})` : s.label,
+          ...(s.unit !== undefined ? { scale: s.unit } : {}),
           stroke: COLORS[i % COLORS.length],
           width: 1.5,
           spanGaps: false,
@@ -67,6 +82,27 @@ export function TimeChart({ series, title, height = 240, onZoom, bars, band, yLa
       ],
       ...(band ? { bands: [{ series: [band[0] + 1, band[1] + 1] as [number, number], fill: '#9a670022' }] } : {}),
       hooks: {
+        draw: [
+          (u) => {
+            for (const m of markers ?? []) {
+              const x = Math.round(u.valToPos(m.at, 'x', true));
+              if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.strokeStyle = '#cf222e';
+              ctx.fillStyle = '#cf222e';
+              ctx.lineWidth = 2;
+              ctx.setLineDash([6, 4]);
+              ctx.beginPath();
+              ctx.moveTo(x, u.bbox.top);
+              ctx.lineTo(x, u.bbox.top + u.bbox.height);
+              ctx.stroke();
+              ctx.font = `${Math.round(12 * devicePixelRatio)}px sans-serif`;
+              ctx.fillText(m.label, x + 4, u.bbox.top + 14 * devicePixelRatio);
+              ctx.restore();
+            }
+          },
+        ],
         setSelect: [
           (u) => {
             if (u.select.width < 4) return;
@@ -85,13 +121,13 @@ export function TimeChart({ series, title, height = 240, onZoom, bars, band, yLa
       ro.disconnect();
       plot.destroy();
     };
-  }, [series, height, bars, band, yLabel]);
+  }, [series, height, bars, band, yLabel, markers]);
   const empty = series.every((s) => s.points.length === 0);
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
       {empty ? <p className="muted">No data in this range.</p> : null}
-      <div ref={box} role="img" aria-label={`${title}: ${series.map((s) => `${s.label}, ${s.points.length} points`).join('; ')}`} />
+      <div ref={box} role="img" aria-label={`${title}: ${series.map((s) => `${s.label}, ${s.points.length} points`).join('; ')}${(markers ?? []).map((m) => `; ${m.label} at ${fmtTime(m.at)}`).join('')}`} />
     </figure>
   );
 }

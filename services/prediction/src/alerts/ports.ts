@@ -15,6 +15,8 @@ export interface AlertListFilters {
   assetModelId?: string;
   siteId?: string;
   failureMode?: string;
+  /** Leaves out alerts snoozed past this instant. */
+  awakeAt?: number;
 }
 
 /** Persistence of alerts and their history (packages/db `alertRepository` implements it). */
@@ -34,6 +36,9 @@ export interface AlertStore {
   }): Promise<Alert>;
   updateDetection(id: string, d: { severity: Severity; evidence: AlertEvidence; at: number }): Promise<Alert>;
   linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert>;
+  /** NOT_FOUND when the user does not exist. */
+  assign(id: string, userId: string | null, at: number): Promise<Alert>;
+  snooze(id: string, until: number | null, at: number): Promise<Alert>;
   /** ILLEGAL_TRANSITION when the alert's state is not in `allowedFrom`. */
   transition(
     id: string,

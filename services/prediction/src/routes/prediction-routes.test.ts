@@ -97,6 +97,51 @@ describe('prediction routes', () => {
     expect((await call('POST', `/api/v1/alerts/${a.id}/acknowledge`, 'engineer', { reason: 'r' })).status).toBe(409);
   });
 
+  it('bulk-acknowledges open alerts one by one, reporting the ones the state machine refuses', async () => {
+    const a = await raise('bulk_a');
+    const b = await raise('bulk_b');
+    await call('POST', `/api/v1/alerts/${b.id}/acknowledge`, 'engineer', { reason: 'seen' });
+    const missing = 'alr_01JAAAAAAAAAAAAAAAAAAAAAAA';
+    expect((await call('POST', '/api/v1/alerts/acknowledge', 'planner', { ids: [a.id], reason: 'r' })).status).toBe(403);
+    expect((await call('POST', '/api/v1/alerts/acknowledge', 'engineer', { ids: [], reason: 'r' })).status).toBe(400);
+    const res = await call('POST', '/api/v1/alerts/acknowledge', 'engineer', { ids: [a.id, b.id, missing], reason: 'triaged' });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { id: string; ok: boolean; code?: string }) => [r.id, r.ok, r.code])).toEqual([
+      [a.id, true, undefined],
+      [b.id, false, 'ILLEGAL_TRANSITION'],
+      [missing, false, 'NOT_FOUND'],
+    ]);
+    expect((await repos.alerts.get(a.id)).state).toBe('acknowledged');
+    expect((await repos.alerts.history(a.id)).at(-1)!.reason).toBe('triaged');
+  });
+
+  it('assigns and snoozes active alerts only; a snoozed alert leaves the triage list until its time', async () => {
+    const a = await raise('triage_a');
+    const user = await repos.users.create({ name: 'Eve Engineer', email: 'eve.triage@example.com', role: 'engineer', passwordHash: 'x' });
+    expect((await call('POST', `/api/v1/alerts/${a.id}/assign`, 'planner', { userId: user.id })).status).toBe(403);
+    const assigned = await call('POST', `/api/v1/alerts/${a.id}/assign`, 'engineer', { userId: user.id });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body.assigneeId).toBe(user.id);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/assign`, 'engineer', { userId: 'usr_01JAAAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(404);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/assign`, 'engineer', { userId: 'nobody' })).status).toBe(400);
+
+    const listed = async () =>
+      (await call('GET', `/api/v1/alerts?assetId=${assetId}&failureMode=triage_a&snoozed=hide`, 'planner')).body.items.map((i: { id: string }) => i.id);
+    expect(await listed()).toEqual([a.id]);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/snooze`, 'engineer', { until: Date.now() + 3_600_000 })).body.snoozedUntil).toBeGreaterThan(Date.now());
+    expect(await listed()).toEqual([]);
+    expect((await call('GET', `/api/v1/alerts?assetId=${assetId}&failureMode=triage_a`, 'planner')).body.items).toHaveLength(1);
+    // A snooze that has run out shows the alert again.
+    await call('POST', `/api/v1/alerts/${a.id}/snooze`, 'engineer', { until: Date.now() - 1 });
+    expect(await listed()).toEqual([a.id]);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/snooze`, 'engineer', { until: 'tomorrow' })).status).toBe(400);
+
+    await call('POST', `/api/v1/alerts/${a.id}/acknowledge`, 'engineer', { reason: 'r' });
+    await call('POST', `/api/v1/alerts/${a.id}/dismiss`, 'engineer', { reason: 'no fault found' });
+    expect((await call('POST', `/api/v1/alerts/${a.id}/snooze`, 'engineer', { until: null })).status).toBe(409);
+    expect((await call('POST', `/api/v1/alerts/${a.id}/assign`, 'engineer', { userId: null })).status).toBe(409);
+  });
+
   it('returns the RUL history of an asset', async () => {
     for (const [ts, h] of [[1000, 50], [2000, 40]] as const) {
       await repos.rulEstimates.record({ assetId, ts, modelVersion: 'rul-1', hours: h, lowerHours: h - 5, upperHours: h + 5, failureMode: 'bearing_wear' });

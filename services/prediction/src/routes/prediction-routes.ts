@@ -1,4 +1,4 @@
-import { Alert, AlertActionInput, AlertState, AlertTransition, ModelPrecision, RulEstimateRecord, Severity } from '@hourmeter/domain';
+import { Alert, AlertActionInput, AlertAssignInput, AlertBulkActionInput, AlertSnoozeInput, AlertState, AlertTransition, ModelPrecision, RulEstimateRecord, Severity } from '@hourmeter/domain';
 import { actorOf, IdParams, PageQuery } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -6,7 +6,9 @@ import { z } from 'zod';
 import type { PredictionService } from '../scoring/prediction-service.js';
 
 export interface PredictionRouteDeps {
-  prediction: Pick<PredictionService, 'listAlerts' | 'getAlert' | 'act' | 'precision' | 'rulHistory'>;
+  prediction: Pick<PredictionService, 'listAlerts' | 'getAlert' | 'act' | 'acknowledgeMany' | 'assign' | 'snooze' | 'precision' | 'rulHistory'>;
+  /** "Now" for hiding snoozed alerts (tests pass their clock). */
+  now?: () => number;
 }
 
 const QueryInstant = z.string().transform((s, ctx) => {
@@ -28,6 +30,7 @@ const AlertDetail = z.object({ alert: Alert, history: z.array(AlertTransition) }
 export function predictionRoutes(parent: FastifyInstance, deps: PredictionRouteDeps): void {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const tags = ['prediction'];
+  const now = deps.now ?? Date.now;
 
   app.get('/alerts', {
     schema: {
@@ -40,12 +43,16 @@ export function predictionRoutes(parent: FastifyInstance, deps: PredictionRouteD
         assetModelId: z.string().max(64).optional(),
         siteId: z.string().max(64).optional(),
         failureMode: z.string().max(64).optional(),
+        snoozed: z
+          .enum(['hide', 'include'])
+          .default('include')
+          .describe('hide: leave out alerts snoozed past now (the triage list); include: every alert'),
       }),
       response: { 200: z.object({ items: z.array(Alert), nextCursor: z.string().nullable() }) },
     },
     handler: async (req) => {
-      const { limit, cursor, ...filters } = req.query;
-      return deps.prediction.listAlerts({ limit, ...(cursor ? { cursor } : {}), filters });
+      const { limit, cursor, snoozed, ...filters } = req.query;
+      return deps.prediction.listAlerts({ limit, ...(cursor ? { cursor } : {}), filters: { ...filters, ...(snoozed === 'hide' ? { awakeAt: now() } : {}) } });
     },
   });
 
@@ -76,6 +83,44 @@ export function predictionRoutes(parent: FastifyInstance, deps: PredictionRouteD
       handler: async (req) => deps.prediction.act(req.params.id, action, { actor: actorOf(req), reason: req.body.reason }),
     });
   }
+
+  app.post('/alerts/acknowledge', {
+    config: { allow: ['engineer'] },
+    schema: {
+      tags,
+      summary: 'Acknowledge several open alerts with one reason; each succeeds or fails on its own (results in request order)',
+      body: AlertBulkActionInput,
+      response: {
+        200: z.object({
+          results: z.array(
+            z.discriminatedUnion('ok', [
+              z.object({ id: z.string(), ok: z.literal(true), alert: Alert }),
+              z.object({ id: z.string(), ok: z.literal(false), code: z.string(), message: z.string() }),
+            ]),
+          ),
+        }),
+      },
+    },
+    handler: async (req) => ({ results: await deps.prediction.acknowledgeMany(req.body.ids, { actor: actorOf(req), reason: req.body.reason }) }),
+  });
+
+  app.post('/alerts/:id/assign', {
+    config: { allow: ['engineer'] },
+    schema: { tags, summary: 'Assign an active alert to a person (userId null: nobody)', params: IdParams, body: AlertAssignInput, response: { 200: Alert } },
+    handler: async (req) => deps.prediction.assign(req.params.id, req.body.userId),
+  });
+
+  app.post('/alerts/:id/snooze', {
+    config: { allow: ['engineer'] },
+    schema: {
+      tags,
+      summary: 'Hide an active alert from the triage list until an instant (until null: show it again now)',
+      params: IdParams,
+      body: AlertSnoozeInput,
+      response: { 200: Alert },
+    },
+    handler: async (req) => deps.prediction.snooze(req.params.id, req.body.until),
+  });
 
   app.get('/assets/:id/rul', {
     schema: {

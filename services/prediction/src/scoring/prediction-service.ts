@@ -2,7 +2,7 @@ import type { Alert, AlertTransition, ModelPrecision, RulEstimateRecord } from '
 import type { EventSink } from '@hourmeter/events';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import type { AssetDetectorState } from '../anomaly/detector.js';
-import type { AlertAction } from '../alerts/lifecycle.js';
+import { isActive, type AlertAction } from '../alerts/lifecycle.js';
 import type { AlertListFilters, AlertStore, RulStore } from '../alerts/ports.js';
 import { createAlertTracker } from './alert-tracker.js';
 import { createAssetWindows, type AssetRuntime, type Window } from './asset-windows.js';
@@ -32,6 +32,8 @@ export interface AlertDetail {
   history: AlertTransition[];
 }
 
+export type BulkOutcome = { id: string; ok: true; alert: Alert } | { id: string; ok: false; code: string; message: string };
+
 export interface PredictionService {
   /** The ingest pipeline calls this after readings are stored. Cheap (queues), never throws. */
   onStored(readings: readonly StoredReading[]): Promise<void>;
@@ -40,6 +42,15 @@ export interface PredictionService {
   listAlerts(opts: { limit?: number; cursor?: string; filters?: AlertListFilters }): Promise<{ items: Alert[]; nextCursor: string | null }>;
   getAlert(id: string): Promise<AlertDetail>;
   act(id: string, action: Exclude<AlertAction, 'resolve'>, by: { actor: string; reason: string }): Promise<AlertDetail>;
+  /**
+   * Acknowledges each of `ids` on its own: one that the state machine refuses
+   * (or that does not exist) is reported with its error code and does not stop the others.
+   */
+  acknowledgeMany(ids: readonly string[], by: { actor: string; reason: string }): Promise<BulkOutcome[]>;
+  /** Assigns an active alert to a person (null: nobody). */
+  assign(id: string, userId: string | null): Promise<Alert>;
+  /** Hides an active alert from the default list until `until` (null: now). */
+  snooze(id: string, until: number | null): Promise<Alert>;
   /** Resolves the alerts a completed work order addressed (or one alert by id). */
   resolveByWorkOrder(ref: { workOrderId: string } | { alertId: string }, by?: { actor?: string; reason?: string }): Promise<Alert[]>;
   precision(): Promise<ModelPrecision[]>;
@@ -185,6 +196,13 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
     await storeRulEstimates();
   }
 
+  /** Triage (assignee, snooze) is for alerts still being worked on. */
+  async function activeAlert(id: string): Promise<Alert> {
+    const alert = await deps.alerts.get(id);
+    if (!isActive(alert.state)) throw new AppError('ILLEGAL_TRANSITION', `alert ${id} is ${alert.state}; only an active alert can be assigned or snoozed`, { from: alert.state });
+    return alert;
+  }
+
   async function transition(id: string, action: AlertAction, actor: string, reason: string): Promise<Alert> {
     const alert = await tracker.transition(id, action, actor, reason);
     // "No fault found" or a repair: what the signals show now is the new normal.
@@ -213,6 +231,30 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
     async act(id, action, by) {
       const alert = await transition(id, action, by.actor, by.reason);
       return { alert, history: await deps.alerts.history(alert.id) };
+    },
+
+    async acknowledgeMany(ids, by) {
+      const out: BulkOutcome[] = [];
+      // One after another: each is its own guarded transition, and the order of the history follows the request.
+      for (const id of new Set(ids)) {
+        try {
+          out.push({ id, ok: true, alert: await transition(id, 'acknowledge', by.actor, by.reason) });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          out.push({ id, ok: false, code: err.code, message: err.message });
+        }
+      }
+      return out;
+    },
+
+    async assign(id, userId) {
+      await activeAlert(id);
+      return deps.alerts.assign(id, userId, now());
+    },
+
+    async snooze(id, until) {
+      await activeAlert(id);
+      return deps.alerts.snooze(id, until, now());
     },
 
     async resolveByWorkOrder(ref, by = {}) {
@@ -260,6 +302,16 @@ function alertStoreWithEvents(store: AlertStore, events: EventSink): AlertStore 
     async updateDetection(id, d) {
       const alert = await store.updateDetection(id, d);
       events.emit('alert.updated', { alert, change: 'detection' });
+      return alert;
+    },
+    async assign(id, userId, at) {
+      const alert = await store.assign(id, userId, at);
+      events.emit('alert.updated', { alert, change: 'assigned' });
+      return alert;
+    },
+    async snooze(id, until, at) {
+      const alert = await store.snooze(id, until, at);
+      events.emit('alert.updated', { alert, change: 'snoozed' });
       return alert;
     },
     async linkWorkOrder(id, workOrderId, at) {

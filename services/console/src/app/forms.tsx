@@ -1,0 +1,75 @@
+/**
+ * Forms that show the server's verdict where it belongs: a problem+json
+ * answer's field errors (`body.location.lat: ...`) appear beside the field
+ * named `location.lat`, the rest above the submit button. The browser's own
+ * constraint checks (required, min, pattern) run first.
+ */
+import { createContext, useContext, useId, useState, type ReactElement, type ReactNode } from 'react';
+import { ApiError } from './api';
+import { ErrorNote } from './ui';
+
+type FieldErrors = ReadonlyMap<string, string>;
+const Errors = createContext<FieldErrors>(new Map());
+
+/** `body.location.lat` -> `location.lat` (a form's fields are named after the body's paths). */
+const fieldOf = (path: string) => path.replace(/^(body|querystring|params)\.?/, '');
+
+export function Form(props: { label: string; submit: string; action: () => Promise<void>; children: ReactNode; className?: string }) {
+  const [busy, setBusy] = useState(false);
+  const [fields, setFields] = useState<FieldErrors>(new Map());
+  const [error, setError] = useState<Error>();
+  return (
+    <form
+      className={props.className ?? 'admin-form'}
+      aria-label={props.label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        setFields(new Map());
+        props.action().then(
+          () => setBusy(false),
+          (err: unknown) => {
+            setBusy(false);
+            const byField = new Map(err instanceof ApiError ? err.fields.map((f) => [fieldOf(f.path), f.message] as const) : []);
+            setFields(byField);
+            setError(byField.size > 0 ? new Error('Check the fields marked below.') : err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+      }}
+    >
+      <Errors.Provider value={fields}>{props.children}</Errors.Provider>
+      <ErrorNote error={error} />
+      <button type="submit" disabled={busy}>
+        {props.submit}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * A labelled field: `name` is the body path its value goes to; the server's
+ * error for that path (or any path below it) is shown under it and announced.
+ */
+export function Field({ name, label, children, hint }: { name: string; label: string; hint?: string; children: (p: { id: string; name: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined }) => ReactElement }) {
+  const errors = useContext(Errors);
+  const id = useId();
+  const message = errors.get(name) ?? [...errors].find(([k]) => k.startsWith(`${name}.`))?.[1];
+  const describedBy = [hint ? `${id}-hint` : '', message ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({ id, name, 'aria-invalid': message !== undefined, 'aria-describedby': describedBy })}
+      {hint ? (
+        <span id={`${id}-hint`} className="small muted">
+          {hint}
+        </span>
+      ) : null}
+      {message ? (
+        <span id={`${id}-err`} className="field-error" role="alert">
+          {message}
+        </span>
+      ) : null}
+    </div>
+  );
+}
