@@ -122,7 +122,7 @@ export function createSlaService(deps: SlaServiceDeps) {
     },
 
     entitlements: {
-      put(input: SlaEntitlementInput): Promise<SlaEntitlement> {
+      async put(input: SlaEntitlementInput): Promise<SlaEntitlement> {
         assertAchievable(input);
         return repo.entitlements.put(input, now());
       },
