@@ -4,7 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database } from '../schema.js';
 import { workOrderRepository } from './work-orders.js';
-import { ACTIVE_STATES, workOrderFromRow, type WorkOrderState } from './work-orders-rows.js';
+import { ACTIVE_STATES, workOrderFromRow } from './work-orders-rows.js';
 import { entitlementFromRow, holdFromRow, workOrderSlaFromRow } from './work-order-sla-rows.js';
 
 /** An order with what its SLA status is computed from (services/work-orders/src/core/sla-clock.ts). */
@@ -150,7 +150,7 @@ export function fieldSlaRepository(db: Kysely<Database>) {
           .insertInto('work_order_holds')
           .values({ id, work_order_id: workOrderId, reason: h.reason, note: h.note ?? null, started_at: at, ended_at: null, started_by: actor, ended_by: null })
           .execute();
-        await orders.recordEvent(tx, workOrderId, 'edited', wo.state as WorkOrderState, wo.state as WorkOrderState, actor, at, `on hold: ${h.reason.replaceAll('_', ' ')}${h.note ? ` (${h.note})` : ''}`);
+        await orders.recordEvent(tx, workOrderId, 'edited', wo.state, wo.state, actor, at, `on hold: ${h.reason.replaceAll('_', ' ')}${h.note ? ` (${h.note})` : ''}`);
         return holdFromRow(await tx.selectFrom('work_order_holds').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
       });
     },
@@ -176,7 +176,7 @@ export function fieldSlaRepository(db: Kysely<Database>) {
             note += `; SLA fix due now ${new Date(due).toISOString()}`;
           }
         }
-        await orders.recordEvent(tx, workOrderId, 'edited', wo.state as WorkOrderState, wo.state as WorkOrderState, actor, at, note);
+        await orders.recordEvent(tx, workOrderId, 'edited', wo.state, wo.state, actor, at, note);
         return {
           hold: holdFromRow(await tx.selectFrom('work_order_holds').selectAll().where('id', '=', open.id).executeTakeFirstOrThrow()),
           workOrder: await orders.get(workOrderId, tx),
@@ -195,7 +195,7 @@ export function fieldSlaRepository(db: Kysely<Database>) {
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) throw new AppError('CONFLICT', `work order ${workOrderId} has no SLA to override`);
         await tx.updateTable('work_orders').set({ sla_due_at: o.dueAt, updated_at: at }).where('id', '=', workOrderId).execute();
-        await orders.recordEvent(tx, workOrderId, 'edited', wo.state as WorkOrderState, wo.state as WorkOrderState, actor, at, `SLA fix due set by hand to ${new Date(o.dueAt).toISOString()} (override)`);
+        await orders.recordEvent(tx, workOrderId, 'edited', wo.state, wo.state, actor, at, `SLA fix due set by hand to ${new Date(o.dueAt).toISOString()} (override)`);
         return orders.get(workOrderId, tx);
       });
     },
