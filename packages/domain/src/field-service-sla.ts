@@ -96,7 +96,6 @@ export const RequestType = z.enum(['service', 'complaint']);
 export type RequestType = z.infer<typeof RequestType>;
 export const RequestState = z.enum(['new', 'work_order', 'resolved_remotely', 'rejected']);
 export type RequestState = z.infer<typeof RequestState>;
-export const ComplaintCauseKind = z.enum(['work_order', 'invoice', 'other']);
 
 /** What a complaint is about. A work order or invoice must exist and concern the same customer. */
 export const ComplaintCause = z.discriminatedUnion('kind', [

@@ -1,4 +1,4 @@
-import type { CustomerClass, SlaPriority, Severity } from '@hourmeter/domain';
+import { PRIORITY_OF_SEVERITY, type CustomerClass, type SlaPriority, type Severity } from '@hourmeter/domain';
 import { AppError } from '@hourmeter/runtime';
 import { AT_RISK_HOURS } from './reports.js';
 
@@ -43,7 +43,7 @@ export function customerPauses(holds: readonly { reason: string; startedAt: numb
 }
 
 export const priorityOf = (priority: SlaPriority | undefined, severity: Severity | undefined): SlaPriority =>
-  priority ?? (severity ? ({ critical: 'P1', high: 'P2', medium: 'P3', low: 'P4' } as const)[severity] : 'P3');
+  priority ?? (severity ? PRIORITY_OF_SEVERITY[severity] : 'P3');
 
 /**
  * Customer class from the customer value index (0..100): A from 60, B from 35,
