@@ -89,6 +89,8 @@ import { slaRiskRepository } from './repositories/sla-risk.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { notificationRepository } from './repositories/notifications.js';
 import { idempotencyKeyRepository } from './repositories/idempotency-keys.js';
+import { fieldSlaRepository } from './repositories/field-sla.js';
+import { serviceRequestRepository } from './repositories/service-requests.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -118,6 +120,8 @@ export function repositories(db: Db) {
     historyImport: historyImportRepository(db.kysely),
     fleetSummary: fleetSummaryRepository(db.kysely),
     idempotencyKeys: idempotencyKeyRepository(db.kysely),
+    fieldSla: fieldSlaRepository(db.kysely),
+    serviceRequests: serviceRequestRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -172,3 +176,12 @@ export {
   type DisplayNames,
 } from './repositories/notifications.js';
 export { idempotencyKeyRepository, DEFAULT_IDEMPOTENCY, type IdempotencyKeyRepository, type IdempotencyClaim, type IdempotencyOptions } from './repositories/idempotency-keys.js';
+export { fieldSlaRepository, type FieldSlaRepository, type SlaOrderFacts, type EntitlementOwner } from './repositories/field-sla.js';
+export {
+  serviceRequestRepository,
+  type ServiceRequestRepository,
+  type ServiceRequestFilters,
+  type NewServiceRequest,
+  type RequestFact,
+  type ServicedAssetFact,
+} from './repositories/service-requests.js';

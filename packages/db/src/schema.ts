@@ -837,3 +837,71 @@ export interface SlaRiskSignalsTable {
 export interface Database {
   sla_risk_signals: SlaRiskSignalsTable;
 }
+
+// ---------------------------------------------------------------- SLA entitlements and service requests (migration 0023)
+
+export interface SlaEntitlementsTable {
+  id: string;
+  contract_id: Nullable<string>;
+  customer_class: Nullable<string>;
+  priority: string;
+  response_minutes: number;
+  fix_minutes: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WorkOrderSlaTable {
+  work_order_id: string;
+  priority: string;
+  basis: string;
+  customer_class: string;
+  contract_id: Nullable<string>;
+  entitlement_id: Nullable<string>;
+  started_at: number;
+  response_ms: number;
+  fix_ms: number;
+  overridden_by: Nullable<string>;
+  overridden_at: Nullable<number>;
+}
+
+export interface WorkOrderHoldsTable {
+  id: string;
+  work_order_id: string;
+  reason: string;
+  note: Nullable<string>;
+  started_at: number;
+  ended_at: Nullable<number>;
+  started_by: string;
+  ended_by: Nullable<string>;
+}
+
+export interface ServiceRequestsTable {
+  id: string;
+  type: string;
+  state: string;
+  asset_id: string;
+  customer_id: string;
+  symptom: string;
+  contact: string;
+  channel: string;
+  cause_kind: Nullable<string>;
+  cause_work_order_id: Nullable<string>;
+  cause_invoice_id: Nullable<string>;
+  cause_note: Nullable<string>;
+  received_at: number;
+  created_by: string;
+  work_order_id: Nullable<string>;
+  outcome: Nullable<string>;
+  triaged_by: Nullable<string>;
+  triaged_at: Nullable<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  sla_entitlements: SlaEntitlementsTable;
+  work_order_sla: WorkOrderSlaTable;
+  work_order_holds: WorkOrderHoldsTable;
+  service_requests: ServiceRequestsTable;
+}

@@ -27,6 +27,9 @@ export const ID_PREFIXES = {
   exchangeRate: 'fxr',
   apiKey: 'key',
   user: 'usr',
+  slaEntitlement: 'sle',
+  workOrderHold: 'woh',
+  serviceRequest: 'srq',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -10,6 +10,9 @@ const Stored = { createdAt: EpochMs, updatedAt: EpochMs };
 // ---------------------------------------------------------------- alerts
 
 export const Severity = z.enum(['low', 'medium', 'high', 'critical']);
+/** SLA priority of a work order (P1 most urgent); see field-service-sla.ts. */
+export const SlaPriority = z.enum(['P1', 'P2', 'P3', 'P4']);
+export type SlaPriority = z.infer<typeof SlaPriority>;
 export const AlertState = z.enum(['open', 'acknowledged', 'confirmed', 'dismissed', 'resolved']);
 
 export const RulEstimate = z.object({
@@ -245,7 +248,10 @@ export const WorkOrderInput = z.object({
   description: z.string().max(2000).optional(),
   severity: Severity.optional(),
   rulHours: z.number().nonnegative().optional(),
+  /** A planner's explicit SLA fix due time: overrides the entitlement (recorded in the order's history). */
   slaDueAt: EpochMs.optional(),
+  /** SLA priority; default from the severity (critical P1 .. low P4), P3 without one. */
+  priority: SlaPriority.optional(),
   reason: z.string().max(2000).optional(),
 });
 export type WorkOrderInput = z.infer<typeof WorkOrderInput>;

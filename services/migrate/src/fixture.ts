@@ -187,6 +187,14 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     ]).execute();
     // SLA risk (0019): the contract's availability announced at risk once in January.
     await k.insertInto('sla_risk_signals').values({ contract_id: 'ctr_1', period_start: '2026-01-01', period_end: '2026-01-31', event_id: 'evt_1', at: T0 + H }).execute();
+    // SLA entitlements and service requests (0023): the contract's P2 promise, wo_2 carrying it with a closed hold, a request triaged into wo_2.
+    await k.insertInto('sla_entitlements').values({ id: 'sle_1', contract_id: 'ctr_1', customer_class: null, priority: 'P2', response_minutes: 120, fix_minutes: 480, created_at: T0, updated_at: T0 }).execute();
+    await k.insertInto('work_order_sla').values({ work_order_id: 'wo_2', priority: 'P2', basis: 'contract', customer_class: 'B', contract_id: 'ctr_1', entitlement_id: 'sle_1', started_at: T0, response_ms: 2 * H, fix_ms: 8 * H, overridden_by: null, overridden_at: null }).execute();
+    await k.insertInto('work_order_holds').values({ id: 'woh_1', work_order_id: 'wo_2', reason: 'waiting_on_customer', note: 'site closed', started_at: T0 + H, ended_at: T0 + 2 * H, started_by: 'planner', ended_by: 'planner' }).execute();
+    await k.insertInto('service_requests').values({
+      id: 'srq_1', type: 'service', state: 'work_order', asset_id: a1, customer_id: customer.id, symptom: 'noise', contact: 'Ann', channel: 'phone', cause_kind: null, cause_work_order_id: null,
+      cause_invoice_id: null, cause_note: null, received_at: T0, created_by: 'planner', work_order_id: 'wo_2', outcome: null, triaged_by: 'planner', triaged_at: T0, created_at: T0, updated_at: T0,
+    }).execute();
     for (const table of ['usage_records', 'usage_record_versions'] as const) {
       await k.insertInto(table).values([
         { id: 'ur_1', asset_id: a1, day: day(0), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 },

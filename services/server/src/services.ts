@@ -19,7 +19,16 @@ import {
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
-import { createReportService, createWorkOrderService, historyImportRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
+import {
+  createReportService,
+  createRequestService,
+  createWorkOrderService,
+  fieldServiceRoutes,
+  historyImportRoutes,
+  workOrderRoutes,
+  type RequestService,
+  type WorkOrderService,
+} from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -32,6 +41,8 @@ export interface Services {
   contracts: ContractsService;
   parts: PartsService;
   workOrders: WorkOrderService;
+  /** Service requests and complaints (issue 18); the customer portal calls its routes too. */
+  requests: RequestService;
   prediction: PredictionService;
   rulModels: RulModelRegistry;
   reliability: ReliabilityService;
@@ -85,6 +96,22 @@ export function createServices(deps: ServiceDeps): Services {
       },
     },
   });
+  const requests = createRequestService({
+    repos,
+    workOrders,
+    logger,
+    contracts: contracts.coverage,
+    invoices: {
+      async customerOfInvoice(invoiceId) {
+        try {
+          return (await contracts.getInvoice(invoiceId)).customerId;
+        } catch (err) {
+          if ((err as { code?: string }).code === 'NOT_FOUND') return undefined;
+          throw err;
+        }
+      },
+    },
+  });
   const rulModels = createRulModelRegistry({ repos, logger, telemetry: deps.telemetry, cmapssDir: deps.cmapssDir });
   const reliability = createReliabilityService({ repos, logger, telemetry: deps.telemetry });
   const assets = registryAssetContext(repos);
@@ -107,6 +134,7 @@ export function createServices(deps: ServiceDeps): Services {
 
   const routes: ((api: FastifyInstance) => void)[] = [
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
+    (api) => fieldServiceRoutes(api, { sla: workOrders.sla, requests }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),
@@ -121,5 +149,5 @@ export function createServices(deps: ServiceDeps): Services {
       }),
     (api) => contractRoutes(api, { contracts }),
   ];
-  return { contracts, parts, workOrders, prediction, rulModels, reliability, routes };
+  return { contracts, parts, workOrders, requests, prediction, rulModels, reliability, routes };
 }

@@ -55,3 +55,8 @@ export interface PartsReservations {
 }
 
 export type CompletionListener = (workOrder: WorkOrder, completion: WorkOrderCompletion) => void | Promise<void>;
+
+/** Implemented by the contracts service: whose invoice an id is (undefined: no such invoice). A complaint about an invoice must be about the customer's own. */
+export interface InvoiceOwners {
+  customerOfInvoice(invoiceId: string): Promise<string | undefined>;
+}

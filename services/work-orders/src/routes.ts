@@ -126,7 +126,14 @@ export function workOrderRoutes(app: FastifyInstance, deps: WorkOrderRouteDeps):
       body: z.object({ description: z.string().max(2000).optional(), slaDueAt: z.int().nonnegative().optional(), severity: Severity.optional() }),
       response: { 200: WorkOrder },
     },
-    handler: async (req) => repo.update(req.params.id, req.body, actorOf(req), (deps.clock ?? Date.now)()),
+    handler: async (req) => {
+      const { slaDueAt, ...rest } = req.body;
+      // On an order with an entitled SLA a typed due time is an override: checked and recorded as one.
+      const overridden = slaDueAt !== undefined && (await svc.sla.ofOrder(req.params.id)).sla ? await svc.sla.override(req.params.id, slaDueAt, actorOf(req)) : undefined;
+      const patch = overridden ? rest : req.body;
+      if (overridden && Object.keys(patch).length === 0) return overridden;
+      return repo.update(req.params.id, patch, actorOf(req), (deps.clock ?? Date.now)());
+    },
   });
 
   r.get('/work-orders/:id/events', {

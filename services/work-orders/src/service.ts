@@ -13,6 +13,7 @@ import type { EventSink } from '@hourmeter/events';
 import { AppError, type Logger } from '@hourmeter/runtime';
 import { allocateCost } from './core/allocation.js';
 import { createReserveWatch } from './reserve-watch.js';
+import { createSlaService } from './sla-service.js';
 import { assertTransition } from './core/lifecycle.js';
 import { scheduleDue } from './core/schedules.js';
 import { customerValueIndex, rankQueue, type QueueEntry } from './core/value-index.js';
@@ -31,7 +32,7 @@ import {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-export type WorkOrderRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'assets' | 'sites' | 'customers' | 'productionBatches' | 'operatingHours'>;
+export type WorkOrderRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'assets' | 'sites' | 'customers' | 'productionBatches' | 'operatingHours' | 'fieldSla'>;
 
 export interface WorkOrderServiceDeps {
   repos: WorkOrderRepos;
@@ -59,7 +60,10 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
   const listeners = new Set<CompletionListener>();
   const log = deps.logger.child({ svc: 'work-orders' });
   const reserves = createReserveWatch({ repo, logger: deps.logger, clock: now, events: deps.events });
+  const sla = createSlaService({ repos: deps.repos, contracts, valueIndex: cfg.valueIndex, clock: now });
   const createOpts = (actor: string, at: number) => ({ actor, now: at, repeatWindowMs: cfg.repeatWindowDays * DAY_MS });
+  /** Creation options with the SLA the order's contract or customer class promises (issue 18). */
+  const createOptsWithSla = async (input: WorkOrderInput, actor: string, at: number) => ({ ...createOpts(actor, at), sla: await sla.forNewOrder(input, at) });
   const transitioned = (workOrder: WorkOrder, from: WorkOrder['state'], actor: string): WorkOrder => {
     deps.events?.emit('workorder.updated', { workOrder, change: 'transition', from, to: workOrder.state, actor });
     return workOrder;
@@ -104,19 +108,17 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     const before = (await repo.list({ filters: { assetId: req.assetId, failureMode: req.failureMode, kind: 'preventive' }, limit: 500 })).items.find(
       (w) => w.state === 'open' || w.state === 'scheduled' || w.state === 'in_progress',
     );
-    const { workOrder, created } = await repo.openPreventive(
-      {
-        kind: 'preventive',
-        assetId: req.assetId,
-        failureMode: req.failureMode,
-        alertId: req.alertId,
-        reason: req.reason,
-        severity: req.severity,
-        rulHours: req.rulHours,
-        slaDueAt: req.slaDueAt,
-      },
-      { ...createOpts(actor, at), source, scheduleId, suggestedPartNumbers: req.suggestedPartNumbers },
-    );
+    const input = {
+      kind: 'preventive' as const,
+      assetId: req.assetId,
+      failureMode: req.failureMode,
+      alertId: req.alertId,
+      reason: req.reason,
+      severity: req.severity,
+      rulHours: req.rulHours,
+      slaDueAt: req.slaDueAt,
+    };
+    const { workOrder, created } = await repo.openPreventive(input, { ...(await createOptsWithSla(input, actor, at)), source, scheduleId, suggestedPartNumbers: req.suggestedPartNumbers });
     const already = new Set(created ? [] : (before?.suggestedPartNumbers ?? []));
     await reserveSuggested(workOrder.id, (req.suggestedPartNumbers ?? []).filter((p) => !already.has(p)));
     if (created) deps.events?.emit('workorder.created', { workOrder });
@@ -155,8 +157,20 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
     /** Quality reserves: thresholds signalled after each charge; `releaseEnded` pays out batches whose warranty is over. */
     reserves,
 
+    /** SLA entitlements, holds and the SLA state of orders. */
+    sla,
+
+    /** Options a new order is created with (its SLA included): for orders created elsewhere, e.g. from a service request. */
+    createOptionsFor: (input: WorkOrderInput, actor: string) => createOptsWithSla(input, actor, now()),
+
+    /** After an order made elsewhere is committed: the same event as `create`. */
+    announceCreated(workOrder: WorkOrder): void {
+      deps.events?.emit('workorder.created', { workOrder });
+    },
+
     async create(input: WorkOrderInput, actor: string): Promise<WorkOrder> {
-      const workOrder = await repo.create(input, createOpts(actor, now()));
+      const at = now();
+      const workOrder = await repo.create(input, await createOptsWithSla(input, actor, at));
       deps.events?.emit('workorder.created', { workOrder });
       return workOrder;
     },

@@ -10,6 +10,7 @@ import {
   type WorkOrderCompletion,
   type WorkOrderEvent,
   type WorkOrderInput,
+  type WorkOrderSla,
 } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
 import type { Kysely, Transaction } from 'kysely';
@@ -19,6 +20,7 @@ import { DEFAULT_PAGE, MAX_PAGE, type Executor, type Page } from './crud.js';
 import { issueUnreserved, settlePartRequests } from './parts.js';
 import { appendToOutbox } from './outbox.js';
 import { serviceId } from './service-ids.js';
+import { insertWorkOrderSla } from './work-order-sla-rows.js';
 import { ACTIVE_STATES, completionFromRow, num, scheduleFromRow, workOrderFromRow, type WorkOrderState } from './work-orders-rows.js';
 import { reserveStandings, type ReserveEventKind, type ReserveStanding } from './work-orders-reserves.js';
 
@@ -40,6 +42,8 @@ export interface CreateOptions {
   suggestedPartNumbers?: readonly string[] | undefined;
   /** A corrective order within this window after a completed one on the same asset and mode is a repeat, unless the asset model sets its own. */
   repeatWindowMs: number;
+  /** The SLA the new order carries (entitlement or override), written in the insert's transaction. */
+  sla?: Omit<WorkOrderSla, 'workOrderId' | 'startedAt'> | undefined;
 }
 
 export interface CompletionRecord extends Omit<WorkOrderCompletion, 'workOrderId' | 'completedAt' | 'completedBy' | 'firstTimeFix' | 'repeatedById'> {
@@ -158,7 +162,7 @@ export function workOrderRepository(db: Kysely<Database>) {
         technician: null,
         window_from: null,
         window_to: null,
-        sla_due_at: input.slaDueAt ?? null,
+        sla_due_at: input.slaDueAt ?? (o.sla ? o.now + o.sla.fixMs : null),
         repeat_of_id: repeatOf,
         completed_at: null,
         cancelled_at: null,
@@ -166,7 +170,11 @@ export function workOrderRepository(db: Kysely<Database>) {
         updated_at: o.now,
       })
       .execute();
-    await event(tx, id, 'created', null, 'open', o.actor, o.now, repeatOf ? `repeat failure of ${repeatOf}` : input.reason);
+    if (o.sla) await insertWorkOrderSla(tx, { ...o.sla, workOrderId: id, startedAt: o.now });
+    // A due time typed by a planner is an override of what the contract promised: the history says so.
+    const handSet = input.slaDueAt !== undefined ? `SLA fix due set by hand to ${new Date(input.slaDueAt).toISOString()}` : undefined;
+    const note = [repeatOf ? `repeat failure of ${repeatOf}` : input.reason, handSet].filter(Boolean).join('; ');
+    await event(tx, id, 'created', null, 'open', o.actor, o.now, note || undefined);
     if (repeatOf) {
       // The repeated order was no first-time fix after all: recorded now, when the repeat is.
       await tx.updateTable('work_order_completions').set({ repeated_by_id: id }).where('work_order_id', '=', repeatOf).where('repeated_by_id', 'is', null).execute();
@@ -216,6 +224,10 @@ export function workOrderRepository(db: Kysely<Database>) {
   return {
     find,
     get,
+    /** Records a history step (and its outbox event) inside a caller's transaction: holds, SLA changes. */
+    recordEvent: event,
+    /** Creates an order inside a caller's transaction (a service request triaged into an order). */
+    insertWithin: insert,
 
     async list(opts: { limit?: number | undefined; cursor?: string | undefined; filters?: WorkOrderFilters | undefined } = {}): Promise<Page<WorkOrder>> {
       const limit = Math.min(Math.max(opts.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);

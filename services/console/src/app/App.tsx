@@ -15,6 +15,7 @@ import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
 import { SiteMapView } from './views/SiteMap';
+import { ServiceRequestsView } from './views/ServiceRequests';
 import { UsersView } from './views/Users';
 import { WorkOrdersView } from './views/WorkOrders';
 
@@ -30,6 +31,7 @@ const NAV: readonly NavItem[] = [
   { to: '/map', label: 'Map', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/alerts', label: 'Alerts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
+  { to: '/service-requests', label: 'Service requests', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
@@ -68,6 +70,8 @@ function Routes({ role }: { role: Role }) {
       return <AlertsView selectedId={id} role={role} />;
     case 'work-orders':
       return <WorkOrdersView selectedId={id} role={role} />;
+    case 'service-requests':
+      return <ServiceRequestsView selectedId={id} role={role} />;
     case 'parts':
       return <PartsView />;
     case 'reliability':

@@ -2,6 +2,7 @@ import type { Role } from '@hourmeter/domain';
 import { useState } from 'react';
 import { download, get } from '../api';
 import { loadRegistry } from '../data';
+import { FieldServiceReports } from './FieldServiceReports';
 import { Bars, ErrorNote, Loading, fmtMoney, fmtNumber, fmtPct, isoDay, label, useAsync, zoneDay, useLive } from '../ui';
 
 interface BatchRow {
@@ -219,6 +220,7 @@ export function ReportsView({ role }: { role: Role }) {
             const r = d[n];
             return r instanceof Error ? <ErrorNote key={n} error={r} /> : <RowsTable key={n} title={label(n.replaceAll('-', ' '))} rows={r.rows} names={names} />;
           })}
+          <FieldServiceReports range={range} reg={reg.data} />
         </>
       ) : null}
     </section>

@@ -3,6 +3,7 @@ import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkO
 import { useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
+import { SlaCell, SlaPanel, type SlaView } from './sla';
 import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 
 interface QueueItem {
@@ -392,6 +393,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
       {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
       {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
+      <SlaPanel workOrderId={w.id} active={active} role={role} onChanged={done} />
       <h3>Events</h3>
       <ol className="history">
         {(events.data?.items ?? []).map((e, i) => (
@@ -408,10 +410,12 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
 export function WorkOrdersView({ selectedId, role }: { selectedId: string | undefined; role: Role }) {
   const reg = useAsync(loadRegistry, []);
   const queue = useAsync(() => get<{ items: QueueItem[] }>('/work-orders/queue'), []);
+  const sla = useAsync(async () => new Map((await get<{ items: SlaView[] }>('/sla/orders')).items.map((v) => [v.workOrderId, v])), []);
   const recent = useAsync(() => get<{ items: WorkOrder[] }>('/work-orders', { state: 'completed', limit: 20 }), []);
   const reload = () => {
     queue.reload();
     recent.reload();
+    sla.reload();
   };
   useLive(['workorder.', 'alert.'], reload);
   if (role === 'account-manager') return <p role="alert">Work orders are for planners and engineers.</p>;
@@ -432,6 +436,7 @@ export function WorkOrdersView({ selectedId, role }: { selectedId: string | unde
                   <th scope="col">Asset</th>
                   <th scope="col">State</th>
                   <th scope="col">Priority</th>
+                  <th scope="col">SLA</th>
                   <th scope="col">Customer</th>
                 </tr>
               </thead>
@@ -449,6 +454,9 @@ export function WorkOrdersView({ selectedId, role }: { selectedId: string | unde
                       <Badge kind={q.workOrder.state}>{label(q.workOrder.state)}</Badge>
                     </td>
                     <td title={`urgency ${fmtNumber(q.urgency)}, customer value ${fmtNumber(q.customerValue)}`}>{fmtNumber(q.priority)}</td>
+                    <td>
+                      <SlaCell v={sla.data?.get(q.workOrder.id)} />
+                    </td>
                     <td>{reg.data?.customers.get(q.customerId)?.name ?? q.customerId}</td>
                   </tr>
                 ))}
