@@ -68,8 +68,14 @@ export function conditionSummaryLine(code: string, failureMode: string, res: { m
   );
 }
 
+/** Where the CLI writes: stdout and stderr, or what a test reads. */
+export interface CliOutput {
+  out: { write(text: string): unknown };
+  err: { write(text: string): unknown };
+}
+
 /** Posts the training request and prints progress while the server trains. */
-export async function runConditionTraining(args: ConditionCliArgs, target: ApiTarget, io = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function runConditionTraining(args: ConditionCliArgs, target: ApiTarget, io: CliOutput = { out: process.stdout, err: process.stderr }): Promise<number> {
   const label = `reliability ${args.assetModel}/${args.failureMode}`;
   const body = {
     kind: 'condition',
