@@ -268,12 +268,13 @@ describe('fleet history -> corrective work orders -> retrain -> RUL, failure pro
       return true;
     }, { timeoutMs: 120_000, intervalMs: 500 });
     console.log(`fleet-learning: history sent and stored after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const lastDay = day(historyEnd);
     let behind = '';
     await waitFor('the hour meter to reach the last readings', async () => {
       let settled = 0;
       for (const d of history) {
         const sim = fleet.assets.get(d.deviceId)!;
+        // The day of the pump's last reading (a busy machine may stop the fleet past the history's end).
+        const lastDay = day(sim.nowMs);
         const hours = await get<{ days: { day: string; lastSampleTs: number | null }[] }>(`/assets/${d.assetId}/operating-hours?from=${lastDay}&to=${lastDay}`);
         behind = `${d.assetId} sim ${sim.nowMs} ${JSON.stringify(hours)}`;
         if ((hours.days[0]?.lastSampleTs ?? 0) >= sim.nowMs - 3 * H) settled++;
@@ -284,7 +285,7 @@ describe('fleet history -> corrective work orders -> retrain -> RUL, failure pro
       for (const d of history) {
         const sim = fleet.assets.get(d.deviceId)!;
         const c = fleet.perDevice().get(d.deviceId)!;
-        const hours = await get<{ lifetimeHours: number }>(`/assets/${d.assetId}/operating-hours?from=${lastDay}&to=${lastDay}`);
+        const hours = await get<{ lifetimeHours: number }>(`/assets/${d.assetId}/operating-hours?from=${day(sim.nowMs)}&to=${day(sim.nowMs)}`);
         const ing = await get<{ accepted: number }>(`/devices/${d.deviceId}/ingest`);
         console.log(`${d.assetId} failures ${sim.failureLog.map((f) => f.mode).join(',')} repairs ${sim.repairs} state ${sim.state} now ${new Date(sim.nowMs).toISOString()} produced ${c.produced} acked ${c.readingsAcked} accepted ${ing.accepted} lifetime ${hours.lifetimeHours}`);
       }
