@@ -64,6 +64,11 @@ export const ConfigSchema = z.object({
    */
   HM_RETRAIN_EVERY_HOURS: z.coerce.number().positive().max(24 * 366).optional(),
   /**
+   * How long the reliability estimates reuse the records they are built from (hour meter days,
+   * failures) before reading them again. A fleet simulated faster than real time needs it short.
+   */
+  HM_RELIABILITY_CACHE_MS: z.coerce.number().int().nonnegative().max(3_600_000).default(30_000),
+  /**
    * Grace for late usage and downtime after a billing period ends: its invoice
    * can be issued from period end + this many hours (earlier only by an admin, with a reason).
    */

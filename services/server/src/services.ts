@@ -59,6 +59,8 @@ export interface ServiceDeps {
   billingGraceHours?: number | undefined;
   /** HM_SLA_AT_RISK_PERCENT: share of a guarantee's allowed downtime from which a contract is announced at risk. */
   slaRiskPercent?: number | undefined;
+  /** HM_RELIABILITY_CACHE_MS: how long reliability estimates reuse the records they are built from. */
+  reliabilityCacheMs?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -113,7 +115,7 @@ export function createServices(deps: ServiceDeps): Services {
     },
   });
   const rulModels = createRulModelRegistry({ repos, logger, telemetry: deps.telemetry, cmapssDir: deps.cmapssDir });
-  const reliability = createReliabilityService({ repos, logger, telemetry: deps.telemetry });
+  const reliability = createReliabilityService({ repos, logger, telemetry: deps.telemetry, ...(deps.reliabilityCacheMs === undefined ? {} : { cacheMs: deps.reliabilityCacheMs }) });
   const assets = registryAssetContext(repos);
   const prediction = createPredictionService({
     alerts: repos.alerts,
