@@ -61,6 +61,8 @@ export { historyImportRepository, type HistoryImportRepository, type HistoricalO
 import { historyImportRepository } from './repositories/history-import.js';
 export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters } from './repositories/fleet-summary.js';
 import { fleetSummaryRepository } from './repositories/fleet-summary.js';
+export { technicianRepository, type TechnicianRepository, type TechnicianFilters, type DispatchOrder } from './repositories/technicians.js';
+import { technicianRepository } from './repositories/technicians.js';
 
 export {
   contractRepository,
@@ -131,6 +133,7 @@ export function repositories(db: Db) {
     historyImport: historyImportRepository(db.kysely),
     fleetSummary: fleetSummaryRepository(db.kysely),
     idempotencyKeys: idempotencyKeyRepository(db.kysely),
+    technicians: technicianRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   exchangeRate: 'fxr',
   apiKey: 'key',
   user: 'usr',
+  technician: 'tec',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
