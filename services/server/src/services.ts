@@ -19,7 +19,7 @@ import {
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
-import { createReportService, createWorkOrderService, historyImportRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
+import { createDispatchService, createReportService, createWorkOrderService, dispatchRoutes, historyImportRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -107,6 +107,7 @@ export function createServices(deps: ServiceDeps): Services {
 
   const routes: ((api: FastifyInstance) => void)[] = [
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
+    (api) => dispatchRoutes(api, { dispatch: createDispatchService({ repos, workOrders, logger }), repos }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),

@@ -20,3 +20,6 @@ export { scheduleDue } from './core/schedules.js';
 export { toCsv } from './core/csv.js';
 export { importMaintenanceHistory, historyImportRoutes, type HistoryImportResult, type HistoryRouteDeps } from './history-import.js';
 export { parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type HistoryRow, type RowError } from './core/history-csv.js';
+export { createDispatchService, type DispatchService, type DispatchServiceDeps, type TechnicianDay, type BoardOrder, type PlanEntry } from './dispatch-service.js';
+export { dispatchRoutes, type DispatchRouteDeps } from './dispatch-routes.js';
+export * from './core/dispatch.js';

@@ -168,7 +168,8 @@ export function earliestSlot(tech: DispatchTechnician, jobs: readonly PlannedJob
         if (overlaps([start, start + minutes * MINUTE], [as, ae])) start = Math.max(start, ae + there.minutes * MINUTE);
       }
       const end = start + minutes * MINUTE;
-      const onward = next ? travel(job.site, next.site).minutes * MINUTE : 0;
+      // From a site without coordinates the drive on is counted from the last known place, as withTravel does.
+      const onward = next ? travel(job.site ?? where, next.site).minutes * MINUTE : 0;
       if (end + onward <= gapEnd && end <= we) return { start, end, travelKm: there.km, travelMinutes: there.minutes };
       if (next) {
         cursor = Math.max(cursor, next.end);
