@@ -1,5 +1,6 @@
+import type {
+  Technician} from '@hourmeter/domain';
 import {
-  Technician,
   TechnicianInput,
   WeeklyCalendar,
   newId,
