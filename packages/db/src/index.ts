@@ -61,7 +61,7 @@ export { historyImportRepository, type HistoryImportRepository, type HistoricalO
 import { historyImportRepository } from './repositories/history-import.js';
 export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters } from './repositories/fleet-summary.js';
 import { fleetSummaryRepository } from './repositories/fleet-summary.js';
-export { technicianRepository, type TechnicianRepository, type TechnicianFilters, type DispatchOrder } from './repositories/technicians.js';
+export { technicianRepository, type TechnicianRepository, type TechnicianFilters, type DispatchOrder, type FieldServiceFact } from './repositories/technicians.js';
 import { technicianRepository } from './repositories/technicians.js';
 
 export {

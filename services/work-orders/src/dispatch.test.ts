@@ -2,6 +2,7 @@ import { dbTargets, expectAppError, useDbTarget } from '@hourmeter/db/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createDispatchService } from './dispatch-service.js';
+import { createReportService } from './report-service.js';
 import { createWorkOrderService } from './service.js';
 
 const logger = pino({ level: 'silent' });
@@ -111,7 +112,7 @@ describe.each(dbTargets())('technicians and dispatch on $name', (target) => {
 
   it('plans and commits a day for the unassigned orders within the checks', async () => {
     const w = await world();
-    const orders = [];
+    const orders: { id: string }[] = [];
     for (let i = 0; i < 4; i++) orders.push(await w.workOrders.create({ kind: 'preventive', failureMode: `fm-${i}`, assetId: await w.asset(w.pump.id, i % 2 ? w.near.id : w.far.id) }, 'planner'));
     const chiller = await w.workOrders.create({ kind: 'corrective', assetId: await w.asset(w.chiller.id, w.near.id) }, 'planner');
     const res = await w.dispatch.planDay({ date: '2026-03-03', commit: true }, 'planner');
@@ -119,5 +120,33 @@ describe.each(dbTargets())('technicians and dispatch on $name', (target) => {
     expect(mine).toHaveLength(4);
     expect(res.unplanned.find((u) => u.workOrderId === chiller.id)?.reason).toBe('no certified technician');
     for (const o of orders) expect((await w.repos.workOrders.get(o.id)).state).toBe('scheduled');
+  });
+
+  it('reports first-time fix, response, fix within SLA, MTTR and utilisation per technician, region and model', async () => {
+    const w = await world();
+    for (const [kind, code] of [['symptom', 'LEAK'], ['cause', 'SEAL'], ['remedy', 'RESEAL']] as const) await w.repos.workOrders.failureCodes.put(w.pump.id, { kind, code, description: code });
+    const week = MON + 7 * 24 * H; // a week of its own: other tests' orders stay out of the period
+    const done = async (tech: string, opts: { sla: number; firstVisit: boolean; downtimeH: number }) => {
+      w.setClock(week + 8 * H);
+      const wo = await w.workOrders.create({ kind: 'corrective', assetId: await w.asset(w.pump.id, w.near.id), slaDueAt: week + opts.sla * H }, 'planner');
+      await w.dispatch.assign(wo.id, { technicianId: tech, windowFrom: week + 9 * H, windowTo: week + 11 * H }, 'planner');
+      w.setClock(week + 9 * H);
+      await w.workOrders.start(wo.id, 'engineer');
+      w.setClock(week + 11 * H);
+      await w.workOrders.complete(wo.id, { symptomCode: 'LEAK', causeCode: 'SEAL', remedyCode: 'RESEAL', responsibleDepartment: 'production', partsConsumed: [], labourHours: 2, travelHours: 0.5, downtimeFrom: week + 6 * H, downtimeTo: week + 6 * H + opts.downtimeH * H, fixedOnFirstVisit: opts.firstVisit }, 'engineer');
+    };
+    await done(w.ana.id, { sla: 12, firstVisit: true, downtimeH: 4 });
+    await done(w.ben.id, { sla: 10, firstVisit: false, downtimeH: 8 });
+    const reports = createReportService(w.repos, () => week + 2 * 24 * H);
+    const period = { from: week, to: week + 24 * H };
+    const byTech = (await reports.run('kpis-by-technician', period)).rows;
+    const ana = byTech.find((r) => r.key === w.ana.id)!;
+    expect(ana).toMatchObject({ name: 'Ana', orders: 1, firstTimeFixRate: 1, meanResponseHours: 1, meanFixHours: 3, fixWithinSlaRate: 1, mttrHours: 4, workedHours: 2.5, calendarHours: 8, labourUtilisation: 0.3125 });
+    expect(ana.remoteResolutionShare).toMatchObject({ value: null });
+    expect(byTech.find((r) => r.key === w.ben.id)).toMatchObject({ name: 'Ben', firstTimeFixRate: 0, fixWithinSlaRate: 0, mttrHours: 8 });
+    const byModel = (await reports.run('kpis-by-model', period)).rows.find((r) => r.key === w.pump.id)!;
+    expect(byModel).toMatchObject({ name: 'Pump', orders: 2, firstTimeFixRate: 0.5, mttrHours: 6, engineers: 2, calendarHours: null });
+    const north = (await reports.run('kpis-by-region', period)).rows.find((r) => r.key === 'north')!;
+    expect(north.orders).toBeGreaterThanOrEqual(2);
   });
 });

@@ -23,3 +23,4 @@ export { parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type Histo
 export { createDispatchService, type DispatchService, type DispatchServiceDeps, type TechnicianDay, type BoardOrder, type PlanEntry } from './dispatch-service.js';
 export { dispatchRoutes, type DispatchRouteDeps } from './dispatch-routes.js';
 export * from './core/dispatch.js';
+export * from './core/field-kpis.js';

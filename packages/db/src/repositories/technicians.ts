@@ -43,6 +43,29 @@ export interface DispatchOrder {
   createdAt: number;
 }
 
+/** One completed order as the field-service KPIs see it (issue 18 item 8). */
+export interface FieldServiceFact {
+  workOrderId: string;
+  kind: string;
+  technicianId: string | undefined;
+  technicianName: string | undefined;
+  /** The technician's region, else the site's. */
+  serviceRegion: string | undefined;
+  assetModelId: string;
+  assetModelName: string;
+  createdAt: number;
+  /** When work started (the order's first move to in_progress). */
+  startedAt: number | undefined;
+  completedAt: number;
+  slaDueAt: number | undefined;
+  firstTimeFix: boolean;
+  downtimeHours: number;
+  labourHours: number;
+  travelHours: number;
+  /** Billed on issued invoices for this order, per currency (minor units). */
+  revenue: { currency: string; amountMinor: number }[];
+}
+
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 /**
@@ -220,6 +243,64 @@ export function technicianRepository(db: Kysely<Database>) {
         const res = await db.deleteFrom('technician_absences').where('id', '=', absenceId).where('technician_id', '=', technicianId).executeTakeFirst();
         if (Number(res.numDeletedRows) === 0) throw notFound('absence', absenceId);
       },
+    },
+
+    /** Completed orders with completion in [from, to), with who did them, where, and what they billed. */
+    async fieldServiceFacts(from: number, to: number): Promise<FieldServiceFact[]> {
+      const rows = await db
+        .selectFrom('work_order_completions as c')
+        .innerJoin('work_orders as w', 'w.id', 'c.work_order_id')
+        .innerJoin('assets as a', 'a.id', 'w.asset_id')
+        .innerJoin('asset_models as m', 'm.id', 'a.asset_model_id')
+        .innerJoin('sites as s', 's.id', 'a.site_id')
+        .leftJoin('technicians as t', 't.id', 'w.technician_id')
+        .select([
+          'w.id', 'w.kind', 'w.technician_id', 't.name as technician_name', 't.service_region as tech_region', 's.service_region as site_region', 'a.asset_model_id', 'm.name as model_name',
+          'w.created_at', 'w.sla_due_at', 'c.completed_at', 'c.fixed_on_first_visit', 'c.repeated_by_id', 'c.downtime_from', 'c.downtime_to', 'c.labour_hours', 'c.travel_hours',
+        ])
+        .where('c.completed_at', '>=', from)
+        .where('c.completed_at', '<', to)
+        .orderBy('w.id')
+        .execute();
+      const ids = rows.map((r) => r.id);
+      const started = new Map<string, number>();
+      const revenue = new Map<string, Map<string, number>>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const ev = await db.selectFrom('work_order_events').select(['work_order_id', (eb) => eb.fn.min('at').as('at')]).where('to_state', '=', 'in_progress').where('work_order_id', 'in', chunk).groupBy('work_order_id').execute();
+        for (const e of ev) started.set(e.work_order_id, num(e.at));
+        const lines = await db
+          .selectFrom('invoice_lines as l')
+          .innerJoin('invoices as i', 'i.id', 'l.invoice_id')
+          .select(['l.work_order_id', 'i.currency', (eb) => eb.fn.sum<number>('l.amount_minor').as('amount')])
+          .where('i.status', '=', 'issued')
+          .where('l.work_order_id', 'in', chunk)
+          .groupBy(['l.work_order_id', 'i.currency'])
+          .execute();
+        for (const l of lines) {
+          const byCur = revenue.get(l.work_order_id!) ?? new Map<string, number>();
+          byCur.set(l.currency, (byCur.get(l.currency) ?? 0) + num(l.amount));
+          revenue.set(l.work_order_id!, byCur);
+        }
+      }
+      return rows.map((r) => ({
+        workOrderId: r.id,
+        kind: r.kind,
+        technicianId: opt(r.technician_id),
+        technicianName: opt(r.technician_name),
+        serviceRegion: opt(r.tech_region) ?? opt(r.site_region),
+        assetModelId: r.asset_model_id,
+        assetModelName: r.model_name,
+        createdAt: num(r.created_at),
+        startedAt: started.get(r.id),
+        completedAt: num(r.completed_at),
+        slaDueAt: r.sla_due_at === null ? undefined : num(r.sla_due_at),
+        firstTimeFix: num(r.fixed_on_first_visit) === 1 && r.repeated_by_id === null,
+        downtimeHours: (num(r.downtime_to) - num(r.downtime_from)) / 3_600_000,
+        labourHours: num(r.labour_hours),
+        travelHours: num(r.travel_hours),
+        revenue: [...(revenue.get(r.id) ?? new Map<string, number>())].map(([currency, amountMinor]) => ({ currency, amountMinor })),
+      }));
     },
 
     /**
