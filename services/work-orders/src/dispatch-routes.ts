@@ -144,7 +144,7 @@ export function dispatchRoutes(app: FastifyInstance, deps: DispatchRouteDeps): v
     config: { allow: PLANNER },
     schema: {
       tags,
-      summary: 'Technicians ranked for an order: within SLA, earliest finish, shortest drive; ineligible ones with the reason',
+      summary: 'Technicians ranked for an order: within SLA, shortest drive, earliest finish; ineligible ones with the reason',
       params: OrderId,
       querystring: z.object({ date: Day.optional(), days: z.coerce.number().int().min(1).max(14).default(3) }),
       response: {

@@ -176,7 +176,7 @@ export function createDispatchService(deps: DispatchServiceDeps) {
 
     /**
      * Technicians ranked for an order over `days` days from `date` (default:
-     * from now): within SLA first, then earliest finish, then shortest drive.
+     * from now): within SLA first, then shortest drive, then earliest finish.
      */
     async suggest(workOrderId: string, q: { date?: string | undefined; days?: number | undefined } = {}) {
       const order = await orderFacts(workOrderId);

@@ -190,8 +190,9 @@ export interface Candidate {
 
 /**
  * Ranks technicians for a job: eligible ones with a slot first, then those
- * finishing within the SLA, then the earliest finish, then the shortest drive;
- * ties by id. Ineligible ones follow with their reason.
+ * finishing within the SLA, then the shortest drive (among those who meet the
+ * SLA, driving is the cost that buys nothing), then the earliest finish; ties
+ * by id. Ineligible ones follow with their reason.
  */
 export function rankCandidates(
   technicians: readonly DispatchTechnician[],
@@ -209,7 +210,7 @@ export function rankCandidates(
     if (cert) return { technicianId: t.id, slot: undefined, withinSla: false, refusal: { code: cert.code, message: `technician ${t.name}: ${cert.message}` } };
     return { technicianId: t.id, slot, withinSla: job.slaDueAt === undefined || slot.end <= job.slaDueAt, refusal: undefined };
   });
-  const key = (c: Candidate) => [c.slot ? 0 : 1, c.withinSla ? 0 : 1, c.slot?.end ?? 0, c.slot?.travelMinutes ?? 0];
+  const key = (c: Candidate) => [c.slot ? 0 : 1, c.withinSla ? 0 : 1, c.slot?.travelMinutes ?? 0, c.slot?.end ?? 0];
   return out.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
