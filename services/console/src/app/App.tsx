@@ -7,6 +7,7 @@ import { Link, navigate, TimeZonePicker, useLocation, useTimeZone, adoptTimeZone
 import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
+import { DispatchView } from './views/Dispatch';
 import { FleetView } from './views/Fleet';
 import { IntegrationsView } from './views/Integrations';
 import { MyNotificationsView } from './views/MyNotifications';
@@ -27,6 +28,7 @@ const NAV: readonly NavItem[] = [
   { to: '/', label: 'Fleet', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/alerts', label: 'Alerts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
+  { to: '/dispatch', label: 'Dispatch', roles: ['engineer', 'planner'] },
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
@@ -62,6 +64,8 @@ function Routes({ role }: { role: Role }) {
       return <AlertsView selectedId={id} role={role} />;
     case 'work-orders':
       return <WorkOrdersView selectedId={id} role={role} />;
+    case 'dispatch':
+      return <DispatchView role={role} />;
     case 'parts':
       return <PartsView />;
     case 'reliability':
