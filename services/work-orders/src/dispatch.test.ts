@@ -134,8 +134,21 @@ describe.each(dbTargets())('technicians and dispatch on $name', (target) => {
       await w.workOrders.start(wo.id, 'engineer');
       w.setClock(week + 11 * H);
       await w.workOrders.complete(wo.id, { symptomCode: 'LEAK', causeCode: 'SEAL', remedyCode: 'RESEAL', responsibleDepartment: 'production', partsConsumed: [], labourHours: 2, travelHours: 0.5, downtimeFrom: week + 6 * H, downtimeTo: week + 6 * H + opts.downtimeH * H, fixedOnFirstVisit: opts.firstVisit }, 'engineer');
+      return wo.id;
     };
-    await done(w.ana.id, { sla: 12, firstVisit: true, downtimeH: 4 });
+    const anas = await done(w.ana.id, { sla: 12, firstVisit: true, downtimeH: 4 });
+    // Revenue: what issued invoices billed for the order; a draft's lines do not count.
+    const k = store!.db.kysely;
+    const customerId = (await w.repos.sites.get(w.near.id)).customerId;
+    const contractId = `ctr_kpi_${seq}`;
+    await k.insertInto('contracts').values({ id: contractId, customer_id: customerId, kind: 'time_and_materials', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2026-12-31', current_version: 1, created_at: week, updated_at: week }).execute();
+    for (const [n, status, amount] of [[1, 'issued', 150_00], [2, 'draft', 999_00]] as const) {
+      const invoiceId = `inv_kpi_${seq}_${n}`;
+      await k.insertInto('invoices').values({ id: invoiceId, contract_id: contractId, customer_id: customerId, idempotency_key: invoiceId, period_start: '2026-03-01', period_end: '2026-03-31', currency: 'EUR', status: 'draft', total_minor: amount, issued_at: null, run_id: null, number: null, due_date: null, bill_to: null, created_at: week, updated_at: week }).execute();
+      await k.insertInto('invoice_lines').values({ invoice_id: invoiceId, line_no: 1, kind: 'work_order', description: 'repair', asset_id: null, work_order_id: anas, from_day: null, to_day: null, quantity: 1, unit_price_minor: amount, amount_minor: amount }).execute();
+      // Lines go on a draft; issuing freezes them.
+      if (status === 'issued') await k.updateTable('invoices').set({ status, issued_at: week, number: `KPI-${seq}` }).where('id', '=', invoiceId).execute();
+    }
     await done(w.ben.id, { sla: 10, firstVisit: false, downtimeH: 8 });
     const reports = createReportService(w.repos, () => week + 2 * 24 * H);
     const period = { from: week, to: week + 24 * H };
@@ -143,6 +156,8 @@ describe.each(dbTargets())('technicians and dispatch on $name', (target) => {
     const ana = byTech.find((r) => r.key === w.ana.id)!;
     expect(ana).toMatchObject({ name: 'Ana', orders: 1, firstTimeFixRate: 1, meanResponseHours: 1, meanFixHours: 3, fixWithinSlaRate: 1, mttrHours: 4, workedHours: 2.5, calendarHours: 8, labourUtilisation: 0.3125 });
     expect(ana.remoteResolutionShare).toMatchObject({ value: null });
+    expect(ana.revenue).toEqual([{ currency: 'EUR', amountMinor: 150_00 }]);
+    expect(ana.revenuePerEngineer).toEqual([{ currency: 'EUR', amountMinor: 150_00 }]);
     expect(byTech.find((r) => r.key === w.ben.id)).toMatchObject({ name: 'Ben', firstTimeFixRate: 0, fixWithinSlaRate: 0, mttrHours: 8 });
     const byModel = (await reports.run('kpis-by-model', period)).rows.find((r) => r.key === w.pump.id)!;
     expect(byModel).toMatchObject({ name: 'Pump', orders: 2, firstTimeFixRate: 0.5, mttrHours: 6, engineers: 2, calendarHours: null });
