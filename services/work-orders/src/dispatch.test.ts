@@ -138,7 +138,7 @@ describe.each(dbTargets())('technicians and dispatch on $name', (target) => {
     };
     const anas = await done(w.ana.id, { sla: 12, firstVisit: true, downtimeH: 4 });
     // Revenue: what issued invoices billed for the order; a draft's lines do not count.
-    const k = store!.db.kysely;
+    const k = store.db.kysely;
     const customerId = (await w.repos.sites.get(w.near.id)).customerId;
     const contractId = `ctr_kpi_${seq}`;
     await k.insertInto('contracts').values({ id: contractId, customer_id: customerId, kind: 'time_and_materials', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2026-12-31', current_version: 1, created_at: week, updated_at: week }).execute();
