@@ -61,6 +61,8 @@ export { historyImportRepository, type HistoryImportRepository, type HistoricalO
 import { historyImportRepository } from './repositories/history-import.js';
 export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters, type FleetSite } from './repositories/fleet-summary.js';
 import { fleetSummaryRepository } from './repositories/fleet-summary.js';
+export { technicianRepository, type TechnicianRepository, type TechnicianFilters, type DispatchOrder, type FieldServiceFact } from './repositories/technicians.js';
+import { technicianRepository } from './repositories/technicians.js';
 
 export {
   contractRepository,
@@ -122,6 +124,7 @@ export function repositories(db: Db) {
     idempotencyKeys: idempotencyKeyRepository(db.kysely),
     fieldSla: fieldSlaRepository(db.kysely),
     serviceRequests: serviceRequestRepository(db.kysely),
+    technicians: technicianRepository(db.kysely),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

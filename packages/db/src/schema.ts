@@ -148,6 +148,8 @@ export interface WorkOrdersTable extends Timestamps {
   repeat_of_id: Nullable<string>;
   completed_at: Nullable<number>;
   cancelled_at: Nullable<number>;
+  /** Migration 0022: the assigned technician; `technician` stays as the free text of older orders. */
+  technician_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WorkOrderEventsTable {
@@ -838,6 +840,39 @@ export interface Database {
   sla_risk_signals: SlaRiskSignalsTable;
 }
 
+// ---------------------------------------------------------------- technicians (migration 0022)
+
+export interface TechniciansTable extends Timestamps {
+  id: string;
+  name: string;
+  email: string;
+  home_lat: number;
+  home_lon: number;
+  service_region: string;
+  /** The technician's van: a warehouse of level `van`. */
+  van_warehouse_id: string;
+  /** JSON WeeklyCalendar (UTC minutes per weekday). */
+  calendar: string;
+  active: number;
+}
+
+export interface TechnicianCertificationsTable {
+  technician_id: string;
+  asset_model_id: string;
+  certification: string;
+  /** ISO date, inclusive; null: no expiry. */
+  valid_until: Nullable<string>;
+}
+
+export interface TechnicianAbsencesTable {
+  id: string;
+  technician_id: string;
+  from_ms: number;
+  to_ms: number;
+  reason: string;
+  created_at: number;
+}
+
 // ---------------------------------------------------------------- SLA entitlements and service requests (migration 0023)
 
 export interface SlaEntitlementsTable {
@@ -900,6 +935,9 @@ export interface ServiceRequestsTable {
 }
 
 export interface Database {
+  technicians: TechniciansTable;
+  technician_certifications: TechnicianCertificationsTable;
+  technician_absences: TechnicianAbsencesTable;
   sla_entitlements: SlaEntitlementsTable;
   work_order_sla: WorkOrderSlaTable;
   work_order_holds: WorkOrderHoldsTable;

@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   slaEntitlement: 'sle',
   workOrderHold: 'woh',
   serviceRequest: 'srq',
+  technician: 'tec',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

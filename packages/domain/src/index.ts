@@ -18,3 +18,4 @@ export * from './repeat-failure.js';
 export * from './stock-rules.js';
 export * from './invoice-drafts.js';
 export * from './field-service-sla.js';
+export * from './technicians.js';

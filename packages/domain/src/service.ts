@@ -150,7 +150,10 @@ export const WorkOrder = z.object({
   failureMode: z.string().max(64).optional(),
   alertId: idOf('alert').optional(),
   description: z.string().max(2000).optional(),
+  /** Free text of orders scheduled before technicians were records; read-only history. */
   technician: z.string().max(200).optional(),
+  /** The assigned technician (issue 18). */
+  technicianId: idOf('technician').optional(),
   windowFrom: EpochMs.optional(),
   windowTo: EpochMs.optional(),
   slaDueAt: EpochMs.optional(),
@@ -190,7 +193,8 @@ export const Part = z.object({
 });
 export type Part = z.infer<typeof Part>;
 
-export const WarehouseLevel = z.enum(['central', 'regional', 'station']);
+/** A `van` is a technician's vehicle stock, replenished from a station or regional centre. */
+export const WarehouseLevel = z.enum(['central', 'regional', 'station', 'van']);
 
 export const Warehouse = z.object({
   id: idOf('warehouse'),

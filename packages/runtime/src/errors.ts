@@ -14,6 +14,14 @@ export const ERROR_CODES = {
   ILLEGAL_TRANSITION: { status: 409, retryable: false },
   /** An invoice of a period that has not closed yet (its end + the grace for late data). */
   PERIOD_NOT_CLOSED: { status: 409, retryable: false },
+  /** Dispatch (issue 18): the technician holds no valid certification for the asset's model. */
+  TECHNICIAN_NOT_CERTIFIED: { status: 422, retryable: false },
+  /** Dispatch: the technician is absent during the window. */
+  TECHNICIAN_ABSENT: { status: 422, retryable: false },
+  /** Dispatch: the window lies outside the technician's working calendar. */
+  TECHNICIAN_OFF_CALENDAR: { status: 422, retryable: false },
+  /** Dispatch: the window overlaps another job of the technician, or the technician is inactive. */
+  TECHNICIAN_UNAVAILABLE: { status: 422, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
   /** Too many failed sign-ins: the account is locked for a while. */
   ACCOUNT_LOCKED: { status: 429, retryable: true },

@@ -106,6 +106,11 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     });
     await k.insertInto('work_orders').values(wo('wo_1', 'completed', { completed_at: T0 + 5 * H })).execute();
     await k.insertInto('work_orders').values(wo('wo_2', 'open', { repeat_of_id: 'wo_1' })).execute();
+    // Technicians (0022): one with a certification, an absence, the van above, and the completed order.
+    await k.insertInto('technicians').values({ id: 'tec_1', name: 'Ana', email: 'ana@example.com', home_lat: 47.37, home_lon: 8.54, service_region: 'CH', van_warehouse_id: 'wh_2', calendar: '{"weekly":[{"weekday":1,"from":"07:00","to":"15:30"}]}', active: 1, created_at: T0, updated_at: T0 }).execute();
+    await k.insertInto('technician_certifications').values({ technician_id: 'tec_1', asset_model_id: model.id, certification: 'L2', valid_until: '2027-12-31' }).execute();
+    await k.insertInto('technician_absences').values({ id: 'abs_1', technician_id: 'tec_1', from_ms: T0 + 24 * H, to_ms: T0 + 48 * H, reason: 'training', created_at: T0 }).execute();
+    await k.updateTable('work_orders').set({ technician_id: 'tec_1' }).where('id', '=', 'wo_1').execute();
     await k.insertInto('work_order_events').values([
       { id: 'woe_1', work_order_id: 'wo_1', from_state: null, to_state: 'open', actor: 'system', at: T0, note: null },
       { id: 'woe_2', work_order_id: 'wo_1', from_state: 'open', to_state: 'completed', actor: 'tech-7', at: T0 + 5 * H, note: 'replaced bearing' },

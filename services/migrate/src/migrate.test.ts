@@ -39,6 +39,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   users: true, user_sessions: true,
   sla_risk_signals: true,
   sla_entitlements: true, work_order_sla: true, work_order_holds: true, service_requests: true,
+  technicians: true, technician_certifications: true, technician_absences: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

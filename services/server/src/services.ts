@@ -20,9 +20,11 @@ import {
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
 import {
+  createDispatchService,
   createReportService,
   createRequestService,
   createWorkOrderService,
+  dispatchRoutes,
   fieldServiceRoutes,
   historyImportRoutes,
   workOrderRoutes,
@@ -137,6 +139,7 @@ export function createServices(deps: ServiceDeps): Services {
   const routes: ((api: FastifyInstance) => void)[] = [
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
     (api) => fieldServiceRoutes(api, { sla: workOrders.sla, requests }),
+    (api) => dispatchRoutes(api, { dispatch: createDispatchService({ repos, workOrders, logger }), repos }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),

@@ -26,3 +26,7 @@ export { fieldServiceRoutes, type FieldServiceRouteDeps } from './field-service-
 export type { InvoiceOwners } from './ports.js';
 export * from './core/sla-clock.js';
 export * from './core/request-kpis.js';
+export { createDispatchService, type DispatchService, type DispatchServiceDeps, type TechnicianDay, type BoardOrder, type PlanEntry } from './dispatch-service.js';
+export { dispatchRoutes, type DispatchRouteDeps } from './dispatch-routes.js';
+export * from './core/dispatch.js';
+export * from './core/field-kpis.js';

@@ -13,6 +13,8 @@ import {
   warrantyByBatch,
   type Period,
 } from './core/reports.js';
+import { fieldServiceKpis, type KpiGrouping } from './core/field-kpis.js';
+import { availableHours, type Interval } from './core/dispatch.js';
 
 export const REPORT_NAMES = [
   'first-time-fix',
@@ -25,6 +27,9 @@ export const REPORT_NAMES = [
   'inventory-turnover',
   'backlog',
   'parts-reconciliation',
+  'kpis-by-technician',
+  'kpis-by-region',
+  'kpis-by-model',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -38,7 +43,7 @@ export interface ReportResult {
   summary?: Record<string, unknown> | undefined;
 }
 
-type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches'>;
+type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches' | 'technicians'>;
 
 async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
   const out: T[] = [];
@@ -100,6 +105,21 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           const summary = { rows: rows.length, ok: 0, stock_mismatch: 0, return_missing: 0 };
           for (const r of rows) summary[r.status]++;
           return { ...base, rows, summary };
+        }
+        case 'kpis-by-technician':
+        case 'kpis-by-region':
+        case 'kpis-by-model': {
+          const group = name.slice('kpis-by-'.length) as KpiGrouping;
+          const techs = await allPages((cursor) => repos.technicians.list({ limit: 1000, cursor }));
+          const absences = await repos.technicians.absences.overlapping(undefined, p.from, p.to);
+          const staff = techs.map((t) => ({
+            id: t.id,
+            name: t.name,
+            serviceRegion: t.serviceRegion,
+            calendarHours: availableHours(t.calendar, absences.filter((a) => a.technicianId === t.id).map((a): Interval => [a.from, a.to]), p.from, p.to),
+          }));
+          const rows = fieldServiceKpis(await repos.technicians.fieldServiceFacts(p.from, p.to), group, staff, p);
+          return { ...base, rows };
         }
         case 'backlog': {
           const active = (await repos.workOrders.active()).map((w) => ({ ...w, assetModelId: '' }));

@@ -185,10 +185,17 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
 
     openPreventive,
 
-    async schedule(id: string, s: WorkOrderScheduleInput, actor: string): Promise<WorkOrder> {
+    /**
+     * Sets the technician and window (open/scheduled -> scheduled): free text
+     * (the legacy schedule) or an assignment by technician id, which dispatch
+     * checked before (skills, absences, calendar).
+     */
+    async schedule(id: string, s: WorkOrderScheduleInput | { technicianId: string; technicianName: string; windowFrom: number; windowTo: number }, actor: string): Promise<WorkOrder> {
       const wo = await repo.get(id);
       assertTransition(wo, 'scheduled');
-      return transitioned(await repo.transition(id, { from: wo.state, to: 'scheduled', actor, at: now(), schedule: s, note: `${s.technician} ${new Date(s.windowFrom).toISOString()}..${new Date(s.windowTo).toISOString()}` }), wo.state, actor);
+      const who = 'technicianId' in s ? `${s.technicianName} [${s.technicianId}]` : s.technician;
+      const schedule = 'technicianId' in s ? { technicianId: s.technicianId, windowFrom: s.windowFrom, windowTo: s.windowTo } : s;
+      return transitioned(await repo.transition(id, { from: wo.state, to: 'scheduled', actor, at: now(), schedule, note: `${who} ${new Date(s.windowFrom).toISOString()}..${new Date(s.windowTo).toISOString()}` }), wo.state, actor);
     },
 
     async start(id: string, actor: string): Promise<WorkOrder> {

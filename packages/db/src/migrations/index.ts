@@ -19,6 +19,7 @@ import * as m0017 from './0017-customer-clock.js';
 import * as m0019 from './0019-notify-everyone.js';
 import * as m0020 from './0020-rul-estimate-failure-probability.js';
 import * as m0021 from './0021-condition-models.js';
+import * as m0022 from './0022-technicians.js';
 import * as m0023 from './0023-sla-requests.js';
 import * as m0026 from './0026-alert-triage.js';
 
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-notify-everyone': m0019,
   '0020-rul-estimate-failure-probability': m0020,
   '0021-condition-models': m0021,
+  '0022-technicians': m0022,
   '0023-sla-requests': m0023,
   '0026-alert-triage': m0026,
 };

@@ -4,8 +4,8 @@ import type { EntitySpec } from './crud.js';
 
 const num = (v: unknown) => Number(v);
 
-/** The parts repository's locations: central, regional and station warehouses, each below one a level up. */
-const LEVEL_RANK = { central: 0, regional: 1, station: 2 } as const;
+/** The parts repository's locations: central, regional and station warehouses and technicians' vans, each below one a level up. */
+const LEVEL_RANK = { central: 0, regional: 1, station: 2, van: 3 } as const;
 
 export const warehouseSpec: EntitySpec<Warehouse, WarehouseInput, { level: string; parentId: string }> = {
   table: 'warehouses',

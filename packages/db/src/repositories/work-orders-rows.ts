@@ -20,6 +20,7 @@ export function workOrderFromRow(r: Selectable<WorkOrdersTable>): WorkOrder {
     alertId: optStr(r.alert_id),
     description: optStr(r.description),
     technician: optStr(r.technician),
+    technicianId: optStr(r.technician_id),
     windowFrom: optNum(r.window_from),
     windowTo: optNum(r.window_to),
     slaDueAt: optNum(r.sla_due_at),

@@ -60,7 +60,8 @@ export interface TransitionInput {
   actor: string;
   at: number;
   note?: string | undefined;
-  schedule?: { technician: string; windowFrom: number; windowTo: number } | undefined;
+  /** Free-text `technician` (the legacy schedule) or `technicianId` (an assignment, which clears the free text). */
+  schedule?: { technician?: string | undefined; technicianId?: string | undefined; windowFrom: number; windowTo: number } | undefined;
 }
 
 /** How an order changed, as its outbox event says. */
@@ -300,7 +301,7 @@ export function workOrderRepository(db: Kysely<Database>) {
           t.to === 'cancelled'
             ? { cancelled_at: t.at }
             : t.schedule
-              ? { technician: t.schedule.technician, window_from: t.schedule.windowFrom, window_to: t.schedule.windowTo }
+              ? { technician: t.schedule.technician ?? null, technician_id: t.schedule.technicianId ?? null, window_from: t.schedule.windowFrom, window_to: t.schedule.windowTo }
               : {};
         const res = await tx
           .updateTable('work_orders')

@@ -8,6 +8,7 @@ import { AdminView } from './views/Admin';
 import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
+import { DispatchView } from './views/Dispatch';
 import { FleetView } from './views/Fleet';
 import { IntegrationsView } from './views/Integrations';
 import { MyNotificationsView } from './views/MyNotifications';
@@ -32,6 +33,7 @@ const NAV: readonly NavItem[] = [
   { to: '/alerts', label: 'Alerts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
   { to: '/service-requests', label: 'Service requests', roles: ['engineer', 'planner', 'account-manager'] },
+  { to: '/dispatch', label: 'Dispatch', roles: ['engineer', 'planner'] },
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
@@ -72,6 +74,8 @@ function Routes({ role }: { role: Role }) {
       return <WorkOrdersView selectedId={id} role={role} />;
     case 'service-requests':
       return <ServiceRequestsView selectedId={id} role={role} />;
+    case 'dispatch':
+      return <DispatchView role={role} />;
     case 'parts':
       return <PartsView />;
     case 'reliability':

@@ -5,7 +5,7 @@ export { haversineKm, type GeoPoint };
 
 export interface Location {
   id: string;
-  level: 'central' | 'regional' | 'station';
+  level: 'central' | 'regional' | 'station' | 'van';
   parentId?: string | undefined;
   location: GeoPoint;
 }

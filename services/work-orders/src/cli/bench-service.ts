@@ -1,8 +1,10 @@
 /**
- * `npm run bench -- service [--assets 5000] [--database-url postgres://...]`:
+ * `npm run bench -- service [--assets 5000] [--technicians 50] [--orders-per-day 70] [--database-url postgres://...]`:
  * generates a year of service history (work orders with completions, parts
  * consumed, part requests, stock ledger, monthly hour-meter totals) for a
- * fleet and prints how long each report takes, and all of them together.
+ * fleet and prints how long each report takes, and all of them together;
+ * then simulates a month of dispatch with technicians (bench-dispatch.ts) and
+ * times a day plan through the dispatch service on the same store.
  */
 import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,9 @@ import { openDb, repositories, serviceId } from '@hourmeter/db';
 import { newId, seededRandom } from '@hourmeter/domain';
 import { pino } from 'pino';
 import { createReportService, REPORT_NAMES } from '../report-service.js';
+import { createDispatchService } from '../dispatch-service.js';
+import { createWorkOrderService } from '../service.js';
+import { runDispatchBench } from './bench-dispatch.js';
 
 const DAY = 86_400_000;
 const DEPARTMENTS = ['design', 'production', 'purchasing', 'logistics', 'installation', 'customer_use', 'none'];
@@ -24,7 +29,7 @@ async function insertAll<T extends object>(label: string, rows: T[], insert: (ch
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { assets: { type: 'string', default: '5000' }, 'database-url': { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { assets: { type: 'string', default: '5000' }, technicians: { type: 'string', default: '50' }, 'orders-per-day': { type: 'string', default: '70' }, 'database-url': { type: 'string' } } });
   const assetCount = Number(values.assets);
   const logger = pino({ level: 'silent' });
   const dir = mkdtempSync(join(tmpdir(), 'hm-bench-service-'));
@@ -133,6 +138,38 @@ export async function run(args: string[]): Promise<void> {
       console.log(`${name.padEnd(20)} ${ms.toFixed(0).padStart(7)} ms  ${r.rows.length} rows`);
     }
     console.log(`all ${REPORT_NAMES.length} reports over a year of ${assetCount} assets: ${total.toFixed(0)} ms (generation ${(genMs / 1000).toFixed(1)} s; ratio reports/generation ${(total / genMs).toFixed(3)})`);
+
+    // ------------------------------------------------------------ dispatch (issue 18)
+    const techCount = Number(values.technicians);
+    const month = runDispatchBench({
+      rand,
+      modelIds: models.map((m) => m.id),
+      technicians: techCount,
+      ordersPerDay: Number(values['orders-per-day']),
+      monthStart: Date.parse('2026-03-02T00:00:00Z'),
+    });
+    const judged = month.withinSla + month.missed;
+    const withinPct = judged ? (100 * month.withinSla) / judged : 0;
+    console.log(`dispatch month: ${techCount} technicians, ${month.orders} orders, ${month.done} done, ${month.withinSla} within SLA, ${month.missed} missed, ${month.pending} still within SLA at month end`);
+    console.log(`day plan (core): ${month.planTechnicians} technicians x ${month.planOrders} orders -> ${month.planPlanned} planned in ${month.planMs.toFixed(0)} ms`);
+
+    // The same plan through the service: technicians as records on this store, the open orders above.
+    const repos = repositories(db);
+    const station = stations[0]!;
+    for (let i = 0; i < techCount; i++) {
+      await repos.technicians.create({
+        name: `Technician ${i}`, email: `tech${i}@bench.example`, home: { lat: 47 + rand() * 8, lon: 6 + rand() * 9 }, serviceRegion: `R${i % 5}`, vanParentWarehouseId: station.id,
+        certifications: [...models].sort(() => rand() - 0.5).slice(0, 4).map((m) => ({ assetModelId: m.id, certification: 'L2' })),
+      }, now);
+    }
+    const dispatch = createDispatchService({ repos, workOrders: createWorkOrderService({ repos, logger }), logger });
+    const s0 = performance.now();
+    const svcPlan = await dispatch.planDay({ date: '2026-03-09', commit: false }, 'bench');
+    const svcMs = performance.now() - s0;
+    console.log(`day plan (service on ${db.dialect}): ${techCount} technicians x ${svcPlan.planned.length + svcPlan.unplanned.length} open orders -> ${svcPlan.planned.length} planned in ${svcMs.toFixed(0)} ms (loading included)`);
+    console.log(
+      `dispatch: ${withinPct.toFixed(1)}% of orders within SLA, ${month.travelHoursPerOrder.toFixed(2)} travel hours per order, day plan for ${month.planTechnicians} technicians and ${month.planOrders} orders in ${month.planMs.toFixed(0)} ms`,
+    );
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });

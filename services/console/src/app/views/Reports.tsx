@@ -149,6 +149,89 @@ function ReceivablesAgeing() {
   );
 }
 
+/** A row of /reports/kpis-by-{technician,region,model} (issue 18 item 8). */
+interface FieldKpi {
+  key: string;
+  name: string;
+  orders: number;
+  firstTimeFixRate: number | null;
+  meanResponseHours: number | null;
+  meanFixHours: number | null;
+  fixWithinSlaRate: number | null;
+  ordersWithSla: number;
+  mttrHours: number | null;
+  revenuePerEngineer: { currency: string; amountMinor: number }[];
+  labourUtilisation: number | null;
+  remoteResolutionShare: { value: number | null; reason?: string };
+}
+const KPI_GROUPS = { technician: 'Technician', region: 'Region', model: 'Asset model' } as const;
+const rate = (v: number | null) => (v === null ? '–' : fmtPct(v * 100, 1));
+const hours = (v: number | null) => (v === null ? '–' : `${fmtNumber(v, 1)} h`);
+
+/** First-time fix, response and fix against SLA, MTTR, revenue per engineer and utilisation per technician, region or model. */
+function FieldServiceKpis({ range }: { range: { from: string; to: string } }) {
+  const [group, setGroup] = useState<keyof typeof KPI_GROUPS>('technician');
+  const kpis = useAsync(() => get<{ rows: FieldKpi[] }>(`/reports/kpis-by-${group}`, range), [group, range.from, range.to]);
+  const pending = kpis.data?.rows[0]?.remoteResolutionShare.reason;
+  return (
+    <section aria-labelledby="field-kpis-h">
+      <h2 id="field-kpis-h">Field service by {KPI_GROUPS[group].toLowerCase()}</h2>
+      <div className="filters">
+        <label>
+          Group by{' '}
+          <select value={group} onChange={(e) => setGroup(e.target.value as keyof typeof KPI_GROUPS)}>
+            {Object.entries(KPI_GROUPS).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorNote error={kpis.error} />
+      <div className="table-wrap">
+        <table>
+          <caption className="sr-only">Field-service KPIs by {KPI_GROUPS[group].toLowerCase()}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{KPI_GROUPS[group]}</th>
+              <th scope="col">Orders</th>
+              <th scope="col">First-time fix</th>
+              <th scope="col">Response</th>
+              <th scope="col">Fix time</th>
+              <th scope="col">Fixed within SLA</th>
+              <th scope="col">MTTR</th>
+              <th scope="col">Revenue per engineer</th>
+              <th scope="col">Labour utilisation</th>
+              <th scope="col">Remote resolution</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(kpis.data?.rows ?? []).map((r) => (
+              <tr key={r.key}>
+                <th scope="row">{r.name}</th>
+                <td>{r.orders}</td>
+                <td>{rate(r.firstTimeFixRate)}</td>
+                <td>{hours(r.meanResponseHours)}</td>
+                <td>{hours(r.meanFixHours)}</td>
+                <td>
+                  {rate(r.fixWithinSlaRate)} {r.ordersWithSla ? <span className="small muted">of {r.ordersWithSla}</span> : null}
+                </td>
+                <td>{hours(r.mttrHours)}</td>
+                <td>{r.revenuePerEngineer.length ? r.revenuePerEngineer.map((m) => fmtMoney(m.amountMinor, m.currency)).join(', ') : '–'}</td>
+                <td>{rate(r.labourUtilisation)}</td>
+                <td title={r.remoteResolutionShare.reason}>{rate(r.remoteResolutionShare.value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {kpis.data?.rows.length === 0 ? <p className="muted">No completed orders or technicians in this period.</p> : null}
+        {pending ? <p className="small muted">Remote resolution: not available yet ({pending}).</p> : null}
+      </div>
+    </section>
+  );
+}
+
 export function ReportsView({ role }: { role: Role }) {
   const [range, setRange] = useState({ from: isoDay(Date.now() - 365 * D), to: isoDay(Date.now() + D) });
   const reg = useAsync(loadRegistry, []);
@@ -212,6 +295,7 @@ export function ReportsView({ role }: { role: Role }) {
               );
             })}
           </div>
+          <FieldServiceKpis range={range} />
           <h2>Hazard report</h2>
           {d.hazard instanceof Error ? <ErrorNote error={d.hazard} /> : null}
           <Bars caption="Failure cost by responsible department" rows={byDept.map((b) => ({ label: label(b.department), value: b.costMinor }))} format={(v) => fmtMoney(v, currency)} />

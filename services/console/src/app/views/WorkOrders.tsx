@@ -272,6 +272,12 @@ function Returns({ order }: { order: WorkOrder }) {
   );
 }
 
+/** The assigned technician's name (issue 18); older orders carry free text instead. */
+function TechnicianName({ id }: { id: string }) {
+  const t = useAsync(() => get<{ name: string }>(`/technicians/${id}`), [id]);
+  return <Link to="/dispatch">{t.data?.name ?? '…'}</Link>;
+}
+
 function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Registry | undefined; onChanged: () => void }) {
   const order = useAsync(() => get<WorkOrder>(`/work-orders/${id}`), [id]);
   const events = useAsync(() => get<{ items: WorkOrderEvent[] }>(`/work-orders/${id}/events`), [id, order.data?.updatedAt]);
@@ -308,7 +314,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
         <dd>{w.reason ?? w.description ?? '–'}</dd>
         <dt>Technician</dt>
         <dd>
-          {w.technician ?? '–'} {w.windowFrom ? `${fmtTime(w.windowFrom)} – ${fmtTime(w.windowTo)}` : ''}
+          {w.technicianId ? <TechnicianName id={w.technicianId} /> : (w.technician ?? '–')} {w.windowFrom ? `${fmtTime(w.windowFrom)} – ${fmtTime(w.windowTo)}` : ''}
         </dd>
         <dt>SLA due</dt>
         <dd>{fmtTime(w.slaDueAt)}</dd>
