@@ -102,6 +102,7 @@ import { slaRiskRepository } from './repositories/sla-risk.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { notificationRepository } from './repositories/notifications.js';
 import { idempotencyKeyRepository } from './repositories/idempotency-keys.js';
+import { fieldQualityRepository } from './repositories/field-quality.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -114,6 +115,7 @@ export function repositories(db: Db) {
     workOrders: workOrderRepository(db.kysely),
     workOrderFacts: workOrderFactsRepository(db.kysely),
     spareParts: partsRepository(db.kysely),
+    fieldQuality: fieldQualityRepository(db.kysely),
     alerts: alertRepository(db.kysely),
     rulEstimates: rulEstimateRepository(db.kysely),
     rulModels: rulModelRepository(db.kysely),

@@ -16,3 +16,4 @@ export * from './zoned-days.js';
 export * from './work-order-facts.js';
 export * from './repeat-failure.js';
 export * from './stock-rules.js';
+export * from './field-quality.js';

@@ -13,6 +13,7 @@ import {
   warrantyByBatch,
   type Period,
 } from './core/reports.js';
+import { consumedVsReturned, installationHours, qualifiedHazards, topOpenHazards } from './core/field-quality-reports.js';
 
 export const REPORT_NAMES = [
   'first-time-fix',
@@ -25,6 +26,10 @@ export const REPORT_NAMES = [
   'inventory-turnover',
   'backlog',
   'parts-reconciliation',
+  'returns-by-technician',
+  'installation-hours',
+  'qualified-hazards',
+  'product-review',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -38,7 +43,15 @@ export interface ReportResult {
   summary?: Record<string, unknown> | undefined;
 }
 
-type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches'>;
+type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches' | 'fieldQuality' | 'assetModels'>;
+
+export interface ReportOptions {
+  /** returns-by-technician: days after completion before a part not returned counts as a gap. */
+  graceDays?: number | undefined;
+}
+
+/** Default of `graceDays`: two weeks for a replaced part to travel back. */
+export const DEFAULT_RETURN_GRACE_DAYS = 14;
 
 async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
   const out: T[] = [];
@@ -56,8 +69,9 @@ const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 /** Loads what a report needs and runs its pure computation (core/reports.ts). */
 export function createReportService(repos: ReportRepos, clock: () => number = Date.now) {
   const wo = repos.workOrders.reportData;
+  const fq = repos.fieldQuality;
   return {
-    async run(name: ReportName, p: Period): Promise<ReportResult> {
+    async run(name: ReportName, p: Period, o: ReportOptions = {}): Promise<ReportResult> {
       const base = { report: name, from: p.from, to: p.to, generatedAt: clock() };
       switch (name) {
         case 'first-time-fix': {
@@ -100,6 +114,44 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           const summary = { rows: rows.length, ok: 0, stock_mismatch: 0, return_missing: 0 };
           for (const r of rows) summary[r.status]++;
           return { ...base, rows, summary };
+        }
+        case 'returns-by-technician': {
+          const graceDays = o.graceDays ?? DEFAULT_RETURN_GRACE_DAYS;
+          const r = consumedVsReturned(await fq.returns.reconciliationByTechnician(p.from, p.to), base.generatedAt, graceDays);
+          return { ...base, rows: r.rows, summary: { graceDays, gaps: r.gaps } };
+        }
+        case 'installation-hours':
+          return { ...base, rows: installationHours(await fq.checklists.installationHours(p.from, p.to)) };
+        case 'qualified-hazards': {
+          const rows = qualifiedHazards(await fq.hazards.list());
+          return { ...base, rows, summary: { hazards: rows.reduce((s, r) => s + r.hazards, 0), qualified: rows.reduce((s, r) => s + r.qualified, 0) } };
+        }
+        case 'product-review': {
+          // Per product line: what failed and cost in the period, how long installations take, and its open hazards.
+          const models = await allPages((cursor) => repos.assetModels.list({ limit: 500, cursor }));
+          const completions = await wo.completions(p.from, p.to);
+          const install = installationHours(await fq.checklists.installationHours(p.from, p.to));
+          const hazards = topOpenHazards(await fq.hazards.list(), models, day(base.generatedAt));
+          const rows = [...models]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((m) => {
+              const mine = completions.filter((c) => c.assetModelId === m.id);
+              const latest = install.filter((i) => i.assetModelId === m.id).at(-1);
+              const top = hazards.filter((h) => h.assetModelId === m.id);
+              return {
+                assetModelId: m.id,
+                model: m.name,
+                completedOrders: mine.length,
+                correctiveFailures: mine.filter((c) => c.kind === 'corrective').length,
+                serviceCostMinor: mine.reduce((s, c) => s + c.totalCost.amountMinor, 0),
+                currency: mine[0]?.totalCost.currency ?? null,
+                hoursPerInstallation: latest?.hoursPerInstallation ?? null,
+                openHazard1: top[0]?.title ?? null,
+                openHazard2: top[1]?.title ?? null,
+                openHazard3: top[2]?.title ?? null,
+              };
+            });
+          return { ...base, rows, summary: { openHazards: hazards } };
         }
         case 'backlog': {
           const active = (await repos.workOrders.active()).map((w) => ({ ...w, assetModelId: '' }));
