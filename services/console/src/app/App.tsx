@@ -13,6 +13,7 @@ import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
+import { HazardsView } from './views/FieldQuality';
 import { UsersView } from './views/Users';
 import { WorkOrdersView } from './views/WorkOrders';
 
@@ -27,6 +28,7 @@ const NAV: readonly NavItem[] = [
   { to: '/', label: 'Fleet', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/alerts', label: 'Alerts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
+  { to: '/hazards', label: 'Hazards', roles: ['engineer', 'planner'] },
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
@@ -62,6 +64,8 @@ function Routes({ role }: { role: Role }) {
       return <AlertsView selectedId={id} role={role} />;
     case 'work-orders':
       return <WorkOrdersView selectedId={id} role={role} />;
+    case 'hazards':
+      return <HazardsView selectedId={id} role={role} />;
     case 'parts':
       return <PartsView />;
     case 'reliability':
