@@ -48,6 +48,8 @@ export interface ServiceDeps {
   billingGraceHours?: number | undefined;
   /** HM_SLA_AT_RISK_PERCENT: share of a guarantee's allowed downtime from which a contract is announced at risk. */
   slaRiskPercent?: number | undefined;
+  /** HM_RETURN_GRACE_DAYS: days before a part not returned is a gap (returns-by-technician report). */
+  returnGraceDays?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -106,7 +108,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
 
   const routes: ((api: FastifyInstance) => void)[] = [
-    (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
+    (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos, Date.now, { returnGraceDays: deps.returnGraceDays }), repos }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
     (api) => rulModelRoutes(api, { registry: rulModels }),

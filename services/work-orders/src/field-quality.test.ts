@@ -103,6 +103,10 @@ describe.each(dbTargets())('returns, installation and hazards on $name', (target
     ]);
     const late = await report(3);
     expect(late.rows.find((r) => r.technician === `Bo ${seq}`)).toMatchObject({ overdueUnits: 2, overdueLines: 1 });
+    // Without graceDays on the request the configured default (HM_RETURN_GRACE_DAYS) applies.
+    const configured = await createReportService(w.repos, w.now, { returnGraceDays: 3 }).run('returns-by-technician', { from: T0 - DAY, to: T0 + DAY });
+    expect(configured.summary?.graceDays).toBe(3);
+    expect(configured.rows.find((r) => r.technician === `Bo ${seq}`)).toMatchObject({ overdueUnits: 2 });
     expect((late.summary?.gaps as { workOrderId: string }[]).filter((g) => g.workOrderId === bo.workOrder.id)).toEqual([
       { technician: `Bo ${seq}`, workOrderId: bo.workOrder.id, partNumber: w.valve.partNumber, consumed: 3, returned: 1, missing: 2, completedAt: T0, daysSinceCompletion: 5 },
     ]);

@@ -50,7 +50,7 @@ export interface ReportOptions {
   graceDays?: number | undefined;
 }
 
-/** Default of `graceDays`: two weeks for a replaced part to travel back. */
+/** Default of `graceDays` (HM_RETURN_GRACE_DAYS): two weeks for a replaced part to travel back. */
 export const DEFAULT_RETURN_GRACE_DAYS = 14;
 
 async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
@@ -67,7 +67,7 @@ async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; next
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** Loads what a report needs and runs its pure computation (core/reports.ts). */
-export function createReportService(repos: ReportRepos, clock: () => number = Date.now) {
+export function createReportService(repos: ReportRepos, clock: () => number = Date.now, defaults: { returnGraceDays?: number | undefined } = {}) {
   const wo = repos.workOrders.reportData;
   const fq = repos.fieldQuality;
   return {
@@ -116,7 +116,7 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           return { ...base, rows, summary };
         }
         case 'returns-by-technician': {
-          const graceDays = o.graceDays ?? DEFAULT_RETURN_GRACE_DAYS;
+          const graceDays = o.graceDays ?? defaults.returnGraceDays ?? DEFAULT_RETURN_GRACE_DAYS;
           const r = consumedVsReturned(await fq.returns.reconciliationByTechnician(p.from, p.to), base.generatedAt, graceDays);
           return { ...base, rows: r.rows, summary: { graceDays, gaps: r.gaps } };
         }

@@ -55,7 +55,7 @@ const ReportQuery = z.object({
   from: Instant.optional().describe('start (inclusive): YYYY-MM-DD or epoch ms; default 365 days before `to`'),
   to: Instant.optional().describe('end (exclusive): YYYY-MM-DD or epoch ms; default now'),
   format: z.enum(['json', 'csv']).optional().describe('or send Accept: text/csv'),
-  graceDays: z.coerce.number().int().min(0).max(365).optional().describe('returns-by-technician: days after completion before a part not returned is a gap (default 14)'),
+  graceDays: z.coerce.number().int().min(0).max(365).optional().describe('returns-by-technician: days after completion before a part not returned is a gap (default HM_RETURN_GRACE_DAYS, 14)'),
 });
 
 /**
