@@ -50,8 +50,9 @@ const fmtCell = (k: string, v: unknown) =>
 
 function RowsTable({ title, rows, names }: { title: string; rows: Record<string, unknown>[]; names: (v: unknown) => string }) {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 12);
+  // Wide reports scroll sideways: the region takes focus so a keyboard can scroll it too.
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={title}>
       <table>
         <caption>{title}</caption>
         <thead>
