@@ -9,7 +9,7 @@ const ADMIN_EMAIL = 'admin@fleet.test';
 const ADMIN_PASSWORD = 'browser-fleet-admin-password';
 const ASSETS = 1000;
 const IDLE_MS = 20_000;
-const VIEWS = ['/', '/map', '/alerts', '/work-orders', '/service-requests', '/reliability', '/parts', '/contracts', '/reports', '/integrations', '/users'];
+const VIEWS = ['/', '/map', '/alerts', '/work-orders', '/service-requests', '/hazards', '/reliability', '/parts', '/contracts', '/reports', '/integrations', '/users'];
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`fleet browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);

@@ -93,6 +93,7 @@ import { notificationRepository } from './repositories/notifications.js';
 import { idempotencyKeyRepository } from './repositories/idempotency-keys.js';
 import { fieldSlaRepository } from './repositories/field-sla.js';
 import { serviceRequestRepository } from './repositories/service-requests.js';
+import { fieldQualityRepository } from './repositories/field-quality.js';
 
 /** Every repository over one open store. */
 export function repositories(db: Db) {
@@ -105,6 +106,7 @@ export function repositories(db: Db) {
     workOrders: workOrderRepository(db.kysely),
     workOrderFacts: workOrderFactsRepository(db.kysely),
     spareParts: partsRepository(db.kysely),
+    fieldQuality: fieldQualityRepository(db.kysely),
     alerts: alertRepository(db.kysely),
     rulEstimates: rulEstimateRepository(db.kysely),
     rulModels: rulModelRepository(db.kysely),

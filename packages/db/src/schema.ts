@@ -288,6 +288,16 @@ export interface PartReturnsTable {
   serial_numbers: Nullable<string>;
   returned_by: string;
   returned_at: number;
+  /** RMA (migration 0024): repair | scrap | return_to_supplier. */
+  disposition: Nullable<string>;
+  /** manufacturing_defect | wear | misuse | no_fault_found. */
+  failure_analysis: Nullable<string>;
+  analysed_by: Nullable<string>;
+  analysed_at: Nullable<number>;
+  /** What a confirmed manufacturing defect charged to this batch's quality reserve. */
+  reserve_batch_id: Nullable<string>;
+  reserve_charge_minor: Nullable<number>;
+  reserve_currency: Nullable<string>;
 }
 
 export interface QualityReserveEventsTable {
@@ -934,6 +944,48 @@ export interface ServiceRequestsTable {
   updated_at: number;
 }
 
+// ---------------------------------------------------------------- installation checklists, hazard records (migration 0024)
+
+export interface InstallationChecklistTemplatesTable {
+  asset_model_id: string;
+  code: string;
+  label: string;
+  mandatory: number;
+  position: number;
+}
+
+export interface WorkOrderChecklistItemsTable {
+  work_order_id: string;
+  code: string;
+  label: string;
+  mandatory: number;
+  position: number;
+  done_by: Nullable<string>;
+  done_at: Nullable<number>;
+}
+
+export interface HazardsTable {
+  id: string;
+  title: string;
+  responsible_department: string;
+  cause_code: string;
+  failure_mode: string;
+  /** JSON array of asset model ids. */
+  asset_model_ids: string;
+  root_cause: Nullable<string>;
+  corrective_action: Nullable<string>;
+  corrective_action_at: Nullable<number>;
+  preventive_action: Nullable<string>;
+  owner: string;
+  /** ISO date. */
+  due_on: string;
+  verified_at: Nullable<number>;
+  verified_by: Nullable<string>;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   technicians: TechniciansTable;
   technician_certifications: TechnicianCertificationsTable;
@@ -942,4 +994,7 @@ export interface Database {
   work_order_sla: WorkOrderSlaTable;
   work_order_holds: WorkOrderHoldsTable;
   service_requests: ServiceRequestsTable;
+  installation_checklist_templates: InstallationChecklistTemplatesTable;
+  work_order_checklist_items: WorkOrderChecklistItemsTable;
+  hazards: HazardsTable;
 }

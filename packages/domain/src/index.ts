@@ -19,3 +19,4 @@ export * from './stock-rules.js';
 export * from './invoice-drafts.js';
 export * from './field-service-sla.js';
 export * from './technicians.js';
+export * from './field-quality.js';

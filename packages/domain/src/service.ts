@@ -133,7 +133,8 @@ export type RulEstimateRecord = z.infer<typeof RulEstimateRecord>;
 
 // ---------------------------------------------------------------- work orders
 
-export const WorkOrderKind = z.enum(['corrective', 'preventive', 'inspection']);
+/** `installation`: installation and commissioning, completed against its model's checklist (issue 18). */
+export const WorkOrderKind = z.enum(['corrective', 'preventive', 'inspection', 'installation']);
 export const WorkOrderState = z.enum(['open', 'scheduled', 'in_progress', 'completed', 'cancelled']);
 /** See catalogues.ts: the one list a contract names and a completion records. */
 export const ExclusionCause = z.enum(EXCLUSION_CAUSES);

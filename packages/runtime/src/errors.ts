@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   REFERENCE_NOT_FOUND: { status: 422, retryable: false },
   IN_USE: { status: 409, retryable: false },
   ILLEGAL_TRANSITION: { status: 409, retryable: false },
+  /** A return of a part that was never issued on (nor consumed by) that work order. */
+  PART_NOT_ISSUED: { status: 422, retryable: false },
   /** An invoice of a period that has not closed yet (its end + the grace for late data). */
   PERIOD_NOT_CLOSED: { status: 409, retryable: false },
   /** Dispatch (issue 18): the technician holds no valid certification for the asset's model. */

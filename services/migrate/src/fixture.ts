@@ -123,7 +123,16 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     }).execute();
     await k.insertInto('work_order_parts_consumed').values({ work_order_id: 'wo_1', part_id: 'prt_1', part_number: 'BRG-6204', quantity: 1, unit_cost_minor: 1_250, currency: 'EUR' }).execute();
     // Stock follows use (0011): the replaced bearing came back; the batch's reserve passed 80 %.
-    await k.insertInto('part_returns').values({ id: 'prt_ret_1', work_order_id: 'wo_1', part_id: 'prt_1', quantity: 1, condition: 'defective', warehouse_id: 'wh_2', serial_numbers: '["B-0042"]', returned_by: 'tech-7', returned_at: T0 + 6 * H }).execute();
+    await k.insertInto('part_returns').values({ id: 'prt_ret_1', work_order_id: 'wo_1', part_id: 'prt_1', quantity: 1, condition: 'defective', warehouse_id: 'wh_2', serial_numbers: '["B-0042"]', returned_by: 'tech-7', returned_at: T0 + 6 * H,
+      disposition: 'return_to_supplier', failure_analysis: 'manufacturing_defect', analysed_by: 'eng-2', analysed_at: T0 + 8 * H, reserve_batch_id: 'pb_1', reserve_charge_minor: 1_250, reserve_currency: 'EUR' }).execute();
+    // Installation checklists and hazard records (0024).
+    await k.insertInto('installation_checklist_templates').values({ asset_model_id: model.id, code: 'anchor', label: 'Anchored', mandatory: 1, position: 0 }).execute();
+    await k.insertInto('work_order_checklist_items').values({ work_order_id: 'wo_1', code: 'anchor', label: 'Anchored', mandatory: 1, position: 0, done_by: 'tech-7', done_at: T0 + 2 * H }).execute();
+    await k.insertInto('hazards').values({
+      id: 'haz_1', title: 'Bearing wear', responsible_department: 'purchasing', cause_code: 'WEAR', failure_mode: 'bearing_wear', asset_model_ids: JSON.stringify([model.id]),
+      root_cause: 'Grease', corrective_action: 'Other grease', corrective_action_at: T0 + 9 * H, preventive_action: 'Incoming check', owner: 'Quality', due_on: '2026-12-31',
+      verified_at: null, verified_by: null, created_by: 'eng-2', created_at: T0, updated_at: T0,
+    }).execute();
     await k.insertInto('quality_reserve_events').values({ production_batch_id: 'pb_1', kind: 'warning', reserve_minor: 250_000, consumed_minor: 205_000, amount_minor: 0, currency: 'EUR', at: T0 + 5 * H }).execute();
     await k.insertInto('stock_transfers').values({ id: 'st_1', part_id: 'prt_1', quantity: 2, from_warehouse_id: 'wh_1', to_warehouse_id: 'wh_2', part_request_id: 'pr_1', state: 'received', created_at: T0, updated_at: T0 + H }).execute();
     await k.insertInto('part_requests').values({

@@ -63,6 +63,8 @@ export interface ServiceDeps {
   slaRiskPercent?: number | undefined;
   /** HM_RELIABILITY_CACHE_MS: how long reliability estimates reuse the records they are built from. */
   reliabilityCacheMs?: number | undefined;
+  /** HM_RETURN_GRACE_DAYS: days before a part not returned is a gap (returns-by-technician report). */
+  returnGraceDays?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -137,7 +139,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
 
   const routes: ((api: FastifyInstance) => void)[] = [
-    (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
+    (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos, Date.now, { returnGraceDays: deps.returnGraceDays }), repos }),
     (api) => fieldServiceRoutes(api, { sla: workOrders.sla, requests }),
     (api) => dispatchRoutes(api, { dispatch: createDispatchService({ repos, workOrders, logger }), repos }),
     (api) => partsRoutes(api, { parts, repos }),

@@ -15,6 +15,7 @@ import {
 } from './core/reports.js';
 import { fieldServiceKpis, type KpiGrouping } from './core/field-kpis.js';
 import { availableHours, type Interval } from './core/dispatch.js';
+import { consumedVsReturned, installationHours, qualifiedHazards, topOpenHazards } from './core/field-quality-reports.js';
 
 export const REPORT_NAMES = [
   'first-time-fix',
@@ -30,6 +31,10 @@ export const REPORT_NAMES = [
   'kpis-by-technician',
   'kpis-by-region',
   'kpis-by-model',
+  'returns-by-technician',
+  'installation-hours',
+  'qualified-hazards',
+  'product-review',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -43,7 +48,14 @@ export interface ReportResult {
   summary?: Record<string, unknown> | undefined;
 }
 
-type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches' | 'technicians'>;
+type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches' | 'technicians' | 'fieldQuality' | 'assetModels'>;
+export interface ReportOptions {
+  /** returns-by-technician: days after completion before a part not returned counts as a gap. */
+  graceDays?: number | undefined;
+}
+
+/** Default of `graceDays` (HM_RETURN_GRACE_DAYS): two weeks for a replaced part to travel back. */
+export const DEFAULT_RETURN_GRACE_DAYS = 14;
 
 async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
   const out: T[] = [];
@@ -59,10 +71,11 @@ async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; next
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** Loads what a report needs and runs its pure computation (core/reports.ts). */
-export function createReportService(repos: ReportRepos, clock: () => number = Date.now) {
+export function createReportService(repos: ReportRepos, clock: () => number = Date.now, defaults: { returnGraceDays?: number | undefined } = {}) {
   const wo = repos.workOrders.reportData;
+  const fq = repos.fieldQuality;
   return {
-    async run(name: ReportName, p: Period): Promise<ReportResult> {
+    async run(name: ReportName, p: Period, o: ReportOptions = {}): Promise<ReportResult> {
       const base = { report: name, from: p.from, to: p.to, generatedAt: clock() };
       switch (name) {
         case 'first-time-fix': {
@@ -120,6 +133,44 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
           }));
           const rows = fieldServiceKpis(await repos.technicians.fieldServiceFacts(p.from, p.to), group, staff, p);
           return { ...base, rows };
+        }
+        case 'returns-by-technician': {
+          const graceDays = o.graceDays ?? defaults.returnGraceDays ?? DEFAULT_RETURN_GRACE_DAYS;
+          const r = consumedVsReturned(await fq.returns.reconciliationByTechnician(p.from, p.to), base.generatedAt, graceDays);
+          return { ...base, rows: r.rows, summary: { graceDays, gaps: r.gaps } };
+        }
+        case 'installation-hours':
+          return { ...base, rows: installationHours(await fq.checklists.installationHours(p.from, p.to)) };
+        case 'qualified-hazards': {
+          const rows = qualifiedHazards(await fq.hazards.list());
+          return { ...base, rows, summary: { hazards: rows.reduce((s, r) => s + r.hazards, 0), qualified: rows.reduce((s, r) => s + r.qualified, 0) } };
+        }
+        case 'product-review': {
+          // Per product line: what failed and cost in the period, how long installations take, and its open hazards.
+          const models = await allPages((cursor) => repos.assetModels.list({ limit: 500, cursor }));
+          const completions = await wo.completions(p.from, p.to);
+          const install = installationHours(await fq.checklists.installationHours(p.from, p.to));
+          const hazards = topOpenHazards(await fq.hazards.list(), models, day(base.generatedAt));
+          const rows = [...models]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((m) => {
+              const mine = completions.filter((c) => c.assetModelId === m.id);
+              const latest = install.filter((i) => i.assetModelId === m.id).at(-1);
+              const top = hazards.filter((h) => h.assetModelId === m.id);
+              return {
+                assetModelId: m.id,
+                model: m.name,
+                completedOrders: mine.length,
+                correctiveFailures: mine.filter((c) => c.kind === 'corrective').length,
+                serviceCostMinor: mine.reduce((s, c) => s + c.totalCost.amountMinor, 0),
+                currency: mine[0]?.totalCost.currency ?? null,
+                hoursPerInstallation: latest?.hoursPerInstallation ?? null,
+                openHazard1: top[0]?.title ?? null,
+                openHazard2: top[1]?.title ?? null,
+                openHazard3: top[2]?.title ?? null,
+              };
+            });
+          return { ...base, rows, summary: { openHazards: hazards } };
         }
         case 'backlog': {
           const active = (await repos.workOrders.active()).map((w) => ({ ...w, assetModelId: '' }));

@@ -24,11 +24,12 @@ import { toCsv } from './core/csv.js';
 import { actorOf, IdParams as Id, PageQuery as Page, pageOf } from '@hourmeter/http';
 import { REPORT_NAMES, type ReportService } from './report-service.js';
 import type { WorkOrderService } from './service.js';
+import { fieldQualityRoutes } from './field-quality-routes.js';
 
 export interface WorkOrderRouteDeps {
   workOrders: WorkOrderService;
   reports: ReportService;
-  repos: Pick<Repositories, 'workOrders'>;
+  repos: Pick<Repositories, 'workOrders' | 'fieldQuality'>;
   clock?: (() => number) | undefined;
 }
 
@@ -54,6 +55,7 @@ const ReportQuery = z.object({
   from: Instant.optional().describe('start (inclusive): YYYY-MM-DD or epoch ms; default 365 days before `to`'),
   to: Instant.optional().describe('end (exclusive): YYYY-MM-DD or epoch ms; default now'),
   format: z.enum(['json', 'csv']).optional().describe('or send Accept: text/csv'),
+  graceDays: z.coerce.number().int().min(0).max(365).optional().describe('returns-by-technician: days after completion before a part not returned is a gap (default HM_RETURN_GRACE_DAYS, 14)'),
 });
 
 /**
@@ -261,7 +263,7 @@ export function workOrderRoutes(app: FastifyInstance, deps: WorkOrderRouteDeps):
       if (from >= to) {
         throw new AppError('VALIDATION_FAILED', 'from: must be before to');
       }
-      const result = await deps.reports.run(req.params.name, { from, to });
+      const result = await deps.reports.run(req.params.name, { from, to }, { graceDays: req.query.graceDays });
       const wantsCsv = req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''));
       if (wantsCsv) {
         return reply
@@ -272,4 +274,6 @@ export function workOrderRoutes(app: FastifyInstance, deps: WorkOrderRouteDeps):
       return reply.type('application/json').send(result);
     },
   });
+
+  fieldQualityRoutes(app, { workOrders: svc, repos: deps.repos, clock: deps.clock });
 }

@@ -7,6 +7,8 @@ import {
   type WorkOrderCompletion,
   type WorkOrderCompletionInput,
   type WorkOrderInput,
+  type ReturnAnalysis,
+  type ReturnAnalysisInput,
   type WorkOrderScheduleInput,
 } from '@hourmeter/domain';
 import type { EventSink } from '@hourmeter/events';
@@ -32,7 +34,7 @@ import {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-export type WorkOrderRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'assets' | 'sites' | 'customers' | 'productionBatches' | 'operatingHours' | 'fieldSla'>;
+export type WorkOrderRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'assets' | 'sites' | 'customers' | 'productionBatches' | 'operatingHours' | 'fieldSla' | 'fieldQuality'>;
 
 export interface WorkOrderServiceDeps {
   repos: WorkOrderRepos;
@@ -311,6 +313,25 @@ export function createWorkOrderService(deps: WorkOrderServiceDeps) {
         }
       }
       return result;
+    },
+
+    /**
+     * Records a returned unit's disposition and failure analysis (issue 18); a
+     * confirmed manufacturing defect charges its batch's quality reserve in
+     * the same transaction, then the reserve's thresholds are checked as after
+     * any other charge.
+     */
+    async analyseReturn(returnId: string, input: ReturnAnalysisInput, actor: string): Promise<ReturnAnalysis> {
+      const analysis = await deps.repos.fieldQuality.returns.analyse(returnId, input, actor, now());
+      log.info({ returnId, workOrderId: analysis.workOrderId, failureAnalysis: analysis.failureAnalysis, charge: analysis.reserveCharge }, 'return analysed');
+      if (analysis.reserveCharge) {
+        try {
+          await reserves.watch(analysis.reserveCharge.productionBatchId);
+        } catch (err) {
+          log.error({ err, returnId }, 'quality reserve not checked');
+        }
+      }
+      return analysis;
     },
 
     /** Registers `onCompleted(workOrder, completion)`; returns the unsubscribe function. */

@@ -21,6 +21,7 @@ import * as m0020 from './0020-rul-estimate-failure-probability.js';
 import * as m0021 from './0021-condition-models.js';
 import * as m0022 from './0022-technicians.js';
 import * as m0023 from './0023-sla-requests.js';
+import * as m0024 from './0024-returns-installation-hazards.js';
 import * as m0026 from './0026-alert-triage.js';
 
 /**
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021-condition-models': m0021,
   '0022-technicians': m0022,
   '0023-sla-requests': m0023,
+  '0024-returns-installation-hazards': m0024,
   '0026-alert-triage': m0026,
 };
 

@@ -578,6 +578,15 @@ export function partsRepository(db: Kysely<Database>) {
             .where('part_id', '=', r.partId)
             .where('condition', '=', r.condition)
             .executeTakeFirst();
+          // A part that never went out on this order cannot come back from it (issue 18): the
+          // classic sign of a return booked against the wrong order, or of a part swapped in.
+          if (num(consumed?.q ?? 0) === 0 && num(issued?.q ?? 0) === 0) {
+            throw new AppError('PART_NOT_ISSUED', `partNumber: ${part.partNumber} was never issued on work order ${workOrderId} (not in its stock issues nor its consumed parts); a return needs the order it went out on`, {
+              field: 'partNumber',
+              workOrderId,
+              partNumber: part.partNumber,
+            });
+          }
           const limit = num(r.condition === 'defective' ? (consumed?.q ?? 0) : (issued?.q ?? 0));
           const already = num(back?.q ?? 0);
           if (already + r.quantity > limit) {

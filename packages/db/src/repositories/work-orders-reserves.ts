@@ -12,7 +12,7 @@ export interface ReserveStanding {
   assetModelId: string;
   currency: string;
   reserveMinor: number;
-  /** Total cost of the completions charged to the reserve. */
+  /** Total cost of the completions charged to the reserve, plus returned parts found to have a manufacturing defect. */
   consumedMinor: number;
   orders: number;
   /** Last day of the batch's warranty: its last unit's warranty end, else production + the model's warranty months. */
@@ -38,6 +38,13 @@ export async function reserveStandings(db: Kysely<Database>, batchIds?: readonly
     .where('production_batch_id', 'in', ids)
     .groupBy('production_batch_id')
     .execute();
+  // Confirmed manufacturing defects found on returned parts (issue 18) charge the same reserve.
+  const returnCharges = await db
+    .selectFrom('part_returns')
+    .select((eb) => ['reserve_batch_id', eb.fn.sum<number>('reserve_charge_minor').as('cost')])
+    .where('reserve_batch_id', 'in', ids)
+    .groupBy('reserve_batch_id')
+    .execute();
   const ends = await db
     .selectFrom('assets')
     .select((eb) => ['production_batch_id', eb.fn.max('warranty_ends_on').as('ends')])
@@ -54,7 +61,7 @@ export async function reserveStandings(db: Kysely<Database>, batchIds?: readonly
       assetModelId: r.asset_model_id,
       currency: r.currency,
       reserveMinor: num(r.quality_reserve_minor),
-      consumedMinor: num(c?.cost ?? 0),
+      consumedMinor: num(c?.cost ?? 0) + num(returnCharges.find((x) => x.reserve_batch_id === r.id)?.cost ?? 0),
       orders: num(c?.orders ?? 0),
       warrantyEndsOn: end ? String(end) : addMonths(r.produced_on, num(r.warranty_months)),
       events: events.filter((e) => e.production_batch_id === r.id).map((e) => ({ kind: e.kind as ReserveEventKind, amountMinor: num(e.amount_minor), at: num(e.at) })),

@@ -117,6 +117,28 @@ export function workOrderRepository(db: Kysely<Database>) {
     if (!a) throw new AppError('REFERENCE_NOT_FOUND', `assetId: asset ${assetId} does not exist`, { field: 'assetId', id: assetId });
   }
 
+  /**
+   * An installation order gets its model's checklist when it is opened (issue
+   * 18); a model without one cannot be installed, as nothing would say when
+   * commissioning is done.
+   */
+  async function copyInstallationChecklist(tx: Executor, workOrderId: string, assetId: string): Promise<void> {
+    const items = await tx
+      .selectFrom('installation_checklist_templates')
+      .innerJoin('assets', 'assets.asset_model_id', 'installation_checklist_templates.asset_model_id')
+      .selectAll('installation_checklist_templates')
+      .where('assets.id', '=', assetId)
+      .orderBy('position')
+      .execute();
+    if (!items.length) {
+      throw new AppError('VALIDATION_FAILED', `kind: the asset model of asset ${assetId} has no installation checklist; define it (PUT /asset-models/{id}/installation-checklist) first`, { field: 'kind' });
+    }
+    await tx
+      .insertInto('work_order_checklist_items')
+      .values(items.map((i) => ({ work_order_id: workOrderId, code: i.code, label: i.label, mandatory: i.mandatory, position: i.position, done_by: null, done_at: null })))
+      .execute();
+  }
+
   async function insert(tx: Executor, input: WorkOrderInput, o: CreateOptions): Promise<WorkOrder> {
     await checkAsset(tx, input.assetId);
     // The rule (which orders repeat which) is the domain's; this runs its lookup in the insert's transaction.
@@ -172,6 +194,7 @@ export function workOrderRepository(db: Kysely<Database>) {
       })
       .execute();
     if (o.sla) await insertWorkOrderSla(tx, { ...o.sla, workOrderId: id, startedAt: o.now });
+    if (input.kind === 'installation') await copyInstallationChecklist(tx, id, input.assetId);
     // A due time typed by a planner is an override of what the contract promised: the history says so.
     const handSet = input.slaDueAt !== undefined ? `SLA fix due set by hand to ${new Date(input.slaDueAt).toISOString()}` : undefined;
     const note = [repeatOf ? `repeat failure of ${repeatOf}` : input.reason, handSet].filter(Boolean).join('; ');
@@ -332,6 +355,20 @@ export function workOrderRepository(db: Kysely<Database>) {
         if (Number(res.numUpdatedRows) !== 1) {
           const now = await get(id, tx);
           throw new AppError('ILLEGAL_TRANSITION', `work order ${id} is ${now.state}; only an in_progress order can be completed`);
+        }
+        // In the completion's transaction, so an item unticked meanwhile cannot slip through.
+        const open = await tx
+          .selectFrom('work_order_checklist_items')
+          .select('label')
+          .where('work_order_id', '=', id)
+          .where('mandatory', '=', 1)
+          .where('done_at', 'is', null)
+          .orderBy('position')
+          .execute();
+        if (open.length) {
+          throw new AppError('ILLEGAL_TRANSITION', `work order ${id}: ${open.length} mandatory checklist item(s) still open: ${open.map((o) => o.label).join('; ')}`, {
+            openItems: open.map((o) => o.label),
+          });
         }
         await tx
           .insertInto('work_order_completions')

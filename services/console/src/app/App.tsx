@@ -17,6 +17,7 @@ import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
 import { SiteMapView } from './views/SiteMap';
 import { ServiceRequestsView } from './views/ServiceRequests';
+import { HazardsView } from './views/FieldQuality';
 import { UsersView } from './views/Users';
 import { WorkOrdersView } from './views/WorkOrders';
 
@@ -34,6 +35,7 @@ const NAV: readonly NavItem[] = [
   { to: '/work-orders', label: 'Work orders', roles: ['engineer', 'planner'] },
   { to: '/service-requests', label: 'Service requests', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/dispatch', label: 'Dispatch', roles: ['engineer', 'planner'] },
+  { to: '/hazards', label: 'Hazards', roles: ['engineer', 'planner'] },
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
@@ -76,6 +78,8 @@ function Routes({ role }: { role: Role }) {
       return <ServiceRequestsView selectedId={id} role={role} />;
     case 'dispatch':
       return <DispatchView role={role} />;
+    case 'hazards':
+      return <HazardsView selectedId={id} role={role} />;
     case 'parts':
       return <PartsView />;
     case 'reliability':

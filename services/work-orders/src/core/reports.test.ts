@@ -75,7 +75,7 @@ describe('service reports on a hand-checked fixture', () => {
     ]);
   });
 
-  it('top failing parts by units, then cost; inspections and other periods left out', () => {
+  it('top failing parts by units, then cost; inspections, installations and other periods left out', () => {
     const p = (workOrderId: string, partNumber: string, quantity: number, unitCostMinor: number) => ({ workOrderId, partNumber, quantity, unitCostMinor, currency: 'EUR' });
     const consumed = [
       p('wo1', 'BRG-6205', 2, 45_00),
@@ -86,9 +86,11 @@ describe('service reports on a hand-checked fixture', () => {
       p('wo4', 'BRG-6205', 1, 45_00),
       p('wo5', 'FLT-100', 5, 20_00), // inspection
       p('wo6', 'BRG-6205', 10, 45_00), // next quarter
+      p('wo7', 'BRG-6205', 9, 45_00), // fitted on an installation: new equipment, no failure
     ];
+    const withInstallation = [...completions, c('wo7', 'installation', 'M1', '2026-03-12T08:00:00', '2026-03-12T16:00:00', true, 0, 'none', 'NONE', 0, 'sales')];
     // BRG-6205: 2+1+1 = 4 units in 3 orders, 4 x 45.00 = 180.00; SEAL-22: 3+1 = 4 units, 20.00; FLT-100: 1 unit, 20.00
-    expect(topFailingParts(consumed, completions, P)).toEqual([
+    expect(topFailingParts(consumed, withInstallation, P)).toEqual([
       { rank: 1, partNumber: 'BRG-6205', count: 4, orders: 3, costMinor: 180_00, currency: 'EUR' },
       { rank: 2, partNumber: 'SEAL-22', count: 4, orders: 2, costMinor: 20_00, currency: 'EUR' },
       { rank: 3, partNumber: 'FLT-100', count: 1, orders: 1, costMinor: 20_00, currency: 'EUR' },

@@ -108,10 +108,11 @@ export interface ConsumedFact {
 
 /**
  * Parts replaced by corrective and preventive orders completed in the period
- * (inspections excluded), ranked by units, then cost, then part number.
+ * (inspections and installations excluded), ranked by units, then cost, then part number.
  */
 export function topFailingParts(consumed: readonly ConsumedFact[], completions: readonly CompletionFact[], p: Period, limit = 10) {
-  const counted = new Set(completions.filter((c) => c.kind !== 'inspection' && inPeriod(c.completedAt, p)).map((c) => c.workOrderId));
+  // Parts fitted on an installation are new equipment, not failures.
+  const counted = new Set(completions.filter((c) => c.kind !== 'inspection' && c.kind !== 'installation' && inPeriod(c.completedAt, p)).map((c) => c.workOrderId));
   const byPart = new Map<string, { partNumber: string; count: number; orders: Set<string>; costMinor: number; currency: string }>();
   for (const c of consumed) {
     if (!counted.has(c.workOrderId)) continue;

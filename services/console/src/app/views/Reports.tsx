@@ -38,7 +38,7 @@ interface Report {
 
 const D = 86_400_000;
 const KPI_REPORTS = ['first-time-fix', 'repeat-failures', 'fill-rate'] as const;
-const TABLE_REPORTS = ['mtbf-mttr', 'top-failing-parts', 'warranty-batches', 'parts-reconciliation', 'backlog'] as const;
+const TABLE_REPORTS = ['mtbf-mttr', 'top-failing-parts', 'warranty-batches', 'parts-reconciliation', 'backlog', 'returns-by-technician', 'installation-hours', 'qualified-hazards', 'product-review'] as const;
 
 const fmtCell = (k: string, v: unknown) =>
   typeof v === 'number'
@@ -51,8 +51,9 @@ const fmtCell = (k: string, v: unknown) =>
 
 function RowsTable({ title, rows, names }: { title: string; rows: Record<string, unknown>[]; names: (v: unknown) => string }) {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 12);
+  // Wide reports scroll sideways: the region takes focus so a keyboard can scroll it too.
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={title}>
       <table>
         <caption>{title}</caption>
         <thead>
@@ -305,6 +306,16 @@ export function ReportsView({ role }: { role: Role }) {
             return r instanceof Error ? <ErrorNote key={n} error={r} /> : <RowsTable key={n} title={label(n.replaceAll('-', ' '))} rows={r.rows} names={names} />;
           })}
           <FieldServiceReports range={range} reg={reg.data} />
+          {d['returns-by-technician'] instanceof Error ? null : (
+            <RowsTable
+              title={`Parts not returned ${String(d['returns-by-technician'].summary?.graceDays ?? 14)} days after completion`}
+              rows={(d['returns-by-technician'].summary?.gaps ?? []) as Record<string, unknown>[]}
+              names={names}
+            />
+          )}
+          {d['product-review'] instanceof Error ? null : (
+            <RowsTable title="Product review: top open hazards per product line" rows={(d['product-review'].summary?.openHazards ?? []) as Record<string, unknown>[]} names={names} />
+          )}
         </>
       ) : null}
     </section>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
 import { SlaCell, SlaPanel, type SlaView } from './sla';
+import { InstallationChecklist, ReturnAnalyses } from './FieldQuality';
 import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 
 interface QueueItem {
@@ -232,6 +233,7 @@ function Returns({ order }: { order: WorkOrder }) {
           </tbody>
         </table>
       ) : null}
+      <ReturnAnalyses order={order} reloadKey={data.data?.returns.length} />
       <ActionForm
         label="Record a returned part"
         submit="Record return"
@@ -396,6 +398,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
           <span className="muted">Technician on site?</span>
         </ActionForm>
       ) : null}
+      {w.kind === 'installation' ? <InstallationChecklist order={w} canTick={role !== 'account-manager'} /> : null}
       {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
       {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
