@@ -9,7 +9,7 @@ import {
   type Severity,
 } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { AlertTransitionsTable, AlertsTable, Database } from '../schema.js';
 import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type Page } from './crud.js';
@@ -186,6 +186,33 @@ export function alertRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       if (!row) throw notFound('alert', id);
       return fromRow(row);
+    },
+
+    /**
+     * Several alerts' detections (severity, evidence, last-detected time) in
+     * one statement per 200: the scoring worker writes a batch's at once. Each
+     * row gets what updateDetection would set; ids that no longer exist are skipped.
+     */
+    async updateDetections(ds: readonly Pick<Alert, 'id' | 'severity' | 'evidence' | 'lastDetectedAt'>[]): Promise<void> {
+      for (let i = 0; i < ds.length; i += 200) {
+        const chunk = ds.slice(i, i + 200);
+        // CASE id WHEN ... THEN ... END per column; the casts type PostgreSQL's parameters.
+        const byId = <T>(value: (d: (typeof chunk)[number]) => RawBuilder<T>) =>
+          sql<T>`CASE id ${sql.join(
+            chunk.map((d) => sql`WHEN ${d.id} THEN ${value(d)}`),
+            sql` `,
+          )} END`;
+        const at = byId((d) => sql<number>`CAST(${d.lastDetectedAt} AS BIGINT)`);
+        await db
+          .updateTable('alerts')
+          .set({ severity: byId((d) => sql<string>`${d.severity}`), evidence: byId((d) => sql<string>`${JSON.stringify(d.evidence)}`), last_detected_at: at, updated_at: at })
+          .where(
+            'id',
+            'in',
+            chunk.map((d) => d.id),
+          )
+          .execute();
+      }
     },
 
     async linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert> {

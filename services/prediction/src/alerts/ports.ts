@@ -33,6 +33,8 @@ export interface AlertStore {
     reason: string;
   }): Promise<Alert>;
   updateDetection(id: string, d: { severity: Severity; evidence: AlertEvidence; at: number }): Promise<Alert>;
+  /** Writes these alerts' severity, evidence and last-detected time (as updateDetection at it) at once; unknown ids are skipped. */
+  updateDetections(alerts: readonly Alert[]): Promise<void>;
   linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert>;
   /** ILLEGAL_TRANSITION when the alert's state is not in `allowedFrom`. */
   transition(
