@@ -74,6 +74,8 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     expect(resolved).toMatchObject({ state: 'resolved', closedAt: 2400, workOrderId: 'wo_01JAAAAAAAAAAAAAAAAAAAAAAA' });
     expect(await repos.alerts.findActive(asset.id, 'bearing_wear')).toBeUndefined();
     expect(await repos.alerts.lastClosedAt(asset.id, 'bearing_wear')).toBe(2400);
+    expect((await repos.alerts.findActiveOfAsset(asset.id)).map((x) => x.id)).toEqual([other.id]);
+    expect(await repos.alerts.lastClosedAtOfAsset(asset.id)).toEqual(new Map([['bearing_wear', 2400]]));
     expect((await repos.alerts.findByWorkOrder('wo_01JAAAAAAAAAAAAAAAAAAAAAAA')).map((x) => x.id)).toEqual([a.id]);
 
     const history = await repos.alerts.history(a.id);

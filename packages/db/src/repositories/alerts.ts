@@ -127,6 +127,24 @@ export function alertRepository(db: Kysely<Database>) {
       return row && fromRow(row);
     },
 
+    /** The active alerts of one asset, any failure mode (the scoring worker loads an asset's at once). */
+    async findActiveOfAsset(assetId: string): Promise<Alert[]> {
+      const rows = await db.selectFrom('alerts').selectAll().where('asset_id', '=', assetId).where('state', 'in', ACTIVE_ALERT_STATES).execute();
+      return rows.map(fromRow);
+    },
+
+    /** lastClosedAt of every failure mode of one asset that has a closed alert. */
+    async lastClosedAtOfAsset(assetId: string): Promise<Map<string, number>> {
+      const rows = await db
+        .selectFrom('alerts')
+        .select((eb) => ['failure_mode', eb.fn.max<number>('closed_at').as('closed')])
+        .where('asset_id', '=', assetId)
+        .where('closed_at', 'is not', null)
+        .groupBy('failure_mode')
+        .execute();
+      return new Map(rows.map((r) => [r.failure_mode, Number(r.closed)]));
+    },
+
     /** When the newest closed alert of this asset and failure mode was closed (for the re-raise cool-down). */
     async lastClosedAt(assetId: string, failureMode: string): Promise<number | undefined> {
       const row = await db

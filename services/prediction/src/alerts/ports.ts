@@ -22,6 +22,9 @@ export interface AlertStore {
   get(id: string): Promise<Alert>;
   findActive(assetId: string, failureMode: string): Promise<Alert | undefined>;
   lastClosedAt(assetId: string, failureMode: string): Promise<number | undefined>;
+  /** The asset's active alerts and, per failure mode with a closed alert, when the newest closed: one asset's state at once. */
+  findActiveOfAsset(assetId: string): Promise<Alert[]>;
+  lastClosedAtOfAsset(assetId: string): Promise<Map<string, number>>;
   /** CONFLICT when an active alert exists for the asset and failure mode. */
   raise(input: {
     assetId: string;

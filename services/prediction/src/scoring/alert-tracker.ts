@@ -55,16 +55,28 @@ export function createAlertTracker(deps: {
   const queued = new Map<string, Alert>();
   const keyOf = (assetId: string, fm: string) => `${assetId}|${fm}`;
 
+  /** Assets whose stored alert state is in the maps (a key missing there means none). */
+  const loaded = new Set<string>();
+
+  /** Reads an asset's active alerts and close times once, in two queries rather than two per failure mode. */
+  async function load(assetId: string): Promise<void> {
+    if (loaded.has(assetId)) return;
+    const [alerts, closed] = await Promise.all([deps.alerts.findActiveOfAsset(assetId), deps.alerts.lastClosedAtOfAsset(assetId)]);
+    if (loaded.has(assetId)) return;
+    loaded.add(assetId);
+    // What this process did meanwhile is newer than what was read.
+    for (const a of alerts) if (!active.has(keyOf(assetId, a.failureMode))) active.set(keyOf(assetId, a.failureMode), a);
+    for (const [fm, at] of closed) if (!closedAt.has(keyOf(assetId, fm))) closedAt.set(keyOf(assetId, fm), at);
+  }
+
   async function activeFor(assetId: string, fm: string): Promise<Alert | undefined> {
-    const key = keyOf(assetId, fm);
-    if (!active.has(key)) active.set(key, (await deps.alerts.findActive(assetId, fm)) ?? null);
-    return active.get(key) ?? undefined;
+    await load(assetId);
+    return active.get(keyOf(assetId, fm)) ?? undefined;
   }
 
   async function lastClosed(assetId: string, fm: string): Promise<number | undefined> {
-    const key = keyOf(assetId, fm);
-    if (!closedAt.has(key)) closedAt.set(key, (await deps.alerts.lastClosedAt(assetId, fm)) ?? null);
-    return closedAt.get(key) ?? undefined;
+    await load(assetId);
+    return closedAt.get(keyOf(assetId, fm)) ?? undefined;
   }
 
   function remember(alert: Alert): void {
@@ -206,9 +218,9 @@ export function createAlertTracker(deps: {
           log.info({ assetId, failureMode: fm, alertId: alert.id, severity }, 'alert raised');
         } catch (err) {
           if (!isAppError(err) || err.code !== 'CONFLICT') throw err;
-          active.delete(key);
           pendingAt.delete(key);
-          const current = await activeFor(assetId, fm);
+          const current = await deps.alerts.findActive(assetId, fm);
+          active.set(key, current ?? null);
           if (!current) throw err;
           queued.delete(current.id);
           alert = await deps.alerts.updateDetection(current.id, { severity: maxSeverity(current.severity, severity), evidence, at: w.to });

@@ -257,6 +257,8 @@ function alertStoreWithEvents(store: AlertStore, events: EventSink): AlertStore 
     get: (id) => store.get(id),
     findActive: (a, f) => store.findActive(a, f),
     lastClosedAt: (a, f) => store.lastClosedAt(a, f),
+    findActiveOfAsset: (a) => store.findActiveOfAsset(a),
+    lastClosedAtOfAsset: (a) => store.lastClosedAtOfAsset(a),
     history: (id) => store.history(id),
     findByWorkOrder: (id) => store.findByWorkOrder(id),
     list: (o) => store.list(o),
