@@ -255,7 +255,8 @@ function stack(tf: Transforms, units: readonly TrainingUnit[], cap: number, stri
   let r = 0;
   parts.forEach((m, i) => {
     const ys = targets(units[i]!, cap);
-    for (let t = (known[i]! - 1) % stride; t < known[i]!; t += stride, r++) {
+    // The kept rows end on the last known one; a unit with none keeps none.
+    for (let t = known[i]! - 1 - stride * (kept[i]! - 1); t < known[i]!; t += stride, r++) {
       data.set(m.data.subarray(t * cols, (t + 1) * cols), r * cols);
       y[r] = ys[t]!;
     }
