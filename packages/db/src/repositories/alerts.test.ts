@@ -56,6 +56,16 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     expect(updated.evidence.signals[0]!.score).toBe(7);
     expect(await codeOf(repos.alerts.updateDetection('alr_01JAAAAAAAAAAAAAAAAAAAAAAA', { severity: 'high', evidence: evidence(7), at: 2000 }))).toBe('NOT_FOUND');
 
+    // Several at once, each its own values; an unknown id is skipped.
+    await repos.alerts.updateDetections([
+      { id: other.id, severity: 'medium', evidence: evidence(4), lastDetectedAt: 2_000_000_000_123 },
+      { id: 'alr_01JAAAAAAAAAAAAAAAAAAAAAAA', severity: 'low', evidence: evidence(1), lastDetectedAt: 5 },
+      { id: a.id, severity: 'critical', evidence: evidence(11), lastDetectedAt: 2050 },
+    ]);
+    expect(await repos.alerts.get(other.id)).toMatchObject({ severity: 'medium', lastDetectedAt: 2_000_000_000_123, updatedAt: 2_000_000_000_123, raisedAt: 1002, evidence: evidence(4) });
+    expect(await repos.alerts.get(a.id)).toMatchObject({ severity: 'critical', lastDetectedAt: 2050, updatedAt: 2050, raisedAt: 1000, evidence: evidence(11) });
+    await repos.alerts.updateDetections([]);
+
     expect(await codeOf(repos.alerts.transition(a.id, { to: 'confirmed', actor: 'key_x', reason: 'r', at: 2100, allowedFrom: ['acknowledged'] }))).toBe('ILLEGAL_TRANSITION');
     await repos.alerts.transition(a.id, { to: 'acknowledged', actor: 'key_x', reason: 'looking', at: 2200, allowedFrom: ['open'] });
     await repos.alerts.linkWorkOrder(a.id, 'wo_01JAAAAAAAAAAAAAAAAAAAAAAA', 2250);
@@ -64,6 +74,8 @@ describe.each(targets)('alert and RUL repositories on $name', (target) => {
     expect(resolved).toMatchObject({ state: 'resolved', closedAt: 2400, workOrderId: 'wo_01JAAAAAAAAAAAAAAAAAAAAAAA' });
     expect(await repos.alerts.findActive(asset.id, 'bearing_wear')).toBeUndefined();
     expect(await repos.alerts.lastClosedAt(asset.id, 'bearing_wear')).toBe(2400);
+    expect((await repos.alerts.findActiveOfAsset(asset.id)).map((x) => x.id)).toEqual([other.id]);
+    expect(await repos.alerts.lastClosedAtOfAsset(asset.id)).toEqual(new Map([['bearing_wear', 2400]]));
     expect((await repos.alerts.findByWorkOrder('wo_01JAAAAAAAAAAAAAAAAAAAAAAA')).map((x) => x.id)).toEqual([a.id]);
 
     const history = await repos.alerts.history(a.id);

@@ -9,7 +9,7 @@ import {
   type Severity,
 } from '@hourmeter/domain';
 import { AppError, notFound } from '@hourmeter/runtime';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { AlertTransitionsTable, AlertsTable, Database } from '../schema.js';
 import { DEFAULT_PAGE, MAX_PAGE, type ListOptions, type Page } from './crud.js';
@@ -132,6 +132,24 @@ export function alertRepository(db: Kysely<Database>) {
       return row && fromRow(row);
     },
 
+    /** The active alerts of one asset, any failure mode (the scoring worker loads an asset's at once). */
+    async findActiveOfAsset(assetId: string): Promise<Alert[]> {
+      const rows = await db.selectFrom('alerts').selectAll().where('asset_id', '=', assetId).where('state', 'in', ACTIVE_ALERT_STATES).execute();
+      return rows.map(fromRow);
+    },
+
+    /** lastClosedAt of every failure mode of one asset that has a closed alert. */
+    async lastClosedAtOfAsset(assetId: string): Promise<Map<string, number>> {
+      const rows = await db
+        .selectFrom('alerts')
+        .select((eb) => ['failure_mode', eb.fn.max<number>('closed_at').as('closed')])
+        .where('asset_id', '=', assetId)
+        .where('closed_at', 'is not', null)
+        .groupBy('failure_mode')
+        .execute();
+      return new Map(rows.map((r) => [r.failure_mode, Number(r.closed)]));
+    },
+
     /** When the newest closed alert of this asset and failure mode was closed (for the re-raise cool-down). */
     async lastClosedAt(assetId: string, failureMode: string): Promise<number | undefined> {
       const row = await db
@@ -193,6 +211,33 @@ export function alertRepository(db: Kysely<Database>) {
         .executeTakeFirst();
       if (!row) throw notFound('alert', id);
       return fromRow(row);
+    },
+
+    /**
+     * Several alerts' detections (severity, evidence, last-detected time) in
+     * one statement per 200: the scoring worker writes a batch's at once. Each
+     * row gets what updateDetection would set; ids that no longer exist are skipped.
+     */
+    async updateDetections(ds: readonly Pick<Alert, 'id' | 'severity' | 'evidence' | 'lastDetectedAt'>[]): Promise<void> {
+      for (let i = 0; i < ds.length; i += 200) {
+        const chunk = ds.slice(i, i + 200);
+        // CASE id WHEN ... THEN ... END per column; the casts type PostgreSQL's parameters.
+        const byId = <T>(value: (d: (typeof chunk)[number]) => RawBuilder<T>) =>
+          sql<T>`CASE id ${sql.join(
+            chunk.map((d) => sql`WHEN ${d.id} THEN ${value(d)}`),
+            sql` `,
+          )} END`;
+        const at = byId((d) => sql<number>`CAST(${d.lastDetectedAt} AS BIGINT)`);
+        await db
+          .updateTable('alerts')
+          .set({ severity: byId((d) => sql<string>`${d.severity}`), evidence: byId((d) => sql<string>`${JSON.stringify(d.evidence)}`), last_detected_at: at, updated_at: at })
+          .where(
+            'id',
+            'in',
+            chunk.map((d) => d.id),
+          )
+          .execute();
+      }
     },
 
     async linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert> {

@@ -24,6 +24,9 @@ export interface AlertStore {
   get(id: string): Promise<Alert>;
   findActive(assetId: string, failureMode: string): Promise<Alert | undefined>;
   lastClosedAt(assetId: string, failureMode: string): Promise<number | undefined>;
+  /** The asset's active alerts and, per failure mode with a closed alert, when the newest closed: one asset's state at once. */
+  findActiveOfAsset(assetId: string): Promise<Alert[]>;
+  lastClosedAtOfAsset(assetId: string): Promise<Map<string, number>>;
   /** CONFLICT when an active alert exists for the asset and failure mode. */
   raise(input: {
     assetId: string;
@@ -35,6 +38,8 @@ export interface AlertStore {
     reason: string;
   }): Promise<Alert>;
   updateDetection(id: string, d: { severity: Severity; evidence: AlertEvidence; at: number }): Promise<Alert>;
+  /** Writes these alerts' severity, evidence and last-detected time (as updateDetection at it) at once; unknown ids are skipped. */
+  updateDetections(alerts: readonly Alert[]): Promise<void>;
   linkWorkOrder(id: string, workOrderId: string, at: number): Promise<Alert>;
   /** NOT_FOUND when the user does not exist. */
   assign(id: string, userId: string | null, at: number): Promise<Alert>;

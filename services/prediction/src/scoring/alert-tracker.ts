@@ -19,6 +19,8 @@ export interface AlertTracker {
   rulFailureMode(rt: AssetRuntime, est: RulEstimation): string;
   /** Whether an estimate calls for an alert and a preventive order. */
   rulTriggers(rt: AssetRuntime, est: RulEstimation): boolean;
+  /** Writes the detections queued since the last call (the scoring worker calls it once per batch). */
+  writeDetections(): Promise<void>;
 }
 
 /**
@@ -30,6 +32,9 @@ export interface AlertTracker {
  * says (see `alertPeakGrowth` in config.ts): most windows of a running alert
  * only move its last-detected time, which is kept in memory and written per
  * `alertRefreshMs`, when detections pause, and before a human acts on it.
+ * Those writes are queued and written together once per batch
+ * (`writeDetections`), or before the alert's next write of another kind; the
+ * cached alert shows them at once.
  */
 export function createAlertTracker(deps: {
   alerts: AlertStore;
@@ -46,18 +51,32 @@ export function createAlertTracker(deps: {
   /** Newest detection time of an active alert not written yet (the cached alert is the stored one). */
   const pendingAt = new Map<string, number>();
   const ordering = new Set<string>();
+  /** Detection writes waiting for writeDetections, by alert id: the alert as it is to be stored. */
+  const queued = new Map<string, Alert>();
   const keyOf = (assetId: string, fm: string) => `${assetId}|${fm}`;
 
+  /** Assets whose stored alert state is in the maps (a key missing there means none). */
+  const loaded = new Set<string>();
+
+  /** Reads an asset's active alerts and close times once, in two queries rather than two per failure mode. */
+  async function load(assetId: string): Promise<void> {
+    if (loaded.has(assetId)) return;
+    const [alerts, closed] = await Promise.all([deps.alerts.findActiveOfAsset(assetId), deps.alerts.lastClosedAtOfAsset(assetId)]);
+    if (loaded.has(assetId)) return;
+    loaded.add(assetId);
+    // What this process did meanwhile is newer than what was read.
+    for (const a of alerts) if (!active.has(keyOf(assetId, a.failureMode))) active.set(keyOf(assetId, a.failureMode), a);
+    for (const [fm, at] of closed) if (!closedAt.has(keyOf(assetId, fm))) closedAt.set(keyOf(assetId, fm), at);
+  }
+
   async function activeFor(assetId: string, fm: string): Promise<Alert | undefined> {
-    const key = keyOf(assetId, fm);
-    if (!active.has(key)) active.set(key, (await deps.alerts.findActive(assetId, fm)) ?? null);
-    return active.get(key) ?? undefined;
+    await load(assetId);
+    return active.get(keyOf(assetId, fm)) ?? undefined;
   }
 
   async function lastClosed(assetId: string, fm: string): Promise<number | undefined> {
-    const key = keyOf(assetId, fm);
-    if (!closedAt.has(key)) closedAt.set(key, (await deps.alerts.lastClosedAt(assetId, fm)) ?? null);
-    return closedAt.get(key) ?? undefined;
+    await load(assetId);
+    return closedAt.get(keyOf(assetId, fm)) ?? undefined;
   }
 
   function remember(alert: Alert): void {
@@ -79,13 +98,33 @@ export function createAlertTracker(deps: {
     return severity !== alert.severity || peakOf(evidence) > peakOf(alert.evidence) * (1 + cfg.alertPeakGrowth);
   }
 
-  /** Writes an alert's newest detection time if only memory has it; its evidence stays. */
-  async function writePending(key: string): Promise<Alert | undefined> {
+  /** The alert with this detection, its write queued. */
+  function queueDetection(alert: Alert, d: { severity: Severity; evidence: AlertEvidence; at: number }): Alert {
+    const next: Alert = { ...alert, severity: d.severity, evidence: d.evidence, lastDetectedAt: d.at, updatedAt: d.at };
+    queued.set(alert.id, next);
+    return next;
+  }
+
+  /** Writes queued detections (of these alerts only, if given); a failed write stays queued unless a newer one replaced it. */
+  async function writeQueued(ids?: readonly string[]): Promise<void> {
+    const batch = ids ? ids.flatMap((id) => queued.get(id) ?? []) : [...queued.values()];
+    if (batch.length === 0) return;
+    for (const a of batch) queued.delete(a.id);
+    try {
+      await deps.alerts.updateDetections(batch);
+    } catch (err) {
+      for (const a of batch) if (!queued.has(a.id)) queued.set(a.id, a);
+      throw err;
+    }
+  }
+
+  /** Queues an alert's newest detection time if only memory has it; its evidence stays. */
+  function writePending(key: string): Alert | undefined {
     const alert = active.get(key);
     const at = pendingAt.get(key);
     if (!alert || at === undefined) return alert ?? undefined;
     pendingAt.delete(key);
-    const written = await deps.alerts.updateDetection(alert.id, { severity: alert.severity, evidence: alert.evidence, at });
+    const written = queueDetection(alert, { severity: alert.severity, evidence: alert.evidence, at });
     remember(written);
     return written;
   }
@@ -107,6 +146,8 @@ export function createAlertTracker(deps: {
     if (!due) return;
     ordering.add(key);
     try {
+      // linkWorkOrder reads the alert back: what memory has must be stored first.
+      await writeQueued([alert.id]);
       const parts = rt.model.suggestedParts?.[alert.failureMode] ?? DEFAULT_SUGGESTED_PARTS[alert.failureMode];
       const reason = rul
         ? `predicted RUL ${rul.hours.toFixed(1)} h (band ${rul.lowerHours.toFixed(1)}-${rul.upperHours.toFixed(1)} h, ${rul.modelVersion})${rul.failureProbability === undefined ? '' : `, ${(rul.failureProbability * 100).toFixed(0)} % probability of failing`} within lead time ${rt.ctx.leadTimeHours} h`
@@ -130,6 +171,7 @@ export function createAlertTracker(deps: {
   return {
     rulFailureMode,
     rulTriggers,
+    writeDetections: () => writeQueued(),
 
     async onDetected(rt, fm, mw, w, byRul) {
       const assetId = rt.ctx.assetId;
@@ -155,10 +197,10 @@ export function createAlertTracker(deps: {
         const next = maxSeverity(alert.severity, severity);
         if (changesWhatItSays(alert, next, merged)) {
           pendingAt.delete(key);
-          alert = await deps.alerts.updateDetection(alert.id, { severity: next, evidence: merged, at: w.to });
+          alert = queueDetection(alert, { severity: next, evidence: merged, at: w.to });
         } else if (w.to - alert.lastDetectedAt >= cfg.alertRefreshMs) {
           pendingAt.delete(key);
-          alert = await deps.alerts.updateDetection(alert.id, { severity: alert.severity, evidence: alert.evidence, at: w.to });
+          alert = queueDetection(alert, { severity: alert.severity, evidence: alert.evidence, at: w.to });
         } else {
           pendingAt.set(key, w.to);
         }
@@ -176,10 +218,11 @@ export function createAlertTracker(deps: {
           log.info({ assetId, failureMode: fm, alertId: alert.id, severity }, 'alert raised');
         } catch (err) {
           if (!isAppError(err) || err.code !== 'CONFLICT') throw err;
-          active.delete(key);
           pendingAt.delete(key);
-          const current = await activeFor(assetId, fm);
+          const current = await deps.alerts.findActive(assetId, fm);
+          active.set(key, current ?? null);
           if (!current) throw err;
+          queued.delete(current.id);
           alert = await deps.alerts.updateDetection(current.id, { severity: maxSeverity(current.severity, severity), evidence, at: w.to });
         }
       }
@@ -191,11 +234,12 @@ export function createAlertTracker(deps: {
       if (!(await activeFor(rt.ctx.assetId, fm))) return;
       const key = keyOf(rt.ctx.assetId, fm);
       // Detections paused: the last-detected time is final for now, so it is written.
-      const alert = (await writePending(key))!;
+      const alert = writePending(key)!;
       const clean = (cleanWindows.get(key) ?? 0) + 1;
       cleanWindows.set(key, clean);
       // Only an alert nobody has picked up and no work order addresses clears by itself.
       if (clean < cfg.clearAfterWindows || alert.state !== 'open' || alert.workOrderId) return;
+      await writeQueued([alert.id]);
       const resolved = await deps.alerts.transition(alert.id, {
         to: 'resolved',
         actor: 'system',
@@ -208,7 +252,8 @@ export function createAlertTracker(deps: {
 
     async transition(id, action, actor, reason) {
       const t = TRANSITIONS[action];
-      for (const [key, a] of active) if (a?.id === id) await writePending(key);
+      for (const [key, a] of active) if (a?.id === id) writePending(key);
+      await writeQueued([id]);
       const alert = await deps.alerts.transition(id, { to: t.to, actor, reason, at: now(), allowedFrom: t.from });
       remember(alert);
       return alert;

@@ -32,7 +32,8 @@ export interface AssetRuntime {
   closed: Window[];
   /** Recent readings, only for RUL estimators that read a window. */
   recent: StoredReading[];
-  lastRulAt: number;
+  /** Reading time from which the next RUL estimate is due. */
+  nextRulAt: number;
   /** The newest RUL estimate, with the reading time it was made at. */
   rul: (RulEstimation & { ts: number }) | undefined;
   /** The last estimate stored for the asset's RUL trend (rul-recording.ts decides which are). */
@@ -101,7 +102,7 @@ export function createAssetWindows(cfg: PredictionConfig, assets: AssetContextSo
       window: undefined,
       closed: [],
       recent: [],
-      lastRulAt: Number.NEGATIVE_INFINITY,
+      nextRulAt: Number.NEGATIVE_INFINITY,
       storedRul: undefined,
       rul: undefined,
     };

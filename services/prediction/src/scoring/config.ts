@@ -35,8 +35,17 @@ export interface PredictionConfig {
   preventiveFailureProbability: number;
   /** Without a RUL estimate, alerts of these severities open a preventive order. */
   preventiveOnSeverities: Severity[];
-  /** How often (reading time) the RUL estimator is asked per asset. */
+  /** How often (reading time) the RUL estimator is asked per asset at most. */
   rulEveryMs: number;
+  /**
+   * Between estimates the RUL cannot fall far: an estimate `h` hours above the
+   * next RUL level that changes what scoring does (the preventive trigger,
+   * severity bands, zero) makes the next one due after `rulHeadroomShare * h`
+   * hours of reading time, at least `rulEveryMs`, at most `rulMaxEveryMs`.
+   * Operating hours never pass faster than reading time, so this is cautious.
+   */
+  rulHeadroomShare: number;
+  rulMaxEveryMs: number;
   /**
    * An active alert's repeated detections are written only when they matter:
    * at once when the severity rises or the peak signal score grows by this
@@ -75,6 +84,8 @@ export const DEFAULT_PREDICTION_CONFIG: PredictionConfig = {
   preventiveFailureProbability: 0.5,
   preventiveOnSeverities: ['high', 'critical'],
   rulEveryMs: 10 * 60_000,
+  rulHeadroomShare: 0.25,
+  rulMaxEveryMs: 24 * 3_600_000,
   alertPeakGrowth: 0.25,
   alertRefreshMs: 6 * 3_600_000,
   rulRecordChange: { share: 0.1, hours: 1, probability: 0.05 },

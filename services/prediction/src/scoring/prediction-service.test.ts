@@ -196,7 +196,8 @@ describe('prediction service', () => {
     await feed(svc, readings(assetId, 0, failAt, (i) => 0.02 * Math.exp(i / tau)));
 
     const history = await svc.rulHistory(assetId);
-    expect(history.length).toBeGreaterThan(10);
+    // Far from the lead time estimates are sparse (rul-schedule.ts), near it every window gets one.
+    expect(history.length).toBeGreaterThan(5);
     expect(history.every((e) => e.modelVersion === 'toy-exp-1')).toBe(true);
     expect(orders.orders()).toHaveLength(1);
     const order = orders.orders()[0]!;

@@ -9,6 +9,7 @@ import { createAssetWindows, type AssetRuntime, type Window } from './asset-wind
 import { DEFAULT_PREDICTION_CONFIG, type PredictionConfig } from './config.js';
 import type { AssetContextSource, PreventiveWorkOrders, RulEstimator, StoredReading } from './ports.js';
 import { rulWorthStoring } from './rul-recording.js';
+import { nextRulDelayMs } from './rul-schedule.js';
 import { createScoringQueue } from './scoring-queue.js';
 
 export interface PredictionDeps {
@@ -73,8 +74,10 @@ const isReading = (r: unknown): r is StoredReading => {
  * work orders before the predicted failure. Readings are queued by `onStored`
  * and processed in order by one worker (scoring-queue.ts), so the ingest path
  * only pays for a push. RUL is estimated per asset at most every
- * `rulEveryMs` of reading time, not per reading: estimators that observe keep
- * their own incremental state, the others get the recent readings. Only
+ * `rulEveryMs` of reading time, not per reading, and less often the further
+ * the last estimate is from a level that changes anything (nextRulDelayMs):
+ * estimators that observe keep their own incremental state, the others get
+ * the recent readings. Only
  * estimates that move the asset's RUL trend are stored (rul-recording.ts).
  */
 export function createPredictionService(input: PredictionDeps): PredictionService {
@@ -106,14 +109,15 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
   }
 
   async function runRul(rt: AssetRuntime, w: Window): Promise<void> {
-    if (!rul || w.to - rt.lastRulAt < cfg.rulEveryMs) return;
+    if (!rul || w.to < rt.nextRulAt) return;
     if (keepWindow && rt.recent.length === 0) return;
-    rt.lastRulAt = w.to;
+    rt.nextRulAt = w.to + cfg.rulEveryMs;
     const est = await rul.estimate(rt.ctx.assetId, keepWindow ? rt.recent.slice() : []);
     if (!est || ![est.hours, est.lowerHours, est.upperHours].every(Number.isFinite)) return;
     const clamp = (x: number) => Math.max(0, x);
     const e = { ...est, hours: clamp(est.hours), lowerHours: clamp(est.lowerHours), upperHours: clamp(est.upperHours), ts: w.to };
     rt.rul = e;
+    rt.nextRulAt = w.to + nextRulDelayMs(e, rt.ctx.leadTimeHours, rt.model.leadTimeSafetyMargin ?? cfg.leadTimeSafetyMargin, cfg);
     const fm = tracker.rulFailureMode(rt, e);
     const record = {
       assetId: rt.ctx.assetId,
@@ -192,6 +196,11 @@ export function createPredictionService(input: PredictionDeps): PredictionServic
       }
       const closed = rt.closed.splice(0);
       for (const w of closed) await handleWindow(rt, w);
+    }
+    try {
+      await tracker.writeDetections();
+    } catch (err) {
+      log.warn({ err }, 'alert detections could not be written; kept for the next batch');
     }
     await storeRulEstimates();
   }
@@ -290,6 +299,8 @@ function alertStoreWithEvents(store: AlertStore, events: EventSink): AlertStore 
     get: (id) => store.get(id),
     findActive: (a, f) => store.findActive(a, f),
     lastClosedAt: (a, f) => store.lastClosedAt(a, f),
+    findActiveOfAsset: (a) => store.findActiveOfAsset(a),
+    lastClosedAtOfAsset: (a) => store.lastClosedAtOfAsset(a),
     history: (id) => store.history(id),
     findByWorkOrder: (id) => store.findByWorkOrder(id),
     list: (o) => store.list(o),
@@ -313,6 +324,10 @@ function alertStoreWithEvents(store: AlertStore, events: EventSink): AlertStore 
       const alert = await store.snooze(id, until, at);
       events.emit('alert.updated', { alert, change: 'snoozed' });
       return alert;
+    },
+    async updateDetections(alerts) {
+      await store.updateDetections(alerts);
+      for (const alert of alerts) events.emit('alert.updated', { alert, change: 'detection' });
     },
     async linkWorkOrder(id, workOrderId, at) {
       const alert = await store.linkWorkOrder(id, workOrderId, at);

@@ -21,11 +21,15 @@ function counting(store: AlertStore): AlertStore & { detectionWrites: number } {
     counted.detectionWrites++;
     return store.updateDetection(id, d);
   };
+  counted.updateDetections = (alerts) => {
+    counted.detectionWrites += alerts.length;
+    return store.updateDetections(alerts);
+  };
   return counted;
 }
 
-async function feed(svc: { onStored(r: readonly StoredReading[]): Promise<void>; flush(): Promise<void> }, rs: StoredReading[]) {
-  for (let i = 0; i < rs.length; i += 100) void svc.onStored(rs.slice(i, i + 100));
+async function feed(svc: { onStored(r: readonly StoredReading[]): Promise<void>; flush(): Promise<void> }, rs: StoredReading[], batch = 100) {
+  for (let i = 0; i < rs.length; i += batch) void svc.onStored(rs.slice(i, i + batch));
   await svc.flush();
 }
 
@@ -46,8 +50,8 @@ describe.each(dbTargets())('prediction writes on $name', (target) => {
     const svcRuled = service(ruled);
     for (const [svc, id] of [[svcEvery, everyId], [svcRuled, ruledId]] as const) {
       await feed(svc, compressorReadings(T0, id, 0, 1500, () => 0, 7));
-      // A steady 4-scale step for 3 hours (18 windows).
-      await feed(svc, compressorReadings(T0, id, 1500, 1680, () => 0.2, 1507));
+      // A steady 4-scale step for 3 hours (18 windows), one window per batch (a batch's detections of an alert are one write).
+      await feed(svc, compressorReadings(T0, id, 1500, 1680, () => 0.2, 1507), 10);
     }
     const [a] = (await store.repos.alerts.list({ filters: { assetId: everyId } })).items;
     let [b] = (await store.repos.alerts.list({ filters: { assetId: ruledId } })).items;
@@ -99,6 +103,8 @@ describe.each(dbTargets())('prediction writes on $name', (target) => {
       assets: registryAssetContext(store.repos),
       logger,
       rul,
+      // An estimate every window, whatever its headroom: the rules are checked against every one made.
+      config: { rulHeadroomShare: 0 },
     });
     await feed(svc, compressorReadings(T0, assetId, 0, 36 * 60, () => 0));
     const stored = await store.repos.rulEstimates.history(assetId);

@@ -110,6 +110,8 @@ export interface ConditionTrainOptions {
   source: string;
   ensemble?: number | undefined;
   refit?: boolean | undefined;
+  /** Fit on every n-th cycle of each life (RulTrainOptions.rowStride). */
+  rowStride?: number | undefined;
   seed?: number | undefined;
   /** Boosting settings (default: the C-MAPSS-validated ones). */
   gbt?: Partial<GbtOptions> | undefined;
@@ -128,6 +130,7 @@ export function conditionRulOptions(o: ConditionTrainOptions): Partial<RulTrainO
     sensorNames: o.channels.sensors,
     ...(o.ensemble === undefined ? {} : { ensemble: o.ensemble }),
     ...(o.refit === undefined ? {} : { refit: o.refit }),
+    ...(o.rowStride === undefined ? {} : { rowStride: o.rowStride }),
     ...(o.seed === undefined ? {} : { seed: o.seed }),
     ...(o.gbt === undefined ? {} : { gbt: o.gbt }),
   };

@@ -54,6 +54,26 @@ describe.skipIf(!cmapss.available)('RUL model on a subset of FD001', () => {
     expect(validation.bandCoverage).toBeGreaterThan(0.8);
   });
 
+  it('fits on every n-th cycle (rowStride) and still learns, scored on all held-out cycles', async () => {
+    const units = shuffled(await loadTrainUnits(cmapssFile(dataDir, 'train_FD001.txt')), seededRandom(11));
+    const strided = trainRulModel(
+      units.slice(15, 65).map((u) => ({ id: u.unit, rows: u.rows })),
+      { gbt: { rounds: 300 }, ensemble: 1, refit: false, rowStride: 4 },
+    );
+    expect(strided.metadata.validation.rows).toBe(model.metadata.validation.rows);
+    const predicted: number[] = [];
+    const actual: number[] = [];
+    for (const u of heldOut) {
+      for (let rul = 10; rul <= 120; rul += 22) {
+        if (u.rows.length - rul < 20) continue;
+        predicted.push(strided.predict(u.rows.slice(0, u.rows.length - rul)).rul);
+        actual.push(rul);
+      }
+    }
+    expect(predicted.length).toBeGreaterThan(50);
+    expect(rmse(predicted, actual)).toBeLessThan(20);
+  });
+
   it('serialises to plain JSON and restores to identical predictions', () => {
     const restored = RulModel.fromJSON(JSON.parse(JSON.stringify(model)));
     for (const u of heldOut.slice(0, 5)) expect(restored.predictAll(u.rows)).toEqual(model.predictAll(u.rows));

@@ -82,6 +82,13 @@ export interface RulTrainOptions {
   readonly ensemble: number;
   /** Refit on all units with the validated number of rounds (better model, twice the time). */
   readonly refit: boolean;
+  /**
+   * Fit on every `rowStride`-th cycle of each unit (counted back from its
+   * last): neighbouring cycles' window features barely differ, so long lives
+   * give as much to learn from at a fraction of the rows. Features still use
+   * every cycle, and held-out units are scored on all of theirs.
+   */
+  readonly rowStride: number;
   /** Central coverage of the uncertainty band. */
   readonly bandCoverage: number;
   /**
@@ -104,6 +111,7 @@ export const DEFAULT_TRAIN_OPTIONS: RulTrainOptions = {
   gbt: {},
   ensemble: 3,
   refit: true,
+  rowStride: 1,
   bandCoverage: 0.9,
   degradationIndex: false,
   source: 'unspecified',
@@ -235,19 +243,23 @@ function unitFeatures(tf: Transforms, rows: readonly CycleReading[]) {
   );
 }
 
-function stack(tf: Transforms, units: readonly TrainingUnit[], cap: number): { X: DenseMatrix; y: Float64Array } {
-  // Features use each unit's whole history; only rows with a known target are kept.
+function stack(tf: Transforms, units: readonly TrainingUnit[], cap: number, stride = 1): { X: DenseMatrix; y: Float64Array } {
+  // Features use each unit's whole history; only rows with a known target are kept (every `stride`-th, the last always).
   const parts = units.map((u) => unitFeatures(tf, u.rows));
   const known = units.map((u) => knownTargetRows(u, cap));
-  const rows = known.reduce((a, k) => a + k, 0);
+  const kept = known.map((k) => Math.ceil(k / stride));
+  const rows = kept.reduce((a, k) => a + k, 0);
   const cols = parts[0]?.width ?? 0;
   const data = new Float64Array(rows * cols);
   const y = new Float64Array(rows);
   let r = 0;
   parts.forEach((m, i) => {
-    data.set(m.data.subarray(0, known[i]! * cols), r * cols);
-    y.set(targets(units[i]!, cap), r);
-    r += known[i]!;
+    const ys = targets(units[i]!, cap);
+    // The kept rows end on the last known one; a unit with none keeps none.
+    for (let t = known[i]! - 1 - stride * (kept[i]! - 1); t < known[i]!; t += stride, r++) {
+      data.set(m.data.subarray(t * cols, (t + 1) * cols), r * cols);
+      y[r] = ys[t]!;
+    }
   });
   return { X: { rows, cols, data }, y };
 }
@@ -341,7 +353,8 @@ export function trainRulModel(units: readonly TrainingUnit[], partial: Partial<R
   const fitUnits = [...order.slice(nVal), ...units.filter((u) => u.censored)];
 
   const tfFit = learnTransforms(fitUnits, o.features, o.cap, o.degradationIndex);
-  const fitData = stack(tfFit, fitUnits, o.cap);
+  const stride = Math.max(1, Math.floor(o.rowStride));
+  const fitData = stack(tfFit, fitUnits, o.cap, stride);
   const valData = stack(tfFit, valUnits, o.cap);
   const members = Math.max(1, Math.floor(o.ensemble));
   const seedOf = (member: number) => gbtOptions.seed + 1000 * member;
@@ -425,7 +438,7 @@ export function trainRulModel(units: readonly TrainingUnit[], partial: Partial<R
   let gbt: GbtModel[] = firstModels;
   if (o.refit) {
     tf = learnTransforms(units, o.features, o.cap, o.degradationIndex);
-    const all = stack(tf, units, o.cap);
+    const all = stack(tf, units, o.cap, stride);
     const rounds = Math.max(1, first[0]!.bestRounds);
     gbt = Array.from({ length: members }, (_, k) => {
       return fitGbt(all.X, all.y, { ...gbtOptions, seed: seedOf(k), rounds }, undefined, (p) =>
