@@ -61,6 +61,8 @@ export { historyImportRepository, type HistoryImportRepository, type HistoricalO
 import { historyImportRepository } from './repositories/history-import.js';
 export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFacts, type FleetFilters } from './repositories/fleet-summary.js';
 import { fleetSummaryRepository } from './repositories/fleet-summary.js';
+export { portalRepository, type PortalRepository, type PortalWorkOrder, type PortalAlert } from './repositories/portal.js';
+import { portalRepository } from './repositories/portal.js';
 
 export {
   contractRepository,
@@ -130,6 +132,7 @@ export function repositories(db: Db) {
     notifications: notificationRepository(db.kysely),
     historyImport: historyImportRepository(db.kysely),
     fleetSummary: fleetSummaryRepository(db.kysely),
+    portal: portalRepository(db.kysely),
     idempotencyKeys: idempotencyKeyRepository(db.kysely),
   };
 }

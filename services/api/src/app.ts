@@ -21,6 +21,7 @@ import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { operatingHoursRoutes } from './routes/operating-hours.js';
+import { portalRoutes } from './routes/portal.js';
 import { registryRoutes } from './routes/registry.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 import { signInRoute, userRoutes } from './routes/users.js';
@@ -130,6 +131,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       exportRoutes(api, deps);
       operatingHoursRoutes(api, deps);
       fleetSummaryRoutes(api, deps);
+      portalRoutes(api, { repos: deps.repos, accounts, deviceStatus: deps.deviceStatus });
       for (const register of deps.serviceRoutes ?? []) register(api);
     },
     { prefix: API_PREFIX },

@@ -6,6 +6,7 @@ export interface FleetFilters {
   siteId?: string | undefined;
   customerId?: string | undefined;
   assetModelId?: string | undefined;
+  assetId?: string | undefined;
 }
 
 /** One asset with everything the fleet overview shows about it, read in a handful of set queries. */
@@ -37,6 +38,7 @@ export function fleetSummaryRepository(db: Kysely<Database>) {
     if (f.siteId) q = q.where('assets.site_id', '=', f.siteId);
     if (f.assetModelId) q = q.where('assets.asset_model_id', '=', f.assetModelId);
     if (f.customerId) q = q.where('sites.customer_id', '=', f.customerId);
+    if (f.assetId) q = q.where('assets.id', '=', f.assetId);
     return q;
   };
 
