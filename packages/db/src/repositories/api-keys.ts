@@ -2,6 +2,7 @@ import { newId, type ApiKey, type ApiKeyInput, type Role } from '@hourmeter/doma
 import { hashSecret, newSecret, notFound } from '@hourmeter/runtime';
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../schema.js';
+import { assertCustomerExists } from './customer-exists.js';
 
 /** Keys look like `hm_<secret>`; the first characters are kept as a prefix so people can tell keys apart. */
 const KEY_PREFIX = 'hm_';
@@ -32,6 +33,7 @@ export interface AuthenticatedKey {
 
 export function apiKeyRepository(db: Kysely<Database>) {
   async function insert(input: ApiKeyInput, key: string, now: number): Promise<ApiKey> {
+    await assertCustomerExists(db, input.customerId);
     const row = {
       id: newId('apiKey', now),
       name: input.name,

@@ -97,6 +97,8 @@ describe.each(dbTargets())('users and sessions on $name', (target) => {
     expect(await users().update(aViewer.id, { role: 'customer-admin' })).toMatchObject({ role: 'customer-admin', customerId: a.id });
     await expectAppError(users().update(aViewer.id, { role: 'admin' }), 'VALIDATION_FAILED');
     await expectAppError(users().update(staff.id, { role: 'customer-viewer' }), 'VALIDATION_FAILED');
+    // A customer user names a customer that exists.
+    await expectAppError(users().create({ name: 'Ghost', email: `ghost-${target.name}@example.com`, role: 'customer-viewer', passwordHash: 'h', customerId: 'cus_00000000000000000000000000' }), 'VALIDATION_FAILED');
     // The customer cannot be deleted from under its people.
     await expect(fixture.repos.customers.remove(b.id)).rejects.toThrow();
   });

@@ -3,6 +3,7 @@ import { AppError, hashSecret, notFound } from '@hourmeter/runtime';
 import type { Kysely, Selectable } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, UsersTable } from '../schema.js';
+import { assertCustomerExists } from './customer-exists.js';
 
 function fromRow(r: Selectable<UsersTable>): User {
   const n = (v: number | null) => (v === null ? null : Number(v));
@@ -53,6 +54,7 @@ export function userRepository(db: Kysely<Database>) {
 
   return {
     async create(input: NewUser, now = Date.now()): Promise<User> {
+      await assertCustomerExists(db, input.customerId);
       const r = {
         id: newId('user', now),
         name: input.name,
