@@ -63,6 +63,8 @@ export { fleetSummaryRepository, type FleetSummaryRepository, type FleetAssetFac
 import { fleetSummaryRepository } from './repositories/fleet-summary.js';
 export { technicianRepository, type TechnicianRepository, type TechnicianFilters, type DispatchOrder, type FieldServiceFact } from './repositories/technicians.js';
 import { technicianRepository } from './repositories/technicians.js';
+export { portalRepository, type PortalRepository, type PortalWorkOrder, type PortalAlert } from './repositories/portal.js';
+import { portalRepository } from './repositories/portal.js';
 
 export {
   contractRepository,
@@ -123,6 +125,7 @@ export function repositories(db: Db) {
     notifications: notificationRepository(db.kysely),
     historyImport: historyImportRepository(db.kysely),
     fleetSummary: fleetSummaryRepository(db.kysely),
+    portal: portalRepository(db.kysely),
     idempotencyKeys: idempotencyKeyRepository(db.kysely),
     fieldSla: fieldSlaRepository(db.kysely),
     serviceRequests: serviceRequestRepository(db.kysely),

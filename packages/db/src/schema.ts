@@ -91,6 +91,8 @@ export interface ApiKeysTable {
   created_at: number;
   revoked_at: Nullable<number>;
   last_used_at: Nullable<number>;
+  /** A customer-role key's customer (migration 0025); null for staff keys. */
+  customer_id: Nullable<string>;
 }
 
 export interface OperatingHoursTable {
@@ -818,6 +820,8 @@ export interface UsersTable {
   last_sign_in_at: Nullable<number>;
   created_at: number;
   updated_at: number;
+  /** A customer-role user's customer (migration 0025); null for staff. */
+  customer_id: Nullable<string>;
 }
 
 export interface UserSessionsTable {

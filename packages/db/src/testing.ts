@@ -1,4 +1,4 @@
-import type { Role } from '@hourmeter/domain';
+import { CustomerInput, isCustomerRole, type Role } from '@hourmeter/domain';
 import { AppError } from '@hourmeter/runtime';
 import { pgDatabase, tempDir } from '@hourmeter/testkit';
 import { pino } from 'pino';
@@ -100,7 +100,10 @@ export function useDbTarget(target: DbTarget): DbTargetStore | undefined {
 
 /** Issues a bearer key for a role on the key repository (for `routeHarness` of @hourmeter/http/testing). */
 export function roleKeyIssuer(repos: Repositories): (role: Role) => Promise<string> {
-  return async (role) => (await repos.apiKeys.create({ name: role, role })).key;
+  // Customer-role keys belong to a customer of their own that owns nothing, so a route a customer may call answers it with nothing.
+  let harnessCustomer: Promise<string> | undefined;
+  const customerId = () => (harnessCustomer ??= repos.customers.create(CustomerInput.parse({ name: 'Role-matrix customer', currency: 'EUR' })).then((c) => c.id));
+  return async (role) => (await repos.apiKeys.create({ name: role, role, ...(isCustomerRole(role) ? { customerId: await customerId() } : {}) })).key;
 }
 
 /** The SQLite target alone: route tests, which exercise the HTTP edge over a store whose engines the repository suites cover. */

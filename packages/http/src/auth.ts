@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import type { Principal, Role } from '@hourmeter/domain';
+import { isCustomerRole, type Principal, type Role } from '@hourmeter/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from './problem.js';
 import { mayCall } from './route-roles.js';
@@ -12,7 +12,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** How the API resolves credentials: bearer API keys (the key repository fits) and, where people sign in, session cookies. */
 export interface KeyAuthenticator {
   /** `name` is what history shows for the key; without one, history shows `API key <id>`. */
-  authenticate(key: string): Promise<{ id: string; role: Role; name?: string } | undefined>;
+  authenticate(key: string): Promise<{ id: string; role: Role; name?: string; customerId?: string | null } | undefined>;
   /** The session behind a cookie value, with the CSRF token its writes must carry. */
   session?(token: string): Promise<{ principal: Principal; csrfToken: string } | undefined>;
 }
@@ -111,7 +111,7 @@ export function requireApiKey(app: FastifyInstance, keys: KeyAuthenticator): voi
         reply.header('www-authenticate', 'Bearer error="invalid_token"');
         return sendProblem(reply, request, 401, 'UNAUTHENTICATED', 'unknown or revoked API key');
       }
-      request.principal = { kind: 'api-key', id: key.id, role: key.role, name: key.name ?? `API key ${key.id}` };
+      request.principal = { kind: 'api-key', id: key.id, role: key.role, name: key.name ?? `API key ${key.id}`, ...(key.customerId ? { customerId: key.customerId } : {}) };
       request.credential = { kind: 'api-key', secret: match[1]! };
     } else {
       const session = await keys.session!(sessionToken);
@@ -123,6 +123,9 @@ export function requireApiKey(app: FastifyInstance, keys: KeyAuthenticator): voi
       request.credential = { kind: 'user', secret: sessionToken, csrfToken: session.csrfToken };
     }
     const { role } = request.principal;
+    if (isCustomerRole(role) && !request.principal.customerId) {
+      return sendProblem(reply, request, 403, 'FORBIDDEN', `a ${role} credential must belong to a customer`);
+    }
     const allow = request.routeOptions.config.allow;
     if (!mayCall(role, allow)) {
       return sendProblem(

@@ -1,4 +1,4 @@
-import type { Role } from '@hourmeter/domain';
+import { isCustomerRole, Role } from '@hourmeter/domain';
 import type { FastifyInstance } from 'fastify';
 
 /** A route as declared: its method, full path and the roles it allows besides admin (undefined = every role). */
@@ -8,10 +8,19 @@ export interface DeclaredRoute {
   readonly allow: readonly Role[] | undefined;
 }
 
-/** The one rule for a route's declared roles: admin always; otherwise the route's `allow`, or every role without one. */
+/**
+ * The one rule for a route's declared roles: admin always; otherwise the
+ * route's `allow`, or every staff role without one. A customer role reaches
+ * only the routes that name it, so a route written without the portal in mind
+ * is closed to customers by default (403) and cannot leak across customers.
+ */
 export function mayCall(role: Role, allow: readonly Role[] | undefined): boolean {
-  return role === 'admin' || !allow || allow.includes(role);
+  if (role === 'admin') return true;
+  return allow ? allow.includes(role) : !isCustomerRole(role);
 }
+
+/** `config.allow` of the few routes every principal needs (who am I, sign out). */
+export const EVERY_ROLE: readonly Role[] = Role.options;
 
 /**
  * The routes of a scope with their declared roles, recorded as they are

@@ -27,7 +27,7 @@ export interface SignedIn {
   user: User;
 }
 
-const principalOf = (u: User): Principal => ({ kind: 'user', id: u.id, role: u.role, name: u.name });
+const principalOf = (u: User): Principal => ({ kind: 'user', id: u.id, role: u.role, name: u.name, ...(u.customerId ? { customerId: u.customerId } : {}) });
 
 /**
  * Failures counted in memory per key within a window: the per-address

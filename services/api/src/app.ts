@@ -22,6 +22,7 @@ import { eventRoutes, type LiveEventsOptions } from './routes/events.js';
 import { healthRoute, type HealthCheck } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { operatingHoursRoutes } from './routes/operating-hours.js';
+import { portalRoutes } from './routes/portal.js';
 import { registryRoutes } from './routes/registry.js';
 import { telemetryRoutes } from './routes/telemetry.js';
 import { signInRoute, userRoutes } from './routes/users.js';
@@ -134,6 +135,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       operatingHoursRoutes(api, deps);
       fleetSummaryRoutes(api, deps);
       fleetSiteRoutes(api, deps);
+      portalRoutes(api, { repos: deps.repos, accounts, deviceStatus: deps.deviceStatus });
       for (const register of deps.serviceRoutes ?? []) register(api);
     },
     { prefix: API_PREFIX },

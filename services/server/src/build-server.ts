@@ -1,3 +1,4 @@
+import type { DeclaredRoute } from '@hourmeter/http';
 import { createRetrainSchedule } from '@hourmeter/prediction';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,8 @@ export interface ServerHandle {
   readonly mqttPort: number | undefined;
   /** MQTT over WebSocket (`ws://.../mqtt`) where this process runs a broker. */
   readonly mqttWebSocket: string | undefined;
+  /** Every /api/v1 route this process serves, with its declared roles (empty where the process serves no API). */
+  readonly apiRoutes: readonly DeclaredRoute[];
   /** Graceful shutdown: every part closes in reverse order of start (HTTP first, stores last). */
   close(): Promise<void>;
 }
@@ -337,6 +340,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
   };
 
   let address: string;
+  let apiRoutes: readonly DeclaredRoute[] = [];
   if (plan.api) {
     // Webhooks are delivered by the api processes; claims in the database keep several from sending one delivery twice.
     const webhooks = createWebhookDispatcher({
@@ -408,6 +412,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       shutdown.register('demo fleet', () => fleet.stop());
     }
     address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
+    apiRoutes = api.routeRoles?.list() ?? [];
   } else {
     const http = await buildOpsApi({
       logger,
@@ -452,6 +457,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
     address,
     mqttPort: broker?.tcpPort,
     mqttWebSocket,
+    apiRoutes,
     close: () => shutdown.run('close'),
   };
 }

@@ -1,6 +1,6 @@
 import { openDb, repositories } from '@hourmeter/db';
 import { buildApi } from '@hourmeter/api';
-import type { DeclaredRoute } from '@hourmeter/http';
+import { mayCall, type DeclaredRoute } from '@hourmeter/http';
 import { Role } from '@hourmeter/domain';
 import { createEventBus } from '@hourmeter/events';
 import { createHourMeter, modelSettingsSource } from '@hourmeter/metering';
@@ -48,7 +48,7 @@ export function renderRoleMatrix(routes: readonly DeclaredRoute[]): string {
   const rows = routes
     .filter((r) => !r.url.endsWith('*'))
     .map((r) => {
-      const cells = roles.map((role) => (role === 'admin' || !r.allow || r.allow.includes(role) ? 'yes' : '-'));
+      const cells = roles.map((role) => (mayCall(role, r.allow) ? 'yes' : '-'));
       return `| ${r.method} | \`${r.url}\` | ${cells.join(' | ')} |`;
     });
   return [
@@ -56,7 +56,9 @@ export function renderRoleMatrix(routes: readonly DeclaredRoute[]): string {
     '',
     'Generated from the routes\' declared roles (`config.allow`) by `npm run docs:roles`;',
     '`services/server/src/role-matrix.test.ts` fails when this file and the routes differ.',
-    'Admin may call everything; a route without declared roles is open to every role.',
+    'Admin may call everything; a route without declared roles is open to every staff role. The customer roles',
+    '(`customer-admin`, `customer-viewer`) reach only the routes that name them: the portal (`/api/v1/portal/*`, answered',
+    "for the caller's own customer only; another customer's ids are not found), `/api/v1/me` and sign-out.",
     'The live stream (`GET /api/v1/events`) sends each event only to the roles that may call its read',
     '(`alert.*`: `GET /api/v1/alerts/:id`, `workorder.*`: `GET /api/v1/work-orders/:id`, `device.*`: `GET /api/v1/devices/:id/status`).',
     '',

@@ -1,4 +1,4 @@
-import { createContractsService, contractRoutes, type ContractsService } from '@hourmeter/contracts';
+import { createContractsService, contractRoutes, portalBillingRoutes, type ContractsService } from '@hourmeter/contracts';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
@@ -155,6 +155,7 @@ export function createServices(deps: ServiceDeps): Services {
         },
       }),
     (api) => contractRoutes(api, { contracts }),
+    (api) => portalBillingRoutes(api, { contracts }),
   ];
   return { contracts, parts, workOrders, requests, prediction, rulModels, reliability, routes };
 }

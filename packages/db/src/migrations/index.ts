@@ -22,6 +22,7 @@ import * as m0021 from './0021-condition-models.js';
 import * as m0022 from './0022-technicians.js';
 import * as m0023 from './0023-sla-requests.js';
 import * as m0024 from './0024-returns-installation-hazards.js';
+import * as m0025 from './0025-customer-users.js';
 import * as m0026 from './0026-alert-triage.js';
 
 /**
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022-technicians': m0022,
   '0023-sla-requests': m0023,
   '0024-returns-installation-hazards': m0024,
+  '0025-customer-users': m0025,
   '0026-alert-triage': m0026,
 };
 

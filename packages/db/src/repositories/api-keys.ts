@@ -2,6 +2,7 @@ import { newId, type ApiKey, type ApiKeyInput, type Role } from '@hourmeter/doma
 import { hashSecret, newSecret, notFound } from '@hourmeter/runtime';
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../schema.js';
+import { assertCustomerExists } from './customer-exists.js';
 
 /** Keys look like `hm_<secret>`; the first characters are kept as a prefix so people can tell keys apart. */
 const KEY_PREFIX = 'hm_';
@@ -18,6 +19,7 @@ function fromRow(r: Selectable<ApiKeysTable>): ApiKey {
     createdAt: Number(r.created_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    customerId: r.customer_id,
   };
 }
 
@@ -25,10 +27,13 @@ export interface AuthenticatedKey {
   id: string;
   role: Role;
   name: string;
+  /** The customer a customer-role key is confined to; null for staff keys. */
+  customerId: string | null;
 }
 
 export function apiKeyRepository(db: Kysely<Database>) {
   async function insert(input: ApiKeyInput, key: string, now: number): Promise<ApiKey> {
+    await assertCustomerExists(db, input.customerId);
     const row = {
       id: newId('apiKey', now),
       name: input.name,
@@ -38,6 +43,7 @@ export function apiKeyRepository(db: Kysely<Database>) {
       created_at: now,
       revoked_at: null,
       last_used_at: null,
+      customer_id: input.customerId ?? null,
     };
     await db.insertInto('api_keys').values(row).execute();
     return fromRow(row);
@@ -72,7 +78,7 @@ export function apiKeyRepository(db: Kysely<Database>) {
       if (row.last_used_at === null || now - Number(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
         await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
       }
-      return { id: row.id, role: row.role as Role, name: row.name };
+      return { id: row.id, role: row.role as Role, name: row.name, customerId: row.customer_id };
     },
 
     /**

@@ -6,6 +6,7 @@ export interface FleetFilters {
   siteId?: string | undefined;
   customerId?: string | undefined;
   assetModelId?: string | undefined;
+  assetId?: string | undefined;
 }
 
 export interface FleetSite {
@@ -46,6 +47,7 @@ export function fleetSummaryRepository(db: Kysely<Database>) {
     if (f.siteId) q = q.where('assets.site_id', '=', f.siteId);
     if (f.assetModelId) q = q.where('assets.asset_model_id', '=', f.assetModelId);
     if (f.customerId) q = q.where('sites.customer_id', '=', f.customerId);
+    if (f.assetId) q = q.where('assets.id', '=', f.assetId);
     return q;
   };
 

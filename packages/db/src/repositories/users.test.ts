@@ -1,3 +1,4 @@
+import { CustomerInput } from '@hourmeter/domain';
 import { describe, expect, it } from 'vitest';
 import { dbTargets, expectAppError, useDbTarget } from '../testing.js';
 
@@ -13,7 +14,7 @@ describe.each(dbTargets())('users and sessions on $name', (target) => {
 
   it('creates a user once per e-mail address and lists it without the hash', async () => {
     const u = await newUser();
-    expect(u).toEqual({ id: u.id, name: u.name, email: u.email, role: 'planner', createdAt: 1_000, disabledAt: null, lockedUntil: null, lastSignInAt: null });
+    expect(u).toEqual({ id: u.id, name: u.name, email: u.email, role: 'planner', customerId: null, createdAt: 1_000, disabledAt: null, lockedUntil: null, lastSignInAt: null });
     await expectAppError(users().create({ name: 'Twin', email: u.email, role: 'admin', passwordHash: 'h' }), 'CONFLICT');
     expect((await users().list()).find((x) => x.id === u.id)).toEqual(u);
     expect(JSON.stringify(await users().list())).not.toContain('scrypt$x');
@@ -73,5 +74,32 @@ describe.each(dbTargets())('users and sessions on $name', (target) => {
     await newUser();
     expect(await users().bootstrapAdmin({ name: 'Admin', email: `first-${target.name}@example.com`, role: 'admin', passwordHash: 'h' })).toBeUndefined();
     await expectAppError(users().get('usr_missing'), 'NOT_FOUND');
+  });
+
+  it("keeps each customer's users to that customer: listed, found and changed only within it", async () => {
+    const customer = (name: string) => fixture.repos.customers.create(CustomerInput.parse({ name: `${name} ${target.name}`, currency: 'EUR' }));
+    const [a, b] = [await customer('Acme'), await customer('Brix')];
+    const person = (c: string, role: 'customer-admin' | 'customer-viewer', n: string) =>
+      users().create({ name: n, email: `${n}-${target.name}@example.com`.toLowerCase(), role, passwordHash: 'h', customerId: c });
+    const aAdmin = await person(a.id, 'customer-admin', 'AnnA');
+    const aViewer = await person(a.id, 'customer-viewer', 'AlfA');
+    const bViewer = await person(b.id, 'customer-viewer', 'BobB');
+    const staff = await newUser();
+
+    expect(aAdmin.customerId).toBe(a.id);
+    expect((await users().listOfCustomer(a.id)).map((u) => u.id).sort()).toEqual([aAdmin.id, aViewer.id].sort());
+    expect((await users().listOfCustomer(b.id)).map((u) => u.id)).toEqual([bViewer.id]);
+    expect(await users().getOfCustomer(aViewer.id, a.id)).toEqual(aViewer);
+    // Another customer's user and a staff user are "not found" from a customer's side, never revealed.
+    await expectAppError(users().getOfCustomer(bViewer.id, a.id), 'NOT_FOUND');
+    await expectAppError(users().getOfCustomer(staff.id, a.id), 'NOT_FOUND');
+    // A viewer may become an admin of the same customer, but no account crosses between staff and customer.
+    expect(await users().update(aViewer.id, { role: 'customer-admin' })).toMatchObject({ role: 'customer-admin', customerId: a.id });
+    await expectAppError(users().update(aViewer.id, { role: 'admin' }), 'VALIDATION_FAILED');
+    await expectAppError(users().update(staff.id, { role: 'customer-viewer' }), 'VALIDATION_FAILED');
+    // A customer user names a customer that exists.
+    await expectAppError(users().create({ name: 'Ghost', email: `ghost-${target.name}@example.com`, role: 'customer-viewer', passwordHash: 'h', customerId: 'cus_00000000000000000000000000' }), 'VALIDATION_FAILED');
+    // The customer cannot be deleted from under its people.
+    await expect(fixture.repos.customers.remove(b.id)).rejects.toThrow();
   });
 });

@@ -1,8 +1,9 @@
-import { newId, type Role, type User, type UserUpdate } from '@hourmeter/domain';
-import { hashSecret, notFound } from '@hourmeter/runtime';
+import { isCustomerRole, newId, type Role, type User, type UserUpdate } from '@hourmeter/domain';
+import { AppError, hashSecret, notFound } from '@hourmeter/runtime';
 import type { Kysely, Selectable } from 'kysely';
 import { translateDbError } from '../db-errors.js';
 import type { Database, UsersTable } from '../schema.js';
+import { assertCustomerExists } from './customer-exists.js';
 
 function fromRow(r: Selectable<UsersTable>): User {
   const n = (v: number | null) => (v === null ? null : Number(v));
@@ -11,6 +12,7 @@ function fromRow(r: Selectable<UsersTable>): User {
     name: r.name,
     email: r.email,
     role: r.role as Role,
+    customerId: r.customer_id,
     createdAt: Number(r.created_at),
     disabledAt: n(r.disabled_at),
     lockedUntil: n(r.locked_until),
@@ -23,6 +25,8 @@ export interface NewUser {
   email: string;
   role: Role;
   passwordHash: string;
+  /** Required for the customer roles (UserInput checks it), absent for staff. */
+  customerId?: string | undefined;
 }
 
 /** When repeated failures lock an account, and for how long. */
@@ -50,6 +54,7 @@ export function userRepository(db: Kysely<Database>) {
 
   return {
     async create(input: NewUser, now = Date.now()): Promise<User> {
+      await assertCustomerExists(db, input.customerId);
       const r = {
         id: newId('user', now),
         name: input.name,
@@ -62,6 +67,7 @@ export function userRepository(db: Kysely<Database>) {
         last_sign_in_at: null,
         created_at: now,
         updated_at: now,
+        customer_id: input.customerId ?? null,
       };
       try {
         await db.insertInto('users').values(r).execute();
@@ -79,6 +85,18 @@ export function userRepository(db: Kysely<Database>) {
       return (await db.selectFrom('users').selectAll().orderBy('name').orderBy('id').execute()).map(fromRow);
     },
 
+    /** The users of one customer (a customer admin's list). */
+    async listOfCustomer(customerId: string): Promise<User[]> {
+      return (await db.selectFrom('users').selectAll().where('customer_id', '=', customerId).orderBy('name').orderBy('id').execute()).map(fromRow);
+    },
+
+    /** A user of this customer; another customer's user, or staff, is not found (the portal never confirms it exists). */
+    async getOfCustomer(id: string, customerId: string): Promise<User> {
+      const r = await db.selectFrom('users').selectAll().where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();
+      if (!r) throw notFound('user', id);
+      return fromRow(r);
+    },
+
     /** The account and its password hash, for a sign-in attempt. */
     async findForSignIn(email: string): Promise<{ user: User; passwordHash: string } | undefined> {
       const r = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
@@ -88,6 +106,10 @@ export function userRepository(db: Kysely<Database>) {
     /** Disabling ends the user's sessions at once; a role change too, so no session keeps the old role. */
     async update(id: string, patch: UserUpdate, now = Date.now()): Promise<User> {
       const current = await row(id);
+      if (patch.role !== undefined && isCustomerRole(patch.role) !== isCustomerRole(current.role as Role)) {
+        // A staff account must not become a customer's (or back): its customer binding would be wrong either way.
+        throw new AppError('VALIDATION_FAILED', `a ${current.role} user cannot become ${patch.role}: staff and customer accounts are separate; create a new user`);
+      }
       const disabledAt = patch.disabled === undefined ? current.disabled_at : patch.disabled ? (current.disabled_at ?? now) : null;
       await db
         .updateTable('users')

@@ -1,5 +1,5 @@
 import { Password, Principal, SignInInput, User, UserInput, UserUpdate } from '@hourmeter/domain';
-import { clearSessionCookie, IdParams, setSessionCookie } from '@hourmeter/http';
+import { clearSessionCookie, EVERY_ROLE, IdParams, setSessionCookie } from '@hourmeter/http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -34,6 +34,7 @@ export function userRoutes(parent: FastifyInstance, accounts: AccountService): v
   const { users } = accounts;
 
   app.post('/auth/sign-out', {
+    config: { allow: EVERY_ROLE },
     schema: { tags, summary: 'End the session of the presented cookie (a no-op for an API key)', response: { 204: z.null() } },
     handler: async (req, reply) => {
       if (req.credential?.kind === 'user') await accounts.signOut(req.credential.secret);
@@ -43,6 +44,7 @@ export function userRoutes(parent: FastifyInstance, accounts: AccountService): v
   });
 
   app.get('/me', {
+    config: { allow: EVERY_ROLE },
     schema: {
       tags,
       summary: "Who is calling: a signed-in person or an API key, with role and name (every role); for a session also its CSRF token",

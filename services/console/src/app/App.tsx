@@ -1,4 +1,4 @@
-import type { Role } from '@hourmeter/domain';
+import { isCustomerRole, type Role } from '@hourmeter/domain';
 import { useEffect, useState } from 'react';
 import { onLiveMode, session, signOut, stopLive, whoAmI, type LiveMode, type Me } from './api';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -13,6 +13,7 @@ import { FleetView } from './views/Fleet';
 import { IntegrationsView } from './views/Integrations';
 import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
+import { PORTAL_NAV, PortalRoutes } from './views/Portal';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
 import { SiteMapView } from './views/SiteMap';
@@ -46,7 +47,7 @@ const NAV: readonly NavItem[] = [
   { to: '/notifications', label: 'E-mail', roles: ['engineer', 'planner', 'account-manager'] },
 ];
 
-const HOME: Record<Role, string> = { admin: '/', engineer: '/alerts', planner: '/work-orders', 'account-manager': '/contracts' };
+const HOME: Record<Role, string> = { admin: '/', engineer: '/alerts', planner: '/work-orders', 'account-manager': '/contracts', 'customer-admin': '/', 'customer-viewer': '/' };
 
 function LiveIndicator() {
   const [mode, setMode] = useState<LiveMode>('connecting');
@@ -135,7 +136,9 @@ export function App() {
   }
   const role = me.role;
   adoptTimeZoneOf(me.id);
-  const items = NAV.filter((n) => role === 'admin' || n.roles.includes(role));
+  // A customer's people get the portal: its own navigation and pages, and never a staff view (nor its requests).
+  const portal = isCustomerRole(role);
+  const items = portal ? PORTAL_NAV.filter((n) => n.roles.includes(role)) : NAV.filter((n) => role === 'admin' || n.roles.includes(role));
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/assets') : path.startsWith(to));
   return (
     <>
@@ -143,7 +146,7 @@ export function App() {
         Skip to content
       </a>
       <header className="top">
-        <span className="brand">Hourmeter</span>
+        <span className="brand">{portal ? 'Hourmeter · customer portal' : 'Hourmeter'}</span>
         <nav aria-label="Main">
           <ul>
             {items.map((n) => (
@@ -155,7 +158,8 @@ export function App() {
             ))}
           </ul>
         </nav>
-        <LiveIndicator />
+        {/* The live stream is staff-only (the portal has no SSE): a customer's tab never opens it. */}
+        {portal ? null : <LiveIndicator />}
         <TimeZonePicker />
         <span className="role" title={me.kind === 'api-key' ? 'signed in with an API key' : undefined}>
           <span className="who">{me.name}</span> · {role}
@@ -177,7 +181,7 @@ export function App() {
       {/* Keyed by the zone: every time on the page, charts included, is drawn again in the new one. */}
       <main id="main" tabIndex={-1} key={zone}>
         <ErrorBoundary resetKey={path}>
-          <Routes role={role} />
+          {portal ? <PortalRoutes role={role} me={me.id} /> : <Routes role={role} />}
         </ErrorBoundary>
       </main>
     </>

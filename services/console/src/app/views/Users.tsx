@@ -1,20 +1,24 @@
-import { Role, type User } from '@hourmeter/domain';
+import { CustomerRole, isCustomerRole, Role, StaffRole, type Customer, type User } from '@hourmeter/domain';
 import { useState } from 'react';
-import { get, post, send } from '../api';
+import { all, get, post, send } from '../api';
 import { ActionForm, Badge, ErrorNote, Loading, fmtTime, label, useAsync } from '../ui';
 
 const ROLES = Role.options;
+/** A staff account stays staff and a customer's stays the customer's: the server refuses a change across. */
+const rolesLike = (role: Role) => (isCustomerRole(role) ? CustomerRole.options : StaffRole.options);
 
-function CreateUser({ onCreated }: { onCreated: () => void }) {
-  const [form, setForm] = useState({ name: '', email: '', role: 'planner' as Role, password: '' });
+function CreateUser({ onCreated, customers }: { onCreated: () => void; customers: readonly Customer[] }) {
+  const [form, setForm] = useState({ name: '', email: '', role: 'planner' as Role, password: '', customerId: '' });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const forCustomer = isCustomerRole(form.role);
   return (
     <ActionForm
       label="Add a user"
       submit="Add user"
       action={async () => {
-        await post('/users', form);
-        setForm({ name: '', email: '', role: form.role, password: '' });
+        const { customerId, ...rest } = form;
+        await post('/users', forCustomer ? { ...rest, customerId } : rest);
+        setForm({ name: '', email: '', role: form.role, password: '', customerId: form.customerId });
         onCreated();
       }}
     >
@@ -34,6 +38,19 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
           ))}
         </select>
       </label>
+      {forCustomer ? (
+        <label>
+          Customer{' '}
+          <select name="customerId" required value={form.customerId} onChange={set('customerId')}>
+            <option value="">Choose…</option>
+            {customers.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       <label>
         Initial password <input name="password" type="password" autoComplete="new-password" required minLength={12} value={form.password} onChange={set('password')} />
       </label>
@@ -41,7 +58,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function UserRow({ user, onChanged }: { user: User; onChanged: () => void }) {
+function UserRow({ user, onChanged, customers }: { user: User; onChanged: () => void; customers: ReadonlyMap<string, string> }) {
   const [error, setError] = useState<Error>();
   const [password, setPassword] = useState('');
   const run = (p: Promise<unknown>) => p.then(onChanged, (e: unknown) => setError(e as Error));
@@ -52,12 +69,13 @@ function UserRow({ user, onChanged }: { user: User; onChanged: () => void }) {
       <td>{user.email}</td>
       <td>
         <select aria-label={`Role of ${user.name}`} value={user.role} onChange={(e) => run(send('PATCH', `/users/${user.id}`, { role: e.target.value }))}>
-          {ROLES.map((r) => (
+          {rolesLike(user.role).map((r) => (
             <option key={r} value={r}>
               {label(r)}
             </option>
           ))}
         </select>
+        {user.customerId ? <span className="muted"> of {customers.get(user.customerId) ?? 'a deleted customer'}</span> : null}
       </td>
       <td>
         {user.disabledAt !== null ? <Badge kind="cancelled">disabled</Badge> : locked ? <Badge kind="high">locked until {fmtTime(user.lockedUntil)}</Badge> : <Badge kind="completed">active</Badge>}
@@ -87,6 +105,8 @@ function UserRow({ user, onChanged }: { user: User; onChanged: () => void }) {
 /** The admin's people: who may sign in, with which role; resets and disabling end their sessions. */
 export function UsersView() {
   const users = useAsync(() => get<{ items: User[] }>('/users'), []);
+  const customers = useAsync(() => all<Customer>('/customers'), []);
+  const customerNames = new Map((customers.data ?? []).map((c) => [c.id, c.name]));
   return (
     <section aria-labelledby="users-h">
       <h1 id="users-h">Users</h1>
@@ -108,14 +128,14 @@ export function UsersView() {
             </thead>
             <tbody>
               {users.data.items.map((u) => (
-                <UserRow key={u.id} user={u} onChanged={users.reload} />
+                <UserRow key={u.id} user={u} onChanged={users.reload} customers={customerNames} />
               ))}
             </tbody>
           </table>
         </div>
       ) : null}
       <h2>Add a user</h2>
-      <CreateUser onCreated={users.reload} />
+      <CreateUser onCreated={users.reload} customers={customers.data ?? []} />
     </section>
   );
 }
