@@ -65,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))('RUL trend on the asset page (Chromium, -
     const escaped = asset.modelVersion.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     // The RUL chart has a line for the model, with its points counted in the chart's accessible name.
     await page.getByRole('img', { name: new RegExp(`^Remaining useful life with its uncertainty band: .*RUL \\(h\\) · ${escaped}, [1-9]\\d* points`) }).waitFor({ timeout: 20_000 });
-    await page.getByRole('img', { name: new RegExp(`^Probability of failing within the lead time: failure probability \\(%\\) · ${escaped}, [1-9]\\d* points`) }).waitFor();
+    await page.getByRole('img', { name: new RegExp(`^Probability of failing within the lead time: (.*; )?failure probability \\(%\\) · ${escaped}, [1-9]\\d* points`) }).waitFor();
     await page.getByText(/failure probability within the lead time \d/).waitFor();
     const models = page.getByRole('table', { name: 'Models that produced these estimates' });
     await models.getByRole('cell', { name: asset.modelVersion, exact: true }).waitFor();

@@ -20,6 +20,8 @@ import { deviceResolver } from './telemetry-import.js';
 import { backupRoutes } from './backup/routes.js';
 import { loadDemoFleet, startDemoFleet } from './demo.js';
 import { seedDemoHistory } from './demo-history.js';
+import { seedDemoStory } from './demo-story.js';
+import { withOwnApi } from './own-api.js';
 import { partitionForwarder } from './roles/partition-forwarder.js';
 import { startConnectionStateRecorder } from './connection-state-recorder.js';
 import { withRejectionEvents } from './ingest-rejection-events.js';
@@ -109,7 +111,13 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
   const firstAdmin = plan.api ? await bootstrapAdminUser(repos, { email: config.HM_ADMIN_EMAIL, password: config.HM_ADMIN_PASSWORD }) : undefined;
   if (firstAdmin?.generated) options.onAdminUser?.({ email: firstAdmin.email, password: firstAdmin.password });
   else if (firstAdmin) logger.info({ email: firstAdmin.email }, 'admin user installed from HM_ADMIN_EMAIL / HM_ADMIN_PASSWORD');
-  const demoFleet = options.demo ? await loadDemoFleet(repos, config.HM_DATA_DIR, logger) : undefined;
+  const demoNow = Date.now();
+  const demoFleet = options.demo ? await loadDemoFleet(repos, config.HM_DATA_DIR, logger, demoNow) : undefined;
+  // A first demo start backfills its devices' telemetry from yesterday's midnight (UTC), quickly, up to now; the seeded
+  // history covers the days before. A later start carries on from now.
+  // At real-time speed there is no catching up, so its devices start now.
+  const demoTelemetryFrom = demoFleet && options.demo!.speed > 1 ? Math.floor(demoNow / 86_400_000) * 86_400_000 - 86_400_000 : demoNow;
+  let demoHistory: Promise<unknown> | undefined;
 
   let telemetry: { store: TelemetryStore; location: string } | undefined;
   let hourMeter: HourMeter | undefined;
@@ -179,10 +187,9 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
     // A first demo start also gets a past (hour meter, failures) and the reliability models learned
     // from it, in the background: it takes seconds, and start-up does not wait for it.
     if (demoFleet) {
-      const seeding = seedDemoHistory({ repos, reliability: s.reliability, assetIds: demoFleet.devices.map((d) => d.assetId), now: Date.now(), logger }).catch((err: unknown) =>
-        logger.error({ err }, 'demo history not seeded'),
-      );
-      shutdown.register('demo history', () => seeding.then(() => undefined));
+      const seeding = seedDemoHistory({ repos, reliability: s.reliability, assetIds: demoFleet.devices.map((d) => d.assetId), now: demoNow, telemetryFrom: demoTelemetryFrom, logger });
+      demoHistory = seeding;
+      shutdown.register('demo history', () => seeding.then(() => undefined, () => undefined));
     }
     shutdown.register('prediction', async () => {
       await s.rulModels.idle();
@@ -408,8 +415,16 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       return api.close();
     });
     if (options.demo) {
-      const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: broker!.tcpPort!, speed: options.demo.speed, logger });
+      const fleet = await startDemoFleet({ dataDir: config.HM_DATA_DIR, mqttPort: broker!.tcpPort!, speed: options.demo.speed, startMs: demoTelemetryFrom, logger });
       shutdown.register('demo fleet', () => fleet.stop());
+    }
+    if (demoFleet && demoHistory) {
+      // The rest of the story (stock, completed orders, a contract and its invoices) goes through the API, once the hour meter has its past.
+      const fleet = demoFleet;
+      const story = demoHistory
+        .then(() => withOwnApi(api, repos.apiKeys, 'Demo setup', (call) => seedDemoStory({ call, customerId: fleet.customerId, assets: fleet.devices, now: demoNow, logger })))
+        .catch((err: unknown) => logger.error({ err }, 'demo history and story not seeded'));
+      shutdown.register('demo story', () => story.then(() => undefined));
     }
     address = await api.listen({ host: config.HM_HTTP_HOST, port: config.HM_HTTP_PORT });
     apiRoutes = api.routeRoles?.list() ?? [];

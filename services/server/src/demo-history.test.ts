@@ -15,9 +15,9 @@ describe.each(dbTargets())('demo history on $name', (target) => {
   it('gives every demo asset a RUL and a failure probability from a trained model, on the first start', async () => {
     const dir = tempDir();
     try {
-      const fleet = (await loadDemoFleet(t.repos, dir.path, logger))!;
+      const fleet = (await loadDemoFleet(t.repos, dir.path, logger, NOW))!;
       const reliability = createReliabilityService({ repos: t.repos, logger, now: () => NOW });
-      const res = await seedDemoHistory({ repos: t.repos, reliability, assetIds: fleet.devices.map((d) => d.assetId), now: NOW, logger });
+      const res = await seedDemoHistory({ repos: t.repos, reliability, assetIds: fleet.devices.map((d) => d.assetId), now: NOW, telemetryFrom: NOW - 86_400_000, logger });
       expect(res.failures).toBeGreaterThan(10);
       expect(res.models.length).toBeGreaterThanOrEqual(3);
       expect(res.models.every((m) => m.status === 'trained')).toBe(true);

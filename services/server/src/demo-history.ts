@@ -2,6 +2,7 @@ import type { Repositories } from '@hourmeter/db';
 import { seededRandom, type AssetModel } from '@hourmeter/domain';
 import type { ReliabilityService } from '@hourmeter/prediction';
 import type { Logger } from '@hourmeter/runtime';
+import { demoFailureMode } from './demo-catalogue.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -23,19 +24,24 @@ export interface DemoHistoryResult {
  * daily totals since commissioning (18-22 h a day per asset) and, per failure
  * mode of each product line, component lives drawn from a wear-out Weibull,
  * each failure a completed corrective work order (a new component, as good as
- * new). Then the reliability model of each product line and failure mode is
- * trained on it. Runs once, when the demo fleet is first loaded.
+ * new), coded from the demo's failure-code catalogue. The past ends where
+ * the simulated devices' telemetry begins (`telemetryFrom`, a UTC midnight),
+ * so the hour meter has one source per day. Then the reliability model of
+ * each product line and failure mode is trained on it. Runs once, when the
+ * demo fleet is first loaded.
  */
 export async function seedDemoHistory(deps: {
   repos: Pick<Repositories, 'assets' | 'assetModels' | 'operatingHours' | 'historyImport'>;
   reliability: Pick<ReliabilityService, 'train'>;
   assetIds: readonly string[];
   now: number;
+  /** The first day the simulated devices report (UTC midnight): the seeded past ends the day before. */
+  telemetryFrom: number;
   logger: Logger;
 }): Promise<DemoHistoryResult> {
   const log = deps.logger.child({ svc: 'demo-history' });
   const random = seededRandom(15);
-  const yesterday = Math.floor(deps.now / DAY_MS) * DAY_MS - DAY_MS;
+  const lastDay = Math.min(Math.floor(deps.now / DAY_MS), Math.floor(deps.telemetryFrom / DAY_MS)) * DAY_MS - DAY_MS;
   const models = new Map<string, AssetModel>();
   let days = 0;
   const orders = [];
@@ -46,27 +52,28 @@ export async function seedDemoHistory(deps: {
     const start = Date.parse(`${asset.commissionedOn}T00:00:00Z`);
     const hoursPerDay = 18 + 4 * random();
     const settings = JSON.stringify({ rule: model.runningRule, maxGapSeconds: model.maxGapSeconds, source: 'demo history' });
-    for (let t = start; t <= yesterday; t += DAY_MS) {
+    for (let t = start; t <= lastDay; t += DAY_MS) {
       await deps.repos.operatingHours.record({ assetId, day: dayOf(t), operatingMs: Math.round(hoursPerDay * HOUR_MS), samples: 0, gapMs: 0, counterResets: 0, firstSampleTs: null, lastSampleTs: null, settings });
       days++;
     }
     const modes = [...new Set((model.prediction?.failureModes ?? []).map((r) => r.failureMode))];
     for (const failureMode of modes) {
-      // Lives back to back from commissioning, each ended by a failure, until now.
+      // Lives back to back from commissioning, each ended by a failure, until the telemetry starts.
+      const codes = demoFailureMode(failureMode);
       let at = start;
       for (;;) {
         const life = LIFE.scale * Math.pow(-Math.log(1 - random()), 1 / LIFE.shape);
         at += (life / hoursPerDay) * DAY_MS;
-        if (at >= yesterday) break;
+        if (at >= lastDay) break;
         orders.push({
           row: orders.length + 1,
           assetId,
           at: Math.round(at),
           kind: 'corrective' as const,
           failureMode,
-          symptomCode: 'DEMO',
-          causeCode: 'WEAR',
-          remedyCode: 'REPLACE',
+          symptomCode: codes.symptom.code,
+          causeCode: codes.cause.code,
+          remedyCode: codes.remedy.code,
           responsibleDepartment: 'none',
           labourHours: 2 + (n % 3),
           parts: [],

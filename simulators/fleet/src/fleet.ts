@@ -31,6 +31,11 @@ export interface FleetOptions {
   speed: number;
   /** Simulated epoch ms of the first reading; see `defaultSimStart`. */
   simStartMs: number;
+  /**
+   * Keep simulated time from passing this clock (usually `Date.now`): a start
+   * in the past is caught up at `speed`, then readings follow the clock.
+   */
+  followNow?: () => number;
   /** Wear the assets already have at the start (0..1, upper bound per mode); default 0.5. */
   initialWear?: number;
   faults?: FaultConfigInput;
@@ -99,7 +104,7 @@ export function createFleet(opts: FleetOptions): Fleet {
         initialWear: opts.initialWear ?? 0.5,
       });
       assets.set(d.id, sim);
-      return { id: d.id, ...(d.password !== undefined ? { password: d.password } : {}), source: new AssetSource(sim, intervalSeconds) };
+      return { id: d.id, ...(d.password !== undefined ? { password: d.password } : {}), source: new AssetSource(sim, intervalSeconds, opts.followNow) };
     }),
   });
   return {
