@@ -13,7 +13,8 @@ import {
   warrantyByBatch,
   type Period,
 } from './core/reports.js';
-import { fieldServiceKpis, type KpiGrouping } from './core/field-kpis.js';
+import { fieldServiceKpis, UNASSIGNED, type KpiGrouping } from './core/field-kpis.js';
+import { resolutionCounts, resolvedAtOf } from './core/request-kpis.js';
 import { availableHours, type Interval } from './core/dispatch.js';
 import { consumedVsReturned, installationHours, qualifiedHazards, topOpenHazards } from './core/field-quality-reports.js';
 
@@ -48,7 +49,7 @@ export interface ReportResult {
   summary?: Record<string, unknown> | undefined;
 }
 
-type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches' | 'technicians' | 'fieldQuality' | 'assetModels'>;
+type ReportRepos = Pick<Repositories, 'workOrders' | 'spareParts' | 'productionBatches' | 'technicians' | 'fieldQuality' | 'assetModels' | 'serviceRequests'>;
 export interface ReportOptions {
   /** returns-by-technician: days after completion before a part not returned counts as a gap. */
   graceDays?: number | undefined;
@@ -131,7 +132,10 @@ export function createReportService(repos: ReportRepos, clock: () => number = Da
             serviceRegion: t.serviceRegion,
             calendarHours: availableHours(t.calendar, absences.filter((a) => a.technicianId === t.id).map((a): Interval => [a.from, a.to]), p.from, p.to),
           }));
-          const rows = fieldServiceKpis(await repos.technicians.fieldServiceFacts(p.from, p.to), group, staff, p);
+          // Regions and models also get the share of their service requests resolved remotely.
+          const requests = (await repos.serviceRequests.facts(p.to)).map((f) => ({ ...f, region: f.serviceRegion, resolvedAt: resolvedAtOf(f) }));
+          const remote = resolutionCounts(requests, p.from, p.to, (f) => (group === 'model' ? f.assetModelId : (f.region ?? UNASSIGNED)));
+          const rows = fieldServiceKpis(await repos.technicians.fieldServiceFacts(p.from, p.to), group, staff, p, remote);
           return { ...base, rows };
         }
         case 'returns-by-technician': {

@@ -1,7 +1,7 @@
 import type { Repositories, ServiceRequestFilters } from '@hourmeter/db';
 import type { CustomerClass, ServiceRequest, ServiceRequestInput, TriageInput, WorkOrder } from '@hourmeter/domain';
 import { AppError, type Logger } from '@hourmeter/runtime';
-import { complaintRate, monthsBetween, remoteResolutionShare } from './core/request-kpis.js';
+import { complaintRate, monthsBetween, remoteResolutionShare, resolvedAtOf } from './core/request-kpis.js';
 import { monthOf } from './core/reports.js';
 import { customerClassOf } from './core/sla-clock.js';
 import { customerValueIndex } from './core/value-index.js';
@@ -140,7 +140,7 @@ export function createRequestService(deps: RequestServiceDeps) {
         type: f.type,
         state: f.state,
         region: f.serviceRegion,
-        resolvedAt: f.state === 'resolved_remotely' ? f.triagedAt : f.state === 'work_order' ? f.workOrderCompletedAt : undefined,
+        resolvedAt: resolvedAtOf(f),
       }));
       return { from, to, rows: remoteResolutionShare(facts, from, to) };
     },

@@ -43,6 +43,7 @@ export interface RequestFact {
   state: RequestState;
   customerId: string;
   serviceRegion: string | undefined;
+  assetModelId: string;
   receivedAt: number;
   triagedAt: number | undefined;
   workOrderCompletedAt: number | undefined;
@@ -203,6 +204,7 @@ export function serviceRequestRepository(db: Kysely<Database>) {
           'service_requests.state',
           'service_requests.customer_id',
           'sites.service_region',
+          'assets.asset_model_id',
           'service_requests.received_at',
           'service_requests.triaged_at',
           'work_orders.completed_at',
@@ -216,6 +218,7 @@ export function serviceRequestRepository(db: Kysely<Database>) {
         state: r.state as RequestState,
         customerId: r.customer_id,
         serviceRegion: r.service_region ?? undefined,
+        assetModelId: r.asset_model_id,
         receivedAt: Number(r.received_at),
         triagedAt: r.triaged_at === null ? undefined : Number(r.triaged_at),
         workOrderCompletedAt: r.completed_at === null ? undefined : Number(r.completed_at),

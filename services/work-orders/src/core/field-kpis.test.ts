@@ -33,4 +33,15 @@ describe('fieldServiceKpis', () => {
     expect(rows.find((r) => r.key === 'tec_c')).toMatchObject({ orders: 0, labourUtilisation: 0, firstTimeFixRate: null });
     expect(rows.find((r) => r.key === 'unassigned')?.calendarHours).toBeNull();
   });
+
+  it("gives regions and models the share of their service requests resolved remotely, and technicians the reason they have none", () => {
+    const remote = new Map([
+      ['north', { resolved: 3, resolvedRemotely: 1 }],
+      ['mdl_p', { resolved: 4, resolvedRemotely: 3 }],
+    ]);
+    expect(fieldServiceKpis(facts, 'region', staff, p, remote).find((r) => r.key === 'north')?.remoteResolutionShare).toEqual({ value: 0.3333 });
+    expect(fieldServiceKpis(facts, 'region', staff, p, remote).find((r) => r.key === 'south')?.remoteResolutionShare).toMatchObject({ value: null, reason: expect.stringMatching(/no service request/) });
+    expect(fieldServiceKpis(facts, 'model', staff, p, remote).find((r) => r.key === 'mdl_p')?.remoteResolutionShare).toEqual({ value: 0.75 });
+    expect(fieldServiceKpis(facts, 'technician', staff, p, remote)[0]?.remoteResolutionShare).toMatchObject({ value: null, reason: expect.stringMatching(/service desk/) });
+  });
 });

@@ -61,16 +61,26 @@ export type FieldKpiRow = {
   /** Calendar hours of the technicians in the period, absences taken off; null for models (engineers are not per model). */
   calendarHours: number | null;
   labourUtilisation: number | null;
-  /** Share of requests resolved remotely: needs the service-request records (issue 18 item 4). */
-  remoteResolutionShare: NotAvailable;
+  /** Service requests of the group resolved remotely over all resolved; by region and model (a field technician does not resolve remotely). */
+  remoteResolutionShare: { value: number | null; reason?: string };
 };
 
-export const REMOTE_RESOLUTION_PENDING: NotAvailable = {
+/** Resolved and remotely resolved service requests per region or asset model id (see `resolutionCounts`). */
+export type RemoteResolutions = ReadonlyMap<string, { resolved: number; resolvedRemotely: number }>;
+
+const NOT_PER_TECHNICIAN: NotAvailable = {
   value: null,
-  reason: 'needs service requests (issue 18 item 4): remote resolutions are recorded there',
+  reason: 'remote resolutions are made by the service desk, not a field technician: see the region and model groupings',
 };
 
-const UNASSIGNED = 'unassigned';
+function remoteShare(group: KpiGrouping, key: string, remote: RemoteResolutions): FieldKpiRow['remoteResolutionShare'] {
+  if (group === 'technician') return NOT_PER_TECHNICIAN;
+  const c = remote.get(key);
+  return c && c.resolved > 0 ? { value: r4(c.resolvedRemotely / c.resolved) } : { value: null, reason: 'no service request was resolved in the period' };
+}
+
+/** The group of facts without a technician or region. */
+export const UNASSIGNED = 'unassigned';
 
 function keyOf(f: FieldFact, g: KpiGrouping): { key: string; name: string } {
   if (g === 'technician') return f.technicianId ? { key: f.technicianId, name: f.technicianName ?? f.technicianId } : { key: UNASSIGNED, name: 'Not assigned to a technician' };
@@ -95,6 +105,7 @@ export function fieldServiceKpis(
   group: KpiGrouping,
   technicians: readonly { id: string; name: string; serviceRegion: string; calendarHours: number }[],
   p: Period,
+  remote: RemoteResolutions = new Map(),
 ): FieldKpiRow[] {
   const groups = new Map<string, { name: string; facts: FieldFact[] }>();
   for (const f of facts) {
@@ -138,7 +149,7 @@ export function fieldServiceKpis(
       workedHours,
       calendarHours,
       labourUtilisation: calendarHours ? r4(workedHours / calendarHours) : null,
-      remoteResolutionShare: REMOTE_RESOLUTION_PENDING,
+      remoteResolutionShare: remoteShare(group, key, remote),
     });
   }
   return rows.sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key));

@@ -71,6 +71,11 @@ export interface RemoteShareRow {
   share: number | null;
 }
 
+/** When a request was resolved: its remote resolution's triage, or the completion of the work order it became. */
+export function resolvedAtOf(f: { state: RequestState; triagedAt: number | undefined; workOrderCompletedAt: number | undefined }): number | undefined {
+  return f.state === 'resolved_remotely' ? f.triagedAt : f.state === 'work_order' ? f.workOrderCompletedAt : undefined;
+}
+
 /** Requests without a region count under `(none)`. */
 export const NO_REGION = '(none)';
 
@@ -81,17 +86,33 @@ export const NO_REGION = '(none)';
  */
 export function remoteResolutionShare(facts: readonly ResolutionFact[], from: number, to: number): RemoteShareRow[] {
   const rows = new Map<string, RemoteShareRow>();
+  for (const [key, counts] of resolutionCounts(facts, from, to, (f, at) => `${monthOf(at)}|${f.region ?? NO_REGION}`)) {
+    const [month, region] = key.split('|') as [string, string];
+    rows.set(key, { month, region, ...counts, share: counts.resolvedRemotely / counts.resolved });
+  }
+  return [...rows.values()].sort((a, b) => a.month.localeCompare(b.month) || a.region.localeCompare(b.region));
+}
+
+/**
+ * Resolved and remotely resolved requests in [from, to) per key (a month and
+ * region, a region, a model): the numerator and denominator of the
+ * remote-resolution share. Rejected and still-open requests are not resolutions.
+ */
+export function resolutionCounts<F extends ResolutionFact>(
+  facts: readonly F[],
+  from: number,
+  to: number,
+  keyOf: (f: F, resolvedAt: number) => string,
+): Map<string, { resolved: number; resolvedRemotely: number }> {
+  const out = new Map<string, { resolved: number; resolvedRemotely: number }>();
   for (const f of facts) {
     if (f.resolvedAt === undefined || f.resolvedAt < from || f.resolvedAt >= to) continue;
     if (f.state !== 'resolved_remotely' && f.state !== 'work_order') continue;
-    const month = monthOf(f.resolvedAt);
-    const region = f.region ?? NO_REGION;
-    const key = `${month}|${region}`;
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = { month, region, resolved: 0, resolvedRemotely: 0, share: null }));
-    r.resolved++;
-    if (f.state === 'resolved_remotely') r.resolvedRemotely++;
+    const key = keyOf(f, f.resolvedAt);
+    const c = out.get(key) ?? { resolved: 0, resolvedRemotely: 0 };
+    c.resolved++;
+    if (f.state === 'resolved_remotely') c.resolvedRemotely++;
+    out.set(key, c);
   }
-  for (const r of rows.values()) r.share = r.resolvedRemotely / r.resolved;
-  return [...rows.values()].sort((a, b) => a.month.localeCompare(b.month) || a.region.localeCompare(b.region));
+  return out;
 }

@@ -227,7 +227,7 @@ function FieldServiceKpis({ range }: { range: { from: string; to: string } }) {
           </tbody>
         </table>
         {kpis.data?.rows.length === 0 ? <p className="muted">No completed orders or technicians in this period.</p> : null}
-        {pending ? <p className="small muted">Remote resolution: not available yet ({pending}).</p> : null}
+        {pending ? <p className="small muted">Remote resolution: {pending}.</p> : null}
       </div>
     </section>
   );
