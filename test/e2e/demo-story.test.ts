@@ -80,7 +80,7 @@ describe('the demo on one clock', () => {
 
   it('has stock across the warehouse chain, and completed orders that used it with codes from the catalogue', async () => {
     const warehouses = (await api<{ items: { id: string; name: string; level: string; parentId?: string }[] }>('/warehouses')).items;
-    expect(warehouses.map((w) => w.level).sort()).toEqual(['central', 'regional', 'regional', 'station', 'station']);
+    expect(warehouses.map((w) => w.level).sort()).toEqual(['central', 'regional', 'regional', 'van', 'van']);
     const stock = (await api<{ items: { warehouseId: string; partId: string; onHand: number }[] }>('/stock')).items;
     expect(new Set(stock.filter((s) => s.onHand > 0).map((s) => s.warehouseId)).size).toBe(5);
 
@@ -92,11 +92,18 @@ describe('the demo on one clock', () => {
       if (c && c.partsConsumed.length > 0) withParts.push(c);
     }
     expect(withParts.length).toBeGreaterThanOrEqual(2);
-    // The van that fitted the bearing kit holds one of the two it was stocked with.
-    const van = warehouses.find((w) => w.name.includes('Munich') && w.level === 'station')!;
+    // Lena's van, which fitted the bearing kit, holds one of the two it was stocked with.
+    const technicians = (await api<{ items: { name: string; vanWarehouseId: string }[] }>('/technicians')).items;
+    const van = warehouses.find((w) => w.id === technicians.find((t) => t.name === 'Lena Vogel')!.vanWarehouseId)!;
     const parts = (await api<{ items: { id: string; partNumber: string }[] }>('/parts?limit=100')).items;
     const bearing = parts.find((p) => p.partNumber === 'CP200-BRG-KIT')!;
     expect(stock.find((s) => s.warehouseId === van.id && s.partId === bearing.id)?.onHand).toBe(1);
+    // Orders were assigned to technician records, opened with the customer class's SLA, and a call waits in the queue.
+    const assigned = await api<{ technicianId?: string; slaDueAt?: number }>(`/work-orders/${live[0]!.id}`);
+    expect(assigned.technicianId).toMatch(/^tec_/);
+    expect(assigned.slaDueAt).toBeGreaterThan(0);
+    const requests = (await api<{ items: { state: string; channel: string }[] }>('/service-requests')).items;
+    expect(requests.filter((r) => r.state === 'new' && r.channel === 'phone')).toHaveLength(1);
     // The story's key wrote as "Demo setup" and is revoked.
     const keys = (await api<{ items: { name: string; revokedAt: number | null }[] }>('/api-keys')).items;
     expect(keys.find((k) => k.name === 'Demo setup')?.revokedAt).not.toBeNull();

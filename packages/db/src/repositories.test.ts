@@ -171,7 +171,7 @@ describe.each(targets)('registry repositories on $name', (target) => {
 
     const { apiKey, key } = await repos.apiKeys.create({ name: 'Planning desk', role: 'planner' });
     // The key's name is who history shows as having acted.
-    expect(await repos.apiKeys.authenticate(key)).toEqual({ id: apiKey.id, role: 'planner', name: 'Planning desk' });
+    expect(await repos.apiKeys.authenticate(key)).toEqual({ id: apiKey.id, role: 'planner', name: 'Planning desk', customerId: null });
     expect(await repos.apiKeys.authenticate(key + 'x')).toBeUndefined();
     await repos.apiKeys.revoke(apiKey.id);
     expect(await repos.apiKeys.authenticate(key)).toBeUndefined();

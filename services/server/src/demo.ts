@@ -9,6 +9,9 @@ import { demoFailureCodes } from './demo-catalogue.js';
 
 export const DEMO_CUSTOMER_REF = 'demo';
 
+/** The service regions of the demo's sites, which its technicians cover. */
+export const DEMO_REGIONS = { munich: 'Bavaria', lyon: 'Rhone-Alpes' } as const;
+
 export const DEMO_MODELS: readonly AssetModelInput[] = [
   {
     code: 'DEMO-PUMP-CP200',
@@ -86,8 +89,8 @@ export async function loadDemoFleet(repos: Repositories, dataDir: string, logger
     },
   });
   const sites = [
-    await repos.sites.create({ customerId: customer.id, name: 'Munich brewery', location: { lat: 48.137, lon: 11.575 }, timezone: 'Europe/Berlin' }),
-    await repos.sites.create({ customerId: customer.id, name: 'Lyon bottling plant', location: { lat: 45.764, lon: 4.835 }, timezone: 'Europe/Paris' }),
+    await repos.sites.create({ customerId: customer.id, name: 'Munich brewery', location: { lat: 48.137, lon: 11.575 }, timezone: 'Europe/Berlin', serviceRegion: DEMO_REGIONS.munich }),
+    await repos.sites.create({ customerId: customer.id, name: 'Lyon bottling plant', location: { lat: 45.764, lon: 4.835 }, timezone: 'Europe/Paris', serviceRegion: DEMO_REGIONS.lyon }),
   ];
   const commissionedOn = monthStart(now, COMMISSIONED_MONTHS_AGO);
   const producedOn = monthStart(now, COMMISSIONED_MONTHS_AGO + 2);
