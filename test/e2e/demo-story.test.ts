@@ -86,10 +86,10 @@ describe('the demo on one clock', () => {
 
     const orders = (await api<{ items: { id: string; state: string; assetId: string; kind: string }[] }>('/work-orders?state=completed&limit=200')).items;
     const live = orders.filter((o) => o.kind === 'corrective');
-    const withParts = [];
+    const withParts: string[] = [];
     for (const o of live) {
       const c = await api<{ partsConsumed: { partNumber: string; quantity: number }[]; causeCode: string } | undefined>(`/work-orders/${o.id}/completion`).catch(() => undefined);
-      if (c && c.partsConsumed.length > 0) withParts.push(c);
+      if (c && c.partsConsumed.length > 0) withParts.push(o.id);
     }
     expect(withParts.length).toBeGreaterThanOrEqual(2);
     // Lena's van, which fitted the bearing kit, holds one of the two it was stocked with.
@@ -99,7 +99,7 @@ describe('the demo on one clock', () => {
     const bearing = parts.find((p) => p.partNumber === 'CP200-BRG-KIT')!;
     expect(stock.find((s) => s.warehouseId === van.id && s.partId === bearing.id)?.onHand).toBe(1);
     // Orders were assigned to technician records, opened with the customer class's SLA, and a call waits in the queue.
-    const assigned = await api<{ technicianId?: string; slaDueAt?: number }>(`/work-orders/${live[0]!.id}`);
+    const assigned = await api<{ technicianId?: string; slaDueAt?: number }>(`/work-orders/${withParts[0]!}`);
     expect(assigned.technicianId).toMatch(/^tec_/);
     expect(assigned.slaDueAt).toBeGreaterThan(0);
     const requests = (await api<{ items: { state: string; channel: string }[] }>('/service-requests')).items;

@@ -77,7 +77,7 @@ export async function seedDemoStory(deps: { call: ApiCall; customerId: string; a
   // Promised response and fix times by customer class; the demo customer's orders get theirs when they are opened.
   for (const [customerClass, hours] of Object.entries(SLA_HOURS))
     for (const [priority, [response, fix]] of Object.entries(hours))
-      await call('POST', '/sla-entitlements', { customerClass, priority, responseMinutes: response * 60, fixMinutes: fix * 60 });
+      await call('PUT', '/sla-entitlements', { customerClass, priority, responseMinutes: response * 60, fixMinutes: fix * 60 });
 
   // Each failure mode's spare part, fitting the demo models that fail of it.
   const fits = (failureMode: string) => DEMO_MODELS.filter((m) => m.prediction?.failureModes?.some((r) => r.failureMode === failureMode)).map((m) => modelId(m.code));
