@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   exchangeRate: 'fxr',
   apiKey: 'key',
   user: 'usr',
+  lead: 'led',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

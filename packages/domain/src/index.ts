@@ -17,3 +17,4 @@ export * from './work-order-facts.js';
 export * from './repeat-failure.js';
 export * from './stock-rules.js';
 export * from './invoice-drafts.js';
+export * from './leads.js';

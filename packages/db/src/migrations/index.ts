@@ -19,6 +19,7 @@ import * as m0017 from './0017-customer-clock.js';
 import * as m0019 from './0019-notify-everyone.js';
 import * as m0020 from './0020-rul-estimate-failure-probability.js';
 import * as m0021 from './0021-condition-models.js';
+import * as m0028 from './0028-leads-and-nps.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-notify-everyone': m0019,
   '0020-rul-estimate-failure-probability': m0020,
   '0021-condition-models': m0021,
+  '0028-leads-and-nps': m0028,
 };
 
 export const migrationProvider: MigrationProvider = {
