@@ -164,6 +164,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       cmapssDir: config.HM_CMAPSS_DIR,
       billingGraceHours: config.HM_BILLING_GRACE_HOURS,
       slaRiskPercent: config.HM_SLA_AT_RISK_PERCENT,
+      leadPayoutPercent: config.HM_LEAD_PAYOUT_PERCENT,
       publishCommand: async (deviceId, payload) => {
         if (late.broker) return late.broker.publishCommand(deviceId, payload);
         if (link && plan.account === SERVICE_ACCOUNTS.api) return link.publishCommand(deviceId, payload);

@@ -19,7 +19,7 @@ import {
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
-import { createReportService, createWorkOrderService, historyImportRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
+import { createLeadService, createReportService, createWorkOrderService, historyImportRoutes, leadRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -48,6 +48,8 @@ export interface ServiceDeps {
   billingGraceHours?: number | undefined;
   /** HM_SLA_AT_RISK_PERCENT: share of a guarantee's allowed downtime from which a contract is announced at risk. */
   slaRiskPercent?: number | undefined;
+  /** HM_LEAD_PAYOUT_PERCENT: share of a won lead's value credited to its technician. */
+  leadPayoutPercent?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -105,7 +107,32 @@ export function createServices(deps: ServiceDeps): Services {
     reliability.onWorkOrderCompleted(wo).catch((err: unknown) => logger.error({ err, workOrderId: wo.id }, 'reliability refit failed'));
   });
 
+  const leads = createLeadService({
+    repos,
+    logger,
+    payoutPercent: deps.leadPayoutPercent ?? 2,
+    ports: {
+      // Availability against the guarantee as contracts measures it, averaged over the customer's PBH contracts in the month.
+      async availability(customerId, month) {
+        const last = new Date(Date.parse(`${month}-01T00:00:00Z`) + 31 * 86_400_000).toISOString().slice(0, 8) + '01';
+        const { items } = await repos.contracts.list({ customerId, activeFrom: `${month}-01`, activeTo: last });
+        const measured: { measuredPercent: number; guaranteePercent: number }[] = [];
+        for (const c of items) {
+          if (c.kind !== 'pbh') continue;
+          const a = await contracts.availability(c.id, month).catch((err: unknown) => (logger.debug({ err, contractId: c.id, month }, 'no availability for the value index'), undefined));
+          if (a) measured.push({ measuredPercent: a.availabilityPercent, guaranteePercent: a.guaranteePercent });
+        }
+        if (!measured.length) return null;
+        return {
+          measuredPercent: measured.reduce((s, a) => s + a.measuredPercent, 0) / measured.length,
+          guaranteePercent: measured.reduce((s, a) => s + a.guaranteePercent, 0) / measured.length,
+        };
+      },
+    },
+  });
+
   const routes: ((api: FastifyInstance) => void)[] = [
+    (api) => leadRoutes(api, { leads }),
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),

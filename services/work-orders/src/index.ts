@@ -20,3 +20,6 @@ export { scheduleDue } from './core/schedules.js';
 export { toCsv } from './core/csv.js';
 export { importMaintenanceHistory, historyImportRoutes, type HistoryImportResult, type HistoryRouteDeps } from './history-import.js';
 export { parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type HistoryRow, type RowError } from './core/history-csv.js';
+export { createLeadService, COMPLAINTS_UNAVAILABLE, type LeadService, type LeadServiceDeps, type CustomerValuePorts, type LeadReportRow, type RankedCustomer } from './leads-service.js';
+export { leadRoutes, type LeadRouteDeps } from './lead-routes.js';
+export { DEFAULT_DATA_VALUE_INDEX, type DataValueIndexConfig } from './core/customer-value.js';
