@@ -7,8 +7,10 @@ import { Link, navigate, TimeZonePicker, useLocation, useTimeZone, adoptTimeZone
 import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
+import { CustomersView } from './views/Customers';
 import { FleetView } from './views/Fleet';
 import { IntegrationsView } from './views/Integrations';
+import { LeadsView } from './views/Leads';
 import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
@@ -32,6 +34,8 @@ const NAV: readonly NavItem[] = [
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
+  { to: '/customers', label: 'Customers', roles: ['account-manager'] },
+  { to: '/leads', label: 'Leads', roles: ['account-manager'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/integrations', label: 'Integrations', roles: [] },
   { to: '/users', label: 'Users', roles: [] },
@@ -72,6 +76,10 @@ function Routes({ role }: { role: Role }) {
       return <ReliabilityView role={role} />;
     case 'contracts':
       return <ContractsView selectedId={id} role={role} />;
+    case 'customers':
+      return <CustomersView selectedId={id} />;
+    case 'leads':
+      return <LeadsView />;
     case 'reports':
       return <ReportsView role={role} />;
     case 'integrations':

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
 import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
+import { VisitSales } from './VisitSales';
 
 interface QueueItem {
   workOrder: WorkOrder;
@@ -392,6 +393,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
       {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
       {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
+      <VisitSales order={w} />
       <h3>Events</h3>
       <ol className="history">
         {(events.data?.items ?? []).map((e, i) => (
