@@ -187,6 +187,13 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
     ]).execute();
     // SLA risk (0019): the contract's availability announced at risk once in January.
     await k.insertInto('sla_risk_signals').values({ contract_id: 'ctr_1', period_start: '2026-01-01', period_end: '2026-01-31', event_id: 'evt_1', at: T0 + H }).execute();
+    // Leads and NPS (0028): a won lead with its frozen payout, and the visit's NPS answer.
+    await k.insertInto('leads').values({
+      id: 'led_1', work_order_id: 'wo_1', customer_id: customer.id, technician: 'Jo Smith', region: 'north', need: 'a second line', product: 'Line 2', estimated_minor: 4_000_000,
+      currency: 'EUR', contact_name: 'Ana Ruiz', contact_email: 'ana@example.com', contact_phone: null, state: 'won', reason: null, won_minor: 3_600_000, payout_minor: 72_000,
+      recorded_by: 'usr_1', decided_by: 'usr_1', closed_at: T0 + 2 * H, created_at: T0 + H, updated_at: T0 + 2 * H,
+    }).execute();
+    await k.insertInto('nps_responses').values({ work_order_id: 'wo_1', customer_id: customer.id, score: 9, comment: 'quick fix', recorded_by: 'usr_1', responded_at: T0 + 6 * H }).execute();
     for (const table of ['usage_records', 'usage_record_versions'] as const) {
       await k.insertInto(table).values([
         { id: 'ur_1', asset_id: a1, day: day(0), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 },
