@@ -87,4 +87,33 @@ describe.each(dbTargets())('leads and NPS repository on $name', (target) => {
     expect(jan).toMatchObject({ costToServeMinor: 120_00, workOrders: 1, repeatFailures: 0 });
     expect(feb).toMatchObject({ costToServeMinor: 0, workOrders: 0, repeatFailures: 1 });
   });
+
+  it('counts revenue from issued invoices less credit notes in their month, and promptness from payments as of each month end', async () => {
+    const r = t.repos;
+    const k = t.db.kysely;
+    const assetId = await t.newAsset();
+    const customerId = (await r.sites.find((await r.assets.find(assetId))!.siteId))!.customerId;
+    const ctr = `ctr_${target.name}_rev`;
+    await k.insertInto('contracts').values({ id: ctr, customer_id: customerId, kind: 'tm', currency: 'EUR', billing_period: 'monthly', starts_on: '2026-01-01', ends_on: '2026-12-31', current_version: 1, created_at: T0, updated_at: T0 }).execute();
+    const FEB = Date.parse('2026-02-05T00:00:00Z');
+    const draft = (id: string, period: string) => ({
+      id, contract_id: ctr, customer_id: customerId, idempotency_key: `${ctr}:${period}`, period_start: `${period}-01`, period_end: `${period}-28`,
+      currency: 'EUR', status: 'draft', number: null, total_minor: 100_000, tax_minor: 0, issued_at: null, run_id: null, due_date: '2026-02-20', created_at: FEB, updated_at: FEB,
+    });
+    await k.insertInto('invoices').values([draft(`inv_${target.name}_1`, '2026-01'), draft(`inv_${target.name}_2`, '2026-02')]).execute();
+    // only the first is issued: a draft is not revenue
+    await k.updateTable('invoices').set({ status: 'issued', number: `R-${target.name}-1`, issued_at: FEB, updated_at: FEB }).where('id', '=', `inv_${target.name}_1`).execute();
+    await k.insertInto('credit_notes').values({ id: `crn_${target.name}_1`, invoice_id: `inv_${target.name}_1`, number: `CN-${target.name}-1`, reason: 'goodwill', amount_minor: 20_000, currency: 'EUR', issued_at: Date.parse('2026-03-03T00:00:00Z') }).execute();
+    // 30,000 paid by the due date, the rest after it
+    await k.insertInto('payments').values([
+      { id: `pay_${target.name}_1`, invoice_id: `inv_${target.name}_1`, customer_id: customerId, amount_minor: 30_000, applied_minor: 30_000, credit_minor: 0, currency: 'EUR', received_on: '2026-02-18', reference: null, created_at: FEB },
+      { id: `pay_${target.name}_2`, invoice_id: `inv_${target.name}_1`, customer_id: customerId, amount_minor: 50_000, applied_minor: 50_000, credit_minor: 0, currency: 'EUR', received_on: '2026-03-10', reference: null, created_at: FEB },
+    ]).execute();
+    const [jan, feb, mar] = await r.leads.monthlyFacts(customerId, '2026-01', 3);
+    expect([jan!.revenueMinor, feb!.revenueMinor, mar!.revenueMinor]).toEqual([0, 100_000, -20_000]);
+    // due 2026-02-20: not fallen due at January's end; by March's end 30,000 of the 80,000 owed (after the credit note) came on time
+    expect(jan!.promptness).toBe(1);
+    expect(mar!.promptness).toBe(0.375);
+  });
 });
+
