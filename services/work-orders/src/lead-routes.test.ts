@@ -1,5 +1,6 @@
 import type { Repositories } from '@hourmeter/db';
 import { roleKeyIssuer, sqliteTarget, useDbTarget } from '@hourmeter/db/testing';
+import { honourIdempotencyKeys } from '@hourmeter/http';
 import { routeHarness, type RouteHarness } from '@hourmeter/http/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,10 @@ beforeAll(async () => {
     payoutPercent: 2.5,
     ports: { availability: async (customerId) => (belowGuarantee.has(customerId) ? { measuredPercent: 95, guaranteePercent: 98 } : null) },
   });
-  harness = await routeHarness({ auth: repos.apiKeys, issueKey: roleKeyIssuer(repos), register: (api) => leadRoutes(api, { leads }), as: 'account-manager' });
+  harness = await routeHarness({ auth: repos.apiKeys, issueKey: roleKeyIssuer(repos), register: (api) => {
+      honourIdempotencyKeys(api, repos.idempotencyKeys);
+      leadRoutes(api, { leads });
+    }, as: 'account-manager' });
 });
 
 afterAll(() => harness?.close());
@@ -62,6 +66,15 @@ describe('sales leads over HTTP', () => {
     expect(won.body).toMatchObject({ state: 'won', wonMinor: 36_000_00, payoutMinor: 900_00 });
     harness.expectProblem(await call('POST', `/leads/${id}/decisions`, { body: { action: 'lose', reason: 'changed mind' } }), 409, 'ILLEGAL_TRANSITION');
     expect((await call('GET', `/leads/${id}`)).body.state).toBe('won');
+  });
+
+  it('records a retried lead once when it carries the same Idempotency-Key', async () => {
+    const v = await visit('Retry Foods', 'Ola Nord', 'north');
+    const send = () => call('POST', `/work-orders/${v.workOrderId}/leads`, { as: 'engineer', body: LEAD, headers: { 'idempotency-key': `lead-${v.workOrderId}` } });
+    const [first, again] = [await send(), await send()];
+    expect(first.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect((await call('GET', `/work-orders/${v.workOrderId}/leads`)).body.items).toHaveLength(1);
   });
 
   it('refuses bad input with 400 and unknown ids with 404', async () => {
