@@ -19,7 +19,7 @@ import {
 } from '@hourmeter/prediction';
 import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
-import { createLeadService, createReportService, createWorkOrderService, historyImportRoutes, leadRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
+import { createLeadService, createReportService, createWorkOrderService, historyImportRoutes, leadRoutes, workOrderRoutes, type LeadService, type WorkOrderService } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -35,6 +35,8 @@ export interface Services {
   prediction: PredictionService;
   rulModels: RulModelRegistry;
   reliability: ReliabilityService;
+  /** Sales leads, NPS answers and the customer value index from data (issue #19). */
+  leads: LeadService;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -148,5 +150,5 @@ export function createServices(deps: ServiceDeps): Services {
       }),
     (api) => contractRoutes(api, { contracts }),
   ];
-  return { contracts, parts, workOrders, prediction, rulModels, reliability, routes };
+  return { contracts, parts, workOrders, prediction, rulModels, reliability, leads, routes };
 }
