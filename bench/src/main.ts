@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: (args: string[]) => Promis
   cluster: () => import('./cluster.js'),
   // These live beside the code they measure.
   service: () => import('@hourmeter/work-orders/bench'),
+  'value-index': () => import('@hourmeter/work-orders/bench-value-index'),
   billing: () => import('@hourmeter/contracts/bench'),
 };
 

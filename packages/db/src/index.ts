@@ -81,6 +81,8 @@ export {
 } from './repositories/billing.js';
 export { receivablesRepository, todayUtc, type ReceivablesRepository, type Receivable } from './repositories/receivables.js';
 import { receivablesRepository } from './repositories/receivables.js';
+export { leadsRepository, monthOf, type LeadsRepository, type LeadFilters, type LeadDecisionPatch, type StoredMonthFacts } from './repositories/leads.js';
+import { leadsRepository } from './repositories/leads.js';
 export { ratesRepository, rateToE8, type RatesRepository } from './repositories/rates.js';
 import { ratesRepository } from './repositories/rates.js';
 import { billingRepository } from './repositories/billing.js';
@@ -115,6 +117,7 @@ export function repositories(db: Db) {
     contracts: contractRepository(db.kysely),
     billing: billingRepository(db.kysely),
     receivables: receivablesRepository(db.kysely),
+    leads: leadsRepository(db.kysely),
     rates: ratesRepository(db.kysely),
     partitionLeases: partitionLeaseRepository(db.kysely),
     deviceConnections: deviceConnectionRepository(db.kysely),

@@ -1002,3 +1002,46 @@ export interface Database {
   work_order_checklist_items: WorkOrderChecklistItemsTable;
   hazards: HazardsTable;
 }
+
+// ---------------------------------------------------------------- leads and NPS (migration 0028)
+
+/** A sales lead recorded on a service visit (issue #19); `technician` is the work order's free text. */
+export interface LeadsTable {
+  id: string;
+  work_order_id: string;
+  customer_id: string;
+  technician: string;
+  /** The site's service region when recorded (reports group by it). */
+  region: Nullable<string>;
+  need: string;
+  product: string;
+  estimated_minor: number;
+  currency: string;
+  contact_name: string;
+  contact_email: Nullable<string>;
+  contact_phone: Nullable<string>;
+  state: string;
+  reason: Nullable<string>;
+  won_minor: Nullable<number>;
+  payout_minor: Nullable<number>;
+  recorded_by: Nullable<string>;
+  decided_by: Nullable<string>;
+  closed_at: Nullable<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One NPS answer per work order (visit). */
+export interface NpsResponsesTable {
+  work_order_id: string;
+  customer_id: string;
+  score: number;
+  comment: Nullable<string>;
+  recorded_by: Nullable<string>;
+  responded_at: number;
+}
+
+export interface Database {
+  leads: LeadsTable;
+  nps_responses: NpsResponsesTable;
+}

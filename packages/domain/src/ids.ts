@@ -31,6 +31,7 @@ export const ID_PREFIXES = {
   workOrderHold: 'woh',
   serviceRequest: 'srq',
   technician: 'tec',
+  lead: 'led',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -20,3 +20,4 @@ export * from './invoice-drafts.js';
 export * from './field-service-sla.js';
 export * from './technicians.js';
 export * from './field-quality.js';
+export * from './leads.js';

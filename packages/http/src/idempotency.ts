@@ -19,6 +19,9 @@ export const MONEY_AND_STOCK_WRITES: readonly string[] = [
   '/transfers/:id/receive',
   '/work-orders/:id/parts',
   '/work-orders/:id/complete',
+  // A retried lead would be recorded twice; a retried win would answer 409 instead of the lead with its payout.
+  '/work-orders/:id/leads',
+  '/leads/:id/decisions',
 ];
 
 /** The durable record of keys (the idempotency key repository fits). */

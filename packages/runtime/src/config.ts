@@ -81,6 +81,8 @@ export const ConfigSchema = z.object({
   HM_SLA_AT_RISK_PERCENT: z.coerce.number().min(1).max(100).default(80),
   /** Days after a completion before a consumed part that has not come back is a gap in the returns-by-technician report. */
   HM_RETURN_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+  /** Share (%) of a won sales lead's value credited to the technician who recorded it (issue #19); 0 turns payouts off. */
+  HM_LEAD_PAYOUT_PERCENT: z.coerce.number().min(0).max(100).default(2),
   /** Longest wait for a webhook receiver's answer before the attempt counts as failed. */
   HM_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** JSON file configuring the bridge to an external MQTT broker (docs/integrations-bridge.md); unset = no bridge. */

@@ -209,6 +209,13 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       id: 'srq_1', type: 'service', state: 'work_order', asset_id: a1, customer_id: customer.id, symptom: 'noise', contact: 'Ann', channel: 'phone', cause_kind: null, cause_work_order_id: null,
       cause_invoice_id: null, cause_note: null, received_at: T0, created_by: 'planner', work_order_id: 'wo_2', outcome: null, triaged_by: 'planner', triaged_at: T0, created_at: T0, updated_at: T0,
     }).execute();
+    // Leads and NPS (0028): a won lead with its frozen payout, and the visit's NPS answer.
+    await k.insertInto('leads').values({
+      id: 'led_1', work_order_id: 'wo_1', customer_id: customer.id, technician: 'Jo Smith', region: 'north', need: 'a second line', product: 'Line 2', estimated_minor: 4_000_000,
+      currency: 'EUR', contact_name: 'Ana Ruiz', contact_email: 'ana@example.com', contact_phone: null, state: 'won', reason: null, won_minor: 3_600_000, payout_minor: 72_000,
+      recorded_by: 'usr_1', decided_by: 'usr_1', closed_at: T0 + 2 * H, created_at: T0 + H, updated_at: T0 + 2 * H,
+    }).execute();
+    await k.insertInto('nps_responses').values({ work_order_id: 'wo_1', customer_id: customer.id, score: 9, comment: 'quick fix', recorded_by: 'usr_1', responded_at: T0 + 6 * H }).execute();
     for (const table of ['usage_records', 'usage_record_versions'] as const) {
       await k.insertInto(table).values([
         { id: 'ur_1', asset_id: a1, day: day(0), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 },

@@ -41,6 +41,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   sla_entitlements: true, work_order_sla: true, work_order_holds: true, service_requests: true,
   technicians: true, technician_certifications: true, technician_absences: true,
   installation_checklist_templates: true, work_order_checklist_items: true, hazards: true,
+  leads: true, nps_responses: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -177,6 +177,7 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       slaRiskPercent: config.HM_SLA_AT_RISK_PERCENT,
       reliabilityCacheMs: config.HM_RELIABILITY_CACHE_MS,
       returnGraceDays: config.HM_RETURN_GRACE_DAYS,
+      leadPayoutPercent: config.HM_LEAD_PAYOUT_PERCENT,
       publishCommand: async (deviceId, payload) => {
         if (late.broker) return late.broker.publishCommand(deviceId, payload);
         if (link && plan.account === SERVICE_ACCOUNTS.api) return link.publishCommand(deviceId, payload);

@@ -1,4 +1,5 @@
 import { repositories } from '@hourmeter/db';
+import { ContractInput } from '@hourmeter/domain';
 import { dbTargets } from '@hourmeter/db/testing';
 import { createLogger, loadConfig } from '@hourmeter/runtime';
 import { tempDir } from '@hourmeter/testkit';
@@ -66,5 +67,74 @@ describe.each(dbTargets())('backorders take released units on $name', (target) =
     await wo.cancel(critical.id, 'planner:1', 'customer fixed it');
     expect(await stateOf(low.id)).toBe('reserved');
     expect(await repos.spareParts.stock.level(store.id, part.id)).toMatchObject({ onHand: 1, reserved: 1 });
+  });
+});
+
+/**
+ * Issue 19: the value index takes availability against the guarantee from the
+ * contracts service, as the process wires it (not from the contract tables).
+ */
+describe.each(dbTargets())('the customer value index sees PBH availability on $name', (target) => {
+  if (target.skip) {
+    it.skip(`skipped: ${target.skip}`, () => {});
+    return;
+  }
+  const dir = tempDir();
+  let services: Services;
+  let repos: ReturnType<typeof repositories>;
+  let cleanup: () => Promise<void>;
+  let closeTelemetry: () => Promise<void>;
+
+  beforeAll(async () => {
+    const opened = await target.open();
+    cleanup = opened.cleanup;
+    repos = repositories(opened.db);
+    const { store } = await openTelemetryStore(loadConfig({ HM_DATA_DIR: dir.path }), logger);
+    closeTelemetry = () => store.close();
+    services = createServices({ repos, logger, telemetry: store, publishCommand: async () => {} });
+  });
+  afterAll(async () => {
+    await closeTelemetry?.();
+    await cleanup?.();
+    dir.cleanup();
+  });
+
+  it('flags availability below the guarantee in last month with the month named', async () => {
+    const d = new Date();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() - 1);
+    const lastMonth = d.toISOString().slice(0, 7);
+    const start = Date.parse(`${lastMonth}-01T00:00:00Z`);
+    const customer = await repos.customers.create({ name: 'Availability Co', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
+    const site = await repos.sites.create({ customerId: customer.id, name: 'Plant', timezone: 'UTC' });
+    const model = await repos.assetModels.create({ code: `AV-${target.name}`, name: 'Pump', runningRule: { kind: 'boolean', metric: 'running' }, maxGapSeconds: 900, warrantyMonths: 24, leadTimeHours: 72 });
+    const asset = await repos.assets.create({ serialNumber: `AV-${target.name}`, assetModelId: model.id, siteId: site.id, commissionedOn: '2025-01-01', status: 'active' });
+    await services.contracts.createContract(ContractInput.parse({
+      customerId: customer.id,
+      assetIds: [asset.id],
+      startsOn: '2025-01-01',
+      endsOn: '2030-12-31',
+      currency: 'EUR',
+      terms: { kind: 'pbh', ratePerHourMinor: 5_000, availabilityGuaranteePercent: 98, creditSchedule: { stepPoints: 0.5, percentPerStep: 2, capPercent: 10 } },
+    }));
+    // three days down last month on an unplanned failure the manufacturer answers for
+    const wo = await repos.workOrders.create({ kind: 'corrective', assetId: asset.id, failureMode: 'seal_leak' }, { actor: 't', now: start, repeatWindowMs: 0 });
+    await repos.workOrders.transition(wo.id, { from: 'open', to: 'in_progress', actor: 't', at: start + 1 });
+    const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
+    await repos.workOrders.complete(
+      wo.id,
+      {
+        failureAt: start + 86_400_000, symptomCode: 'S', causeCode: 'C', remedyCode: 'R', responsibleDepartment: 'production', partsConsumed: [], labourHours: 1, travelHours: 0,
+        downtimeFrom: start + 86_400_000, downtimeTo: start + 4 * 86_400_000, fixedOnFirstVisit: true, inWarranty: false, chargedTo: 'contract',
+        partsCost: eur(0), labourCost: eur(0), travelCost: eur(0), totalCost: eur(0), consumedByPartId: new Map(), sourcesByPartId: new Map(),
+      },
+      't',
+      start + 4 * 86_400_000,
+    );
+    const value = await services.leads.customerValue(customer.id);
+    expect(value.totals.availability).not.toBeNull();
+    expect(value.totals.availability!.guaranteePercent).toBe(98);
+    expect(value.churnReasons.map((r) => r.code)).toContain('availability_below_guarantee');
+    expect(value.churnReasons.find((r) => r.code === 'availability_below_guarantee')!.message).toContain(lastMonth);
   });
 });

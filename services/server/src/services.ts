@@ -21,13 +21,16 @@ import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
 import {
   createDispatchService,
+  createLeadService,
   createReportService,
   createRequestService,
   createWorkOrderService,
   dispatchRoutes,
   fieldServiceRoutes,
+  leadRoutes,
   historyImportRoutes,
   workOrderRoutes,
+  type LeadService,
   type RequestService,
   type WorkOrderService,
 } from '@hourmeter/work-orders';
@@ -48,6 +51,8 @@ export interface Services {
   prediction: PredictionService;
   rulModels: RulModelRegistry;
   reliability: ReliabilityService;
+  /** Sales leads, NPS answers and the customer value index from data (issue #19). */
+  leads: LeadService;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -65,6 +70,8 @@ export interface ServiceDeps {
   reliabilityCacheMs?: number | undefined;
   /** HM_RETURN_GRACE_DAYS: days before a part not returned is a gap (returns-by-technician report). */
   returnGraceDays?: number | undefined;
+  /** HM_LEAD_PAYOUT_PERCENT: share of a won lead's value credited to its technician. */
+  leadPayoutPercent?: number | undefined;
   /** Where alert and work-order events go (live updates, metrics). */
   events?: EventSink | undefined;
   /** Sends a command to a device (the broker's publishCommand). */
@@ -138,7 +145,32 @@ export function createServices(deps: ServiceDeps): Services {
     reliability.onWorkOrderCompleted(wo).catch((err: unknown) => logger.error({ err, workOrderId: wo.id }, 'reliability refit failed'));
   });
 
+  const leads = createLeadService({
+    repos,
+    logger,
+    payoutPercent: deps.leadPayoutPercent ?? 2,
+    ports: {
+      // Availability against the guarantee as contracts measures it, averaged over the customer's PBH contracts in the month.
+      async availability(customerId, month) {
+        const last = new Date(Date.parse(`${month}-01T00:00:00Z`) + 31 * 86_400_000).toISOString().slice(0, 8) + '01';
+        const { items } = await repos.contracts.list({ customerId, activeFrom: `${month}-01`, activeTo: last });
+        const measured: { measuredPercent: number; guaranteePercent: number }[] = [];
+        for (const c of items) {
+          if (c.kind !== 'pbh') continue;
+          const a = await contracts.availability(c.id, month).catch((err: unknown) => (logger.debug({ err, contractId: c.id, month }, 'no availability for the value index'), undefined));
+          if (a) measured.push({ measuredPercent: a.availabilityPercent, guaranteePercent: a.guaranteePercent });
+        }
+        if (!measured.length) return null;
+        return {
+          measuredPercent: measured.reduce((s, a) => s + a.measuredPercent, 0) / measured.length,
+          guaranteePercent: measured.reduce((s, a) => s + a.guaranteePercent, 0) / measured.length,
+        };
+      },
+    },
+  });
+
   const routes: ((api: FastifyInstance) => void)[] = [
+    (api) => leadRoutes(api, { leads }),
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos, Date.now, { returnGraceDays: deps.returnGraceDays }), repos }),
     (api) => fieldServiceRoutes(api, { sla: workOrders.sla, requests }),
     (api) => dispatchRoutes(api, { dispatch: createDispatchService({ repos, workOrders, logger }), repos }),
@@ -157,5 +189,5 @@ export function createServices(deps: ServiceDeps): Services {
     (api) => contractRoutes(api, { contracts }),
     (api) => portalBillingRoutes(api, { contracts }),
   ];
-  return { contracts, parts, workOrders, requests, prediction, rulModels, reliability, routes };
+  return { contracts, parts, workOrders, requests, prediction, rulModels, reliability, leads, routes };
 }

@@ -9,8 +9,10 @@ import { AlertsView } from './views/Alerts';
 import { AssetView } from './views/Asset';
 import { ContractsView } from './views/Contracts';
 import { DispatchView } from './views/Dispatch';
+import { CustomersView } from './views/Customers';
 import { FleetView } from './views/Fleet';
 import { IntegrationsView } from './views/Integrations';
+import { LeadsView } from './views/Leads';
 import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
 import { PORTAL_NAV, PortalRoutes } from './views/Portal';
@@ -40,6 +42,8 @@ const NAV: readonly NavItem[] = [
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
+  { to: '/customers', label: 'Customers', roles: ['account-manager'] },
+  { to: '/leads', label: 'Leads', roles: ['account-manager'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/admin', label: 'Admin', roles: [] },
   { to: '/integrations', label: 'Integrations', roles: [] },
@@ -87,6 +91,10 @@ function Routes({ role }: { role: Role }) {
       return <ReliabilityView role={role} />;
     case 'contracts':
       return <ContractsView selectedId={id} role={role} />;
+    case 'customers':
+      return <CustomersView selectedId={id} />;
+    case 'leads':
+      return <LeadsView />;
     case 'reports':
       return <ReportsView role={role} />;
     case 'integrations':

@@ -6,6 +6,7 @@ import { assetName, loadRegistry, type Registry } from '../data';
 import { SlaCell, SlaPanel, type SlaView } from './sla';
 import { InstallationChecklist, ReturnAnalyses } from './FieldQuality';
 import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
+import { VisitSales } from './VisitSales';
 
 interface QueueItem {
   workOrder: WorkOrder;
@@ -403,6 +404,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
       {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
       <SlaPanel workOrderId={w.id} active={active} role={role} onChanged={done} />
+      <VisitSales order={w} />
       <h3>Events</h3>
       <ol className="history">
         {(events.data?.items ?? []).map((e, i) => (
