@@ -68,3 +68,38 @@ export async function reserveStandings(db: Kysely<Database>, batchIds?: readonly
     };
   });
 }
+
+/**
+ * Quality reserves of production batches (DOMAIN.md: the reserve belongs to
+ * production): what warranty repairs charged to them, the thresholds
+ * already signalled and the bonus released at the end of the warranty.
+ */
+export function qualityReservesRepository(db: Kysely<Database>) {
+  return {
+    /** One batch's reserve and what completions charged to it, all time. */
+    async standing(batchId: string): Promise<ReserveStanding | undefined> {
+      return (await reserveStandings(db, [batchId]))[0];
+    },
+    /** Every batch's standing, with its warranty end and the events recorded so far. */
+    async all(): Promise<ReserveStanding[]> {
+      return reserveStandings(db);
+    },
+    /** Records a threshold or the bonus once per batch; false when it was already recorded. */
+    async record(e: { productionBatchId: string; kind: ReserveEventKind; reserveMinor: number; consumedMinor: number; amountMinor: number; currency: string; at: number }): Promise<boolean> {
+      const res = await db
+        .insertInto('quality_reserve_events')
+        .values({
+          production_batch_id: e.productionBatchId,
+          kind: e.kind,
+          reserve_minor: e.reserveMinor,
+          consumed_minor: e.consumedMinor,
+          amount_minor: e.amountMinor,
+          currency: e.currency,
+          at: e.at,
+        })
+        .onConflict((oc) => oc.columns(['production_batch_id', 'kind']).doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+  };
+}
