@@ -38,6 +38,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   idempotency_keys: true,
   users: true, user_sessions: true,
   sla_risk_signals: true,
+  service_products: true, service_quotes: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -20,6 +20,7 @@ import * as m0019 from './0019-notify-everyone.js';
 import * as m0020 from './0020-rul-estimate-failure-probability.js';
 import * as m0021 from './0021-condition-models.js';
 import * as m0026 from './0026-alert-triage.js';
+import * as m0029 from './0029-service-products.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-rul-estimate-failure-probability': m0020,
   '0021-condition-models': m0021,
   '0026-alert-triage': m0026,
+  '0029-service-products': m0029,
 };
 
 export const migrationProvider: MigrationProvider = {
