@@ -36,9 +36,10 @@ export function expectedFailures(shape: number, scale: number, ageHours: number,
     for (let j = 1; j <= k; j++) sum += M[k - j]! * (F[j]! - F[j - 1]!);
     M[k] = sum;
   }
-  // The current unit first: survived to the age, so its life is conditional.
-  const survivedAge = Math.exp(-cumulativeHazard(shape, scale, ageHours));
-  const G = (t: number) => 1 - Math.exp(-cumulativeHazard(shape, scale, ageHours + t)) / survivedAge;
+  // The current unit first: survived to the age, so its life is conditional. S(a + t)/S(a) as
+  // exp(-(H(a + t) - H(a))): far past the scale both survivals underflow to 0, their ratio does not.
+  const hazardAtAge = cumulativeHazard(shape, scale, ageHours);
+  const G = (t: number) => 1 - Math.exp(-(cumulativeHazard(shape, scale, ageHours + t) - hazardAtAge));
   let expected = 0;
   for (let j = 1; j <= RENEWAL_STEPS; j++) expected += (G(j * step) - G((j - 1) * step)) * (1 + M[RENEWAL_STEPS - j]!);
   return expected;
