@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conditionFactor, expectedFailures, populationMedianResidual, priceExtendedWarranty, type FailureModePricingInput } from './pricing.js';
+import { conditionFactor, expectedFailures, populationMedianResidual, priceExtendedWarranty, type FailureModePricingInput, type PricingInput } from './pricing.js';
 
 const bearing: FailureModePricingInput = {
   failureMode: 'bearing',
@@ -77,7 +77,7 @@ describe('pricing properties', () => {
     marginPercent: fc.double({ min: 0, max: 200, noNaN: true }),
     modes: fc.array(mode, { minLength: 1, maxLength: 3 }),
   });
-  const price = (i: fc.RecordValue<typeof input> extends infer T ? T : never) =>
+  const price = (i: Omit<PricingInput, 'modes'> & { modes: Omit<FailureModePricingInput, 'failureMode' | 'costBasis'>[] }) =>
     priceExtendedWarranty({ ...i, modes: i.modes.map((m, k) => ({ ...m, failureMode: `m${k}`, costBasis: { source: 'default' as const } })) }).totalMinor;
   const more = fc.double({ min: 0, max: 1, noNaN: true });
 
