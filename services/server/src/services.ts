@@ -1,4 +1,4 @@
-import { createContractsService, contractRoutes, type ContractsService } from '@hourmeter/contracts';
+import { createContractsService, createServiceProducts, contractRoutes, serviceProductRoutes, type ContractsService, type ServiceProducts } from '@hourmeter/contracts';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
@@ -21,6 +21,7 @@ import type { TelemetryStore } from '@hourmeter/telemetry-store';
 import type { Logger } from '@hourmeter/runtime';
 import { createReportService, createWorkOrderService, historyImportRoutes, workOrderRoutes, type WorkOrderService } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
+import { reliabilityPricingPort } from './reliability-pricing-port.js';
 
 /**
  * The service layer of the embedded process: work orders, parts, prediction
@@ -35,6 +36,8 @@ export interface Services {
   prediction: PredictionService;
   rulModels: RulModelRegistry;
   reliability: ReliabilityService;
+  /** Service sold as products: plans, quotes priced from reliability, renewals. */
+  serviceProducts: ServiceProducts;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -105,6 +108,8 @@ export function createServices(deps: ServiceDeps): Services {
     reliability.onWorkOrderCompleted(wo).catch((err: unknown) => logger.error({ err, workOrderId: wo.id }, 'reliability refit failed'));
   });
 
+  const serviceProducts = createServiceProducts({ repos, contracts, reliability: reliabilityPricingPort(reliability), logger });
+
   const routes: ((api: FastifyInstance) => void)[] = [
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos), repos }),
     (api) => partsRoutes(api, { parts, repos }),
@@ -120,6 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
         },
       }),
     (api) => contractRoutes(api, { contracts }),
+    (api) => serviceProductRoutes(api, { products: serviceProducts }),
   ];
-  return { contracts, parts, workOrders, prediction, rulModels, reliability, routes };
+  return { contracts, parts, workOrders, prediction, rulModels, reliability, serviceProducts, routes };
 }

@@ -11,7 +11,7 @@ import { AppError, type Logger } from '@hourmeter/runtime';
 import { addDays, dayOf } from '../core/calendar.js';
 import { DAY_MS } from '../core/money.js';
 import type { ContractsService } from '../service.js';
-import { monthsBetween, refusals, type AssetCondition, type Eligibility } from './core/eligibility.js';
+import { monthsBetween, refusals, type AssetCondition } from './core/eligibility.js';
 import { priceExtendedWarranty, type FailureModePricingInput, type PricingWorking } from './core/pricing.js';
 import { effectiveStatus, refuseTransition, type QuoteAction } from './core/quote-state.js';
 import type { ReliabilityPort } from './ports.js';
@@ -138,7 +138,7 @@ export function createServiceProducts(deps: ServiceProductsDeps) {
     const refused: string[] = [];
     for (const a of assets) {
       const { condition, estimates } = await conditionOf(a);
-      const reasons = refusals(p.eligibility as Eligibility, condition);
+      const reasons = refusals(p.eligibility, condition);
       if (reasons.length) {
         refused.push(`${a.serialNumber}: ${reasons.map((r) => `${r.code} (${r.message})`).join(', ')}`);
         continue;
