@@ -14,6 +14,7 @@ import { MyNotificationsView } from './views/MyNotifications';
 import { PartsView } from './views/Parts';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
+import { ServiceProductsView } from './views/ServiceProducts';
 import { SiteMapView } from './views/SiteMap';
 import { UsersView } from './views/Users';
 import { WorkOrdersView } from './views/WorkOrders';
@@ -33,6 +34,7 @@ const NAV: readonly NavItem[] = [
   { to: '/reliability', label: 'Reliability', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/parts', label: 'Parts', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
+  { to: '/service-products', label: 'Service products', roles: ['account-manager', 'engineer'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/admin', label: 'Admin', roles: [] },
   { to: '/integrations', label: 'Integrations', roles: [] },
@@ -74,6 +76,8 @@ function Routes({ role }: { role: Role }) {
       return <ReliabilityView role={role} />;
     case 'contracts':
       return <ContractsView selectedId={id} role={role} />;
+    case 'service-products':
+      return <ServiceProductsView role={role} />;
     case 'reports':
       return <ReportsView role={role} />;
     case 'integrations':
