@@ -117,9 +117,9 @@ function PlanForm({ reg, initial, onSaved }: { reg: Registry; initial: Form; onS
         onSaved();
       }}
     >
-      <label>
+      <label style={{ maxWidth: '100%' }}>
         Asset model
-        <select required value={f.assetModelId} onChange={(e) => setF({ ...f, assetModelId: e.target.value })}>
+        <select required style={{ maxWidth: '100%' }} value={f.assetModelId} onChange={(e) => setF({ ...f, assetModelId: e.target.value })}>
           <option value="">Choose…</option>
           {[...reg.models.values()].map((m) => (
             <option key={m.id} value={m.id}>
@@ -177,6 +177,7 @@ function QuoteWorking({ quote, reg }: { quote: Quote; reg: Registry }) {
             {a.condition.rulHours !== undefined ? `, remaining life ${fmtHours(a.condition.rulHours, 0)}` : ''}
           </p>
           {a.pricing ? (
+            <div className="table-wrap">
             <table>
               <caption>Expected failure cost over {fmtHours(a.pricing.hoursOverTerm, 0)} of operation in the term</caption>
               <thead>
@@ -232,6 +233,7 @@ function QuoteWorking({ quote, reg }: { quote: Quote; reg: Registry }) {
                 </tr>
               </tfoot>
             </table>
+            </div>
           ) : null}
         </section>
       ))}
@@ -273,6 +275,7 @@ export function ServiceProductsView({ role }: { role: Role }) {
         <>
           <section aria-labelledby="plans-h">
             <h2 id="plans-h">Plans per asset model</h2>
+            <div className="table-wrap">
             <table>
               <thead>
                 <tr>
@@ -307,6 +310,7 @@ export function ServiceProductsView({ role }: { role: Role }) {
                 ))}
               </tbody>
             </table>
+            </div>
             {products.data.items.length === 0 ? <p className="muted">No plans yet.</p> : null}
             {mayWrite ? <PlanForm key={editing?.id ?? 'new'} reg={r} initial={editing ? formOf(editing) : emptyForm} onSaved={() => (setEditing(undefined), products.reload())} /> : null}
           </section>
@@ -322,9 +326,9 @@ export function ServiceProductsView({ role }: { role: Role }) {
                   quotes.reload();
                 }}
               >
-                <label>
+                <label style={{ maxWidth: '100%' }}>
                   Plan
-                  <select required value={planId} onChange={(e) => (setPlanId(e.target.value), setAssetIds([]))}>
+                  <select required style={{ maxWidth: '100%' }} value={planId} onChange={(e) => (setPlanId(e.target.value), setAssetIds([]))}>
                     <option value="">Choose…</option>
                     {products.data.items.filter((p) => p.active).map((p) => (
                       <option key={p.id} value={p.id}>
@@ -391,6 +395,7 @@ export function ServiceProductsView({ role }: { role: Role }) {
 function QuoteTable(props: { items: Quote[]; reg: Registry; mayWrite: boolean; customerOf: (q: Quote) => string; productName: (q: Quote) => string; onOpen: (q: Quote) => void; onRenew: (q: Quote) => void }) {
   if (props.items.length === 0) return null;
   return (
+    <div className="table-wrap">
     <table>
       <thead>
         <tr>
@@ -430,5 +435,6 @@ function QuoteTable(props: { items: Quote[]; reg: Registry; mayWrite: boolean; c
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
