@@ -162,4 +162,17 @@ describe.each(dbTargets())('service products on $name', (t) => {
     expect((await harness.call('POST', `/service-quotes/${renewal.body.id}/accept`)).body.status).toBe('accepted');
     expect((await harness.call('GET', `/service-quotes/${agreement.id}`)).body.status).toBe('renewed');
   });
+
+  it('edits a plan: new quotes use the new margin, quotes already made keep their price', async () => {
+    const plan = (await harness.call('GET', `/service-products?assetModelId=${modelId}`)).body.items.find((p: { kind: string }) => p.kind === 'extended_warranty');
+    const before = (await harness.call('GET', '/service-quotes?status=accepted')).body.items.map((q: { id: string; totalMinor: number }) => [q.id, q.totalMinor]);
+    const edited = await harness.call('PUT', `/service-products/${plan.id}`, { body: { ...warranty(), marginPercent: 50 } });
+    expect([edited.status, edited.body.marginPercent]).toEqual([200, 50]);
+    const q = await harness.call('POST', `/service-products/${plan.id}/quotes`, { body: { assetIds: [healthy], startsOn: '2030-01-01' } });
+    // 300,000 expected cost + 50 % = 450,000.
+    expect(q.body.totalMinor).toBe(450_000);
+    expect((await harness.call('GET', '/service-quotes?status=accepted')).body.items.map((x: { id: string; totalMinor: number }) => [x.id, x.totalMinor])).toEqual(before);
+    harness.expectProblem(await harness.call('GET', '/service-quotes/svq_nope'), 404, 'NOT_FOUND');
+    harness.expectProblem(await harness.call('PUT', '/service-products/svp_nope', { body: warranty() }), 404, 'NOT_FOUND');
+  });
 });
