@@ -91,6 +91,7 @@ import { deviceConnectionRepository } from './repositories/device-connections.js
 import { contractRepository } from './repositories/contracts.js';
 import { workOrderFactsRepository } from './repositories/work-order-facts.js';
 import { outboxRepository } from './repositories/outbox.js';
+import { serviceProductRepository } from './repositories/service-products.js';
 import { slaRiskRepository } from './repositories/sla-risk.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { notificationRepository } from './repositories/notifications.js';
@@ -124,6 +125,7 @@ export function repositories(db: Db) {
     reliability: reliabilityRepository(db.kysely),
     outbox: outboxRepository(db.kysely),
     slaRisk: slaRiskRepository(db.kysely),
+    serviceProducts: serviceProductRepository(db.kysely),
     webhooks: webhookRepository(db.kysely),
     notifications: notificationRepository(db.kysely),
     historyImport: historyImportRepository(db.kysely),
@@ -161,6 +163,16 @@ export {
   type CatalogColumn,
 } from './catalog.js';
 export { appendToOutbox, outboxRepository, type OutboxRepository, type OutboxEnvelope } from './repositories/outbox.js';
+export {
+  serviceProductRepository,
+  type ServiceProductRepository,
+  type ServiceProductRecord,
+  type ServiceProductFields,
+  type ServiceProductKind,
+  type ServiceQuoteRecord,
+  type ServiceQuoteStatus,
+  type NewServiceQuote,
+} from './repositories/service-products.js';
 export { slaRiskRepository, type SlaRiskRepository, type SlaRiskSignal } from './repositories/sla-risk.js';
 export {
   webhookRepository,

@@ -1045,3 +1045,56 @@ export interface Database {
   leads: LeadsTable;
   nps_responses: NpsResponsesTable;
 }
+
+// ---------------------------------------------------------------- service products (migration 0029)
+
+/** A priced plan for an asset model: kind, term, price or pricing settings, eligibility limits. */
+export interface ServiceProductsTable extends Timestamps {
+  id: string;
+  asset_model_id: string;
+  /** extended_warranty | inspection_plan | remote_monitoring | training */
+  kind: string;
+  name: string;
+  currency: string;
+  term_months: number;
+  /** The fixed price per asset and term (every kind but the extended warranty, priced from reliability). */
+  price_minor: number;
+  margin_percent: number;
+  /** A failure mode's cost when no completed corrective work order of it has one. */
+  default_failure_cost_minor: number;
+  /** JSON: the eligibility limits. */
+  eligibility: string;
+  /** How many days before the end the renewal is due. */
+  reminder_days: number;
+  active: number;
+}
+
+/** A quote for one or more assets of one customer; accepted, it is the agreement. */
+export interface ServiceQuotesTable {
+  id: string;
+  product_id: string;
+  customer_id: string;
+  /** JSON array of asset ids. */
+  asset_ids: string;
+  /** quoted | accepted | declined | expired | renewed */
+  status: string;
+  starts_on: string;
+  ends_on: string;
+  currency: string;
+  total_minor: number;
+  /** JSON: the price's working per asset. */
+  working: string;
+  valid_until: number;
+  renewal_of_id: Nullable<string>;
+  /** The warranty contract an accepted extended warranty created. */
+  contract_id: Nullable<string>;
+  decided_at: Nullable<number>;
+  decided_by: Nullable<string>;
+  reminded_at: Nullable<number>;
+  created_at: number;
+}
+
+export interface Database {
+  service_products: ServiceProductsTable;
+  service_quotes: ServiceQuotesTable;
+}

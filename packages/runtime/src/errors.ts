@@ -24,6 +24,12 @@ export const ERROR_CODES = {
   TECHNICIAN_OFF_CALENDAR: { status: 422, retryable: false },
   /** Dispatch: the window overlaps another job of the technician, or the technician is inactive. */
   TECHNICIAN_UNAVAILABLE: { status: 422, retryable: false },
+  /** Service products: a quote already decided, a quote past its validity, a renewal of something that is not an accepted agreement. */
+  QUOTE_NOT_OPEN: { status: 409, retryable: false },
+  QUOTE_EXPIRED: { status: 409, retryable: false },
+  NOT_AN_AGREEMENT: { status: 409, retryable: false },
+  /** An asset outside a service product's eligibility limits (age, hours, health); the detail says which. */
+  NOT_ELIGIBLE: { status: 422, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
   /** Too many failed sign-ins: the account is locked for a while. */
   ACCOUNT_LOCKED: { status: 429, retryable: true },

@@ -7,3 +7,6 @@ export { invoiceHtml, invoiceCsv } from './render.js';
 export { halfEven, priceOfMs } from './core/money.js';
 export { computeInvoice } from './core/invoice.js';
 export { availability, creditBasisPoints, rateOn } from './core/terms.js';
+export { createServiceProducts, type ServiceProducts, type ServiceProductsDeps } from './products/service.js';
+export { serviceProductRoutes } from './products/routes.js';
+export type { ReliabilityPort, FailureModeFit, AssetConditionEstimate } from './products/ports.js';

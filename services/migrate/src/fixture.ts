@@ -216,6 +216,16 @@ export async function buildEmbeddedInstallation(dataDir: string, size: FixtureSi
       recorded_by: 'usr_1', decided_by: 'usr_1', closed_at: T0 + 2 * H, created_at: T0 + H, updated_at: T0 + 2 * H,
     }).execute();
     await k.insertInto('nps_responses').values({ work_order_id: 'wo_1', customer_id: customer.id, score: 9, comment: 'quick fix', recorded_by: 'usr_1', responded_at: T0 + 6 * H }).execute();
+    // Service products (0029): an extended-warranty plan and its accepted quote (a renewal already announced).
+    await k.insertInto('service_products').values({
+      id: 'svp_1', asset_model_id: model.id, kind: 'extended_warranty', name: 'Extended warranty 24 months', currency: 'EUR', term_months: 24, price_minor: 0,
+      margin_percent: 25, default_failure_cost_minor: 150_000, eligibility: '{"maxAgeMonths":60}', reminder_days: 60, active: 1, created_at: T0, updated_at: T0,
+    }).execute();
+    await k.insertInto('service_quotes').values({
+      id: 'svq_1', product_id: 'svp_1', customer_id: customer.id, asset_ids: JSON.stringify([a1]), status: 'accepted', starts_on: '2026-01-01', ends_on: '2027-12-31',
+      currency: 'EUR', total_minor: 412_345, working: '{"assets":[]}', valid_until: T0 + 30 * 24 * H, renewal_of_id: null, contract_id: 'ctr_1',
+      decided_at: T0 + H, decided_by: 'admin', reminded_at: T0 + 2 * H, created_at: T0,
+    }).execute();
     for (const table of ['usage_records', 'usage_record_versions'] as const) {
       await k.insertInto(table).values([
         { id: 'ur_1', asset_id: a1, day: day(0), operating_ms: 8 * H, version: 1, source_version: 1, computed_at: T0 },

@@ -42,6 +42,7 @@ const DECLARED_TABLES: Record<keyof Database, true> = {
   technicians: true, technician_certifications: true, technician_absences: true,
   installation_checklist_templates: true, work_order_checklist_items: true, hazards: true,
   leads: true, nps_responses: true,
+  service_products: true, service_quotes: true,
 };
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -208,6 +208,8 @@ async function start(config: Config, options: BuildServerOptions, logger: Logger
       workOrders.reserves.releaseEnded().catch((err: unknown) => logger.warn({ err }, 'quality reserve release failed'));
       // PBH contracts whose availability guarantee is at risk this period are announced (once: the database keeps it).
       services!.contracts.checkSlaRisk().catch((err: unknown) => logger.warn({ err }, 'SLA risk check failed'));
+      // Service-product agreements ending within their plan's reminder days are announced (once: the database keeps it).
+      services!.serviceProducts.announceRenewals().catch((err: unknown) => logger.warn({ err }, 'service product renewal reminders failed'));
     }, config.HM_SCHEDULE_INTERVAL_MS);
     schedules.unref();
     shutdown.register('maintenance schedules', () => clearInterval(schedules));

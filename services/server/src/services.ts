@@ -1,4 +1,4 @@
-import { createContractsService, contractRoutes, portalBillingRoutes, type ContractsService } from '@hourmeter/contracts';
+import { createContractsService, createServiceProducts, contractRoutes, portalBillingRoutes, serviceProductRoutes, type ContractsService, type ServiceProducts } from '@hourmeter/contracts';
 import type { Repositories } from '@hourmeter/db';
 import type { EventSink } from '@hourmeter/events';
 import { createPartsService, partsRoutes, type PartsService } from '@hourmeter/parts';
@@ -35,6 +35,7 @@ import {
   type WorkOrderService,
 } from '@hourmeter/work-orders';
 import type { FastifyInstance } from 'fastify';
+import { reliabilityPricingPort } from './reliability-pricing-port.js';
 
 /**
  * The service layer of the embedded process: work orders, parts, prediction
@@ -53,6 +54,8 @@ export interface Services {
   reliability: ReliabilityService;
   /** Sales leads, NPS answers and the customer value index from data (issue #19). */
   leads: LeadService;
+  /** Service sold as products: plans, quotes priced from reliability, renewals. */
+  serviceProducts: ServiceProducts;
   routes: ((api: FastifyInstance) => void)[];
 }
 
@@ -168,6 +171,7 @@ export function createServices(deps: ServiceDeps): Services {
       },
     },
   });
+  const serviceProducts = createServiceProducts({ repos, contracts, reliability: reliabilityPricingPort(reliability), logger });
 
   const routes: ((api: FastifyInstance) => void)[] = [
     (api) => leadRoutes(api, { leads }),
@@ -188,6 +192,7 @@ export function createServices(deps: ServiceDeps): Services {
       }),
     (api) => contractRoutes(api, { contracts }),
     (api) => portalBillingRoutes(api, { contracts }),
+    (api) => serviceProductRoutes(api, { products: serviceProducts }),
   ];
-  return { contracts, parts, workOrders, requests, prediction, rulModels, reliability, leads, routes };
+  return { contracts, parts, workOrders, requests, prediction, rulModels, reliability, leads, serviceProducts, routes };
 }

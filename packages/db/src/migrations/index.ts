@@ -25,6 +25,7 @@ import * as m0024 from './0024-returns-installation-hazards.js';
 import * as m0025 from './0025-customer-users.js';
 import * as m0026 from './0026-alert-triage.js';
 import * as m0028 from './0028-leads-and-nps.js';
+import * as m0029 from './0029-service-products.js';
 
 /**
  * Versioned migrations, applied in key order. Listed statically (not read from
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025-customer-users': m0025,
   '0026-alert-triage': m0026,
   '0028-leads-and-nps': m0028,
+  '0029-service-products': m0029,
 };
 
 export const migrationProvider: MigrationProvider = {

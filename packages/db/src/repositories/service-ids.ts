@@ -5,6 +5,6 @@ import { newId } from '@hourmeter/domain';
  * `ID_PREFIXES` yet (events, schedules, part requests, transfers, returns): the same
  * ULID body as `newId`, with a prefix of their own.
  */
-export function serviceId(prefix: 'woe' | 'sch' | 'prq' | 'trf' | 'stm' | 'ret' | 'haz' | 'evt' | 'whk' | 'whd' | 'wha' | 'rcp' | 'msg' | 'abs', now: number = Date.now()): string {
+export function serviceId(prefix: 'woe' | 'sch' | 'prq' | 'trf' | 'stm' | 'ret' | 'haz' | 'evt' | 'whk' | 'whd' | 'wha' | 'rcp' | 'msg' | 'abs' | 'svp' | 'svq', now: number = Date.now()): string {
   return `${prefix}_${newId('stockMovement', now).slice(4)}`;
 }

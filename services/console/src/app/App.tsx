@@ -18,6 +18,7 @@ import { PartsView } from './views/Parts';
 import { PORTAL_NAV, PortalRoutes } from './views/Portal';
 import { ReliabilityView } from './views/Reliability';
 import { ReportsView } from './views/Reports';
+import { ServiceProductsView } from './views/ServiceProducts';
 import { SiteMapView } from './views/SiteMap';
 import { ServiceRequestsView } from './views/ServiceRequests';
 import { HazardsView } from './views/FieldQuality';
@@ -44,6 +45,7 @@ const NAV: readonly NavItem[] = [
   { to: '/contracts', label: 'Contracts', roles: ['account-manager'] },
   { to: '/customers', label: 'Customers', roles: ['account-manager'] },
   { to: '/leads', label: 'Leads', roles: ['account-manager'] },
+  { to: '/service-products', label: 'Service products', roles: ['account-manager', 'engineer'] },
   { to: '/reports', label: 'Reports', roles: ['engineer', 'planner', 'account-manager'] },
   { to: '/admin', label: 'Admin', roles: [] },
   { to: '/integrations', label: 'Integrations', roles: [] },
@@ -95,6 +97,8 @@ function Routes({ role }: { role: Role }) {
       return <CustomersView selectedId={id} />;
     case 'leads':
       return <LeadsView />;
+    case 'service-products':
+      return <ServiceProductsView role={role} />;
     case 'reports':
       return <ReportsView role={role} />;
     case 'integrations':
