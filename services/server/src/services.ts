@@ -26,6 +26,7 @@ import {
   createWorkOrderService,
   dispatchRoutes,
   fieldServiceRoutes,
+  portalRequestRoutes,
   historyImportRoutes,
   workOrderRoutes,
   type RequestService,
@@ -141,6 +142,7 @@ export function createServices(deps: ServiceDeps): Services {
   const routes: ((api: FastifyInstance) => void)[] = [
     (api) => workOrderRoutes(api, { workOrders, reports: createReportService(repos, Date.now, { returnGraceDays: deps.returnGraceDays }), repos }),
     (api) => fieldServiceRoutes(api, { sla: workOrders.sla, requests }),
+    (api) => portalRequestRoutes(api, { requests }),
     (api) => dispatchRoutes(api, { dispatch: createDispatchService({ repos, workOrders, logger }), repos }),
     (api) => partsRoutes(api, { parts, repos }),
     (api) => predictionRoutes(api, { prediction }),
