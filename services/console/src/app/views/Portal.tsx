@@ -433,6 +433,7 @@ function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalA
   return (
     <ActionForm
       label="Raise a service request or complaint"
+      className="admin-form"
       submit={complaint ? 'Send complaint' : 'Send request'}
       action={async () => {
         const cause = !complaint
@@ -447,14 +448,14 @@ function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalA
         onCreated();
       }}
     >
-      <label>
+      <label className="field">
         Kind{' '}
         <select name="type" value={form.type} onChange={set('type')}>
           <option value="service">Service request</option>
           <option value="complaint">Complaint</option>
         </select>
       </label>
-      <label>
+      <label className="field">
         Asset{' '}
         <select name="assetId" required value={assetId} onChange={set('assetId')}>
           {assets.map((a) => (
@@ -464,15 +465,15 @@ function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalA
           ))}
         </select>
       </label>
-      <label>
-        {complaint ? 'What went wrong' : 'Symptom'} <textarea name="symptom" required maxLength={2000} value={form.symptom} onChange={set('symptom')} />
+      <label className="field">
+        {complaint ? 'What went wrong' : 'Symptom'} <textarea name="symptom" rows={3} required maxLength={2000} value={form.symptom} onChange={set('symptom')} />
       </label>
-      <label>
+      <label className="field">
         Contact <input name="contact" required maxLength={200} value={form.contact} onChange={set('contact')} />
       </label>
       {complaint ? (
         <>
-          <label>
+          <label className="field">
             About{' '}
             <select name="causeKind" value={form.causeKind} onChange={(e) => setForm({ ...form, causeKind: e.target.value as typeof form.causeKind, causeId: '' })}>
               <option value="work_order">a work order</option>
@@ -481,7 +482,7 @@ function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalA
             </select>
           </label>
           {form.causeKind === 'work_order' ? (
-            <label>
+            <label className="field">
               Work order{' '}
               <select name="workOrderId" required value={form.causeId || choices?.orders[0]?.id || ''} onChange={set('causeId')}>
                 {(choices?.orders ?? []).map((w) => (
@@ -492,7 +493,7 @@ function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalA
               </select>
             </label>
           ) : form.causeKind === 'invoice' ? (
-            <label>
+            <label className="field">
               Invoice{' '}
               <select name="invoiceId" required value={form.causeId || choices?.invoices[0]?.id || ''} onChange={set('causeId')}>
                 {(choices?.invoices ?? []).map((i) => (
@@ -503,7 +504,7 @@ function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalA
               </select>
             </label>
           ) : (
-            <label>
+            <label className="field">
               What it is about <input name="note" required maxLength={2000} value={form.note} onChange={set('note')} />
             </label>
           )}
