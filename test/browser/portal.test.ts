@@ -147,4 +147,17 @@ describe.skipIf(!existsSync(CHROMIUM))('customer portal (Chromium)', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
   }, 60_000);
+
+  it("shows staff the customer's portal requests in the Service requests view", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Use an API key instead' }).click();
+    await page.getByLabel('API key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Service requests' }).click();
+    await page.getByRole('heading', { name: 'Service requests', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: /Discharge temperature alarm every afternoon/ });
+    await row.getByRole('cell', { name: mine.name }).waitFor();
+    await row.getByRole('cell', { name: 'portal', exact: true }).waitFor();
+  }, 60_000);
 });
