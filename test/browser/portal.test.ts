@@ -12,7 +12,8 @@ const ADMIN_KEY = 'hm_browser_portal_admin_key_0123456789abcd';
  * in with e-mail and password, sees their own fleet, work orders, alerts
  * and invoices, downloads an invoice PDF, and finds nothing of another
  * customer (that customer's asset URL is the not-found view). No staff view
- * is requested, so the page makes no 4xx at all; axe finds nothing serious,
+ * is requested, so the page makes no 4xx at all; the customer raises a
+ * service request and a complaint about their invoice and sees both listed; axe finds nothing serious,
  * and at 390 px the tables are card rows without horizontal overflow.
  */
 describe.skipIf(!existsSync(CHROMIUM))('customer portal (Chromium)', () => {
@@ -54,7 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('customer portal (Chromium)', () => {
 
     await page.getByRole('heading', { name: `My fleet · ${mine.name}` }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['My fleet', 'Work orders', 'Alerts', 'Invoices', 'Users']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['My fleet', 'Work orders', 'Alerts', 'Invoices', 'Service requests', 'Users']);
     const site = page.getByRole('region', { name: `Site ${mine.siteName}` });
     await site.getByRole('link', { name: mine.serialNumber }).waitFor();
     // Availability this month against the 98 % guarantee (or, before any hour is scheduled, "no data").
@@ -96,6 +97,42 @@ describe.skipIf(!existsSync(CHROMIUM))('customer portal (Chromium)', () => {
     expect(browser!.problems.some((p) => p.includes(' 403 '))).toBe(false);
   }, 120_000);
 
+  it('raises a service request and a complaint about an own invoice, and lists them; staff see them as portal requests', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Service requests' }).click();
+    await page.getByRole('heading', { name: 'Service requests', level: 1 }).waitFor();
+    const form = page.getByRole('form', { name: 'Raise a service request or complaint' });
+    // The contact starts as the signed-in person.
+    expect(await form.getByLabel('Contact').inputValue()).toBe('BRAM Admin');
+    await form.getByLabel('Asset').selectOption({ label: `${mine.serialNumber} · Screw compressor · ${mine.siteName}` });
+    await form.getByLabel('Symptom').fill('Discharge temperature alarm every afternoon');
+    await form.getByLabel('Contact').fill('BRAM Admin, +49 30 1234 567');
+    await form.getByRole('button', { name: 'Send request' }).click();
+    const list = page.getByRole('region', { name: 'Your requests and complaints' });
+    const request = list.getByRole('row', { name: /Discharge temperature alarm every afternoon/ });
+    await request.getByText('received').waitFor();
+
+    await form.getByLabel('Kind').selectOption('complaint');
+    await form.getByLabel('About').selectOption('invoice');
+    await form.getByRole('combobox', { name: /^Invoice/ }).selectOption(mine.invoiceId);
+    await form.getByLabel('What went wrong').fill('Billed minimum hours while the unit was down');
+    await form.getByRole('button', { name: 'Send complaint' }).click();
+    const complaint = list.getByRole('row', { name: /Billed minimum hours while the unit was down/ });
+    await complaint.getByText(`Invoice ${mine.invoiceNumber}`).waitFor();
+    await expectNothingOfTheirs();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    // Staff find both among the requests that came in through the portal, under the right customer.
+    const staff = await server!.call<{ items: { type: string; symptom: string; customerId: string; channel: string }[] }>('GET', `/service-requests?customerId=${mine.customerId}&channel=portal`);
+    expect(staff.items.map((r) => [r.type, r.symptom]).sort()).toEqual([
+      ['complaint', 'Billed minimum hours while the unit was down'],
+      ['service', 'Discharge temperature alarm every afternoon'],
+    ]);
+    // Still no 4xx but the deliberate not-found of the first walk.
+    const expected = `HTTP 404 GET ${server!.base}/api/v1/portal/assets/${theirs.assetId}`;
+    expect(browser!.problems.filter((p) => p !== expected), browser!.problems.join('\n')).toEqual([]);
+  }, 120_000);
+
   it('shows the fleet as card rows at 390 px without horizontal overflow', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server!.base}/`);
@@ -104,5 +141,23 @@ describe.skipIf(!existsSync(CHROMIUM))('customer portal (Chromium)', () => {
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await page.goto(`${server!.base}/service-requests`);
+    await page.locator('td[data-label="State"]').first().waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  }, 60_000);
+
+  it("shows staff the customer's portal requests in the Service requests view", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Use an API key instead' }).click();
+    await page.getByLabel('API key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Service requests' }).click();
+    await page.getByRole('heading', { name: 'Service requests', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: /Discharge temperature alarm every afternoon/ });
+    await row.getByRole('cell', { name: mine.name }).waitFor();
+    await row.getByRole('cell', { name: 'portal', exact: true }).waitFor();
   }, 60_000);
 });

@@ -105,24 +105,33 @@ export const ComplaintCause = z.discriminatedUnion('kind', [
 ]);
 export type ComplaintCause = z.infer<typeof ComplaintCause>;
 
-export const ServiceRequestInput = z
-  .object({
-    type: RequestType.default('service'),
-    assetId: idOf('asset'),
-    /** The customer asking; a portal caller's own customer. The asset must be theirs. */
-    customerId: idOf('customer').optional(),
-    symptom: z.string().trim().min(1).max(2000),
-    contact: z.string().trim().min(1).max(200),
-    channel: RequestChannel,
-    cause: ComplaintCause.optional(),
-    /** When the customer asked (a phone call logged later); default now. */
-    receivedAt: EpochMs.optional(),
-  })
-  .refine((r) => (r.type === 'complaint') === (r.cause !== undefined), {
-    message: 'a complaint names its cause; a service request has none',
-    path: ['cause'],
-  });
+const RequestFields = z.object({
+  type: RequestType.default('service'),
+  assetId: idOf('asset'),
+  /** The customer asking; a portal caller's own customer. The asset must be theirs. */
+  customerId: idOf('customer').optional(),
+  symptom: z.string().trim().min(1).max(2000),
+  contact: z.string().trim().min(1).max(200),
+  channel: RequestChannel,
+  cause: ComplaintCause.optional(),
+  /** When the customer asked (a phone call logged later); default now. */
+  receivedAt: EpochMs.optional(),
+});
+const complaintNamesCause: [(r: { type: RequestType; cause?: ComplaintCause | undefined }) => boolean, { message: string; path: string[] }] = [
+  (r) => (r.type === 'complaint') === (r.cause !== undefined),
+  { message: 'a complaint names its cause; a service request has none', path: ['cause'] },
+];
+
+export const ServiceRequestInput = RequestFields.refine(...complaintNamesCause);
 export type ServiceRequestInput = z.infer<typeof ServiceRequestInput>;
+
+/**
+ * A request raised in the customer portal: the customer is the signed-in
+ * user's, the channel `portal` and the time of receipt now, so none of them
+ * is the caller's to send (extra keys are refused, not ignored).
+ */
+export const PortalServiceRequestInput = RequestFields.omit({ customerId: true, channel: true, receivedAt: true }).strict().refine(...complaintNamesCause);
+export type PortalServiceRequestInput = z.infer<typeof PortalServiceRequestInput>;
 
 export const ServiceRequest = z.object({
   id: idOf('serviceRequest'),

@@ -186,6 +186,38 @@ describe.each(engines)('portal isolation on $name', ({ name, skip }) => {
     expect(pdf.status).toBe(400);
   });
 
+  it("refuses a request or complaint naming another customer's asset, work order or invoice with 404, and stores nothing", async () => {
+    const asA = await signIn(a);
+    const asB = await signIn(b);
+    const staffList = () => admin<{ items: { id: string; customerId: string }[] }>('GET', '/service-requests?limit=500');
+    const before = (await staffList()).items.length;
+    const probes = [
+      { assetId: a.assetId, symptom: 'Probe', contact: 'Mallory' },
+      { type: 'complaint', assetId: b.assetId, symptom: 'Probe', contact: 'Mallory', cause: { kind: 'work_order', workOrderId: a.workOrderId } },
+      { type: 'complaint', assetId: b.assetId, symptom: 'Probe', contact: 'Mallory', cause: { kind: 'invoice', invoiceId: a.invoiceId } },
+    ];
+    const markers = markersOf(a, alertA).map((m) => m.toLowerCase());
+    for (const body of probes) {
+      const res = await asB('POST', '/api/v1/portal/service-requests', body);
+      expect(res.status, res.body).toBe(404);
+      expect(JSON.parse(res.body)).toMatchObject({ code: 'NOT_FOUND' });
+      // The 404 echoes only the id B sent; nothing else of A's.
+      const sent = [a.assetId, a.workOrderId, a.invoiceId].reduce((t, id) => t.replaceAll(id, '<sent id>'), res.body).toLowerCase();
+      expect(markers.filter((m) => sent.includes(m))).toEqual([]);
+    }
+    expect((await staffList()).items.length).toBe(before);
+    // The same complaints about their own work order and invoice are A's to make, and only A lists them.
+    for (const cause of [{ kind: 'work_order', workOrderId: a.workOrderId }, { kind: 'invoice', invoiceId: a.invoiceId }]) {
+      const res = await asA('POST', '/api/v1/portal/service-requests', { type: 'complaint', assetId: a.assetId, symptom: 'Aardvark complaint', contact: 'Ada', cause });
+      expect(res.status, res.body).toBe(201);
+    }
+    const listA = await asA('GET', '/api/v1/portal/service-requests');
+    expect(listA.body).toContain(a.invoiceId);
+    expect(listA.body).toContain(a.serialNumber);
+    const listB = (await asB('GET', `/api/v1/portal/service-requests?customerId=${a.customerId}`)).body.toLowerCase();
+    expect(markers.filter((m) => listB.includes(m))).toEqual([]);
+  });
+
   it('lets a customer admin manage only their own people, never staff or another customer', async () => {
     const asA = await signIn(a);
     const invited = await asA('POST', '/api/v1/portal/users', { name: 'Aardvark Viewer', email: 'aard-viewer@example.com', role: 'customer-viewer', password: 'a-viewer-password-1' });

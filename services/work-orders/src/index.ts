@@ -23,6 +23,7 @@ export { parseMaintenanceHistory, describeRowErrors, HISTORY_COLUMNS, type Histo
 export { createSlaService, slaView, type SlaService, type SlaView } from './sla-service.js';
 export { createRequestService, type RequestService } from './request-service.js';
 export { fieldServiceRoutes, type FieldServiceRouteDeps } from './field-service-routes.js';
+export { portalRequestRoutes } from './portal-request-routes.js';
 export type { InvoiceOwners } from './ports.js';
 export * from './core/sla-clock.js';
 export * from './core/request-kpis.js';

@@ -1,6 +1,6 @@
 import type { Repositories, ServiceRequestFilters } from '@hourmeter/db';
-import type { CustomerClass, ServiceRequest, ServiceRequestInput, TriageInput, WorkOrder } from '@hourmeter/domain';
-import { AppError, type Logger } from '@hourmeter/runtime';
+import type { CustomerClass, PortalServiceRequestInput, ServiceRequest, ServiceRequestInput, TriageInput, WorkOrder } from '@hourmeter/domain';
+import { AppError, notFound, type Logger } from '@hourmeter/runtime';
 import { complaintRate, monthsBetween, remoteResolutionShare, resolvedAtOf } from './core/request-kpis.js';
 import { monthOf } from './core/reports.js';
 import { customerClassOf } from './core/sla-clock.js';
@@ -30,28 +30,74 @@ export function createRequestService(deps: RequestServiceDeps) {
   const contracts = deps.contracts ?? NO_CONTRACT_COVERAGE;
   const log = deps.logger.child({ svc: 'service-requests' });
 
-  async function ownerOf(assetId: string): Promise<{ customerId: string; serialNumber: string }> {
+  /**
+   * How a reference the requesting customer may not use is answered. Staff
+   * intake (`refuse`) names the problem; the portal (`hide`) answers "not
+   * found" whether the record is another customer's or does not exist, so a
+   * customer user learns nothing of another customer's ids.
+   */
+  type Foreign = 'refuse' | 'hide';
+
+  async function ownerOf(assetId: string, foreign: Foreign = 'refuse'): Promise<{ customerId: string; serialNumber: string }> {
     const asset = await deps.repos.assets.find(assetId);
-    if (!asset) throw new AppError('REFERENCE_NOT_FOUND', `assetId: asset ${assetId} does not exist`, { field: 'assetId', id: assetId });
+    if (!asset) {
+      if (foreign === 'hide') throw notFound('asset', assetId);
+      throw new AppError('REFERENCE_NOT_FOUND', `assetId: asset ${assetId} does not exist`, { field: 'assetId', id: assetId });
+    }
     const site = await deps.repos.sites.get(asset.siteId);
     return { customerId: site.customerId, serialNumber: asset.serialNumber };
   }
 
-  async function checkCause(input: ServiceRequestInput, customerId: string) {
+  async function checkCause(input: ServiceRequestInput, customerId: string, foreign: Foreign) {
     const cause = input.cause;
     if (!cause || cause.kind === 'other') return;
     if (cause.kind === 'work_order') {
       const wo = await deps.repos.workOrders.find(cause.workOrderId);
+      const mine = wo !== undefined && (await ownerOf(wo.assetId)).customerId === customerId;
+      if (mine) return;
+      if (foreign === 'hide') throw notFound('work order', cause.workOrderId);
       if (!wo) throw new AppError('REFERENCE_NOT_FOUND', `cause.workOrderId: work order ${cause.workOrderId} does not exist`, { field: 'cause.workOrderId' });
-      if ((await ownerOf(wo.assetId)).customerId !== customerId) {
-        throw new AppError('VALIDATION_FAILED', `cause.workOrderId: work order ${cause.workOrderId} was not done for this customer`, { field: 'cause.workOrderId' });
-      }
+      throw new AppError('VALIDATION_FAILED', `cause.workOrderId: work order ${cause.workOrderId} was not done for this customer`, { field: 'cause.workOrderId' });
+    }
+    if (!deps.invoices) {
+      // A portal complaint must not name an invoice nobody can vouch is the customer's.
+      if (foreign === 'hide') throw notFound('invoice', cause.invoiceId);
       return;
     }
-    if (!deps.invoices) return;
     const owner = await deps.invoices.customerOfInvoice(cause.invoiceId);
+    if (owner === customerId) return;
+    if (foreign === 'hide') throw notFound('invoice', cause.invoiceId);
     if (!owner) throw new AppError('REFERENCE_NOT_FOUND', `cause.invoiceId: invoice ${cause.invoiceId} does not exist`, { field: 'cause.invoiceId' });
-    if (owner !== customerId) throw new AppError('VALIDATION_FAILED', `cause.invoiceId: invoice ${cause.invoiceId} is not this customer's`, { field: 'cause.invoiceId' });
+    throw new AppError('VALIDATION_FAILED', `cause.invoiceId: invoice ${cause.invoiceId} is not this customer's`, { field: 'cause.invoiceId' });
+  }
+
+  /** Requests with their asset's serial number, looked up once per asset. */
+  async function withSerials(requests: readonly ServiceRequest[]): Promise<{ request: ServiceRequest; serialNumber: string }[]> {
+    const serials = new Map<string, string>();
+    for (const id of new Set(requests.map((r) => r.assetId))) serials.set(id, (await deps.repos.assets.find(id))?.serialNumber ?? id);
+    return requests.map((request) => ({ request, serialNumber: serials.get(request.assetId)! }));
+  }
+
+  /** Records a validated request; the customer is always the asset's owner. */
+  async function record(input: ServiceRequestInput, actor: string, foreign: Foreign): Promise<ServiceRequest> {
+    const at = now();
+    const owner = await ownerOf(input.assetId, foreign);
+    if (input.customerId !== undefined && input.customerId !== owner.customerId) {
+      if (foreign === 'hide') throw notFound('asset', input.assetId);
+      throw new AppError('VALIDATION_FAILED', `assetId: asset ${owner.serialNumber} is not owned by customer ${input.customerId}; a customer can ask for service only on its own assets`, {
+        field: 'assetId',
+      });
+    }
+    if (input.receivedAt !== undefined && input.receivedAt > at) {
+      throw new AppError('VALIDATION_FAILED', 'receivedAt: must not be in the future', { field: 'receivedAt' });
+    }
+    await checkCause(input, owner.customerId, foreign);
+    const request = await repo.create(
+      { type: input.type, assetId: input.assetId, customerId: owner.customerId, symptom: input.symptom, contact: input.contact, channel: input.channel, cause: input.cause, receivedAt: input.receivedAt ?? at, createdBy: actor },
+      at,
+    );
+    log.info({ requestId: request.id, type: request.type, channel: request.channel }, 'service request recorded');
+    return request;
   }
 
   /** Customer class per customer at an instant (the value index moves with time: loyalty). */
@@ -63,28 +109,26 @@ export function createRequestService(deps: RequestServiceDeps) {
 
   return {
     /**
-     * Records a request. Its customer is the asset's owner; a caller naming
-     * another customer (a portal user asking about someone else's asset) is refused.
+     * Records a request (staff intake). Its customer is the asset's owner; a
+     * caller naming another customer is refused.
      */
-    async create(input: ServiceRequestInput, actor: string): Promise<ServiceRequest> {
-      const at = now();
-      const owner = await ownerOf(input.assetId);
-      if (input.customerId !== undefined && input.customerId !== owner.customerId) {
-        throw new AppError('VALIDATION_FAILED', `assetId: asset ${owner.serialNumber} is not owned by customer ${input.customerId}; a customer can ask for service only on its own assets`, {
-          field: 'assetId',
-        });
-      }
-      if (input.receivedAt !== undefined && input.receivedAt > at) {
-        throw new AppError('VALIDATION_FAILED', 'receivedAt: must not be in the future', { field: 'receivedAt' });
-      }
-      await checkCause(input, owner.customerId);
-      const request = await repo.create(
-        { type: input.type, assetId: input.assetId, customerId: owner.customerId, symptom: input.symptom, contact: input.contact, channel: input.channel, cause: input.cause, receivedAt: input.receivedAt ?? at, createdBy: actor },
-        at,
-      );
-      log.info({ requestId: request.id, type: request.type, channel: request.channel }, 'service request recorded');
-      return request;
+    create: (input: ServiceRequestInput, actor: string): Promise<ServiceRequest> => record(input, actor, 'refuse'),
+
+    /**
+     * A customer user's request from the portal: the customer is the
+     * caller's, the channel `portal`, received now. Another customer's asset,
+     * work order or invoice is "not found" and nothing is stored.
+     */
+    createForCustomer: (customerId: string, input: PortalServiceRequestInput, actor: string): Promise<ServiceRequest> =>
+      record({ ...input, customerId, channel: 'portal', receivedAt: undefined }, actor, 'hide'),
+
+    /** A customer's own requests, newest first, with each asset's serial number (what the customer calls it). */
+    async listOfCustomer(customerId: string, opts: { limit?: number | undefined; cursor?: string | undefined; filters?: Omit<ServiceRequestFilters, 'customerId'> }) {
+      const page = await repo.list({ limit: opts.limit, cursor: opts.cursor, filters: { ...opts.filters, customerId } });
+      return { items: await withSerials(page.items), nextCursor: page.nextCursor };
     },
+
+    withSerials,
 
     get: (id: string) => repo.get(id),
     list: (opts: { limit?: number | undefined; cursor?: string | undefined; filters?: ServiceRequestFilters }) => repo.list(opts),

@@ -193,7 +193,7 @@ export function App() {
       {/* Keyed by the zone: every time on the page, charts included, is drawn again in the new one. */}
       <main id="main" tabIndex={-1} key={zone}>
         <ErrorBoundary resetKey={path}>
-          {portal ? <PortalRoutes role={role} me={me.id} /> : <Routes role={role} />}
+          {portal ? <PortalRoutes role={role} me={me.id} name={me.name} /> : <Routes role={role} />}
         </ErrorBoundary>
       </main>
     </>

@@ -54,6 +54,21 @@ interface PortalAlerts {
   items: { id: string; assetId: string; serialNumber: string; siteName: string; severity: Severity; failureMode: string; state: string; raisedAt: number }[];
 }
 
+interface PortalServiceRequest {
+  id: string;
+  type: 'service' | 'complaint';
+  state: string;
+  assetId: string;
+  serialNumber: string;
+  symptom: string;
+  contact: string;
+  cause: { kind: 'work_order'; workOrderId: string } | { kind: 'invoice'; invoiceId: string } | { kind: 'other'; note: string } | null;
+  receivedAt: number;
+  workOrderId: string | null;
+  outcome: string | null;
+  triagedAt: number | null;
+}
+
 export interface PortalNavItem {
   to: string;
   label: string;
@@ -65,8 +80,8 @@ export const PORTAL_NAV: readonly PortalNavItem[] = [
   { to: '/work-orders', label: 'Work orders', roles: CustomerRole.options },
   { to: '/alerts', label: 'Alerts', roles: CustomerRole.options },
   { to: '/invoices', label: 'Invoices', roles: CustomerRole.options },
-  // SERVICE REQUESTS SLOT: the field-service work (branch sla-requests, /api/v1/service-requests) adds
-  // { to: '/service-requests', label: 'Service requests', roles: CustomerRole.options } here and its view in PortalRoutes.
+  // Both customer roles raise requests: the people at the machine are often viewers.
+  { to: '/service-requests', label: 'Service requests', roles: CustomerRole.options },
   { to: '/users', label: 'Users', roles: ['customer-admin'] },
 ];
 
@@ -382,6 +397,181 @@ function PortalInvoices() {
   );
 }
 
+/** What a complaint is about, as the customer reads it: their invoice's number, their order's problem. */
+interface CauseChoices {
+  orders: PortalWorkOrder[];
+  invoices: InvoiceView[];
+}
+
+function causeText(cause: PortalServiceRequest['cause'], choices: CauseChoices | undefined): string {
+  if (!cause) return '–';
+  if (cause.kind === 'other') return cause.note;
+  if (cause.kind === 'invoice') return `Invoice ${choices?.invoices.find((i) => i.id === cause.invoiceId)?.number ?? ''}`.trim();
+  const wo = choices?.orders.find((w) => w.id === cause.workOrderId);
+  return wo ? `Work order on ${wo.serialNumber} of ${fmtDate(wo.createdAt)}` : 'A work order';
+}
+
+function orderChoice(w: PortalWorkOrder): string {
+  return `${w.serialNumber} · ${label(w.kind)} · ${w.description ?? (w.failureMode ? label(w.failureMode) : label(w.state))} (${fmtDate(w.createdAt)})`;
+}
+
+async function loadCauseChoices(): Promise<CauseChoices> {
+  const [open, closed, invoices] = await Promise.all([
+    get<{ items: PortalWorkOrder[] }>('/portal/work-orders', { state: 'open' }),
+    get<{ items: PortalWorkOrder[] }>('/portal/work-orders', { state: 'closed' }),
+    get<{ items: { invoice: InvoiceView }[] }>('/portal/invoices'),
+  ]);
+  return { orders: [...open.items, ...closed.items], invoices: invoices.items.map((i) => i.invoice) };
+}
+
+function RaiseRequest({ assets, choices, contact, onCreated }: { assets: PortalAsset[]; choices: CauseChoices | undefined; contact: string; onCreated: () => void }) {
+  const empty = { type: 'service' as 'service' | 'complaint', assetId: '', symptom: '', contact, causeKind: 'work_order' as 'work_order' | 'invoice' | 'other', causeId: '', note: '' };
+  const [form, setForm] = useState(empty);
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const assetId = form.assetId || assets[0]?.assetId || '';
+  const complaint = form.type === 'complaint';
+  return (
+    <ActionForm
+      label="Raise a service request or complaint"
+      className="admin-form"
+      submit={complaint ? 'Send complaint' : 'Send request'}
+      action={async () => {
+        const cause = !complaint
+          ? undefined
+          : form.causeKind === 'other'
+            ? { kind: 'other', note: form.note }
+            : form.causeKind === 'invoice'
+              ? { kind: 'invoice', invoiceId: form.causeId || choices?.invoices[0]?.id }
+              : { kind: 'work_order', workOrderId: form.causeId || choices?.orders[0]?.id };
+        await post('/portal/service-requests', { type: form.type, assetId, symptom: form.symptom, contact: form.contact, ...(cause ? { cause } : {}) });
+        setForm({ ...empty, contact: form.contact });
+        onCreated();
+      }}
+    >
+      <label className="field">
+        Kind{' '}
+        <select name="type" value={form.type} onChange={set('type')}>
+          <option value="service">Service request</option>
+          <option value="complaint">Complaint</option>
+        </select>
+      </label>
+      <label className="field">
+        Asset{' '}
+        <select name="assetId" required value={assetId} onChange={set('assetId')}>
+          {assets.map((a) => (
+            <option key={a.assetId} value={a.assetId}>
+              {a.serialNumber} · {a.assetModel.name} · {a.site.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        {complaint ? 'What went wrong' : 'Symptom'} <textarea name="symptom" rows={3} required maxLength={2000} value={form.symptom} onChange={set('symptom')} />
+      </label>
+      <label className="field">
+        Contact <input name="contact" required maxLength={200} value={form.contact} onChange={set('contact')} />
+      </label>
+      {complaint ? (
+        <>
+          <label className="field">
+            About{' '}
+            <select name="causeKind" value={form.causeKind} onChange={(e) => setForm({ ...form, causeKind: e.target.value as typeof form.causeKind, causeId: '' })}>
+              <option value="work_order">a work order</option>
+              <option value="invoice">an invoice</option>
+              <option value="other">something else</option>
+            </select>
+          </label>
+          {form.causeKind === 'work_order' ? (
+            <label className="field">
+              Work order{' '}
+              <select name="workOrderId" required value={form.causeId || choices?.orders[0]?.id || ''} onChange={set('causeId')}>
+                {(choices?.orders ?? []).map((w) => (
+                  <option key={w.id} value={w.id}>
+                    {orderChoice(w)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : form.causeKind === 'invoice' ? (
+            <label className="field">
+              Invoice{' '}
+              <select name="invoiceId" required value={form.causeId || choices?.invoices[0]?.id || ''} onChange={set('causeId')}>
+                {(choices?.invoices ?? []).map((i) => (
+                  <option key={i.id} value={i.id}>
+                    {i.number} · {fmtMoney(i.grossMinor, i.currency)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <label className="field">
+              What it is about <input name="note" required maxLength={2000} value={form.note} onChange={set('note')} />
+            </label>
+          )}
+        </>
+      ) : null}
+    </ActionForm>
+  );
+}
+
+function PortalServiceRequests({ contact }: { contact: string }) {
+  const fleet = useAsync(() => get<Fleet>('/portal/fleet'), []);
+  const choices = useAsync(loadCauseChoices, []);
+  const list = useAsync(() => get<{ items: PortalServiceRequest[] }>('/portal/service-requests', { limit: 200 }), []);
+  const items = list.data?.items ?? [];
+  return (
+    <section aria-labelledby="portal-srq-h">
+      <h1 id="portal-srq-h">Service requests</h1>
+      <ErrorNote error={fleet.error ?? choices.error} />
+      {fleet.data && fleet.data.assets.length === 0 ? <p className="muted">No assets are registered for you yet, so there is nothing to ask service for.</p> : null}
+      {fleet.data && fleet.data.assets.length > 0 ? <RaiseRequest assets={fleet.data.assets} choices={choices.data} contact={contact} onCreated={list.reload} /> : null}
+      <section className="panel" aria-labelledby="portal-srq-list-h">
+        <h2 id="portal-srq-list-h">Your requests and complaints</h2>
+        <ErrorNote error={list.error} />
+        <Loading when={list.loading && !list.data} />
+        {list.data && items.length === 0 ? <p className="muted">None yet.</p> : null}
+        {items.length > 0 ? (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Asset</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Received</th>
+                  <th scope="col">Symptom</th>
+                  <th scope="col">About</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Outcome</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => (
+                  <tr key={r.id}>
+                    <th scope="row">
+                      <Link to={`/assets/${encodeURIComponent(r.assetId)}`}>{r.serialNumber}</Link>
+                    </th>
+                    <td>{r.type === 'complaint' ? 'Complaint' : 'Service request'}</td>
+                    <td>{fmtTime(r.receivedAt)}</td>
+                    <td>{r.symptom}</td>
+                    <td>{causeText(r.cause, choices.data)}</td>
+                    <td>
+                      <Badge kind={r.state}>{REQUEST_STATE[r.state] ?? label(r.state)}</Badge>
+                    </td>
+                    <td>{r.outcome ?? (r.workOrderId ? <Link to="/work-orders">see work orders</Link> : '–')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+    </section>
+  );
+}
+
+/** A request's state in the customer's words. */
+const REQUEST_STATE: Record<string, string> = { new: 'received', work_order: 'work order opened', resolved_remotely: 'resolved remotely', rejected: 'declined' };
+
 function InviteUser({ onCreated }: { onCreated: () => void }) {
   const empty = { name: '', email: '', role: 'customer-viewer' as CustomerRole, password: '' };
   const [form, setForm] = useState(empty);
@@ -475,7 +665,7 @@ function PortalUsers({ me }: { me: string }) {
 }
 
 /** The portal's pages by path; anything else (staff pages included) is "not found". */
-export function PortalRoutes({ role, me }: { role: Role; me: string }) {
+export function PortalRoutes({ role, me, name }: { role: Role; me: string; name: string }) {
   const { path } = useLocation();
   const seg = path.split('/').filter(Boolean);
   const id = seg[1] ? decodeURIComponent(seg[1]) : undefined;
@@ -490,6 +680,8 @@ export function PortalRoutes({ role, me }: { role: Role; me: string }) {
       return <PortalAlertsView />;
     case 'invoices':
       return <PortalInvoices />;
+    case 'service-requests':
+      return <PortalServiceRequests contact={name} />;
     case 'users':
       return role === 'customer-admin' ? <PortalUsers me={me} /> : <NotFound what="such page" />;
     default:

@@ -115,7 +115,7 @@ function Detail({ id, reg, role, onChanged }: { id: string; reg: Registry | unde
             }}
           >
             <label>
-              What was done
+              What was done (the customer reads it in the portal)
               <input required value={outcome} onChange={(e) => setOutcome(e.target.value)} />
             </label>
           </ActionForm>
@@ -128,7 +128,7 @@ function Detail({ id, reg, role, onChanged }: { id: string; reg: Registry | unde
             }}
           >
             <label>
-              Reason
+              Reason (the customer reads it in the portal)
               <input required value={reason} onChange={(e) => setReason(e.target.value)} />
             </label>
           </ActionForm>
