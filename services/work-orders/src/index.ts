@@ -31,6 +31,6 @@ export { createDispatchService, type DispatchService, type DispatchServiceDeps, 
 export { dispatchRoutes, type DispatchRouteDeps } from './dispatch-routes.js';
 export * from './core/dispatch.js';
 export * from './core/field-kpis.js';
-export { createLeadService, COMPLAINTS_UNAVAILABLE, type LeadService, type LeadServiceDeps, type CustomerValuePorts, type LeadReportRow, type RankedCustomer } from './leads-service.js';
+export { createLeadService, type LeadService, type LeadServiceDeps, type CustomerValuePorts, type LeadReportRow, type RankedCustomer } from './leads-service.js';
 export { leadRoutes, type LeadRouteDeps } from './lead-routes.js';
 export { DEFAULT_DATA_VALUE_INDEX, type DataValueIndexConfig } from './core/customer-value.js';

@@ -55,4 +55,25 @@ describe.each(dbTargets())('lead service on $name', (target) => {
     expect(of(unhappy.customerId).trend.map((p) => p.month)).toEqual(['2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06']);
     await expectAppError(service().customerValue('cus_00000000000000000000000000'), 'NOT_FOUND');
   });
+
+  it("counts the customer's complaints of the last 12 months from the service requests, and no one else's", async () => {
+    const mine = await order('C');
+    const other = await order('D');
+    const assetOf = async (id: string) => (await t.repos.workOrders.get(id)).assetId;
+    const complaint = async (o: { id: string; customerId: string }, receivedAt: number) =>
+      t.repos.serviceRequests.create(
+        { type: 'complaint', assetId: await assetOf(o.id), customerId: o.customerId, symptom: 'late again', contact: 'Ola', channel: 'phone', cause: { kind: 'other', note: 'delay' }, receivedAt, createdBy: 't' },
+        receivedAt,
+      );
+    await complaint(mine, NOW - 10 * 86_400_000);
+    await complaint(mine, NOW - 40 * 86_400_000);
+    // Older than the trailing 12 months, and another customer's: neither counts.
+    await complaint(mine, NOW - 400 * 86_400_000);
+    await complaint(other, NOW - 10 * 86_400_000);
+    const value = await service().customerValue(mine.customerId);
+    expect(value.totals.complaints).toEqual({ available: true, count: 2 });
+    // Ten complaints a year score 0: two score 0.8.
+    expect(value.components.complaints).toBe(0.8);
+  });
 });
+

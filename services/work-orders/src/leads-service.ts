@@ -8,12 +8,10 @@ import { leadPayoutMinor, nextLeadState } from './core/leads.js';
 export interface CustomerValuePorts {
   /** The customer's PBH availability against the guarantee in a UTC month (mean over its contracts), null without one. */
   availability(customerId: string, month: string): Promise<Availability | null>;
-  /** Complaints raised by the customer in a month, or why they cannot be counted here. */
-  complaints?(customerId: string, month: string): Promise<Complaints>;
 }
 
 export interface LeadServiceDeps {
-  repos: Pick<Repositories, 'leads' | 'customers'>;
+  repos: Pick<Repositories, 'leads' | 'customers' | 'serviceRequests'>;
   logger: Logger;
   /** HM_LEAD_PAYOUT_PERCENT: share of a won lead's value credited to the technician. */
   payoutPercent: number;
@@ -21,9 +19,6 @@ export interface LeadServiceDeps {
   ports: CustomerValuePorts;
   clock?: (() => number) | undefined;
 }
-
-/** Service requests (and complaints with them) are another branch's table; until it is here, say so instead of counting 0. */
-export const COMPLAINTS_UNAVAILABLE: Complaints = { available: false, reason: 'service requests and complaints are not recorded in this installation yet' };
 
 export interface LeadReportRow {
   technician: string;
@@ -64,13 +59,21 @@ export function createLeadService(deps: LeadServiceDeps) {
   const now = deps.clock ?? Date.now;
   const cfg = deps.valueIndex ?? DEFAULT_DATA_VALUE_INDEX;
 
+  /** Complaints are service requests of type complaint, counted by the month they were received. */
+  async function complaintsIn(customerId: string, month: string): Promise<Complaints> {
+    const from = Date.parse(`${month}-01T00:00:00Z`);
+    const d = new Date(from);
+    const to = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    return { available: true, count: await deps.repos.serviceRequests.complaintCount(customerId, from, to) };
+  }
+
   async function monthsOf(customerId: string, at: number): Promise<MonthFacts[]> {
     const stored = await repo.monthlyFacts(customerId, trailingMonths(at), MONTHS);
     return Promise.all(
       stored.map(async (m) => ({
         ...m,
         availability: await deps.ports.availability(customerId, m.month),
-        complaints: deps.ports.complaints ? await deps.ports.complaints(customerId, m.month) : COMPLAINTS_UNAVAILABLE,
+        complaints: await complaintsIn(customerId, m.month),
       })),
     );
   }

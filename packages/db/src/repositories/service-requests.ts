@@ -192,6 +192,19 @@ export function serviceRequestRepository(db: Kysely<Database>) {
     },
 
     /** Requests received before `to`, with the asset's site region and, for those turned into an order, the order's completion. */
+    /** Complaints a customer raised in [from, to) (received time): the value index's complaints component. */
+    async complaintCount(customerId: string, from: number, to: number): Promise<number> {
+      const row = await db
+        .selectFrom('service_requests')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('customer_id', '=', customerId)
+        .where('type', '=', 'complaint')
+        .where('received_at', '>=', from)
+        .where('received_at', '<', to)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     async facts(to: number): Promise<RequestFact[]> {
       const rows = await db
         .selectFrom('service_requests')
