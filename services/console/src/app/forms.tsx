@@ -73,3 +73,12 @@ export function Field({ name, label, children, hint }: { name: string; label: st
     </div>
   );
 }
+
+export type Change = (e: { target: { value: string } }) => void;
+
+/** A form's text values and a change handler per field. */
+export function useFields<T extends Record<string, string>>(initial: T) {
+  const [v, setV] = useState(initial);
+  const on = (k: keyof T): Change => (e) => setV((cur) => ({ ...cur, [k]: e.target.value }));
+  return { v, setV, on };
+}
