@@ -225,7 +225,7 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await woLink.waitFor({ timeout: 30_000 });
     await woLink.click();
     await page.locator('#wo-h', { hasText: 'preventive' }).waitFor();
-    await page.getByLabel('Technician').fill('Kari Nordmann');
+    await page.getByRole('textbox', { name: 'Technician', exact: true }).fill('Kari Nordmann');
     await page.getByRole('button', { name: 'Schedule' }).click();
     await page.getByRole('button', { name: 'Start work' }).click();
     await page.getByLabel('Symptom code').selectOption('VIB-HIGH');

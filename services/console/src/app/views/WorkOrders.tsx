@@ -108,7 +108,8 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
     return (
       <label>
         {text}
-        {options.length > 0 ? (
+        {/* A select while the asset's model or its catalogue loads, so the field does not change kind under the user. */}
+        {!modelId || codes.loading || options.length > 0 ? (
           <select required value={f[key]} onChange={(e) => set({ [key]: e.target.value })}>
             <option value="">choose a {kind} code</option>
             {options.map((c) => (
