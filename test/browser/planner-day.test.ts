@@ -24,6 +24,7 @@ describe.skipIf(!existsSync(CHROMIUM))("planner's day in the web console (Chromi
   let station: { id: string };
   let central: { id: string };
   let part: { id: string };
+  let toCancel: { id: string };
 
   const stockAt = async (warehouseId: string) => (await server!.call<{ items: Level[] }>('GET', `/stock?warehouseId=${warehouseId}&partId=${part.id}`)).items[0]?.onHand ?? 0;
 
@@ -57,6 +58,10 @@ describe.skipIf(!existsSync(CHROMIUM))("planner's day in the web console (Chromi
     // Round the clock, every day: the walk does not depend on when it runs.
     const calendar = { weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, from: '00:00', to: '24:00' })) };
     await post('/technicians', { name: 'Ana Keller', email: 'ana@example.com', home: { lat: 50.1, lon: 8.7 }, serviceRegion: 'Rhein-Main', vanParentWarehouseId: station.id, calendar, certifications: [{ assetModelId: model.id, certification: 'CP-L2' }] });
+    // A technician without the model's certification: dispatch refuses him.
+    await post('/technicians', { name: 'Ben Roth', email: 'ben@example.com', home: { lat: 50.1, lon: 8.7 }, serviceRegion: 'Rhein-Main', vanParentWarehouseId: station.id, calendar, certifications: [] });
+    const asset = (await server.call<{ items: { id: string }[] }>('GET', '/assets')).items[0]!;
+    toCancel = await post<{ id: string }>('/work-orders', { kind: 'inspection', assetId: asset.id, description: 'Yearly inspection' });
     browser = await launchChromium();
     page = browser.page;
   }, 120_000);
@@ -66,7 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))("planner's day in the web console (Chromi
     await server?.stop();
   }, 30_000);
 
-  it('creates, assigns and completes a corrective order with catalogue codes and a part from a chosen location, at 1280 and 390 px', async () => {
+  it('creates, assigns (after a refusal) and completes a corrective order with catalogue codes and a part from a chosen location, and cancels another', async () => {
     await page.goto(`${server!.base}/`);
     await page.getByRole('button', { name: 'Use an API key instead' }).click();
     await page.getByLabel('API key').fill(ADMIN_KEY);
@@ -100,6 +105,9 @@ describe.skipIf(!existsSync(CHROMIUM))("planner's day in the web console (Chromi
 
     // ------------------------------------------------------------ assign through dispatch, start
     const assign = page.getByRole('form', { name: 'Assign a technician' });
+    await assign.getByLabel('Assign to').selectOption({ label: 'Ben Roth · Rhein-Main' });
+    await assign.getByRole('button', { name: 'Assign' }).click();
+    await assign.getByRole('alert').filter({ hasText: 'no certification for asset model' }).waitFor();
     await assign.getByLabel('Assign to').selectOption({ label: 'Ana Keller · Rhein-Main' });
     await assign.getByRole('button', { name: 'Assign' }).click();
     await page.locator('#wo-h .badge', { hasText: 'scheduled' }).waitFor();
@@ -151,9 +159,19 @@ describe.skipIf(!existsSync(CHROMIUM))("planner's day in the web console (Chromi
     expect(overflow, String(wide)).toBeLessThanOrEqual(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
 
-    // The one 4xx is the refused installation order, shown under its field above.
-    const refused = browser!.problems.filter((p) => /^HTTP 400 POST .*\/api\/v1\/work-orders$/.test(p));
-    expect(refused).toHaveLength(1);
+    // ------------------------------------------------------------ cancel another order with a reason
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server!.base}/work-orders/${toCancel.id}`);
+    await page.locator('#wo-h', { hasText: 'inspection' }).waitFor();
+    const cancel = page.getByRole('form', { name: 'Cancel the work order' });
+    await cancel.getByLabel('Cancellation reason').fill('Customer moved the inspection to spring');
+    await cancel.getByRole('button', { name: 'Cancel order' }).click();
+    await page.locator('#wo-h .badge', { hasText: 'cancelled' }).waitFor();
+    await page.locator('ol.history li', { hasText: 'Customer moved the inspection to spring' }).waitFor();
+
+    // The only 4xx are the refusals shown above: the installation order (under its field) and Ben's assignment.
+    const refused = browser!.problems.filter((p) => /^HTTP 400 POST .*\/api\/v1\/work-orders$/.test(p) || /^HTTP 422 POST .*\/assign$/.test(p));
+    expect(refused).toHaveLength(2);
     const rest = browser!.problems.filter((p) => !refused.includes(p));
     expect(rest, rest.join('\n')).toEqual([]);
   }, 180_000);
