@@ -225,12 +225,12 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     await woLink.waitFor({ timeout: 30_000 });
     await woLink.click();
     await page.locator('#wo-h', { hasText: 'preventive' }).waitFor();
-    await page.getByLabel('Technician').fill('Kari Nordmann');
+    await page.getByRole('textbox', { name: 'Technician', exact: true }).fill('Kari Nordmann');
     await page.getByRole('button', { name: 'Schedule' }).click();
     await page.getByRole('button', { name: 'Start work' }).click();
-    await page.getByLabel('Symptom code').fill('VIB-HIGH');
-    await page.getByLabel('Cause code').fill('BRG-FATIGUE');
-    await page.getByLabel('Remedy code').fill('BRG-REPLACE');
+    await page.getByLabel('Symptom code').selectOption('VIB-HIGH');
+    await page.getByLabel('Cause code').selectOption('BRG-FATIGUE');
+    await page.getByLabel('Remedy code').selectOption('BRG-REPLACE');
     await page.getByLabel('Responsible department').selectOption('production');
     await page.getByLabel('Labour hours').fill('3');
     const now = Date.now();
@@ -408,12 +408,13 @@ describe.skipIf(!hasChromium)('web console in Chromium', () => {
     // ------------------------------------------------------------ the planner completes it in the console
     await page.goto(`${base}/work-orders/${order.id}`);
     await page.locator('#wo-h', { hasText: 'corrective' }).waitFor();
-    await page.getByLabel('Symptom code').fill('NO-HEAT');
-    await page.getByLabel('Cause code').fill('ELEMENT');
-    await page.getByLabel('Remedy code').fill('REPLACE');
+    // The model has a catalogue: the codes are picked from it.
+    await page.getByLabel('Symptom code').selectOption('NO-HEAT');
+    await page.getByLabel('Cause code').selectOption('ELEMENT');
+    await page.getByLabel('Remedy code').selectOption('REPLACE');
     await page.getByLabel('Responsible department').selectOption('production');
     await page.getByLabel('Labour hours').fill('3');
-    await page.getByLabel('Part consumed (optional)').fill('BRW-HTR-9');
+    await page.getByLabel('Part consumed (optional)').selectOption('BRW-HTR-9');
     await page.getByLabel('Quantity').fill('2');
     // The picker shows the part's stock by location.
     const stock = page.getByRole('table', { name: 'Stock of BRW-HTR-9 by location' });

@@ -59,7 +59,10 @@ export function sendProblem(
 export function installProblemHandler(app: FastifyInstance, opts: { notFoundHint?: string } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) {
-      return sendProblem(reply, request, ERROR_CODES[error.code].status, error.code, error.message);
+      // A refusal that names its field (`{ field: 'kind' }`) is a field error too, so a form shows it under that field.
+      const field = typeof error.details?.field === 'string' ? error.details.field : undefined;
+      const errors = field ? [{ path: field, message: error.message.replace(`${field}: `, '') }] : undefined;
+      return sendProblem(reply, request, ERROR_CODES[error.code].status, error.code, error.message, errors);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({

@@ -34,6 +34,10 @@ describe('returns, installation and hazard routes', () => {
     const asset = await repos.assets.create({ serialNumber: 'RT-1', assetModelId: model.id, siteId: site.id, commissionedOn: '2026-01-02', warrantyEndsOn: '2027-12-31', status: 'active' });
 
     harness.expectProblem(await harness.call('PUT', `/asset-models/${model.id}/installation-checklist`, { as: 'engineer', body: { items: [{ code: 'a', label: 'A' }, { code: 'a', label: 'B' }] } }), 400, 'VALIDATION_FAILED');
+    // Without a template an installation order is refused, as an error of the field `kind` (a form shows it there).
+    const noTemplate = await harness.call('POST', '/work-orders', { as: 'planner', body: { kind: 'installation', assetId: asset.id } });
+    harness.expectProblem(noTemplate, 400, 'VALIDATION_FAILED');
+    expect(noTemplate.body.errors).toEqual([{ path: 'kind', message: expect.stringContaining(`model of asset ${asset.id} has no installation checklist`) as unknown }]);
     const put = await harness.call('PUT', `/asset-models/${model.id}/installation-checklist`, { as: 'engineer', body: { items: [{ code: 'power', label: 'Power connected' }, { code: 'photo', label: 'Photo', mandatory: false }] } });
     expect(put.status).toBe(200);
     expect((await harness.call('GET', `/asset-models/${model.id}/installation-checklist`, { as: 'planner' })).body.items).toEqual([

@@ -4,12 +4,15 @@
  * named `location.lat`, the rest above the submit button. The browser's own
  * constraint checks (required, min, pattern) run first.
  */
-import { createContext, useContext, useId, useState, type ReactElement, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useId, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import { ApiError } from './api';
 import { ErrorNote } from './ui';
 
 type FieldErrors = ReadonlyMap<string, string>;
 const Errors = createContext<FieldErrors>(new Map());
+/** The names of the fields a form shows, so an error for a field it lacks is shown above the button instead of lost. */
+const Shown = createContext<Set<string>>(new Set());
+const covers = (name: string, path: string) => path === name || path.startsWith(`${name}.`);
 
 /** `body.location.lat` -> `location.lat` (a form's fields are named after the body's paths). */
 const fieldOf = (path: string) => path.replace(/^(body|querystring|params)\.?/, '');
@@ -18,6 +21,7 @@ export function Form(props: { label: string; submit: string; action: () => Promi
   const [busy, setBusy] = useState(false);
   const [fields, setFields] = useState<FieldErrors>(new Map());
   const [error, setError] = useState<Error>();
+  const shown = useRef(new Set<string>());
   return (
     <form
       className={props.className ?? 'admin-form'}
@@ -33,12 +37,16 @@ export function Form(props: { label: string; submit: string; action: () => Promi
             setBusy(false);
             const byField = new Map(err instanceof ApiError ? err.fields.map((f) => [fieldOf(f.path), f.message] as const) : []);
             setFields(byField);
-            setError(byField.size > 0 ? new Error('Check the fields marked below.') : err instanceof Error ? err : new Error(String(err)));
+            const elsewhere = [...byField].filter(([path]) => ![...shown.current].some((name) => covers(name, path))).map(([path, message]) => `${path}: ${message}`);
+            if (byField.size === 0) setError(err instanceof Error ? err : new Error(String(err)));
+            else setError(new Error([elsewhere.length < byField.size ? 'Check the fields marked below.' : '', ...elsewhere].filter(Boolean).join(' ')));
           },
         );
       }}
     >
-      <Errors.Provider value={fields}>{props.children}</Errors.Provider>
+      <Shown.Provider value={shown.current}>
+        <Errors.Provider value={fields}>{props.children}</Errors.Provider>
+      </Shown.Provider>
       <ErrorNote error={error} />
       <button type="submit" disabled={busy}>
         {props.submit}
@@ -53,8 +61,13 @@ export function Form(props: { label: string; submit: string; action: () => Promi
  */
 export function Field({ name, label, children, hint }: { name: string; label: string; hint?: string; children: (p: { id: string; name: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined }) => ReactElement }) {
   const errors = useContext(Errors);
+  const shown = useContext(Shown);
+  useEffect(() => {
+    shown.add(name);
+    return () => void shown.delete(name);
+  }, [shown, name]);
   const id = useId();
-  const message = errors.get(name) ?? [...errors].find(([k]) => k.startsWith(`${name}.`))?.[1];
+  const message = errors.get(name) ?? [...errors].find(([k]) => covers(name, k))?.[1];
   const describedBy = [hint ? `${id}-hint` : '', message ? `${id}-err` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
@@ -72,4 +85,13 @@ export function Field({ name, label, children, hint }: { name: string; label: st
       ) : null}
     </div>
   );
+}
+
+export type Change = (e: { target: { value: string } }) => void;
+
+/** A form's text values and a change handler per field. */
+export function useFields<T extends Record<string, string>>(initial: T) {
+  const [v, setV] = useState(initial);
+  const on = (k: keyof T): Change => (e) => setV((cur) => ({ ...cur, [k]: e.target.value }));
+  return { v, setV, on };
 }

@@ -2,7 +2,7 @@ import type { Asset, AssetModel, Customer, Device, DeviceCredentials, FailureCod
 import { useState } from 'react';
 import { all, get, post, send } from '../api';
 import { mapLimit, type ConnectionState } from '../data';
-import { Field, Form } from '../forms';
+import { Field, Form, useFields, type Change } from '../forms';
 import { Badge, ErrorNote, Link, Loading, TIME_ZONES, fmtDay, fmtMoney, fmtTime, label, parseMajor, useAsync, useLive } from '../ui';
 import { ApiKeysView } from './ApiKeys';
 import { PartsAdmin } from './PartsAdmin';
@@ -32,13 +32,6 @@ const assetLabel = (r: Reg, id: string) => {
 };
 /** A number input's text: undefined when empty, so the server's default applies. */
 const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
-
-type Change = (e: { target: { value: string } }) => void;
-function useFields<T extends Record<string, string>>(initial: T) {
-  const [v, setV] = useState(initial);
-  const on = (k: keyof T): Change => (e) => setV((cur) => ({ ...cur, [k]: e.target.value }));
-  return { v, setV, on };
-}
 
 // ---------------------------------------------------------------- customers and sites
 

@@ -1,11 +1,13 @@
 import { RESPONSIBLE_PARTIES } from '@hourmeter/domain/catalogues';
-import type { FailureCode, Part, PartRequest, PartReturn, Role, WorkOrder, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
+import type { FailureCode, Part, PartRequest, PartReturn, Role, Technician, WorkOrder, WorkOrderCompletion, WorkOrderEvent, Warehouse } from '@hourmeter/domain';
 import { useState } from 'react';
 import { actorName, all, get, post } from '../api';
 import { assetName, loadRegistry, type Registry } from '../data';
+import { defaultDowntime } from '../completion-defaults';
+import { NewWorkOrder } from './NewWorkOrder';
 import { SlaCell, SlaPanel, type SlaView } from './sla';
 import { InstallationChecklist, ReturnAnalyses } from './FieldQuality';
-import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
+import { ActionForm, Badge, ErrorNote, Link, Loading, fmtHours, fmtMoney, fmtNumber, fmtTime, fromInputTime, label, timeZone, toInputTime, useAsync, useLive } from '../ui';
 import { VisitSales } from './VisitSales';
 
 interface QueueItem {
@@ -72,12 +74,17 @@ function Availability({ partNumbers, caption = 'Availability of suggested parts 
   );
 }
 
+/** The failure-code catalogue of an order's asset model (empty when it has none). */
+function useFailureCodes(modelId: string | undefined) {
+  return useAsync(async () => (modelId ? (await get<{ items: FailureCode[] }>(`/asset-models/${modelId}/failure-codes`)).items : []), [modelId]);
+}
+
 function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | undefined; onDone: () => void }) {
   const modelId = reg?.assetById.get(order.assetId)?.assetModelId;
-  const codes = useAsync(async () => (modelId ? (await get<{ items: FailureCode[] }>(`/asset-models/${modelId}/failure-codes`)).items : []), [modelId]);
+  const codes = useFailureCodes(modelId);
   // The parts picker: parts that fit the asset's model, and the locations a technician can name.
   const picker = useAsync(async () => ({ parts: modelId ? await all<Part>('/parts', { assetModelId: modelId }) : [], warehouses: await all<Warehouse>('/warehouses') }), [modelId]);
-  const now = Date.now();
+  const downtime = defaultDowntime(order, Date.now());
   const [f, setF] = useState({
     symptomCode: '',
     causeCode: '',
@@ -85,30 +92,40 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
     responsibleDepartment: 'none' as (typeof DEPARTMENTS)[number],
     labourHours: '2',
     travelHours: '0',
-    downtimeFrom: toInputTime(order.windowFrom ?? now - 2 * H),
-    downtimeTo: toInputTime(now),
+    downtimeFrom: toInputTime(downtime.from),
+    downtimeTo: toInputTime(downtime.to),
     fixedOnFirstVisit: true,
     partNumber: '',
     quantity: '1',
     warehouseId: '',
   });
-  const chosen = picker.data?.parts.find((p) => p.partNumber === f.partNumber.trim().toUpperCase());
+  const chosen = picker.data?.parts.find((p) => p.partNumber === f.partNumber);
+  // Stock of the chosen part by location, so the planner names a location that has it.
+  const stock = useAsync(async () => (chosen ? (await get<{ items: Level[] }>('/stock', { partId: chosen.id })).items : []), [chosen?.id]);
+  const availableAt = new Map((stock.data ?? []).map((l) => [l.warehouseId, l.available]));
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
-  const codeInput = (kind: 'symptom' | 'cause' | 'remedy', key: 'symptomCode' | 'causeCode' | 'remedyCode', text: string) => (
-    <label>
-      {text}
-      <input required list={`codes-${kind}`} value={f[key]} onChange={(e) => set({ [key]: e.target.value.toUpperCase() })} />
-      <datalist id={`codes-${kind}`}>
-        {(codes.data ?? [])
-          .filter((c) => c.kind === kind)
-          .map((c) => (
-            <option key={c.code} value={c.code}>
-              {c.description}
-            </option>
-          ))}
-      </datalist>
-    </label>
-  );
+  const codeInput = (kind: 'symptom' | 'cause' | 'remedy', key: 'symptomCode' | 'causeCode' | 'remedyCode', text: string) => {
+    const options = (codes.data ?? []).filter((c) => c.kind === kind);
+    return (
+      <label>
+        {text}
+        {/* A select while the asset's model or its catalogue loads, so the field does not change kind under the user. */}
+        {!modelId || codes.loading || options.length > 0 ? (
+          <select required value={f[key]} onChange={(e) => set({ [key]: e.target.value })}>
+            <option value="">choose a {kind} code</option>
+            {options.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.code} — {c.description}
+              </option>
+            ))}
+          </select>
+        ) : (
+          // A model without a catalogue takes any code.
+          <input required value={f[key]} onChange={(e) => set({ [key]: e.target.value.toUpperCase() })} />
+        )}
+      </label>
+    );
+  };
   return (
     <ActionForm
       label="Complete the work order"
@@ -125,9 +142,7 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
           downtimeFrom: fromInputTime(f.downtimeFrom),
           downtimeTo: fromInputTime(f.downtimeTo),
           fixedOnFirstVisit: f.fixedOnFirstVisit,
-          partsConsumed: f.partNumber
-            ? [{ partNumber: f.partNumber.trim().toUpperCase(), quantity: Number(f.quantity), ...(f.warehouseId ? { warehouseId: f.warehouseId } : {}) }]
-            : [],
+          partsConsumed: f.partNumber ? [{ partNumber: f.partNumber, quantity: Number(f.quantity), ...(f.warehouseId ? { warehouseId: f.warehouseId } : {}) }] : [],
         });
         onDone();
       }}
@@ -163,14 +178,14 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
       </label>
       <label>
         Part consumed (optional)
-        <input list="parts-fitting" value={f.partNumber} onChange={(e) => set({ partNumber: e.target.value })} placeholder="part number" />
-        <datalist id="parts-fitting">
+        <select value={f.partNumber} onChange={(e) => set({ partNumber: e.target.value, warehouseId: '' })}>
+          <option value="">none</option>
           {(picker.data?.parts ?? []).map((p) => (
             <option key={p.id} value={p.partNumber}>
-              {p.description}
+              {p.partNumber} — {p.description}
             </option>
           ))}
-        </datalist>
+        </select>
       </label>
       <label>
         Quantity
@@ -182,7 +197,7 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
           <option value="">the reservation, else the nearest location with stock</option>
           {(picker.data?.warehouses ?? []).map((w) => (
             <option key={w.id} value={w.id}>
-              {w.name} ({w.code})
+              {w.name} ({w.code}){chosen ? ` — ${availableAt.get(w.id) ?? 0} available` : ''}
             </option>
           ))}
         </select>
@@ -196,6 +211,86 @@ function Complete({ order, reg, onDone }: { order: WorkOrder; reg: Registry | un
         <input type="checkbox" checked={f.fixedOnFirstVisit} onChange={(e) => set({ fixedOnFirstVisit: e.target.checked })} /> Fixed on the first visit
       </label>
     </ActionForm>
+  );
+}
+
+/** What the completion recorded and what it cost, in major units, with who pays. */
+function CompletionRecord({ order, reg }: { order: WorkOrder; reg: Registry | undefined }) {
+  const c = useAsync(() => get<WorkOrderCompletion>(`/work-orders/${order.id}/completion`), [order.id, order.updatedAt]);
+  const codes = useFailureCodes(reg?.assetById.get(order.assetId)?.assetModelId);
+  if (c.error) return <ErrorNote error={c.error} />;
+  if (!c.data) return <Loading when />;
+  const r = c.data;
+  const code = (value: string) => {
+    const d = codes.data?.find((x) => x.code === value)?.description;
+    return d ? `${value} — ${d}` : value;
+  };
+  const money = (m: { amountMinor: number; currency: string }) => fmtMoney(m.amountMinor, m.currency);
+  return (
+    <section aria-labelledby="wo-completion-h">
+      <h3 id="wo-completion-h">Completion record</h3>
+      <dl className="facts">
+        <dt>Symptom</dt>
+        <dd>{code(r.symptomCode)}</dd>
+        <dt>Cause</dt>
+        <dd>{code(r.causeCode)}</dd>
+        <dt>Remedy</dt>
+        <dd>{code(r.remedyCode)}</dd>
+        <dt>Responsible</dt>
+        <dd>{label(r.responsibleDepartment)}</dd>
+        <dt>Downtime</dt>
+        <dd>
+          {fmtTime(r.downtimeFrom)} – {fmtTime(r.downtimeTo)}
+        </dd>
+        <dt>Labour / travel</dt>
+        <dd>
+          {fmtHours(r.labourHours, 2)} / {fmtHours(r.travelHours, 2)}
+        </dd>
+        <dt>First-time fix</dt>
+        <dd>{r.firstTimeFix ? 'yes' : 'no'}</dd>
+        <dt>In warranty</dt>
+        <dd>{r.inWarranty ? 'yes' : 'no'}</dd>
+        <dt>Signed off by</dt>
+        <dd>
+          {actorName(r.completedBy)}, {fmtTime(r.completedAt)}
+        </dd>
+      </dl>
+      <table>
+        <caption>Cost of the completion</caption>
+        <tbody>
+          {r.partsConsumed.map((p) => (
+            <tr key={p.partId}>
+              <th scope="row">
+                {p.quantity} × {p.partNumber} at {money(p.unitCost)}
+              </th>
+              <td>{fmtMoney(p.unitCost.amountMinor * p.quantity, p.unitCost.currency)}</td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">Parts</th>
+            <td>{money(r.partsCost)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Labour</th>
+            <td>{money(r.labourCost)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Travel</th>
+            <td>{money(r.travelCost)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Total</th>
+            <td>
+              <strong>{money(r.totalCost)}</strong>
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">Charged to</th>
+            <td>{label(r.chargedTo)}</td>
+          </tr>
+        </tbody>
+      </table>
+    </section>
   );
 }
 
@@ -281,6 +376,46 @@ function TechnicianName({ id }: { id: string }) {
   return <Link to="/dispatch">{t.data?.name ?? '…'}</Link>;
 }
 
+/**
+ * Assigns a technician through dispatch: the server refuses one who lacks the
+ * model's certification, is absent, off calendar or booked, and says why.
+ */
+function Assign({ order, onDone }: { order: WorkOrder; onDone: () => void }) {
+  const techs = useAsync(() => all<Technician>('/technicians', { active: 'true' }), []);
+  const [f, setF] = useState({ technicianId: order.technicianId ?? '', from: toInputTime(order.windowFrom ?? Date.now() + H), to: toInputTime(order.windowTo ?? Date.now() + 3 * H) });
+  return (
+    <ActionForm
+      label="Assign a technician"
+      submit="Assign"
+      action={async () => {
+        await post(`/work-orders/${order.id}/assign`, { technicianId: f.technicianId, windowFrom: fromInputTime(f.from), windowTo: fromInputTime(f.to) });
+        onDone();
+      }}
+    >
+      <label>
+        Assign to
+        <select required value={f.technicianId} onChange={(e) => setF({ ...f, technicianId: e.target.value })}>
+          <option value="">choose a technician</option>
+          {(techs.data ?? []).map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+              {t.serviceRegion ? ` · ${t.serviceRegion}` : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Visit from ({timeZone()})
+        <input type="datetime-local" required value={f.from} onChange={(e) => setF({ ...f, from: e.target.value })} />
+      </label>
+      <label>
+        Visit until ({timeZone()})
+        <input type="datetime-local" required value={f.to} onChange={(e) => setF({ ...f, to: e.target.value })} />
+      </label>
+    </ActionForm>
+  );
+}
+
 function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Registry | undefined; onChanged: () => void }) {
   const order = useAsync(() => get<WorkOrder>(`/work-orders/${id}`), [id]);
   const events = useAsync(() => get<{ items: WorkOrderEvent[] }>(`/work-orders/${id}/events`), [id, order.data?.updatedAt]);
@@ -288,6 +423,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
   useLive(['workorder.'], order.reload);
   const [tech, setTech] = useState({ technician: '', from: toInputTime(Date.now() + H), to: toInputTime(Date.now() + 5 * H) });
   const [partNumber, setPartNumber] = useState('');
+  const [cancelReason, setCancelReason] = useState('');
   const done = () => {
     order.reload();
     onChanged();
@@ -371,6 +507,7 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
           </label>
         </ActionForm>
       ) : null}
+      {planner && (w.state === 'open' || w.state === 'scheduled') ? <Assign order={w} onDone={done} /> : null}
       {planner && active ? (
         <ActionForm
           label="Reserve a part"
@@ -399,9 +536,25 @@ function Detail({ id, role, reg, onChanged }: { id: string; role: Role; reg: Reg
           <span className="muted">Technician on site?</span>
         </ActionForm>
       ) : null}
+      {planner && active ? (
+        <ActionForm
+          label="Cancel the work order"
+          submit="Cancel order"
+          action={async () => {
+            await post(`/work-orders/${w.id}/cancel`, cancelReason.trim() ? { reason: cancelReason.trim() } : {});
+            done();
+          }}
+        >
+          <label>
+            Cancellation reason
+            <input maxLength={2000} value={cancelReason} onChange={(e) => setCancelReason(e.target.value)} />
+          </label>
+        </ActionForm>
+      ) : null}
       {w.kind === 'installation' ? <InstallationChecklist order={w} canTick={role !== 'account-manager'} /> : null}
       {w.state === 'in_progress' && role !== 'account-manager' ? <Complete order={w} reg={reg} onDone={done} /> : null}
       {w.state === 'completed' ? <p className="ok">Completed {fmtTime(w.completedAt)}.</p> : null}
+      {w.state === 'completed' ? <CompletionRecord order={w} reg={reg} /> : null}
       {w.state === 'completed' && role !== 'account-manager' ? <Returns order={w} /> : null}
       <SlaPanel workOrderId={w.id} active={active} role={role} onChanged={done} />
       <VisitSales order={w} />
@@ -433,6 +586,12 @@ export function WorkOrdersView({ selectedId, role }: { selectedId: string | unde
   return (
     <section aria-labelledby="wo-list-h">
       <h1 id="wo-list-h">Work orders</h1>
+      {role === 'planner' || role === 'admin' ? (
+        <details className="panel">
+          <summary>New work order</summary>
+          {reg.data ? <NewWorkOrder reg={reg.data} onCreated={reload} /> : <Loading when />}
+        </details>
+      ) : null}
       <ErrorNote error={queue.error} />
       <Loading when={queue.loading && !queue.data} />
       <div className={selectedId ? 'split' : ''}>
