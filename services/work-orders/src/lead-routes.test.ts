@@ -123,9 +123,9 @@ describe('NPS and the customer value index over HTTP', () => {
     expect(detail.body.churnRisk).toBe(true);
     expect(detail.body.churnReasons.map((r: { code: string }) => r.code)).toEqual(['nps_detractors', 'availability_below_guarantee']);
     expect(detail.body.components.satisfaction).toBe(0);
-    // no requests table in this installation: reported as unavailable, not as 0 complaints
-    expect(detail.body.totals.complaints).toMatchObject({ available: false });
-    expect(detail.body.components.complaints).toBeNull();
+    // No complaint raised: counted from the service requests, so the component scores full.
+    expect(detail.body.totals.complaints).toEqual({ available: true, count: 0 });
+    expect(detail.body.components.complaints).toBe(1);
     expect(detail.body.trend).toHaveLength(12);
 
     const ranked = (await call('GET', '/customers/value-index')).body.items as { customerId: string; rank: number; index: number; class: string }[];
