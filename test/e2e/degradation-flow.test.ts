@@ -101,7 +101,11 @@ describe('degradation -> alert -> preventive order -> repair -> invoice', () => 
     expect(INTERVAL_S).toBeLessThan(MAX_GAP_S);
 
     // Simulated time starts a week ago, so a run of up to ~100 s wall (~170 simulated hours) never reaches the future.
-    const simStartMs = Math.floor((Date.now() - 7 * DAY) / 60_000) * 60_000;
+    // A week ago in the last two days of a month would leave the billed month (the start's) with hardly any
+    // running hours, so the start moves to the next month's first midnight (still at least five days ago).
+    const weekAgo = Math.floor((Date.now() - 7 * DAY) / 60_000) * 60_000;
+    const nextMonth = Date.UTC(new Date(weekAgo).getUTCFullYear(), new Date(weekAgo).getUTCMonth() + 1, 1);
+    const simStartMs = nextMonth - weekAgo < 2 * DAY ? nextMonth : weekAgo;
     const period = new Date(simStartMs).toISOString().slice(0, 7);
     const periodStart = `${period}-01`;
     const periodEnd = new Date(Date.UTC(Number(period.slice(0, 4)), Number(period.slice(5, 7)), 0)).toISOString().slice(0, 10);
