@@ -373,12 +373,14 @@ describe('fleet history -> corrective work orders -> retrain -> RUL, failure pro
     expect(f.rulHours!).toBeLessThan(h.rulHours!);
     expect(f.failureProbability!).toBeGreaterThanOrEqual(h.failureProbability!);
 
-    // The healthy pump runs on until the other one would fail, scored all the while: it gets no preventive order.
+    // The healthy pump runs on until the other one would fail, scored all the while: it gets no preventive order for the
+    // learned failure mode. (Another mode's automatic Weibull, fitted on the few failures of the history, may order one.)
     const healthySim = scoringFleet.assets.get(scoring[1]!.deviceId)!;
     await waitFor('the healthy pump to run on', () => healthySim.nowMs >= failing!.atMs, { timeoutMs: 30_000, intervalMs: 50 });
     await scoringFleet.stop();
     expect(healthySim.failed).toBe(false);
-    expect((await get<{ items: WorkOrder[] }>(`/work-orders?assetId=${healthyAsset}&kind=preventive`)).items).toEqual([]);
+    const healthyOrders = (await get<{ items: WorkOrder[] }>(`/work-orders?assetId=${healthyAsset}&kind=preventive`)).items;
+    expect(healthyOrders.filter((o) => o.failureMode === MODE)).toEqual([]);
     expect((await estimateOf(healthyAsset)).modelVersion).toBe(label);
 
     console.log(`fleet-learning: history ${phase1Wall.toFixed(1)} s, total ${((Date.now() - t0) / 1000).toFixed(1)} s wall`);
