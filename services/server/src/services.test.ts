@@ -9,6 +9,26 @@ import { openTelemetryStore } from './telemetry-store.js';
 
 const logger = createLogger({ level: 'silent' });
 
+/** The services as the embedded process wires them, over one database target and a DuckDB file in a temp dir. */
+function useWiredServices(target: ReturnType<typeof dbTargets>[number], ready: (services: Services, repos: ReturnType<typeof repositories>) => void): void {
+  const dir = tempDir();
+  let cleanup: (() => Promise<void>) | undefined;
+  let closeTelemetry: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const opened = await target.open();
+    cleanup = opened.cleanup;
+    const repos = repositories(opened.db);
+    const { store } = await openTelemetryStore(loadConfig({ HM_DATA_DIR: dir.path }), logger);
+    closeTelemetry = () => store.close();
+    ready(createServices({ repos, logger, telemetry: store, publishCommand: async () => {} }), repos);
+  });
+  afterAll(async () => {
+    await closeTelemetry?.();
+    await cleanup?.();
+    dir.cleanup();
+  });
+}
+
 /**
  * Issue 16 rule 2 across services: units a work order gives back (cancelled,
  * or completed with less than it reserved) serve the backorders waiting for
@@ -19,25 +39,9 @@ describe.each(dbTargets())('backorders take released units on $name', (target) =
     it.skip(`skipped: ${target.skip}`, () => {});
     return;
   }
-  const dir = tempDir();
   let services: Services;
   let repos: ReturnType<typeof repositories>;
-  let cleanup: () => Promise<void>;
-  let closeTelemetry: () => Promise<void>;
-
-  beforeAll(async () => {
-    const opened = await target.open();
-    cleanup = opened.cleanup;
-    repos = repositories(opened.db);
-    const { store } = await openTelemetryStore(loadConfig({ HM_DATA_DIR: dir.path }), logger);
-    closeTelemetry = () => store.close();
-    services = createServices({ repos, logger, telemetry: store, publishCommand: async () => {} });
-  });
-  afterAll(async () => {
-    await closeTelemetry?.();
-    await cleanup?.();
-    dir.cleanup();
-  });
+  useWiredServices(target, (s, r) => ((services = s), (repos = r)));
 
   it('re-sources the most urgent backorder when an order is cancelled, and when one completes with less than it reserved', async () => {
     const customer = await repos.customers.create({ name: 'Acme', currency: 'EUR', value: { annualRevenueMinor: 0, onTimePaymentRate: 1, annualCostToServeMinor: 0, size: 'medium', influence: 0 } });
@@ -79,25 +83,9 @@ describe.each(dbTargets())('the customer value index sees PBH availability on $n
     it.skip(`skipped: ${target.skip}`, () => {});
     return;
   }
-  const dir = tempDir();
   let services: Services;
   let repos: ReturnType<typeof repositories>;
-  let cleanup: () => Promise<void>;
-  let closeTelemetry: () => Promise<void>;
-
-  beforeAll(async () => {
-    const opened = await target.open();
-    cleanup = opened.cleanup;
-    repos = repositories(opened.db);
-    const { store } = await openTelemetryStore(loadConfig({ HM_DATA_DIR: dir.path }), logger);
-    closeTelemetry = () => store.close();
-    services = createServices({ repos, logger, telemetry: store, publishCommand: async () => {} });
-  });
-  afterAll(async () => {
-    await closeTelemetry?.();
-    await cleanup?.();
-    dir.cleanup();
-  });
+  useWiredServices(target, (s, r) => ((services = s), (repos = r)));
 
   it('flags availability below the guarantee in last month with the month named', async () => {
     const d = new Date();
